@@ -1,0 +1,322 @@
+"""Cleaning: from a document's raw text to clean paragraphs, each step a named function.
+
+The order is :data:`STEPS`: Unicode and punctuation first, then Markdown syntax, then the page artefacts of PDF
+extractions (running headers, page numbers, hard line wraps, end-of-line hyphens), then words split by the
+extraction and footnote calls. The raw text is never changed in place: ``documents.raw_text`` keeps it next to
+``documents.text``.
+
+Programme timetable lines ("9h00-9h45 : Accueil") are kept but marked ``is_structure`` so that measures can
+leave them out (they are a programme's scaffolding, not discourse).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+_LETTER = r"[^\W\d_]"
+_BULLET_RE = re.compile(r"^\s*(?:[•▪◦●○■□►▸‣·∙–—*+-]|\d{1,2}[.)]|[a-z][.)])\s+")
+_SYMBOL_BULLET_RE = re.compile(r"^\s*[•▪◦●○■□►▸‣·∙]\s*")
+_TIMETABLE_RE = re.compile(
+    r"^\s*\d{1,2}\s*h\s*\d{0,2}\s*(?:[-–—]|à)\s*\d{1,2}\s*h\s*\d{0,2}\s*(?::|$|[-–—])", re.IGNORECASE
+)
+# Up to 3 digits: a bare 4-digit line is more often a year ("2017") than a page number.
+_PAGE_NUMBER_RE = re.compile(r"^\s*(?:page\s*)?\d{1,3}(?:\s*/\s*\d{1,3})?\s*$", re.IGNORECASE)
+_RULE_RE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
+_SENTENCE_END = (".", "!", "?", "…", ":", ";", "»", '"', ")")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One clean paragraph and whether it is programme structure (a timetable line)."""
+
+    text: str
+    is_structure: bool = False
+
+
+def normalize_unicode(text: str) -> str:
+    """NFC, no-break and thin spaces as plain spaces, soft hyphens and zero-width characters removed."""
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub(r"[\u00a0\u2007\u202f\u2009]", " ", text)
+    text = re.sub(r"[\u00ad\u200b\u200c\u200d\ufeff]", "", text)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def normalize_quotes(text: str) -> str:
+    """Typographic apostrophes and quotes as ASCII ``'`` and ``"`` (French « » are kept: the tokenizer knows them).
+
+    Why: ``l’action`` and ``l'action`` must give the same tokens and the same lemmas.
+    """
+    text = re.sub(r"[\u2019\u2018\u02bc\u201b\u2032`´]", "'", text)
+    return re.sub(r"[\u201c\u201d\u201e\u201f\u2033]", '"', text)
+
+
+def strip_markdown(text: str) -> str:
+    """Remove Markdown syntax: headings, emphasis, rules, ``<sup>…</sup>`` footnote calls, other tags, links.
+
+    Bullets are left for :func:`reflow_paragraphs` (a bullet starts a paragraph).
+    """
+    text = re.sub(r"<sup>\s*[^<]{0,6}\s*</sup>", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"</?[a-zA-Z][^>\n]{0,80}>", "", text)
+    text = re.sub(r"!?\[([^\]\n]*)\]\([^)\n]*\)", r"\1", text)
+    lines = []
+    for line in text.split("\n"):
+        if _RULE_RE.match(line):
+            lines.append("")
+            continue
+        line = re.sub(r"^\s{0,3}#{1,6}\s+", "", line)
+        line = re.sub(r"^\s{0,3}>\s?", "", line)
+        line = re.sub(r"(\*\*|__)(.+?)\1", r"\2", line)
+        line = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])", r"\1", line)
+        line = re.sub(r"(?<![\w_])_(?!\s)([^_\n]+?)(?<!\s)_(?![\w_])", r"\1", line)
+        line = re.sub(r"(?<=\w)\^(\w{1,4})\^?", r"\1", line)  # 2^e^ superscript
+        # emphasis left open across lines: drop stray asterisks but keep a "* " bullet
+        line = re.sub(r"(?<!^)\*+|^\*+(?!\s)", "", line.lstrip()) if "*" in line else line
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def remove_running_headers(text: str, *, min_repeats: int = 3, max_length: int = 160) -> str:
+    """Blank out running headers/footers and bare page numbers.
+
+    A running header is a short line repeated on several pages: identical (whitespace collapsed) at least
+    ``min_repeats`` times, or at least twice when an occurrence stands next to a bare page number (the 2012
+    report repeats its title above the page number). Such lines and page numbers ("8", "Page 3/12") become
+    empty lines, so the paragraph reflow sees a page break there.
+    """
+    lines = text.split("\n")
+    keys = [re.sub(r"\s+", " ", line).strip() for line in lines]
+    is_page = [bool(k) and bool(_PAGE_NUMBER_RE.match(k)) for k in keys]
+    nonblank = [i for i, k in enumerate(keys) if k]
+    near_page = set()
+    for j, i in enumerate(nonblank):
+        neighbours = nonblank[max(0, j - 2) : j] + nonblank[j + 1 : j + 3]
+        if any(is_page[n] for n in neighbours):
+            near_page.add(i)
+    counts = Counter(k for k in keys if k and len(k) <= max_length and re.search(_LETTER, k))
+    headers = set()
+    for key, n in counts.items():
+        if _TIMETABLE_RE.match(key) or n < 2:
+            continue
+        if n >= min_repeats or any(keys[i] == key for i in near_page):
+            headers.add(key)
+    return "\n".join(
+        "" if (k in headers or is_page[i]) else line
+        for i, (line, k) in enumerate(zip(lines, keys, strict=True))
+    )
+
+
+def layout_of(lines: list[str]) -> tuple[bool, bool, float]:
+    """Describe how a text is laid out: ``(hard_wrapped, double_spaced, wrap_width)``.
+
+    Hard-wrapped (a PDF extraction): almost no line is longer than 150 characters and more than a quarter of
+    the lines continue on a next line that starts in lower case (mid-sentence wraps). Markdown conversions
+    (one long line per paragraph) are not. Double-spaced: hard-wrapped and most text lines followed by
+    exactly one empty line; there a single empty line is a soft wrap and only longer blank runs separate
+    paragraphs. ``wrap_width`` is the median text-line length.
+    """
+    text_lines = [line.strip() for line in lines if line.strip()]
+    if len(text_lines) < 6:
+        return False, False, 0.0
+    lengths = sorted(len(line) for line in text_lines)
+    width = float(lengths[len(lengths) // 2])
+    long_share = sum(n > 150 for n in lengths) / len(lengths)
+    continued = sum(
+        1
+        for a, b in zip(text_lines, text_lines[1:], strict=False)
+        if re.match(r"[a-zà-ÿ]", b) and not _BULLET_RE.match(b) and not _ends_sentence(a)
+    ) / len(text_lines)
+    hard_wrapped = long_share < 0.05 and continued > 0.25
+    single_gaps = sum(
+        1 for i in range(len(lines) - 2) if lines[i].strip() and lines[i + 1] == "" and lines[i + 2].strip()
+    )
+    return hard_wrapped, hard_wrapped and single_gaps / len(text_lines) > 0.5, width
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip().endswith(_SENTENCE_END)
+
+
+def reflow_paragraphs(text: str) -> list[str]:
+    """Re-flow hard-wrapped lines into paragraphs.
+
+    Rules: blank lines separate paragraphs (in double-spaced extractions, only runs of two or more);
+    a line that starts with a bullet or a timetable slot starts a new paragraph, and so does a capitalised
+    line after a clearly short line in hard-wrapped text (see :func:`layout_of`); other lines continue the
+    previous one; a paragraph cut by a page break (no sentence-final punctuation, next starts in lower case)
+    is joined again. End-of-line hyphens are joined by :func:`join_line`.
+    """
+    lines = text.split("\n")
+    hard_wrapped, double, width = layout_of(lines)
+    blocks: list[list[str]] = [[]]
+    blank_run = 0
+    for line in lines:
+        if not line.strip():
+            blank_run += 1
+            continue
+        if blocks[-1] and blank_run > (1 if double else 0):
+            blocks.append([])
+        blank_run = 0
+        blocks[-1].append(line.strip())
+    paragraphs: list[str] = []
+    for block in blocks:
+        current, previous = "", ""
+        for line in block:
+            starts_item = bool(_BULLET_RE.match(line) or _TIMETABLE_RE.match(line))
+            # In wrapped text a clearly short line followed by a capital ends its paragraph (a heading, or
+            # the last line of a paragraph with no blank line after it).
+            short_before = (
+                hard_wrapped
+                and len(previous) < 0.75 * width
+                and not previous.endswith((",", "-", "'"))
+                and line[:1].isupper()
+            )
+            if current and (starts_item or short_before or _TIMETABLE_RE.match(current)):
+                paragraphs.append(current)
+                current = ""
+            current = join_line(current, line) if current else line
+            previous = line
+        if current:
+            paragraphs.append(current)
+    merged: list[str] = []
+    for para in paragraphs:
+        if (
+            merged
+            and not _ends_sentence(merged[-1])
+            and re.match(r"[a-zà-ÿ]", para)
+            and not _BULLET_RE.match(para)
+        ):
+            merged[-1] = join_line(merged[-1], para)
+        else:
+            merged.append(para)
+    return merged
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.fr.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+@lru_cache(maxsize=200_000)
+def is_known_word(word: str) -> bool:
+    """A French word: in simplemma's French dictionary (4+ letters) or a French stop word.
+
+    Short dictionary entries (``ion``, ``ique``) are not trusted: they are what PDF extraction leaves when it
+    splits a word.
+    """
+    import simplemma
+
+    lower = word.lower()
+    if lower in _stop_words():
+        return True
+    return len(lower) >= 4 and simplemma.is_known(lower, lang="fr")
+
+
+def join_line(left: str, right: str) -> str:
+    """Join two wrapped lines.
+
+    An end-of-line hyphen after a letter joins the two parts: it is dropped when the next line starts in
+    lower case and the joined word is known while the first part is not (``coopé-`` + ``ration``), else kept
+    (``socio-`` + ``économique``, ``Seine-Saint-`` + ``Denis``).
+    """
+    left = left.rstrip()
+    right = right.lstrip()
+    match = re.search(rf"({_LETTER}+)-$", left)
+    if match and re.match(r"[a-zà-ÿ]", right):
+        head = match.group(1)
+        tail = re.match(rf"{_LETTER}+", right).group(0)
+        if is_known_word(head + tail) and not is_known_word(head):
+            return left[:-1] + right
+        return left + right  # a real compound (socio-économique): keep the hyphen
+    if match and re.match(_LETTER, right):
+        return left + right  # a compound name cut at its hyphen (Seine-Saint-\nDenis)
+    return f"{left} {right}"
+
+
+def rejoin_split_words(text: str) -> str:
+    """Rejoin words split by PDF extraction: ``économ iques`` -> ``économiques``.
+
+    Two adjacent lower-case fragments are joined when neither is a known word and their concatenation is
+    (see :func:`is_known_word`). Proper names and real word pairs are left alone.
+    """
+
+    def fix(match: re.Match) -> str:
+        left, right = match.group(1), match.group(2)
+        if not is_known_word(left) and not is_known_word(right) and is_known_word(left + right):
+            return left + right
+        return match.group(0)
+
+    return re.sub(rf"(?<![\w'-])({_LETTER}{{2,}}) ([a-zà-ÿ]{{2,}})(?![\w-])", fix, text)
+
+
+def remove_footnote_calls(text: str) -> str:
+    """Remove footnote calls: superscript digits, and digits glued to the end of a word (``villes1 –``).
+
+    Only 1–2 digits after a lower-case letter and before a space or punctuation are removed, so ``COP21``,
+    ``G7`` and ``2e`` stay.
+    """
+    text = re.sub(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+", "", text)
+    return re.sub(r"(?<=[a-zà-ÿ]{3})\d{1,2}(?=[\s,.;:!?)»]|$)", "", text)
+
+
+def fix_extraction_artifacts(text: str) -> str:
+    """Repair known PDF extraction artefacts: a stray ``½`` between words; a word doubled before its compound.
+
+    ``Columbia Global Centers½Paris`` -> ``Columbia Global Centers Paris``;
+    ``Seine Seine-Saint-Denis`` -> ``Seine-Saint-Denis``.
+    """
+    text = re.sub(r"(?<=\w)½(?=\w)", " ", text)
+    return re.sub(r"\b(\w+) (\1-\w)", r"\2", text)
+
+
+def strip_bullet(paragraph: str) -> str:
+    """Remove a leading bullet symbol (``•``, ``▪``, ``-``, ``*``); numbered items keep their number."""
+    paragraph = _SYMBOL_BULLET_RE.sub("", paragraph)
+    return re.sub(r"^\s*[-–—*+]\s+", "", paragraph)
+
+
+def is_structure_line(paragraph: str) -> bool:
+    """True for a programme timetable line (``9h00-9h45 : Mots d'introduction``)."""
+    return bool(_TIMETABLE_RE.match(paragraph))
+
+
+def clean_paragraph(paragraph: str) -> str:
+    """Paragraph-level steps: bullet, footnote calls, extraction artefacts, split words, spaces."""
+    paragraph = strip_bullet(paragraph)
+    paragraph = remove_footnote_calls(paragraph)
+    paragraph = fix_extraction_artifacts(paragraph)
+    paragraph = rejoin_split_words(paragraph)
+    return re.sub(r"\s+", " ", paragraph).strip()
+
+
+#: Text-level steps, in order (each ``str -> str``); then :func:`reflow_paragraphs` and :func:`clean_paragraph`.
+STEPS = (normalize_unicode, normalize_quotes, strip_markdown, remove_running_headers)
+
+
+def clean_text(raw: str) -> list[Paragraph]:
+    """Clean a document's raw text into paragraphs.
+
+    Parameters
+    ----------
+    raw : str
+        The text as read from the file.
+
+    Returns
+    -------
+    list of Paragraph
+        Non-empty paragraphs (with at least one letter), timetable lines marked ``is_structure``.
+    """
+    text = raw
+    for step in STEPS:
+        text = step(text)
+    paragraphs = []
+    for para in reflow_paragraphs(text):
+        clean = clean_paragraph(para)
+        if re.search(_LETTER, clean):
+            paragraphs.append(Paragraph(clean, is_structure_line(clean)))
+    return paragraphs

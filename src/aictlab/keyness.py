@@ -1,0 +1,574 @@
+"""The lexical table (terms × groups) and keyness between groups: G², χ², LogRatio, %DIFF, Lafon specificities.
+
+One function, :func:`lexical_table`, counts terms per group from the token table; keyness, specificities, the
+correspondence analysis (:mod:`aictlab.ca`) and the figures all take its result, so nothing else recounts.
+
+Every statistic compares a *target* (frequency ``a`` in ``c`` tokens) with a *reference* (``b`` in ``d`` tokens)
+on the 2 × 2 table ``O = [[a, b], [c - a, d - b]]`` (rows: this term, all other tokens; columns: target,
+reference), ``N = c + d``, ``E_ij = R_i C_j / N``. All statistics are signed: positive means over-used in the
+target (``a / c > b / d``), METHODS §5. Lafon specificities (§6) use the hypergeometric law of the same table.
+
+References
+----------
+Dunning T. (1993), "Accurate methods for the statistics of surprise and coincidence", Computational Linguistics
+19(1). Rayson P. & Garside R. (2000), "Comparing corpora using frequency profiling", WCC workshop. Hardie A.
+(2014), "Log Ratio – an informal introduction", CASS blog. Gabrielatos C. & Marchi A. (2012), "Keyness:
+appropriate metrics and practical issues". Lafon P. (1980), "Sur la variabilité de la fréquence des formes dans
+un corpus", Mots 1. Lebart L. & Salem A. (1994), *Statistique textuelle*, Dunod.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from aictlab import schema
+from aictlab.errors import SchemaError, SettingsError, check_choice
+
+LN10 = np.log(10.0)
+G2_VARIANTS = ("4cell", "rayson")
+G2_CORRECTIONS = ("none", "williams", "quanteda")
+TERM_UNITS = ("lemma", "token")
+
+#: Critical values of χ²(1 df): p = 0.05, 0.01, 0.001.
+CRITICAL_005, CRITICAL_001, CRITICAL_0001 = 3.841458820694124, 6.634896601021214, 10.827566170662733
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The lexical table
+# --------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class LexicalTable:
+    """Counts of terms per group, with the size of each group.
+
+    Attributes
+    ----------
+    counts : DataFrame
+        Terms × groups integer counts; index ``term`` (sorted), columns ``group`` in the order given or sorted.
+    sizes : Series
+        Tokens per group (index: the groups): the word tokens of the group, stop words included (METHODS
+        "Shared conventions"): the ``c``, ``d`` of keyness and the ``t``, ``T`` of Lafon specificities.
+    params : dict
+        The settings that built the table (``group``, ``by``, ``keep_stop``, ``min_count``...).
+    """
+
+    counts: pd.DataFrame
+    sizes: pd.Series
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def groups(self) -> list:
+        return list(self.counts.columns)
+
+    @property
+    def total(self) -> int:
+        """All word tokens of the table (Lafon's T)."""
+        return int(self.sizes.sum())
+
+    def tidy(self) -> pd.DataFrame:
+        """Long form ``group, term, n`` (zero counts dropped), sorted by group then term."""
+        long = self.counts.stack().rename("n").reset_index()
+        long = long[long["n"] > 0]
+        return (
+            long[["group", "term", "n"]].sort_values(["group", "term"], kind="stable").reset_index(drop=True)
+        )
+
+    def subset(self, terms: Sequence[str] | None = None, groups: Sequence | None = None) -> LexicalTable:
+        """A table restricted to some terms and/or groups (sizes kept: they count all tokens)."""
+        counts = self.counts
+        if terms is not None:
+            counts = counts.loc[list(terms)]
+        if groups is not None:
+            counts = counts[list(groups)]
+        return LexicalTable(counts, self.sizes[counts.columns], dict(self.params))
+
+
+def add_group_column(
+    tokens: pd.DataFrame,
+    group: str,
+    *,
+    documents: pd.DataFrame | None = None,
+    periods: int | Sequence[int] = 5,
+) -> pd.DataFrame:
+    """Return ``tokens`` with a ``group`` column, taken from the tokens, the documents or the periods.
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        The token table (``doc_id``, ``year``...).
+    group : str
+        A token column (``year``, ``doc_id``), a document variable (``organiser``, ``genre``: needs
+        ``documents``), or ``"period"`` (computed from ``year`` with ``periods`` when absent).
+    documents : DataFrame, optional
+        The documents table, joined on ``doc_id`` for document variables.
+    periods : int or sequence of int, default=5
+        Period width or left edges (:func:`aictlab.periods.assign_periods`).
+    """
+    if group in tokens.columns:
+        return tokens
+    if group == schema.PERIOD:
+        from aictlab.periods import assign_periods
+
+        schema.require_columns(tokens, [schema.YEAR], "tokens")
+        return tokens.assign(period=assign_periods(tokens[schema.YEAR], periods)["period"].to_numpy())
+    if documents is not None and group in documents.columns:
+        schema.require_columns(tokens, [schema.DOC_ID], "tokens")
+        mapping = documents.drop_duplicates(schema.DOC_ID).set_index(schema.DOC_ID)[group]
+        values = tokens[schema.DOC_ID].map(mapping)
+        if values.isna().any():
+            missing = sorted(tokens.loc[values.isna(), schema.DOC_ID].astype(str).unique())[:5]
+            raise SchemaError(f"documents: no {group!r} value for doc_id {', '.join(missing)}.")
+        return tokens.assign(**{group: values.to_numpy()})
+    raise SchemaError(
+        f"tokens: no grouping column {group!r}; use a token column, 'period', or pass documents with that column."
+    )
+
+
+def lexical_table(
+    tokens: pd.DataFrame,
+    group: str = schema.PERIOD,
+    *,
+    by: Literal["lemma", "token"] = "lemma",
+    documents: pd.DataFrame | None = None,
+    periods: int | Sequence[int] = 5,
+    keep_stop: bool = False,
+    keep_punct: bool = False,
+    min_count: int = 1,
+    pos: Sequence[str] | None = None,
+    groups: Sequence | None = None,
+) -> LexicalTable:
+    """Count terms (lemmas or forms) per group: THE terms × groups table of keyness, specificities and CA.
+
+    Pass the tokens every measure counts (``select_tokens(corpus.tokens)``: duplicates and programme lines
+    out). Multi-word expressions are already one token (``coopération_décentralisée``).
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Token table with ``doc_id``, ``lemma`` or ``token``, ``is_stop``, ``is_punct``, ``is_word`` (optional).
+    group : str, default="period"
+        Grouping column (see :func:`add_group_column`): ``period``, ``year``, ``doc_id``, ``organiser``...
+    by : {"lemma", "token"}, default="lemma"
+        Count lemmas, or surface forms lowercased.
+    documents : DataFrame, optional
+        Documents table for document variables.
+    periods : int or sequence of int, default=5
+        Period spec when ``group="period"``.
+    keep_stop, keep_punct : bool, default=False
+        Keep stop words / punctuation as terms. The group *sizes* always count all word tokens (stop words
+        included, punctuation and bare numbers out), METHODS "Shared conventions".
+    min_count : int, default=1
+        Keep terms whose total count over all groups is at least this.
+    pos : sequence of str, optional
+        Keep only these parts of speech (``NOUN``, ``VERB``...); MWEs (lemma containing ``_``) are kept.
+    groups : sequence, optional
+        Column order (and selection) of the groups; default: sorted.
+
+    Returns
+    -------
+    LexicalTable
+        ``counts`` (terms × groups) and ``sizes`` (tokens per group).
+
+    Examples
+    --------
+    >>> toks = pd.DataFrame({"doc_id": ["a", "a", "b"], "year": [2012, 2012, 2025],
+    ...                      "lemma": ["solidarité", "le", "attractivité"], "is_stop": [False, True, False],
+    ...                      "is_punct": False, "is_word": True})
+    >>> lexical_table(toks, "year").counts.to_dict()
+    {2012: {'attractivité': 0, 'solidarité': 1}, 2025: {'attractivité': 1, 'solidarité': 0}}
+    """
+    check_choice("by", by, TERM_UNITS)
+    if min_count < 1:
+        raise SettingsError(f"min_count={min_count} must be at least 1.")
+    tokens = add_group_column(tokens, group, documents=documents, periods=periods)
+    schema.require_columns(tokens, [by, group], "tokens")
+    if tokens.empty:
+        raise SchemaError("tokens: the token table is empty; nothing to count.")
+    is_word = _bool_col(tokens, schema.IS_WORD, default=True)
+    is_punct = _bool_col(tokens, schema.IS_PUNCT, default=False)
+    is_stop = _bool_col(tokens, schema.IS_STOP, default=False)
+    unit = is_word & ~is_punct
+    sizes = tokens.loc[unit].groupby(group, sort=True).size()
+
+    keep = (unit | (keep_punct & is_punct)) if keep_punct else unit.copy()
+    if not keep_stop:
+        keep &= ~is_stop
+    terms = tokens[by].astype(str)
+    if by == schema.TOKEN:
+        terms = terms.str.lower()
+    if pos is not None:
+        schema.require_columns(tokens, [schema.POS], "tokens")
+        keep &= (
+            tokens[schema.POS].isin(list(pos)).to_numpy() | terms.str.contains(schema.MWE_JOINER).to_numpy()
+        )
+    frame = pd.DataFrame({"term": terms[keep].to_numpy(), "group": tokens.loc[keep, group].to_numpy()})
+    counts = frame.groupby(["term", "group"], sort=True).size().unstack("group", fill_value=0)
+    all_groups = sorted(set(sizes.index) | set(counts.columns))
+    order = list(groups) if groups is not None else all_groups
+    unknown = [g for g in order if g not in all_groups]
+    if unknown:
+        raise SettingsError(f"groups {unknown} are not values of {group!r} ({all_groups}).")
+    counts = counts.reindex(columns=order, fill_value=0)
+    sizes = sizes.reindex(order, fill_value=0).astype(np.int64)
+    counts = counts[counts.sum(axis=1) >= min_count].astype(np.int64)
+    counts.index.name, counts.columns.name = "term", "group"
+    sizes.index.name = "group"
+    params = {
+        "group": group,
+        "by": by,
+        "keep_stop": keep_stop,
+        "keep_punct": keep_punct,
+        "min_count": min_count,
+    }
+    params["pos"] = list(pos) if pos is not None else None
+    return LexicalTable(counts.sort_index(), sizes, params)
+
+
+def _bool_col(frame: pd.DataFrame, name: str, *, default: bool) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(len(frame), default)
+    return frame[name].fillna(default).astype(bool).to_numpy()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Statistics on 2 × 2 tables (vectorised)
+# --------------------------------------------------------------------------------------------------------------
+def _cells(a, b, c, d):
+    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
+    if np.any((a < 0) | (b < 0) | (a > c) | (b > d)):
+        raise SettingsError(
+            "keyness: counts must satisfy 0 <= a <= c and 0 <= b <= d (term count <= corpus size)."
+        )
+    return np.broadcast_arrays(a, b, c, d)
+
+
+def _sign(a, b, c, d) -> np.ndarray:
+    """+1 when the target rate a/c exceeds the reference rate b/d (⇔ a > E11), else -1 (METHODS §5)."""
+    return np.where(a * d > b * c, 1.0, -1.0)
+
+
+def _xlogx_over(o, e):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(o > 0, o * np.log(np.where(o > 0, o, 1.0) / np.where(e > 0, e, 1.0)), 0.0)
+
+
+def log_likelihood(
+    a,
+    b,
+    c,
+    d,
+    *,
+    variant: Literal["4cell", "rayson"] = "4cell",
+    correction: Literal["none", "williams", "quanteda"] = "none",
+    signed: bool = True,
+) -> np.ndarray:
+    """Log-likelihood ratio G² of a term's frequency in target vs reference.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Term frequency in the target and in the reference.
+    c, d : array_like
+        Target and reference sizes in tokens.
+    variant : {"4cell", "rayson"}, default="4cell"
+        ``"4cell"``: G² = 2 Σ O ln(O/E) over the full 2 × 2 table (Dunning 1993; = R ``MASS::loglm``,
+        ``scipy.stats.chi2_contingency(t, correction=False, lambda_="log-likelihood")``). ``"rayson"``: the two
+        term cells only, E1 = c(a+b)/N, E2 = d(a+b)/N, G² = 2[a ln(a/E1) + b ln(b/E2)] (Rayson & Garside 2000,
+        UCREL log-likelihood wizard); slightly different (25, 3, 6300, 4700: 13.901 vs 13.931).
+    correction : {"none", "williams", "quanteda"}, default="none"
+        ``"williams"``: G²/q, q = 1 + (N/R1 + N/R2 - 1)(N/C1 + N/C2 - 1)/(6N) (1 if a cell is 0).
+        ``"quanteda"``: quanteda.textstats' ``textstat_keyness(measure="lr", correction="default")``: cells
+        shifted by ±0.5 towards independence when some E < 5 and |a(d-b) - b(c-a)| >= N/2 (4-cell only).
+    signed : bool, default=True
+        Multiply by +1 / -1 (over- / under-use in the target).
+
+    Returns
+    -------
+    ndarray of float
+    """
+    check_choice("variant", variant, G2_VARIANTS)
+    check_choice("correction", correction, G2_CORRECTIONS)
+    a, b, c, d = _cells(a, b, c, d)
+    n = c + d
+    sign = _sign(a, b, c, d)
+    if variant == "rayson":
+        if correction != "none":
+            raise SettingsError("correction applies to the 4-cell G² only (variant='4cell').")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            e1, e2 = c * (a + b) / n, d * (a + b) / n
+        g2 = 2.0 * (_xlogx_over(a, e1) + _xlogx_over(b, e2))
+    else:
+        obs = np.stack([a, b, c - a, d - b])
+        r1, r2 = a + b, n - a - b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exp = np.stack([r1 * c / n, r1 * d / n, r2 * c / n, r2 * d / n])
+        if correction == "quanteda":
+            det = a * (d - b) - b * (c - a)
+            shift = (exp.min(axis=0) < 5) & (np.abs(det) >= n / 2)
+            delta = np.where(shift, 0.5, 0.0) * np.where(det > 0, 1.0, -1.0)
+            obs = obs + np.stack([-delta, delta, delta, -delta])
+        g2 = 2.0 * _xlogx_over(obs, exp).sum(axis=0)
+        if correction == "williams":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                q = 1 + (n / r1 + n / r2 - 1) * (n / c + n / d - 1) / (6 * n)
+            q = np.where((obs == 0).any(axis=0) | ~np.isfinite(q), 1.0, q)
+            g2 = g2 / q
+    g2 = np.maximum(g2, 0.0)  # rounding can give -1e-16 at f = E
+    return (sign * g2 + 0.0) if signed else g2
+
+
+def chi_squared(a, b, c, d, *, yates: bool = False, signed: bool = True) -> np.ndarray:
+    """Pearson χ² of the 2 × 2 table, with or without Yates' continuity correction.
+
+    Notes
+    -----
+    χ² = N (a(d-b) - b(c-a))² / (R1 R2 C1 C2). Yates (R ``chisq.test`` default, scipy default): each |O - E|
+    is reduced by min(0.5, |O - E|), so χ² = 0 when |O - E| < 0.5. Rows or columns of zero give 0.
+    """
+    a, b, c, d = _cells(a, b, c, d)
+    n = c + d
+    r1, r2 = a + b, n - a - b
+    denom = r1 * r2 * c * d
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if yates:
+            dev = np.abs(a - r1 * c / n)
+            dev = dev - np.minimum(0.5, dev)
+            x2 = n**3 * dev**2 / denom  # Σ_ij dev²/E_ij = dev² N³/(R1 R2 C1 C2) for a 2 × 2 table
+        else:
+            x2 = n * (a * (d - b) - b * (c - a)) ** 2 / denom
+    x2 = np.where(denom > 0, x2, 0.0)
+    return (_sign(a, b, c, d) * x2 + 0.0) if signed else x2
+
+
+def log_ratio(a, b, c, d) -> np.ndarray:
+    """Hardie's LogRatio: log2((a/c) / (b/d)); a zero frequency becomes 0.5 before normalising.
+
+    Both zero: NaN (not scored). Positive = over-used in the target; 1 = twice as frequent.
+    """
+    a, b, c, d = _cells(a, b, c, d)
+    both_zero = (a == 0) & (b == 0)
+    aa, bb = np.where(a == 0, 0.5, a), np.where(b == 0, 0.5, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lr = np.log2((aa / c) / (bb / d))
+    return np.where(both_zero, np.nan, lr) + 0.0
+
+
+def pct_diff(a, b, c, d) -> np.ndarray:
+    """%DIFF = 100 (a/c - b/d) / (b/d) (Gabrielatos & Marchi 2012); b = 0: denominator 1e-18.
+
+    Range [-100, ∞); a term absent from the reference gets a huge value (flag it with ``b == 0``).
+    """
+    a, b, c, d = _cells(a, b, c, d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ref = np.where(b > 0, b / d, 1e-18)
+        return 100.0 * (a / c - b / d) / ref + 0.0
+
+
+def fisher_exact_p(a, b, c, d) -> np.ndarray:
+    """Two-sided Fisher exact p of the 2 × 2 table (``scipy.stats.fisher_exact``; = R ``fisher.test``)."""
+    a, b, c, d = _cells(a, b, c, d)
+    out = np.empty(a.shape, dtype=float)
+    for idx in np.ndindex(a.shape):
+        table = [[a[idx], b[idx]], [c[idx] - a[idx], d[idx] - b[idx]]]
+        out[idx] = stats.fisher_exact(np.asarray(table, dtype=np.int64)).pvalue
+    return out
+
+
+def hypergeom_log10_tails(f, F, t, T) -> tuple[np.ndarray, np.ndarray]:
+    """log10 P(X >= f) and log10 P(X <= f) for X ~ Hypergeometric(T tokens, F occurrences, t draws).
+
+    Computed in log space (``scipy.stats.hypergeom.logsf``/``logcdf``, = R ``phyper(log.p=TRUE)``) so that
+    extreme tails do not underflow to 0.
+    """
+    f, F, t, T = (np.asarray(x, dtype=float) for x in (f, F, t, T))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ge = stats.hypergeom.logsf(f - 1, T, F, t) / LN10
+        le = stats.hypergeom.logcdf(f, T, F, t) / LN10
+    return np.minimum(ge, 0.0) + 0.0, np.minimum(le, 0.0) + 0.0
+
+
+def specificity(f, F, t, T) -> np.ndarray:
+    """Lafon's specificity score, signed (Lafon 1980; Lexico3, TXM).
+
+    Parameters
+    ----------
+    f : array_like
+        Occurrences of the term in the part.
+    F : array_like
+        Occurrences of the term in the whole corpus.
+    t : array_like
+        Tokens of the part.
+    T : array_like
+        Tokens of the whole corpus.
+
+    Returns
+    -------
+    ndarray
+        ``-log10 P(X >= f)`` when f >= E = F t / T (over-use, >= 0), else ``log10 P(X <= f)`` (< 0), with
+        X ~ H(T, F, t). |spec| >= 2 ⇔ one-sided p <= 0.01 (TXM's banality threshold), >= 3 ⇔ p <= 0.001.
+
+    Notes
+    -----
+    R textometry signs by the stored probability (< or > 0.5), not by f vs E: the two can differ only when
+    |spec| < log10 2 ≈ 0.301 (f = E = 10 in 100 / 10 000 with t = 1000: textometry -0.346, here +0.260).
+    """
+    f, F, t, T = (np.asarray(x, dtype=float) for x in (f, F, t, T))
+    ge, le = hypergeom_log10_tails(f, F, t, T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        over = f >= F * t / T
+    return np.where(over, -ge, le) + 0.0
+
+
+def keyness_stats(
+    a,
+    b,
+    c,
+    d,
+    *,
+    variant: Literal["4cell", "rayson"] = "4cell",
+    correction: Literal["none", "williams", "quanteda"] = "none",
+    fisher: bool = False,
+) -> pd.DataFrame:
+    """All keyness statistics of arrays of 2 × 2 tables, as a DataFrame (one row per table).
+
+    Returns
+    -------
+    DataFrame
+        ``count_target, count_reference, size_target, size_reference, expected_target, g2, chi2, chi2_yates,
+        log_ratio, pct_diff, p_value`` (G², 1 df), ``p_chi2``, ``specificity`` (Lafon, target part of the
+        union), ``absent_from_reference`` (+ ``p_fisher`` when ``fisher``). All signed: + = over-use in target.
+    """
+    a, b, c, d = _cells(a, b, c, d)
+    g2 = log_likelihood(a, b, c, d, variant=variant, correction=correction)
+    x2 = chi_squared(a, b, c, d)
+    out = pd.DataFrame(
+        {
+            "count_target": a.astype(np.int64),
+            "count_reference": b.astype(np.int64),
+            "size_target": c.astype(np.int64),
+            "size_reference": d.astype(np.int64),
+            "expected_target": (a + b) * c / (c + d),
+            "g2": g2,
+            "chi2": x2,
+            "chi2_yates": chi_squared(a, b, c, d, yates=True),
+            "log_ratio": log_ratio(a, b, c, d),
+            "pct_diff": pct_diff(a, b, c, d),
+            "p_value": stats.chi2.sf(np.abs(g2), 1),
+            "p_chi2": stats.chi2.sf(np.abs(x2), 1),
+            "specificity": specificity(a, a + b, c, c + d),
+            "absent_from_reference": b == 0,
+        }
+    )
+    if fisher:
+        out["p_fisher"] = fisher_exact_p(a, b, c, d)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Keyness on a lexical table
+# --------------------------------------------------------------------------------------------------------------
+def keyness(
+    table: LexicalTable,
+    target: Any | Sequence[Any],
+    reference: Any | Sequence[Any] | None = None,
+    *,
+    variant: Literal["4cell", "rayson"] = "4cell",
+    correction: Literal["none", "williams", "quanteda"] = "none",
+    fisher: bool = False,
+) -> pd.DataFrame:
+    """Keyness of every term of ``table``: target group(s) against reference group(s) (default: the rest).
+
+    Parameters
+    ----------
+    table : LexicalTable
+        From :func:`lexical_table`.
+    target : group label or list of labels
+        The target sub-corpus (pooled when several).
+    reference : group label or list of labels, optional
+        The reference sub-corpus; default all other groups.
+    variant, correction : see :func:`log_likelihood`.
+    fisher : bool, default=False
+        Add ``p_fisher`` (slower: one exact test per term).
+
+    Returns
+    -------
+    DataFrame
+        ``term`` + the columns of :func:`keyness_stats`; terms absent from both sides dropped; sorted by
+        signed G² (most over-used first), then term.
+
+    Examples
+    --------
+    >>> kw = keyness(lexical_table(tokens, "period"), "2025-2029")  # doctest: +SKIP
+    >>> kw.query("g2 >= 10.83").head(10)  # doctest: +SKIP
+    """
+    targets = _as_list(target)
+    references = [g for g in table.groups if g not in targets] if reference is None else _as_list(reference)
+    for g in targets + references:
+        if g not in table.groups:
+            raise SettingsError(f"group {g!r} is not in the lexical table (groups: {table.groups}).")
+    if set(targets) & set(references):
+        raise SettingsError(f"target and reference share groups: {sorted(set(targets) & set(references))}.")
+    if not references:
+        raise SettingsError("keyness needs a reference: at least two groups.")
+    a = table.counts[targets].sum(axis=1).to_numpy()
+    b = table.counts[references].sum(axis=1).to_numpy()
+    c = int(table.sizes[targets].sum())
+    d = int(table.sizes[references].sum())
+    if c == 0 or d == 0:
+        raise SettingsError("keyness: the target or the reference has no tokens.")
+    keep = (a + b) > 0
+    out = keyness_stats(a[keep], b[keep], c, d, variant=variant, correction=correction, fisher=fisher)
+    out.insert(0, "term", table.counts.index[keep].to_numpy())
+    return out.sort_values(["g2", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def keyness_each(table: LexicalTable, **kwargs) -> pd.DataFrame:
+    """Each group against the rest of the table (:func:`keyness` per group), stacked with a ``group`` column.
+
+    Returns
+    -------
+    DataFrame
+        ``group, term, count_target, count_reference, g2, chi2, log_ratio, pct_diff, p_value, specificity``
+        and the other columns of :func:`keyness_stats`; sorted by group (table order) then signed G².
+    """
+    parts = []
+    for g in table.groups:
+        kw = keyness(table, g, **kwargs)
+        kw.insert(0, "group", g)
+        parts.append(kw)
+    return pd.concat(parts, ignore_index=True)
+
+
+def specificities(table: LexicalTable) -> pd.DataFrame:
+    """Lafon specificities of every term in every group (part vs whole), terms × groups.
+
+    Same layout and values as R ``textometry::specificities`` (TXM) on the table, with T, t = the group sizes
+    (all word tokens), F = the term's total, f = its count in the part; see :func:`specificity`.
+    """
+    counts = table.counts
+    f = counts.to_numpy(dtype=float)
+    F = f.sum(axis=1, keepdims=True)
+    t = table.sizes[counts.columns].to_numpy(dtype=float)[None, :]
+    spec = specificity(f, F, t, float(table.sizes.sum()))
+    return pd.DataFrame(spec, index=counts.index, columns=counts.columns)
+
+
+def top_terms(kw: pd.DataFrame, n: int = 10, *, by: str = "specificity", over: bool = True) -> pd.DataFrame:
+    """The ``n`` most over-used (``over``) or under-used terms of a keyness table (per group if it has one)."""
+    if by not in kw.columns:
+        raise SchemaError(f"keyness table: no column {by!r}.")
+    order = kw.sort_values([by, "term"], ascending=[not over, True], kind="stable")
+    if "group" in kw.columns:
+        return order.groupby("group", sort=False).head(n).reset_index(drop=True)
+    return order.head(n).reset_index(drop=True)
+
+
+def _as_list(value) -> list:
+    if isinstance(value, str | int | np.integer) or not isinstance(value, Sequence):
+        return [value]
+    return list(value)

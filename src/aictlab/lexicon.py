@@ -1,0 +1,432 @@
+"""Frame lexicon: load and validate the YAML file, and find frame terms in a token table.
+
+The lexicon is data (``aictlab/data/frames.yaml`` by default, or a user's file): one entry per term with
+its frame, tier (``core`` | ``extended``), the lemma sequence(s) that count as the term, a one-line
+justification and a source. :func:`load_lexicon` refuses a malformed file with a :class:`LexiconError`
+naming the file and the entry. :func:`match_terms` finds the terms in a tidy token table (METHODS §1):
+lowercased NFC lemmas, multi-word entries first, longest match wins, no overlap, an MWE counts once.
+
+References
+----------
+METHODS.md §1 (frequencies, frame lexicon, frame rates) and §12 (per-term counts for robustness).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aictlab.errors import LexiconError, check_choice
+from aictlab.schema import DOC_ID, LEMMA, MWE_JOINER, SEG_ID, SENT_ID, TOK_POS, TOKEN, YEAR, require_columns
+
+TIERS = ("core", "extended")
+#: Keys an entry of ``terms`` may have.
+ENTRY_KEYS = {"term", "frame", "tier", "lemmas", "justification", "source", "note"}
+REQUIRED_ENTRY_KEYS = ("term", "frame", "tier", "justification")
+FRAME_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+#: French function words whose lemma differs between lemmatisers (spaCy: "du" -> "de", "des" -> "de" or
+#: "un"; simplemma: "du" -> "du", "des" -> "un"). They are mapped to one form in the lexicon *and* in the
+#: tokens, so a multi-word entry such as "pays du Sud" matches whichever lemmatiser produced the tokens.
+FUNCTION_WORDS = {
+    "la": "le",
+    "les": "le",
+    "l'": "le",
+    "du": "de",
+    "des": "de",
+    "d'": "de",
+    "un": "de",
+    "une": "de",
+    "aux": "au",
+}
+
+MATCH_COLUMNS = (
+    DOC_ID,
+    SEG_ID,
+    YEAR,
+    TOK_POS,
+    "tok_pos_end",
+    "n_tokens",
+    "frame",
+    "term",
+    "tier",
+    "form",
+    "keyword",
+    "index_start",
+    "index_end",
+)
+
+
+def canonical_lemma(text: str) -> str:
+    """Lowercase NFC form of a lemma part, typographic apostrophe as ``'``, function words canonicalised.
+
+    Examples
+    --------
+    >>> canonical_lemma("Du")
+    'de'
+    >>> canonical_lemma("Solidarité")
+    'solidarité'
+    """
+    value = unicodedata.normalize("NFC", str(text)).lower().replace("\u2019", "'").strip()
+    return FUNCTION_WORDS.get(value, value)
+
+
+def split_form(text: str) -> tuple[str, ...]:
+    """Split a lemma sequence (spaces or the MWE joiner ``_``) into canonical parts."""
+    parts = re.split(r"[\s_]+", unicodedata.normalize("NFC", str(text)).strip())
+    return tuple(canonical_lemma(p) for p in parts if p)
+
+
+@dataclass(frozen=True, eq=False)
+class Lexicon:
+    """A validated frame lexicon.
+
+    Attributes
+    ----------
+    terms : DataFrame
+        One row per term: ``frame, term, tier, justification, source, note, n_forms``.
+    forms : DataFrame
+        One row per lemma sequence: ``frame, term, tier, form`` (canonical parts joined by spaces),
+        ``n_parts``.
+    frames : dict
+        Frame name -> ``{"label", "description"}``.
+    name, version, path, sha256 : str
+        Provenance of the file.
+    """
+
+    terms: pd.DataFrame
+    forms: pd.DataFrame
+    frames: dict[str, dict[str, str]]
+    name: str = "lexicon"
+    version: str = ""
+    path: str = ""
+    sha256: str = ""
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def frame_names(self) -> tuple[str, ...]:
+        return tuple(self.frames)
+
+    def subset(self, *, tier: str = "extended", drop_terms: Iterable[str] = ()) -> Lexicon:
+        """The lexicon restricted to ``tier`` (``core``: core entries only; ``extended``: all) and without
+        the terms in ``drop_terms`` (labels, as in ``terms.term``)."""
+        check_choice("tier", tier, TIERS)
+        drop = set(drop_terms)
+        unknown = drop - set(self.terms["term"])
+        if unknown:
+            raise LexiconError(f"{self.path or self.name}: cannot drop unknown term(s) {sorted(unknown)}.")
+        keep_t = ~self.terms["term"].isin(drop)
+        keep_f = ~self.forms["term"].isin(drop)
+        if tier == "core":
+            keep_t &= self.terms["tier"].eq("core")
+            keep_f &= self.forms["tier"].eq("core")
+        return Lexicon(
+            terms=self.terms[keep_t].reset_index(drop=True),
+            forms=self.forms[keep_f].reset_index(drop=True),
+            frames=dict(self.frames),
+            name=self.name,
+            version=self.version,
+            path=self.path,
+            sha256=self.sha256,
+            excluded=self.excluded,
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """Number of terms per frame and tier."""
+        return self.terms.groupby(["frame", "tier"]).size().rename("n_terms").reset_index()
+
+
+def load_lexicon(path: str | Path | None = None) -> Lexicon:
+    """Read and validate a frame lexicon YAML file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The file; ``None`` uses the packaged ``aictlab/data/frames.yaml``.
+
+    Returns
+    -------
+    Lexicon
+
+    Raises
+    ------
+    LexiconError
+        Missing file, bad YAML, missing ``frames``/``terms``, an empty list, an entry without a required
+        key or with an unknown key, an undeclared frame, a bad tier, or the same term/lemma sequence twice
+        (within or across frames). The message names the file and the entry.
+    """
+    import yaml
+
+    if path is None:
+        from aictlab.config import PACKAGE_DATA
+
+        path = PACKAGE_DATA / "frames.yaml"
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LexiconError(f"{path}: cannot read the lexicon file ({exc.strerror or exc}).") from exc
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise LexiconError(f"{path}: not UTF-8 text ({exc}).") from exc
+    except yaml.YAMLError as exc:
+        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_lexicon(data, source=str(path), sha256=hashlib.sha256(raw).hexdigest())
+
+
+def parse_lexicon(data: Any, *, source: str = "<lexicon>", sha256: str = "") -> Lexicon:
+    """Validate an already-parsed lexicon mapping (see :func:`load_lexicon`) and build a :class:`Lexicon`."""
+    if not isinstance(data, dict):
+        raise LexiconError(f"{source}: the top level must be a mapping with 'frames' and 'terms'.")
+    for key in ("frames", "terms"):
+        if key not in data:
+            raise LexiconError(f"{source}: missing top-level key '{key}'.")
+    frames_raw = data["frames"]
+    if not isinstance(frames_raw, dict) or not frames_raw:
+        raise LexiconError(f"{source}: 'frames' must be a non-empty mapping of frame name -> description.")
+    frames: dict[str, dict[str, str]] = {}
+    for name, spec in frames_raw.items():
+        if not isinstance(name, str) or not FRAME_NAME.match(name):
+            raise LexiconError(
+                f"{source}: frame name {name!r} must match [a-z][a-z0-9_]* (e.g. 'solidarite')."
+            )
+        spec = spec if isinstance(spec, dict) else {"description": "" if spec is None else str(spec)}
+        frames[name] = {
+            "label": str(spec.get("label", name)),
+            "description": str(spec.get("description", "")),
+        }
+    entries = data["terms"]
+    if not isinstance(entries, list) or not entries:
+        raise LexiconError(f"{source}: 'terms' must be a non-empty list of entries.")
+
+    term_rows, form_rows = [], []
+    seen_terms: dict[str, str] = {}
+    seen_forms: dict[str, tuple[str, str]] = {}
+    for i, entry in enumerate(entries, start=1):
+        where = f"{source}: entry {i}"
+        if not isinstance(entry, dict):
+            raise LexiconError(
+                f"{where}: expected a mapping with term, frame, tier, justification; got {entry!r}."
+            )
+        if "term" in entry:
+            where = f"{source}: entry {i} ({entry['term']!r})"
+        unknown = set(entry) - ENTRY_KEYS
+        if unknown:
+            raise LexiconError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(ENTRY_KEYS)}.")
+        for key in REQUIRED_ENTRY_KEYS:
+            value = entry.get(key)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                raise LexiconError(f"{where}: missing or empty '{key}'.")
+        term = unicodedata.normalize("NFC", str(entry["term"]).strip())
+        frame = str(entry["frame"])
+        if frame not in frames:
+            raise LexiconError(
+                f"{where}: unknown frame {frame!r}; declared frames: {', '.join(frames)} "
+                "(declare new frames under 'frames')."
+            )
+        tier = str(entry["tier"])
+        if tier not in TIERS:
+            raise LexiconError(f"{where}: tier {tier!r} must be 'core' or 'extended'.")
+        lemmas = entry.get("lemmas", [term])
+        if isinstance(lemmas, str):
+            lemmas = [lemmas]
+        if not isinstance(lemmas, list) or not lemmas:
+            raise LexiconError(f"{where}: 'lemmas' must be a non-empty list of lemma sequences.")
+        key = term.lower()
+        if key in seen_terms:
+            other = seen_terms[key]
+            what = "twice in frame" if other == frame else f"in both frames {other!r} and"
+            raise LexiconError(f"{where}: duplicate entry: term {term!r} appears {what} {frame!r}.")
+        seen_terms[key] = frame
+        forms_here = set()
+        for lem in lemmas:
+            parts = split_form(lem)
+            if not parts or not all(parts):
+                raise LexiconError(f"{where}: empty lemma sequence in 'lemmas'.")
+            form = " ".join(parts)
+            if form in forms_here:
+                continue
+            if form in seen_forms:
+                other_frame, other_term = seen_forms[form]
+                raise LexiconError(
+                    f"{where}: duplicate entry: lemma sequence {form!r} already belongs to term "
+                    f"{other_term!r} (frame {other_frame!r}); frames must be disjoint."
+                )
+            seen_forms[form] = (frame, term)
+            forms_here.add(form)
+            form_rows.append(
+                {"frame": frame, "term": term, "tier": tier, "form": form, "n_parts": len(parts)}
+            )
+        term_rows.append(
+            {
+                "frame": frame,
+                "term": term,
+                "tier": tier,
+                "justification": " ".join(str(entry["justification"]).split()),
+                "source": " ".join(str(entry.get("source", "") or "").split()),
+                "note": " ".join(str(entry.get("note", "") or "").split()),
+                "n_forms": len(forms_here),
+            }
+        )
+    empty = [f for f in frames if f not in {r["frame"] for r in term_rows}]
+    if empty:
+        raise LexiconError(f"{source}: frame(s) {', '.join(empty)} declared with an empty list of terms.")
+    excluded = data.get("excluded") or []
+    if not isinstance(excluded, list):
+        raise LexiconError(f"{source}: 'excluded' must be a list of {{term, reason}} entries.")
+    excluded_df = pd.DataFrame(
+        [
+            {"term": str(e.get("term", "")), "reason": str(e.get("reason", ""))}
+            for e in excluded
+            if isinstance(e, dict)
+        ],
+        columns=["term", "reason"],
+    )
+    return Lexicon(
+        terms=pd.DataFrame(term_rows),
+        forms=pd.DataFrame(form_rows),
+        frames=frames,
+        name=str(data.get("name", "lexicon")),
+        version=str(data.get("version", "")),
+        path=source,
+        sha256=sha256,
+        excluded=excluded_df,
+    )
+
+
+def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended") -> pd.DataFrame:
+    """Find the lexicon's terms in a token table (METHODS §1).
+
+    Every token lemma is split into parts at the MWE joiner (``coopération_décentralisée`` -> two parts) and
+    canonicalised (:func:`canonical_lemma`). Candidate matches are the windows of consecutive parts equal
+    to a lemma sequence of the lexicon, inside one document and one sentence (and one segment, when those
+    columns exist). They are accepted longest first (then leftmost), never overlapping; a match covers
+    whole token rows, or lies inside one multi-word token (a one-word entry "solidarité" matches inside
+    ``solidarité_xyz`` only if no longer entry does). A token row takes part in at most one match, so an
+    MWE counts once.
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Tidy tokens with at least ``doc_id, tok_pos, lemma`` (``token, seg_id, sent_id, year`` used when
+        present). Pass the tokens *with* punctuation (``select_tokens(..., words_only=False)``): punctuation
+        rows break multi-word matches as in the text.
+    lexicon : Lexicon
+    tier : {"core", "extended"}, default="extended"
+        ``core``: core entries only; ``extended``: core + extended.
+
+    Returns
+    -------
+    DataFrame
+        One row per match, ordered by ``doc_id, tok_pos``: ``doc_id, seg_id, year, tok_pos`` (first token),
+        ``tok_pos_end``, ``n_tokens`` (token rows covered), ``frame, term, tier, form`` (the matched lemma
+        sequence), ``keyword`` (surface text of the rows covered), ``index_start, index_end`` (index labels
+        of the first/last row in ``tokens``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> toks = pd.DataFrame({"doc_id": "d", "tok_pos": [0, 1, 2, 3],
+    ...                      "lemma": ["le", "aide", "au", "développement"]})
+    >>> match_terms(toks, load_lexicon())[["term", "frame"]].values.tolist()
+    [['aide au développement', 'solidarite']]
+    """
+    require_columns(tokens, (DOC_ID, TOK_POS, LEMMA), "tokens")
+    check_choice("tier", tier, TIERS)
+    lex = lexicon.subset(tier=tier) if tier == "core" else lexicon
+    by_len: dict[int, dict[tuple[str, ...], tuple[str, str, str, str]]] = {}
+    for row in lex.forms.itertuples(index=False):
+        by_len.setdefault(int(row.n_parts), {})[tuple(row.form.split(" "))] = (
+            row.frame,
+            row.term,
+            row.tier,
+            row.form,
+        )
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in MATCH_COLUMNS})
+    if tokens.empty or not by_len:
+        return empty
+
+    toks = tokens.sort_values([DOC_ID, TOK_POS], kind="stable")
+    lemmas = toks[LEMMA].fillna("").astype(str).to_numpy()
+    surface = toks[TOKEN].astype(str).to_numpy() if TOKEN in toks.columns else lemmas
+    # Block = run of rows that a match may span: same document, sentence and segment.
+    keys = [toks[DOC_ID].astype(str).to_numpy()]
+    for col in (SENT_ID, SEG_ID):
+        if col in toks.columns:
+            keys.append(toks[col].astype(str).to_numpy())
+    n_rows = len(toks)
+    new_block = np.zeros(n_rows, dtype=bool)
+    new_block[0] = True
+    for k in keys:
+        new_block[1:] |= k[1:] != k[:-1]
+    row_block = np.cumsum(new_block)
+
+    parts: list[str] = []
+    part_row: list[int] = []
+    part_first: list[bool] = []
+    part_last: list[bool] = []
+    for r, lem in enumerate(lemmas):
+        pieces = [p for p in re.split(r"[\s" + MWE_JOINER + r"]+", lem) if p] if lem.strip() else []
+        if not pieces:  # whitespace token: a barrier, never part of a match
+            pieces = ["\x00"]
+        for j, p in enumerate(pieces):
+            parts.append(canonical_lemma(p) if p != "\x00" else p)
+            part_row.append(r)
+            part_first.append(j == 0)
+            part_last.append(j == len(pieces) - 1)
+    part_row_a = np.asarray(part_row)
+    part_block = row_block[part_row_a]
+    n_parts = len(parts)
+    taken_row = np.zeros(n_rows, dtype=bool)
+    found = []
+    for length in sorted(by_len, reverse=True):
+        table = by_len[length]
+        for i in range(n_parts - length + 1):
+            j = i + length - 1
+            if part_block[i] != part_block[j]:
+                continue
+            hit = table.get(tuple(parts[i : j + 1]))
+            if hit is None:
+                continue
+            r0, r1 = part_row_a[i], part_row_a[j]
+            if r0 != r1 and not (part_first[i] and part_last[j]):
+                continue  # spans rows but cuts a multi-word token
+            if taken_row[r0 : r1 + 1].any():
+                continue
+            taken_row[r0 : r1 + 1] = True
+            found.append((r0, r1, *hit))
+    if not found:
+        return empty
+    found.sort()
+    idx = toks.index.to_numpy()
+    pos = toks[TOK_POS].to_numpy()
+    doc = toks[DOC_ID].to_numpy()
+    seg = toks[SEG_ID].to_numpy() if SEG_ID in toks.columns else np.full(n_rows, None)
+    year = toks[YEAR].to_numpy() if YEAR in toks.columns else np.full(n_rows, None)
+    out = pd.DataFrame(
+        {
+            DOC_ID: [doc[r0] for r0, *_ in found],
+            SEG_ID: [seg[r0] for r0, *_ in found],
+            YEAR: [year[r0] for r0, *_ in found],
+            TOK_POS: [pos[r0] for r0, *_ in found],
+            "tok_pos_end": [pos[r1] for _, r1, *_ in found],
+            "n_tokens": [int(r1 - r0 + 1) for r0, r1, *_ in found],
+            "frame": [f[2] for f in found],
+            "term": [f[3] for f in found],
+            "tier": [f[4] for f in found],
+            "form": [f[5] for f in found],
+            "keyword": [" ".join(surface[r0 : r1 + 1]) for r0, r1, *_ in found],
+            "index_start": [idx[r0] for r0, *_ in found],
+            "index_end": [idx[r1] for _, r1, *_ in found],
+        }
+    )
+    return out.reset_index(drop=True)

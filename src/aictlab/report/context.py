@@ -1,0 +1,124 @@
+"""What a report part receives: the corpus, the settings, and the means to write outputs and cache work."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from aictlab import __version__
+from aictlab.config import Settings
+
+log = logging.getLogger("aictlab.report")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic rename.
+
+    A run killed half-way leaves either the old file or the new one, never a truncated table.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def table_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV bytes of ``frame``, deterministic: no index, ``\\n`` line ends, floats with 10 significant digits."""
+    return frame.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode("utf-8")
+
+
+def settings_key(*parts: Any) -> str:
+    """Short sha256 of JSON-serialised ``parts`` (content hashes, settings, version): a cache key."""
+    payload = json.dumps([__version__, *parts], sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(payload).hexdigest()[:16]
+
+
+@dataclass
+class ReportContext:
+    """State shared by the parts of one report run.
+
+    Attributes
+    ----------
+    settings : Settings
+        The resolved settings.
+    corpus : aictlab.corpus.Corpus
+        The loaded corpus (documents, paragraphs, segments, tokens).
+    results : dict
+        Values a part leaves for later parts and for the report's summary (e.g. ``results["verdict"]``).
+    outputs : list of Path
+        Every file written so far (for provenance).
+    """
+
+    settings: Settings
+    corpus: Any
+    results: dict[str, Any] = field(default_factory=dict)
+    outputs: list[Path] = field(default_factory=list)
+
+    @property
+    def out_dir(self) -> Path:
+        return self.settings.path("out")
+
+    def tokens(self, *, words_only: bool = True) -> pd.DataFrame:
+        """The corpus tokens every measure counts under these settings (duplicates once unless
+        ``keep_duplicates``; timetable lines out): :func:`aictlab.corpus.select_tokens`."""
+        from aictlab.corpus import select_tokens
+
+        return select_tokens(
+            self.corpus.tokens, keep_duplicates=self.settings.keep_duplicates, words_only=words_only
+        )
+
+    def save_table(self, frame: pd.DataFrame, name: str) -> Path:
+        """Write ``frame`` as ``<out>/tables/<name>.csv`` (atomically, deterministic bytes)."""
+        path = self.out_dir / "tables" / f"{name}.csv"
+        atomic_write_bytes(path, table_bytes(frame))
+        self.outputs.append(path)
+        return path
+
+    def save_figure(self, fig, name: str) -> list[Path]:
+        """Write ``fig`` as ``<out>/<name>.png`` and ``.pdf`` with no embedded dates, then close it."""
+        import matplotlib.pyplot as plt
+
+        paths = []
+        for ext, metadata in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=ext, metadata=metadata, dpi=200)
+            path = self.out_dir / f"{name}.{ext}"
+            atomic_write_bytes(path, buffer.getvalue())
+            paths.append(path)
+        plt.close(fig)
+        self.outputs.extend(paths)
+        return paths
+
+    def cached(self, name: str, key_parts: dict[str, Any], compute: Callable[[], Any]) -> Any:
+        """Return ``compute()``, reusing ``<processed>/<name>-<key>.pkl`` when the key matches.
+
+        ``key_parts`` must hold everything the result depends on besides the corpus tables (settings, seeds);
+        the corpus cache key (content + processing settings) and package version are added here. Writes are
+        atomic.
+        """
+        key = settings_key(name, self.corpus.cache_key or self.corpus.corpus_hash, key_parts)
+        path = self.settings.path("processed") / "results" / f"{name}-{key}.pkl"
+        if self.settings.use_cache and path.exists():
+            log.debug("cache hit %s", path.name)
+            with open(path, "rb") as handle:
+                return pickle.load(handle)
+        value = compute()
+        atomic_write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        return value

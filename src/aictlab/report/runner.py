@@ -1,0 +1,107 @@
+"""Orchestration of the report parts, with timing, failure isolation and provenance."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from aictlab.config import Settings
+from aictlab.report.context import ReportContext, atomic_write_bytes
+
+log = logging.getLogger("aictlab.report")
+
+#: Report parts in the order they run and appear: name -> module defining ``run(ctx) -> str``.
+PARTS = {
+    "corpus": "aictlab.report.part_corpus",
+    "frames": "aictlab.report.part_frames",
+    "textometry": "aictlab.report.part_textometry",
+    "topics": "aictlab.report.part_topics",
+    "exports": "aictlab.report.part_exports",
+}
+
+
+@dataclass
+class PartOutcome:
+    """What happened to one part: ``ok`` or ``failed`` (with the error), and its time in seconds."""
+
+    name: str
+    status: str
+    seconds: float
+    error: str = ""
+
+
+def available_parts() -> list[str]:
+    """Parts whose module is installed (all of them in a complete checkout)."""
+    import importlib.util
+
+    return [name for name, module in PARTS.items() if importlib.util.find_spec(module) is not None]
+
+
+def run_report(settings: Settings, only: list[str] | None = None) -> list[PartOutcome]:
+    """Run the report parts (all, or those named in ``only``) and write REPORT.md, report.html, provenance.
+
+    Returns
+    -------
+    list of PartOutcome
+        One per part run; the CLI exits non-zero when any failed.
+
+    Raises
+    ------
+    aictlab.errors.CorpusError
+        When the corpus cannot be loaded: nothing is written then.
+    """
+    from aictlab.corpus import load_settings_corpus
+    from aictlab.report import render
+
+    names = available_parts()
+    if only:
+        unknown = [n for n in only if n not in PARTS]
+        if unknown:
+            from aictlab.errors import SettingsError
+
+            raise SettingsError(f"--only {' '.join(unknown)}: unknown part; choose among {', '.join(PARTS)}.")
+        names = [n for n in names if n in only]
+    started = time.perf_counter()
+    corpus = load_settings_corpus(settings)
+    log.info(
+        "corpus loaded: %d documents, %d tokens (%.1f s)",
+        len(corpus.documents),
+        len(corpus.tokens),
+        time.perf_counter() - started,
+    )
+    ctx = ReportContext(settings=settings, corpus=corpus)
+    outcomes = []
+    for name in names:
+        t0 = time.perf_counter()
+        try:
+            module = importlib.import_module(PARTS[name])
+            section = module.run(ctx)
+            status, error = "ok", ""
+        except Exception as err:  # one failing part must not lose the others
+            log.error("part %s failed: %s\n%s", name, err, traceback.format_exc())
+            section = f"## {name}\n\n**This part failed:** `{type(err).__name__}: {err}`\n"
+            status, error = "failed", f"{type(err).__name__}: {err}"
+        seconds = time.perf_counter() - t0
+        log.info("part %-11s %s (%.1f s)", name, status, seconds)
+        outcomes.append(PartOutcome(name, status, seconds, error))
+        atomic_write_bytes(ctx.out_dir / "sections" / f"{name}.md", section.encode("utf-8"))
+        if "headline" in ctx.results and name == "frames":
+            atomic_write_bytes(
+                ctx.out_dir / "sections" / "_headline.md", ctx.results["headline"].encode("utf-8")
+            )
+    render.write_report(ctx, outcomes)
+    return outcomes
+
+
+def part_sections(out_dir: Path) -> dict[str, str]:
+    """Markdown sections present under ``<out>/sections`` (from this run or earlier ``--only`` runs)."""
+    folder = out_dir / "sections"
+    return (
+        {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.md"))}
+        if folder.is_dir()
+        else {}
+    )
