@@ -93,7 +93,7 @@ def remove_running_headers(text: str, *, min_repeats: int = 3, max_length: int =
     nonblank = [i for i, k in enumerate(keys) if k]
     near_page = set()
     for j, i in enumerate(nonblank):
-        neighbours = nonblank[max(0, j - 2) : j] + nonblank[j + 1 : j + 3]
+        neighbours = nonblank[max(0, j - 1) : j] + nonblank[j + 1 : j + 2]
         if any(is_page[n] for n in neighbours):
             near_page.add(i)
     counts = Counter(k for k in keys if k and len(k) <= max_length and re.search(_LETTER, k))
@@ -145,7 +145,8 @@ def reflow_paragraphs(text: str) -> list[str]:
 
     Rules: blank lines separate paragraphs (in double-spaced extractions, only runs of two or more);
     a line that starts with a bullet or a timetable slot starts a new paragraph, and so does a capitalised
-    line after a clearly short line in hard-wrapped text (see :func:`layout_of`); other lines continue the
+    line after a timetable slot or after a clearly short line in hard-wrapped text (see :func:`layout_of`);
+    other lines continue the
     previous one; a paragraph cut by a page break (no sentence-final punctuation, next starts in lower case)
     is joined again. End-of-line hyphens are joined by :func:`join_line`.
     """
@@ -174,7 +175,8 @@ def reflow_paragraphs(text: str) -> list[str]:
                 and not previous.endswith((",", "-", "'"))
                 and line[:1].isupper()
             )
-            if current and (starts_item or short_before or _TIMETABLE_RE.match(current)):
+            after_slot = bool(_TIMETABLE_RE.match(current)) and not re.match(r"[a-zà-ÿ«(]", line)
+            if current and (starts_item or short_before or after_slot):
                 paragraphs.append(current)
                 current = ""
             current = join_line(current, line) if current else line
@@ -245,13 +247,29 @@ def rejoin_split_words(text: str) -> str:
     (see :func:`is_known_word`). Proper names and real word pairs are left alone.
     """
 
-    def fix(match: re.Match) -> str:
-        left, right = match.group(1), match.group(2)
-        if not is_known_word(left) and not is_known_word(right) and is_known_word(left + right):
-            return left + right
-        return match.group(0)
-
-    return re.sub(rf"(?<![\w'-])({_LETTER}{{2,}}) ([a-zà-ÿ]{{2,}})(?![\w-])", fix, text)
+    words = list(re.finditer(rf"{_LETTER}+", text))
+    out, last = [], 0
+    i = 0
+    while i < len(words) - 1:
+        left, right = words[i], words[i + 1]
+        if (
+            text[left.end() : right.start()] == " "
+            and len(left.group()) >= 2
+            and len(right.group()) >= 2
+            and right.group()[0].islower()
+            and (left.start() == 0 or text[left.start() - 1] not in "-'")
+            and (right.end() == len(text) or text[right.end()] not in "-'")
+            and not is_known_word(left.group())
+            and not is_known_word(right.group())
+            and is_known_word(left.group() + right.group())
+        ):
+            out.append(text[last : left.end()])
+            last = right.start()
+            i += 2
+            continue
+        i += 1
+    out.append(text[last:])
+    return "".join(out)
 
 
 def remove_footnote_calls(text: str) -> str:

@@ -353,9 +353,12 @@ def _write_cache(path: Path, corpus: Corpus) -> None:
             getattr(corpus, name).to_parquet(tmp / f"{name}.parquet", index=False)
         meta = {"settings": corpus.settings, "corpus_hash": corpus.corpus_hash, "cache_key": corpus.cache_key}
         (tmp / "settings.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
+        if path.exists():  # a rebuild (use_cache=False) replaces the old tables
+            shutil.rmtree(path, ignore_errors=True)
+        try:
+            os.replace(tmp, path)
+        except OSError:  # another process wrote the same key meanwhile: its tables are identical
+            shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -50,6 +50,8 @@ DELTA = math.log(1.25)
 VERDICTS = ("substitution", "stratification", "reversal", "no_drift", "inconclusive")
 #: Seed documents that *discuss* the substitution/stratification hypothesis (mention rather than use).
 MENTION_DOCUMENTS = ("ciedel_2017",)
+#: Bumped when the tables produced here change shape or meaning (part of report cache keys).
+RESULTS_VERSION = 3
 
 VERDICT_RULE = (
     "θ_f = ln(rate_last/rate_first) per frame with segment-bootstrap percentile CIs; δ = ln 1.25. "
@@ -147,6 +149,43 @@ def segment_frame_counts(
     seg["any"] = (seg[list(frames)].sum(axis=1) > 0).astype(int)
     seg[YEAR] = seg[YEAR].astype(int)
     return seg
+
+
+def contained_documents(overlap: pd.DataFrame, *, threshold: float = 0.8) -> dict[str, str]:
+    """Documents contained in another (containment C(A, B) >= ``threshold``, METHODS §11) -> their container.
+
+    Parameters
+    ----------
+    overlap : DataFrame
+        ``Corpus.overlap``: ``doc_a, doc_b, containment_a``.
+
+    Returns
+    -------
+    dict
+        ``doc_a -> doc_b`` for the contained documents (the most containing ``doc_b`` when several).
+    """
+    if overlap is None or overlap.empty:
+        return {}
+    require_columns(overlap, ("doc_a", "doc_b", "containment_a"), "overlap")
+    hit = overlap[overlap["containment_a"] >= threshold].sort_values(["doc_a", "containment_a"], ascending=[True, False])
+    return dict(hit.drop_duplicates("doc_a")[["doc_a", "doc_b"]].itertuples(index=False, name=None))
+
+
+def merge_documents(
+    tokens: pd.DataFrame, matches: pd.DataFrame, mapping: Mapping[str, str] | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Relabel the ``doc_id`` of contained documents as their container's, in tokens and matches (after
+    matching, so that token adjacency is untouched). The merged unit keeps the container's year; its
+    segments stay distinct (segment ids are unique), so the segment bootstrap is unchanged."""
+    if not mapping:
+        return tokens, matches
+    years = tokens.groupby(DOC_ID)[YEAR].first()
+    for src, dst in mapping.items():
+        if src in years.index and dst in years.index and years[src] != years[dst]:
+            raise AictlabError(f"merge_documents: {src} ({years[src]}) and {dst} ({years[dst]}) differ in year.")
+    tokens = tokens.assign(**{DOC_ID: tokens[DOC_ID].replace(dict(mapping))})
+    matches = matches.assign(**{DOC_ID: matches[DOC_ID].replace(dict(mapping))})
+    return tokens, matches
 
 
 # --------------------------------------------------------------------------------------------- bootstrap
@@ -336,12 +375,15 @@ def _change_stats(
         rep = fn(r1) - fn(r0)
         jack = np.concatenate([fn(t1) - fn(t0 - x0), fn(t1 - x1) - fn(t0)])
         ci95 = bootstrap_interval(theta, rep, jack, alpha=alpha)
-        ci90 = bootstrap_interval(theta, rep, None, alpha=2 * alpha)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ci90 = bootstrap_interval(theta, rep, jack, alpha=2 * alpha)
         pre = "" if name == "drift_change" else f"{name}_"
         out[name] = theta
         out[f"{pre}ci_low"], out[f"{pre}ci_high"] = ci95["ci_low"], ci95["ci_high"]
         out[f"{pre}bca_low"], out[f"{pre}bca_high"] = ci95["bca_low"], ci95["bca_high"]
         out[f"{pre}ci90_low"], out[f"{pre}ci90_high"] = ci90["ci_low"], ci90["ci_high"]
+        out[f"{pre}bca90_low"], out[f"{pre}bca90_high"] = ci90["bca_low"], ci90["bca_high"]
     return out
 
 
@@ -421,6 +463,7 @@ def measure_drift(
     first: str | None = None,
     last: str | None = None,
     exclude_documents: Iterable[str] = (),
+    merge: Mapping[str, str] | None = None,
 ) -> DriftResult:
     """Frame counts, rates and the drift index per document, year and period, with bootstrap intervals.
 
@@ -446,6 +489,8 @@ def measure_drift(
         Periods compared by the change (default: earliest and latest period with a document).
     exclude_documents : iterable of str
         Documents left out (e.g. those that discuss the hypothesis).
+    merge : mapping, optional
+        Contained document -> container (:func:`contained_documents`): counted as one unit.
 
     Returns
     -------
@@ -456,6 +501,7 @@ def measure_drift(
         if lexicon is None:
             raise AictlabError("measure_drift: give a lexicon or precomputed matches.")
         matches = match_terms(tokens, lexicon, tier=tier)
+    tokens, matches = merge_documents(tokens, matches, merge)
     exclude = set(exclude_documents)
     if exclude:
         tokens = tokens[~tokens[DOC_ID].isin(exclude)]
@@ -533,6 +579,7 @@ def measure_drift(
         "seed": seed,
         "alpha": alpha,
         "excluded_documents": sorted(exclude),
+        "merged_documents": dict(merge or {}),
         "documents_without_tokens": sorted(set(all_docs) - set(docs[DOC_ID])),
         "period_rate": "pooled: 10000 * sum(count) / sum(tokens)",
     }
@@ -801,7 +848,7 @@ def trend_tests(by_document: pd.DataFrame, *, alpha: float = 0.05, seed: int = 4
 
 
 # --------------------------------------------------------------------------------------------- verdict
-def decide_verdict(change: Mapping[str, float], *, delta: float = DELTA) -> dict[str, Any]:
+def decide_verdict(change: Mapping[str, float], *, delta: float = DELTA, interval: str = "ci") -> dict[str, Any]:
     """Substitution vs stratification (METHODS §4); the rule is :data:`VERDICT_RULE`.
 
     Parameters
@@ -811,6 +858,8 @@ def decide_verdict(change: Mapping[str, float], *, delta: float = DELTA) -> dict
         ``*_ci90_low``, ``*_ci90_high`` (90 %), as in ``DriftResult.change``.
     delta : float, default=ln 1.25
         Equivalence margin for "stable".
+    interval : {"ci", "bca"}, default="ci"
+        Percentile intervals (``*_ci_*``, ``*_ci90_*``; primary) or BCa (``*_bca_*``, ``*_bca90_*``).
 
     Returns
     -------
@@ -820,8 +869,9 @@ def decide_verdict(change: Mapping[str, float], *, delta: float = DELTA) -> dict
     """
 
     def cond(frame):
-        lo, hi = change[f"theta_{frame}_ci_low"], change[f"theta_{frame}_ci_high"]
-        lo90, hi90 = change[f"theta_{frame}_ci90_low"], change[f"theta_{frame}_ci90_high"]
+        k95, k90 = ("ci", "ci90") if interval == "ci" else ("bca", "bca90")
+        lo, hi = change[f"theta_{frame}_{k95}_low"], change[f"theta_{frame}_{k95}_high"]
+        lo90, hi90 = change[f"theta_{frame}_{k90}_low"], change[f"theta_{frame}_{k90}_high"]
         ok = all(np.isfinite([lo, hi, lo90, hi90]))
         return {
             "rises": bool(ok and lo > 0),
@@ -882,6 +932,9 @@ def verdict_table(result: DriftResult, trend: pd.DataFrame, *, delta: float = DE
     row.update(dec)
     row["fragile"] = bool(fragile)
     row["fragile_frames"] = ",".join(fragile)
+    bca = decide_verdict(ch, delta=delta, interval="bca")
+    row["verdict_bca"] = bca["verdict"]
+    row["verdict_bca_reason"] = bca["verdict_reason"]
     row["rule"] = VERDICT_RULE
     return pd.DataFrame([row])
 
@@ -923,6 +976,7 @@ def robustness_panel(
     seed: int = 42,
     extra_seeds: Sequence[int] = (1, 2, 3),
     alpha: float = 0.05,
+    merge: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The drift change first → last period recomputed under each variant (METHODS §12).
 
@@ -930,7 +984,8 @@ def robustness_panel(
     terms without a hit give the main result by construction and are not listed); ``tier`` (core only, lexicon
     matched again); ``leave-one-document-out`` (each document; the compared periods may change);
     ``alternatives`` (token tables of other corpus settings, e.g. duplicates kept, simplemma lemmas, segment
-    size 30/60; matched again); ``bootstrap seed`` (Monte Carlo error of the bounds).
+    size 30/60; matched again); ``bootstrap seed`` (Monte Carlo error of the bounds). ``merge`` as in
+    :func:`measure_drift` (applied to every variant).
 
     Returns
     -------
@@ -941,6 +996,8 @@ def robustness_panel(
     """
     kw = {"periods": periods, "n_boot": n_boot, "alpha": alpha}
     main_matches = match_terms(tokens, lexicon, tier=tier)
+    raw_tokens = tokens
+    tokens, main_matches = merge_documents(tokens, main_matches, merge)
     rows = [{"variant": "main", "variant_type": "main", **_change_row(tokens, main_matches, seed=seed, **kw)}]
     hit_terms = sorted(set(main_matches["term"]))
     for term in hit_terms:
@@ -953,7 +1010,7 @@ def robustness_panel(
             }
         )
     if tier == "extended":
-        m = match_terms(tokens, lexicon, tier="core")
+        _, m = merge_documents(raw_tokens, match_terms(raw_tokens, lexicon, tier="core"), merge)
         rows.append(
             {"variant": "core terms only", "variant_type": "tier", **_change_row(tokens, m, seed=seed, **kw)}
         )
@@ -1029,6 +1086,7 @@ def mention_vs_use(
     n_boot: int = 9999,
     seed: int = 42,
     alpha: float = 0.05,
+    merge: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Drift index per period with and without the documents that *discuss* the hypothesis.
 
@@ -1043,7 +1101,7 @@ def mention_vs_use(
     matches = match_terms(tokens, lexicon, tier=tier)
     present = [d for d in mention_documents if d in set(tokens[DOC_ID])]
     out = []
-    kw = {"periods": periods, "n_boot": n_boot, "seed": seed, "alpha": alpha}
+    kw = {"periods": periods, "n_boot": n_boot, "seed": seed, "alpha": alpha, "merge": merge}
     res = measure_drift(tokens, matches=matches, tier=tier, **kw)
     out.append(res.by_period.assign(variant="all documents"))
     if present:
@@ -1051,3 +1109,47 @@ def mention_vs_use(
         out.append(res2.by_period.assign(variant="without " + ", ".join(present)))
     table = pd.concat(out, ignore_index=True)
     return table[["variant"] + [c for c in table.columns if c != "variant"]]
+
+
+# --------------------------------------------------------------------------------------------- KWIC
+KWIC_FRAME_COLUMNS = [DOC_ID, YEAR, "frame", "term", "left", "keyword", "right"]
+
+
+def kwic_frames(
+    tokens: pd.DataFrame,
+    matches: pd.DataFrame,
+    *,
+    window: int = 10,
+    mention_documents: Sequence[str] = MENTION_DOCUMENTS,
+) -> pd.DataFrame:
+    """Keyword-in-context line for every frame hit (METHODS §7), so a reader can judge use vs mention.
+
+    Contexts come from :func:`aictlab.concordance.kwic` on the same tokens (pass them with punctuation);
+    its lines are joined to ``matches`` on document and first token, so there is exactly one line per hit.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id, year, frame, term, left, keyword, right`` plus ``tier, seg_id, start, end`` and ``use``: a
+        document-level default (``mention`` in ``mention_documents``, which discuss the hypothesis, else
+        ``use``) meant to be refined by hand coding (``use | mention | programme title``); ``use_coded_by``
+        says it is the default.
+    """
+    from aictlab.concordance import kwic
+
+    extra = ["tier", SEG_ID, "start", "end", "use", "use_coded_by"]
+    if matches.empty:
+        return pd.DataFrame(columns=KWIC_FRAME_COLUMNS + extra)
+    lines = kwic(tokens, sorted(set(matches["lemma"].str.lower())), window=window, by="lemma")
+    lines = lines.drop(columns=["term", YEAR, SEG_ID], errors="ignore")
+    hits = matches[[DOC_ID, YEAR, SEG_ID, TOK_POS, "frame", "term", "tier"]].rename(columns={TOK_POS: "start"})
+    out = hits.merge(lines, on=[DOC_ID, "start"], how="left", validate="one_to_one")
+    missing = int(out["keyword"].isna().sum())
+    if missing:
+        log.warning("kwic_frames: %d hit(s) without a concordance line (context left empty).", missing)
+        out[["left", "keyword", "right"]] = out[["left", "keyword", "right"]].fillna("")
+    mention = set(mention_documents)
+    out["use"] = np.where(out[DOC_ID].isin(mention), "mention", "use")
+    out["use_coded_by"] = "document default"
+    out = out.sort_values([YEAR, DOC_ID, "start"], kind="stable").reset_index(drop=True)
+    return out[KWIC_FRAME_COLUMNS + extra]

@@ -417,11 +417,19 @@ def specificity(f, F, t, T) -> np.ndarray:
     R textometry signs by the stored probability (< or > 0.5), not by f vs E: the two can differ only when
     |spec| < log10 2 ≈ 0.301 (f = E = 10 in 100 / 10 000 with t = 1000: textometry -0.346, here +0.260).
     """
-    f, F, t, T = (np.asarray(x, dtype=float) for x in (f, F, t, T))
-    ge, le = hypergeom_log10_tails(f, F, t, T)
+    f, F, t, T = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (f, F, t, T)))
     with np.errstate(divide="ignore", invalid="ignore"):
         over = f >= F * t / T
-    return np.where(over, -ge, le) + 0.0
+    # Only the tail that is reported is computed, once per distinct (f, F, t, T): rare terms share them.
+    keys = np.stack([f.ravel(), F.ravel(), t.ravel(), T.ravel(), over.ravel()], axis=1)
+    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    out = np.empty(len(uniq))
+    up = uniq[:, 4] == 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[up] = -stats.hypergeom.logsf(uniq[up, 0] - 1, uniq[up, 3], uniq[up, 1], uniq[up, 2]) / LN10
+        out[~up] = stats.hypergeom.logcdf(uniq[~up, 0], uniq[~up, 3], uniq[~up, 1], uniq[~up, 2]) / LN10
+    out = np.where(up, np.maximum(out, 0.0), np.minimum(out, 0.0))
+    return out[inverse.ravel()].reshape(f.shape) + 0.0
 
 
 def keyness_stats(

@@ -60,6 +60,7 @@ MATCH_COLUMNS = (
     "tier",
     "form",
     "keyword",
+    "lemma",
     "index_start",
     "index_end",
 )
@@ -309,7 +310,9 @@ def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended
     Every token lemma is split into parts at the MWE joiner (``coopération_décentralisée`` -> two parts) and
     canonicalised (:func:`canonical_lemma`). Candidate matches are the windows of consecutive parts equal
     to a lemma sequence of the lexicon, inside one document and one sentence (and one segment, when those
-    columns exist). They are accepted longest first (then leftmost), never overlapping; a match covers
+    columns exist). A one-word entry also matches a one-word token whose lowercased *surface* form equals
+    it: this guards against lemmatiser errors (``fr_core_news_sm`` lemmatises "rayonnement" as
+    "rayonnemer" and "attractivité" as "attractiviter" when it tags them as verbs). They are accepted longest first (then leftmost), never overlapping; a match covers
     whole token rows, or lies inside one multi-word token (a one-word entry "solidarité" matches inside
     ``solidarité_xyz`` only if no longer entry does). A token row takes part in at most one match, so an
     MWE counts once.
@@ -329,7 +332,7 @@ def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended
     DataFrame
         One row per match, ordered by ``doc_id, tok_pos``: ``doc_id, seg_id, year, tok_pos`` (first token),
         ``tok_pos_end``, ``n_tokens`` (token rows covered), ``frame, term, tier, form`` (the matched lemma
-        sequence), ``keyword`` (surface text of the rows covered), ``index_start, index_end`` (index labels
+        sequence), ``keyword`` (surface text of the rows covered), ``lemma`` (their lemmas, space-separated), ``index_start, index_end`` (index labels
         of the first/last row in ``tokens``).
 
     Examples
@@ -370,7 +373,9 @@ def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended
         new_block[1:] |= k[1:] != k[:-1]
     row_block = np.cumsum(new_block)
 
+    surface_key = [canonical_lemma(s) for s in surface]
     parts: list[str] = []
+    part_surface: list[str | None] = []
     part_row: list[int] = []
     part_first: list[bool] = []
     part_last: list[bool] = []
@@ -380,6 +385,8 @@ def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended
             pieces = ["\x00"]
         for j, p in enumerate(pieces):
             parts.append(canonical_lemma(p) if p != "\x00" else p)
+            # One-part tokens also offer their surface form to one-word entries (lemmatiser errors).
+            part_surface.append(surface_key[r] if len(pieces) == 1 and p != "\x00" else None)
             part_row.append(r)
             part_first.append(j == 0)
             part_last.append(j == len(pieces) - 1)
@@ -395,6 +402,8 @@ def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended
             if part_block[i] != part_block[j]:
                 continue
             hit = table.get(tuple(parts[i : j + 1]))
+            if hit is None and length == 1 and part_surface[i] is not None:
+                hit = table.get((part_surface[i],))
             if hit is None:
                 continue
             r0, r1 = part_row_a[i], part_row_a[j]
@@ -425,6 +434,7 @@ def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended
             "tier": [f[4] for f in found],
             "form": [f[5] for f in found],
             "keyword": [" ".join(surface[r0 : r1 + 1]) for r0, r1, *_ in found],
+            "lemma": [" ".join(lemmas[r0 : r1 + 1]) for r0, r1, *_ in found],
             "index_start": [idx[r0] for r0, *_ in found],
             "index_end": [idx[r1] for _, r1, *_ in found],
         }

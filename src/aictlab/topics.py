@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -580,6 +581,47 @@ def topic_coherence(
     return float(np.mean(per_topic)), per_topic
 
 
+def coherence_many(
+    topic_sets: Sequence[Sequence[Sequence[str]]],
+    texts: Sequence[Sequence[str]],
+    *,
+    measures: Sequence[str] = ("c_v", "c_npmi"),
+    topn: int = 10,
+    dictionary=None,
+) -> list[dict[str, float]]:
+    """Mean coherence of many topic sets on the same texts, counting co-occurrences once per measure.
+
+    gensim's ``CoherenceModel.for_topics`` idea: one model over the union of all top terms estimates the
+    window probabilities once; each topic set is then scored by setting ``cm.topics``. The values equal
+    :func:`topic_coherence` called on each set (the windows do not depend on which terms are relevant).
+
+    Returns
+    -------
+    list of dict
+        ``{measure: mean coherence}`` for each topic set, in order.
+    """
+    from gensim.corpora import Dictionary
+    from gensim.models import CoherenceModel
+
+    texts = [list(t) for t in texts]
+    if dictionary is None:
+        dictionary = Dictionary(texts)
+    sets = [[list(t)[:topn] for t in topics] for topics in topic_sets]
+    union = sorted({w for topics in sets for t in topics for w in t})
+    out = [{} for _ in sets]
+    for measure in measures:
+        check_choice("measure", measure, ("c_v", "c_npmi", "u_mass", "c_uci"))
+        cm = CoherenceModel(
+            topics=[union], texts=texts, dictionary=dictionary, coherence=measure, topn=len(union), processes=1
+        )
+        cm.estimate_probabilities()
+        cm.topn = topn
+        for i, topics in enumerate(sets):
+            cm.topics = topics
+            out[i][measure] = float(np.mean(cm.get_coherence_per_topic()))
+    return out
+
+
 def average_jaccard(a: Sequence[str], b: Sequence[str], depth: int = 20) -> float:
     """Average Jaccard of two ranked term lists (Greene et al. 2014).
 
@@ -677,23 +719,16 @@ class TopicSelection:
         return choose_k(self.summary, model=model, **self.params.get("rule", {}))
 
 
-def _fit_run(task: dict, docs: pd.DataFrame, vocabulary: np.ndarray, texts: list, depth: int, topn: int):
-    import time
-
+def _fit_run(task: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: int, topn: int):
     start = time.perf_counter()
     train = docs.iloc[task["rows"]] if task["rows"] is not None else docs
     fitted = make_topic_model(
         task["model"], task["k"], seed=task["seed"], vocabulary=vocabulary, **task["params"]
     ).fit(train)
     top = fitted.top_terms(max(depth, topn))
-    dictionary = fitted.dictionary_ if task["model"] == "lda" else gensim_dictionary(vocabulary)
-    c_v, _ = topic_coherence(top, texts, measure="c_v", topn=topn, dictionary=dictionary)
-    c_npmi, _ = topic_coherence(top, texts, measure="c_npmi", topn=topn, dictionary=dictionary)
     theta = fitted.doc_topic_ if task["rows"] is None else fitted.transform(docs)
     return {
         **{k: task[k] for k in ("model", "k", "seed", "sample")},
-        "c_v": c_v,
-        "c_npmi": c_npmi,
         "top_terms": top,
         "theta": theta,
         "fitted": fitted if task["rows"] is None else None,
@@ -800,11 +835,18 @@ def select_topic_models(
     # biggest fits first keeps both workers busy
     order = sorted(range(len(tasks)), key=lambda i: (tasks[i]["model"] != "lda", -tasks[i]["k"], i))
     done = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_run)(tasks[i], docs, vocabulary, texts, depth, topn) for i in order
+        delayed(_fit_run)(tasks[i], docs, vocabulary, depth, topn) for i in order
     )
     results = [None] * len(tasks)
     for i, res in zip(order, done, strict=True):
         results[i] = res
+    coherence_start = time.perf_counter()
+    scores = coherence_many(
+        [res["top_terms"] for res in results], texts, topn=topn, dictionary=gensim_dictionary(vocabulary)
+    )
+    coherence_seconds = time.perf_counter() - coherence_start
+    for res, score in zip(results, scores, strict=True):
+        res.update(score)
 
     rows, fitted_models, runs = [], {}, {}
     reference = {}
@@ -868,6 +910,7 @@ def select_topic_models(
             "nmf": params["nmf"],
             "rule": rule,
             "n_units": n,
+            "coherence_seconds": coherence_seconds,
             "vocabulary_size": len(vocabulary),
         },
     )

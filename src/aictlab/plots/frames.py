@@ -1,0 +1,168 @@
+"""Figures of the frame-drift analysis. Each ``plot_*`` returns ``(Figure, DataFrame)``: the DataFrame is
+exactly what was drawn. Black-and-white readable (markers, line styles, hatches); intervals always drawn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from aictlab.plots._style import GREYS, HATCHES, LINESTYLES, MARKERS, new_figure
+
+FRAME_LABELS = {"solidarite": "solidarité", "attractivite": "attractivité"}
+FRAME_STYLE = {
+    "solidarite": {"color": GREYS[0], "marker": MARKERS[0], "linestyle": LINESTYLES[0], "hatch": HATCHES[0]},
+    "attractivite": {"color": GREYS[2], "marker": MARKERS[1], "linestyle": LINESTYLES[1], "hatch": HATCHES[1]},
+}
+
+
+def _jitter(years: pd.Series, docs: pd.Series, width: float = 0.35) -> np.ndarray:
+    """Spread documents of the same year horizontally so that their bars do not overlap."""
+    out = years.astype(float).to_numpy().copy()
+    for _, idx in pd.Series(range(len(years)), index=years.to_numpy()).groupby(level=0):
+        k = len(idx)
+        if k > 1:
+            out[idx.to_numpy()] += np.linspace(-width, width, k)
+    return out
+
+
+def plot_frame_rates(frame_rates: pd.DataFrame, *, ax=None):
+    """Frame rate per 10 000 tokens of each document against its year, with bootstrap 95 % intervals.
+
+    Parameters
+    ----------
+    frame_rates : DataFrame
+        ``doc_id, year, frame, rate_per_10k, ci_low, ci_high`` (``DriftResult.frame_rates``).
+    """
+    data = frame_rates.sort_values(["year", "doc_id", "frame"]).reset_index(drop=True)
+    docs = data.drop_duplicates("doc_id")[["doc_id", "year"]].reset_index(drop=True)
+    doc_x = dict(zip(docs["doc_id"], _jitter(docs["year"], docs["doc_id"]), strict=True))
+    data["x"] = data["doc_id"].map(doc_x)
+    fig, ax = new_figure(width=6.5, height=3.8) if ax is None else (ax.figure, ax)
+    for i, (frame, group) in enumerate(data.groupby("frame", sort=False)):
+        st = FRAME_STYLE.get(frame, {"color": GREYS[i % 4], "marker": MARKERS[i % 7], "linestyle": "-"})
+        x = group["x"].to_numpy() + (i - 0.5) * 0.12
+        y = group["rate_per_10k"].to_numpy()
+        err = np.vstack([y - group["ci_low"].to_numpy(), group["ci_high"].to_numpy() - y])
+        ax.errorbar(
+            x, y, yerr=err, fmt=st["marker"], color=st["color"], mfc="white" if i else st["color"], capsize=3,
+            label=FRAME_LABELS.get(frame, frame), linestyle="none",
+        )  # fmt: skip
+        order = np.argsort(x)
+        ax.plot(x[order], y[order], linestyle=st["linestyle"], color=st["color"], linewidth=0.8)
+    for doc, group in data.groupby("doc_id"):
+        ax.annotate(doc, (doc_x[doc], group["ci_high"].max()), textcoords="offset points", xytext=(0, 4),
+                    ha="center", fontsize=6.5)  # fmt: skip
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("year of the document")
+    ax.set_ylabel("frame hits per 10,000 word tokens")
+    ax.set_title("Frame rates per document (segment bootstrap 95% CI)")
+    ax.legend(frameon=False)
+    ax.set_ylim(bottom=0)
+    return fig, data
+
+
+def plot_drift_index(by_document: pd.DataFrame, by_period: pd.DataFrame, *, ax=None):
+    """Drift index D = log2((A+0.5)/(S+0.5)) per document (points, 95 % bars) and per period (horizontal
+    segments over the period's years with a shaded 95 % band). D > 0: attractivité dominates."""
+    docs = by_document.sort_values(["year", "doc_id"]).reset_index(drop=True)
+    fig, ax = new_figure(width=6.5, height=3.8) if ax is None else (ax.figure, ax)
+    ax.axhline(0, color=GREYS[3], linewidth=0.8, zorder=0)
+    for i, p in enumerate(by_period.itertuples(index=False)):
+        x0, x1 = p.start_year - 0.4, p.end_year + 0.4
+        ax.fill_between([x0, x1], p.ci_low, p.ci_high, color=GREYS[4], alpha=0.6, linewidth=0, hatch=None)
+        ax.plot([x0, x1], [p.drift_index, p.drift_index], color=GREYS[1], linewidth=2, linestyle=LINESTYLES[1],
+                label="period (pooled) and 95% CI" if i == 0 else None)  # fmt: skip
+    x = _jitter(docs["year"], docs["doc_id"])
+    y = docs["drift_index"].to_numpy()
+    err = np.vstack([y - docs["ci_low"].to_numpy(), docs["ci_high"].to_numpy() - y])
+    ax.errorbar(x, y, yerr=err, fmt="o", color=GREYS[0], capsize=3, label="document and 95% CI")
+    for xi, yi, doc in zip(x, docs["ci_high"], docs["doc_id"], strict=True):
+        ax.annotate(doc, (xi, yi), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=6.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("year")
+    ax.set_ylabel("drift index D = log2((A+0.5)/(S+0.5))")
+    ax.set_title("Drift index (> 0: attractivité dominates); segment bootstrap 95% CI")
+    ax.legend(frameon=False, loc="lower right")
+    data = pd.concat(
+        [
+            docs[["doc_id", "year", "drift_index", "ci_low", "ci_high"]].assign(level="document", x=x),
+            by_period[["period", "start_year", "end_year", "drift_index", "ci_low", "ci_high"]].assign(level="period"),
+        ],
+        ignore_index=True,
+    )
+    return fig, data
+
+
+def plot_robustness(panel: pd.DataFrame, *, ax=None):
+    """Forest plot of the drift change ΔD (first → last period) with its 95 % interval under each variant.
+    The main estimate is the dashed vertical line; zero the solid one; variants that flip the sign are
+    drawn with open markers."""
+    data = panel[["variant", "variant_type", "drift_change", "ci_low", "ci_high", "same_sign_as_main"]].copy()
+    data = data.iloc[::-1].reset_index(drop=True)
+    height = max(3.0, 0.16 * len(data) + 1.0)
+    fig, ax = new_figure(width=6.5, height=height) if ax is None else (ax.figure, ax)
+    y = np.arange(len(data))
+    ax.axvline(0, color=GREYS[0], linewidth=0.8)
+    main = panel.iloc[0]["drift_change"]
+    ax.axvline(main, color=GREYS[2], linewidth=0.8, linestyle="--", label=f"main ΔD = {main:.2f}")
+    ax.hlines(y, data["ci_low"], data["ci_high"], color=GREYS[1], linewidth=1)
+    same = data["same_sign_as_main"].to_numpy(bool)
+    ax.plot(data["drift_change"][same], y[same], "s", color=GREYS[0], markersize=3.5, linestyle="none")
+    ax.plot(data["drift_change"][~same], y[~same], "o", mfc="white", color=GREYS[0], markersize=4.5,
+            linestyle="none", label="sign differs from main")  # fmt: skip
+    ax.set_yticks(y)
+    ax.set_yticklabels(data["variant"], fontsize=6)
+    ax.set_ylim(-1, len(data))
+    ax.set_xlabel("ΔD = D(last period) − D(first period), with 95% CI")
+    ax.set_title("Robustness of the drift change")
+    ax.legend(frameon=False, fontsize=7, loc="lower right")
+    return fig, data
+
+
+def plot_term_contributions(frame_terms: pd.DataFrame, *, n: int = 10, ax=None):
+    """Hits per term, stacked by period, for the ``n`` most frequent terms of each frame."""
+    periods = list(dict.fromkeys(frame_terms["period"]))
+    frames = [f for f in ("solidarite", "attractivite") if f in set(frame_terms["frame"])]
+    frames += [f for f in dict.fromkeys(frame_terms["frame"]) if f not in frames]
+    fig, axes = new_figure(1, len(frames), width=7.0, height=0.28 * n + 1.4, squeeze=False)
+    rows = []
+    for ax_, frame in zip(axes[0], frames, strict=True):
+        sub = frame_terms[frame_terms["frame"].eq(frame)]
+        wide = sub.pivot_table(index="term", columns="period", values="count", aggfunc="sum", fill_value=0)
+        wide = wide.reindex(columns=periods, fill_value=0)
+        wide = wide.loc[wide.sum(axis=1).sort_values(ascending=True).index[-n:]]
+        left = np.zeros(len(wide))
+        for j, period in enumerate(periods):
+            vals = wide[period].to_numpy()
+            ax_.barh(wide.index, vals, left=left, color=GREYS[min(j, 4)] if j else "white", edgecolor="black",
+                     hatch=HATCHES[j % len(HATCHES)], linewidth=0.5, label=period)  # fmt: skip
+            left += vals
+        ax_.set_title(FRAME_LABELS.get(frame, frame))
+        ax_.set_xlabel("hits (count)")
+        ax_.tick_params(axis="y", labelsize=7)
+        rows.append(wide.reset_index().melt(id_vars="term", var_name="period", value_name="count").assign(frame=frame))
+    axes[0][-1].legend(frameon=False, fontsize=7, title="period", loc="lower right")
+    fig.suptitle("Which terms carry each frame, by period")
+    return fig, pd.concat(rows, ignore_index=True)
+
+
+def plot_mention_vs_use(table: pd.DataFrame, *, ax=None):
+    """Drift index per period with and without the documents that discuss the hypothesis (95 % bars)."""
+    fig, ax = new_figure(width=6.5, height=3.5) if ax is None else (ax.figure, ax)
+    ax.axhline(0, color=GREYS[3], linewidth=0.8, zorder=0)
+    data = table[["variant", "period", "start_year", "end_year", "drift_index", "ci_low", "ci_high"]].copy()
+    data["x"] = (data["start_year"] + data["end_year"]) / 2
+    for i, (variant, group) in enumerate(data.groupby("variant", sort=False)):
+        x = group["x"].to_numpy() + (i - 0.5) * 0.5
+        y = group["drift_index"].to_numpy()
+        err = np.vstack([y - group["ci_low"].to_numpy(), group["ci_high"].to_numpy() - y])
+        ax.errorbar(x, y, yerr=err, fmt=MARKERS[i], color=GREYS[2 * i], mfc="white" if i else GREYS[0], capsize=3,
+                    linestyle=LINESTYLES[i], label=variant)  # fmt: skip
+    ax.set_xticks(sorted(set(data["x"])))
+    ax.set_xticklabels([p for _, p in sorted(set(zip(data["x"], data["period"], strict=True)))])
+    ax.set_xlabel("period")
+    ax.set_ylabel("drift index D (95% CI)")
+    ax.set_title("Mention vs use: drift with and without the document(s) discussing the hypothesis")
+    ax.legend(frameon=False, fontsize=7)
+    return fig, data

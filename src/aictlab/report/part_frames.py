@@ -1,0 +1,264 @@
+"""Report part: frame rates, the drift index with its uncertainty, the verdict, robustness, mention vs use."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from aictlab import drift
+from aictlab.corpus import load_corpus, select_tokens
+from aictlab.lexicon import load_lexicon
+from aictlab.plots import frames as fplots
+from aictlab.report.context import ReportContext
+from aictlab.report.render import figure_markdown, markdown_table
+
+
+def _fmt(x: float, nd: int = 2) -> str:
+    return "NaN" if x is None or not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
+
+
+def _alternatives(ctx: ReportContext) -> dict[str, pd.DataFrame]:
+    """Token tables of the corpus under other settings (robustness, METHODS §12)."""
+    s = ctx.settings
+    corpus = ctx.corpus
+    out = {}
+    out["duplicates kept" if not s.keep_duplicates else "duplicates removed"] = select_tokens(
+        corpus.tokens, keep_duplicates=not s.keep_duplicates, words_only=False
+    )
+    kw = {"cache_dir": s.path("processed"), "use_cache": s.use_cache, "mwe_path": s.mwe_path}
+    other = "simplemma" if s.lemmatizer == "spacy" else "spacy"
+    alt = load_corpus(s.path("corpus"), lemmatizer=other, segment_size=s.segment_size, **kw)
+    out[f"lemmatizer: {other}"] = select_tokens(alt.tokens, keep_duplicates=s.keep_duplicates, words_only=False)
+    for size in (30, 60):
+        if size == s.segment_size:
+            continue
+        alt = load_corpus(s.path("corpus"), lemmatizer=s.lemmatizer, segment_size=size, **kw)
+        out[f"segment size {size}"] = select_tokens(alt.tokens, keep_duplicates=s.keep_duplicates, words_only=False)
+    return out
+
+
+def run(ctx: ReportContext) -> str:
+    s = ctx.settings
+    lexicon = load_lexicon(s.lexicon_path)
+    tokens = select_tokens(ctx.corpus.tokens, keep_duplicates=s.keep_duplicates, words_only=False)
+    merge = drift.contained_documents(ctx.corpus.overlap)
+    key = {
+        "drift_results_version": drift.RESULTS_VERSION,
+        "merge": merge,
+        "lexicon": lexicon.sha256,
+        "periods": s.periods,
+        "seed": s.seed,
+        "bootstrap": s.bootstrap,
+        "keep_duplicates": s.keep_duplicates,
+        "lemmatizer": s.lemmatizer,
+        "segment_size": s.segment_size,
+    }
+    result = ctx.cached(
+        "frames_drift",
+        key,
+        lambda: drift.measure_drift(
+            tokens, lexicon, periods=s.periods, n_boot=s.bootstrap, seed=s.seed, merge=merge
+        ),
+    )
+    trend = drift.trend_tests(result.by_document, seed=s.seed)
+    verdict = drift.verdict_table(result, trend)
+    kwic = drift.kwic_frames(tokens, result.matches)
+    panel = ctx.cached(
+        "frames_robustness",
+        {**key, "bootstrap": s.robustness_bootstrap, "mwe": str(s.mwe_path)},
+        lambda: drift.robustness_panel(
+            tokens, lexicon, alternatives=_alternatives(ctx), periods=s.periods, n_boot=s.robustness_bootstrap,
+            seed=s.seed, merge=merge,
+        ),
+    )  # fmt: skip
+    rsum = drift.robustness_summary(panel)
+    mvu = ctx.cached(
+        "frames_mention_vs_use",
+        key,
+        lambda: drift.mention_vs_use(
+            tokens, lexicon, periods=s.periods, n_boot=s.bootstrap, seed=s.seed, merge=merge
+        ),
+    )
+
+    ctx.save_table(result.frame_rates, "frame_rates")
+    ctx.save_table(result.frame_terms, "frame_terms")
+    ctx.save_table(result.by_document, "drift_by_document")
+    ctx.save_table(result.by_year, "drift_by_year")
+    ctx.save_table(result.by_period, "drift_by_period")
+    ctx.save_table(verdict, "drift_verdict")
+    ctx.save_table(trend, "drift_trend")
+    ctx.save_table(panel, "robustness")
+    ctx.save_table(kwic, "kwic_frames")
+    ctx.save_table(mvu, "drift_mention_vs_use")
+    ctx.save_table(lexicon.terms, "frame_lexicon")
+    for name, (fig, _) in {
+        "frame_rates": fplots.plot_frame_rates(result.frame_rates),
+        "drift_index": fplots.plot_drift_index(result.by_document, result.by_period),
+        "robustness": fplots.plot_robustness(panel),
+        "term_contributions": fplots.plot_term_contributions(result.frame_terms),
+        "drift_mention_vs_use": fplots.plot_mention_vs_use(mvu),
+    }.items():
+        ctx.save_figure(fig, name)
+
+    v = verdict.iloc[0]
+    tr = trend.set_index("target")
+    ctx.results["verdict"] = {
+        "verdict": v["verdict"],
+        "reason": v["verdict_reason"],
+        "first_period": v["first_period"],
+        "last_period": v["last_period"],
+        "drift_change": float(v["drift_change"]),
+        "ci_low": float(v["ci_low"]),
+        "ci_high": float(v["ci_high"]),
+        "robustness_same_sign": rsum["share_same_sign"],
+        "closest_variant": rsum["closest_variant"],
+    }
+    periods_txt = "; ".join(
+        f"{p.period}: {_fmt(p.drift_index)} [{_fmt(p.ci_low)}, {_fmt(p.ci_high)}]"
+        for p in result.by_period.itertuples(index=False)
+    )
+    flips = rsum["sign_flips"]
+    sign_txt = (
+        f"the sign of ΔD holds under {sum(panel['same_sign_as_main'].iloc[1:])} of {rsum['n_variants']} variants"
+        + (f"; it flips without: {', '.join(flips)}" if flips else " (all)")
+    )
+    headline = "\n".join(
+        [
+            "## Headline: frame drift",
+            "",
+            f"- Drift index per period (D = log2((A+0.5)/(S+0.5)), 95% segment-bootstrap CI, B = {s.bootstrap}): "
+            f"{periods_txt}.",
+            f"- Change {v['first_period']} → {v['last_period']}: ΔD = {_fmt(v['drift_change'])} "
+            f"[{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]; θ_attractivité = {_fmt(v['theta_attractivite'])} "
+            f"[{_fmt(v['theta_attractivite_ci_low'])}, {_fmt(v['theta_attractivite_ci_high'])}], θ_solidarité = "
+            f"{_fmt(v['theta_solidarite'])} [{_fmt(v['theta_solidarite_ci_low'])}, "
+            f"{_fmt(v['theta_solidarite_ci_high'])}] (ln rate ratios).",
+            f"- **Verdict: `{v['verdict']}`** ({v['verdict_reason']}).",
+            f"- Robustness: {sign_txt}; closest to flipping: {rsum['closest_variant']} "
+            f"(ΔD = {_fmt(rsum['closest_drift_change'])}).",
+            "- Caveat: in these documents year is confounded with organiser and genre (one organiser per period "
+            "at each end); the change is a contrast between documents, not a trend of a population.",
+        ]
+    )
+    ctx.results["headline"] = headline
+
+    doc_tbl = result.by_document[
+        ["doc_id", "year", "tokens", "solidarite", "attractivite", "drift_index", "ci_low", "ci_high",
+         "share_attractivite"]
+    ]  # fmt: skip
+    per_tbl = result.by_period[
+        ["period", "n_documents", "tokens", "solidarite_rate", "attractivite_rate", "drift_index", "ci_low",
+         "ci_high", "bca_low", "bca_high", "copresence", "copresence_ci_low", "copresence_ci_high"]
+    ]  # fmt: skip
+    trend_tbl = trend[
+        ["target", "model", "n_documents", "ratio_per_decade", "ci_low", "ci_high", "p_value", "perm_p_value",
+         "n_permutations", "spearman_rho", "spearman_p_exact"]
+    ]  # fmt: skip
+    rob_tbl = panel[panel["variant_type"].ne("leave-one-term-out")][
+        ["variant", "first_period", "last_period", "drift_change", "ci_low", "ci_high", "verdict", "same_sign_as_main"]
+    ]  # fmt: skip
+    loo = panel[panel["variant_type"].eq("leave-one-term-out")]
+    most = loo.loc[(loo["drift_change"] - panel.iloc[0]["drift_change"]).abs().idxmax()] if len(loo) else None
+    mention_docs = [d for d in drift.MENTION_DOCUMENTS if d in set(result.documents["doc_id"])]
+    n_mention = int(kwic["use"].eq("mention").sum())
+    nperm = int(trend["n_permutations"].iloc[0]) if len(trend) else 0
+    ndoc = len(result.documents)
+    lines = [
+        "## Frame drift: solidarité → attractivité",
+        "",
+        "*Reading guide*: frame hits come from the lexicon `frames.yaml` (each term with tier, justification and "
+        "source; `tables/frame_lexicon.csv`), matched on lemmas (multi-word expressions first, longest match). "
+        "D = log2((A+0.5)/(S+0.5)) > 0 means attractivité hits outnumber solidarité hits; intervals resample "
+        "~40-token segments within each document (within-document noise only, given the documents).",
+        "",
+        "**Confounding.** In the seed corpus year is confounded with organiser and genre: 2012 is a CNFPT "
+        "training-seminar report, 2017 a CIEDEL/CUF research workshop that *discusses* the attractivité "
+        "hypothesis, 2023 a Cités Unies France colloquium, 2025 a compte rendu by the foreign ministry (MEAE). "
+        "Each period holds one organiser, so any change between periods is equally a change between "
+        "organisers and genres; the numbers below describe these documents, not a population trend.",
+        "",
+        "### Documents",
+        "",
+        (
+            "Contained documents counted in their container's unit (containment >= 0.8, METHODS §11): "
+            + ", ".join(f"{a} → {b}" for a, b in merge.items())
+            + "."
+            if merge
+            else "No contained document."
+        ),
+        "",
+        markdown_table(doc_tbl),
+        "",
+        figure_markdown("frame_rates", "Frame rates per document with segment-bootstrap 95% CIs"),
+        "",
+        "### Periods (pooled rates per 10,000 word tokens)",
+        "",
+        markdown_table(per_tbl),
+        "",
+        "`copresence` = share of segments with hits of both frames (layering inside the same passages).",
+        "",
+        figure_markdown("drift_index", "Drift index per document and per period with 95% CIs"),
+        "",
+        "### Verdict",
+        "",
+        f"Rule (METHODS §4): {drift.VERDICT_RULE}",
+        "",
+        f"First period {v['first_period']}, last period {v['last_period']}: ΔD = {_fmt(v['drift_change'])} "
+        f"(95% percentile CI [{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}], BCa [{_fmt(v['bca_low'])}, "
+        f"{_fmt(v['bca_high'])}]). θ_A = {_fmt(v['theta_attractivite'])} (95% [{_fmt(v['theta_attractivite_ci_low'])}, "
+        f"{_fmt(v['theta_attractivite_ci_high'])}], 90% [{_fmt(v['theta_attractivite_ci90_low'])}, "
+        f"{_fmt(v['theta_attractivite_ci90_high'])}]); θ_S = {_fmt(v['theta_solidarite'])} (95% "
+        f"[{_fmt(v['theta_solidarite_ci_low'])}, {_fmt(v['theta_solidarite_ci_high'])}], 90% "
+        f"[{_fmt(v['theta_solidarite_ci90_low'])}, {_fmt(v['theta_solidarite_ci90_high'])}]); δ = ln 1.25 = "
+        f"{_fmt(drift.DELTA, 3)}. **Verdict: `{v['verdict']}`** — {v['verdict_reason']}"
+        + (f"; fragile (GLM sign disagrees for {v['fragile_frames']})." if v["fragile"] else ".")
+        + f" With BCa instead of percentile intervals: `{v['verdict_bca']}` ({v['verdict_bca_reason']}).",
+        "",
+        "### Trend over documents (GLM, permutation)",
+        "",
+        markdown_table(trend_tbl),
+        "",
+        f"Documents are the units (n = {ndoc}); ratios are per decade (rate ratio for frames, odds ratio "
+        f"A:S for the index). The exact permutation test enumerates all {nperm} orderings of the years, so no "
+        f"p-value can go below {_fmt(1 / nperm if nperm else float('nan'), 4)}; with so few documents the trend "
+        "tests *cannot tell* and no token-level p-value is reported (pseudo-replication). NB2 fits are in "
+        "`tables/drift_trend.csv`.",
+        "",
+        "### Robustness",
+        "",
+        f"ΔD recomputed under {rsum['n_variants']} variants (each term with a hit left out in turn, core terms only, "
+        "each document left out, duplicates, the other lemmatiser, segment sizes 30/60, three bootstrap seeds; "
+        f"B = {s.robustness_bootstrap} each): {sign_txt}. Closest to flipping: **{rsum['closest_variant']}** "
+        f"(ΔD = {_fmt(rsum['closest_drift_change'])}); range of ΔD {_fmt(rsum['drift_change_range'][0])} to "
+        f"{_fmt(rsum['drift_change_range'][1])}; the verdict is unchanged in "
+        f"{_fmt(100 * rsum['share_same_verdict'], 0)}% of variants."
+        + (
+            f" Most influential single term: *{most['variant'].removeprefix('without term: ')}* "
+            f"(ΔD without it = {_fmt(most['drift_change'])})."
+            if most is not None
+            else ""
+        ),
+        "",
+        markdown_table(rob_tbl, max_rows=40),
+        "",
+        "Leave-one-term-out rows are in `tables/robustness.csv`.",
+        "",
+        figure_markdown("robustness", "Drift change first → last period under each robustness variant"),
+        "",
+        figure_markdown("term_contributions", "Hits per term and period, by frame"),
+        "",
+        "### Mention vs use",
+        "",
+        f"{', '.join(mention_docs) or 'No document'} *discusses* the attractivité paradigm "
+        "(« le référentiel dominant passe de la solidarité à l'attractivité ») rather than using it; "
+        f"{n_mention} of {len(kwic)} frame hits come from it (`use` column of `tables/kwic_frames.csv`, a "
+        "document-level default to refine by hand). It is the only document of its period, so it does not "
+        "enter the first → last change; it does weigh on the trend tests and the middle of the series "
+        "(figure below, `tables/drift_mention_vs_use.csv`). Other hits are institutional titles or names "
+        "rather than discourse (e.g. the minister « chargé du Commerce extérieur et de l'Attractivité » in the "
+        "2025 compte rendu; « Maires pour la paix » in 2012): read the concordance before citing a count.",
+        "",
+        figure_markdown("drift_mention_vs_use", "Drift by period with and without the document(s) discussing the hypothesis"),
+    ]
+    return "\n".join(lines)

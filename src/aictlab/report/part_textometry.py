@@ -1,0 +1,205 @@
+"""Report part: textometry — keyness and Lafon specificities per period, collocations, correspondence analysis,
+Reinert classification."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from aictlab import ca as ca_mod
+from aictlab import keyness as kn
+from aictlab import reinert as rn
+from aictlab.concordance import collocations, top_bigrams
+from aictlab.corpus import select_tokens
+from aictlab.plots import textometry as tplots
+from aictlab.report.context import ReportContext
+from aictlab.report.render import figure_markdown, markdown_table
+
+#: Node lemmas whose collocates are tabulated per period (those absent from the corpus are skipped).
+COLLOCATION_NODES = (
+    "coopération",
+    "coopération_décentralisée",
+    "solidarité",
+    "attractivité",
+    "développement",
+    "diplomatie",
+    "territoire",
+    "rayonnement",
+    "partenariat",
+)
+KEYNESS_COLUMNS = ["group", "term", "count_target", "count_reference", "g2", "chi2", "log_ratio", "pct_diff",
+                   "p_value", "specificity"]  # fmt: skip
+
+
+def _terms_line(frame: pd.DataFrame, value: str = "specificity", n: int = 10) -> str:
+    return ", ".join(f"{t.replace('_', ' ')} ({v:+.1f})" for t, v in frame[["term", value]].head(n).itertuples(index=False))
+
+
+def run(ctx: ReportContext) -> str:
+    s = ctx.settings
+    extra = dict(s.extra or {})
+    reinert_k = int(extra.get("reinert_k", 6))
+    tokens = select_tokens(ctx.corpus.tokens, keep_duplicates=s.keep_duplicates)
+    tokens = kn.add_group_column(tokens, "period", periods=s.periods)
+    sections: list[str] = ["## Textometry", ""]
+    sections.append(
+        "Which words characterise each period, what goes with what, and which lexical worlds structure the corpus. "
+        "*Reading guide*: a Lafon specificity of +3 means the lemma is this frequent in the period with probability "
+        "≤ 10⁻³ under random allocation (−3: this rare); |s| ≥ 2 is TXM's threshold (p ≤ 0.01, one-sided, no "
+        "multiplicity correction). Periods are confounded with organiser and genre in the seeds: read "
+        "'period' as 'these documents'."
+    )
+    sections.append("")
+
+    # -- lexical table, keyness, specificities ---------------------------------------------------------------
+    table = kn.lexical_table(tokens, "period")
+    periods = table.groups
+    kw = kn.keyness_each(table)
+    kw = kw[KEYNESS_COLUMNS + [c for c in kw.columns if c not in KEYNESS_COLUMNS]]
+    ctx.save_table(kw, "keyness_periods")
+    spec = kn.specificities(table)
+    spec_long = spec.stack().rename("specificity").reset_index().sort_values(["group", "term"], kind="stable")
+    ctx.save_table(spec_long[["group", "term", "specificity"]], "specificities_periods")
+    fig, _ = tplots.plot_keyness(kw, n=10, by="g2")
+    ctx.save_figure(fig, "keyness_periods")
+    fig, _ = tplots.plot_specificities_heatmap(spec, n=30)
+    ctx.save_figure(fig, "specificities_heatmap")
+
+    top = kn.top_terms(kw, 10, by="specificity")
+    earliest, latest = periods[0], periods[-1]
+    top_early = top[top["group"] == earliest]
+    top_late = top[top["group"] == latest]
+    sizes = ", ".join(f"{g}: {int(n)}" for g, n in table.sizes.items())
+    sections += [
+        "### Keyness and Lafon specificities (each period vs the rest)",
+        "",
+        f"Lemmas, stop words out, {len(table.counts)} terms; word tokens per period: {sizes}. "
+        "Keyness statistics (4-cell G², Pearson χ², LogRatio, %DIFF) are signed: + = over-used in the period. "
+        "All rows: `tables/keyness_periods.csv`; full specificity matrix: `tables/specificities_periods.csv`.",
+        "",
+        f"- Most specific lemmas of the earliest period ({earliest}): {_terms_line(top_early)}.",
+        f"- Most specific lemmas of the latest period ({latest}): {_terms_line(top_late)}.",
+        "",
+        markdown_table(
+            top[["group", "term", "count_target", "count_reference", "specificity", "g2", "log_ratio", "p_value"]],
+            max_rows=10 * len(periods),
+        ),
+        "",
+        figure_markdown("keyness_periods", "Keyness per period: top over- and under-used lemmas (signed G²)"),
+        "",
+        figure_markdown("specificities_heatmap", "Lafon specificities of the 30 most period-specific lemmas"),
+        "",
+    ]
+
+    # -- collocations -------------------------------------------------------------------------------------------
+    present = set(table.counts.index)
+    nodes = [n for n in COLLOCATION_NODES if n in present]
+    coll = collocations(tokens, nodes, span=5, group="period", min_cofreq=2)
+    ctx.save_table(coll, "collocations")
+    bigrams = top_bigrams(tokens, min_count=3, n=200)
+    ctx.save_table(bigrams, "collocation_bigrams")
+    strong = coll[(coll["ll"] >= 10.83) & (coll["cofreq"] >= 3)]
+    coll_lines = []
+    for node in ("coopération", "solidarité", "attractivité"):
+        for g in (earliest, latest):
+            sub = strong[(strong["node"] == node) & (strong["group"] == g)].head(5)
+            if len(sub):
+                coll_lines.append(
+                    f"- *{node}* in {g}: " + ", ".join(f"{c.replace('_', ' ')} ({v:.0f})" for c, v in sub[["collocate", "ll"]].itertuples(index=False))
+                )
+    sections += [
+        "### Collocations",
+        "",
+        "Collocates within 5 word tokens on each side (per period; co-frequency, PMI for co-frequency ≥ 3, signed "
+        "log-likelihood; `tables/collocations.csv`). Adjacent pairs ranked by log-likelihood are candidates for the "
+        "multi-word expression list (`tables/collocation_bigrams.csv`).",
+        "",
+        *(coll_lines or ["- No collocate of coopération, solidarité or attractivité reaches G² ≥ 10.83 with co-frequency ≥ 3."]),
+        "",
+        "Strongest adjacent pairs: "
+        + ", ".join(f"{b.replace('_', ' ')} ({n})" for b, n in bigrams[["bigram", "count"]].head(12).itertuples(index=False))
+        + ".",
+        "",
+    ]
+
+    # -- correspondence analysis ----------------------------------------------------------------------------------
+    if len(periods) >= 2:
+        ca = ca_mod.correspondence_analysis(table.counts, min_total=5, orient_column=latest)
+        tables = ca_mod.ca_tables(ca)
+        ctx.save_table(tables["ca_terms"], "ca_terms")
+        ctx.save_table(tables["ca_groups"], "ca_groups")
+        ctx.save_table(tables["ca_eigenvalues"], "ca_eigenvalues")
+        fig, _ = tplots.plot_ca_biplot(ca, n_terms=30)
+        ctx.save_figure(fig, "ca_biplot")
+        eig = ca.eigenvalues
+        eig_text = "; ".join(f"λ{int(r.dim)} = {r.eigenvalue:.4f} ({r.percent:.1f} %)" for r in eig.head(2).itertuples())
+        groups_text = ", ".join(f"{g} ({v:+.2f})" for g, v in ca.columns["dim1"].items())
+        sections += [
+            "### Correspondence analysis (lemmas × periods)",
+            "",
+            f"Lemmas with ≥ 5 occurrences ({len(ca.rows)} rows), {len(periods)} periods; total inertia "
+            f"{ca.total_inertia:.4f} (χ²/n). {eig_text}. Axis 1 is oriented so that the latest period is positive; "
+            f"period coordinates on axis 1: {groups_text}."
+            + (" With 2 periods CA has a single axis." if len(periods) == 2 else "")
+            + (" With 4 periods and 4 documents, each axis mostly separates one document from the others." if len(periods) <= 4 else ""),
+            "",
+            figure_markdown("ca_biplot", "Correspondence analysis of lemmas × periods (30 most contributing lemmas)"),
+            "",
+        ]
+        ctx.results["textometry_ca"] = {"eigenvalues": eig["eigenvalue"].tolist(), "percent": eig["percent"].tolist()}
+
+    # -- Reinert ---------------------------------------------------------------------------------------------------
+    key = {"k": reinert_k, "keep_duplicates": s.keep_duplicates, "lemmatizer": s.lemmatizer,
+           "segment_size": s.segment_size, "version": 1}  # fmt: skip
+    res = ctx.cached("reinert", key, lambda: rn.reinert(tokens, k=reinert_k, extra=("period",)))
+    profiles = rn.class_profiles(res, n=30)
+    out = rn.reinert_tables(res, profiles)
+    ctx.save_table(out["reinert_classes"], "reinert_classes")
+    ctx.save_table(out["reinert_segments"], "reinert_segments")
+    dist_year = rn.class_distribution(res, "year")
+    ctx.save_table(dist_year, "reinert_distribution")
+    typical = rn.typical_segments(res, ctx.corpus.segments, n=3, profiles=rn.class_profiles(res, n=None))
+    ctx.save_table(typical, "reinert_typical_segments")
+    fig, _ = tplots.plot_reinert(res, profiles, dist_year, by="year")
+    ctx.save_figure(fig, "reinert_classes")
+    double_key = {**key, "double": True}
+    try:
+        double = ctx.cached("reinert_double", double_key, lambda: rn.reinert_double(tokens, max_k=5))
+        double_note = (
+            f"The double classification (units of ≥ 10 and ≥ 15 terms, rainette2 defaults) keeps {double.k} stable "
+            f"classes covering {100 * (1 - double.unclassified_share):.0f} % of the segments "
+            f"(Σχ² per k in `tables/reinert_double_partitions.csv`)."
+        )
+        ctx.save_table(double.params["partitions"], "reinert_double_partitions")
+    except Exception as err:
+        double_note = f"The double classification did not run: {err}"
+    class_lines = []
+    for c in res.classes.itertuples():
+        terms = profiles.loc[profiles["class"] == c[1], "term"].head(8)
+        years = dist_year[(dist_year["class"] == c[1])].sort_values("share_of_class", ascending=False)
+        peak = f"; {100 * years['share_of_class'].iloc[0]:.0f} % of its segments from {years.iloc[0, 0]}" if len(years) else ""
+        class_lines.append(
+            f"- Class {c[1]} ({c.n_segments} segments, {100 * c.share:.1f} %): "
+            + ", ".join(t.replace("_", " ") for t in terms) + peak
+        )
+    sections += [
+        "### Reinert classification (IRaMuTeQ / rainette method)",
+        "",
+        f"Descending hierarchical classification of {len(res.segments)} segments on {res.params['n_terms']} lemmas "
+        f"(nouns, verbs, adjectives, adverbs present in ≥ 3 segments), k = {res.k} classes; "
+        f"{100 * res.unclassified_share:.1f} % of segments unclassified. Class terms by signed χ² "
+        "(`tables/reinert_classes.csv`), segments' classes (`tables/reinert_segments.csv`), typical segments "
+        "(`tables/reinert_typical_segments.csv`).",
+        "",
+        *class_lines,
+        "",
+        double_note,
+        "",
+        figure_markdown("reinert_classes", "Reinert classes: dendrogram, top terms and share of each year's segments"),
+        "",
+    ]
+    ctx.results["textometry"] = {
+        "top_earliest": top_early[["term", "specificity"]].to_dict("records"),
+        "top_latest": top_late[["term", "specificity"]].to_dict("records"),
+        "reinert_classes": {int(c): profiles.loc[profiles["class"] == c, "term"].head(8).tolist() for c in res.classes["class"]},
+    }
+    return "\n".join(sections)

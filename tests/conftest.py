@@ -1,0 +1,49 @@
+"""Shared fixtures: the seed corpus (loaded once per test process, cached in a temporary folder) and a
+helper that snapshots a folder's bytes (to prove that bad input changes nothing)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from aictlab.corpus import load_corpus
+
+REPO = Path(__file__).resolve().parents[1]
+RAW = REPO / "data" / "raw"
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def processed_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("processed")
+
+
+@pytest.fixture(scope="session")
+def seed_corpus(processed_dir):
+    """The five seed documents, spaCy lemmas (the default)."""
+    return load_corpus(RAW, cache_dir=processed_dir)
+
+
+@pytest.fixture(scope="session")
+def seed_corpus_simplemma(processed_dir):
+    return load_corpus(RAW, lemmatizer="simplemma", cache_dir=processed_dir)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A writable copy of data/raw."""
+    target = tmp_path / "corpus"
+    shutil.copytree(RAW, target)
+    return target
+
+
+def folder_snapshot(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder`` (relative path -> hash)."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

@@ -1,0 +1,129 @@
+"""Correspondence analysis against FactoMineR (shared/reference/ca_children_factominer.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aictlab.ca import ca_tables, correspondence_analysis
+from aictlab.errors import SettingsError
+from aictlab.keyness import LexicalTable
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "ca_children_factominer.json"
+REF = json.loads(REFERENCE.read_text(encoding="utf-8"))
+TOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def children() -> pd.DataFrame:
+    return pd.DataFrame(REF["table"], index=REF["row_names"], columns=REF["col_names"])
+
+
+@pytest.fixture(scope="module")
+def fitted(children):
+    return correspondence_analysis(children)
+
+
+def _aligned(ours: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Flip each axis of ``ours`` by sign(Σ_i ours_ik ref_ik) (METHODS §8: signs are arbitrary)."""
+    return ours * np.sign((ours * ref).sum(axis=0))
+
+
+def _block(frame: pd.DataFrame, prefix: str, k: int) -> np.ndarray:
+    return frame[[f"{prefix}{a + 1}" for a in range(k)]].to_numpy()
+
+
+def test_eigenvalues_and_inertia(fitted):
+    assert fitted.eigenvalues["eigenvalue"].to_numpy() == pytest.approx(REF["eigenvalues"], abs=TOL, rel=TOL)
+    assert fitted.eigenvalues["percent"].to_numpy() == pytest.approx(REF["percent_inertia"], abs=TOL)
+    assert fitted.total_inertia == pytest.approx(REF["total_inertia"], abs=TOL)
+    assert fitted.n_axes == 4  # min(14, 5) - 1
+    assert fitted.eigenvalues["cumulative_percent"].iloc[-1] == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize(
+    "side, coord, contrib, cos2",
+    [("rows", "row_coord", "row_contrib", "row_cos2"), ("columns", "col_coord", "col_contrib", "col_cos2")],
+)
+def test_coordinates_contributions_cos2(fitted, side, coord, contrib, cos2):
+    frame = getattr(fitted, side)
+    ref = np.array(REF[coord])
+    k = ref.shape[1]
+    assert np.abs(_aligned(_block(frame, "dim", k), ref) - ref).max() < TOL
+    assert np.abs(_block(frame, "contrib", k) - np.array(REF[contrib])).max() < TOL
+    assert np.abs(_block(frame, "cos2_", k) - np.array(REF[cos2])).max() < TOL
+    # contributions sum to 100 per axis
+    assert _block(frame, "contrib", k).sum(axis=0) == pytest.approx([100.0] * k)
+
+
+def test_orientation_latest_group_positive(children):
+    for col in children.columns:
+        res = correspondence_analysis(children, orient_column=col)
+        assert res.columns.loc[col, "dim1"] > 0
+        # eigenvalues do not depend on the orientation
+        assert res.eigenvalues["eigenvalue"].to_numpy() == pytest.approx(REF["eigenvalues"], abs=TOL)
+
+
+def test_deterministic_and_chi2_identity(children, fitted):
+    again = correspondence_analysis(children)
+    pd.testing.assert_frame_equal(again.rows, fitted.rows)
+    n = children.to_numpy().sum()
+    expected = np.outer(children.sum(axis=1), children.sum(axis=0)) / n
+    chi2 = ((children.to_numpy() - expected) ** 2 / expected).sum()
+    assert fitted.total_inertia == pytest.approx(chi2 / n, rel=1e-12)
+
+
+def test_min_total_and_zero_rows_dropped(children):
+    table = pd.concat(
+        [children, pd.DataFrame([[0] * 5, [1, 0, 1, 0, 1]], index=["zero", "rare"], columns=children.columns)]
+    )
+    res = correspondence_analysis(table, min_total=5)
+    assert "zero" not in res.rows.index and "rare" not in res.rows.index
+    assert res.params["dropped_rows"] == 2
+    assert res.eigenvalues["eigenvalue"].to_numpy() == pytest.approx(REF["eigenvalues"], abs=TOL)
+
+
+def test_two_columns_give_one_axis_and_too_small_errors():
+    table = pd.DataFrame({"a": [5, 1, 3], "b": [1, 5, 3]}, index=["x", "y", "z"])
+    assert correspondence_analysis(table).n_axes == 1
+    with pytest.raises(SettingsError, match="at least 2 non-empty rows and 2 columns"):
+        correspondence_analysis(table[["a"]])
+
+
+def test_supplementary_row_of_an_active_profile_lands_on_it(children, fitted):
+    sup = fitted.supplementary_rows(children.loc[["money", "war"]])
+    assert sup.to_numpy() == pytest.approx(_block(fitted.rows.loc[["money", "war"]], "dim", 4), abs=1e-12)
+
+
+def test_contract_tables_from_a_lexical_table(children):
+    lt = LexicalTable(children, children.sum(axis=0))
+    res = correspondence_analysis(lt, orient_column="university")
+    tables = ca_tables(res)
+    assert list(tables["ca_terms"].columns[:7]) == [
+        "term",
+        "dim1",
+        "dim2",
+        "contrib1",
+        "contrib2",
+        "cos2_1",
+        "cos2_2",
+    ]
+    assert list(tables["ca_groups"].columns[:7]) == [
+        "group",
+        "dim1",
+        "dim2",
+        "contrib1",
+        "contrib2",
+        "cos2_1",
+        "cos2_2",
+    ]
+    assert tables["ca_groups"]["group"].tolist() == REF["col_names"]
+    assert "eigenvalue" in tables["ca_eigenvalues"].columns
+    both = tables["ca_terms"][["contrib1", "contrib2"]].sum(axis=1)
+    assert (
+        both.is_monotonic_decreasing and tables["ca_terms"]["term"].iloc[0] == "economic"
+    )  # 12.00 + 26.60 (FactoMineR)

@@ -1,0 +1,142 @@
+"""The corpus stage on the seeds and on small in-memory corpora: units, counts, cache."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pandas as pd
+import pytest
+from conftest import RAW
+
+from aictlab.corpus import build_corpus, load_corpus, select_tokens
+
+
+def test_seed_documents_and_years(seed_corpus):
+    docs = seed_corpus.documents
+    assert docs["year"].tolist() == [2012, 2017, 2023, 2023, 2025]
+    assert {
+        "title",
+        "organiser",
+        "genre",
+        "date_evidence",
+        "source_file",
+        "sha256",
+        "raw_text",
+        "text",
+    } <= set(docs)
+
+
+def test_every_table_carries_doc_id_and_year(seed_corpus):
+    for name in ("paragraphs", "segments", "tokens"):
+        table = getattr(seed_corpus, name)
+        assert {"doc_id", "year"} <= set(table.columns), name
+        assert table.groupby("doc_id")["year"].nunique().eq(1).all()
+
+
+def test_mwe_counted_once_on_the_seeds(seed_corpus):
+    """Each 'coopération(s) décentralisée(s)' of the clean text is one token, none is left split."""
+    tokens = seed_corpus.tokens
+    for doc_id, text in seed_corpus.documents.set_index("doc_id")["text"].items():
+        expected = len(re.findall(r"coopérations? décentralisées?", text, flags=re.IGNORECASE))
+        found = ((tokens["doc_id"] == doc_id) & (tokens["lemma"] == "coopération_décentralisée")).sum()
+        assert found == expected, doc_id
+    lemmas = tokens["lemma"].tolist()
+    assert not any(
+        a == "coopération" and b.startswith("décentralis") for a, b in zip(lemmas, lemmas[1:], strict=False)
+    )
+    assert (tokens["lemma"] == "coopération_décentralisée").sum() >= 50
+
+
+def test_segments_are_about_forty_words(seed_corpus):
+    segments = seed_corpus.segments[~seed_corpus.segments["is_structure"]]
+    assert 35 <= segments["n_tokens"].median() <= 45
+    tokens = seed_corpus.tokens
+    assert tokens.groupby("seg_id")["doc_id"].nunique().eq(1).all()
+    assert tokens.groupby("seg_id")[["is_duplicate", "is_structure"]].nunique().eq(1).all().all()
+    assert (
+        segments["n_tokens"].sum()
+        + seed_corpus.segments.loc[seed_corpus.segments["is_structure"], "n_tokens"].sum()
+        == tokens["is_word"].sum()
+    )
+
+
+def test_seed_counts_per_document(seed_corpus):
+    overview = seed_corpus.summary().set_index("doc_id")
+    # measured once and written down: a change to cleaning or tokenisation must show up here
+    assert overview["tokens"].to_dict() == {
+        "cnfpt_2012": 4709,
+        "ciedel_2017": 6091,
+        "cuf_2023_programme": 1077,
+        "cuf_2023_compte_rendu": 4555,
+        "meae_2025": 2039,
+    }
+    assert overview["segments"].sum() == len(seed_corpus.segments)
+
+
+def test_select_tokens_filters():
+    tokens = pd.DataFrame(
+        {
+            "is_word": [True, True, True, False],
+            "is_duplicate": [False, True, False, False],
+            "is_structure": [False, False, True, False],
+        }
+    )
+    assert select_tokens(tokens).index.tolist() == [0]
+    assert select_tokens(tokens, keep_duplicates=True).index.tolist() == [0, 1]
+    assert select_tokens(tokens, keep_structure=True, words_only=False).index.tolist() == [0, 2, 3]
+
+
+def test_build_corpus_in_memory():
+    docs = pd.DataFrame(
+        {
+            "doc_id": ["a", "b"],
+            "date": ["2012-05", "2025"],
+            "text": ["La solidarité internationale. La paix.", "L'attractivité du territoire."],
+            "organiser": ["x", "y"],
+        }
+    )
+    corpus = build_corpus(docs)
+    assert corpus.documents["year"].tolist() == [2012, 2025]
+    assert corpus.documents["organiser"].tolist() == ["x", "y"]  # document variables travel
+    words = corpus.tokens[corpus.tokens["is_word"]]
+    assert words.groupby("doc_id").size().to_dict() == {"a": 4, "b": 4}
+    assert "solidarité_internationale" in set(words["lemma"])
+
+
+def test_cache_hit_and_invalidation(tmp_path):
+    folder = tmp_path / "corpus"
+    shutil.copytree(RAW, folder)
+    cache = tmp_path / "processed"
+    first = load_corpus(folder, lemmatizer="simplemma", cache_dir=cache)
+    entries = list((cache / "corpus").iterdir())
+    assert len(entries) == 1 and (entries[0] / "tokens.parquet").is_file()
+    second = load_corpus(folder, lemmatizer="simplemma", cache_dir=cache)
+    assert second.cache_key == first.cache_key
+    pd.testing.assert_frame_equal(first.tokens, second.tokens, check_dtype=False)
+    pd.testing.assert_frame_equal(first.documents, second.documents, check_dtype=False)
+    # a changed setting is another key
+    third = load_corpus(folder, lemmatizer="simplemma", segment_size=30, cache_dir=cache)
+    assert third.cache_key != first.cache_key and len(list((cache / "corpus").iterdir())) == 2
+    # a changed document (metadata without sha256) is another key and another corpus hash
+    meta = (folder / "metadata.csv").read_text(encoding="utf-8")
+    (folder / "metadata.csv").write_text(re.sub(r",[0-9a-f]{64},", ",,", meta), encoding="utf-8")
+    path = folder / "2025-11-18_meae-dgm_assises-diplomatie-parlementaire-cooperation-decentralisee.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\n\nUn paragraphe ajouté.\n", encoding="utf-8")
+    fourth = load_corpus(folder, lemmatizer="simplemma", cache_dir=cache)
+    assert fourth.corpus_hash != first.corpus_hash
+    assert fourth.cache_key not in {first.cache_key, third.cache_key}
+
+
+def test_no_temporary_folders_left(tmp_path):
+    load_corpus(RAW, lemmatizer="simplemma", cache_dir=tmp_path)
+    assert [p.name for p in (tmp_path / "corpus").iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.slow
+def test_lemmatizers_share_tokens_and_segments(seed_corpus, seed_corpus_simplemma):
+    a, b = seed_corpus.tokens, seed_corpus_simplemma.tokens
+    assert a["token"].tolist() == b["token"].tolist()
+    assert a["seg_id"].tolist() == b["seg_id"].tolist()
+    differing = (a["lemma"] != b["lemma"]).mean()
+    assert 0 < differing < 0.2

@@ -1,0 +1,250 @@
+"""Keyness and Lafon specificities: R reference values (shared/reference/keyness_2x2_R.json), hand counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from aictlab.errors import SchemaError, SettingsError
+from aictlab.keyness import (
+    add_group_column,
+    chi_squared,
+    fisher_exact_p,
+    hypergeom_log10_tails,
+    keyness,
+    keyness_each,
+    keyness_stats,
+    lexical_table,
+    log_likelihood,
+    log_ratio,
+    pct_diff,
+    specificities,
+    specificity,
+    top_terms,
+)
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "keyness_2x2_R.json"
+CASES = json.loads(REFERENCE.read_text(encoding="utf-8"))["cases"]
+IDS = ["t{target_freq}-r{reference_freq}-{target_size}-{reference_size}".format(**c["inputs"]) for c in CASES]
+
+
+def _abcd(case):
+    i = case["inputs"]
+    return i["target_freq"], i["reference_freq"], i["target_size"], i["reference_size"]
+
+
+def _rel(value, expected, rel=1e-9, abs_=1e-12):
+    return value == pytest.approx(expected, rel=rel, abs=abs_)
+
+
+# -- reference: R (MASS::loglm, chisq.test, fisher.test, phyper) ---------------------------------------------
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_g2_chi2_yates_fisher_match_r(case):
+    a, b, c, d = _abcd(case)
+    e = case["expected"]
+    assert _rel(float(log_likelihood(a, b, c, d, signed=False)), e["g2_4cell"])
+    assert _rel(float(chi_squared(a, b, c, d, signed=False)), e["chi2_pearson"])
+    assert _rel(float(chi_squared(a, b, c, d, yates=True, signed=False)), e["chi2_yates"])
+    assert _rel(float(fisher_exact_p(a, b, c, d)), e["fisher_exact_p_two_sided"], rel=1e-9, abs_=0)
+    row = keyness_stats([a], [b], c, d).iloc[0]
+    assert row["expected_target"] == pytest.approx(e["expected_target_freq"], rel=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_hypergeometric_log10_tails_match_phyper(case):
+    a, b, c, d = _abcd(case)
+    e = case["expected"]
+    ge, le = hypergeom_log10_tails(a, a + b, c, c + d)
+    assert abs(float(ge) - e["log10_P_X_ge_f"]) <= 1e-6
+    assert abs(float(le) - e["log10_P_X_le_f"]) <= 1e-6
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_specificity_sign_convention(case):
+    """spec = -log10 P(X >= f) when f >= E, log10 P(X <= f) otherwise (METHODS §6: at f = E, +0.260)."""
+    a, b, c, d = _abcd(case)
+    e = case["expected"]
+    spec = float(specificity(a, a + b, c, c + d))
+    expected = -e["log10_P_X_ge_f"] if a >= e["expected_target_freq"] else e["log10_P_X_le_f"]
+    assert abs(spec - expected) <= 1e-6
+    assert np.sign(spec) == (1 if a >= e["expected_target_freq"] else -1) or spec == 0
+
+
+def test_specificity_at_expectation_is_positive_small():
+    # fixture case f = E = 10: R textometry prints -0.346 (sign by probability); METHODS: ours is +0.260.
+    assert float(specificity(10, 100, 1000, 10000)) == pytest.approx(0.26018508945003, abs=1e-9)
+
+
+def test_specificity_does_not_underflow():
+    # P(X >= 300) ~ 1e-65 in the fixture; a 10x larger table goes far below float's 1e-308.
+    spec = float(specificity(3000, 3200, 200000, 400000))
+    assert np.isfinite(spec) and spec > 308
+    assert float(stats.hypergeom.sf(2999, 400000, 3200, 200000)) == 0.0  # the naive way underflows
+
+
+def test_signs_positive_means_overuse_in_target():
+    a, b, c, d = 2, 30, 6300, 4700  # under-used in the target
+    assert log_likelihood(a, b, c, d) < 0 and chi_squared(a, b, c, d) < 0
+    assert log_ratio(a, b, c, d) < 0 and pct_diff(a, b, c, d) < 0 and specificity(a, a + b, c, c + d) < 0
+    assert log_likelihood(b, a, d, c) > 0 and specificity(b, a + b, d, c + d) > 0
+
+
+def test_rayson_two_cell_variant_differs_from_4cell():
+    # METHODS §5: 25, 3, 6300, 4700 -> 13.901 (2-cell) vs 13.931 (4-cell)
+    e1, e2 = 6300 * 28 / 11000, 4700 * 28 / 11000
+    hand = 2 * (25 * np.log(25 / e1) + 3 * np.log(3 / e2))
+    assert float(log_likelihood(25, 3, 6300, 4700, variant="rayson")) == pytest.approx(hand, rel=1e-12)
+    assert round(hand, 3) == 13.901
+    assert float(log_likelihood(25, 3, 6300, 4700)) == pytest.approx(13.9312108186586, rel=1e-9)
+
+
+def test_g2_matches_scipy_log_likelihood_contingency():
+    a, b, c, d = 150, 40, 50000, 60000
+    table = np.array([[a, b], [c - a, d - b]])
+    g2 = stats.chi2_contingency(table, correction=False, lambda_="log-likelihood")[0]
+    assert float(log_likelihood(a, b, c, d)) == pytest.approx(g2, rel=1e-10)
+
+
+def test_williams_correction_hand_value():
+    a, b, c, d = 25, 3, 6300, 4700
+    n, r1, r2 = c + d, a + b, c + d - a - b
+    q = 1 + (n / r1 + n / r2 - 1) * (n / c + n / d - 1) / (6 * n)
+    g2 = float(log_likelihood(a, b, c, d))
+    assert float(log_likelihood(a, b, c, d, correction="williams")) == pytest.approx(g2 / q, rel=1e-12)
+
+
+def test_log_ratio_and_pct_diff_zero_handling():
+    # Hardie: a zero becomes 0.5 before normalising; both zero: not scored
+    assert float(log_ratio(0, 12, 2000, 8000)) == pytest.approx(np.log2((0.5 / 2000) / (12 / 8000)))
+    assert float(log_ratio(8, 2, 1000, 1000)) == pytest.approx(2.0)
+    assert np.isnan(log_ratio(0, 0, 10, 10))
+    assert float(pct_diff(20, 10, 1000, 1000)) == pytest.approx(100.0)
+    assert float(pct_diff(0, 10, 1000, 1000)) == pytest.approx(-100.0)
+    assert float(pct_diff(7, 0, 2000, 8000)) == pytest.approx(100 * (7 / 2000) / 1e-18)
+
+
+def test_counts_larger_than_sizes_are_refused():
+    with pytest.raises(SettingsError, match="term count <= corpus size"):
+        log_likelihood(20, 1, 10, 100)
+
+
+# -- the lexical table ----------------------------------------------------------------------------------------
+@pytest.fixture
+def tiny_tokens() -> pd.DataFrame:
+    """Two documents; hand counts below. 'le'/'de' are stop words, ',' punctuation, '2012' a bare number."""
+    rows = [
+        # doc a (2012): coopération ×3, solidarité ×2, le ×2, de ×1, ',' ×1, 2012 ×1  -> 8 word tokens
+        ("a", 2012, "Coopération", "coopération", False, False, True),
+        ("a", 2012, "la", "le", True, False, True),
+        ("a", 2012, "solidarité", "solidarité", False, False, True),
+        ("a", 2012, ",", ",", False, True, False),
+        ("a", 2012, "coopération", "coopération", False, False, True),
+        ("a", 2012, "de", "de", True, False, True),
+        ("a", 2012, "le", "le", True, False, True),
+        ("a", 2012, "solidarité", "solidarité", False, False, True),
+        ("a", 2012, "coopérations", "coopération", False, False, True),
+        ("a", 2012, "2012", "2012", False, False, False),
+        # doc b (2025): attractivité ×3, coopération ×1, le ×1 -> 5 word tokens
+        ("b", 2025, "attractivité", "attractivité", False, False, True),
+        ("b", 2025, "le", "le", True, False, True),
+        ("b", 2025, "attractivité", "attractivité", False, False, True),
+        ("b", 2025, "coopération", "coopération", False, False, True),
+        ("b", 2025, "attractivité", "attractivité", False, False, True),
+    ]
+    frame = pd.DataFrame(rows, columns=["doc_id", "year", "token", "lemma", "is_stop", "is_punct", "is_word"])
+    frame["tok_pos"] = range(len(frame))
+    return frame
+
+
+def test_lexical_table_hand_counts(tiny_tokens):
+    lt = lexical_table(tiny_tokens, "year")
+    assert lt.sizes.to_dict() == {2012: 8, 2025: 5}  # word tokens incl. stop words; no punctuation/numbers
+    assert lt.counts.to_dict() == {
+        2012: {"attractivité": 0, "coopération": 3, "solidarité": 2},
+        2025: {"attractivité": 3, "coopération": 1, "solidarité": 0},
+    }
+    assert list(lt.counts.columns) == [2012, 2025] and lt.counts.index.name == "term"
+    with_stop = lexical_table(tiny_tokens, "year", keep_stop=True).counts
+    assert with_stop.loc["le"].tolist() == [2, 1] and with_stop.loc["de"].tolist() == [1, 0]
+    forms = lexical_table(tiny_tokens, "year", by="token").counts
+    assert forms.loc["coopération"].tolist() == [2, 1] and forms.loc["coopérations"].tolist() == [1, 0]
+    assert lexical_table(tiny_tokens, "year", min_count=4).counts.index.tolist() == ["coopération"]
+    tidy = lt.tidy()
+    assert list(tidy.columns) == ["group", "term", "n"] and tidy["n"].sum() == 9
+
+
+def test_lexical_table_groups_from_documents_and_periods(tiny_tokens):
+    docs = pd.DataFrame({"doc_id": ["a", "b"], "organiser": ["CNFPT", "MEAE"]})
+    lt = lexical_table(tiny_tokens, "organiser", documents=docs)
+    assert lt.groups == ["CNFPT", "MEAE"] and lt.sizes.tolist() == [8, 5]
+    lt = lexical_table(tiny_tokens, "period")
+    assert lt.groups == ["2010-2014", "2025-2029"]
+    assert add_group_column(tiny_tokens, "period")["period"].iloc[-1] == "2025-2029"
+    with pytest.raises(SchemaError, match="no grouping column 'genre'"):
+        lexical_table(tiny_tokens, "genre")
+    with pytest.raises(SchemaError, match="no 'organiser' value for doc_id b"):
+        lexical_table(tiny_tokens, "organiser", documents=docs.iloc[:1])
+
+
+def test_keyness_each_group_vs_rest_hand_values(tiny_tokens):
+    lt = lexical_table(tiny_tokens, "year")
+    kw = keyness_each(lt)
+    row = kw.set_index(["group", "term"]).loc[(2025, "attractivité")]
+    assert (row["count_target"], row["count_reference"], row["size_target"], row["size_reference"]) == (
+        3,
+        0,
+        5,
+        8,
+    )
+    assert row["g2"] == pytest.approx(float(log_likelihood(3, 0, 5, 8)))
+    assert row["g2"] > 0 and row["absent_from_reference"]
+    # Lafon by hand: P(X >= 3), X ~ H(13, 3, 5) = C(5,3)/C(13,3) = 10/286
+    assert row["specificity"] == pytest.approx(-np.log10(10 / 286), rel=1e-12)
+    assert row["p_value"] == pytest.approx(stats.chi2.sf(row["g2"], 1))
+    contract = ["group", "term", "count_target", "count_reference", "g2", "chi2", "log_ratio", "pct_diff",
+                "p_value", "specificity"]  # fmt: skip
+    assert set(contract) <= set(kw.columns)
+    # symmetric with two groups: the 2012 view is the mirror image
+    mirror = kw.set_index(["group", "term"]).loc[(2012, "attractivité")]
+    assert mirror["g2"] == pytest.approx(-row["g2"])
+
+
+def test_keyness_target_reference_explicit_and_errors(tiny_tokens):
+    lt = lexical_table(tiny_tokens, "year")
+    kw = keyness(lt, 2025, 2012)
+    assert kw["term"].iloc[0] == "attractivité"  # sorted by signed G², over-use first
+    assert kw["g2"].is_monotonic_decreasing
+    with pytest.raises(SettingsError, match="not in the lexical table"):
+        keyness(lt, 2030)
+    with pytest.raises(SettingsError, match="share groups"):
+        keyness(lt, 2025, [2025])
+
+
+def test_specificities_table_matches_part_vs_whole(tiny_tokens):
+    lt = lexical_table(tiny_tokens, "year")
+    spec = specificities(lt)
+    # coopération in 2012: f = 3, F = 4, t = 8, T = 13; E = 32/13 = 2.46 <= 3 -> over-use
+    expected = -np.log10(stats.hypergeom.sf(2, 13, 4, 8))
+    assert spec.loc["coopération", 2012] == pytest.approx(expected, rel=1e-12)
+    assert spec.loc["solidarité", 2025] < 0
+    kw = keyness_each(lt).set_index(["group", "term"])
+    assert kw.loc[(2012, "coopération"), "specificity"] == pytest.approx(expected, rel=1e-12)
+    # solidarité in 2012: P(X >= 2) = C(8,2)/C(13,2) = 28/78 beats coopération's 630/1287
+    top = top_terms(keyness_each(lt), 1).set_index("group")
+    assert top["term"].to_dict() == {2012: "solidarité", 2025: "attractivité"}
+    assert top.loc[2012, "specificity"] == pytest.approx(-np.log10(28 / 78), rel=1e-12)
+
+
+def test_quanteda_correction_shifts_small_tables():
+    # E11 < 5 and |ad - bc| >= N/2: each cell moves 0.5 towards independence, so G² shrinks
+    plain = float(log_likelihood(7, 0, 2000, 8000))
+    corrected = float(log_likelihood(7, 0, 2000, 8000, correction="quanteda"))
+    assert 0 < corrected < plain
+    obs = np.array([[6.5, 0.5], [1993.5, 7999.5]])
+    exp = obs.sum(1, keepdims=True) * obs.sum(0, keepdims=True) / obs.sum()
+    assert corrected == pytest.approx(2 * (obs * np.log(obs / exp)).sum(), rel=1e-12)

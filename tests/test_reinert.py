@@ -1,0 +1,243 @@
+"""Reinert classification: planted lexical worlds are recovered exactly; profiles by hand; determinism."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+from aictlab.errors import SettingsError
+from aictlab.reinert import (
+    SegmentTermMatrix,
+    class_distribution,
+    class_profiles,
+    merge_segments,
+    reinert,
+    reinert_double,
+    reinert_tables,
+    segment_term_matrix,
+    split_cluster,
+    typical_segments,
+)
+
+
+def planted_tokens(n_per: int = 40, k: int = 3, *, seed: int = 0, words: int = 30, seg_len: int = 12,
+                   shared: int = 0, n_docs: int = 5) -> tuple[pd.DataFrame, dict[str, int]]:  # fmt: skip
+    """Segments drawn from ``k`` disjoint vocabularies (+ ``shared`` words common to all, one per segment).
+
+    Returns the token table and the true world of each segment id.
+    """
+    rng = np.random.default_rng(seed)
+    vocab = [[f"monde{c}_mot{i:02d}" for i in range(words)] for c in range(k)]
+    common = [f"commun{i}" for i in range(shared)]
+    rows, truth = [], {}
+    s = 0
+    for _ in range(n_per):
+        for c in range(k):
+            seg = f"s{s:04d}"
+            doc = f"d{s % n_docs}"
+            lemmas = list(rng.choice(vocab[c], seg_len, replace=False))
+            if shared:
+                lemmas.append(common[rng.integers(shared)])
+            lemmas += ["le", "de"]  # stop words: never terms
+            for j, lemma in enumerate(lemmas):
+                stop = lemma in ("le", "de")
+                rows.append(
+                    (doc, seg, s * 100 + j, lemma, "DET" if stop else "NOUN", stop, 2010 + 5 * (c % 3))
+                )
+            truth[seg] = c
+            s += 1
+    cols = ["doc_id", "seg_id", "tok_pos", "lemma", "pos", "is_stop", "year"]
+    frame = pd.DataFrame(rows, columns=cols).assign(is_punct=False, is_word=True)
+    return frame, truth
+
+
+def _confusion(res, truth) -> pd.DataFrame:
+    true = res.segments["segment_id"].map(truth)
+    return pd.crosstab(res.segments["class"], true)
+
+
+def _is_exact_partition(table: pd.DataFrame, k: int) -> bool:
+    return (
+        table.shape == (k, k)
+        and ((table > 0).sum(axis=0) == 1).all()
+        and ((table > 0).sum(axis=1) == 1).all()
+    )
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_planted_disjoint_vocabularies_recovered_exactly(k):
+    tokens, truth = planted_tokens(k=k)
+    res = reinert(tokens, k=k)
+    table = _confusion(res, truth)
+    assert _is_exact_partition(table, k), table
+    assert res.segments["class"].notna().all()
+    assert res.classes["n_segments"].tolist() == [40] * k and res.classes["share"].sum() == pytest.approx(1)
+    assert len(res.splits) == k - 1 and (res.splits["chi2"] > 0).all()
+
+
+def test_planted_with_shared_words_and_extra_splits_stay_pure():
+    # common words in every segment, and more classes asked than worlds: every class stays within one world
+    tokens, truth = planted_tokens(k=3, shared=5, n_per=50, seed=3)
+    res = reinert(tokens, k=3)
+    assert _is_exact_partition(_confusion(res, truth), 3)
+    deeper = reinert(tokens, k=5)
+    table = _confusion(deeper, truth)
+    assert ((table > 0).sum(axis=1) == 1).all()
+    # level k=3 of the deeper run is the 3-class solution
+    assert _is_exact_partition(
+        pd.crosstab(deeper.segments["class_k3"], deeper.segments["segment_id"].map(truth)), 3
+    )
+
+
+def test_deterministic():
+    tokens, _ = planted_tokens(k=3, shared=5, seed=7)
+    a = reinert(tokens, k=4)
+    b = reinert(tokens.sample(frac=1, random_state=1), k=4)  # row order of the token table does not matter
+    pd.testing.assert_frame_equal(a.segments, b.segments)
+    pd.testing.assert_frame_equal(a.splits, b.splits)
+
+
+def test_first_split_chi2_by_hand():
+    # 4 segments: two use {a, b}, two use {c, d}; table of summed presences [[2,2,0,0],[0,0,2,2]]
+    x = sparse.csr_matrix(np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 1, 0, 0], [0, 0, 1, 1]]))
+    res = split_cluster(x, tsj=1)
+    halves = sorted([sorted(res["rows1"].tolist()), sorted(res["rows2"].tolist())])
+    assert halves == [[0, 2], [1, 3]]
+    assert res["chi2"] == pytest.approx(8.0)  # perfect association: χ² = n (φ² = 1), n = 8 presences
+    assert split_cluster(sparse.csr_matrix(np.eye(2))) is None  # too small for a CA
+
+
+def test_segment_term_matrix_filters_pos_stop_and_rare():
+    tokens = pd.DataFrame(
+        {
+            "doc_id": ["a"] * 6 + ["b"] * 4,
+            "seg_id": ["a1", "a1", "a1", "a2", "a2", "a2", "b1", "b1", "b1", "b1"],
+            "tok_pos": range(10),
+            "lemma": [
+                "ville",
+                "le",
+                "coopération_décentralisée",
+                "ville",
+                "ville",
+                "rare",
+                "ville",
+                "dans",
+                "coopération_décentralisée",
+                "aller",
+            ],  # fmt: skip
+            "pos": ["NOUN", "DET", "X", "NOUN", "NOUN", "NOUN", "NOUN", "ADP", "X", "VERB"],
+            "is_stop": [False, True, False, False, False, False, False, True, False, False],
+            "year": [2012] * 6 + [2025] * 4,
+        }
+    )
+    stm = segment_term_matrix(tokens, min_segments=2)
+    assert stm.terms.tolist() == ["coopération_décentralisée", "ville"]  # MWE kept whatever its POS
+    assert stm.matrix.toarray().tolist() == [[1, 1], [0, 1], [1, 1]]  # binary, duplicates counted once
+    assert stm.segments["segment_id"].tolist() == ["a1", "a2", "b1"]
+    assert stm.segments["n_terms"].tolist() == [2, 1, 2]
+    assert segment_term_matrix(tokens, min_segments=1).terms.tolist() == ["aller", "coopération_décentralisée", "rare", "ville"]  # fmt: skip
+
+
+def test_merge_segments_until_min_terms():
+    m = sparse.csr_matrix(np.array([[1, 0, 0], [0, 1, 0], [1, 1, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]]))
+    segs = pd.DataFrame({"segment_id": list("abcdef"), "doc_id": ["x", "x", "x", "x", "y", "y"]})
+    stm = SegmentTermMatrix(m, segs, np.array(["t1", "t2", "t3"]))
+    # doc x: a+b = 2 terms -> unit; c = 3 -> unit; d alone (1 term, last) joins c. doc y: e+f = 2 terms.
+    assert merge_segments(stm, 2).tolist() == [0, 0, 1, 1, 2, 2]
+    assert merge_segments(stm, 0).tolist() == list(range(6))
+
+
+def test_min_segment_size_classifies_units_together():
+    tokens, truth = planted_tokens(k=2, n_per=30, n_docs=1)
+    # consecutive segments alternate worlds; merged units mix them, but every segment of a unit shares a class
+    res = reinert(tokens, k=2, min_segment_size=20)
+    by_unit = res.segments.groupby("unit")["class"].nunique()
+    assert (by_unit == 1).all() and res.params["n_units"] < len(res.segments)
+
+
+def test_class_profiles_hand_chi2():
+    tokens, truth = planted_tokens(k=2, n_per=20, shared=1, seed=2)
+    res = reinert(tokens, k=2)
+    prof = class_profiles(res, n=None, positive_only=False)
+    assert set(prof.columns) >= {"class", "n_segments", "share", "term", "chi2", "p_value"}
+    seg = res.segments.assign(world=res.segments["segment_id"].map(truth))
+    c = int(seg.loc[seg["world"] == 0, "class"].iloc[0])
+    row = prof[(prof["class"] == c) & (prof["term"] == "monde0_mot00")].iloc[0]
+    # hand: a = segments of class c with the term, b = others with it; 2 × 2 Pearson χ²
+    x = res.stm.matrix.toarray()[:, list(res.stm.terms).index("monde0_mot00")]
+    in_c = (seg["class"] == c).to_numpy()
+    a, b = x[in_c].sum(), x[~in_c].sum()
+    n1, n2 = in_c.sum(), (~in_c).sum()
+    n = n1 + n2
+    chi2 = n * (a * (n2 - b) - b * (n1 - a)) ** 2 / ((a + b) * (n - a - b) * n1 * n2)
+    assert row["chi2"] == pytest.approx(chi2, rel=1e-12) and row["n_term_class"] == a
+    other = prof[(prof["class"] == c) & (prof["term"] == "monde1_mot00")].iloc[0]
+    assert other["chi2"] < 0  # the other world's words are under-represented
+    top = class_profiles(res, n=3)
+    assert (top.groupby("class").size() == 3).all() and (top["chi2"] > 0).all()
+    assert top.loc[top["class"] == c, "term"].str.startswith("monde0").all()
+
+
+def test_typical_segments_distribution_and_tables():
+    tokens, truth = planted_tokens(k=3)
+    res = reinert(tokens, k=3)
+    typ = typical_segments(res, n=2)
+    assert (typ.groupby("class").size() == 2).all()
+    for _, row in typ.iterrows():  # a class's typical segments come from its world
+        cls_world = res.segments.loc[res.segments["class"] == row["class"], "segment_id"].map(truth).iloc[0]
+        assert truth[row["segment_id"]] == cls_world
+    dist = class_distribution(res, "year")
+    assert dist["n_segments"].sum() == 120
+    assert dist.groupby("year")["share_of_group"].sum().to_numpy() == pytest.approx(1.0)
+    # each world was written in one year: each class is 100 % of its year
+    assert sorted(dist.loc[dist["n_segments"] > 0, "share_of_group"].tolist()) == [1.0, 1.0, 1.0]
+    tables = reinert_tables(res)
+    assert list(tables["reinert_segments"].columns) == ["segment_id", "doc_id", "year", "class"]
+    assert {"class", "n_segments", "share", "term", "chi2", "p_value"} <= set(
+        tables["reinert_classes"].columns
+    )
+
+
+def test_segments_without_terms_are_unclassified():
+    tokens, _ = planted_tokens(k=2, n_per=20)
+    empty = pd.DataFrame({"doc_id": ["d0"], "seg_id": ["vide"], "tok_pos": [10**6], "lemma": ["le"], "pos": ["DET"],
+                          "is_stop": [True], "year": [2010], "is_punct": [False], "is_word": [True]})  # fmt: skip
+    res = reinert(pd.concat([tokens, empty], ignore_index=True), k=2)
+    assert pd.isna(res.segments.set_index("segment_id").loc["vide", "class"])
+    assert res.unclassified_share == pytest.approx(1 / 41)
+
+
+def test_double_classification_recovers_worlds():
+    tokens, truth = planted_tokens(k=3, n_per=60, shared=5, seed=5, n_docs=3)
+    # documents hold runs of same-world segments so that merged units stay within a world
+    tokens = tokens.assign(doc_id=tokens["seg_id"].map(lambda s: f"doc{truth[s]}"))
+    res = reinert_double(tokens, max_k=3, min_segment_size1=10, min_segment_size2=15, min_members=10)
+    assert res.params["method"] == "double" and res.k == 3
+    classified = res.segments[res.segments["class"].notna()]
+    table = pd.crosstab(classified["class"], classified["segment_id"].map(truth))
+    assert _is_exact_partition(table, 3)
+    assert res.unclassified_share < 0.2
+    parts = res.params["partitions"]
+    assert parts["k"].tolist() == [2, 3] and (parts["chi2"] > 0).all()
+
+
+def test_errors():
+    tokens, _ = planted_tokens(k=2, n_per=5)
+    with pytest.raises(SettingsError, match="at least 2 classes"):
+        reinert(tokens, k=1)
+    with pytest.raises(SettingsError, match="too few to classify"):
+        reinert(tokens, min_segments=1000)
+
+
+@pytest.mark.slow
+def test_thousand_segments_in_seconds():
+    tokens, truth = planted_tokens(k=3, n_per=340, words=400, seg_len=20, shared=50, seed=11)
+    start = time.perf_counter()
+    res = reinert(tokens, k=6)
+    elapsed = time.perf_counter() - start
+    assert len(res.segments) == 1020 and elapsed < 10
+    assert ((_confusion(res, truth) > 0).sum(axis=1) == 1).all()
