@@ -127,3 +127,18 @@ def test_contract_tables_from_a_lexical_table(children):
     assert (
         both.is_monotonic_decreasing and tables["ca_terms"]["term"].iloc[0] == "economic"
     )  # 12.00 + 26.60 (FactoMineR)
+
+
+def test_biplot_draws_groups_and_top_terms(children):
+    import matplotlib.pyplot as plt
+
+    from aictlab.plots.textometry import plot_ca_biplot
+
+    res = correspondence_analysis(children, orient_column="university")
+    fig, drawn = plot_ca_biplot(res, n_terms=5)
+    terms = drawn[drawn["kind"] == "term"]
+    assert len(terms) == 5 and terms["label"].iloc[0] == "economic"
+    groups = drawn[drawn["kind"] == "group"].set_index("label")
+    assert groups.loc["university", "x"] > 0
+    assert groups["x"].to_numpy() == pytest.approx(res.columns["dim1"].to_numpy())
+    plt.close(fig)

@@ -248,3 +248,41 @@ def test_quanteda_correction_shifts_small_tables():
     obs = np.array([[6.5, 0.5], [1993.5, 7999.5]])
     exp = obs.sum(1, keepdims=True) * obs.sum(0, keepdims=True) / obs.sum()
     assert corrected == pytest.approx(2 * (obs * np.log(obs / exp)).sum(), rel=1e-12)
+
+
+def test_keyness_figures_return_drawn_data(tiny_tokens):
+    import matplotlib.pyplot as plt
+
+    from aictlab.plots.textometry import plot_keyness, plot_specificities_heatmap
+
+    lt = lexical_table(tiny_tokens, "year")
+    kw = keyness_each(lt)
+    fig, drawn = plot_keyness(kw, n=1)
+    assert set(drawn.columns) >= {"group", "term", "side", "value"}
+    over = drawn[drawn["side"] == "over"].set_index("group")["term"].to_dict()
+    assert over == {2012: kw[kw["group"] == 2012].iloc[0]["term"], 2025: "attractivité"}
+    assert (drawn.loc[drawn["side"] == "under", "value"] < 0).all()
+    plt.close(fig)
+    spec = specificities(lt)
+    fig, drawn = plot_specificities_heatmap(spec, n=2)
+    assert len(drawn) == 4 and drawn["term"].nunique() == 2
+    for row in drawn.itertuples():
+        assert row.specificity == spec.loc[row.term, row.group]
+    plt.close(fig)
+
+
+@pytest.mark.slow
+def test_seed_corpus_periods(seed_corpus):
+    from aictlab.corpus import select_tokens
+
+    tokens = select_tokens(seed_corpus.tokens)
+    lt = lexical_table(tokens, "period")
+    assert lt.groups == ["2010-2014", "2015-2019", "2020-2024", "2025-2029"]
+    assert int(lt.sizes.sum()) == len(tokens)  # every counted word token is in one period's size
+    kept = tokens[~tokens["is_stop"]]
+    assert int(lt.counts.to_numpy().sum()) == len(kept)
+    kw = keyness_each(lt)
+    assert len(kw) == len(lt.counts) * 4  # each period vs the rest, every term (all have a total >= 1)
+    late = kw[kw["group"] == "2025-2029"].set_index("term")
+    assert late.loc["diplomatie_parlementaire", "specificity"] > 3  # the MEAE Assises de la diplomatie parlementaire
+    assert ((kw["specificity"] > 0) == (kw["count_target"] >= kw["expected_target"])).all()

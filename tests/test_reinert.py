@@ -241,3 +241,20 @@ def test_thousand_segments_in_seconds():
     elapsed = time.perf_counter() - start
     assert len(res.segments) == 1020 and elapsed < 10
     assert ((_confusion(res, truth) > 0).sum(axis=1) == 1).all()
+
+
+def test_reinert_figure_data():
+    import matplotlib.pyplot as plt
+
+    from aictlab.plots.textometry import plot_reinert
+
+    tokens, truth = planted_tokens(k=3)
+    res = reinert(tokens, k=3)
+    prof = class_profiles(res, n=4)
+    fig, drawn = plot_reinert(res, prof, class_distribution(res, "year"), n_terms=2)
+    assert drawn["class"].tolist() == [1, 2, 3] and drawn["n_segments"].tolist() == [40, 40, 40]
+    years = [c for c in drawn.columns if isinstance(c, int | np.integer)]
+    assert sorted(years) == [2010, 2015, 2020]
+    assert drawn[years].sum(axis=0).to_numpy() == pytest.approx([1.0, 1.0, 1.0])
+    assert all(len(t.split(", ")) == 2 for t in drawn["terms"])
+    plt.close(fig)

@@ -226,7 +226,9 @@ def collocations(
                 same = docs[pos] == docs[src]
                 slots += int(same.sum())
                 hits.append(codes[pos[same]])
-            o11 = np.bincount(np.concatenate(hits), minlength=len(vocab)) if hits else np.zeros(len(vocab), int)
+            o11 = (
+                np.bincount(np.concatenate(hits), minlength=len(vocab)) if hits else np.zeros(len(vocab), int)
+            )
             keep = (o11 >= max(min_cofreq, 1)) & ~stop
             idx = np.flatnonzero(keep)
             c1 = freq[idx]

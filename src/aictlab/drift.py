@@ -542,18 +542,27 @@ def measure_drift(
         )
     by_period = pd.DataFrame(rows)
 
-    p_first, p_last = _first_last(docs, first, last)
-    change = {"first_period": p_first, "last_period": p_last}
-    change.update(
-        _change_stats(
-            prepared,
-            reps,
-            docs.loc[docs["period"].eq(p_first), DOC_ID].tolist(),
-            docs.loc[docs["period"].eq(p_last), DOC_ID].tolist(),
-            alpha,
+    try:
+        p_first, p_last = _first_last(docs, first, last)
+    except AictlabError as exc:
+        if first is not None or last is not None or docs["period"].nunique() > 1:
+            raise
+        log.warning("measure_drift: %s The change row is left empty.", exc)
+        p_first = p_last = docs["period"].iloc[0]
+        change = {"first_period": p_first, "last_period": p_last}
+        change_df = pd.DataFrame([change]).reindex(columns=[*change, "drift_change", "ci_low", "ci_high"])
+    else:
+        change = {"first_period": p_first, "last_period": p_last}
+        change.update(
+            _change_stats(
+                prepared,
+                reps,
+                docs.loc[docs["period"].eq(p_first), DOC_ID].tolist(),
+                docs.loc[docs["period"].eq(p_last), DOC_ID].tolist(),
+                alpha,
+            )
         )
-    )
-    change_df = pd.DataFrame([change])
+        change_df = pd.DataFrame([change])
 
     rates = []
     for f in FRAMES:
@@ -990,8 +999,8 @@ def robustness_panel(
     Returns
     -------
     DataFrame
-        ``variant, variant_type, first_period, last_period, drift_first, drift_last, drift_change, ci_low,
-        ci_high, theta_attractivite, theta_solidarite`` (+ their intervals), ``verdict, same_sign_as_main,
+        ``variant, drift_change, ci_low, ci_high, same_sign_as_main, variant_type, first_period, last_period,
+        drift_first, drift_last, theta_attractivite, theta_solidarite`` (+ their intervals), ``verdict,
         same_verdict_as_main``.
     """
     kw = {"periods": periods, "n_boot": n_boot, "alpha": alpha}
@@ -1045,7 +1054,7 @@ def robustness_panel(
     panel["same_sign_as_main"] = np.sign(panel["drift_change"]).eq(main_sign)
     panel["same_verdict_as_main"] = panel["verdict"].eq(panel.loc[0, "verdict"])
     first = [
-        "variant", "variant_type", "drift_change", "ci_low", "ci_high", "same_sign_as_main", "first_period",
+        "variant", "drift_change", "ci_low", "ci_high", "same_sign_as_main", "variant_type", "first_period",
         "last_period", "drift_first", "drift_last",
     ]  # fmt: skip
     return panel[first + [c for c in panel.columns if c not in first]]

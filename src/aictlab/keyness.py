@@ -195,7 +195,7 @@ def lexical_table(
     unit = is_word & ~is_punct
     sizes = tokens.loc[unit].groupby(group, sort=True).size()
 
-    keep = (unit | (keep_punct & is_punct)) if keep_punct else unit.copy()
+    keep = unit | is_punct if keep_punct else unit.copy()
     if not keep_stop:
         keep &= ~is_stop
     terms = tokens[by].astype(str)

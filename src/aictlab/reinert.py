@@ -100,7 +100,9 @@ def segment_term_matrix(
     seg_keys = pd.MultiIndex.from_arrays([toks[schema.DOC_ID], toks[schema.SEG_ID]])
     seg_codes, seg_uniques = pd.factorize(seg_keys, sort=False)
     carry = [c for c in (schema.YEAR, *extra) if c in toks.columns]
-    seg_table = pd.DataFrame({"segment_id": seg_uniques.get_level_values(1), "doc_id": seg_uniques.get_level_values(0)})
+    seg_table = pd.DataFrame(
+        {"segment_id": seg_uniques.get_level_values(1), "doc_id": seg_uniques.get_level_values(0)}
+    )
     if carry:
         first = toks[carry].groupby(seg_codes, sort=True).first()
         for col in carry:
@@ -230,14 +232,6 @@ def _cut_chi2(x_sorted: sparse.csr_matrix, chunk: int = 512) -> np.ndarray:
     return np.where((r1 > 0) & (r2 > 0), chi2, -np.inf)
 
 
-def _chi2_halves(s1: np.ndarray, col: np.ndarray, r1: float, total: float) -> float:
-    s2 = col - s1
-    r2 = total - r1
-    if r1 <= 0 or r2 <= 0:
-        return -np.inf
-    return float(total * ((s1**2 / col).sum() / r1 + (s2**2 / col).sum() / r2 - 1))
-
-
 def _switch(x: sparse.csr_matrix, in1: np.ndarray, chi2: float) -> tuple[np.ndarray, float]:
     """Move the single segment that raises χ² most, while it rises (rainette ``switch_docs``)."""
     col = np.asarray(x.sum(axis=0)).ravel().astype(float)
@@ -251,7 +245,6 @@ def _switch(x: sparse.csr_matrix, in1: np.ndarray, chi2: float) -> tuple[np.ndar
         s1 = np.asarray(xf[in1].sum(axis=0)).ravel()
         s2 = col - s1
         r1 = rowsum[in1].sum()
-        r2 = total - r1
         a1 = (s1**2 * inv_c).sum()
         a2 = (s2**2 * inv_c).sum()
         d1 = xf @ (s1 * inv_c)
@@ -450,8 +443,10 @@ def reinert(
         raise SettingsError(f"k={k}: a classification needs at least 2 classes.")
     if min_split_members < 3:
         raise SettingsError(f"min_split_members={min_split_members} must be at least 3.")
-    stm = tokens if isinstance(tokens, SegmentTermMatrix) else segment_term_matrix(
-        tokens, pos=pos, min_segments=min_segments, extra=extra
+    stm = (
+        tokens
+        if isinstance(tokens, SegmentTermMatrix)
+        else segment_term_matrix(tokens, pos=pos, min_segments=min_segments, extra=extra)
     )
     if stm.matrix.shape[1] < 3:
         raise SettingsError(
@@ -562,12 +557,20 @@ def reinert_double(
         ``segments["class"]`` from the chosen partition (<NA>: not in any kept crossing);
         ``params["partitions"]``: DataFrame ``k, chi2, n, crossings`` of the best partition per k.
     """
-    stm = tokens if isinstance(tokens, SegmentTermMatrix) else segment_term_matrix(
-        tokens, **{k_: v for k_, v in kwargs.items() if k_ in ("pos", "min_segments", "extra")}
+    stm = (
+        tokens
+        if isinstance(tokens, SegmentTermMatrix)
+        else segment_term_matrix(
+            tokens, **{k_: v for k_, v in kwargs.items() if k_ in ("pos", "min_segments", "extra")}
+        )
     )
     run_kwargs = {k_: v for k_, v in kwargs.items() if k_ not in ("pos", "min_segments", "extra")}
-    r1 = reinert(stm, k=max_k, min_segment_size=min_segment_size1, min_split_members=min_members, **run_kwargs)
-    r2 = reinert(stm, k=max_k, min_segment_size=min_segment_size2, min_split_members=min_members, **run_kwargs)
+    r1 = reinert(
+        stm, k=max_k, min_segment_size=min_segment_size1, min_split_members=min_members, **run_kwargs
+    )
+    r2 = reinert(
+        stm, k=max_k, min_segment_size=min_segment_size2, min_split_members=min_members, **run_kwargs
+    )
     n_tot = len(stm.segments)
 
     def memberships(res: ReinertResult):
@@ -602,7 +605,11 @@ def reinert_double(
     best: dict[int, tuple] = {}
 
     def score(combo):
-        return (chi[list(combo)].sum(), size[list(combo)].sum()) if full else (size[list(combo)].sum(), chi[list(combo)].sum())
+        return (
+            (chi[list(combo)].sum(), size[list(combo)].sum())
+            if full
+            else (size[list(combo)].sum(), chi[list(combo)].sum())
+        )
 
     def dfs(combo: list[int], allowed: int):
         if len(combo) >= 2:
@@ -667,7 +674,9 @@ def reinert_double(
         "full": full,
         "partitions": partitions,
         "n_valid_crossings": len(valid),
-        **{k_: v for k_, v in r1.params.items() if k_ in ("cc_test", "tsj", "pos", "min_segments", "n_terms")},
+        **{
+            k_: v for k_, v in r1.params.items() if k_ in ("cc_test", "tsj", "pos", "min_segments", "n_terms")
+        },
     }
     return ReinertResult(segs, r1.splits, classes, stm, params)
 
@@ -675,7 +684,9 @@ def reinert_double(
 # --------------------------------------------------------------------------------------------------------------
 # Describing the classes
 # --------------------------------------------------------------------------------------------------------------
-def class_profiles(res: ReinertResult, *, n: int | None = 30, min_chi2: float = 3.84, positive_only: bool = True) -> pd.DataFrame:
+def class_profiles(
+    res: ReinertResult, *, n: int | None = 30, min_chi2: float = 3.84, positive_only: bool = True
+) -> pd.DataFrame:
     """Characteristic terms of each class: signed χ² of the 2 × 2 (in class / not) × (contains term / not).
 
     Counted over the classified segments (Pearson χ², no correction; IRaMuTeQ's profiles).
@@ -737,7 +748,11 @@ def class_profiles(res: ReinertResult, *, n: int | None = 30, min_chi2: float = 
 
 
 def typical_segments(
-    res: ReinertResult, segments: pd.DataFrame | None = None, *, n: int = 5, profiles: pd.DataFrame | None = None
+    res: ReinertResult,
+    segments: pd.DataFrame | None = None,
+    *,
+    n: int = 5,
+    profiles: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The most typical segments of each class: largest sum of the class's positive term χ² they contain.
 
@@ -779,10 +794,14 @@ def typical_segments(
         if "year" in seg.columns:
             frame.insert(4, "year", seg["year"].to_numpy())
         out.append(frame)
-    table = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["class", "rank", "segment_id"])
+    table = (
+        pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["class", "rank", "segment_id"])
+    )
     if segments is not None and not table.empty:
         schema.require_columns(segments, [schema.DOC_ID, schema.SEG_ID, schema.TEXT], "segments")
-        text = segments[[schema.DOC_ID, schema.SEG_ID, schema.TEXT]].rename(columns={schema.SEG_ID: "segment_id"})
+        text = segments[[schema.DOC_ID, schema.SEG_ID, schema.TEXT]].rename(
+            columns={schema.SEG_ID: "segment_id"}
+        )
         table = table.merge(text, on=[schema.DOC_ID, "segment_id"], how="left")
     return table
 
@@ -823,7 +842,10 @@ def class_distribution(res: ReinertResult, by: str = "year") -> pd.DataFrame:
 def reinert_tables(res: ReinertResult, profiles: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The contract tables ``reinert_classes`` (top terms per class) and ``reinert_segments``."""
     prof = class_profiles(res) if profiles is None else profiles
-    segs = res.segments[["segment_id", "doc_id", "year", "class"]].copy() if "year" in res.segments else None
-    if segs is None:
-        segs = res.segments[["segment_id", "doc_id", "class"]].assign(year=pd.NA)[["segment_id", "doc_id", "year", "class"]]
+    segs = res.segments.assign(_order=np.arange(len(res.segments)))
+    if "year" not in segs.columns:
+        segs = segs.assign(year=pd.NA)
+    segs = segs.sort_values(["year", "doc_id", "_order"], kind="stable")[
+        ["segment_id", "doc_id", "year", "class"]
+    ]
     return {"reinert_classes": prof.reset_index(drop=True), "reinert_segments": segs.reset_index(drop=True)}

@@ -47,14 +47,25 @@ def plot_keyness(
         for side, frame in (("over", over), ("under", under)):
             parts.append(
                 pd.DataFrame(
-                    {"group": g, "term": frame["term"], "side": side, "value": frame[by],
-                     "p_value": frame.get("p_value", np.nan)}  # fmt: skip
+                    {
+                        "group": g,
+                        "term": frame["term"],
+                        "side": side,
+                        "value": frame[by],
+                        "p_value": frame.get("p_value", np.nan),
+                    }  # fmt: skip
                 )
             )
-    drawn = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["group", "term", "side", "value"])
+    drawn = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["group", "term", "side", "value"])
+    )
     ncols = max(1, min(ncols, len(order)))
     nrows = int(np.ceil(len(order) / ncols))
-    fig, axes = new_figure(nrows, ncols, width=6.5, height=max(2.5, nrows * (0.9 + 0.16 * 2 * n)), squeeze=False)
+    fig, axes = new_figure(
+        nrows, ncols, width=6.5, height=max(2.5, nrows * (0.9 + 0.16 * 2 * n)), squeeze=False
+    )
     label = {"g2": "signed log-likelihood G²", "specificity": "Lafon specificity (signed log10 p)",
              "log_ratio": "LogRatio (log2 of rate ratio)"}.get(by, by)  # fmt: skip
     for i, ax in enumerate(axes.ravel()):
@@ -84,7 +95,9 @@ def plot_keyness(
     return fig, drawn.reset_index(drop=True)
 
 
-def plot_specificities_heatmap(spec: pd.DataFrame, *, n: int = 30, clip: float = 10.0, terms: Sequence[str] | None = None):
+def plot_specificities_heatmap(
+    spec: pd.DataFrame, *, n: int = 30, clip: float = 10.0, terms: Sequence[str] | None = None
+):
     """Heat map of Lafon specificities, terms × groups, each cell labelled with its value.
 
     Parameters
@@ -153,10 +166,24 @@ def plot_ca_biplot(res, *, n_terms: int = 30, axes: tuple[int, int] = (1, 2), la
     groups = res.columns
     drawn = pd.concat(
         [
-            pd.DataFrame({"kind": "group", "label": [str(i) for i in groups.index], "x": groups[f"dim{a}"],
-                          "y": groups[f"dim{b}"] if b != a else 0.0, "contrib": groups[f"contrib{a}"]}),  # fmt: skip
-            pd.DataFrame({"kind": "term", "label": [str(i) for i in rows.index], "x": rows[f"dim{a}"],
-                          "y": rows[f"dim{b}"] if b != a else 0.0, "contrib": rows["contrib"]}),  # fmt: skip
+            pd.DataFrame(
+                {
+                    "kind": "group",
+                    "label": [str(i) for i in groups.index],
+                    "x": groups[f"dim{a}"],
+                    "y": groups[f"dim{b}"] if b != a else 0.0,
+                    "contrib": groups[f"contrib{a}"],
+                }
+            ),  # fmt: skip
+            pd.DataFrame(
+                {
+                    "kind": "term",
+                    "label": [str(i) for i in rows.index],
+                    "x": rows[f"dim{a}"],
+                    "y": rows[f"dim{b}"] if b != a else 0.0,
+                    "contrib": rows["contrib"],
+                }
+            ),  # fmt: skip
         ],
         ignore_index=True,
     )
@@ -175,7 +202,9 @@ def plot_ca_biplot(res, *, n_terms: int = 30, axes: tuple[int, int] = (1, 2), la
     eig = res.eigenvalues.set_index("dim")
     ax.set_xlabel(f"Dim {a}: λ = {eig.loc[a, 'eigenvalue']:.3f} ({eig.loc[a, 'percent']:.1f} % of inertia)")
     if b != a:
-        ax.set_ylabel(f"Dim {b}: λ = {eig.loc[b, 'eigenvalue']:.3f} ({eig.loc[b, 'percent']:.1f} % of inertia)")
+        ax.set_ylabel(
+            f"Dim {b}: λ = {eig.loc[b, 'eigenvalue']:.3f} ({eig.loc[b, 'percent']:.1f} % of inertia)"
+        )
     ax.set_title(f"Correspondence analysis: periods (■) and the {len(terms)} most contributing terms (●)")
     try:
         from adjustText import adjust_text
@@ -203,15 +232,17 @@ def _dendrogram_layout(splits: pd.DataFrame, classes: pd.DataFrame) -> tuple[dic
 
     place(0)
     segments = []
-    for parent, (l, r) in children.items():
+    for parent, pair in children.items():
         px, py = pos[parent]
-        for c in (l, r):
+        for c in pair:
             cx, cy = pos[c]
             segments.append(((px, py), (px, cy), (cx, cy)))
     return pos, children, segments
 
 
-def plot_reinert(res, profiles: pd.DataFrame, distribution: pd.DataFrame, *, by: str = "year", n_terms: int = 6):
+def plot_reinert(
+    res, profiles: pd.DataFrame, distribution: pd.DataFrame, *, by: str = "year", n_terms: int = 6
+):
     """Reinert classification: dendrogram of the classes (size, top terms) and each class's share per year.
 
     Parameters
@@ -233,17 +264,31 @@ def plot_reinert(res, profiles: pd.DataFrame, distribution: pd.DataFrame, *, by:
     """
     classes = res.classes.copy()
     k = len(classes)
-    terms = profiles.groupby("class")["term"].apply(lambda s: ", ".join(t.replace("_", " ") for t in s.head(n_terms)))
+    terms = profiles.groupby("class")["term"].apply(
+        lambda s: ", ".join(t.replace("_", " ") for t in s.head(n_terms))
+    )
     classes["terms"] = classes["class"].map(terms).fillna("")
     dist = distribution.dropna(subset=["class"])
-    share = dist.pivot_table(index="class", columns=by, values="share_of_group", aggfunc="sum").reindex(classes["class"]).fillna(0.0)
-    drawn = classes[["class", "n_segments", "share", "terms"]].merge(share, left_on="class", right_index=True, how="left")
+    share = (
+        dist.pivot_table(index="class", columns=by, values="share_of_group", aggfunc="sum")
+        .reindex(classes["class"])
+        .fillna(0.0)
+    )
+    drawn = classes[["class", "n_segments", "share", "terms"]].merge(
+        share, left_on="class", right_index=True, how="left"
+    )
     has_tree = res.params.get("method") == "simple" and len(res.splits) > 0
-    fig, axes = new_figure(1, 3, width=9.0, height=1.2 + 0.55 * k, gridspec_kw={"width_ratios": [1.1, 2.6, 0.35 + 0.45 * share.shape[1]]})
+    fig, axes = new_figure(
+        1,
+        3,
+        width=9.0,
+        height=1.2 + 0.55 * k,
+        gridspec_kw={"width_ratios": [1.1, 2.6, 0.35 + 0.45 * share.shape[1]]},
+    )
     tree_ax, text_ax, heat_ax = axes
     if has_tree:
         pos, _, segs = _dendrogram_layout(res.splits, classes)
-        for (p0, p1, p2) in segs:
+        for p0, p1, p2 in segs:
             tree_ax.plot([p0[0], p1[0], p2[0]], [p0[1], p1[1], p2[1]], color="black", linewidth=1)
         for r in res.splits.itertuples():
             x, y = pos[int(r.parent)]
@@ -266,11 +311,24 @@ def plot_reinert(res, profiles: pd.DataFrame, distribution: pd.DataFrame, *, by:
                      fontweight="bold", va="bottom")  # fmt: skip
         text_ax.text(0.0, i + 0.05, r.terms, fontsize=7, va="top", color=GREYS[1], wrap=True)
     mat = share.to_numpy()
-    heat_ax.imshow(mat, cmap="Greys", vmin=0, vmax=max(0.5, float(mat.max()) if mat.size else 1), aspect="auto")
+    heat_ax.imshow(
+        mat, cmap="Greys", vmin=0, vmax=max(0.5, float(mat.max()) if mat.size else 1), aspect="auto"
+    )
     for (i, j), v in np.ndenumerate(mat):
-        heat_ax.text(j, i, f"{100 * v:.0f}", ha="center", va="center", fontsize=7, color="white" if v > 0.3 else "black")
+        heat_ax.text(
+            j,
+            i,
+            f"{100 * v:.0f}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if v > 0.3 else "black",
+        )
     heat_ax.set_xticks(range(share.shape[1]), [str(c) for c in share.columns], rotation=45, fontsize=7)
     heat_ax.set_yticks([])
     heat_ax.set_xlabel(f"% of the {by}'s segments")
-    fig.suptitle("Reinert classification (descending hierarchical, segments): classes and their weight over time", fontsize=10)
+    fig.suptitle(
+        "Reinert classification (descending hierarchical, segments): classes and their weight over time",
+        fontsize=10,
+    )
     return fig, drawn.reset_index(drop=True)

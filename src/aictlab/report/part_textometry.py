@@ -31,13 +31,15 @@ KEYNESS_COLUMNS = ["group", "term", "count_target", "count_reference", "g2", "ch
 
 
 def _terms_line(frame: pd.DataFrame, value: str = "specificity", n: int = 10) -> str:
-    return ", ".join(f"{t.replace('_', ' ')} ({v:+.1f})" for t, v in frame[["term", value]].head(n).itertuples(index=False))
+    return ", ".join(
+        f"{t.replace('_', ' ')} ({v:+.1f})" for t, v in frame[["term", value]].head(n).itertuples(index=False)
+    )
 
 
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     extra = dict(s.extra or {})
-    reinert_k = int(extra.get("reinert_k", 6))
+    reinert_k = int(extra.get("reinert_k", 5))  # = rainette2's max_k: both classifications comparable
     tokens = select_tokens(ctx.corpus.tokens, keep_duplicates=s.keep_duplicates)
     tokens = kn.add_group_column(tokens, "period", periods=s.periods)
     sections: list[str] = ["## Textometry", ""]
@@ -80,7 +82,18 @@ def run(ctx: ReportContext) -> str:
         f"- Most specific lemmas of the latest period ({latest}): {_terms_line(top_late)}.",
         "",
         markdown_table(
-            top[["group", "term", "count_target", "count_reference", "specificity", "g2", "log_ratio", "p_value"]],
+            top[
+                [
+                    "group",
+                    "term",
+                    "count_target",
+                    "count_reference",
+                    "specificity",
+                    "g2",
+                    "log_ratio",
+                    "p_value",
+                ]
+            ],
             max_rows=10 * len(periods),
         ),
         "",
@@ -97,14 +110,18 @@ def run(ctx: ReportContext) -> str:
     ctx.save_table(coll, "collocations")
     bigrams = top_bigrams(tokens, min_count=3, n=200)
     ctx.save_table(bigrams, "collocation_bigrams")
-    strong = coll[(coll["ll"] >= 10.83) & (coll["cofreq"] >= 3)]
+    strong = coll[(coll["ll"] >= 3.84) & (coll["cofreq"] >= 2)]
     coll_lines = []
     for node in ("coopération", "solidarité", "attractivité"):
         for g in (earliest, latest):
             sub = strong[(strong["node"] == node) & (strong["group"] == g)].head(5)
             if len(sub):
                 coll_lines.append(
-                    f"- *{node}* in {g}: " + ", ".join(f"{c.replace('_', ' ')} ({v:.0f})" for c, v in sub[["collocate", "ll"]].itertuples(index=False))
+                    f"- *{node}* in {g}: "
+                    + ", ".join(
+                        f"{c.replace('_', ' ')} ({v:.0f})"
+                        for c, v in sub[["collocate", "ll"]].itertuples(index=False)
+                    )
                 )
     sections += [
         "### Collocations",
@@ -113,10 +130,20 @@ def run(ctx: ReportContext) -> str:
         "log-likelihood; `tables/collocations.csv`). Adjacent pairs ranked by log-likelihood are candidates for the "
         "multi-word expression list (`tables/collocation_bigrams.csv`).",
         "",
-        *(coll_lines or ["- No collocate of coopération, solidarité or attractivité reaches G² ≥ 10.83 with co-frequency ≥ 3."]),
+        "Strongest collocates (signed G² ≥ 3.84, co-frequency ≥ 2; G² in brackets):",
+        "",
+        *(
+            coll_lines
+            or [
+                "- No collocate of coopération, solidarité or attractivité reaches G² ≥ 3.84 with co-frequency ≥ 2."
+            ]
+        ),
         "",
         "Strongest adjacent pairs: "
-        + ", ".join(f"{b.replace('_', ' ')} ({n})" for b, n in bigrams[["bigram", "count"]].head(12).itertuples(index=False))
+        + ", ".join(
+            f"{b.replace('_', ' ')} ({n})"
+            for b, n in bigrams[["bigram", "count"]].head(12).itertuples(index=False)
+        )
         + ".",
         "",
     ]
@@ -131,7 +158,9 @@ def run(ctx: ReportContext) -> str:
         fig, _ = tplots.plot_ca_biplot(ca, n_terms=30)
         ctx.save_figure(fig, "ca_biplot")
         eig = ca.eigenvalues
-        eig_text = "; ".join(f"λ{int(r.dim)} = {r.eigenvalue:.4f} ({r.percent:.1f} %)" for r in eig.head(2).itertuples())
+        eig_text = "; ".join(
+            f"λ{int(r.dim)} = {r.eigenvalue:.4f} ({r.percent:.1f} %)" for r in eig.head(2).itertuples()
+        )
         groups_text = ", ".join(f"{g} ({v:+.2f})" for g, v in ca.columns["dim1"].items())
         sections += [
             "### Correspondence analysis (lemmas × periods)",
@@ -140,12 +169,22 @@ def run(ctx: ReportContext) -> str:
             f"{ca.total_inertia:.4f} (χ²/n). {eig_text}. Axis 1 is oriented so that the latest period is positive; "
             f"period coordinates on axis 1: {groups_text}."
             + (" With 2 periods CA has a single axis." if len(periods) == 2 else "")
-            + (" With 4 periods and 4 documents, each axis mostly separates one document from the others." if len(periods) <= 4 else ""),
+            + (
+                " Each period holds a single document here, so the axes separate documents (organiser, genre) as "
+                "much as time."
+                if (tokens.groupby("period")["doc_id"].nunique() == 1).all()
+                else ""
+            ),
             "",
-            figure_markdown("ca_biplot", "Correspondence analysis of lemmas × periods (30 most contributing lemmas)"),
+            figure_markdown(
+                "ca_biplot", "Correspondence analysis of lemmas × periods (30 most contributing lemmas)"
+            ),
             "",
         ]
-        ctx.results["textometry_ca"] = {"eigenvalues": eig["eigenvalue"].tolist(), "percent": eig["percent"].tolist()}
+        ctx.results["textometry_ca"] = {
+            "eigenvalues": eig["eigenvalue"].tolist(),
+            "percent": eig["percent"].tolist(),
+        }
 
     # -- Reinert ---------------------------------------------------------------------------------------------------
     key = {"k": reinert_k, "keep_duplicates": s.keep_duplicates, "lemmatizer": s.lemmatizer,
@@ -164,22 +203,38 @@ def run(ctx: ReportContext) -> str:
     double_key = {**key, "double": True}
     try:
         double = ctx.cached("reinert_double", double_key, lambda: rn.reinert_double(tokens, max_k=5))
-        double_note = (
-            f"The double classification (units of ≥ 10 and ≥ 15 terms, rainette2 defaults) keeps {double.k} stable "
-            f"classes covering {100 * (1 - double.unclassified_share):.0f} % of the segments "
-            f"(Σχ² per k in `tables/reinert_double_partitions.csv`)."
+        dprof = rn.class_profiles(double, n=6)
+        dlines = [
+            f"  - Class {c[1]} (crossing {c.crossing}): {c.n_segments} segments — "
+            + ", ".join(t.replace("_", " ") for t in dprof.loc[dprof["class"] == c[1], "term"])
+            for c in double.classes.itertuples()
+        ]
+        double_note = "\n".join(
+            [
+                f"The double classification (units of ≥ 10 and ≥ 15 terms, rainette2 defaults) keeps {double.k} "
+                f"stable classes covering {100 * (1 - double.unclassified_share):.0f} % of the segments "
+                "(best Σχ² per k in `tables/reinert_double_partitions.csv`):",
+                "",
+                *dlines,
+            ]
         )
         ctx.save_table(double.params["partitions"], "reinert_double_partitions")
+        ctx.save_table(rn.reinert_tables(double, dprof)["reinert_segments"], "reinert_double_segments")
     except Exception as err:
         double_note = f"The double classification did not run: {err}"
     class_lines = []
     for c in res.classes.itertuples():
         terms = profiles.loc[profiles["class"] == c[1], "term"].head(8)
         years = dist_year[(dist_year["class"] == c[1])].sort_values("share_of_class", ascending=False)
-        peak = f"; {100 * years['share_of_class'].iloc[0]:.0f} % of its segments from {years.iloc[0, 0]}" if len(years) else ""
+        peak = (
+            f"; {100 * years['share_of_class'].iloc[0]:.0f} % of its segments from {years.iloc[0, 0]}"
+            if len(years)
+            else ""
+        )
         class_lines.append(
             f"- Class {c[1]} ({c.n_segments} segments, {100 * c.share:.1f} %): "
-            + ", ".join(t.replace("_", " ") for t in terms) + peak
+            + ", ".join(t.replace("_", " ") for t in terms)
+            + peak
         )
     sections += [
         "### Reinert classification (IRaMuTeQ / rainette method)",
@@ -194,12 +249,17 @@ def run(ctx: ReportContext) -> str:
         "",
         double_note,
         "",
-        figure_markdown("reinert_classes", "Reinert classes: dendrogram, top terms and share of each year's segments"),
+        figure_markdown(
+            "reinert_classes", "Reinert classes: dendrogram, top terms and share of each year's segments"
+        ),
         "",
     ]
     ctx.results["textometry"] = {
         "top_earliest": top_early[["term", "specificity"]].to_dict("records"),
         "top_latest": top_late[["term", "specificity"]].to_dict("records"),
-        "reinert_classes": {int(c): profiles.loc[profiles["class"] == c, "term"].head(8).tolist() for c in res.classes["class"]},
+        "reinert_classes": {
+            int(c): profiles.loc[profiles["class"] == c, "term"].head(8).tolist()
+            for c in res.classes["class"]
+        },
     }
     return "\n".join(sections)

@@ -1,0 +1,202 @@
+"""Report part: topic models (LDA and NMF), choice of K, frame-labelled topics, prevalence over time."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pandas as pd
+
+from aictlab import topics as tp
+from aictlab.lexicon import load_lexicon
+from aictlab.plots import topics as tplots
+from aictlab.report.context import ReportContext
+from aictlab.report.render import figure_markdown, markdown_table
+
+#: Bump when a change in aictlab.topics changes fitted models or tables (invalidates the cache).
+TOPICS_RESULTS_VERSION = 1
+
+
+def _fmt(x: float, nd: int = 3) -> str:
+    return "NaN" if x is None or not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
+
+
+def _primary(summary: pd.DataFrame, chosen: dict[str, int]) -> str:
+    """Headline family: the one whose chosen K is the more stable (ties: LDA, METHODS' first family)."""
+    stab = {m: float(summary[(summary["model"] == m) & (summary["k"] == k)]["stability"].iloc[0]) for m, k in chosen.items()}
+    return max(sorted(stab), key=lambda m: (round(stab[m], 6), m == "lda"))
+
+
+def run(ctx: ReportContext) -> str:
+    s = ctx.settings
+    lexicon = load_lexicon(s.lexicon_path)
+    docs = tp.topic_documents(ctx.corpus.tokens, unit=s.topic_unit, keep_duplicates=s.keep_duplicates)
+    key = {
+        "version": TOPICS_RESULTS_VERSION,
+        "unit": s.topic_unit,
+        "keep_duplicates": s.keep_duplicates,
+        "lemmatizer": s.lemmatizer,
+        "segment_size": s.segment_size,
+        "k": list(s.topic_k),
+        "n_seeds": s.topic_seeds,
+        "seed": s.seed,
+        "lda": tp.LDA_DEFAULTS,
+        "nmf": tp.NMF_DEFAULTS,
+        "docs": docs.attrs,
+    }
+    n_jobs = max(1, min(2, os.cpu_count() or 1))
+    selection = ctx.cached(
+        "topics_selection",
+        key,
+        lambda: tp.select_topic_models(docs, k=s.topic_k, seed=s.seed, n_seeds=s.topic_seeds, n_jobs=n_jobs),
+    )
+    models = selection.params["models"]
+    chosen = {m: int(s.topic_k_chosen) if s.topic_k_chosen else selection.chosen_k(m) for m in models}
+    ctx.save_table(selection.table, "topic_model_selection")
+
+    topic_tables, doc_topics = [], []
+    for m in models:
+        fitted = selection.reference(m, chosen[m])
+        topic_tables.append(tp.label_topics(fitted.topics(topn=20).assign(model=m), lexicon, docs=selection.docs))
+        doc_topics.append(fitted.document_topics().assign(model=m))
+    topics = pd.concat(topic_tables, ignore_index=True)
+    topics.insert(1, "k", topics["model"].map(chosen))
+    first = ["model", "topic", "rank", "term", "weight", "label", "frame"]
+    topics = topics[first + [c for c in topics.columns if c not in first]]
+    ctx.save_table(topics, "topics")
+    dt = pd.concat(doc_topics, ignore_index=True)
+
+    prev_key = {**key, "chosen": chosen, "bootstrap": s.bootstrap, "periods": s.periods, "lexicon": lexicon.sha256}
+    prevalence, frame_prev = ctx.cached(
+        "topics_prevalence",
+        prev_key,
+        lambda: (
+            tp.topic_prevalence(dt, by="period", periods=s.periods, n_boot=s.bootstrap, seed=s.seed),
+            tp.frame_topic_prevalence(dt, topics, by="period", periods=s.periods, n_boot=s.bootstrap, seed=s.seed),
+        ),
+    )
+    ranges = pd.concat(
+        [
+            tp.seed_prevalence_range(selection, m, chosen[m], by="period", periods=s.periods).assign(model=m)
+            for m in models
+            if selection.params["n_seeds"] > 0
+        ]
+        or [pd.DataFrame(columns=["model", "topic", "period"])],
+        ignore_index=True,
+    )
+    prevalence = prevalence.merge(ranges, on=["model", "topic", "period"], how="left")
+    ctx.save_table(prevalence, "topic_prevalence")
+    ctx.save_table(frame_prev, "frame_topic_prevalence")
+
+    fig, _ = tplots.plot_model_selection(selection.table, chosen=chosen)
+    ctx.save_figure(fig, "topic_model_selection")
+    labels = topics.drop_duplicates(["model", "topic"])[["model", "topic", "label", "frame"]]
+    for m in models:
+        fig, _ = tplots.plot_top_terms(topics, model=m, n=10)
+        ctx.save_figure(fig, f"topic_top_terms_{m}")
+        fig, _ = tplots.plot_topic_prevalence(
+            prevalence[prevalence["model"] == m], labels=labels[labels["model"] == m]
+        )
+        ctx.save_figure(fig, f"topic_prevalence_{m}")
+    fig, _ = tplots.plot_frame_topic_share(frame_prev)
+    ctx.save_figure(fig, "frame_topic_share")
+
+    summary = selection.summary
+    primary = _primary(summary, chosen)
+    periods = sorted(frame_prev["period"].unique())
+    shares = {}
+    for m in models:
+        fp = frame_prev[frame_prev["model"] == m]
+        shares[m] = {
+            p: {
+                f: {c: float(r[c]) for c in ("prevalence", "ci_low", "ci_high")}
+                for f, r in fp[fp["period"] == p].set_index("frame").iterrows()
+            }
+            for p in (periods[0], periods[-1])
+        }
+    ctx.results["topics"] = {
+        "chosen_k": chosen,
+        "primary_model": primary,
+        "n_units": len(selection.docs),
+        "vocabulary_size": selection.params["vocabulary_size"],
+        "selection": summary[summary["chosen"] | summary["k"].isin(chosen.values())].to_dict("records"),
+        "frame_shares": shares,
+        "topics": labels.to_dict("records"),
+    }
+
+    sel_rows = summary[["model", "k", "c_v", "c_npmi", "stability", "stability_sd"]].copy()
+    sel_rows["chosen"] = [chosen[m] == k for m, k in zip(sel_rows["model"], sel_rows["k"], strict=True)]
+    topic_rows = (
+        topics.groupby(["model", "topic"], sort=True)
+        .agg(
+            label=("label", "first"),
+            frame=("frame", "first"),
+            share_solidarite=("share_solidarite", "first"),
+            share_attractivite=("share_attractivite", "first"),
+            top_terms=("term", lambda t: ", ".join(x.replace("_", " ") for x in t.iloc[:8])),
+        )
+        .reset_index()
+    )
+    first_last = frame_prev[frame_prev["period"].isin([periods[0], periods[-1]])][
+        ["model", "period", "frame", "prevalence", "ci_low", "ci_high", "topics"]
+    ]
+    why = []
+    for m in models:
+        r = summary[(summary["model"] == m) & (summary["k"] == chosen[m])].iloc[0]
+        how = "set by topic_k_chosen" if s.topic_k_chosen else "default rule"
+        why.append(
+            f"- **{tplots.MODEL_LABELS.get(m, m)}: K = {chosen[m]}** ({how}): stability {_fmt(r['stability'])} "
+            f"(max over K >= 3: {_fmt(summary[(summary['model'] == m) & (summary['k'] >= 3)]['stability'].max())}), "
+            f"c_npmi {_fmt(r['c_npmi'])}, c_v {_fmt(r['c_v'])}."
+        )
+    p = selection.params
+    lines = [
+        "## Topic models",
+        "",
+        f"*Reading guide.* Topics are fitted on {len(selection.docs)} text {s.topic_unit}s (lemmas, stop words and "
+        f"numbers out, vocabulary of {p['vocabulary_size']} lemmas in >= 2 units and <= 50 % of them). "
+        "A topic *leans* to a frame when its top-20 term weight falls in that frame's lexicon (>= 5 % and twice the "
+        "other frame); frame-leaning shares over periods are the topic-model view of the drift, to set beside the "
+        "lexicon rates. With one document per period, period differences are also document differences.",
+        "",
+        f"Model selection: K in {p['k'][0]}–{p['k'][-1]}; per K one reference fit on all units (seed {p['seed']}) and "
+        f"{p['n_seeds']} fits on {int(p['sample'] * 100)} % subsamples; stability = mean matched average Jaccard "
+        f"of the top {p['depth']} terms against the reference (Greene et al. 2014); coherence on the top "
+        f"{p['topn']} terms. LDA: passes {p['lda']['passes']}, iterations {p['lda']['iterations']}, alpha and eta "
+        "learned ('auto'). Rule: stability plateau (within 0.05 of the best K >= 3), then best c_npmi within "
+        "0.01, ties to the smaller K.",
+        "",
+        *why,
+        f"- Headline family (more stable at its chosen K): **{tplots.MODEL_LABELS.get(primary, primary)}**.",
+        "",
+        markdown_table(sel_rows),
+        "",
+        figure_markdown("topic_model_selection", "Coherence and stability against K (min–max over fits)"),
+        "",
+        "### Topics, labels and frames",
+        "",
+        markdown_table(topic_rows, max_rows=40),
+        "",
+    ]
+    for m in models:
+        lines += [figure_markdown(f"topic_top_terms_{m}", f"Top terms per topic, {tplots.MODEL_LABELS.get(m, m)}"), ""]
+    lines += [
+        "### Prevalence over time",
+        "",
+        "Prevalence = token-weighted mean topic proportion per period; 95 % CI = segment bootstrap within documents "
+        f"(B = {s.bootstrap}, seed {s.seed}, percentile); the grey band in the figures is the range over the "
+        "subsample refits (topics aligned by Hungarian matching), which the bootstrap does not include.",
+        "",
+        f"Frame-leaning topic shares in the first ({periods[0]}) and last ({periods[-1]}) period:",
+        "",
+        markdown_table(first_last),
+        "",
+        figure_markdown("frame_topic_share", "Frame-leaning topic share per period with 95% CIs"),
+        "",
+    ]
+    for m in models:
+        lines += [
+            figure_markdown(f"topic_prevalence_{m}", f"Topic prevalence per period, {tplots.MODEL_LABELS.get(m, m)}"),
+            "",
+        ]
+    return "\n".join(lines)

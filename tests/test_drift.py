@@ -1,0 +1,462 @@
+"""Tests of the frame-drift measures: hand-counted rates and indices, the bootstrap, trends, the verdict rule
+on planted corpora, robustness, mention vs use, KWIC and the seed corpus against an independent count."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from aictlab import drift
+from aictlab.errors import AictlabError
+from aictlab.lexicon import load_lexicon, match_terms
+
+FILLER = "le de et pour avec une ville région action projet".split()
+LEX = load_lexicon()
+
+
+def make_tokens(docs, seg_size=40):
+    """Full-schema token table from ``(doc_id, year, list of lemmas)``; surface = lemma; one sentence per
+    segment; all tokens are words, none duplicate or structure."""
+    rows = []
+    for doc_id, year, words in docs:
+        for i, w in enumerate(words):
+            rows.append(
+                {
+                    "doc_id": doc_id, "para_id": f"{doc_id}_p0", "seg_id": f"{doc_id}_s{i // seg_size:04d}",
+                    "sent_id": i // seg_size, "tok_pos": i, "token": w, "lemma": w, "pos": "", "is_stop": False,
+                    "is_punct": False, "is_word": True, "space_after": True, "is_structure": False,
+                    "is_duplicate": False, "year": year,
+                }
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def planted(doc_id, year, n_a, n_s, *, n=4000, seed=0):
+    """``n`` filler lemmas with ``n_a`` attractivité and ``n_s`` solidarité hits at random positions."""
+    rng = np.random.default_rng(seed)
+    words = list(rng.choice(FILLER, n))
+    pos = rng.choice(n, n_a + n_s, replace=False)
+    for k, p in enumerate(pos):
+        words[p] = "attractivité" if k < n_a else "solidarité"
+    return (doc_id, year, words)
+
+
+# ---------------------------------------------------------------------------------------------- formulas
+def test_drift_index_share_and_rate_by_hand():
+    assert drift.drift_index(3, 1) == pytest.approx(math.log2(3.5 / 1.5))
+    assert drift.drift_index(0, 0) == 0.0
+    assert drift.drift_index(0, 7) == pytest.approx(math.log2(0.5 / 7.5))
+    assert drift.attractivite_share(3, 1) == pytest.approx(0.75)
+    assert np.isnan(drift.attractivite_share(0, 0))
+    assert drift.rate_per_10k(0, 250) == 0.0
+    assert drift.rate_per_10k(3, 250) == pytest.approx(120.0)
+    with pytest.raises(AictlabError, match="0 tokens"):
+        drift.rate_per_10k(1, 0)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """Two documents written by hand, 80 lemmas each in four 20-token segments: 2012 (S = 6, A = 1) and 2025
+    (S = 2 from "aide au développement" and "investissement solidaire"; A = 5)."""
+    d1 = (
+        "le solidarité entre le ville et le partenaire de projet " * 2
+        + "le paix pour le ville et le région avec action " * 2
+        + "le attractivité de le territoire pour le ville et projet " * 1
+        + "le ville de le région pour le action et projet " * 3
+    ).split()
+    d2 = (
+        "le attractivité de le ville et le rayonnement de région " * 2
+        + "le aide au développement pour le ville avec le projet " * 1
+        + "le investissement solidaire et le export de le ville pour " * 1
+        + "le ville de le région pour le action et projet " * 4
+    ).split()
+    assert len(d1) == len(d2) == 80
+    return make_tokens([("a2012", 2012, d1), ("b2025", 2025, d2)], seg_size=20)
+
+
+def test_hand_counted_rates_and_drift_index(tiny):
+    res = drift.measure_drift(tiny, LEX, n_boot=200, seed=1)
+    doc = res.by_document.set_index("doc_id")
+    # a2012: solidarité x2, partenaire x2, paix x2 -> S = 6; attractivité x1 -> A = 1
+    assert doc.loc["a2012", ["solidarite", "attractivite", "tokens"]].tolist() == [6, 1, 80]
+    # b2025: attractivité x2, rayonnement x2, export x1 -> A = 5; aide au développement, investissement solidaire -> S = 2
+    assert doc.loc["b2025", ["solidarite", "attractivite", "tokens"]].tolist() == [2, 5, 80]
+    assert doc.loc["a2012", "solidarite_rate"] == pytest.approx(750.0)
+    assert doc.loc["b2025", "attractivite_rate"] == pytest.approx(625.0)
+    assert doc.loc["a2012", "drift_index"] == pytest.approx(math.log2(1.5 / 6.5))
+    assert doc.loc["b2025", "drift_index"] == pytest.approx(math.log2(5.5 / 2.5))
+    assert doc.loc["b2025", "share_attractivite"] == pytest.approx(5 / 7)
+    ch = res.change.iloc[0]
+    assert ch["drift_change"] == pytest.approx(math.log2(5.5 / 2.5) - math.log2(1.5 / 6.5))
+    assert ch["theta_attractivite"] == pytest.approx(math.log(5.5 / 1.5))
+    assert ch["theta_solidarite"] == pytest.approx(math.log(2.5 / 6.5))
+    rates = res.frame_rates.set_index(["doc_id", "frame"])
+    assert rates.loc[("a2012", "solidarite"), "rate_per_10k"] == pytest.approx(750.0)
+    assert rates.loc[("b2025", "solidarite"), "count"] == 2
+    assert list(res.frame_rates.columns[:7]) == ["doc_id", "year", "period", "frame", "count", "tokens", "rate_per_10k"]
+    terms = res.frame_terms.set_index(["period", "frame", "term"])
+    assert terms.loc[("2025-2029", "attractivite", "attractivité"), "share_of_frame"] == pytest.approx(2 / 5)
+    assert terms.loc[("2010-2014", "solidarite", "paix"), "count"] == 2
+
+
+def test_periods_are_pooled_and_settable(tiny):
+    both = make_tokens(
+        [("x", 2012, tiny[tiny.doc_id.eq("a2012")].lemma.tolist()), ("y", 2013, tiny[tiny.doc_id.eq("b2025")].lemma.tolist())],
+        seg_size=20,
+    )
+    res = drift.measure_drift(both, LEX, n_boot=100, periods=(2010, 2013))
+    per = res.by_period.set_index("period")
+    assert list(per.index) == ["2010-2012", "2013-2013"]
+    res = drift.measure_drift(both, LEX, n_boot=100, periods=10)
+    row = res.by_period.iloc[0]
+    assert (row["period"], row["n_documents"], row["tokens"]) == ("2010-2019", 2, 160)
+    assert row["solidarite_rate"] == pytest.approx(1e4 * 8 / 160)
+    assert row["drift_index"] == pytest.approx(math.log2(6.5 / 8.5))
+    assert np.isnan(res.change.iloc[0]["drift_change"])  # one period: no change to measure
+    with pytest.raises(AictlabError, match="at least two periods"):
+        drift._first_last(res.documents, None, None)
+    with pytest.raises(AictlabError, match="has no document"):
+        drift.measure_drift(both, LEX, n_boot=10, periods=10, first="2010-2019", last="2030-2039")
+
+
+# ---------------------------------------------------------------------------------------------- bootstrap
+def test_bootstrap_is_reproducible_and_contains_the_estimate(tiny):
+    a = drift.measure_drift(tiny, LEX, n_boot=500, seed=7)
+    b = drift.measure_drift(tiny, LEX, n_boot=500, seed=7)
+    c = drift.measure_drift(tiny, LEX, n_boot=500, seed=8)
+    pd.testing.assert_frame_equal(a.by_period, b.by_period)
+    pd.testing.assert_frame_equal(a.change, b.change)
+    assert not a.change.equals(c.change)
+    for table in (a.by_document, a.by_period):
+        assert (table["ci_low"] <= table["drift_index"]).all() and (table["drift_index"] <= table["ci_high"]).all()
+    ch = a.change.iloc[0]
+    assert ch["ci_low"] <= ch["drift_change"] <= ch["ci_high"]
+    assert ch["ci_low"] <= ch["ci90_low"] <= ch["ci90_high"] <= ch["ci_high"]
+
+
+def test_bootstrap_resamples_within_documents():
+    seg = pd.DataFrame({"doc_id": ["a"] * 3 + ["b"] * 2, "x": [1, 2, 3, 10, 20]})
+    reps = drift.bootstrap_segments(seg, ["x"], n_boot=2000, seed=3)
+    assert reps["a"].shape == (2000, 1)
+    # each replicate is a sum of 3 draws from {1, 2, 3} (resp. 2 draws from {10, 20})
+    assert reps["a"].min() >= 3 and reps["a"].max() <= 9
+    assert set(np.unique(reps["b"])) <= {20.0, 30.0, 40.0}
+    assert reps["a"].mean() == pytest.approx(6.0, abs=0.1)
+
+
+def test_percentile_and_bca_agree_with_scipy():
+    rng = np.random.default_rng(11)
+    a_i = rng.poisson(0.8, 120)
+    s_i = rng.poisson(0.5, 120)
+    seg = pd.DataFrame({"doc_id": "d", "a": a_i, "s": s_i})
+    reps = drift.bootstrap_segments(seg, ["a", "s"], n_boot=9999, seed=5)["d"]
+    theta = float(drift.drift_index(a_i.sum(), s_i.sum()))
+    jack = drift.drift_index(a_i.sum() - a_i, s_i.sum() - s_i)
+    ours = drift.bootstrap_interval(theta, drift.drift_index(reps[:, 0], reps[:, 1]), jack)
+
+    def stat(a, s, axis=-1):
+        return drift.drift_index(np.sum(a, axis=axis), np.sum(s, axis=axis))
+
+    for method, lo, hi in (("percentile", "ci_low", "ci_high"), ("BCa", "bca_low", "bca_high")):
+        ref = stats.bootstrap(
+            (a_i, s_i), stat, paired=True, vectorized=True, n_resamples=9999, method=method, random_state=2
+        ).confidence_interval
+        # Monte Carlo error of a 2.5 % quantile with B = 9999 is ~0.03 here
+        assert ours[lo] == pytest.approx(ref.low, abs=0.08), method
+        assert ours[hi] == pytest.approx(ref.high, abs=0.08), method
+
+
+def test_bca_degenerate_gives_nan_with_warning():
+    with pytest.warns(UserWarning, match="BCa interval undefined"):
+        out = drift.bootstrap_interval(0.0, np.zeros(100), np.zeros(5))
+    assert out["ci_low"] == out["ci_high"] == 0.0
+    assert np.isnan(out["bca_low"]) and np.isnan(out["bca_high"])
+
+
+# ---------------------------------------------------------------------------------------------- verdict
+def _verdict_of(docs):
+    res = drift.measure_drift(make_tokens(docs), LEX, n_boot=2000, seed=42)
+    trend = drift.trend_tests(res.by_document)
+    return res, drift.verdict_table(res, trend).iloc[0]
+
+
+def test_planted_substitution():
+    res, v = _verdict_of(
+        [planted("a", 2011, 10, 120, seed=1), planted("b", 2012, 12, 110, seed=2),
+         planted("c", 2024, 120, 12, seed=3), planted("d", 2025, 110, 10, seed=4)]
+    )  # fmt: skip
+    assert v["verdict"] == "substitution"
+    assert v["a_rises"] and v["s_falls"]
+    assert v["drift_change"] > 0 and v["ci_low"] > 0
+    assert v["attractivite_ratio_per_decade"] > 1 and v["solidarite_ratio_per_decade"] < 1
+    assert not v["fragile"]
+
+
+def test_planted_stratification_both_rise_and_stable():
+    _, v = _verdict_of(
+        [planted("a", 2011, 10, 60, seed=1), planted("b", 2012, 12, 60, seed=2),
+         planted("c", 2024, 120, 150, seed=3), planted("d", 2025, 110, 160, seed=4)]
+    )  # fmt: skip
+    assert v["verdict"] == "stratification" and v["s_rises"]
+    _, v = _verdict_of(
+        [planted("a", 2011, 10, 300, seed=1), planted("b", 2012, 12, 300, seed=2),
+         planted("c", 2024, 120, 300, seed=3), planted("d", 2025, 110, 300, seed=4)]
+    )  # fmt: skip
+    assert v["verdict"] == "stratification" and v["s_stable"]
+    assert v["verdict_reason"] == "A rises and S stable"
+
+
+def test_identical_documents_give_no_drift_or_inconclusive():
+    docs = [(d, y, planted("x", 2000, 40, 40, seed=9)[2]) for d, y in (("a", 2011), ("b", 2016), ("c", 2025))]
+    res, v = _verdict_of(docs)
+    assert v["verdict"] in {"no_drift", "inconclusive"}
+    assert v["drift_change"] == pytest.approx(0.0)
+    assert v["ci_low"] < 0 < v["ci_high"]
+
+
+@pytest.mark.parametrize(
+    ("a", "s", "expected"),
+    [
+        ((0.5, 0.9, 0.6, 0.8), (-0.9, -0.5, -0.8, -0.6), "substitution"),
+        ((0.5, 0.9, 0.6, 0.8), (-0.1, 0.1, -0.05, 0.05), "stratification"),
+        ((0.5, 0.9, 0.6, 0.8), (0.2, 0.6, 0.3, 0.5), "stratification"),
+        ((0.5, 0.9, 0.6, 0.8), (-0.9, 0.4, -0.8, 0.3), "inconclusive"),
+        ((-0.9, -0.5, -0.8, -0.6), (0.2, 0.6, 0.3, 0.5), "reversal"),
+        ((-0.9, -0.5, -0.8, -0.6), (-0.1, 0.1, -0.05, 0.05), "no_drift"),
+        ((-0.1, 0.1, -0.05, 0.05), (-0.9, 0.9, -0.8, 0.8), "no_drift"),
+        ((-0.9, 0.9, -0.8, 0.8), (-0.1, 0.1, -0.05, 0.05), "inconclusive"),
+        ((float("nan"),) * 4, (float("nan"),) * 4, "inconclusive"),
+    ],
+)
+def test_verdict_rule_branches(a, s, expected):
+    ch = {}
+    for frame, (lo, hi, lo90, hi90) in (("attractivite", a), ("solidarite", s)):
+        ch |= {f"theta_{frame}_ci_low": lo, f"theta_{frame}_ci_high": hi}
+        ch |= {f"theta_{frame}_ci90_low": lo90, f"theta_{frame}_ci90_high": hi90}
+    assert drift.decide_verdict(ch)["verdict"] == expected
+
+
+# ---------------------------------------------------------------------------------------------- trend
+def test_trend_glm_matches_statsmodels_and_exact_permutations():
+    df = pd.DataFrame(
+        {
+            "doc_id": list("abcd"),
+            "year": [2012, 2017, 2023, 2025],
+            "tokens": [4700, 6100, 4600, 2000],
+            "solidarite": [35, 37, 25, 9],
+            "attractivite": [10, 53, 6, 15],
+        }
+    )
+    tr = drift.trend_tests(df).set_index("target")
+    x = sm.add_constant(df["year"] - 2012)
+    ref = sm.GLM(df["solidarite"], x, family=sm.families.Poisson(), offset=np.log(df["tokens"])).fit()
+    phi = ref.pearson_chi2 / 2
+    assert tr.loc["solidarite", "dispersion"] == pytest.approx(phi)
+    assert tr.loc["solidarite", "beta_year"] == pytest.approx(ref.params.iloc[1], rel=1e-6)
+    assert tr.loc["solidarite", "ratio_per_decade"] == pytest.approx(math.exp(10 * ref.params.iloc[1]), rel=1e-6)
+    assert tr["n_permutations"].eq(24).all() and tr["perm_exact"].all()
+    assert tr["perm_p_floor"].eq(1 / 24).all()
+    # the vectorised Newton slope equals statsmodels' on the observed years
+    ours = drift._newton_glm(df["solidarite"].to_numpy(float), (df["year"] - 2012).to_numpy(float)[None, :], np.log(df["tokens"].to_numpy(float)))
+    assert ours[0] == pytest.approx(ref.params.iloc[1], rel=1e-6)
+    # perm p-values are multiples of 1/24
+    assert (tr["perm_p_value"] * 24).round(9).mod(1).eq(0).all()
+    # attractivité is overdispersed -> quasi-Poisson with t(n-2) intervals
+    assert tr.loc["attractivite", "model"] == "quasi-poisson"
+    assert tr.loc["drift_index", "model"].endswith("binomial")
+
+
+def test_monotone_trend_reaches_the_exact_floor():
+    df = pd.DataFrame(
+        {"doc_id": list("abcd"), "year": [2011, 2015, 2020, 2025], "tokens": 5000,
+         "solidarite": [80, 60, 40, 20], "attractivite": [5, 20, 40, 80]}
+    )  # fmt: skip
+    tr = drift.trend_tests(df).set_index("target")
+    assert tr.loc["attractivite", "spearman_rho"] == pytest.approx(1.0)
+    # two-sided: identity and reversed order are as extreme -> 2/24
+    assert tr.loc["attractivite", "spearman_p_exact"] == pytest.approx(2 / 24)
+    assert tr.loc["attractivite", "perm_p_value"] == pytest.approx(2 / 24)
+    assert tr.loc["solidarite", "ratio_per_decade"] < 1 < tr.loc["attractivite", "ratio_per_decade"]
+
+
+# ---------------------------------------------------------------------------------------------- robustness etc.
+@pytest.fixture(scope="module")
+def planted_corpus():
+    docs = [planted("a", 2011, 10, 120, seed=1), planted("b", 2018, 40, 60, seed=2), planted("c", 2025, 110, 10, seed=4)]
+    words = docs[2][2]
+    words[10:12] = ["diplomatie", "économique"]
+    words[20] = "paix"
+    return make_tokens(docs)
+
+
+def test_robustness_panel(planted_corpus):
+    panel = drift.robustness_panel(planted_corpus, LEX, n_boot=300, extra_seeds=(1,))
+    assert list(panel.columns[:5]) == ["variant", "drift_change", "ci_low", "ci_high", "same_sign_as_main"]
+    assert panel.iloc[0]["variant"] == "main"
+    variants = set(panel["variant"])
+    assert {"without term: attractivité", "without term: solidarité", "without term: paix",
+            "without term: diplomatie économique", "core terms only", "bootstrap seed 1"} <= variants  # fmt: skip
+    assert {f"without document: {d}" for d in "abc"} <= variants
+    assert not any(v.startswith("without term: rayonnement") for v in variants)  # no hit -> not listed
+    main = panel.iloc[0]
+    assert panel.set_index("variant").loc["bootstrap seed 1", "drift_change"] == pytest.approx(main["drift_change"])
+    # leaving the middle document out changes nothing; leaving an end document out changes the periods
+    mid = panel.set_index("variant").loc["without document: b"]
+    assert mid["drift_change"] == pytest.approx(main["drift_change"])
+    end = panel.set_index("variant").loc["without document: c"]
+    assert end["last_period"] == "2015-2019"
+    # without "attractivité" the late document has only the MWE hit left: A = 1
+    no_a = panel.set_index("variant").loc["without term: attractivité"]
+    assert no_a["drift_last"] == pytest.approx(math.log2(1.5 / 10.5))
+    assert panel["same_sign_as_main"].iloc[0]
+    summary = drift.robustness_summary(panel)
+    assert summary["n_variants"] == len(panel) - 1
+    assert summary["closest_variant"] == "without term: attractivité"
+    assert 0 < summary["share_same_sign"] <= 1
+
+
+def test_mention_vs_use_and_merge(planted_corpus):
+    table = drift.mention_vs_use(planted_corpus, LEX, mention_documents=("b",), n_boot=200)
+    assert table["variant"].unique().tolist() == ["all documents", "without b"]
+    assert "2015-2019" in set(table.loc[table.variant.eq("all documents"), "period"])
+    assert "2015-2019" not in set(table.loc[table.variant.eq("without b"), "period"])
+    overlap = pd.DataFrame({"doc_a": ["p", "q"], "doc_b": ["q", "p"], "containment_a": [0.80, 0.2]})
+    assert drift.contained_documents(overlap) == {"p": "q"}
+    t = make_tokens([planted("p", 2023, 1, 1, n=80), planted("q", 2023, 5, 5, n=400)])
+    res = drift.measure_drift(t, LEX, n_boot=100, merge={"p": "q"}, first="2020-2024", last="2020-2024")
+    assert res.by_document["doc_id"].tolist() == ["q"]
+    assert res.by_document.iloc[0][["tokens", "solidarite", "attractivite", "n_segments"]].tolist() == [480, 6, 6, 12]
+    bad = make_tokens([planted("p", 2022, 1, 1, n=80), planted("q", 2023, 5, 5, n=400)])
+    with pytest.raises(AictlabError, match="differ in year"):
+        drift.measure_drift(bad, LEX, n_boot=10, merge={"p": "q"})
+
+
+def test_kwic_one_line_per_hit(tiny):
+    m = match_terms(tiny, LEX)
+    k = drift.kwic_frames(tiny, m, window=3, mention_documents=("a2012",))
+    assert len(k) == len(m) == 14
+    assert list(k.columns[:7]) == ["doc_id", "year", "frame", "term", "left", "keyword", "right"]
+    first = k.iloc[0]
+    assert (first["keyword"], first["left"], first["right"]) == ("solidarité", "le", "entre le ville")
+    aide = k[k["term"].eq("aide au développement")].iloc[0]
+    assert aide["keyword"] == "aide au développement" and aide["frame"] == "solidarite"
+    assert set(k.loc[k.doc_id.eq("a2012"), "use"]) == {"mention"}
+    assert set(k.loc[k.doc_id.eq("b2025"), "use"]) == {"use"}
+
+
+# ---------------------------------------------------------------------------------------------- tiny real corpus
+def test_tiny_french_corpus_end_to_end():
+    from aictlab.corpus import build_corpus, select_tokens
+
+    docs = pd.DataFrame(
+        {
+            "doc_id": ["d2012", "d2025"],
+            "date": ["2012-05-01", "2025-05-01"],
+            "raw_text": [
+                "La coopération décentralisée repose sur la solidarité internationale et la paix. "
+                "Les villes partenaires construisent la paix par la réciprocité.",
+                "La ville veut renforcer son attractivité et son rayonnement. "
+                "Elle soutient les entreprises à l'export et attire les investissements étrangers.",
+            ],
+        }
+    )
+    corpus = build_corpus(docs, lemmatizer="spacy")
+    tokens = select_tokens(corpus.tokens, words_only=False)
+    res = drift.measure_drift(tokens, LEX, n_boot=200)
+    doc = res.by_document.set_index("doc_id")
+    # d2012: solidarité internationale, paix, partenaire, paix, réciprocité -> S = 5, A = 0
+    assert doc.loc["d2012", ["solidarite", "attractivite"]].tolist() == [5, 0]
+    # d2025: attractivité, rayonnement, export, attirer, investissement (inside "investissement étranger") -> A = 5
+    assert doc.loc["d2025", ["solidarite", "attractivite"]].tolist() == [0, 5]
+    assert doc.loc["d2012", "tokens"] == int(select_tokens(corpus.tokens).query("doc_id == 'd2012'").shape[0])
+
+
+# ---------------------------------------------------------------------------------------------- seeds
+FUNCTION = {"la": "le", "les": "le", "l'": "le", "du": "de", "des": "de", "d'": "de", "un": "de", "une": "de", "aux": "au"}
+
+
+def _independent_counts(tokens: pd.DataFrame, lexicon) -> pd.DataFrame:
+    """Per-document frame counts by a regex over a lemma string (independent of match_terms): each token is
+    written as its lemma (MWE parts split, function words canonicalised; a one-word token whose lemma is no
+    one-word term but whose surface is takes its surface), sentences separated by '|'; the alternation of all
+    lemma sequences, longest first, is scanned left to right without overlap."""
+    one_word = set(lexicon.forms.loc[lexicon.forms.n_parts.eq(1), "form"])
+    frame_of = dict(zip(lexicon.forms["form"], lexicon.forms["frame"], strict=True))
+    forms = sorted(frame_of, key=lambda f: (-len(f.split()), -len(f)))
+    pattern = re.compile(r"(?<![^ |])(" + "|".join(re.escape(f).replace(r"\ ", " ") for f in forms) + r")(?![^ |])")
+
+    def norm(w):
+        w = unicodedata.normalize("NFC", w).lower().replace("\u2019", "'")
+        return FUNCTION.get(w, w)
+
+    rows = []
+    for doc, g in tokens.sort_values(["doc_id", "tok_pos"]).groupby("doc_id"):
+        words, prev = [], None
+        for lem, tok, sent, seg in zip(g.lemma, g.token, g.sent_id, g.seg_id, strict=True):
+            if prev is not None and (sent, seg) != prev:
+                words.append("|")
+            prev = (sent, seg)
+            parts = [norm(p) for p in re.split(r"[\s_]+", lem) if p]
+            if len(parts) == 1 and parts[0] not in one_word and norm(tok) in one_word:
+                parts = [norm(tok)]
+            words.append(" ".join(parts) if parts else "|")
+        text = " ".join(words)
+        found = [frame_of[m.group(1)] for m in pattern.finditer(text)]
+        rows.append({"doc_id": doc, "solidarite": found.count("solidarite"), "attractivite": found.count("attractivite")})
+    return pd.DataFrame(rows).set_index("doc_id")
+
+
+@pytest.mark.slow
+def test_seed_counts_match_an_independent_regex_count(seed_corpus, seed_corpus_simplemma):
+    from aictlab.corpus import select_tokens
+
+    for corpus in (seed_corpus, seed_corpus_simplemma):
+        tokens = select_tokens(corpus.tokens, words_only=False)
+        res = drift.measure_drift(tokens, LEX, n_boot=200)
+        ours = res.by_document.set_index("doc_id")[["solidarite", "attractivite"]]
+        ref = _independent_counts(tokens, LEX).loc[ours.index]
+        pd.testing.assert_frame_equal(ours, ref, check_dtype=False)
+        assert ours.loc["ciedel_2017", "attractivite"] > 40  # the document that discusses the paradigm
+    # the hand-read anchors of the lexicon: "paix" 12 times in the 2012 seminar report (running headers removed)
+    m = match_terms(select_tokens(seed_corpus.tokens, words_only=False), LEX)
+    assert int(((m.doc_id == "cnfpt_2012") & (m.term == "paix")).sum()) == 12
+    assert int(((m.doc_id == "meae_2025") & (m.term == "commerce extérieur")).sum()) == 2
+
+
+@pytest.mark.slow
+def test_seed_tables_have_contract_columns_and_are_deterministic(seed_corpus):
+    from aictlab.corpus import select_tokens
+
+    tokens = select_tokens(seed_corpus.tokens, words_only=False)
+    merge = drift.contained_documents(seed_corpus.overlap)
+    assert merge == {"cuf_2023_programme": "cuf_2023_compte_rendu"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no stray warnings from degenerate intervals
+        res = drift.measure_drift(tokens, LEX, n_boot=2000, merge=merge)
+    res2 = drift.measure_drift(tokens, LEX, n_boot=2000, merge=merge)
+    pd.testing.assert_frame_equal(res.by_period, res2.by_period)
+    contract = {
+        "frame_rates": ["doc_id", "year", "period", "frame", "count", "tokens", "rate_per_10k"],
+        "frame_terms": ["period", "frame", "term", "count", "share_of_frame"],
+        "by_document": ["doc_id", "year", "solidarite", "attractivite", "tokens", "drift_index", "ci_low", "ci_high", "share_attractivite"],
+        "by_period": ["period", "start_year", "end_year", "n_documents", "tokens", "solidarite_rate", "attractivite_rate", "drift_index", "ci_low", "ci_high"],
+    }  # fmt: skip
+    for name, cols in contract.items():
+        assert set(cols) <= set(getattr(res, name).columns), name
+    assert res.by_period["period"].tolist() == ["2010-2014", "2015-2019", "2020-2024", "2025-2029"]
+    assert res.by_period["n_documents"].tolist() == [1, 1, 1, 1]
+    trend = drift.trend_tests(res.by_document)
+    v = drift.verdict_table(res, trend)
+    assert len(v) == 1 and v.iloc[0]["verdict"] in drift.VERDICTS
+    assert {"first_period", "last_period", "drift_change", "ci_low", "ci_high", "attractivite_ratio_per_decade",
+            "attractivite_rr_ci_low", "attractivite_p_value", "solidarite_ratio_per_decade", "verdict"} <= set(v.columns)  # fmt: skip
+    k = drift.kwic_frames(tokens, res.matches)
+    assert len(k) == len(res.matches) and k["keyword"].str.len().gt(0).all()
