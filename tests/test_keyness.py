@@ -49,7 +49,7 @@ def test_g2_chi2_yates_fisher_match_r(case):
     e = case["expected"]
     assert _rel(float(log_likelihood(a, b, c, d, signed=False)), e["g2_4cell"])
     assert _rel(float(chi_squared(a, b, c, d, signed=False)), e["chi2_pearson"])
-    assert _rel(float(chi_squared(a, b, c, d, yates=True, signed=False)), e["chi2_yates"])
+    assert _rel(float(chi_squared(a, b, c, d, correction="yates", signed=False)), e["chi2_yates"])
     assert _rel(float(fisher_exact_p(a, b, c, d)), e["fisher_exact_p_two_sided"], rel=1e-9, abs_=0)
     row = keyness_stats([a], [b], c, d).iloc[0]
     assert row["expected_target"] == pytest.approx(e["expected_target_freq"], rel=1e-12)
@@ -247,7 +247,13 @@ def test_quanteda_correction_shifts_small_tables():
     assert 0 < corrected < plain
     obs = np.array([[6.5, 0.5], [1993.5, 7999.5]])
     exp = obs.sum(1, keepdims=True) * obs.sum(0, keepdims=True) / obs.sum()
-    assert corrected == pytest.approx(2 * (obs * np.log(obs / exp)).sum(), rel=1e-12)
+    assert corrected == pytest.approx(2 * (obs * np.log(obs / exp + 1e-9)).sum(), rel=1e-12)
+    # chi2: quanteda's default applies Yates (0.5) under the same rule, and only then
+    n, det = 10000, abs(7 * 8000 - 0 * 1993)
+    hand = n * (det - n * 0.5) ** 2 / (7 * 9993 * 2000 * 8000)
+    assert float(chi_squared(7, 0, 2000, 8000, correction="quanteda")) == pytest.approx(hand, rel=1e-12)
+    big = (150, 40, 50000, 60000)  # all E >= 5: no correction
+    assert float(chi_squared(*big, correction="quanteda")) == pytest.approx(float(chi_squared(*big)), rel=1e-12)
 
 
 def test_keyness_figures_return_drawn_data(tiny_tokens):

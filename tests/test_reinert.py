@@ -258,3 +258,25 @@ def test_reinert_figure_data():
     assert drawn[years].sum(axis=0).to_numpy() == pytest.approx([1.0, 1.0, 1.0])
     assert all(len(t.split(", ")) == 2 for t in drawn["terms"])
     plt.close(fig)
+
+
+def test_class_profiles_quanteda_counts():
+    tokens, truth = planted_tokens(k=2, n_per=20, seed=4)
+    # a term repeated inside segments: counts differ from presences
+    extra = tokens[tokens["lemma"] == "monde0_mot00"].assign(tok_pos=lambda f: f["tok_pos"] + 50)
+    res = reinert(pd.concat([tokens, extra], ignore_index=True), k=2)
+    q = class_profiles(res, n=None, method="quanteda", positive_only=False)
+    seg = res.segments.assign(world=res.segments["segment_id"].map(truth))
+    c = int(seg.loc[seg["world"] == 0, "class"].iloc[0])
+    counts = res.stm.counts.toarray()
+    j = list(res.stm.terms).index("monde0_mot00")
+    in_c = (seg["class"] == c).to_numpy()
+    a, b = counts[in_c, j].sum(), counts[~in_c, j].sum()
+    tn, rn = counts[in_c].sum(), counts[~in_c].sum()
+    n = tn + rn
+    det = abs(a * (rn - b) - b * (tn - a))
+    e_min = min((a + b) * tn, (a + b) * rn, (n - a - b) * tn, (n - a - b) * rn) / n
+    delta = 0.5 if det >= n / 2 and e_min < 5 else 0.0
+    hand = n * (det - n * delta) ** 2 / ((a + b) * (n - a - b) * tn * rn)
+    row = q[(q["class"] == c) & (q["term"] == "monde0_mot00")].iloc[0]
+    assert a == 2 * row["n_term_class"] and row["chi2"] == pytest.approx(hand, rel=1e-12)

@@ -167,7 +167,9 @@ def contained_documents(overlap: pd.DataFrame, *, threshold: float = 0.8) -> dic
     if overlap is None or overlap.empty:
         return {}
     require_columns(overlap, ("doc_a", "doc_b", "containment_a"), "overlap")
-    hit = overlap[overlap["containment_a"] >= threshold].sort_values(["doc_a", "containment_a"], ascending=[True, False])
+    hit = overlap[overlap["containment_a"] >= threshold].sort_values(
+        ["doc_a", "containment_a"], ascending=[True, False]
+    )
     return dict(hit.drop_duplicates("doc_a")[["doc_a", "doc_b"]].itertuples(index=False, name=None))
 
 
@@ -182,7 +184,9 @@ def merge_documents(
     years = tokens.groupby(DOC_ID)[YEAR].first()
     for src, dst in mapping.items():
         if src in years.index and dst in years.index and years[src] != years[dst]:
-            raise AictlabError(f"merge_documents: {src} ({years[src]}) and {dst} ({years[dst]}) differ in year.")
+            raise AictlabError(
+                f"merge_documents: {src} ({years[src]}) and {dst} ({years[dst]}) differ in year."
+            )
     tokens = tokens.assign(**{DOC_ID: tokens[DOC_ID].replace(dict(mapping))})
     matches = matches.assign(**{DOC_ID: matches[DOC_ID].replace(dict(mapping))})
     return tokens, matches
@@ -857,7 +861,9 @@ def trend_tests(by_document: pd.DataFrame, *, alpha: float = 0.05, seed: int = 4
 
 
 # --------------------------------------------------------------------------------------------- verdict
-def decide_verdict(change: Mapping[str, float], *, delta: float = DELTA, interval: str = "ci") -> dict[str, Any]:
+def decide_verdict(
+    change: Mapping[str, float], *, delta: float = DELTA, interval: str = "ci"
+) -> dict[str, Any]:
     """Substitution vs stratification (METHODS §4); the rule is :data:`VERDICT_RULE`.
 
     Parameters
@@ -961,15 +967,17 @@ def _change_row(
     seg = _prepare(seg[seg[DOC_ID].isin(keep[DOC_ID])])
     reps = bootstrap_segments(seg, _COLS, n_boot=n_boot, seed=seed)
     out = {"first_period": p_first, "last_period": p_last}
-    out.update(
-        _change_stats(
-            seg,
-            reps,
-            keep.loc[keep["period"].eq(p_first), DOC_ID].tolist(),
-            keep.loc[keep["period"].eq(p_last), DOC_ID].tolist(),
-            alpha,
+    with warnings.catch_warnings():  # a variant may empty a frame: its BCa is then undefined (NaN)
+        warnings.simplefilter("ignore")
+        out.update(
+            _change_stats(
+                seg,
+                reps,
+                keep.loc[keep["period"].eq(p_first), DOC_ID].tolist(),
+                keep.loc[keep["period"].eq(p_last), DOC_ID].tolist(),
+                alpha,
+            )
         )
-    )
     out.update(decide_verdict(out))
     return out
 
@@ -1151,7 +1159,9 @@ def kwic_frames(
         return pd.DataFrame(columns=KWIC_FRAME_COLUMNS + extra)
     lines = kwic(tokens, sorted(set(matches["lemma"].str.lower())), window=window, by="lemma")
     lines = lines.drop(columns=["term", YEAR, SEG_ID], errors="ignore")
-    hits = matches[[DOC_ID, YEAR, SEG_ID, TOK_POS, "frame", "term", "tier"]].rename(columns={TOK_POS: "start"})
+    hits = matches[[DOC_ID, YEAR, SEG_ID, TOK_POS, "frame", "term", "tier"]].rename(
+        columns={TOK_POS: "start"}
+    )
     out = hits.merge(lines, on=[DOC_ID, "start"], how="left", validate="one_to_one")
     missing = int(out["keyword"].isna().sum())
     if missing:

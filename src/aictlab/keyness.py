@@ -33,6 +33,7 @@ from aictlab.errors import SchemaError, SettingsError, check_choice
 LN10 = np.log(10.0)
 G2_VARIANTS = ("4cell", "rayson")
 G2_CORRECTIONS = ("none", "williams", "quanteda")
+CHI2_CORRECTIONS = ("none", "yates", "quanteda")
 TERM_UNITS = ("lemma", "token")
 
 #: Critical values of χ²(1 df): p = 0.05, 0.01, 0.001.
@@ -283,7 +284,8 @@ def log_likelihood(
     correction : {"none", "williams", "quanteda"}, default="none"
         ``"williams"``: G²/q, q = 1 + (N/R1 + N/R2 - 1)(N/C1 + N/C2 - 1)/(6N) (1 if a cell is 0).
         ``"quanteda"``: quanteda.textstats' ``textstat_keyness(measure="lr", correction="default")``: cells
-        shifted by ±0.5 towards independence when some E < 5 and |a(d-b) - b(c-a)| >= N/2 (4-cell only).
+        shifted by ±0.5 towards independence when some E < 5 and |a(d-b) - b(c-a)| >= N/2 (4-cell only),
+        and 1e-9 added inside each log, as in its C++ code.
     signed : bool, default=True
         Multiply by +1 / -1 (over- / under-use in the target).
 
@@ -312,7 +314,13 @@ def log_likelihood(
             shift = (exp.min(axis=0) < 5) & (np.abs(det) >= n / 2)
             delta = np.where(shift, 0.5, 0.0) * np.where(det > 0, 1.0, -1.0)
             obs = obs + np.stack([-delta, delta, delta, -delta])
-        g2 = 2.0 * _xlogx_over(obs, exp).sum(axis=0)
+        if correction == "quanteda":
+            # quanteda adds 1e-9 inside each log: O ln(O/E + 1e-9)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                terms = np.where(obs > 0, obs * np.log(np.where(obs > 0, obs, 1.0) / exp + 1e-9), 0.0)
+            g2 = 2.0 * terms.sum(axis=0)
+        else:
+            g2 = 2.0 * _xlogx_over(obs, exp).sum(axis=0)
         if correction == "williams":
             with np.errstate(divide="ignore", invalid="ignore"):
                 q = 1 + (n / r1 + n / r2 - 1) * (n / c + n / d - 1) / (6 * n)
@@ -322,25 +330,49 @@ def log_likelihood(
     return (sign * g2 + 0.0) if signed else g2
 
 
-def chi_squared(a, b, c, d, *, yates: bool = False, signed: bool = True) -> np.ndarray:
-    """Pearson χ² of the 2 × 2 table, with or without Yates' continuity correction.
+def chi_squared(
+    a,
+    b,
+    c,
+    d,
+    *,
+    correction: Literal["none", "yates", "quanteda"] = "none",
+    signed: bool = True,
+) -> np.ndarray:
+    """Pearson χ² of the 2 × 2 table, without or with a continuity correction.
+
+    Parameters
+    ----------
+    a, b, c, d : array_like
+        Term frequency in target and reference; target and reference sizes.
+    correction : {"none", "yates", "quanteda"}, default="none"
+        ``"yates"`` (R ``chisq.test`` default, scipy default): each |O - E| is reduced by min(0.5, |O - E|),
+        so χ² = 0 when |O - E| < 0.5. ``"quanteda"`` (quanteda.textstats ``textstat_keyness(measure="chi2")``
+        default): Yates' 0.5 only when some E < 5 and |a(d-b) - b(c-a)| >= N/2.
+    signed : bool, default=True
 
     Notes
     -----
-    χ² = N (a(d-b) - b(c-a))² / (R1 R2 C1 C2). Yates (R ``chisq.test`` default, scipy default): each |O - E|
-    is reduced by min(0.5, |O - E|), so χ² = 0 when |O - E| < 0.5. Rows or columns of zero give 0.
+    χ² = N (a(d-b) - b(c-a))² / (R1 R2 C1 C2); with a correction, (|a(d-b) - b(c-a)| - N δ)² replaces the
+    squared determinant. Rows or columns of zero give 0.
     """
+    check_choice("correction", correction, CHI2_CORRECTIONS)
     a, b, c, d = _cells(a, b, c, d)
     n = c + d
     r1, r2 = a + b, n - a - b
     denom = r1 * r2 * c * d
+    det = np.abs(a * (d - b) - b * (c - a))
     with np.errstate(divide="ignore", invalid="ignore"):
-        if yates:
-            dev = np.abs(a - r1 * c / n)
+        if correction == "yates":
+            dev = det / n  # |O - E|, the same in the four cells
             dev = dev - np.minimum(0.5, dev)
             x2 = n**3 * dev**2 / denom  # Σ_ij dev²/E_ij = dev² N³/(R1 R2 C1 C2) for a 2 × 2 table
+        elif correction == "quanteda":
+            e_min = np.minimum.reduce([r1 * c, r1 * d, r2 * c, r2 * d]) / n
+            delta = np.where((det >= n / 2) & (e_min < 5), 0.5, 0.0)
+            x2 = n * (det - n * delta) ** 2 / denom
         else:
-            x2 = n * (a * (d - b) - b * (c - a)) ** 2 / denom
+            x2 = n * det**2 / denom
     x2 = np.where(denom > 0, x2, 0.0)
     return (_sign(a, b, c, d) * x2 + 0.0) if signed else x2
 
@@ -463,7 +495,7 @@ def keyness_stats(
             "expected_target": (a + b) * c / (c + d),
             "g2": g2,
             "chi2": x2,
-            "chi2_yates": chi_squared(a, b, c, d, yates=True),
+            "chi2_yates": chi_squared(a, b, c, d, correction="yates"),
             "log_ratio": log_ratio(a, b, c, d),
             "pct_diff": pct_diff(a, b, c, d),
             "p_value": stats.chi2.sf(np.abs(g2), 1),

@@ -63,26 +63,27 @@ def model_versions() -> dict[str, str]:
 
 
 def _rows_from_doc(doc, lemmatizer: str) -> list[tuple]:
-    if lemmatizer == "simplemma":
+    """One pass over a spaCy Doc (iterating a Doc is the costly part)."""
+    simple = lemmatizer == "simplemma"
+    if simple:
         import simplemma
-
-        lemmas = [simplemma.lemmatize(t.text, lang="fr").lower() for t in doc]
-        pos = [""] * len(doc)
-    else:
-        lemmas = [t.lemma_.lower() for t in doc]
-        pos = [t.pos_ for t in doc]
     rows = []
-    for t, lemma, tag in zip(doc, lemmas, pos, strict=True):
+    for t in doc:
         if t.is_space:
             continue
+        text = t.text
+        if simple:
+            lemma, tag = simplemma.lemmatize(text, lang="fr").lower(), ""
+        else:
+            lemma, tag = t.lemma_.lower(), t.pos_
         rows.append(
             (
-                t.text,
-                lemma or t.text.lower(),
+                text,
+                lemma or text.lower(),
                 tag,
-                bool(t.is_stop),
-                bool(t.is_punct),
-                bool(_HAS_LETTER.search(t.text)),
+                t.is_stop,
+                t.is_punct,
+                _HAS_LETTER.search(text) is not None,
                 bool(t.whitespace_),
             )
         )
@@ -108,6 +109,7 @@ def tokenize(texts: Iterable[str], *, lemmatizer: str = "spacy", batch_size: int
 # --- multi-word expressions ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=200_000)
 def _match_key(word: str) -> str:
     """Case-, apostrophe- and number-insensitive key of a word (final -s/-x dropped on words of 4+ letters)."""
     word = unicodedata.normalize("NFC", word).lower().replace("’", "'")

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from aictlab import schema
-from aictlab.errors import SchemaError, SettingsError
+from aictlab.errors import SchemaError, SettingsError, check_choice
 
 #: Parts of speech of the analysed terms (IRaMuTeQ's "formes actives"): nouns, verbs, adjectives, adverbs.
 ACTIVE_POS = ("NOUN", "VERB", "ADJ", "ADV")
@@ -53,11 +53,14 @@ class SegmentTermMatrix:
         ``n_terms`` (distinct analysed terms), + any extra column asked for.
     terms : ndarray of str
         Column labels.
+    counts : scipy.sparse.csr_matrix or None
+        Token counts of the same terms in the same segments (quanteda-style class profiles).
     """
 
     matrix: sparse.csr_matrix
     segments: pd.DataFrame
     terms: np.ndarray
+    counts: sparse.csr_matrix | None = None
 
 
 def segment_term_matrix(
@@ -122,15 +125,17 @@ def segment_term_matrix(
     codes_t, uniq_t = pd.factorize(pd.Series(terms_all[keep]), sort=True)
     rows = seg_codes[keep]
     m = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.int8), (rows, codes_t)), shape=(len(seg_table), len(uniq_t))
+        (np.ones(len(rows), dtype=np.int64), (rows, codes_t)), shape=(len(seg_table), len(uniq_t))
     )
     m.sum_duplicates()
+    counts = m.copy()
     m.data[:] = 1
     docfreq = np.asarray(m.sum(axis=0)).ravel()
     cols = np.flatnonzero(docfreq >= min_segments)
     m = m[:, cols].tocsr()
     seg_table["n_terms"] = np.asarray(m.sum(axis=1)).ravel().astype(int)
-    return SegmentTermMatrix(m.astype(np.int8), seg_table, np.asarray(uniq_t, dtype=object)[cols])
+    terms = np.asarray(uniq_t, dtype=object)[cols]
+    return SegmentTermMatrix(m.astype(np.int8), seg_table, terms, counts[:, cols].tocsr())
 
 
 def merge_segments(stm: SegmentTermMatrix, min_segment_size: int) -> np.ndarray:
@@ -515,7 +520,7 @@ def _signed_yates_chi2(n_both, n1, n2, n_tot) -> np.ndarray:
     from aictlab.keyness import chi_squared
 
     # rows: in class A / not; columns: in class B / not  ->  a = n_both, c = n2 (B size), b = n1 - n_both, d = rest
-    return chi_squared(n_both, n1 - n_both, n2, n_tot - n2, yates=True)
+    return chi_squared(n_both, n1 - n_both, n2, n_tot - n2, correction="yates")
 
 
 def reinert_double(
@@ -685,7 +690,12 @@ def reinert_double(
 # Describing the classes
 # --------------------------------------------------------------------------------------------------------------
 def class_profiles(
-    res: ReinertResult, *, n: int | None = 30, min_chi2: float = 3.84, positive_only: bool = True
+    res: ReinertResult,
+    *,
+    n: int | None = 30,
+    min_chi2: float = 3.84,
+    positive_only: bool = True,
+    method: str = "segments",
 ) -> pd.DataFrame:
     """Characteristic terms of each class: signed χ² of the 2 × 2 (in class / not) × (contains term / not).
 
@@ -699,6 +709,11 @@ def class_profiles(
         Keep |χ²| >= this (p <= 0.05).
     positive_only : bool, default=True
         Only over-represented terms (the class's vocabulary); False also lists under-represented ones.
+    method : {"segments", "quanteda"}, default="segments"
+        ``"segments"``: the 2 × 2 of segments (in class / not) × (contain the term / not), Pearson χ² without
+        correction (METHODS §9). ``"quanteda"``: as rainette's ``rainette_stats``: quanteda
+        ``textstat_keyness(measure="chi2")`` on token counts of the analysed terms (class vs the other
+        classes), with quanteda's default correction; use it to compare with rainette.
 
     Returns
     -------
@@ -709,9 +724,15 @@ def class_profiles(
     """
     from aictlab.keyness import chi_squared
 
+    check_choice("method", method, ("segments", "quanteda"))
     lab = res.segments["class"].to_numpy(dtype="float", na_value=np.nan)
     ok = ~np.isnan(lab)
     x = res.stm.matrix[np.flatnonzero(ok)].astype(np.int64)
+    if method == "quanteda":
+        if res.stm.counts is None:
+            raise SettingsError("class_profiles(method='quanteda') needs token counts in the matrix.")
+        xq = res.stm.counts[np.flatnonzero(ok)].astype(np.int64)
+        q_all = np.asarray(xq.sum(axis=0)).ravel()
     lab = lab[ok].astype(int)
     n_seg = int(ok.sum())
     df_all = np.asarray(x.sum(axis=0)).ravel()
@@ -724,7 +745,12 @@ def class_profiles(
             continue
         a = np.asarray(x[np.flatnonzero(in_c)].sum(axis=0)).ravel()
         b = df_all - a
-        chi2 = chi_squared(a, b, n_c, n_seg - n_c)
+        if method == "quanteda":
+            qa = np.asarray(xq[np.flatnonzero(in_c)].sum(axis=0)).ravel()
+            t_c = qa.sum()
+            chi2 = chi_squared(qa, q_all - qa, t_c, q_all.sum() - t_c, correction="quanteda")
+        else:
+            chi2 = chi_squared(a, b, n_c, n_seg - n_c)
         keep = (chi2 >= min_chi2) if positive_only else (np.abs(chi2) >= min_chi2)
         idx = np.flatnonzero(keep & (df_all > 0))
         frame = pd.DataFrame(

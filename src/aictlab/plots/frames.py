@@ -12,7 +12,12 @@ from aictlab.plots._style import GREYS, HATCHES, LINESTYLES, MARKERS, new_figure
 FRAME_LABELS = {"solidarite": "solidarité", "attractivite": "attractivité"}
 FRAME_STYLE = {
     "solidarite": {"color": GREYS[0], "marker": MARKERS[0], "linestyle": LINESTYLES[0], "hatch": HATCHES[0]},
-    "attractivite": {"color": GREYS[2], "marker": MARKERS[1], "linestyle": LINESTYLES[1], "hatch": HATCHES[1]},
+    "attractivite": {
+        "color": GREYS[2],
+        "marker": MARKERS[1],
+        "linestyle": LINESTYLES[1],
+        "hatch": HATCHES[1],
+    },
 }
 
 
@@ -87,7 +92,9 @@ def plot_drift_index(by_document: pd.DataFrame, by_period: pd.DataFrame, *, ax=N
     data = pd.concat(
         [
             docs[["doc_id", "year", "drift_index", "ci_low", "ci_high"]].assign(level="document", x=x),
-            by_period[["period", "start_year", "end_year", "drift_index", "ci_low", "ci_high"]].assign(level="period"),
+            by_period[["period", "start_year", "end_year", "drift_index", "ci_low", "ci_high"]].assign(
+                level="period"
+            ),
         ],
         ignore_index=True,
     )
@@ -141,7 +148,9 @@ def plot_term_contributions(frame_terms: pd.DataFrame, *, n: int = 10, ax=None):
         ax_.set_title(FRAME_LABELS.get(frame, frame))
         ax_.set_xlabel("hits (count)")
         ax_.tick_params(axis="y", labelsize=7)
-        rows.append(wide.reset_index().melt(id_vars="term", var_name="period", value_name="count").assign(frame=frame))
+        rows.append(
+            wide.reset_index().melt(id_vars="term", var_name="period", value_name="count").assign(frame=frame)
+        )
     axes[0][-1].legend(frameon=False, fontsize=7, title="period", loc="lower right")
     fig.suptitle("Which terms carry each frame, by period")
     return fig, pd.concat(rows, ignore_index=True)

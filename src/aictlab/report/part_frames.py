@@ -29,12 +29,16 @@ def _alternatives(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     kw = {"cache_dir": s.path("processed"), "use_cache": s.use_cache, "mwe_path": s.mwe_path}
     other = "simplemma" if s.lemmatizer == "spacy" else "spacy"
     alt = load_corpus(s.path("corpus"), lemmatizer=other, segment_size=s.segment_size, **kw)
-    out[f"lemmatizer: {other}"] = select_tokens(alt.tokens, keep_duplicates=s.keep_duplicates, words_only=False)
+    out[f"lemmatizer: {other}"] = select_tokens(
+        alt.tokens, keep_duplicates=s.keep_duplicates, words_only=False
+    )
     for size in (30, 60):
         if size == s.segment_size:
             continue
         alt = load_corpus(s.path("corpus"), lemmatizer=s.lemmatizer, segment_size=size, **kw)
-        out[f"segment size {size}"] = select_tokens(alt.tokens, keep_duplicates=s.keep_duplicates, words_only=False)
+        out[f"segment size {size}"] = select_tokens(
+            alt.tokens, keep_duplicates=s.keep_duplicates, words_only=False
+        )
     return out
 
 
@@ -102,7 +106,6 @@ def run(ctx: ReportContext) -> str:
         ctx.save_figure(fig, name)
 
     v = verdict.iloc[0]
-    tr = trend.set_index("target")
     ctx.results["verdict"] = {
         "verdict": v["verdict"],
         "reason": v["verdict_reason"],
@@ -259,6 +262,9 @@ def run(ctx: ReportContext) -> str:
         "rather than discourse (e.g. the minister « chargé du Commerce extérieur et de l'Attractivité » in the "
         "2025 compte rendu; « Maires pour la paix » in 2012): read the concordance before citing a count.",
         "",
-        figure_markdown("drift_mention_vs_use", "Drift by period with and without the document(s) discussing the hypothesis"),
+        figure_markdown(
+            "drift_mention_vs_use",
+            "Drift by period with and without the document(s) discussing the hypothesis",
+        ),
     ]
     return "\n".join(lines)
