@@ -122,7 +122,7 @@ def test_contract_tables_from_a_lexical_table(children):
         "cos2_2",
     ]
     assert tables["ca_groups"]["group"].tolist() == REF["col_names"]
-    assert "eigenvalue" in tables["ca_eigenvalues"].columns
+    assert tables["ca_eigenvalues"].columns[0] == "eigenvalue"
     both = tables["ca_terms"][["contrib1", "contrib2"]].sum(axis=1)
     assert (
         both.is_monotonic_decreasing and tables["ca_terms"]["term"].iloc[0] == "economic"

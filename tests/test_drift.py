@@ -15,7 +15,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from aictlab import drift
-from aictlab.errors import AictlabError
+from aictlab.errors import AictlabError, SchemaError
 from aictlab.lexicon import load_lexicon, match_terms
 
 FILLER = "le de et pour avec une ville région action projet".split()
@@ -516,3 +516,69 @@ def test_seed_tables_have_contract_columns_and_are_deterministic(seed_corpus):
             "attractivite_rr_ci_low", "attractivite_p_value", "solidarite_ratio_per_decade", "verdict"} <= set(v.columns)  # fmt: skip
     k = drift.kwic_frames(tokens, res.matches)
     assert len(k) == len(res.matches) and k["keyword"].str.len().gt(0).all()
+
+
+# ---------------------------------------------------------------------------------------------- use coding
+def _coding(rows):
+    return pd.DataFrame(rows, columns=["doc_id", "term", "occurrence", "keyword", "use", "note"])
+
+
+def test_use_coding_is_validated(tmp_path):
+    header = "# comment line\ndoc_id,term,occurrence,keyword,use,note\n"
+    good = tmp_path / "good.csv"
+    good.write_text(header + "d,paix,1,paix,mention,why\n", encoding="utf-8")
+    assert drift.load_use_coding(good)["use"].tolist() == ["mention"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + "d,paix,1,paix,maybe,\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"bad.csv: row 1 \(d, 'paix'\): code 'maybe'"):
+        drift.load_use_coding(bad)
+    dup = tmp_path / "dup.csv"
+    dup.write_text(header + "d,paix,1,paix,use,\nd,paix,1,paix,mention,\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="coded twice"):
+        drift.load_use_coding(dup)
+    cols = tmp_path / "cols.csv"
+    cols.write_text("doc_id,term,use\nd,paix,use\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="missing column"):
+        drift.load_use_coding(cols)
+
+
+def test_code_matches_uses_hand_codes_where_keys_and_keywords_agree(tiny):
+    m = match_terms(tiny, LEX)
+    coding = _coding(
+        [
+            ("a2012", "paix", 2, "paix", "programme title", "name"),
+            ("a2012", "solidarité", 1, "solidarités", "mention", "keyword differs: not applied"),
+            ("b2025", "export", 1, "export", "other sense", ""),
+        ]
+    )
+    coded = drift.code_matches(m, coding, mention_documents=("a2012",))
+    by = coded.set_index(["doc_id", "term", "occurrence"])
+    assert by.loc[("a2012", "paix", 2), ["use", "use_coded_by"]].tolist() == ["programme title", "hand"]
+    assert by.loc[("a2012", "paix", 1), ["use", "use_coded_by"]].tolist() == ["mention", "document default"]
+    assert by.loc[("a2012", "solidarité", 1), "use_coded_by"] == "document default"
+    assert by.loc[("b2025", "export", 1), "use"] == "other sense"
+    assert by.loc[("b2025", "attractivité", 2), "use"] == "use"
+    k = drift.kwic_frames(tiny, m, coding=coding, mention_documents=("a2012",))
+    assert k["use_coded_by"].eq("hand").sum() == 2
+    # the "use only" reading drops the coded title and the off-sense hit, and every default mention of a2012
+    panel = drift.robustness_panel(
+        tiny, LEX, n_boot=50, extra_seeds=(), coding=coding, mention_documents=("a2012",)
+    )
+    row = panel.set_index("variant").loc["only hits coded use"]
+    assert row["drift_first"] == pytest.approx(0.0)  # a2012: A = S = 0
+    assert row["drift_last"] == pytest.approx(math.log2(4.5 / 2.5))  # b2025: A = 5 - 1 (export), S = 2
+
+
+@pytest.mark.slow
+def test_packaged_coding_covers_every_seed_hit(seed_corpus):
+    from aictlab.corpus import select_tokens
+
+    tokens = select_tokens(seed_corpus.tokens, words_only=False)
+    k = drift.kwic_frames(tokens, match_terms(tokens, LEX), coding=drift.load_use_coding())
+    assert k["use_coded_by"].eq("hand").all()
+    codes = pd.crosstab(k["doc_id"], k["use"])
+    # the document that discusses the paradigm is mostly mention; the others never
+    assert codes.loc["ciedel_2017", "mention"] > 0.7 * codes.loc["ciedel_2017"].sum()
+    assert codes.drop(index="ciedel_2017")["mention"].eq(0).all()
+    titles = k[k["use"].eq("programme title")]
+    assert set(titles.loc[titles.doc_id.eq("meae_2025"), "term"]) == {"attractivité", "commerce extérieur"}

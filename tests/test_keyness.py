@@ -253,7 +253,9 @@ def test_quanteda_correction_shifts_small_tables():
     hand = n * (det - n * 0.5) ** 2 / (7 * 9993 * 2000 * 8000)
     assert float(chi_squared(7, 0, 2000, 8000, correction="quanteda")) == pytest.approx(hand, rel=1e-12)
     big = (150, 40, 50000, 60000)  # all E >= 5: no correction
-    assert float(chi_squared(*big, correction="quanteda")) == pytest.approx(float(chi_squared(*big)), rel=1e-12)
+    assert float(chi_squared(*big, correction="quanteda")) == pytest.approx(
+        float(chi_squared(*big)), rel=1e-12
+    )
 
 
 def test_keyness_figures_return_drawn_data(tiny_tokens):
@@ -290,5 +292,6 @@ def test_seed_corpus_periods(seed_corpus):
     kw = keyness_each(lt)
     assert len(kw) == len(lt.counts) * 4  # each period vs the rest, every term (all have a total >= 1)
     late = kw[kw["group"] == "2025-2029"].set_index("term")
-    assert late.loc["diplomatie_parlementaire", "specificity"] > 3  # the MEAE Assises de la diplomatie parlementaire
+    # the MEAE Assises de la diplomatie parlementaire
+    assert late.loc["diplomatie_parlementaire", "specificity"] > 3
     assert ((kw["specificity"] > 0) == (kw["count_target"] >= kw["expected_target"])).all()

@@ -92,3 +92,13 @@ def test_longest_mwe_wins():
     tokens = table(["Les objectifs de développement durable et le développement durable."])
     assert "objectif_de_développement_durable" in tokens["lemma"].tolist()
     assert tokens["lemma"].tolist().count("développement_durable") == 1
+
+
+@pytest.mark.parametrize("lemmatizer", ["spacy", "simplemma"])
+def test_unaccented_capitals_clitics_and_titles(lemmatizer):
+    tokens = table(["L'Etat et l'Ecole en Europe. Sont-ils là ? Mme Durand et M. Martin."], lemmatizer)
+    lemmas = dict(zip(tokens["token"], tokens["lemma"], strict=True))
+    assert lemmas["Etat"] == "état" and lemmas["Ecole"] == "école" and lemmas["Europe"] == "europe"
+    stop = dict(zip(tokens["token"], tokens["is_stop"], strict=True))
+    assert stop["-ils"] and stop["Mme"] and stop["M."]
+    assert not stop["Durand"]

@@ -143,11 +143,13 @@ def test_segment_term_matrix_filters_pos_stop_and_rare():
 
 
 def test_merge_segments_until_min_terms():
-    m = sparse.csr_matrix(np.array([[1, 0, 0], [0, 1, 0], [1, 1, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]]))
+    m = sparse.csr_matrix(np.array([[1, 0, 0], [1, 0, 0], [1, 1, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]]))
     segs = pd.DataFrame({"segment_id": list("abcdef"), "doc_id": ["x", "x", "x", "x", "y", "y"]})
     stm = SegmentTermMatrix(m, segs, np.array(["t1", "t2", "t3"]))
-    # doc x: a+b = 2 terms -> unit; c = 3 -> unit; d alone (1 term, last) joins c. doc y: e+f = 2 terms.
-    assert merge_segments(stm, 2).tolist() == [0, 0, 1, 1, 2, 2]
+    # rainette compute_uc: sizes add up per segment (a + b = 2 although both hold only t1); c = 3 -> unit;
+    # d (1 term) ends document x and stays a short unit; units never cross documents: e + f = 2.
+    assert merge_segments(stm, 2).tolist() == [0, 0, 1, 2, 3, 3]
+    assert merge_segments(stm, 4).tolist() == [0, 0, 0, 1, 2, 2]
     assert merge_segments(stm, 0).tolist() == list(range(6))
 
 

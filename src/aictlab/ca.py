@@ -187,7 +187,7 @@ def ca_tables(
 
     Rows sorted by contribution to axis 1 + 2 (descending) then label; groups in table order.
     Columns: ``term|group, dim1, dim2, contrib1, contrib2, cos2_1, cos2_2, mass, inertia`` (dim2 etc. NaN with a
-    single axis).
+    single axis); ``ca_eigenvalues``: ``eigenvalue, percent, cumulative_percent, dim``.
     """
     cols = ["dim1", "dim2", "contrib1", "contrib2", "cos2_1", "cos2_2", "mass", "inertia"]
 
@@ -202,5 +202,5 @@ def ca_tables(
     return {
         "ca_terms": terms.reset_index(drop=True),
         "ca_groups": pick(res.columns, column_label),
-        "ca_eigenvalues": res.eigenvalues.copy(),
+        "ca_eigenvalues": res.eigenvalues[["eigenvalue", "percent", "cumulative_percent", "dim"]].copy(),
     }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,26 @@ TOPIC_UNITS = ("segment", "paragraph")
 
 #: Data files shipped with the package (frame lexicon, multi-word expressions).
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """sha256 (16 hex digits) of the package's code and data files.
+
+    Part of every cache key, so that a changed function never serves results computed by its old version
+    (the version number alone does not change between commits).
+    """
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if (
+            path.is_file()
+            and path.suffix in {".py", ".yaml", ".txt", ".csv"}
+            and "__pycache__" not in path.parts
+        ):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from aictlab import __version__
 from aictlab import schema as S
-from aictlab.config import PACKAGE_DATA, Settings
+from aictlab.config import PACKAGE_DATA, Settings, code_fingerprint
 from aictlab.errors import CorpusError, check_choice
 
 log = logging.getLogger(__name__)
@@ -310,6 +310,7 @@ def load_corpus(
         "segment_size": segment_size,
         "mwe": hashlib.sha256(mwe_file.read_bytes()).hexdigest(),
         "aictlab": __version__,
+        "code": code_fingerprint(),
         **nlp.model_versions(),
     }
     cache_key = hashlib.sha256(json.dumps(key_payload, sort_keys=True).encode()).hexdigest()[:20]

@@ -51,7 +51,9 @@ VERDICTS = ("substitution", "stratification", "reversal", "no_drift", "inconclus
 #: Seed documents that *discuss* the substitution/stratification hypothesis (mention rather than use).
 MENTION_DOCUMENTS = ("ciedel_2017",)
 #: Bumped when the tables produced here change shape or meaning (part of report cache keys).
-RESULTS_VERSION = 3
+RESULTS_VERSION = 5
+#: Codes of the hand coding of frame hits (METHODS §7, plus "other sense" for off-sense hits).
+USE_CODES = ("use", "mention", "programme title", "other sense")
 
 VERDICT_RULE = (
     "θ_f = ln(rate_last/rate_first) per frame with segment-bootstrap percentile CIs; δ = ln 1.25. "
@@ -690,14 +692,14 @@ def _permutations(
     return np.vstack([np.arange(n), perms]), False
 
 
-def _perm_p(t_obs: float, t_perm: np.ndarray, exact: bool) -> float:
+def _perm_p(t_obs: float, t_perm: np.ndarray) -> float:
+    """Two-sided permutation p = #{|T_π| >= |T|} / #permutations, identity included (all n! when exact,
+    so p >= 1/n!; row 0 of the random set otherwise, so p = (1 + #)/(B + 1)). A permutation whose fit does
+    not converge (NaN) counts as not extreme and stays in the denominator (conservative)."""
     if not np.isfinite(t_obs):
         return np.nan
     tol = 1e-9 * max(1.0, abs(t_obs))
-    hits = np.sum(np.abs(t_perm[np.isfinite(t_perm)]) >= abs(t_obs) - tol)
-    if exact:
-        return hits / len(t_perm)
-    return hits / len(t_perm)  # identity is row 0: (1 + #) / (B + 1)
+    return float(np.sum(np.abs(np.nan_to_num(t_perm, nan=0.0)) >= abs(t_obs) - tol) / len(t_perm))
 
 
 def _spearman(x, y) -> float:
@@ -753,7 +755,7 @@ def trend_tests(by_document: pd.DataFrame, *, alpha: float = 0.05, seed: int = 4
             "n_permutations": len(perms),
             "perm_exact": exact,
         }
-        row["perm_p_floor"] = 1 / len(perms) if exact else 1 / (len(perms))
+        row["perm_p_floor"] = 1 / len(perms)
         if n < 3 or df["yr"].nunique() < 2:
             rows.append(row)
             continue
@@ -835,7 +837,8 @@ def trend_tests(by_document: pd.DataFrame, *, alpha: float = 0.05, seed: int = 4
             None if offset is None else offset[keep],
             trials=None if trials is None else trials[keep],
         )
-        row["perm_p_value"] = _perm_p(t_obs, t_perm, exact)
+        row["perm_p_value"] = _perm_p(t_obs, t_perm)
+        row["perm_failed_fits"] = int(np.sum(~np.isfinite(t_perm)))
         if target == "drift_index":
             rate = drift_index(df[ATTRACTIVITE], df[SOLIDARITE])
         else:
@@ -845,7 +848,7 @@ def trend_tests(by_document: pd.DataFrame, *, alpha: float = 0.05, seed: int = 4
         row["spearman_rho"] = rho
         if np.isfinite(rho):
             rho_perm = np.array([_spearman(xp, rate) for xp in x_perm])
-            row["spearman_p_exact"] = _perm_p(rho, rho_perm, exact)
+            row["spearman_p_exact"] = _perm_p(rho, rho_perm)
             if n > 3 and abs(rho) < 1:
                 se = math.sqrt(1.06 / (n - 3))
                 row["spearman_ci_low"] = math.tanh(math.atanh(rho) - z * se)
@@ -854,7 +857,7 @@ def trend_tests(by_document: pd.DataFrame, *, alpha: float = 0.05, seed: int = 4
     cols = [
         "target", "model", "n_documents", "beta_year", "ratio_per_decade", "ci_low", "ci_high", "p_value",
         "dispersion", "nb_alpha", "nb_ratio_per_decade", "nb_ci_low", "nb_ci_high", "nb_p_value", "perm_p_value",
-        "n_permutations", "perm_exact", "perm_p_floor", "spearman_rho", "spearman_p_exact", "spearman_ci_low",
+        "n_permutations", "perm_exact", "perm_p_floor", "perm_failed_fits", "spearman_rho", "spearman_p_exact", "spearman_ci_low",
         "spearman_ci_high",
     ]  # fmt: skip
     return pd.DataFrame(rows).reindex(columns=cols)
@@ -994,6 +997,8 @@ def robustness_panel(
     extra_seeds: Sequence[int] = (1, 2, 3),
     alpha: float = 0.05,
     merge: Mapping[str, str] | None = None,
+    coding: pd.DataFrame | None = None,
+    mention_documents: Sequence[str] = MENTION_DOCUMENTS,
 ) -> pd.DataFrame:
     """The drift change first → last period recomputed under each variant (METHODS §12).
 
@@ -1001,7 +1006,8 @@ def robustness_panel(
     terms without a hit give the main result by construction and are not listed); ``tier`` (core only, lexicon
     matched again); ``leave-one-document-out`` (each document; the compared periods may change);
     ``alternatives`` (token tables of other corpus settings, e.g. duplicates kept, simplemma lemmas, segment
-    size 30/60; matched again); ``bootstrap seed`` (Monte Carlo error of the bounds). ``merge`` as in
+    size 30/60; matched again); ``bootstrap seed`` (Monte Carlo error of the bounds); ``use coding`` (only
+    the hits coded ``use`` by :func:`code_matches` with ``coding``: mentions, titles, off-sense hits out). ``merge`` as in
     :func:`measure_drift` (applied to every variant).
 
     Returns
@@ -1048,6 +1054,18 @@ def robustness_panel(
         m = match_terms(alt, lexicon, tier=tier)
         rows.append(
             {"variant": name, "variant_type": "corpus setting", **_change_row(alt, m, seed=seed, **kw)}
+        )
+    if coding is not None:
+        coded = code_matches(
+            match_terms(raw_tokens, lexicon, tier=tier), coding, mention_documents=mention_documents
+        )
+        _, m = merge_documents(raw_tokens, coded[coded["use"].eq("use")], merge)
+        rows.append(
+            {
+                "variant": "only hits coded use",
+                "variant_type": "use coding",
+                **_change_row(tokens, m, seed=seed, **kw),
+            }
         )
     for s in extra_seeds:
         rows.append(
@@ -1104,8 +1122,10 @@ def mention_vs_use(
     seed: int = 42,
     alpha: float = 0.05,
     merge: Mapping[str, str] | None = None,
+    coding: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Drift index per period with and without the documents that *discuss* the hypothesis.
+    """Drift index per period with and without the documents that *discuss* the hypothesis, and (with a
+    hand ``coding``) counting only the hits coded ``use``.
 
     A document that talks about the attractivité paradigm (ciedel_2017 in the seeds) produces frame hits
     that are mentions, not uses. This table lets a reader see how much of the picture they carry.
@@ -1113,7 +1133,8 @@ def mention_vs_use(
     Returns
     -------
     DataFrame
-        ``variant`` ("all documents" / "without <docs>"), then the ``by_period`` columns.
+        ``variant`` ("all documents" / "without <docs>" / "only hits coded use"), then the ``by_period``
+        columns.
     """
     matches = match_terms(tokens, lexicon, tier=tier)
     present = [d for d in mention_documents if d in set(tokens[DOC_ID])]
@@ -1124,8 +1145,104 @@ def mention_vs_use(
     if present:
         res2 = measure_drift(tokens, matches=matches, tier=tier, exclude_documents=present, **kw)
         out.append(res2.by_period.assign(variant="without " + ", ".join(present)))
+    if coding is not None:
+        coded = code_matches(matches, coding, mention_documents=mention_documents)
+        res3 = measure_drift(tokens, matches=coded[coded["use"].eq("use")], tier=tier, **kw)
+        out.append(res3.by_period.assign(variant="only hits coded use"))
     table = pd.concat(out, ignore_index=True)
     return table[["variant"] + [c for c in table.columns if c != "variant"]]
+
+
+# --------------------------------------------------------------------------------------------- use coding
+def load_use_coding(path=None) -> pd.DataFrame:
+    """Read a hand coding of frame hits (``doc_id, term, occurrence, keyword, use, note``; ``#`` comment lines).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Default: the packaged ``aictlab/data/frames_use_coding.csv`` (the seed corpus, coded by reading every
+        KWIC line; the coding rules are in its header).
+
+    Raises
+    ------
+    SchemaError
+        Unreadable file, missing columns, an unknown code, a repeated key; the message names the file and row.
+    """
+    from pathlib import Path
+
+    if path is None:
+        from aictlab.config import PACKAGE_DATA
+
+        path = PACKAGE_DATA / "frames_use_coding.csv"
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, comment="#", dtype={"occurrence": "Int64"}, keep_default_na=False)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise SchemaError(f"{path}: cannot read the use coding ({exc}).") from exc
+    require_columns(table, (DOC_ID, "term", "occurrence", "keyword", "use"), str(path))
+    bad = ~table["use"].isin(USE_CODES)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SchemaError(
+            f"{path}: row {i + 1} ({table.loc[i, DOC_ID]}, {table.loc[i, 'term']!r}): code {table.loc[i, 'use']!r} "
+            f"is not one of {', '.join(USE_CODES)}."
+        )
+    dup = table.duplicated([DOC_ID, "term", "occurrence"])
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise SchemaError(
+            f"{path}: row {i + 1}: the key ({table.loc[i, DOC_ID]}, {table.loc[i, 'term']!r}, "
+            f"{table.loc[i, 'occurrence']}) is coded twice."
+        )
+    return table
+
+
+def _norm_kw(text: pd.Series) -> pd.Series:
+    return text.astype(str).str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def code_matches(
+    matches: pd.DataFrame,
+    coding: pd.DataFrame | None = None,
+    *,
+    mention_documents: Sequence[str] = MENTION_DOCUMENTS,
+) -> pd.DataFrame:
+    """Attach the use code of each hit: the hand coding where its key and keyword agree, else the document
+    default (``mention`` in ``mention_documents``, ``use`` elsewhere).
+
+    Returns
+    -------
+    DataFrame
+        ``matches`` with ``occurrence`` (rank of the hit among its document's hits of that term, in text
+        order), ``use``, ``use_coded_by`` (``hand`` | ``document default``) and ``use_note``.
+    """
+    out = matches.sort_values([DOC_ID, TOK_POS], kind="stable").copy()
+    out["occurrence"] = out.groupby([DOC_ID, "term"]).cumcount() + 1
+    out["use"] = np.where(out[DOC_ID].isin(set(mention_documents)), "mention", "use")
+    out["use_coded_by"] = "document default"
+    out["use_note"] = ""
+    if coding is not None and len(coding) and len(out):
+        c = coding.rename(columns={"use": "_use", "keyword": "_kw", "note": "_note"})
+        c["occurrence"] = c["occurrence"].astype(int)
+        if "_note" not in c:
+            c["_note"] = ""
+        j = out[[DOC_ID, "term", "occurrence", "keyword"]].merge(
+            c[[DOC_ID, "term", "occurrence", "_use", "_kw", "_note"]],
+            on=[DOC_ID, "term", "occurrence"],
+            how="left",
+        )
+        found = j["_use"].notna().to_numpy()
+        agree = found & (_norm_kw(j["keyword"]) == _norm_kw(j["_kw"].fillna(""))).to_numpy()
+        if (found & ~agree).any():
+            log.warning(
+                "code_matches: %d coded hit(s) whose keyword differs; left uncoded.",
+                int((found & ~agree).sum()),
+            )
+        rows = out.index[agree]
+        out.loc[rows, "use"] = j.loc[agree, "_use"].to_numpy()
+        out.loc[rows, "use_coded_by"] = "hand"
+        out.loc[rows, "use_note"] = j.loc[agree, "_note"].fillna("").to_numpy()
+    return out.sort_index()
 
 
 # --------------------------------------------------------------------------------------------- KWIC
@@ -1138,6 +1255,7 @@ def kwic_frames(
     *,
     window: int = 10,
     mention_documents: Sequence[str] = MENTION_DOCUMENTS,
+    coding: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Keyword-in-context line for every frame hit (METHODS §7), so a reader can judge use vs mention.
 
@@ -1147,28 +1265,40 @@ def kwic_frames(
     Returns
     -------
     DataFrame
-        ``doc_id, year, frame, term, left, keyword, right`` plus ``tier, seg_id, start, end`` and ``use``: a
-        document-level default (``mention`` in ``mention_documents``, which discuss the hypothesis, else
-        ``use``) meant to be refined by hand coding (``use | mention | programme title``); ``use_coded_by``
-        says it is the default.
+        ``doc_id, year, frame, term, left, keyword, right`` plus ``tier, seg_id, start, end, occurrence`` and
+        ``use`` (``use | mention | programme title | other sense``): the hand coding ``coding``
+        (:func:`load_use_coding`) where it covers the hit, else a document-level default (``mention`` in
+        ``mention_documents``, which discuss the hypothesis, else ``use``); ``use_coded_by`` says which and
+        ``use_note`` gives the coder's reason.
     """
     from aictlab.concordance import kwic
 
-    extra = ["tier", SEG_ID, "start", "end", "use", "use_coded_by"]
+    extra = ["tier", SEG_ID, "start", "end", "occurrence", "use", "use_coded_by", "use_note"]
     if matches.empty:
         return pd.DataFrame(columns=KWIC_FRAME_COLUMNS + extra)
     lines = kwic(tokens, sorted(set(matches["lemma"].str.lower())), window=window, by="lemma")
     lines = lines.drop(columns=["term", YEAR, SEG_ID], errors="ignore")
-    hits = matches[[DOC_ID, YEAR, SEG_ID, TOK_POS, "frame", "term", "tier"]].rename(
-        columns={TOK_POS: "start"}
-    )
+    coded = code_matches(matches, coding, mention_documents=mention_documents)
+    hits = coded[
+        [
+            DOC_ID,
+            YEAR,
+            SEG_ID,
+            TOK_POS,
+            "frame",
+            "term",
+            "tier",
+            "occurrence",
+            "use",
+            "use_coded_by",
+            "use_note",
+        ]
+    ]
+    hits = hits.rename(columns={TOK_POS: "start"})
     out = hits.merge(lines, on=[DOC_ID, "start"], how="left", validate="one_to_one")
     missing = int(out["keyword"].isna().sum())
     if missing:
         log.warning("kwic_frames: %d hit(s) without a concordance line (context left empty).", missing)
         out[["left", "keyword", "right"]] = out[["left", "keyword", "right"]].fillna("")
-    mention = set(mention_documents)
-    out["use"] = np.where(out[DOC_ID].isin(mention), "mention", "use")
-    out["use_coded_by"] = "document default"
     out = out.sort_values([YEAR, DOC_ID, "start"], kind="stable").reset_index(drop=True)
     return out[KWIC_FRAME_COLUMNS + extra]

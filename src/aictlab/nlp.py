@@ -62,6 +62,45 @@ def model_versions() -> dict[str, str]:
     }
 
 
+#: Civility titles: as frequent as stop words in programmes and reports, and as empty of content.
+TITLE_STOP_WORDS = frozenset({"m.", "mm.", "mme", "mmes", "mlle", "mlles", "me", "dr", "pr", "s.e."})
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.fr.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | TITLE_STOP_WORDS
+
+
+@lru_cache(maxsize=200_000)
+def _fix_lemma(text: str, lemma: str) -> str:
+    """Restore the accent French capitals often drop: ``Etat`` -> ``état``, ``Ecole`` -> ``école``.
+
+    Applied only to tokens that start with an unaccented capital E, when simplemma knows the accented form and
+    maps the unaccented one to it (or does not know the unaccented one). ``Europe`` stays ``europe``.
+    """
+    if not (text[:1] == "E" and lemma[:1] == "e" and len(lemma) > 2):
+        return lemma
+    import simplemma
+
+    accented = "é" + lemma[1:]
+    if not simplemma.is_known(accented, lang="fr"):
+        return lemma
+    if simplemma.lemmatize(lemma, lang="fr") == accented or not simplemma.is_known(lemma, lang="fr"):
+        return accented
+    return lemma
+
+
+def _is_stop(text: str, lemma: str, spacy_flag: bool) -> bool:
+    """spaCy's stop flag, extended to hyphenated clitics (``-ils``, ``-ce``) and civility titles."""
+    if spacy_flag:
+        return True
+    stops = _stop_words()
+    lower = text.lower()
+    return lower in stops or lower.lstrip("-") in stops
+
+
 def _rows_from_doc(doc, lemmatizer: str) -> list[tuple]:
     """One pass over a spaCy Doc (iterating a Doc is the costly part)."""
     simple = lemmatizer == "simplemma"
@@ -76,12 +115,13 @@ def _rows_from_doc(doc, lemmatizer: str) -> list[tuple]:
             lemma, tag = simplemma.lemmatize(text, lang="fr").lower(), ""
         else:
             lemma, tag = t.lemma_.lower(), t.pos_
+        lemma = _fix_lemma(text, lemma or text.lower())
         rows.append(
             (
                 text,
-                lemma or text.lower(),
+                lemma,
                 tag,
-                t.is_stop,
+                _is_stop(text, lemma, t.is_stop),
                 t.is_punct,
                 _HAS_LETTER.search(text) is not None,
                 bool(t.whitespace_),

@@ -141,39 +141,28 @@ def segment_term_matrix(
 def merge_segments(stm: SegmentTermMatrix, min_segment_size: int) -> np.ndarray:
     """Units of classification: consecutive segments of a document merged until they hold >= ``m`` terms.
 
-    Returns the unit index of each segment (rainette ``min_segment_size`` / ``min_uc_size``); ``m <= 1``:
-    each segment is its own unit. A last unit of a document still short of ``m`` terms joins the previous
-    unit of that document.
+    As rainette's ``compute_uc`` (``min_segment_size``): the size of a unit is the sum of its segments'
+    numbers of distinct terms; a unit never crosses a document, so the last unit of a document may stay
+    short of ``m``. ``m <= 1``: each segment is its own unit.
+
+    Returns
+    -------
+    ndarray of int
+        The unit index of each segment (0, 1, ... in segment order).
     """
     n = stm.matrix.shape[0]
     if min_segment_size <= 1:
         return np.arange(n)
-    unit = np.empty(n, dtype=np.int64)
+    sizes = np.diff(stm.matrix.indptr)  # distinct terms per segment (binary matrix)
     docs = stm.segments["doc_id"].to_numpy()
-    indptr, indices = stm.matrix.indptr, stm.matrix.indices
-    next_unit = 0
-    i = 0
-    while i < n:
-        j = i
-        while j < n and docs[j] == docs[i]:
-            j += 1
-        units_of_doc: list[int] = []
-        seen: set = set()
-        open_unit = False
-        for s in range(i, j):
-            if not open_unit:
-                units_of_doc.append(next_unit)
-                next_unit += 1
-                seen = set()
-                open_unit = True
-            unit[s] = units_of_doc[-1]
-            seen.update(indices[indptr[s] : indptr[s + 1]].tolist())
-            if len(seen) >= min_segment_size:
-                open_unit = False
-        if open_unit and len(units_of_doc) > 1:
-            unit[i:j][unit[i:j] == units_of_doc[-1]] = units_of_doc[-2]
-        i = j
-    return pd.factorize(unit, sort=False)[0]
+    unit = np.empty(n, dtype=np.int64)
+    current, size = -1, min_segment_size
+    for i in range(n):
+        if size >= min_segment_size or docs[i] != docs[i - 1]:
+            current, size = current + 1, 0
+        unit[i] = current
+        size += int(sizes[i])
+    return unit
 
 
 # --------------------------------------------------------------------------------------------------------------

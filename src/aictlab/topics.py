@@ -612,7 +612,12 @@ def coherence_many(
     for measure in measures:
         check_choice("measure", measure, ("c_v", "c_npmi", "u_mass", "c_uci"))
         cm = CoherenceModel(
-            topics=[union], texts=texts, dictionary=dictionary, coherence=measure, topn=len(union), processes=1
+            topics=[union],
+            texts=texts,
+            dictionary=dictionary,
+            coherence=measure,
+            topn=len(union),
+            processes=1,
         )
         cm.estimate_probabilities()
         cm.topn = topn
@@ -680,7 +685,7 @@ class TopicSelection:
     Attributes
     ----------
     table : DataFrame
-        One row per fit: ``model, k, seed, sample, c_v, c_npmi, stability, agreement, seconds``.
+        One row per fit: ``model, k, seed, sample, c_v, c_npmi, stability, agreement`` (deterministic).
         ``sample`` is ``"full"`` (the reference fit on all units, seed = ``seed``) or ``"subsample"``;
         ``agreement`` = agreement of that fit with the reference (NaN for the reference);
         ``stability`` = stability(K) = mean agreement of the subsample fits (same on every row of a K).
@@ -694,6 +699,9 @@ class TopicSelection:
         subsample fit's θ inferred on every unit, topics aligned to the reference (``match``).
     docs : DataFrame
         The topic documents.
+    timings : DataFrame
+        ``model, k, seed, sample, seconds, cpu_seconds`` of each fit (wall and process CPU time, coherence
+        excluded; the coherence time is in ``params``).
     params : dict
         Settings of the grid.
     """
@@ -703,6 +711,7 @@ class TopicSelection:
     models: dict = field(repr=False)
     runs: dict = field(repr=False)
     docs: pd.DataFrame = field(repr=False)
+    timings: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     params: dict = field(default_factory=dict)
 
     def reference(self, model: str, k: int):
@@ -720,7 +729,7 @@ class TopicSelection:
 
 
 def _fit_run(task: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: int, topn: int):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     train = docs.iloc[task["rows"]] if task["rows"] is not None else docs
     fitted = make_topic_model(
         task["model"], task["k"], seed=task["seed"], vocabulary=vocabulary, **task["params"]
@@ -733,7 +742,14 @@ def _fit_run(task: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: int,
         "theta": theta,
         "fitted": fitted if task["rows"] is None else None,
         "seconds": time.perf_counter() - start,
+        "cpu_seconds": time.process_time() - cpu,
     }
+
+
+def _score_chunk(topic_sets: list, texts: list, vocabulary: np.ndarray, topn: int):
+    cpu = time.process_time()
+    scores = coherence_many(topic_sets, texts, topn=topn, dictionary=gensim_dictionary(vocabulary))
+    return scores, time.process_time() - cpu
 
 
 def select_topic_models(
@@ -759,6 +775,12 @@ def select_topic_models(
     terms, on all units) and its agreement with the reference (:func:`topic_agreement`, depth ``depth``);
     stability(K) = mean agreement (Greene et al. 2014; METHODS §10). Subsamples perturb both families:
     NMF with nndsvda does not depend on the seed.
+
+    Cost: LDA fits are ~95 % of the time (~1.6 s CPU per fit at passes=50 on the 434 seed segments); the
+    default grid (9 K × 6 fits × 2 families = 108 fits) takes ~48 s on two idle cores with ``n_jobs=2``
+    and grows linearly with the number of units (``benchmarks/bench_topics.py``). METHODS suggests R >= 20
+    perturbed fits; the default R = 5 keeps the grid near one minute, so stability carries Monte Carlo
+    error (its standard deviation over fits is in ``summary.stability_sd``).
 
     Parameters
     ----------
@@ -834,16 +856,18 @@ def select_topic_models(
                 )
     # biggest fits first keeps both workers busy
     order = sorted(range(len(tasks)), key=lambda i: (tasks[i]["model"] != "lda", -tasks[i]["k"], i))
-    done = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_run)(tasks[i], docs, vocabulary, depth, topn) for i in order
-    )
+    done = Parallel(n_jobs=n_jobs)(delayed(_fit_run)(tasks[i], docs, vocabulary, depth, topn) for i in order)
     results = [None] * len(tasks)
     for i, res in zip(order, done, strict=True):
         results[i] = res
+    # coherence: one accumulator per measure and chunk of topic sets (identical values, see coherence_many)
     coherence_start = time.perf_counter()
-    scores = coherence_many(
-        [res["top_terms"] for res in results], texts, topn=topn, dictionary=gensim_dictionary(vocabulary)
+    chunks = [c for c in np.array_split(np.arange(len(results)), max(1, n_jobs)) if c.size]
+    scored = Parallel(n_jobs=n_jobs)(
+        delayed(_score_chunk)([results[i]["top_terms"] for i in c], texts, vocabulary, topn) for c in chunks
     )
+    scores = [score for chunk_scores, _ in scored for score in chunk_scores]
+    coherence_cpu = sum(cpu for _, cpu in scored)
     coherence_seconds = time.perf_counter() - coherence_start
     for res, score in zip(results, scores, strict=True):
         res.update(score)
@@ -875,13 +899,15 @@ def select_topic_models(
                 "c_npmi": res["c_npmi"],
                 "agreement": agreement,
                 "seconds": res["seconds"],
+                "cpu_seconds": res["cpu_seconds"],
             }
         )
     table = pd.DataFrame(rows)
     stab = table.groupby(["model", "k"])["agreement"].agg(stability="mean", stability_sd="std").reset_index()
     table = table.merge(stab[["model", "k", "stability"]], on=["model", "k"], how="left")
-    table = table[["model", "k", "seed", "sample", "c_v", "c_npmi", "stability", "agreement", "seconds"]]
     table = table.sort_values(["model", "k", "sample", "seed"], kind="stable").reset_index(drop=True)
+    timings = table[["model", "k", "seed", "sample", "seconds", "cpu_seconds"]]
+    table = table[["model", "k", "seed", "sample", "c_v", "c_npmi", "stability", "agreement"]]
     means = table.groupby(["model", "k"])[["c_v", "c_npmi"]].mean().reset_index()
     refs = table[table["sample"] == "full"][["model", "k", "c_v", "c_npmi"]].rename(
         columns={"c_v": "c_v_ref", "c_npmi": "c_npmi_ref"}
@@ -898,6 +924,7 @@ def select_topic_models(
         models=fitted_models,
         runs=runs,
         docs=docs,
+        timings=timings,
         params={
             "k": ks,
             "models": list(models),
@@ -911,6 +938,7 @@ def select_topic_models(
             "rule": rule,
             "n_units": n,
             "coherence_seconds": coherence_seconds,
+            "coherence_cpu_seconds": coherence_cpu,
             "vocabulary_size": len(vocabulary),
         },
     )
@@ -1392,6 +1420,96 @@ def frame_topic_prevalence(
     return out.sort_values([by, "frame"], kind="stable").reset_index(drop=True)
 
 
+def topic_mass_by_document(doc_topics: pd.DataFrame) -> pd.DataFrame:
+    """Where each topic lives: the share of a topic's token mass Σ_u n_u θ_uk held by each document.
+
+    With one document per period, a topic held by one document is a document (genre, organiser) effect as
+    much as a period effect; this table shows it.
+
+    Returns
+    -------
+    DataFrame
+        ``[model,] topic, doc_id, mass, share`` (shares of a topic sum to 1), sorted by topic then share.
+    """
+    schema.require_columns(doc_topics, ("doc_id", "n_tokens", "topic", "proportion"), "doc_topics")
+    keys = [c for c in ("model",) if c in doc_topics.columns]
+    d = doc_topics.assign(mass=doc_topics["n_tokens"] * doc_topics["proportion"].fillna(0.0))
+    out = d.groupby([*keys, "topic", "doc_id"], sort=True)["mass"].sum().reset_index()
+    out["share"] = out["mass"] / out.groupby([*keys, "topic"])["mass"].transform("sum")
+    return out.sort_values(
+        [*keys, "topic", "share", "doc_id"], ascending=[True] * (len(keys) + 1) + [False, True]
+    )
+
+
+def weighted_group_means(
+    values: np.ndarray, weights: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Point estimates of :func:`bootstrap_group_means`: m_gj = Σ_{i∈g} w_i v_ij / Σ_{i∈g} w_i (NaN rows weigh 0).
+
+    Returns
+    -------
+    (labels, estimate)
+        Sorted group labels and a (G, J) array.
+    """
+    values = np.asarray(values, dtype=float)
+    weights = np.where(np.isnan(values).any(1), 0.0, np.asarray(weights, dtype=float))
+    values = np.nan_to_num(values)
+    labels, g_idx = np.unique(np.asarray(groups), return_inverse=True)
+    num = np.zeros((len(labels), values.shape[1]))
+    np.add.at(num, g_idx, weights[:, None] * values)
+    den = np.bincount(g_idx, weights=weights, minlength=len(labels))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return labels, num / den[:, None]
+
+
+def frame_shares_by_k(
+    selection: TopicSelection,
+    frames: Any,
+    *,
+    by: Literal["period", "year", "doc_id"] = "period",
+    periods: int | Sequence[int] = 5,
+    topn: int = 20,
+    min_share: float = 0.05,
+    ratio: float = 2.0,
+) -> pd.DataFrame:
+    """Frame-leaning topic shares of every reference fit of a selection: does the picture depend on K?
+
+    For each (model, K) reference fit: topics lean by :func:`topic_frames`; share of each frame group per
+    ``by`` as in :func:`frame_topic_prevalence` (point estimates, no interval).
+
+    Returns
+    -------
+    DataFrame
+        ``model, k, <by>, frame, prevalence, n_topics``.
+    """
+    sets = frame_sets(frames)
+    names = [*FRAMES, OTHER]
+    rows = []
+    for (model, k), fitted in sorted(selection.models.items()):
+        lean = topic_frames(fitted.topics(topn), sets, topn=topn, min_share=min_share, ratio=ratio)
+        lean = lean.set_index("topic")["frame"].reindex(np.arange(1, k + 1)).to_numpy()
+        theta = fitted.doc_topic_
+        values = np.column_stack([theta[:, lean == f].sum(1) for f in names])
+        values[np.isnan(theta).any(1)] = np.nan
+        units = fitted.docs_
+        labels, est = weighted_group_means(
+            values, units["n_tokens"].to_numpy(), _group_column(units, by, periods)
+        )
+        for g, label in enumerate(labels):
+            for j, f in enumerate(names):
+                rows.append(
+                    {
+                        "model": model,
+                        "k": k,
+                        by: label,
+                        "frame": f,
+                        "prevalence": est[g, j],
+                        "n_topics": int((lean == f).sum()),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
 def seed_prevalence_range(
     selection: TopicSelection,
     model: str,
@@ -1486,17 +1604,18 @@ def dynamic_topics(
     labels, sizes = np.unique(period[order], return_counts=True)
     dictionary = gensim_dictionary(_vocabulary(texts))
     bow = [dictionary.doc2bow(t) for t in texts]
-    model = LdaSeqModel(
-        corpus=bow,
-        id2word=dictionary,
-        time_slice=[int(s) for s in sizes],
-        num_topics=n_topics,
-        chain_variance=chain_variance,
-        passes=passes,
-        random_state=seed,
-        em_min_iter=em_min_iter,
-        em_max_iter=em_max_iter,
-    )
+    with np.errstate(divide="ignore", invalid="ignore"):  # gensim divides by a zero first bound
+        model = LdaSeqModel(
+            corpus=bow,
+            id2word=dictionary,
+            time_slice=[int(s) for s in sizes],
+            num_topics=n_topics,
+            chain_variance=chain_variance,
+            passes=passes,
+            random_state=seed,
+            em_min_iter=em_min_iter,
+            em_max_iter=em_max_iter,
+        )
     rows = []
     for t, label in enumerate(labels):
         for k, terms in enumerate(model.print_topics(time=t, top_terms=topn)):

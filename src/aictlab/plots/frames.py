@@ -88,7 +88,7 @@ def plot_drift_index(by_document: pd.DataFrame, by_period: pd.DataFrame, *, ax=N
     ax.set_xlabel("year")
     ax.set_ylabel("drift index D = log2((A+0.5)/(S+0.5))")
     ax.set_title("Drift index (> 0: attractivité dominates); segment bootstrap 95% CI")
-    ax.legend(frameon=False, loc="lower right")
+    ax.legend(frameon=False, loc="upper left")
     data = pd.concat(
         [
             docs[["doc_id", "year", "drift_index", "ci_low", "ci_high"]].assign(level="document", x=x),
@@ -157,21 +157,25 @@ def plot_term_contributions(frame_terms: pd.DataFrame, *, n: int = 10, ax=None):
 
 
 def plot_mention_vs_use(table: pd.DataFrame, *, ax=None):
-    """Drift index per period with and without the documents that discuss the hypothesis (95 % bars)."""
+    """Drift index per period with and without the documents that discuss the hypothesis, and counting only
+    hand-coded uses when that series is present (95 % bars)."""
     fig, ax = new_figure(width=6.5, height=3.5) if ax is None else (ax.figure, ax)
     ax.axhline(0, color=GREYS[3], linewidth=0.8, zorder=0)
     data = table[["variant", "period", "start_year", "end_year", "drift_index", "ci_low", "ci_high"]].copy()
     data["x"] = (data["start_year"] + data["end_year"]) / 2
-    for i, (variant, group) in enumerate(data.groupby("variant", sort=False)):
-        x = group["x"].to_numpy() + (i - 0.5) * 0.5
+    groups = list(data.groupby("variant", sort=False))
+    colours = (GREYS[0], GREYS[2], GREYS[1], GREYS[3])
+    for i, (variant, group) in enumerate(groups):
+        x = group["x"].to_numpy() + (i - (len(groups) - 1) / 2) * 0.45
         y = group["drift_index"].to_numpy()
         err = np.vstack([y - group["ci_low"].to_numpy(), group["ci_high"].to_numpy() - y])
-        ax.errorbar(x, y, yerr=err, fmt=MARKERS[i], color=GREYS[2 * i], mfc="white" if i else GREYS[0], capsize=3,
-                    linestyle=LINESTYLES[i], label=variant)  # fmt: skip
+        ax.errorbar(x, y, yerr=err, fmt=MARKERS[i % len(MARKERS)], color=colours[i % 4],
+                    mfc="white" if i % 2 else colours[i % 4], capsize=3,
+                    linestyle=LINESTYLES[i % len(LINESTYLES)], label=variant)  # fmt: skip
     ax.set_xticks(sorted(set(data["x"])))
     ax.set_xticklabels([p for _, p in sorted(set(zip(data["x"], data["period"], strict=True)))])
     ax.set_xlabel("period")
     ax.set_ylabel("drift index D (95% CI)")
-    ax.set_title("Mention vs use: drift with and without the document(s) discussing the hypothesis")
+    ax.set_title("Mention vs use: drift index by period under three readings")
     ax.legend(frameon=False, fontsize=7)
     return fig, data

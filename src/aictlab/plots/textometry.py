@@ -326,9 +326,11 @@ def plot_reinert(
         )
     heat_ax.set_xticks(range(share.shape[1]), [str(c) for c in share.columns], rotation=45, fontsize=7)
     heat_ax.set_yticks([])
-    heat_ax.set_xlabel(f"% of the {by}'s segments")
-    fig.suptitle(
-        "Reinert classification (descending hierarchical, segments): classes and their weight over time",
-        fontsize=10,
+    heat_ax.set_xlabel(f"% of the {by}'s classified segments")
+    kind = (
+        "double classification (crossed classes)"
+        if not has_tree
+        else "descending hierarchical classification"
     )
+    fig.suptitle(f"Reinert {kind} of segments: classes and their weight over time", fontsize=10)
     return fig, drawn.reset_index(drop=True)

@@ -4,6 +4,7 @@ was drawn. Black-and-white readable (markers, line styles, greys); intervals alw
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,11 @@ from aictlab import schema
 from aictlab.plots._style import GREYS, LINESTYLES, MARKERS, new_figure
 
 MODEL_LABELS = {"lda": "LDA (gensim)", "nmf": "NMF (TF-IDF)"}
-FRAME_LABELS = {"solidarite": "solidarité-leaning", "attractivite": "attractivité-leaning", "other": "other topics"}
+FRAME_LABELS = {
+    "solidarite": "solidarité-leaning",
+    "attractivite": "attractivité-leaning",
+    "other": "other topics",
+}
 FRAME_STYLE = {
     "solidarite": {"color": GREYS[0], "marker": MARKERS[0], "linestyle": LINESTYLES[0]},
     "attractivite": {"color": GREYS[1], "marker": MARKERS[1], "linestyle": LINESTYLES[1]},
@@ -55,7 +60,14 @@ def plot_model_selection(table: pd.DataFrame, *, chosen: dict[str, int] | None =
             if v.empty:
                 continue
             rows.append(
-                {"model": model, "k": int(k), "measure": measure, "value": v.mean(), "low": v.min(), "high": v.max()}
+                {
+                    "model": model,
+                    "k": int(k),
+                    "measure": measure,
+                    "value": v.mean(),
+                    "low": v.min(),
+                    "high": v.max(),
+                }
             )
     data = pd.DataFrame(rows)
     chosen = chosen or {}
@@ -77,7 +89,9 @@ def plot_model_selection(table: pd.DataFrame, *, chosen: dict[str, int] | None =
                 linewidth=1, markersize=4, label=MODEL_LABELS.get(model, model),
             )  # fmt: skip
             if model in chosen:
-                ax.axvline(chosen[model], color=st["color"], linestyle=st["linestyle"], linewidth=0.7, alpha=0.7)
+                ax.axvline(
+                    chosen[model], color=st["color"], linestyle=st["linestyle"], linewidth=0.7, alpha=0.7
+                )
         ax.set_xlabel("number of topics K")
         ax.set_ylabel(label)
         ax.set_xticks(sorted(data["k"].unique()))
@@ -115,7 +129,9 @@ def plot_top_terms(topics: pd.DataFrame, *, model: str | None = None, n: int = 1
     ids = sorted(data["topic"].unique())
     ncols = min(ncols, len(ids))
     nrows = math.ceil(len(ids) / ncols)
-    fig, axes = new_figure(nrows, ncols, width=2.5 * ncols, height=0.22 * n * nrows + 0.6 * nrows, squeeze=False)
+    fig, axes = new_figure(
+        nrows, ncols, width=2.5 * ncols, height=0.22 * n * nrows + 0.6 * nrows, squeeze=False
+    )
     xmax = data["weight"].max() * 1.1
     for i, topic in enumerate(ids):
         ax = axes[i // ncols][i % ncols]
@@ -130,7 +146,7 @@ def plot_top_terms(topics: pd.DataFrame, *, model: str | None = None, n: int = 1
         if "frame" in d.columns and frame != "other":
             title += f" [{FRAME_LABELS.get(frame, frame).split('-')[0]}]"
         if "label" in d.columns:
-            title += f"\n{d['label'].iloc[0]}"
+            title += "\n" + textwrap.fill(str(d["label"].iloc[0]), 30)
         ax.set_title(title, fontsize=7.5, loc="left")
         ax.tick_params(axis="x", labelsize=6.5)
         if i // ncols == nrows - 1:
@@ -183,14 +199,20 @@ def plot_topic_prevalence(prevalence: pd.DataFrame, *, by: str = "period", label
         x = d[by].map(pos).to_numpy(dtype=float)
         y = d["prevalence"].to_numpy()
         if {"seed_low", "seed_high"} <= set(d.columns):
-            ax.fill_between(x, d["seed_low"], d["seed_high"], color=GREYS[4], linewidth=0, label="refit range")
+            ax.fill_between(
+                x, d["seed_low"], d["seed_high"], color=GREYS[4], linewidth=0, label="refit range"
+            )
         ax.errorbar(x, y, yerr=np.vstack([y - d["ci_low"], d["ci_high"] - y]), color="black", marker="o",
                     markersize=3.5, capsize=2, linewidth=0.9, label="prevalence, 95% CI")  # fmt: skip
         title = f"T{topic}"
-        if "frame" in d.columns and d["frame"].iloc[0] not in ("other", None) and pd.notna(d["frame"].iloc[0]):
+        if (
+            "frame" in d.columns
+            and d["frame"].iloc[0] not in ("other", None)
+            and pd.notna(d["frame"].iloc[0])
+        ):
             title += f" [{FRAME_LABELS.get(d['frame'].iloc[0], d['frame'].iloc[0]).split('-')[0]}]"
         if "label" in d.columns:
-            title += f"\n{d['label'].iloc[0]}"
+            title += "\n" + textwrap.fill(str(d["label"].iloc[0]), 34)
         ax.set_title(title, fontsize=7.5, loc="left")
         ax.set_xticks(range(len(ticks)), ticks, fontsize=6.5, rotation=30)
         if i % ncols == 0:
@@ -214,7 +236,9 @@ def plot_frame_topic_share(frame_prevalence: pd.DataFrame, *, by: str = "period"
     -------
     (Figure, DataFrame)
     """
-    schema.require_columns(frame_prevalence, (by, "frame", "prevalence", "ci_low", "ci_high"), "frame prevalence")
+    schema.require_columns(
+        frame_prevalence, (by, "frame", "prevalence", "ci_low", "ci_high"), "frame prevalence"
+    )
     data = frame_prevalence.copy()
     if "model" not in data.columns:
         data["model"] = "model"
@@ -222,7 +246,9 @@ def plot_frame_topic_share(frame_prevalence: pd.DataFrame, *, by: str = "period"
     models = sorted(data["model"].unique())
     pos, ticks = _period_positions(data[by])
     fig, axes = new_figure(1, len(models), width=3.3 * len(models), height=3.0, squeeze=False, sharey=True)
-    frames = [f for f in FRAME_STYLE if f in set(data["frame"])] + sorted(set(data["frame"]) - set(FRAME_STYLE))
+    frames = [f for f in FRAME_STYLE if f in set(data["frame"])] + sorted(
+        set(data["frame"]) - set(FRAME_STYLE)
+    )
     for j, model in enumerate(models):
         ax = axes[0][j]
         for i, frame in enumerate(frames):
@@ -233,7 +259,8 @@ def plot_frame_topic_share(frame_prevalence: pd.DataFrame, *, by: str = "period"
             x = d[by].map(pos).to_numpy(dtype=float) + (i - 1) * 0.08
             y = d["prevalence"].to_numpy()
             n_topics = int(d["n_topics"].iloc[0]) if "n_topics" in d.columns else None
-            label = FRAME_LABELS.get(frame, frame) + (f" ({n_topics} topics)" if n_topics is not None else "")
+            count = "" if n_topics is None else f" ({n_topics} topic{'' if n_topics == 1 else 's'})"
+            label = FRAME_LABELS.get(frame, frame) + count
             ax.errorbar(
                 x, y, yerr=np.vstack([y - d["ci_low"], d["ci_high"] - y]), color=st["color"], marker=st["marker"],
                 linestyle=st["linestyle"], mfc="white" if i else st["color"], capsize=2, linewidth=1, markersize=4,

@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = resolve_settings(args)
-        outcomes = run_report(settings, only=args.only)
+        outcomes = run_report(settings, only=args.only, progress=not args.quiet)
     except AictlabError as err:
         print(f"aictlab: error: {err}", file=sys.stderr)
         return 2

@@ -45,8 +45,12 @@ def table_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def settings_key(*parts: Any) -> str:
-    """Short sha256 of JSON-serialised ``parts`` (content hashes, settings, version): a cache key."""
-    payload = json.dumps([__version__, *parts], sort_keys=True, default=str).encode("utf-8")
+    """Short sha256 of JSON-serialised ``parts`` (content hashes, settings) and the code: a cache key."""
+    from aictlab.config import code_fingerprint
+
+    payload = json.dumps([__version__, code_fingerprint(), *parts], sort_keys=True, default=str).encode(
+        "utf-8"
+    )
     return hashlib.sha256(payload).hexdigest()[:16]
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from aictlab import drift
 from aictlab.corpus import load_corpus, select_tokens
-from aictlab.lexicon import load_lexicon
+from aictlab.lexicon import load_lexicon, match_terms
 from aictlab.plots import frames as fplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
@@ -47,9 +47,11 @@ def run(ctx: ReportContext) -> str:
     lexicon = load_lexicon(s.lexicon_path)
     tokens = select_tokens(ctx.corpus.tokens, keep_duplicates=s.keep_duplicates, words_only=False)
     merge = drift.contained_documents(ctx.corpus.overlap)
+    coding = drift.load_use_coding()
     key = {
         "drift_results_version": drift.RESULTS_VERSION,
         "merge": merge,
+        "coding": int(pd.util.hash_pandas_object(coding, index=False).sum()),
         "lexicon": lexicon.sha256,
         "periods": s.periods,
         "seed": s.seed,
@@ -67,13 +69,13 @@ def run(ctx: ReportContext) -> str:
     )
     trend = drift.trend_tests(result.by_document, seed=s.seed)
     verdict = drift.verdict_table(result, trend)
-    kwic = drift.kwic_frames(tokens, result.matches)
+    kwic = drift.kwic_frames(tokens, match_terms(tokens, lexicon), coding=coding)
     panel = ctx.cached(
         "frames_robustness",
         {**key, "bootstrap": s.robustness_bootstrap, "mwe": str(s.mwe_path)},
         lambda: drift.robustness_panel(
             tokens, lexicon, alternatives=_alternatives(ctx), periods=s.periods, n_boot=s.robustness_bootstrap,
-            seed=s.seed, merge=merge,
+            seed=s.seed, merge=merge, coding=coding,
         ),
     )  # fmt: skip
     rsum = drift.robustness_summary(panel)
@@ -81,7 +83,7 @@ def run(ctx: ReportContext) -> str:
         "frames_mention_vs_use",
         key,
         lambda: drift.mention_vs_use(
-            tokens, lexicon, periods=s.periods, n_boot=s.bootstrap, seed=s.seed, merge=merge
+            tokens, lexicon, periods=s.periods, n_boot=s.bootstrap, seed=s.seed, merge=merge, coding=coding
         ),
     )
 
@@ -124,8 +126,9 @@ def run(ctx: ReportContext) -> str:
     flips = rsum["sign_flips"]
     sign_txt = (
         f"the sign of ΔD holds under {sum(panel['same_sign_as_main'].iloc[1:])} of {rsum['n_variants']} variants"
-        + (f"; it flips without: {', '.join(flips)}" if flips else " (all)")
+        + (f"; it flips under: {', '.join(flips)}" if flips else " (all)")
     )
+    use_only = panel[panel["variant"].eq("only hits coded use")]
     headline = "\n".join(
         [
             "## Headline: frame drift",
@@ -140,6 +143,15 @@ def run(ctx: ReportContext) -> str:
             f"- **Verdict: `{v['verdict']}`** ({v['verdict_reason']}).",
             f"- Robustness: {sign_txt}; closest to flipping: {rsum['closest_variant']} "
             f"(ΔD = {_fmt(rsum['closest_drift_change'])}).",
+            *(
+                [
+                    f"- Counting only hits hand-coded as *use* (mentions of the paradigm, titles and off-sense hits "
+                    f"out): ΔD = {_fmt(use_only['drift_change'].iloc[0])} [{_fmt(use_only['ci_low'].iloc[0])}, "
+                    f"{_fmt(use_only['ci_high'].iloc[0])}], verdict `{use_only['verdict'].iloc[0]}`."
+                ]
+                if len(use_only)
+                else []
+            ),
             "- Caveat: in these documents year is confounded with organiser and genre (one organiser per period "
             "at each end); the change is a contrast between documents, not a trend of a population.",
         ]
@@ -163,8 +175,28 @@ def run(ctx: ReportContext) -> str:
     ]  # fmt: skip
     loo = panel[panel["variant_type"].eq("leave-one-term-out")]
     most = loo.loc[(loo["drift_change"] - panel.iloc[0]["drift_change"]).abs().idxmax()] if len(loo) else None
+    seeds = panel[panel["variant_type"].eq("bootstrap seed")]
+    mc_txt = (
+        f" Monte Carlo check: the lower 95% bound of θ_A is {_fmt(v['theta_attractivite_ci_low'])} at B = "
+        f"{s.bootstrap}, and {_fmt(seeds['theta_attractivite_ci_low'].min())} to "
+        f"{_fmt(seeds['theta_attractivite_ci_low'].max())} over {len(seeds)} other seeds at B = "
+        f"{s.robustness_bootstrap}: whether « A rises » is declared depends on bootstrap noise."
+        if len(seeds)
+        else ""
+    )
     mention_docs = [d for d in drift.MENTION_DOCUMENTS if d in set(result.documents["doc_id"])]
     n_mention = int(kwic["use"].eq("mention").sum())
+    codes = pd.crosstab(kwic["doc_id"], kwic["use"]).reindex(columns=list(drift.USE_CODES), fill_value=0)
+    codes = codes.reset_index()
+    n_hand = int(kwic["use_coded_by"].eq("hand").sum())
+    use_row = panel[panel["variant"].eq("only hits coded use")]
+    use_txt = (
+        f" Counting only the hits coded `use`, ΔD = {_fmt(use_row['drift_change'].iloc[0])} "
+        f"[{_fmt(use_row['ci_low'].iloc[0])}, {_fmt(use_row['ci_high'].iloc[0])}] (verdict "
+        f"`{use_row['verdict'].iloc[0]}`)."
+        if len(use_row)
+        else ""
+    )
     nperm = int(trend["n_permutations"].iloc[0]) if len(trend) else 0
     ndoc = len(result.documents)
     lines = [
@@ -235,7 +267,9 @@ def run(ctx: ReportContext) -> str:
         f"B = {s.robustness_bootstrap} each): {sign_txt}. Closest to flipping: **{rsum['closest_variant']}** "
         f"(ΔD = {_fmt(rsum['closest_drift_change'])}); range of ΔD {_fmt(rsum['drift_change_range'][0])} to "
         f"{_fmt(rsum['drift_change_range'][1])}; the verdict is unchanged in "
-        f"{_fmt(100 * rsum['share_same_verdict'], 0)}% of variants."
+        f"{_fmt(100 * rsum['share_same_verdict'], 0)}% of variants. Each end period holds a single document, "
+        "so leaving one of them out moves the comparison to another pair of organisers."
+        + mc_txt
         + (
             f" Most influential single term: *{most['variant'].removeprefix('without term: ')}* "
             f"(ΔD without it = {_fmt(most['drift_change'])})."
@@ -254,13 +288,19 @@ def run(ctx: ReportContext) -> str:
         "### Mention vs use",
         "",
         f"{', '.join(mention_docs) or 'No document'} *discusses* the attractivité paradigm "
-        "(« le référentiel dominant passe de la solidarité à l'attractivité ») rather than using it; "
-        f"{n_mention} of {len(kwic)} frame hits come from it (`use` column of `tables/kwic_frames.csv`, a "
-        "document-level default to refine by hand). It is the only document of its period, so it does not "
-        "enter the first → last change; it does weigh on the trend tests and the middle of the series "
-        "(figure below, `tables/drift_mention_vs_use.csv`). Other hits are institutional titles or names "
-        "rather than discourse (e.g. the minister « chargé du Commerce extérieur et de l'Attractivité » in the "
-        "2025 compte rendu; « Maires pour la paix » in 2012): read the concordance before citing a count.",
+        "(« le référentiel dominant passe de la solidarité à l'attractivité ») more than it uses it. Every frame "
+        f"hit was read in context and hand-coded ({n_hand} of {len(kwic)} hits; `src/aictlab/data/"
+        "frames_use_coding.csv`, rules in its header): `use` = the text speaks *in* the frame; `mention` = it "
+        "speaks *about* the frame (names or analyses the paradigm or the shift); `programme title` = part of "
+        "a title or name (a minister « chargé du Commerce extérieur et de l'Attractivité », the « Prix Nobel de la "
+        "Paix »); `other sense` = not the frame's sense (« triple influence », « investissement à long terme des "
+        f"élus »). {n_mention} hits are mentions. Uncoded hits (new documents) get a document-level default.",
+        "",
+        markdown_table(codes),
+        "",
+        "The mention document is the only one of its period, so it does not enter the first → last change; it "
+        "weighs on the trend tests and the middle of the series (figure below, `tables/drift_mention_vs_use.csv`)."
+        + use_txt,
         "",
         figure_markdown(
             "drift_mention_vs_use",

@@ -10,6 +10,7 @@ from aictlab import keyness as kn
 from aictlab import reinert as rn
 from aictlab.concordance import collocations, top_bigrams
 from aictlab.corpus import select_tokens
+from aictlab.errors import SettingsError
 from aictlab.plots import textometry as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
@@ -38,8 +39,6 @@ def _terms_line(frame: pd.DataFrame, value: str = "specificity", n: int = 10) ->
 
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
-    extra = dict(s.extra or {})
-    reinert_k = int(extra.get("reinert_k", 5))  # = rainette2's max_k: both classifications comparable
     tokens = select_tokens(ctx.corpus.tokens, keep_duplicates=s.keep_duplicates)
     tokens = kn.add_group_column(tokens, "period", periods=s.periods)
     sections: list[str] = ["## Textometry", ""]
@@ -55,6 +54,13 @@ def run(ctx: ReportContext) -> str:
     # -- lexical table, keyness, specificities ---------------------------------------------------------------
     table = kn.lexical_table(tokens, "period")
     periods = table.groups
+    if len(periods) < 2:
+        sections.append(
+            f"Only one period ({periods[0]}): keyness, specificities and CA need at least two; only the Reinert "
+            "classification is run."
+        )
+        sections += _reinert_section(ctx, tokens)
+        return "\n".join(sections)
     kw = kn.keyness_each(table)
     kw = kw[KEYNESS_COLUMNS + [c for c in kw.columns if c not in KEYNESS_COLUMNS]]
     ctx.save_table(kw, "keyness_periods")
@@ -71,6 +77,12 @@ def run(ctx: ReportContext) -> str:
     top_early = top[top["group"] == earliest]
     top_late = top[top["group"] == latest]
     sizes = ", ".join(f"{g}: {int(n)}" for g, n in table.sizes.items())
+    # latest vs earliest period directly (the drift question), filtered by G² >= 10.83 (p <= 0.001)
+    late_early = kn.keyness(table, latest, earliest)
+    ctx.save_table(late_early, "keyness_latest_vs_earliest")
+    sig = late_early[late_early["g2"].abs() >= kn.CRITICAL_0001]
+    over_late = sig[sig["g2"] > 0].sort_values(["log_ratio", "term"], ascending=[False, True]).head(10)
+    over_early = sig[sig["g2"] < 0].sort_values(["log_ratio", "term"]).head(10)
     sections += [
         "### Keyness and Lafon specificities (each period vs the rest)",
         "",
@@ -80,6 +92,9 @@ def run(ctx: ReportContext) -> str:
         "",
         f"- Most specific lemmas of the earliest period ({earliest}): {_terms_line(top_early)}.",
         f"- Most specific lemmas of the latest period ({latest}): {_terms_line(top_late)}.",
+        f"- {latest} vs {earliest} directly (|G²| ≥ 10.83, largest LogRatio): more in {latest}: "
+        f"{_terms_line(over_late, 'log_ratio')}; more in {earliest}: {_terms_line(over_early, 'log_ratio')} "
+        "(`tables/keyness_latest_vs_earliest.csv`).",
         "",
         markdown_table(
             top[
@@ -186,10 +201,25 @@ def run(ctx: ReportContext) -> str:
             "percent": eig["percent"].tolist(),
         }
 
-    # -- Reinert ---------------------------------------------------------------------------------------------------
+    sections += _reinert_section(ctx, tokens)
+    ctx.results["textometry"] = {
+        "top_earliest": top_early[["term", "specificity"]].to_dict("records"),
+        "top_latest": top_late[["term", "specificity"]].to_dict("records"),
+        **ctx.results.get("textometry", {}),
+    }
+    return "\n".join(sections)
+
+
+def _reinert_section(ctx: ReportContext, tokens: pd.DataFrame) -> list[str]:
+    """Reinert classification (simple + double): tables, figure and the Markdown lines."""
+    s = ctx.settings
+    reinert_k = int(dict(s.extra or {}).get("reinert_k", 5))  # = rainette2's max_k: both comparable
     key = {"k": reinert_k, "keep_duplicates": s.keep_duplicates, "lemmatizer": s.lemmatizer,
-           "segment_size": s.segment_size, "version": 1}  # fmt: skip
-    res = ctx.cached("reinert", key, lambda: rn.reinert(tokens, k=reinert_k, extra=("period",)))
+           "segment_size": s.segment_size, "periods": s.periods, "version": 1}  # fmt: skip
+    try:
+        res = ctx.cached("reinert", key, lambda: rn.reinert(tokens, k=reinert_k, extra=("period",)))
+    except SettingsError as err:
+        return ["### Reinert classification", "", f"Not run: {err}", ""]
     profiles = rn.class_profiles(res, n=30)
     out = rn.reinert_tables(res, profiles)
     ctx.save_table(out["reinert_classes"], "reinert_classes")
@@ -218,9 +248,15 @@ def run(ctx: ReportContext) -> str:
                 *dlines,
             ]
         )
+        fig, _ = tplots.plot_reinert(double, dprof, rn.class_distribution(double, "year"), by="year")
+        ctx.save_figure(fig, "reinert_double_classes")
+        double_note += "\n\n" + figure_markdown(
+            "reinert_double_classes",
+            "Double classification: stable classes and share of each year's segments",
+        )
         ctx.save_table(double.params["partitions"], "reinert_double_partitions")
         ctx.save_table(rn.reinert_tables(double, dprof)["reinert_segments"], "reinert_double_segments")
-    except Exception as err:
+    except SettingsError as err:
         double_note = f"The double classification did not run: {err}"
     class_lines = []
     for c in res.classes.itertuples():
@@ -236,7 +272,14 @@ def run(ctx: ReportContext) -> str:
             + ", ".join(t.replace("_", " ") for t in terms)
             + peak
         )
-    sections += [
+    small = res.classes[res.classes["share"] < 0.05]
+    if len(small):
+        class_lines.append(
+            f"- Class(es) {', '.join(str(c) for c in small['class'])} hold fewer than 5 % of the segments: "
+            "read them as outlying passages, not lexical worlds (rainette splits the largest class whatever "
+            "the size of the halves); the double classification keeps only classes stable across unit sizes."
+        )
+    lines = [
         "### Reinert classification (IRaMuTeQ / rainette method)",
         "",
         f"Descending hierarchical classification of {len(res.segments)} segments on {res.params['n_terms']} lemmas "
@@ -255,11 +298,9 @@ def run(ctx: ReportContext) -> str:
         "",
     ]
     ctx.results["textometry"] = {
-        "top_earliest": top_early[["term", "specificity"]].to_dict("records"),
-        "top_latest": top_late[["term", "specificity"]].to_dict("records"),
         "reinert_classes": {
             int(c): profiles.loc[profiles["class"] == c, "term"].head(8).tolist()
             for c in res.classes["class"]
-        },
+        }
     }
-    return "\n".join(sections)
+    return lines

@@ -23,8 +23,23 @@ def _fmt(x: float, nd: int = 3) -> str:
 
 def _primary(summary: pd.DataFrame, chosen: dict[str, int]) -> str:
     """Headline family: the one whose chosen K is the more stable (ties: LDA, METHODS' first family)."""
-    stab = {m: float(summary[(summary["model"] == m) & (summary["k"] == k)]["stability"].iloc[0]) for m, k in chosen.items()}
+    stab = {
+        m: float(summary[(summary["model"] == m) & (summary["k"] == k)]["stability"].iloc[0])
+        for m, k in chosen.items()
+    }
     return max(sorted(stab), key=lambda m: (round(stab[m], 6), m == "lda"))
+
+
+def _by_k_table(by_k: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
+    """One row per model and K: solidarité- and attractivité-leaning shares in the first and last period."""
+    d = by_k[by_k["period"].isin([first, last]) & by_k["frame"].isin(tp.FRAMES)]
+    wide = d.pivot_table(index=["model", "k"], columns=["frame", "period"], values="prevalence")
+    wide.columns = [f"{f}_{'first' if p == first else 'last'}" for f, p in wide.columns]
+    counts = d.drop_duplicates(["model", "k", "frame"]).pivot_table(
+        index=["model", "k"], columns="frame", values="n_topics"
+    )
+    counts.columns = [f"n_{c}_topics" for c in counts.columns]
+    return wide.join(counts).reset_index()
 
 
 def run(ctx: ReportContext) -> str:
@@ -57,22 +72,37 @@ def run(ctx: ReportContext) -> str:
     topic_tables, doc_topics = [], []
     for m in models:
         fitted = selection.reference(m, chosen[m])
-        topic_tables.append(tp.label_topics(fitted.topics(topn=20).assign(model=m), lexicon, docs=selection.docs))
+        topic_tables.append(
+            tp.label_topics(fitted.topics(topn=20).assign(model=m), lexicon, docs=selection.docs)
+        )
         doc_topics.append(fitted.document_topics().assign(model=m))
     topics = pd.concat(topic_tables, ignore_index=True)
     topics.insert(1, "k", topics["model"].map(chosen))
+    dt = pd.concat(doc_topics, ignore_index=True)
+    main = tp.topic_mass_by_document(dt).drop_duplicates(["model", "topic"])
+    main = main.rename(columns={"doc_id": "main_document", "share": "main_document_share"})
+    topics = topics.merge(
+        main[["model", "topic", "main_document", "main_document_share"]], on=["model", "topic"]
+    )
     first = ["model", "topic", "rank", "term", "weight", "label", "frame"]
     topics = topics[first + [c for c in topics.columns if c not in first]]
     ctx.save_table(topics, "topics")
-    dt = pd.concat(doc_topics, ignore_index=True)
 
-    prev_key = {**key, "chosen": chosen, "bootstrap": s.bootstrap, "periods": s.periods, "lexicon": lexicon.sha256}
+    prev_key = {
+        **key,
+        "chosen": chosen,
+        "bootstrap": s.bootstrap,
+        "periods": s.periods,
+        "lexicon": lexicon.sha256,
+    }
     prevalence, frame_prev = ctx.cached(
         "topics_prevalence",
         prev_key,
         lambda: (
             tp.topic_prevalence(dt, by="period", periods=s.periods, n_boot=s.bootstrap, seed=s.seed),
-            tp.frame_topic_prevalence(dt, topics, by="period", periods=s.periods, n_boot=s.bootstrap, seed=s.seed),
+            tp.frame_topic_prevalence(
+                dt, topics, by="period", periods=s.periods, n_boot=s.bootstrap, seed=s.seed
+            ),
         ),
     )
     ranges = pd.concat(
@@ -87,6 +117,18 @@ def run(ctx: ReportContext) -> str:
     prevalence = prevalence.merge(ranges, on=["model", "topic", "period"], how="left")
     ctx.save_table(prevalence, "topic_prevalence")
     ctx.save_table(frame_prev, "frame_topic_prevalence")
+    by_k = tp.frame_shares_by_k(selection, lexicon, by="period", periods=s.periods)
+    ctx.save_table(by_k, "topic_frame_shares_by_k")
+    dynamic = None
+    if s.extra.get("topic_dynamic"):
+        # optional (slow, pure-Python gensim LdaSeqModel): K of the headline family, LDA's vocabulary
+        k_dyn = chosen[_primary(selection.summary, chosen)]
+        dynamic = ctx.cached(
+            "topics_dynamic",
+            {**key, "k": k_dyn, "periods": s.periods},
+            lambda: tp.dynamic_topics(selection.docs, k_dyn, periods=s.periods, seed=s.seed),
+        )
+        ctx.save_table(dynamic, "topic_dynamic")
 
     fig, _ = tplots.plot_model_selection(selection.table, chosen=chosen)
     ctx.save_figure(fig, "topic_model_selection")
@@ -133,6 +175,8 @@ def run(ctx: ReportContext) -> str:
             frame=("frame", "first"),
             share_solidarite=("share_solidarite", "first"),
             share_attractivite=("share_attractivite", "first"),
+            main_document=("main_document", "first"),
+            main_share=("main_document_share", "first"),
             top_terms=("term", lambda t: ", ".join(x.replace("_", " ") for x in t.iloc[:8])),
         )
         .reset_index()
@@ -160,7 +204,8 @@ def run(ctx: ReportContext) -> str:
         "lexicon rates. With one document per period, period differences are also document differences.",
         "",
         f"Model selection: K in {p['k'][0]}–{p['k'][-1]}; per K one reference fit on all units (seed {p['seed']}) and "
-        f"{p['n_seeds']} fits on {int(p['sample'] * 100)} % subsamples; stability = mean matched average Jaccard "
+        f"{p['n_seeds']} fits on {int(p['sample'] * 100)} % subsamples (METHODS suggests >= 20; {p['n_seeds']} keeps "
+        "the grid near one minute); stability = mean matched average Jaccard "
         f"of the top {p['depth']} terms against the reference (Greene et al. 2014); coherence on the top "
         f"{p['topn']} terms. LDA: passes {p['lda']['passes']}, iterations {p['lda']['iterations']}, alpha and eta "
         "learned ('auto'). Rule: stability plateau (within 0.05 of the best K >= 3), then best c_npmi within "
@@ -179,7 +224,10 @@ def run(ctx: ReportContext) -> str:
         "",
     ]
     for m in models:
-        lines += [figure_markdown(f"topic_top_terms_{m}", f"Top terms per topic, {tplots.MODEL_LABELS.get(m, m)}"), ""]
+        lines += [
+            figure_markdown(f"topic_top_terms_{m}", f"Top terms per topic, {tplots.MODEL_LABELS.get(m, m)}"),
+            "",
+        ]
     lines += [
         "### Prevalence over time",
         "",
@@ -193,10 +241,23 @@ def run(ctx: ReportContext) -> str:
         "",
         figure_markdown("frame_topic_share", "Frame-leaning topic share per period with 95% CIs"),
         "",
+        "Does the picture depend on K? Frame-leaning shares of every reference fit, first and last period "
+        "(point estimates; `topic_frame_shares_by_k.csv` has every period):",
+        "",
+        markdown_table(_by_k_table(by_k, periods[0], periods[-1]), max_rows=40),
+        "",
     ]
+    if dynamic is not None:
+        lines += [
+            f"Dynamic topic model (LdaSeqModel, K = {dynamic['topic'].max()}, exploratory with "
+            f"{dynamic['period'].nunique()} periods): top terms per topic and period in `topic_dynamic.csv`.",
+            "",
+        ]
     for m in models:
         lines += [
-            figure_markdown(f"topic_prevalence_{m}", f"Topic prevalence per period, {tplots.MODEL_LABELS.get(m, m)}"),
+            figure_markdown(
+                f"topic_prevalence_{m}", f"Topic prevalence per period, {tplots.MODEL_LABELS.get(m, m)}"
+            ),
             "",
         ]
     return "\n".join(lines)

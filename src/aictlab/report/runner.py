@@ -41,8 +41,12 @@ def available_parts() -> list[str]:
     return [name for name, module in PARTS.items() if importlib.util.find_spec(module) is not None]
 
 
-def run_report(settings: Settings, only: list[str] | None = None) -> list[PartOutcome]:
+def run_report(
+    settings: Settings, only: list[str] | None = None, *, progress: bool = False
+) -> list[PartOutcome]:
     """Run the report parts (all, or those named in ``only``) and write REPORT.md, report.html, provenance.
+
+    ``progress`` shows a tqdm bar over the parts (on stderr).
 
     Returns
     -------
@@ -74,8 +78,12 @@ def run_report(settings: Settings, only: list[str] | None = None) -> list[PartOu
         time.perf_counter() - started,
     )
     ctx = ReportContext(settings=settings, corpus=corpus)
+    from tqdm.auto import tqdm
+
     outcomes = []
-    for name in names:
+    bar = tqdm(names, desc="aictlab report", unit="part", disable=not progress)
+    for name in bar:
+        bar.set_postfix_str(name)
         t0 = time.perf_counter()
         try:
             module = importlib.import_module(PARTS[name])

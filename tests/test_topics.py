@@ -1,0 +1,520 @@
+"""Tests of aictlab.topics and aictlab.plots.topics: planted topics recovered, hand-computed stability,
+coherence equal to gensim's, frame rule, prevalence bootstrap, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aictlab import topics as tp
+from aictlab.errors import LexiconError, SchemaError, SettingsError
+from aictlab.plots import topics as tplots
+
+GROUPS = {
+    "sol": [f"sol{i}" for i in range(10)],
+    "neu": [f"neu{i}" for i in range(10)],
+    "att": [f"att{i}" for i in range(10)],
+}
+YEARS = (2010, 2011, 2012, 2013, 2014)
+FAST_LDA = {"passes": 10, "iterations": 100}
+
+
+def planted_mix(year: int) -> np.ndarray:
+    """Share of segments drawn mainly from (sol, neu, att) in ``year``: sol falls 0.6 -> 0.2, att rises."""
+    a = (year - YEARS[0]) / (YEARS[-1] - YEARS[0])
+    return np.array([0.6 - 0.4 * a, 0.2, 0.2 + 0.4 * a])
+
+
+def expected_prevalence(year: int) -> np.ndarray:
+    """E[θ]: a segment puts 0.9 of its words on its main topic and 0.05 on each other one."""
+    return 0.05 + 0.85 * planted_mix(year)
+
+
+def make_planted(seed: int = 0, n_per_doc: int = 30, length: int = 20) -> pd.DataFrame:
+    """Topic documents: 5 years x 2 documents x n_per_doc segments drawn from three disjoint vocabularies."""
+    rng = np.random.default_rng(seed)
+    vocab = list(GROUPS.values())
+    rows = []
+    for year in YEARS:
+        for d in range(2):
+            for s in range(n_per_doc):
+                z = rng.choice(3, p=planted_mix(year))
+                theta = np.full(3, 0.05)
+                theta[z] = 0.9
+                topics = rng.choice(3, size=length, p=theta)
+                words = tuple(vocab[k][rng.integers(10)] for k in topics)
+                rows.append(
+                    {
+                        "doc_id": f"d{year}_{d}",
+                        "unit_id": f"s{s}",
+                        "year": year,
+                        "n_tokens": 2 * length,
+                        "terms": words,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def planted() -> pd.DataFrame:
+    return make_planted()
+
+
+@pytest.fixture(scope="module")
+def planted_fits(planted):
+    return {
+        "lda": tp.fit_topic_model(planted, "lda", 3, seed=1, **FAST_LDA),
+        "nmf": tp.fit_topic_model(planted, "nmf", 3, seed=1),
+    }
+
+
+def group_of(term: str) -> str:
+    return term[:3]
+
+
+# --- planted structure ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["lda", "nmf"])
+def test_planted_topics_are_recovered(planted_fits, model):
+    top = planted_fits[model].top_terms(10)
+    groups = [{group_of(t) for t in terms} for terms in top]
+    # each topic's 10 top terms come from one planted vocabulary, and the three vocabularies are all found
+    assert all(len(g) == 1 for g in groups)
+    assert sorted(g.pop() for g in groups) == ["att", "neu", "sol"]
+
+
+@pytest.mark.parametrize("model", ["lda", "nmf"])
+def test_planted_prevalence_trend(planted_fits, model):
+    fitted = planted_fits[model]
+    name = {i + 1: group_of(t[0]) for i, t in enumerate(fitted.top_terms(1))}
+    prev = tp.topic_prevalence(fitted.document_topics(), by="year", n_boot=300, seed=3)
+    prev["group"] = prev["topic"].map(name)
+    for group, col in (("sol", 0), ("att", 2)):
+        d = prev[prev["group"] == group].sort_values("year")
+        expected = np.array([expected_prevalence(y)[col] for y in YEARS])
+        # within 0.12 of the planted mean proportion each year, and the trend has the planted direction
+        assert np.abs(d["prevalence"].to_numpy() - expected).max() < 0.12
+        slope = np.polyfit(d["year"], d["prevalence"], 1)[0]
+        assert slope == pytest.approx(0.85 * (-0.1 if group == "sol" else 0.1), abs=0.04)
+        assert (d["ci_low"] <= d["prevalence"]).all() and (d["prevalence"] <= d["ci_high"]).all()
+        assert (d["ci_high"] - d["ci_low"] > 0.02).all()
+    # proportions of a unit sum to 1, so prevalences of a year sum to 1
+    assert prev.groupby("year")["prevalence"].sum().to_numpy() == pytest.approx(np.ones(len(YEARS)))
+
+
+def test_frame_leaning_topic_share_over_time(planted_fits):
+    fitted = planted_fits["nmf"]
+    frames = {"solidarite": GROUPS["sol"], "attractivite": GROUPS["att"]}
+    topics = tp.label_topics(fitted.topics(10), frames)
+    lean = topics.drop_duplicates("topic").set_index("topic")["frame"]
+    assert sorted(lean) == ["attractivite", "other", "solidarite"]
+    fp = tp.frame_topic_prevalence(fitted.document_topics(), topics, by="year", n_boot=200, seed=1)
+    sol = fp[fp["frame"] == "solidarite"].set_index("year")["prevalence"]
+    att = fp[fp["frame"] == "attractivite"].set_index("year")["prevalence"]
+    assert sol[2010] > sol[2014] + 0.2 and att[2014] > att[2010] + 0.2
+    assert fp.groupby("year")["prevalence"].sum().to_numpy() == pytest.approx(np.ones(5))
+    assert set(fp.columns) >= {"year", "frame", "prevalence", "ci_low", "ci_high", "n_topics"}
+
+
+def test_selection_grid_on_planted(planted):
+    sel = tp.select_topic_models(planted, k=[2, 3, 4], n_seeds=2, lda_params=FAST_LDA)
+    assert set(sel.table.columns) >= {"model", "k", "seed", "c_v", "c_npmi", "stability"}
+    assert len(sel.table) == 2 * 3 * 3
+    summary = sel.summary.set_index(["model", "k"])
+    # three planted topics: K = 3 is chosen for both families, and NMF at K = 3 is near-perfectly coherent
+    assert sel.chosen_k("lda") == 3 and sel.chosen_k("nmf") == 3
+    assert summary.loc[("nmf", 3), "c_npmi"] > summary.loc[("nmf", 4), "c_npmi"]
+    assert sel.reference("nmf", 3).n_topics == 3
+    band = tp.seed_prevalence_range(sel, "nmf", 3, by="year")
+    assert len(band) == 3 * 5 and (band["seed_low"] <= band["seed_high"]).all()
+    # frame shares of every reference fit; at K = 3 they equal frame_topic_prevalence's point estimates
+    frames = {"solidarite": GROUPS["sol"], "attractivite": GROUPS["att"]}
+    by_k = tp.frame_shares_by_k(sel, frames, by="year")
+    assert len(by_k) == 2 * 3 * 5 * 3
+    fitted = sel.reference("nmf", 3)
+    direct = tp.frame_topic_prevalence(
+        fitted.document_topics(), tp.label_topics(fitted.topics(20), frames), by="year", n_boot=10
+    )
+    merged = by_k[(by_k["model"] == "nmf") & (by_k["k"] == 3)].merge(direct, on=["year", "frame"])
+    assert merged["prevalence_x"].to_numpy() == pytest.approx(merged["prevalence_y"].to_numpy(), abs=1e-12)
+
+
+# --- determinism ------------------------------------------------------------------------------------------
+
+
+def test_same_seed_same_results(planted):
+    a = tp.fit_topic_model(planted, "lda", 3, seed=7, **FAST_LDA)
+    b = tp.fit_topic_model(planted, "lda", 3, seed=7, **FAST_LDA)
+    np.testing.assert_array_equal(a.topic_term_, b.topic_term_)
+    np.testing.assert_array_equal(a.doc_topic_, b.doc_topic_)
+    pd.testing.assert_frame_equal(
+        tp.topic_prevalence(a.document_topics(), by="year", n_boot=100, seed=5),
+        tp.topic_prevalence(b.document_topics(), by="year", n_boot=100, seed=5),
+    )
+    c = tp.fit_topic_model(planted, "lda", 3, seed=8, **FAST_LDA)
+    assert not np.array_equal(a.topic_term_, c.topic_term_)
+
+
+def test_selection_identical_with_one_or_two_jobs(planted):
+    small = planted.iloc[::3]
+    one = tp.select_topic_models(
+        small, k=[2, 3], n_seeds=1, models=["lda"], lda_params={"passes": 3}, n_jobs=1
+    )
+    two = tp.select_topic_models(
+        small, k=[2, 3], n_seeds=1, models=["lda"], lda_params={"passes": 3}, n_jobs=2
+    )
+    cols = ["model", "k", "seed", "c_v", "c_npmi", "stability", "agreement"]
+    pd.testing.assert_frame_equal(one.table[cols], two.table[cols], check_exact=True)
+
+
+# --- stability --------------------------------------------------------------------------------------------
+
+
+def test_average_jaccard_by_hand():
+    # d=1: {a}|{b} -> 0; d=2: {a,b}|{b,a} -> 1; d=3: {a,b,c}|{b,a,d} -> 2/4
+    assert tp.average_jaccard(["a", "b", "c"], ["b", "a", "d"], depth=3) == pytest.approx((0 + 1 + 0.5) / 3)
+    assert tp.average_jaccard(["a", "b"], ["a", "b"], depth=20) == 1.0
+
+
+def test_topic_agreement_hand_made_pair():
+    reference = [["a", "b", "c"], ["d", "e", "f"]]
+    other = [["d", "e", "x"], ["a", "c", "b"]]
+    # AJ(ref0, other1) = (1 + 1/3 + 1)/3 = 7/9; AJ(ref1, other0) = (1 + 1 + 2/4)/3 = 5/6; cross pairs share nothing
+    agreement, match = tp.topic_agreement(reference, other, depth=3)
+    assert agreement == pytest.approx((7 / 9 + 5 / 6) / 2)
+    assert match.tolist() == [1, 0]
+    with pytest.raises(SettingsError, match="sizes 2 and 1"):
+        tp.topic_agreement(reference, other[:1])
+
+
+def test_hungarian_beats_greedy():
+    # greedy would pair ref0 with other0 (AJ 0.5) and leave ref1 with other1 (0); the optimum is 2 x 1/3+...
+    reference = [["a", "b"], ["a", "c"]]
+    other = [["a", "c"], ["b", "a"]]
+    agreement, match = tp.topic_agreement(reference, other, depth=2)
+    # ref0-other1: d1 {a}|{b}=0, d2 {a,b}|{b,a}=1 -> 0.5; ref1-other0: 1; ref0-other0: (1 + 1/3)/2; ref1-other1: (0+1/3)/2
+    assert match.tolist() == [1, 0]
+    assert agreement == pytest.approx((0.5 + 1.0) / 2)
+
+
+# --- coherence --------------------------------------------------------------------------------------------
+
+TINY_TEXTS = [
+    ["coopération", "solidarité", "paix", "jumelage"],
+    ["coopération", "solidarité", "développement"],
+    ["attractivité", "économie", "investissement", "marketing"],
+    ["attractivité", "investissement", "rayonnement"],
+    ["coopération", "paix", "réconciliation"],
+    ["attractivité", "économie", "rayonnement", "export"],
+]
+TINY_TOPICS = [["coopération", "solidarité", "paix"], ["attractivité", "économie", "investissement"]]
+
+
+@pytest.mark.parametrize("measure", ["c_v", "c_npmi"])
+def test_coherence_equals_gensim(measure):
+    from gensim.corpora import Dictionary
+    from gensim.models import CoherenceModel
+
+    dictionary = Dictionary(TINY_TEXTS)
+    direct = CoherenceModel(
+        topics=TINY_TOPICS, texts=TINY_TEXTS, dictionary=dictionary, coherence=measure, topn=3, processes=1
+    )
+    mean, per_topic = tp.topic_coherence(TINY_TOPICS, TINY_TEXTS, measure=measure, topn=3)
+    assert mean == pytest.approx(direct.get_coherence(), abs=1e-12)
+    assert per_topic == pytest.approx(direct.get_coherence_per_topic(), abs=1e-12)
+    # the batched scorer of the selection grid gives the same numbers, for every topic set
+    other = [["paix", "jumelage", "export"], ["rayonnement", "marketing", "développement"]]
+    batched = tp.coherence_many([TINY_TOPICS, other], TINY_TEXTS, measures=[measure], topn=3)
+    assert batched[0][measure] == pytest.approx(direct.get_coherence(), abs=1e-12)
+    assert batched[1][measure] == pytest.approx(
+        tp.topic_coherence(other, TINY_TEXTS, measure=measure, topn=3)[0]
+    )
+
+
+# --- topic documents --------------------------------------------------------------------------------------
+
+
+def token_table(rows: list[tuple]) -> pd.DataFrame:
+    """Tokens with the foundation's columns from (doc, seg, lemma, is_stop, is_word, is_duplicate) tuples."""
+    out = []
+    for pos, (doc, seg, lemma, stop, word, dup) in enumerate(rows):
+        out.append(
+            {
+                "doc_id": doc, "para_id": f"{doc}_p{seg}", "seg_id": f"{doc}_s{seg}", "sent_id": 0, "tok_pos": pos,
+                "token": lemma, "lemma": lemma, "pos": "NOUN", "is_stop": stop, "is_punct": not word,
+                "is_word": word, "space_after": True, "is_structure": False, "is_duplicate": dup,
+                "year": 2012 if doc == "a" else 2025,
+            }
+        )  # fmt: skip
+    return pd.DataFrame(out)
+
+
+def test_topic_documents_filters_and_prunes():
+    rows = [
+        ("a", 0, "le", True, True, False),  # stop word
+        ("a", 0, "coopération_décentralisée", False, True, False),  # MWE kept as one term
+        ("a", 0, "2012", False, False, False),  # number (not a word)
+        ("a", 0, ",", False, False, False),  # punctuation
+        ("a", 0, "paix", False, True, False),
+        ("a", 0, "être", False, True, False),  # spaCy stop-word lemma of a non-stop form ("étaient")
+        ("a", 0, "g20", False, True, False),  # has a digit
+        ("a", 1, "paix", False, True, False),
+        ("a", 1, "coopération_décentralisée", False, True, False),
+        ("a", 1, "rare", False, True, False),  # in one unit only: pruned by min_df=2
+        ("b", 0, "paix", False, True, True),  # duplicate paragraph: dropped with its unit
+        ("b", 1, "attractivité", False, True, False),
+        ("b", 1, "paix", False, True, False),
+        ("b", 1, "attractivité", False, True, False),
+    ]
+    docs = tp.topic_documents(token_table(rows), unit="segment", min_df=2, max_df=1.0)
+    assert docs["unit_id"].tolist() == ["a_s0", "a_s1", "b_s1"]
+    assert docs["terms"].tolist() == [
+        ("coopération_décentralisée", "paix"),
+        ("paix", "coopération_décentralisée"),
+        ("paix",),  # attractivité occurs twice but in one unit only
+    ]
+    # n_tokens counts word tokens of the unit (stop words included): the prevalence weight
+    assert docs["n_tokens"].tolist() == [5, 3, 3]
+    assert docs.attrs["vocabulary_size"] == 2
+    # max_df: paix is in 3 of 3 units, above 0.5 -> out; units left empty are dropped
+    pruned = tp.topic_documents(token_table(rows), unit="segment", min_df=2, max_df=0.7)
+    assert pruned["terms"].tolist() == [("coopération_décentralisée",), ("coopération_décentralisée",)]
+    assert pruned.attrs["n_dropped_empty"] == 1
+    with pytest.raises(SettingsError, match="unit="):
+        tp.topic_documents(token_table(rows), unit="document")
+    with pytest.raises(SchemaError, match="tokens: missing column"):
+        tp.topic_documents(token_table(rows).drop(columns="lemma"))
+
+
+def test_topic_documents_on_seed_corpus(seed_corpus):
+    docs = tp.topic_documents(seed_corpus.tokens)
+    assert len(docs) > 300 and docs["doc_id"].nunique() == 5
+    vocab = {w for t in docs["terms"] for w in t}
+    assert "coopération_décentralisée" in vocab and "attractivité" in vocab
+    assert not any(any(c.isdigit() for c in w) for w in vocab)
+    assert not vocab & {"le", "de", "être", "et"}
+
+
+# --- labels, frames, rule ---------------------------------------------------------------------------------
+
+
+def test_topic_frames_rule_by_hand():
+    topics = pd.DataFrame(
+        {
+            "topic": [1, 1, 1, 1, 2, 2, 2, 3, 3],
+            "rank": [1, 2, 3, 4, 1, 2, 3, 1, 2],
+            "term": [
+                "solidarité",
+                "paix",
+                "ville",
+                "attractivité",
+                "attractivité",
+                "paix",
+                "réseau",
+                "ville",
+                "modèle",
+            ],
+            "weight": [0.4, 0.2, 0.3, 0.1, 0.3, 0.2, 0.5, 0.6, 0.4],
+        }
+    )
+    frames = {"solidarite": {"solidarité", "paix"}, "attractivite": {"attractivité"}}
+    out = tp.topic_frames(topics, frames, topn=20, min_share=0.05, ratio=2.0).set_index("topic")
+    # T1: sol 0.6/1.0, att 0.1 -> solidarite; T2: att 0.3 vs sol 0.2 (< 2x) -> other; T3: none -> other
+    assert out.loc[1, "share_solidarite"] == pytest.approx(0.6)
+    assert out.loc[1, "share_attractivite"] == pytest.approx(0.1)
+    assert out["frame"].tolist() == ["solidarite", "other", "other"]
+    assert out.loc[1, "frame_terms"] == "solidarité, paix, attractivité"
+    with pytest.raises(LexiconError, match="paix"):
+        tp.frame_sets({"solidarite": ["paix"], "attractivite": ["Paix"]})
+
+
+def test_frame_sets_reads_packaged_lexicon():
+    sets = tp.frame_sets(None)
+    assert "solidarité" in sets["solidarite"] and "attractivité" in sets["attractivite"]
+    # multi-word lemmas use the tokens' joiner
+    assert "coopération_décentralisée" not in sets["attractivite"]
+    assert any("_" in t for t in sets["solidarite"])
+
+
+def test_labels_by_relevance():
+    topics = pd.DataFrame(
+        {
+            "topic": [1, 1, 1, 2, 2, 2],
+            "rank": [1, 2, 3, 1, 2, 3],
+            "term": ["ville", "paix", "jumelage", "ville", "marché", "coopération_décentralisée"],
+            "weight": [0.5, 0.3, 0.2, 0.5, 0.3, 0.2],
+        }
+    )
+    by_weight = tp.topic_labels(topics, n_terms=2, relevance=1.0)
+    assert by_weight["label"].tolist() == ["ville · paix", "ville · marché"]
+    # λ = 0: lift φ/p only; "ville" (in both topics, p = 0.5) drops below the topic-specific terms
+    lift = tp.topic_labels(topics, n_terms=2, relevance=0.0)
+    assert lift["label"].tolist() == ["paix · jumelage", "marché · coopération décentralisée"]
+
+
+def test_choose_k_rule():
+    summary = pd.DataFrame(
+        {
+            "model": ["m"] * 5,
+            "k": [2, 3, 4, 5, 6],
+            "stability": [0.95, 0.80, 0.78, 0.77, 0.60],
+            "c_npmi": [0.10, 0.02, 0.05, 0.055, 0.20],
+        }
+    )
+    # K >= 3; plateau = stability >= 0.80 - 0.05 -> {3, 4, 5}; best c_npmi 0.055; within 0.01 -> {4, 5} -> 4
+    assert tp.choose_k(summary, model="m") == 4
+    assert tp.choose_k(summary, model="m", k_min=2) == 2
+    assert tp.choose_k(summary, model="m", coherence_tolerance=0.0) == 5
+
+
+# --- prevalence bootstrap ---------------------------------------------------------------------------------
+
+
+def test_bootstrap_group_means_by_hand():
+    values = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [0.2, 0.8]])
+    weights = np.array([10, 30, 20, 20])
+    strata = np.array(["a", "a", "b", "b"])
+    groups = np.array(["g1", "g1", "g2", "g2"])
+    labels, est, low, high = tp.bootstrap_group_means(values, weights, strata, groups, n_boot=500, seed=1)
+    assert labels.tolist() == ["g1", "g2"]
+    # g1: (10*1 + 30*0)/40 = 0.25; g2: (20*0.5 + 20*0.2)/40 = 0.35
+    assert est[:, 0] == pytest.approx([0.25, 0.35])
+    # resampling two units of a: estimates in {0 (b,b), 0.25 (a,b), 1 (a,a)}; percentile bounds are among them
+    assert low[0, 0] == pytest.approx(0.0) and high[0, 0] == pytest.approx(1.0)
+    assert (low <= est).all() and (est <= high).all()
+    again = tp.bootstrap_group_means(values, weights, strata, groups, n_boot=500, seed=1)
+    np.testing.assert_array_equal(low, again[2])
+
+
+def test_weighted_group_means_equal_bootstrap_estimate():
+    rng = np.random.default_rng(1)
+    values = rng.dirichlet([1, 1, 1], size=30)
+    values[4] = np.nan  # a unit without topic mass weighs 0
+    weights = rng.integers(20, 60, size=30)
+    groups = np.repeat(["a", "b", "c"], 10)
+    labels, est = tp.weighted_group_means(values, weights, groups)
+    _, est_b, _, _ = tp.bootstrap_group_means(values, weights, groups, groups, n_boot=5)
+    assert labels.tolist() == ["a", "b", "c"]
+    np.testing.assert_allclose(est, est_b, rtol=1e-12)
+    keep = np.arange(10) != 4
+    assert est[0] == pytest.approx(
+        (weights[:10][keep, None] * values[:10][keep]).sum(0) / weights[:10][keep].sum()
+    )
+
+
+def test_bootstrap_interval_matches_scipy_on_one_document():
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    theta = rng.dirichlet([1, 1], size=60)
+    weights = rng.integers(30, 50, size=60).astype(float)
+    _, est, low, high = tp.bootstrap_group_means(
+        theta, weights, np.zeros(60), np.zeros(60), n_boot=4000, seed=2
+    )
+    ref = stats.bootstrap(
+        (theta[:, 0], weights),
+        lambda v, w: np.sum(v * w) / np.sum(w),
+        paired=True,
+        n_resamples=4000,
+        method="percentile",
+        random_state=3,
+    ).confidence_interval
+    assert low[0, 0] == pytest.approx(ref.low, abs=0.01)
+    assert high[0, 0] == pytest.approx(ref.high, abs=0.01)
+
+
+# --- figures ----------------------------------------------------------------------------------------------
+
+
+def test_figures_return_what_they_draw(planted):
+    import matplotlib.pyplot as plt
+
+    sel = tp.select_topic_models(planted.iloc[::2], k=[2, 3], n_seeds=1, lda_params={"passes": 3})
+    fig, data = tplots.plot_model_selection(sel.table, chosen={"lda": 3, "nmf": 3})
+    assert len(data) == 2 * 2 * 3 and data["chosen"].sum() == 2 * 3
+    plt.close(fig)
+    fitted = sel.reference("nmf", 3)
+    frames = {"solidarite": GROUPS["sol"], "attractivite": GROUPS["att"]}
+    topics = tp.label_topics(fitted.topics(10).assign(model="nmf"), frames)
+    fig, data = tplots.plot_top_terms(topics, model="nmf", n=5)
+    assert len(data) == 15 and fig.axes[0].get_title(loc="left").startswith("T1")
+    plt.close(fig)
+    dt = fitted.document_topics().assign(model="nmf")
+    prev = tp.topic_prevalence(dt, by="period", periods=[2010, 2012], n_boot=50)
+    assert sorted(prev["period"].unique()) == ["2010-2011", "2012-2014"]
+    fig, data = tplots.plot_topic_prevalence(prev, labels=topics)
+    assert len(data) == 6 and "label" in data
+    plt.close(fig)
+    fp = tp.frame_topic_prevalence(dt, topics, periods=[2010, 2012], n_boot=50)
+    fig, data = tplots.plot_frame_topic_share(fp)
+    assert len(data) == 2 * 3
+    plt.close(fig)
+
+
+@pytest.mark.slow
+def test_dynamic_topics_structure():
+    docs = make_planted(n_per_doc=8, length=15)
+    out = tp.dynamic_topics(
+        docs, 3, periods=[2010, 2012, 2014], passes=1, em_min_iter=1, em_max_iter=2, topn=5
+    )
+    assert list(out.columns) == ["period", "topic", "rank", "term", "weight"]
+    assert len(out) == 3 * 3 * 5
+    assert out.groupby(["period", "topic"])["weight"].apply(lambda w: w.is_monotonic_decreasing).all()
+    # one chain holds the solidarity vocabulary in every period
+    first = out[out["rank"] <= 3].groupby(["period", "topic"])["term"].agg(lambda t: {group_of(x) for x in t})
+    assert any(all(first[(p, k)] == {"sol"} for p in out["period"].unique()) for k in (1, 2, 3))
+
+
+@pytest.mark.slow
+def test_report_part_writes_contract_tables_and_reuses_models(seed_corpus, tmp_path, monkeypatch):
+    import json
+    from pathlib import Path
+
+    from aictlab.config import Settings
+    from aictlab.report import part_topics
+    from aictlab.report.context import ReportContext
+
+    settings = Settings(
+        out=tmp_path / "out", processed=tmp_path / "processed", topic_k=(3,), topic_seeds=1, bootstrap=50
+    )
+    md = part_topics.run(ReportContext(settings=settings, corpus=seed_corpus))
+    assert md.startswith("## Topic models")
+    contract = json.loads((Path(__file__).resolve().parents[2] / "shared" / "contract.json").read_text())[
+        "files"
+    ]
+    for name in ("topic_model_selection", "topics", "topic_prevalence", "frame_topic_prevalence"):
+        table = pd.read_csv(tmp_path / "out" / "tables" / f"{name}.csv")
+        assert set(contract[f"tables/{name}.csv"]) <= set(table.columns), name
+    prev = pd.read_csv(tmp_path / "out" / "tables" / "topic_prevalence.csv")
+    assert sorted(prev["period"].unique()) == ["2010-2014", "2015-2019", "2020-2024", "2025-2029"]
+    assert (prev["ci_low"] <= prev["prevalence"] + 1e-12).all() and (
+        prev["prevalence"] <= prev["ci_high"] + 1e-12
+    ).all()
+    first = {p.name: p.read_bytes() for p in (tmp_path / "out" / "tables").glob("*.csv")}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a warm report must not refit the topic models")
+
+    monkeypatch.setattr(tp, "select_topic_models", refuse)
+    part_topics.run(ReportContext(settings=settings, corpus=seed_corpus))
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out" / "tables").glob("*.csv")} == first
+
+
+def test_topic_mass_by_document_by_hand():
+    dt = pd.DataFrame(
+        {
+            "doc_id": ["a", "a", "b", "b", "a", "a", "b", "b"],
+            "unit_id": [1, 2, 3, 4, 1, 2, 3, 4],
+            "year": 2012,
+            "n_tokens": [10, 30, 20, 40, 10, 30, 20, 40],
+            "topic": [1, 1, 1, 1, 2, 2, 2, 2],
+            "proportion": [1.0, 0.5, 0.0, 0.25, 0.0, 0.5, 1.0, 0.75],
+        }
+    )
+    out = tp.topic_mass_by_document(dt)
+    # topic 1: a = 10 + 15 = 25, b = 0 + 10 = 10 -> 25/35; topic 2: a = 15, b = 20 + 30 = 50 -> 50/65
+    first = out.drop_duplicates("topic").set_index("topic")
+    assert first.loc[1, "doc_id"] == "a" and first.loc[1, "share"] == pytest.approx(25 / 35)
+    assert first.loc[2, "doc_id"] == "b" and first.loc[2, "share"] == pytest.approx(50 / 65)
