@@ -81,6 +81,9 @@ def test_read_mwes_errors(tmp_path):
     bad.write_text("coopération décentralisée\nsolidarité\n", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"line 2: 'solidarité' is one word"):
         nlp.read_mwes(bad)
+    bad.write_text("ct cts = collectivité territoriale\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"line 1: abbreviation 'ct cts' must be one token"):
+        nlp.read_mwes(bad)
     bad.write_text("coopération décentralisée\n# comment\nCoopérations décentralisées\n", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"line 3: .* repeats line 1"):
         nlp.read_mwes(bad)
@@ -102,3 +105,9 @@ def test_unaccented_capitals_clitics_and_titles(lemmatizer):
     stop = dict(zip(tokens["token"], tokens["is_stop"], strict=True))
     assert stop["-ils"] and stop["Mme"] and stop["M."]
     assert not stop["Durand"]
+
+
+def test_abbreviations_become_their_expression():
+    tokens = table(["Les CT étrangères et l'AICT."])
+    assert tokens["lemma"].tolist()[:2] == ["le", "collectivité_territoriale"]
+    assert "action_internationale_des_collectivités_territoriales" in tokens["lemma"].tolist()

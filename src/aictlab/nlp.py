@@ -169,6 +169,9 @@ class MWE:
 def read_mwes(path: Path) -> list[MWE]:
     """Read a multi-word expression file (one expression per line, ``#`` comments).
 
+    A line ``abbr = expansion`` maps a one-token abbreviation to the expression's lemma (``ct = collectivité
+    territoriale`` makes "CT" count as ``collectivité_territoriale``).
+
     Returns
     -------
     list of MWE
@@ -189,16 +192,24 @@ def read_mwes(path: Path) -> list[MWE]:
         text = line.split("#", 1)[0].strip()
         if not text:
             continue
+        text, _, expansion = (part.strip() for part in text.partition("="))
         words = [t.text for t in tokenizer(text.replace("’", "'")) if not t.is_space]
-        if len(words) < 2:
+        if expansion:  # an abbreviation: "ct = collectivité territoriale"
+            if len(words) != 1:
+                raise LexiconError(f"{path} line {number}: abbreviation {text!r} must be one token.")
+            lemma = S.MWE_JOINER.join(expansion.lower().split())
+        elif len(words) < 2:
             raise LexiconError(
-                f"{path} line {number}: {text!r} is one word; list only multi-word expressions."
+                f"{path} line {number}: {text!r} is one word; list only multi-word expressions "
+                "(or an abbreviation as 'ct = collectivité territoriale')."
             )
+        else:
+            lemma = S.MWE_JOINER.join(text.lower().split())
         keys = tuple(_match_key(w) for w in words)
         if keys in seen:
             raise LexiconError(f"{path} line {number}: {text!r} repeats line {seen[keys]}.")
         seen[keys] = number
-        out.append(MWE(keys, S.MWE_JOINER.join(text.lower().split())))
+        out.append(MWE(keys, lemma))
     return sorted(out, key=lambda m: (-len(m.keys), m.keys))
 
 

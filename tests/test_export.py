@@ -1,0 +1,47 @@
+"""Document-term matrix export, counted by hand on a two-document corpus, read back through scipy."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from scipy import io as scipy_io
+
+from aictlab.corpus import build_corpus, select_tokens
+from aictlab.export import dtm_files, write_dtm
+from aictlab.keyness import lexical_table
+
+
+def small_table():
+    corpus = build_corpus(
+        pd.DataFrame(
+            {
+                "doc_id": ["a", "b"],
+                "date": ["2012", "2025"],
+                "text": ["La paix et la paix.", "La coopération décentralisée et la paix."],
+            }
+        ),
+        lemmatizer="simplemma",
+    )
+    return lexical_table(select_tokens(corpus.tokens), "doc_id", keep_stop=True)
+
+
+def test_dtm_files_by_hand(tmp_path):
+    files = dtm_files(small_table())
+    assert files["dtm_rows.txt"].decode() == "a\nb\n"
+    terms = files["dtm_cols.txt"].decode().split()
+    assert terms == ["coopération_décentralisée", "et", "le", "paix"]
+    long = pd.read_csv(io.BytesIO(files["dtm_long.csv"]))
+    assert long.values.tolist() == [
+        ["a", "et", 1],
+        ["a", "le", 2],
+        ["a", "paix", 2],
+        ["b", "coopération_décentralisée", 1],
+        ["b", "et", 1],
+        ["b", "le", 2],
+        ["b", "paix", 1],
+    ]
+    matrix = scipy_io.mmread(io.BytesIO(files["dtm.mtx"])).toarray()
+    assert matrix.tolist() == [[0, 1, 2, 2], [1, 1, 2, 1]]
+    paths = write_dtm(small_table(), tmp_path / "exports")
+    assert sorted(p.name for p in paths) == ["dtm.mtx", "dtm_cols.txt", "dtm_long.csv", "dtm_rows.txt"]
