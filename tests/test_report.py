@@ -105,3 +105,69 @@ def test_settings_file_and_help(isolated):
     for option in ("--corpus", "--out", "--only", "--lemmatizer", "--periods", "--keep-duplicates", "--lexicon",
                    "--seed", "--bootstrap", "--no-cache", "--quiet", "--verbose"):  # fmt: skip
         assert option in help_text
+
+
+SMALL = """\
+bootstrap = 499
+robustness_bootstrap = 99
+topic_k = [3, 4]
+topic_seeds = 2
+"""
+
+
+@pytest.fixture(scope="module")
+def full_report(tmp_path_factory):
+    """The whole report on the seeds, with small B and a small topic grid, run twice without cache."""
+    root = tmp_path_factory.mktemp("report")
+    (root / "small.toml").write_text(SMALL, encoding="utf-8")
+    common = ["--root", str(root), "--corpus", str(RAW), "--config", str(root / "small.toml"), "--quiet"]
+    codes = [main([*common, "--out", out, "--no-cache"]) for out in ("a", "b")]
+    return root, codes
+
+
+@pytest.mark.slow
+def test_full_report_writes_every_contract_file(full_report):
+    root, codes = full_report
+    assert codes == [0, 0]
+    out = root / "a"
+    for name, columns in CONTRACT.items():
+        path = out / name
+        assert path.is_file() and path.stat().st_size > 0, name
+        if name.endswith(".csv"):
+            assert set(columns) <= set(header(path)), name
+    verdict = list(csv.DictReader(open(out / "tables" / "drift_verdict.csv", encoding="utf-8")))
+    assert len(verdict) == 1 and verdict[0]["verdict"] in {
+        "substitution", "stratification", "reversal", "no_drift", "inconclusive"
+    }  # fmt: skip
+    report = (out / "REPORT.md").read_text(encoding="utf-8")
+    assert report.index("Verdict") < report.index("## Corpus")  # the verdict and its numbers first
+    for section in ("## Corpus", "## Frame drift", "## Textometry", "## Topic", "## Exports"):
+        assert section in report
+    for png in ("corpus_overview", "drift_index", "robustness", "ca_biplot"):
+        assert (out / f"{png}.png").is_file() and (out / f"{png}.pdf").is_file()
+    assert (out / "exports" / "corpus_iramuteq.txt").is_file()
+
+
+@pytest.mark.slow
+def test_two_full_runs_are_byte_identical(full_report):
+    root, _ = full_report
+    a, b = folder_snapshot(root / "a"), folder_snapshot(root / "b")
+    assert a.keys() == b.keys()
+    differing = sorted(k for k in a if a[k] != b[k])
+    assert differing == ["provenance.json"]
+
+
+@pytest.mark.slow
+def test_only_rebuilds_what_it_names(full_report):
+    root, _ = full_report
+    out = root / "a"
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert main(["--root", str(root), "--corpus", str(RAW), "--out", "a", "--only", "corpus", "--quiet"]) == 0
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    changed = {p.relative_to(out).as_posix() for p in before if after[p] != before[p]}
+    assert "tables/corpus_overview.csv" in changed and "corpus_overview.png" in changed
+    assert not any(
+        n.startswith(("tables/drift", "tables/topic", "tables/keyness", "tables/ca_")) for n in changed
+    )
+    assert {"REPORT.md", "provenance.json"} <= changed
+    assert "## Topic" in (out / "REPORT.md").read_text(encoding="utf-8")  # other parts' sections are kept

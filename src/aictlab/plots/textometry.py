@@ -206,12 +206,10 @@ def plot_ca_biplot(res, *, n_terms: int = 30, axes: tuple[int, int] = (1, 2), la
             f"Dim {b}: λ = {eig.loc[b, 'eigenvalue']:.3f} ({eig.loc[b, 'percent']:.1f} % of inertia)"
         )
     ax.set_title(f"Correspondence analysis: periods (■) and the {len(terms)} most contributing terms (●)")
-    try:
-        from adjustText import adjust_text
+    from adjustText import adjust_text
 
-        adjust_text(texts, ax=ax, arrowprops={"arrowstyle": "-", "color": GREYS[3], "lw": 0.5})
-    except ImportError:  # pragma: no cover - adjustText is a declared dependency
-        pass
+    # An iteration limit, not adjustText's default 1-second time limit: the same labels every run.
+    adjust_text(texts, ax=ax, iter_lim=500, arrowprops={"arrowstyle": "-", "color": GREYS[3], "lw": 0.5})
     return fig, drawn
 
 

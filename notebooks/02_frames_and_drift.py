@@ -1,0 +1,316 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 2. Frames and drift: from solidarité to attractivité?
+#
+# This notebook asks the project's question with the frame lexicon: in each document, how often does the
+# text speak in the **solidarité** frame (aid, partnership, development, decentralised cooperation) and how
+# often in the **attractivité** frame (economic influence, visibility, territorial marketing)? From the two
+# counts it builds a **drift index** and decides, by a rule fixed in advance, whether the corpus shows a
+# *substitution* (attractivité up, solidarité down), a *stratification* (attractivité added on top of a
+# stable solidarité), or neither.
+#
+# How to read it:
+#
+# - A **hit** is one occurrence of a lexicon term, matched on lemmas (multi-word expressions first, longest
+#   match). Rates are hits per 10,000 word tokens.
+# - The **drift index** is D = log2((A + 0.5) / (S + 0.5)), with A and S the attractivité and solidarité
+#   hits. D = 0: as many hits of each; D = 1: twice as many attractivité hits; D = −1: twice as many
+#   solidarité hits.
+# - Every interval is a 95% **segment bootstrap**: the ~40-word segments of each document are resampled
+#   with replacement. It measures how much the numbers depend on which passages a document happens to
+#   contain, *given these documents*; it says nothing about documents we do not have.
+#
+# **Caveats, before any number.** The seed corpus holds five documents (four units once the 2023 programme
+# is counted inside the 2023 report). Year is confounded with organiser and genre: 2012 is a CNFPT training
+# seminar, 2017 a CIEDEL/CUF research workshop, 2023 a Cités Unies France colloquium, 2025 a foreign ministry
+# (MEAE) compte rendu. A change between periods is just as much a change between organisers and genres.
+# And the 2017 document (`ciedel_2017`) *discusses* the solidarité → attractivité hypothesis: many of its
+# hits are mentions of the paradigm rather than uses of it (last section).
+#
+# The report (`python -m aictlab.report`) runs the same functions with B = 9,999 bootstrap replicates
+# (`Settings.bootstrap`); this notebook uses B = 2,000, and B = 200 per robustness variant, so that it runs
+# in well under a minute. Bounds that sit close to zero can therefore differ slightly from the report's.
+
+# %%
+from pathlib import Path
+
+import pandas as pd
+
+import aictlab
+from aictlab import drift
+from aictlab.config import Settings
+from aictlab.corpus import load_corpus, select_tokens
+from aictlab.lexicon import load_lexicon, match_terms
+from aictlab.plots import frames as fplots
+
+pd.set_option("display.max_colwidth", 90)
+pd.set_option("display.width", 200)
+
+ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
+settings = Settings(root=ROOT)
+corpus = aictlab.load_corpus(ROOT / "data" / "raw", cache_dir=ROOT / "data" / "processed")
+
+N_BOOT = 2000  # the report uses settings.bootstrap
+N_BOOT_ROBUSTNESS = 200  # the report uses settings.robustness_bootstrap
+print(f"report: B = {settings.bootstrap}, robustness B = {settings.robustness_bootstrap}; here: {N_BOOT}, "
+      f"{N_BOOT_ROBUSTNESS}; seed {settings.seed}; periods of {settings.periods} years")  # fmt: skip
+
+# %% [markdown]
+# ## The frame lexicon
+#
+# The lexicon is a YAML file shipped with the package (`aictlab/data/frames.yaml`). Every term belongs to one
+# frame and one tier: **core** terms name the frame unambiguously, **extended** terms are more diffuse and are
+# dropped in a robustness check. Each entry carries a justification and a source quotation from the corpus or
+# the literature, so a reader can contest any single choice.
+
+# %%
+lexicon = load_lexicon()
+print(f"{lexicon.name} version {lexicon.version}, sha256 {lexicon.sha256[:12]}")
+lexicon.summary()
+
+# %% [markdown]
+# A few entries of each frame, with their justification:
+
+# %%
+lexicon.terms.groupby("frame").head(4)[["frame", "term", "tier", "justification", "source"]]
+
+# %% [markdown]
+# ## Counting hits
+#
+# Measures count the tokens chosen by `select_tokens`: duplicated paragraphs once, timetable lines out.
+# Punctuation is kept at this stage only so that it breaks multi-word matches. The 2023 programme is almost
+# wholly contained in the 2023 report, so it is counted inside the report's unit (`merge`) rather than as a
+# separate document.
+
+# %%
+tokens = select_tokens(corpus.tokens, words_only=False)
+merge = drift.contained_documents(corpus.overlap)
+merge
+
+# %%
+result = drift.measure_drift(
+    tokens, lexicon, periods=settings.periods, n_boot=N_BOOT, seed=settings.seed, merge=merge
+)
+result.documents
+
+# %% [markdown]
+# ## Frame rates per document
+#
+# *Reading guide*: `count` is the number of hits, `tokens` the word tokens counted, `rate_per_10k` the hits
+# per 10,000 tokens with its 95% interval. Compare rates, not counts: the documents differ in length by a
+# factor of three.
+
+# %%
+result.frame_rates
+
+# %%
+fig, drawn = fplots.plot_frame_rates(result.frame_rates)
+fig
+
+# %% [markdown]
+# ## Which terms carry each frame
+#
+# A frame rate can rest on one or two words. The table gives, per period and frame, each term's hits and its
+# share of the frame's hits; the figure stacks the ten most frequent terms of each frame by period. If one
+# term carries a frame, the robustness panel below shows what happens without it.
+
+# %%
+result.frame_terms.sort_values(["frame", "period", "count"], ascending=[True, True, False]).groupby(
+    ["frame", "period"]
+).head(3)
+
+# %%
+fig, drawn = fplots.plot_term_contributions(result.frame_terms)
+fig
+
+# %% [markdown]
+# ## The drift index per document and per period
+#
+# *Reading guide*: points are documents, horizontal segments are periods (hits pooled over the period's
+# documents). Above zero, attractivité hits outnumber solidarité hits. `share_attractivite` = A / (A + S).
+# Each period holds a single document here, so period and document rows say the same thing.
+
+# %%
+result.by_document[
+    ["doc_id", "year", "tokens", "solidarite", "attractivite", "drift_index", "ci_low", "ci_high",
+     "share_attractivite"]
+]  # fmt: skip
+
+# %% [markdown]
+# Per period, with the pooled rates per 10,000 tokens, the BCa interval beside the percentile one, and the
+# **co-presence**: the share of segments that hold hits of both frames (do the frames meet in the same
+# passages, as layering would suggest?).
+
+# %%
+result.by_period[
+    ["period", "n_documents", "tokens", "solidarite_rate", "attractivite_rate", "drift_index", "ci_low",
+     "ci_high", "bca_low", "bca_high", "copresence", "copresence_ci_low", "copresence_ci_high"]
+]  # fmt: skip
+
+# %%
+fig, drawn = fplots.plot_drift_index(result.by_document, result.by_period)
+fig
+
+# %% [markdown]
+# ## Trend tests over documents
+#
+# A second view of the same question: does a frame's rate grow with the year? The units are documents, not
+# tokens (counting tokens as independent would be pseudo-replication). Each frame's count is a Poisson GLM
+# with the document's tokens as offset (quasi-Poisson when over-dispersed), the drift index a binomial GLM of
+# A out of A + S; slopes are ratios per decade. The permutation p-value enumerates every ordering of the
+# years: with four units there are only 24, so no p-value can go below 1/24 ≈ 0.04. *These tests cannot
+# tell* with so few documents; they are here to show it.
+
+# %%
+trend = drift.trend_tests(result.by_document, seed=settings.seed)
+trend[
+    ["target", "model", "n_documents", "ratio_per_decade", "ci_low", "ci_high", "p_value", "perm_p_value",
+     "n_permutations", "spearman_rho", "spearman_p_exact"]
+]  # fmt: skip
+
+# %% [markdown]
+# ## The verdict and its rule
+#
+# The verdict compares the first and the last period. For each frame, θ = ln(rate_last / rate_first) with its
+# bootstrap interval; "stable" means the 90% interval lies inside ±ln 1.25 (a change of less than 25% in
+# rate), a margin fixed before looking at the data. The rule, as the library states it:
+
+# %%
+print(drift.VERDICT_RULE)
+
+# %%
+verdict = drift.verdict_table(result, trend)
+verdict[
+    ["first_period", "last_period", "drift_change", "ci_low", "ci_high", "theta_attractivite",
+     "theta_attractivite_ci_low", "theta_attractivite_ci_high", "theta_solidarite", "theta_solidarite_ci_low",
+     "theta_solidarite_ci_high", "verdict", "verdict_reason", "fragile", "verdict_bca"]
+].T  # fmt: skip
+
+# %% [markdown]
+# Read the verdict together with its numbers. When the lower bound of θ_attractivité sits just above or below
+# zero, "attractivité rises" is declared or not by bootstrap noise: the robustness panel repeats the
+# computation with other bootstrap seeds to show how close it is. And the comparison is between two
+# documents: the 2012 CNFPT seminar and the 2025 MEAE compte rendu.
+
+# %% [markdown]
+# ## Robustness
+#
+# ΔD (the change in drift index, first → last period) is recomputed under variants of every choice that could
+# move it: each lexicon term left out in turn, core terms only, each document left out, duplicates kept, the
+# other lemmatiser (simplemma), segments of 30 and 60 words, other bootstrap seeds, and counting only the hits
+# hand-coded as *use*. The corpus under the other settings comes from the same `load_corpus` (cached after
+# the first run).
+
+# %%
+corpus_kw = {"cache_dir": ROOT / "data" / "processed"}
+alternatives = {
+    "duplicates kept": select_tokens(corpus.tokens, keep_duplicates=True, words_only=False),
+    "lemmatizer: simplemma": select_tokens(
+        load_corpus(ROOT / "data" / "raw", lemmatizer="simplemma", **corpus_kw).tokens, words_only=False
+    ),
+    "segment size 30": select_tokens(
+        load_corpus(ROOT / "data" / "raw", segment_size=30, **corpus_kw).tokens, words_only=False
+    ),
+    "segment size 60": select_tokens(
+        load_corpus(ROOT / "data" / "raw", segment_size=60, **corpus_kw).tokens, words_only=False
+    ),
+}
+coding = drift.load_use_coding()
+panel = drift.robustness_panel(
+    tokens,
+    lexicon,
+    alternatives=alternatives,
+    periods=settings.periods,
+    n_boot=N_BOOT_ROBUSTNESS,
+    seed=settings.seed,
+    merge=merge,
+    coding=coding,
+)
+drift.robustness_summary(panel)
+
+# %% [markdown]
+# *Reading guide*: `same_sign_as_main` says whether the variant keeps the direction of the change;
+# `closest_variant` is the one that comes nearest to reversing it. Leaving out one of the two end documents
+# changes which organisers are compared, so large moves there are expected. The leave-one-term-out rows are
+# left out of the table (they are in the figure).
+
+# %%
+panel[panel["variant_type"].ne("leave-one-term-out")][
+    ["variant", "first_period", "last_period", "drift_change", "ci_low", "ci_high", "verdict",
+     "same_sign_as_main"]
+]  # fmt: skip
+
+# %%
+fig, drawn = fplots.plot_robustness(panel)
+fig
+
+# %% [markdown]
+# ## Mention vs use
+#
+# A hit is not always a use of the frame. Every hit of the seed corpus was read in context and hand-coded
+# (`aictlab/data/frames_use_coding.csv`, rules in its header): `use` = the text speaks *in* the frame;
+# `mention` = it speaks *about* the frame (names or analyses the paradigm or the shift); `programme title` =
+# part of a title or name; `other sense` = not the frame's sense. Hits the coding does not cover (new
+# documents) get a document-level default.
+
+# %%
+kwic = drift.kwic_frames(tokens, match_terms(tokens, lexicon), coding=coding)
+pd.crosstab(kwic["doc_id"], kwic["use"])
+
+# %% [markdown]
+# Keyword-in-context lines let a reader check the coding. Here, the attractivité hits of the 2017 workshop,
+# which mostly *discuss* the hypothesis, then a few of the 2025 compte rendu, which mostly *use* the frame:
+
+# %%
+kwic[kwic["doc_id"].eq("ciedel_2017") & kwic["frame"].eq("attractivite")][
+    ["term", "left", "keyword", "right", "use"]
+].head(8)
+
+# %%
+kwic[kwic["doc_id"].eq("meae_2025") & kwic["frame"].eq("attractivite")][
+    ["term", "left", "keyword", "right", "use"]
+].head(8)
+
+# %% [markdown]
+# How much do mentions weigh? The drift index per period with all documents, without the document that
+# discusses the hypothesis, and counting only the hits coded `use`. `ciedel_2017` is alone in its period, so
+# it does not enter the first → last change; it weighs on the middle of the series and on the trend tests.
+
+# %%
+mvu = drift.mention_vs_use(
+    tokens,
+    lexicon,
+    periods=settings.periods,
+    n_boot=N_BOOT,
+    seed=settings.seed,
+    merge=merge,
+    coding=coding,
+)
+mvu[["variant", "period", "n_documents", "solidarite", "attractivite", "drift_index", "ci_low", "ci_high"]]
+
+# %%
+fig, drawn = fplots.plot_mention_vs_use(mvu)
+fig
+
+# %% [markdown]
+# ## What this does and does not show
+#
+# The numbers describe these documents. With one document per period at each end, the change from the first
+# to the last period is a contrast between a 2012 CNFPT training seminar and a 2025 MEAE compte rendu: whatever
+# its sign and size, it is as much a difference between organisers and genres as between years. The first →
+# last contrast also hides the middle of the series, which need not move in the same direction (compare the
+# 2017 and 2023 points above, and remember that the 2017 hits are largely mentions). The bootstrap intervals
+# measure within-document variability only, and the document-level trend tests have almost no power. A claim
+# about French local governments in general needs more documents per period, from several organisers each.
