@@ -50,8 +50,6 @@ DELTA = math.log(1.25)
 VERDICTS = ("substitution", "stratification", "reversal", "no_drift", "inconclusive")
 #: Seed documents that *discuss* the substitution/stratification hypothesis (mention rather than use).
 MENTION_DOCUMENTS = ("ciedel_2017",)
-#: Bumped when the tables produced here change shape or meaning (part of report cache keys).
-RESULTS_VERSION = 5
 #: Codes of the hand coding of frame hits (METHODS §7, plus "other sense" for off-sense hits).
 USE_CODES = ("use", "mention", "programme title", "other sense")
 

@@ -49,7 +49,6 @@ def run(ctx: ReportContext) -> str:
     merge = drift.contained_documents(ctx.corpus.overlap)
     coding = drift.load_use_coding()
     key = {
-        "drift_results_version": drift.RESULTS_VERSION,
         "merge": merge,
         "coding": int(pd.util.hash_pandas_object(coding, index=False).sum()),
         "lexicon": lexicon.sha256,

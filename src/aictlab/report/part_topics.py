@@ -13,9 +13,6 @@ from aictlab.plots import topics as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 
-#: Bump when a change in aictlab.topics changes fitted models or tables (invalidates the cache).
-TOPICS_RESULTS_VERSION = 1
-
 
 def _fmt(x: float, nd: int = 3) -> str:
     return "NaN" if x is None or not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
@@ -47,7 +44,6 @@ def run(ctx: ReportContext) -> str:
     lexicon = load_lexicon(s.lexicon_path)
     docs = tp.topic_documents(ctx.corpus.tokens, unit=s.topic_unit, keep_duplicates=s.keep_duplicates)
     key = {
-        "version": TOPICS_RESULTS_VERSION,
         "unit": s.topic_unit,
         "keep_duplicates": s.keep_duplicates,
         "lemmatizer": s.lemmatizer,
