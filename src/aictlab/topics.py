@@ -236,6 +236,17 @@ class _TopicModelBase:
 
     name = "base"
 
+    def _start_fit(self, docs: pd.DataFrame) -> list[list[str]]:
+        """Checks shared by every ``fit``; sets ``vocabulary_`` and returns the units' term lists."""
+        _check_docs(docs)
+        if self.n_topics < 2:
+            raise SettingsError(f"n_topics={self.n_topics}: a topic model needs at least 2 topics.")
+        texts = _texts(docs)
+        self.vocabulary_ = (
+            np.asarray(self.vocabulary, dtype=object) if self.vocabulary is not None else _vocabulary(texts)
+        )
+        return texts
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "topic_term_"):
             raise SettingsError(f"{type(self).__name__} is not fitted yet: call fit(docs) first.")
@@ -369,13 +380,7 @@ class LdaTopicModel(_TopicModelBase):
         """Fit on ``docs`` (:func:`topic_documents`); returns self."""
         from gensim.models import LdaModel
 
-        _check_docs(docs)
-        if self.n_topics < 2:
-            raise SettingsError(f"n_topics={self.n_topics}: a topic model needs at least 2 topics.")
-        texts = _texts(docs)
-        self.vocabulary_ = (
-            np.asarray(self.vocabulary, dtype=object) if self.vocabulary is not None else _vocabulary(texts)
-        )
+        texts = self._start_fit(docs)
         self.dictionary_ = gensim_dictionary(self.vocabulary_)
         bow = [self.dictionary_.doc2bow(t) for t in texts]
         self.model_ = LdaModel(
@@ -467,13 +472,7 @@ class NmfTopicModel(_TopicModelBase):
         from sklearn.decomposition import NMF
         from sklearn.feature_extraction.text import TfidfTransformer
 
-        _check_docs(docs)
-        if self.n_topics < 2:
-            raise SettingsError(f"n_topics={self.n_topics}: a topic model needs at least 2 topics.")
-        texts = _texts(docs)
-        self.vocabulary_ = (
-            np.asarray(self.vocabulary, dtype=object) if self.vocabulary is not None else _vocabulary(texts)
-        )
+        texts = self._start_fit(docs)
         counts = cast_dtm(texts, self.vocabulary_)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
         x = self.tfidf_.transform(counts)
