@@ -97,6 +97,52 @@ def run_one(corpus: Path, engine: str, lemmatizer: str, workers: int, partition_
     }
 
 
+def probe_one(lemmatizer: str, start_at: float = 0.0, repeat: int = 3) -> dict:
+    """Bare NLP throughput (aictlab.nlp.tokenize, no Dask) on the seed texts × ``repeat``, timed from
+    ``start_at`` (a wall-clock time, so that two probes started together time the same moments)."""
+    from aictlab import nlp
+
+    texts = []
+    for path in sorted((REPO / "data" / "raw").glob("*.txt")):
+        texts += [p for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    texts *= repeat
+    nlp.spacy_pipeline(lemmatizer)
+    time.sleep(max(0.0, start_at - time.time()))
+    start = time.perf_counter()
+    rows = nlp.tokenize(texts, lemmatizer=lemmatizer)
+    return {"tokens_per_s": sum(map(len, rows)) / (time.perf_counter() - start)}
+
+
+def probe_parallel(lemmatizer: str) -> dict:
+    """What two processes can gain on this machine: bare NLP alone, then two copies at once (no Dask).
+
+    Each process gets one numerical-library thread, as each Dask worker does. ``ratio`` = the two
+    processes' summed throughput / one process's: the ceiling of any 2-worker speed-up here.
+    """
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    command = [sys.executable, str(Path(__file__).resolve()), "--probe", lemmatizer]
+    command += ["--factor-texts", "10" if lemmatizer == "simplemma" else "3"]
+
+    def parse(stdout: str) -> float:
+        return json.loads(stdout.strip().splitlines()[-1])["tokens_per_s"]
+
+    alone = parse(subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout)
+    together_command = [*command, "--start-at", str(time.time() + 20)]  # both loaded by then
+    pair = [
+        subprocess.Popen(
+            together_command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+        )
+        for _ in range(2)
+    ]
+    together = [parse(p.communicate()[0]) for p in pair]
+    return {
+        "lemmatizer": lemmatizer,
+        "alone": round(alone),
+        "together": [round(t) for t in together],
+        "ratio": round(sum(together) / alone, 2),
+    }
+
+
 def run_isolated(corpus: Path, engine: str, lemmatizer: str, workers: int, partition_chars: int) -> dict:
     """Run one configuration in a fresh interpreter (its own peak RSS)."""
     command = [
@@ -130,7 +176,9 @@ def machine() -> str:
     return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
-def markdown(results: list[dict], speedup: dict | None, factors: list[int]) -> str:
+def markdown(
+    results: list[dict], speedup: dict | None, factors: list[int], probes: list[dict], sweep: list[dict]
+) -> str:
     lines = [
         HEADING,
         "",
@@ -153,6 +201,27 @@ def markdown(results: list[dict], speedup: dict | None, factors: list[int]) -> s
             f"{r['workers']} | {r['partitions']} | {r['seconds']} | {r['driver_mib']} | "
             f"{r['worker_mib'] if r['worker_mib'] is not None else ''} | {stages} |"
         )
+    if sweep:
+        lines += [
+            "",
+            "Worker memory against partition size (Dask, "
+            f"×{sweep[0]['factor']}, {sweep[0]['lemmatizer']}, {sweep[0]['workers']} workers):",
+            "",
+            "| partition_chars | partitions | seconds | peak MiB (driver) | peak MiB (worker) |",
+            "|---:|---:|---:|---:|---:|",
+        ]
+        for r in sweep:
+            lines.append(
+                f"| {r['partition_chars']:,} | {r['partitions']} | {r['seconds']} | {r['driver_mib']} | "
+                f"{r['worker_mib']} |"
+            )
+    if probes:
+        lines += ["", "What two processes gain on this machine (bare `aictlab.nlp.tokenize`, no Dask):", ""]
+        for p in probes:
+            lines.append(
+                f"- {p['lemmatizer']}: {p['alone']:,} tokens/s alone; two at once "
+                f"{' + '.join(f'{t:,}' for t in p['together'])} tokens/s: {p['ratio']}× one process."
+            )
     if speedup:
         lines += [
             "",
@@ -189,10 +258,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=None, help="where growth corpora are written")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--sweep", type=int, nargs="*", default=[250_000], help="partition_chars to try")
+    parser.add_argument("--no-probe", action="store_true")
+    parser.add_argument("--probe", help=argparse.SUPPRESS)
+    parser.add_argument("--start-at", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--factor-texts", type=int, default=3, help=argparse.SUPPRESS)
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--engine", default="memory", help=argparse.SUPPRESS)
     parser.add_argument("--lemmatizer", default="simplemma", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.probe:
+        print(json.dumps(probe_one(args.probe, args.start_at, args.factor_texts)))
+        return 0
     if args.one:
         result = run_one(args.one, args.engine, args.lemmatizer, args.workers, args.partition_chars)
         print(json.dumps(result))
@@ -226,7 +303,19 @@ def main(argv: list[str] | None = None) -> int:
             "ratio": one["stages"]["nlp"] / two["stages"]["nlp"],
         }
         print(json.dumps(speedup), flush=True)
-    section = markdown(results, speedup, args.factors)
+    sweep = []
+    if "dask" in args.engines and args.sweep:
+        factor = max(args.factors)
+        corpus = work / f"x{factor}"
+        for chars in [*args.sweep, args.partition_chars]:
+            r = run_isolated(corpus, "dask", args.lemmatizers[0], args.workers, chars)
+            r.update(factor=factor, partition_chars=chars)
+            sweep.append(r)
+            print(json.dumps(r), flush=True)
+    probes = [] if args.no_probe else [probe_parallel(lem) for lem in args.lemmatizers]
+    for probe in probes:
+        print(json.dumps(probe), flush=True)
+    section = markdown(results, speedup, args.factors, probes, sweep)
     print(section)
     if not args.no_write:
         write_section(args.out, section)

@@ -44,6 +44,7 @@
 # in well under a minute. Bounds that sit close to zero can therefore differ slightly from the report's.
 
 # %%
+# %matplotlib inline
 from pathlib import Path
 
 import pandas as pd
@@ -51,7 +52,7 @@ import pandas as pd
 import aictlab
 from aictlab import drift
 from aictlab.config import Settings
-from aictlab.corpus import load_corpus, select_tokens
+from aictlab.corpus import select_tokens
 from aictlab.lexicon import load_lexicon, match_terms
 from aictlab.plots import frames as fplots
 
@@ -170,8 +171,8 @@ fig
 # tokens (counting tokens as independent would be pseudo-replication). Each frame's count is a Poisson GLM
 # with the document's tokens as offset (quasi-Poisson when over-dispersed), the drift index a binomial GLM of
 # A out of A + S; slopes are ratios per decade. The permutation p-value enumerates every ordering of the
-# years: with four units there are only 24, so no p-value can go below 1/24 ≈ 0.04. *These tests cannot
-# tell* with so few documents; they are here to show it.
+# years: with the four units of the seed corpus there are only 4! = 24 orderings, so no p-value can go below
+# 1/24 ≈ 0.04. *These tests cannot tell* with so few documents; they are here to show it.
 
 # %%
 trend = drift.trend_tests(result.by_document, seed=settings.seed)
@@ -210,23 +211,11 @@ verdict[
 # ΔD (the change in drift index, first → last period) is recomputed under variants of every choice that could
 # move it: each lexicon term left out in turn, core terms only, each document left out, duplicates kept, the
 # other lemmatiser (simplemma), segments of 30 and 60 words, other bootstrap seeds, and counting only the hits
-# hand-coded as *use*. The corpus under the other settings comes from the same `load_corpus` (cached after
-# the first run).
+# hand-coded as *use*. `drift.robustness_alternatives` loads the corpus under the other settings (cached
+# after the first run).
 
 # %%
-corpus_kw = {"cache_dir": ROOT / "data" / "processed"}
-alternatives = {
-    "duplicates kept": select_tokens(corpus.tokens, keep_duplicates=True, words_only=False),
-    "lemmatizer: simplemma": select_tokens(
-        load_corpus(ROOT / "data" / "raw", lemmatizer="simplemma", **corpus_kw).tokens, words_only=False
-    ),
-    "segment size 30": select_tokens(
-        load_corpus(ROOT / "data" / "raw", segment_size=30, **corpus_kw).tokens, words_only=False
-    ),
-    "segment size 60": select_tokens(
-        load_corpus(ROOT / "data" / "raw", segment_size=60, **corpus_kw).tokens, words_only=False
-    ),
-}
+alternatives = drift.robustness_alternatives(settings, corpus)
 coding = drift.load_use_coding()
 panel = drift.robustness_panel(
     tokens,

@@ -34,6 +34,7 @@
 # paradigm. Significance levels below are descriptive: tokens are not independent draws.
 
 # %%
+# %matplotlib inline
 from pathlib import Path
 
 import pandas as pd

@@ -41,6 +41,7 @@
 # `Settings` (K = 2 to 10, 5 refits per K) with B = 9,999, so its chosen K and its numbers may differ.
 
 # %%
+# %matplotlib inline
 from pathlib import Path
 
 import pandas as pd

@@ -166,3 +166,14 @@ def test_in_process_path_equals_build_corpus_on_a_small_corpus():
 def test_read_token_partitions_names_an_empty_folder(tmp_path: Path):
     with pytest.raises(CorpusError, match="no token partitions"):
         engine.read_token_partitions(tmp_path)
+
+
+@pytest.mark.slow
+def test_iramuteq_file_on_the_dask_engine(client, seed_corpus_simplemma, tmp_path):
+    from aictlab.iramuteq import read_iramuteq, write_iramuteq
+
+    path = write_iramuteq(seed_corpus_simplemma, tmp_path / "seeds.txt")
+    in_memory = read_iramuteq(path, lemmatizer="simplemma")
+    on_dask = read_iramuteq(path, lemmatizer="simplemma", engine="dask", scheduler=client)
+    for name in _TABLES:
+        pd.testing.assert_frame_equal(getattr(on_dask, name), getattr(in_memory, name), check_exact=True)

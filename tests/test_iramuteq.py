@@ -106,6 +106,15 @@ def test_reader_variables_dates_thematics(tmp_path):
     assert "marketing_territorial" in corpus.tokens["lemma"].tolist()
     assert not corpus.tokens["token"].str.contains(r"\*").any()  # thematic lines are not text
     assert corpus.settings["source"] == "iramuteq"
+    # written back, the thematic lines come back where they were
+    again = write_iramuteq(corpus, tmp_path / "again.txt", variables=("year", "organiser"))
+    assert again.read_text(encoding="utf-8").splitlines()[1:6] == [
+        "La coopération décentralisée avec Porto-Novo continue.",
+        "-*solidarite",
+        "Les projets d'eau potable sont financés par la ville.",
+        "-*attractivite",
+        "Le marketing territorial attire des investisseurs.",
+    ]
 
 
 @pytest.mark.parametrize(

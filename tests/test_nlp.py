@@ -111,3 +111,11 @@ def test_abbreviations_become_their_expression():
     tokens = table(["Les CT étrangères et l'AICT."])
     assert tokens["lemma"].tolist()[:2] == ["le", "collectivité_territoriale"]
     assert "action_internationale_des_collectivités_territoriales" in tokens["lemma"].tolist()
+
+
+def test_spacy_non_words_fall_back_to_the_dictionary():
+    tokens = table(["Le rayonnement et l'attractivité de la ville attirent des investissements."])
+    lemmas = dict(zip(tokens["token"], tokens["lemma"], strict=True))
+    assert lemmas["rayonnement"] == "rayonnement"
+    assert lemmas["attractivité"] == "attractivité"
+    assert lemmas["attirent"] == "attirer" and lemmas["investissements"] == "investissement"

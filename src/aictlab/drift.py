@@ -983,6 +983,42 @@ def _change_row(
     return out
 
 
+def robustness_alternatives(settings, corpus) -> dict[str, pd.DataFrame]:
+    """Token tables of the corpus under the other reasonable processing choices (METHODS §12).
+
+    Parameters
+    ----------
+    settings : aictlab.config.Settings
+        The run's settings (corpus folder, lemmatizer, segment size, duplicates, cache).
+    corpus : aictlab.corpus.Corpus
+        The corpus as loaded under ``settings``.
+
+    Returns
+    -------
+    dict of variant name -> token table (with punctuation, as :func:`robustness_panel` takes them)
+        ``duplicates kept`` (or ``removed``), ``lemmatizer: <the other one>``, ``segment size 30`` and ``60``
+        (the ones that differ from the settings). Other corpora come from :func:`aictlab.corpus.load_corpus`,
+        cached like the main one.
+    """
+    from aictlab.corpus import load_settings_corpus, select_tokens
+
+    keep = settings.keep_duplicates
+    out = {
+        "duplicates removed" if keep else "duplicates kept": select_tokens(
+            corpus.tokens, keep_duplicates=not keep, words_only=False
+        )
+    }
+    other = "simplemma" if settings.lemmatizer == "spacy" else "spacy"
+    variants = {f"lemmatizer: {other}": {"lemmatizer": other}}
+    variants.update(
+        {f"segment size {n}": {"segment_size": n} for n in (30, 60) if n != settings.segment_size}
+    )
+    for name, change in variants.items():
+        alt = load_settings_corpus(settings, **change)
+        out[name] = select_tokens(alt.tokens, keep_duplicates=keep, words_only=False)
+    return out
+
+
 def robustness_panel(
     tokens: pd.DataFrame,
     lexicon: Lexicon,

@@ -68,7 +68,8 @@ def dask_client(scheduler: Any = None, *, n_workers: int | None = None) -> Itera
         ``"tcp://host:8786"`` connects to a running Dask scheduler (an HPC cluster started with
         ``dask-jobqueue`` or ``dask scheduler`` + ``dask worker``); the workers must have aictlab and the same
         locked environment installed. A ``Client`` is used as it is (and not closed). None: start a
-        ``LocalCluster`` of ``n_workers`` single-threaded worker processes.
+        ``LocalCluster`` of ``n_workers`` single-threaded worker processes (numerical libraries in each
+        worker get ``cores // n_workers`` threads).
     n_workers : int, optional
         Workers of the local cluster; default one per core (``os.cpu_count()``).
     """
@@ -84,16 +85,34 @@ def dask_client(scheduler: Any = None, *, n_workers: int | None = None) -> Itera
         finally:
             client.close()
         return
+    import dask
+
     n = n_workers or os.cpu_count() or 1
     if n < 1:
         raise SettingsError(f"n_workers={n_workers}: needs at least one worker.")
-    cluster = LocalCluster(
-        n_workers=n,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    # Dask pins numerical libraries to one thread per worker; with fewer workers than cores, give each
+    # worker's matrix products (spaCy's tok2vec) the cores left over, as the in-memory engine has them.
+    # (the nanny reads these from os.environ first, and writes them there: set them, then restore them)
+    blas = str(max(1, (os.cpu_count() or 1) // n))
+    threads = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), blas)
+    saved = {k: os.environ.get(k) for k in threads}
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
+    os.environ.update(threads)
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": {**environ, **threads}}):
+            cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     client = Client(cluster, set_as_default=False)
     try:
         yield client

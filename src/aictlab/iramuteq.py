@@ -97,7 +97,13 @@ def iramuteq_text(
         :func:`sanitize_modality`, names through :func:`sanitize_name`.
     keep_duplicates, keep_structure : bool, default=True
         False leaves out the paragraphs flagged as duplicates of a fuller document, or timetable lines, which
-        IRaMuTeQ would otherwise count (the round trip then no longer gives the same paragraphs).
+        IRaMuTeQ would otherwise count (the round trip then no longer gives the same paragraphs); a
+        document left without any paragraph is not written.
+
+    Notes
+    -----
+    A corpus read from IRaMuTeQ keeps its ``-*thematic`` lines: ``paragraphs.thematic`` is written back
+    before the first paragraph of each thematic part.
 
     Raises
     ------
@@ -129,7 +135,12 @@ def iramuteq_text(
         paragraphs = paragraphs[~paragraphs[S.IS_DUPLICATE]]
     if not keep_structure:
         paragraphs = paragraphs[~paragraphs[S.IS_STRUCTURE]]
-    by_doc = {d: g.sort_values(S.PARA_POS)[S.TEXT].tolist() for d, g in paragraphs.groupby(S.DOC_ID)}
+    if "thematic" not in paragraphs.columns:
+        paragraphs = paragraphs.assign(thematic="")
+    by_doc = {
+        d: list(g.sort_values(S.PARA_POS)[[S.TEXT, "thematic"]].itertuples(index=False, name=None))
+        for d, g in paragraphs.groupby(S.DOC_ID)
+    }
     blocks = []
     for record in docs.to_dict("records"):
         header = ["****", f"*doc_{ids[record[S.DOC_ID]]}"]
@@ -138,8 +149,17 @@ def iramuteq_text(
             if variable == S.DATE:
                 value = re.sub(r"\D", "", str(value))
             header.append(f"*{name}_{sanitize_modality(value)}")
-        lines = [_text_line(p) for p in by_doc.get(record[S.DOC_ID], [])]
-        blocks.append("\n".join([" ".join(header), *[line for line in lines if line]]))
+        lines, current = [], ""
+        for text, thematic in by_doc.get(record[S.DOC_ID], []):
+            line = _text_line(text)
+            if not line:
+                continue
+            if thematic and thematic != current:
+                lines.append(f"-*{sanitize_modality(thematic)}")
+            current = thematic
+            lines.append(line)
+        if lines:  # a document whose every paragraph was left out is not written
+            blocks.append("\n".join([" ".join(header), *lines]))
     return "\n\n".join(blocks) + "\n"
 
 

@@ -92,6 +92,23 @@ def _fix_lemma(text: str, lemma: str) -> str:
     return lemma
 
 
+@lru_cache(maxsize=200_000)
+def _dictionary_lemma(text: str, lemma: str) -> str:
+    """A spaCy lemma that is no French word, for a lower-case token simplemma knows, is replaced by simplemma's.
+
+    ``fr_core_news_sm``'s rule lemmatizer sometimes turns a noun into a non-existent verb
+    (``attractivité`` -> ``attractiviter``, ``rayonnement`` -> ``rayonnemer``); the dictionary is right there.
+    Capitalised tokens (names) are left to spaCy.
+    """
+    if not text[:1].islower() or not _HAS_LETTER.search(text):
+        return lemma
+    import simplemma
+
+    if simplemma.is_known(lemma, lang="fr") or not simplemma.is_known(text.lower(), lang="fr"):
+        return lemma
+    return simplemma.lemmatize(text.lower(), lang="fr").lower()
+
+
 def _is_stop(text: str, lemma: str, spacy_flag: bool) -> bool:
     """spaCy's stop flag, extended to hyphenated clitics (``-ils``, ``-ce``) and civility titles."""
     if spacy_flag:
@@ -114,7 +131,7 @@ def _rows_from_doc(doc, lemmatizer: str) -> list[tuple]:
         if simple:
             lemma, tag = simplemma.lemmatize(text, lang="fr").lower(), ""
         else:
-            lemma, tag = t.lemma_.lower(), t.pos_
+            lemma, tag = _dictionary_lemma(text, t.lemma_.lower()), t.pos_
         lemma = _fix_lemma(text, lemma or text.lower())
         rows.append(
             (

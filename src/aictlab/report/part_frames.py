@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from aictlab import drift
-from aictlab.corpus import load_corpus, select_tokens
+from aictlab.corpus import select_tokens
 from aictlab.lexicon import load_lexicon, match_terms
 from aictlab.plots import frames as fplots
 from aictlab.report.context import ReportContext
@@ -16,30 +16,6 @@ from aictlab.report.render import figure_markdown, markdown_table
 
 def _fmt(x: float, nd: int = 2) -> str:
     return "NaN" if x is None or not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
-
-
-def _alternatives(ctx: ReportContext) -> dict[str, pd.DataFrame]:
-    """Token tables of the corpus under other settings (robustness, METHODS §12)."""
-    s = ctx.settings
-    corpus = ctx.corpus
-    out = {}
-    out["duplicates kept" if not s.keep_duplicates else "duplicates removed"] = select_tokens(
-        corpus.tokens, keep_duplicates=not s.keep_duplicates, words_only=False
-    )
-    kw = {"cache_dir": s.path("processed"), "use_cache": s.use_cache, "mwe_path": s.mwe_path}
-    other = "simplemma" if s.lemmatizer == "spacy" else "spacy"
-    alt = load_corpus(s.path("corpus"), lemmatizer=other, segment_size=s.segment_size, **kw)
-    out[f"lemmatizer: {other}"] = select_tokens(
-        alt.tokens, keep_duplicates=s.keep_duplicates, words_only=False
-    )
-    for size in (30, 60):
-        if size == s.segment_size:
-            continue
-        alt = load_corpus(s.path("corpus"), lemmatizer=s.lemmatizer, segment_size=size, **kw)
-        out[f"segment size {size}"] = select_tokens(
-            alt.tokens, keep_duplicates=s.keep_duplicates, words_only=False
-        )
-    return out
 
 
 def run(ctx: ReportContext) -> str:
@@ -73,7 +49,7 @@ def run(ctx: ReportContext) -> str:
         "frames_robustness",
         {**key, "bootstrap": s.robustness_bootstrap, "mwe": str(s.mwe_path)},
         lambda: drift.robustness_panel(
-            tokens, lexicon, alternatives=_alternatives(ctx), periods=s.periods, n_boot=s.robustness_bootstrap,
+            tokens, lexicon, alternatives=drift.robustness_alternatives(s, ctx.corpus), periods=s.periods, n_boot=s.robustness_bootstrap,
             seed=s.seed, merge=merge, coding=coding,
         ),
     )  # fmt: skip
