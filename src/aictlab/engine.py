@@ -104,7 +104,7 @@ def dask_client(scheduler: Any = None, *, n_workers: int | None = None) -> Itera
                 n_workers=n,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: several clusters may run at once
                 silence_logs=logging.ERROR,
             )
     finally:

@@ -388,7 +388,7 @@ def read_iramuteq(
     """
     from aictlab import __version__, nlp
     from aictlab import engine as eng
-    from aictlab.config import PACKAGE_DATA
+    from aictlab.config import PACKAGE_DATA, code_fingerprint
     from aictlab.corpus import Corpus, _content_hash, _read_cache, _write_cache
     from aictlab.io import sha256_file
 
@@ -404,6 +404,7 @@ def read_iramuteq(
         "segment_size": segment_size,
         "mwe": hashlib.sha256(mwe_file.read_bytes()).hexdigest(),
         "aictlab": __version__,
+        "code": code_fingerprint(),
         **nlp.model_versions(),
     }
     cache_key = hashlib.sha256(json.dumps(key_payload, sort_keys=True).encode()).hexdigest()[:20]
