@@ -19,7 +19,7 @@ def __getattr__(name: str):
 
         return getattr(corpus, name)
     if name == "read_iramuteq":
-        from aictlab.io import read_iramuteq
+        from aictlab.iramuteq import read_iramuteq
 
         return read_iramuteq
     raise AttributeError(f"module 'aictlab' has no attribute {name!r}")

@@ -82,6 +82,12 @@ class Settings:
         Seeds per K for stability.
     topic_k_chosen : int or None
         Force K instead of the selection rule.
+    engine : {"memory", "dask"}, default="memory"
+        The corpus stage in memory, or partitioned on Dask worker processes (:mod:`aictlab.engine`); the
+        tables are the same.
+    scheduler : str or None
+        Address of a running Dask scheduler (``tcp://host:8786``) for ``engine="dask"``; None starts a
+        ``LocalCluster`` with one worker per core.
     """
 
     root: Path = Path(".")
@@ -102,11 +108,14 @@ class Settings:
     topic_k: tuple[int, ...] = tuple(range(2, 11))
     topic_seeds: int = 5
     topic_k_chosen: int | None = None
+    engine: str = "memory"
+    scheduler: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_choice("lemmatizer", self.lemmatizer, LEMMATIZERS)
         check_choice("topic_unit", self.topic_unit, TOPIC_UNITS)
+        check_choice("engine", self.engine, ("memory", "dask"))
         if self.segment_size < 5:
             raise SettingsError(f"segment_size={self.segment_size} is too small; use at least 5 tokens.")
         if self.bootstrap < 1 or self.robustness_bootstrap < 1:

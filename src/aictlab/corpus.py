@@ -23,7 +23,7 @@ import pandas as pd
 from aictlab import __version__
 from aictlab import schema as S
 from aictlab.config import PACKAGE_DATA, Settings, code_fingerprint
-from aictlab.errors import CorpusError, check_choice
+from aictlab.errors import check_choice
 
 log = logging.getLogger(__name__)
 
@@ -168,78 +168,20 @@ def build_corpus(
     CorpusError
         Duplicate or empty doc_id, bad date, or a document with no text after cleaning.
     """
-    from aictlab import clean, dedup, nlp, segment
-    from aictlab.io import parse_date
+    from aictlab import engine
 
     check_choice("lemmatizer", lemmatizer, ("spacy", "simplemma"))
-    docs = documents.copy()
-    if S.RAW_TEXT not in docs.columns:
-        if S.TEXT not in docs.columns:
-            raise CorpusError("documents: needs a 'raw_text' (or 'text') column with each document's text.")
-        docs = docs.rename(columns={S.TEXT: S.RAW_TEXT})
-    for column in (S.DOC_ID, S.DATE):
-        if column not in docs.columns:
-            raise CorpusError(f"documents: missing required column {column!r}.")
-    docs[S.DOC_ID] = docs[S.DOC_ID].astype(str)
-    duplicated = docs[S.DOC_ID][docs[S.DOC_ID].duplicated()]
-    if not duplicated.empty:
-        raise CorpusError(f"documents: duplicate doc_id {duplicated.iloc[0]!r}; doc_ids must be unique.")
-    if "_row" not in docs.columns:
-        docs["_row"] = range(1, len(docs) + 1)
-    where = docs.get("_where", pd.Series("documents", index=docs.index))
-    if S.YEAR not in docs.columns:
-        parsed = [
-            parse_date(d, where=f"{w} row {r} (doc_id {i!r})")
-            for d, w, r, i in zip(docs[S.DATE], where, docs["_row"], docs[S.DOC_ID], strict=True)
-        ]
-        docs[S.DATE] = [p[0] for p in parsed]
-        docs[S.YEAR] = [p[1] for p in parsed]
-
-    para_rows, clean_texts = [], []
-    for doc_id, year, raw, w, r in zip(
-        docs[S.DOC_ID], docs[S.YEAR], docs[S.RAW_TEXT], where, docs["_row"], strict=True
-    ):
-        paragraphs = clean.clean_text(raw)
-        if not paragraphs:
-            raise CorpusError(
-                f"{w} row {r} (doc_id {doc_id!r}): no text left after cleaning; check the file."
-            )
-        clean_texts.append("\n\n".join(p.text for p in paragraphs))
-        for pos, para in enumerate(paragraphs):
-            para_rows.append((doc_id, f"{doc_id}_p{pos:04d}", pos, int(year), para.text, para.is_structure))
-    docs[S.TEXT] = clean_texts
-    docs[S.YEAR] = docs[S.YEAR].astype(int)
-    paragraphs = pd.DataFrame(
-        para_rows, columns=[S.DOC_ID, S.PARA_ID, S.PARA_POS, S.YEAR, S.TEXT, S.IS_STRUCTURE]
-    )
-    sizes = pd.Series(docs[S.TEXT].str.len().to_numpy(), index=docs[S.DOC_ID])
-    paragraphs, pairs = dedup.flag_duplicates(paragraphs, sizes)
-
-    mwe_file = Path(mwe_path) if mwe_path else PACKAGE_DATA / "mwe.txt"
-    tokens = nlp.tokens_table(paragraphs, lemmatizer=lemmatizer, mwes=nlp.read_mwes(mwe_file))
-    tokens.insert(2, S.SEG_ID, segment.segment_ids(tokens, size=segment_size))
-    tokens = tokens[[c for c in S.TOKEN_COLUMNS if c in tokens.columns]]
-    segments = segment.segments_table(tokens)
-    overlap = dedup.document_overlap(docs, paragraphs, pairs)
-    settings = {
-        "lemmatizer": lemmatizer,
-        "segment_size": segment_size,
-        "mwe_file": mwe_file.name,
-        "mwe_sha256": hashlib.sha256(mwe_file.read_bytes()).hexdigest(),
-        "aictlab": __version__,
-        **nlp.model_versions(),
-    }
-    docs = docs.drop(columns=[c for c in ("_row", "_where", "path") if c in docs.columns])
-    return Corpus(
-        documents=docs.reset_index(drop=True),
-        paragraphs=paragraphs,
-        segments=segments,
-        tokens=tokens,
-        overlap=overlap,
-        duplicate_pairs=pairs,
-        settings=settings,
-        corpus_hash=_content_hash(docs),
-    )
+    # One pipeline for both engines: here the engine's stages run in this process, in one partition.
+    docs = engine.check_documents(documents)
+    texts, rows = engine.clean_partition(docs)
+    docs[S.TEXT] = texts
+    return engine.corpus_from_paragraphs(
+        docs,
+        engine.paragraphs_frame(rows),
+        lemmatizer=lemmatizer,
+        segment_size=segment_size,
+        mwe_path=mwe_path,
+    ).to_corpus()
 
 
 def _content_hash(docs: pd.DataFrame) -> str:
@@ -255,6 +197,23 @@ def _content_hash(docs: pd.DataFrame) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def corpus_cache_key(source: dict[str, str], *, lemmatizer: str, segment_size: int, mwe_file: Path) -> str:
+    """Cache key of processed tables: the input's identity (``source``), the processing settings, the MWE
+    file, the code fingerprint and the NLP resources' versions."""
+    from aictlab import nlp
+
+    payload = {
+        **source,
+        "lemmatizer": lemmatizer,
+        "segment_size": segment_size,
+        "mwe": hashlib.sha256(Path(mwe_file).read_bytes()).hexdigest(),
+        "aictlab": __version__,
+        "code": code_fingerprint(),
+        **nlp.model_versions(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
 def load_corpus(
     path: str | Path = "data/raw",
     *,
@@ -263,6 +222,8 @@ def load_corpus(
     mwe_path: Path | None = None,
     cache_dir: str | Path | None = "data/processed",
     use_cache: bool = True,
+    engine: str = "memory",
+    scheduler: str | None = None,
 ) -> Corpus:
     """Load a corpus folder (``metadata.csv`` + documents) as tidy tables.
 
@@ -279,6 +240,13 @@ def load_corpus(
         Where processed tables are cached as parquet, keyed by content + settings + versions; None: no cache.
     use_cache : bool, default=True
         False rebuilds (and rewrites the cache).
+    engine : {"memory", "dask"}, default="memory"
+        ``"dask"``: cleaning and NLP partitioned on Dask worker processes, tokens written as partitioned
+        parquet under ``<cache_dir>/tokens/<key>`` (:mod:`aictlab.engine`); the same tables and cache key.
+    scheduler : str, optional
+        Dask scheduler address for ``engine="dask"`` (default: a LocalCluster, one worker per core).
+
+    ``path`` may also be an IRaMuTeQ ``.txt`` file (:func:`aictlab.iramuteq.read_iramuteq`).
 
     Returns
     -------
@@ -295,32 +263,52 @@ def load_corpus(
     >>> corpus = load_corpus("data/raw")  # doctest: +SKIP
     >>> corpus.documents[["doc_id", "year"]]  # doctest: +SKIP
     """
-    from aictlab import nlp
+    from aictlab.engine import ENGINES
     from aictlab.io import check_corpus_folder, read_texts
 
     check_choice("lemmatizer", lemmatizer, ("spacy", "simplemma"))
+    check_choice("engine", engine, ENGINES)
     folder = Path(path)
+    if folder.is_file():  # an IRaMuTeQ corpus file
+        from aictlab.iramuteq import read_iramuteq
+
+        return read_iramuteq(
+            folder,
+            lemmatizer=lemmatizer,
+            segment_size=segment_size,
+            mwe_path=mwe_path,
+            cache_dir=cache_dir,
+            use_cache=use_cache,
+            engine=engine,
+            scheduler=scheduler,
+        )
     meta = check_corpus_folder(folder)
     mwe_file = Path(mwe_path) if mwe_path else PACKAGE_DATA / "mwe.txt"
     corpus_hash = _content_hash(meta)
-    key_payload = {
+    source = {
         "corpus": corpus_hash,
         "metadata": hashlib.sha256((folder / "metadata.csv").read_bytes()).hexdigest(),
-        "lemmatizer": lemmatizer,
-        "segment_size": segment_size,
-        "mwe": hashlib.sha256(mwe_file.read_bytes()).hexdigest(),
-        "aictlab": __version__,
-        "code": code_fingerprint(),
-        **nlp.model_versions(),
     }
-    cache_key = hashlib.sha256(json.dumps(key_payload, sort_keys=True).encode()).hexdigest()[:20]
+    cache_key = corpus_cache_key(source, lemmatizer=lemmatizer, segment_size=segment_size, mwe_file=mwe_file)
     cache_path = Path(cache_dir) / "corpus" / cache_key if cache_dir is not None else None
     if cache_path is not None and use_cache and (cache_path / "settings.json").is_file():
         log.debug("corpus cache hit %s", cache_path)
         return _read_cache(cache_path, corpus_hash, cache_key)
     meta[S.RAW_TEXT] = read_texts(folder, meta)
     meta["_where"] = str(folder / "metadata.csv")
-    corpus = build_corpus(meta, lemmatizer=lemmatizer, segment_size=segment_size, mwe_path=mwe_file)
+    if engine == "dask":  # same tables (tests/test_engine.py), so the same cache key
+        from aictlab.engine import process_corpus
+
+        corpus = process_corpus(
+            meta,
+            lemmatizer=lemmatizer,
+            segment_size=segment_size,
+            mwe_path=mwe_file,
+            scheduler=scheduler,
+            tokens_dir=Path(cache_dir) / "tokens" / cache_key if cache_dir is not None else None,
+        ).to_corpus()
+    else:
+        corpus = build_corpus(meta, lemmatizer=lemmatizer, segment_size=segment_size, mwe_path=mwe_file)
     corpus = Corpus(
         **{name: getattr(corpus, name) for name in _TABLES},
         settings=corpus.settings,
@@ -340,6 +328,8 @@ def load_settings_corpus(settings: Settings, **overrides: Any) -> Corpus:
         "mwe_path": settings.mwe_path,
         "cache_dir": settings.path("processed"),
         "use_cache": settings.use_cache,
+        "engine": settings.engine,
+        "scheduler": settings.scheduler,
     }
     kwargs.update(overrides)
     return load_corpus(settings.path("corpus"), **kwargs)
@@ -374,3 +364,11 @@ def _read_cache(path: Path, corpus_hash: str, cache_key: str) -> Corpus:
             if frame[column].dtype == "string" or str(frame[column].dtype).startswith("str"):
                 frame[column] = frame[column].astype(object)
     return Corpus(**tables, settings=meta["settings"], corpus_hash=corpus_hash, cache_key=cache_key)
+
+
+if __name__ == "__main__":  # python -m aictlab.corpus init DIR
+    import sys
+
+    from aictlab.draft_metadata import main
+
+    sys.exit(main())

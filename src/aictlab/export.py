@@ -13,6 +13,7 @@ import numpy as np
 from scipy import io as scipy_io
 from scipy import sparse
 
+from aictlab.io import atomic_write_bytes
 from aictlab.keyness import LexicalTable
 
 
@@ -44,8 +45,6 @@ def dtm_files(table: LexicalTable) -> dict[str, bytes]:
 
 def write_dtm(table: LexicalTable, folder: Path) -> list[Path]:
     """Write :func:`dtm_files` into ``folder`` (created if needed); returns the paths."""
-    from aictlab.report.context import atomic_write_bytes
-
     folder = Path(folder)
     paths = []
     for name, data in dtm_files(table).items():

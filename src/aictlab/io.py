@@ -12,7 +12,9 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import re
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -27,6 +29,23 @@ _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 class EncodingWarning(UserWarning):
     """A document was not UTF-8 and was decoded with a legacy encoding."""
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic rename.
+
+    A run killed half-way leaves either the old file or the new one, never a truncated table.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def sha256_file(path: Path) -> str:

@@ -14,11 +14,7 @@ the documents, paragraph texts and years.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +24,7 @@ import pandas as pd
 
 from aictlab import schema as S
 from aictlab.errors import CorpusError, check_choice
+from aictlab.io import atomic_write_bytes
 
 #: Variables whose modality gives the date, in order of preference (``date_`` beats ``year_``/``annee_``).
 DATE_VARIABLES = ("date", "year", "annee", "année")
@@ -180,15 +177,7 @@ def write_iramuteq(
     text = iramuteq_text(
         corpus, variables=variables, keep_duplicates=keep_duplicates, keep_structure=keep_structure
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, text.encode("utf-8"))
     return path
 
 
@@ -386,10 +375,9 @@ def read_iramuteq(
     CorpusError
         See :func:`iramuteq_documents`: the message names the file and the line.
     """
-    from aictlab import __version__, nlp
     from aictlab import engine as eng
-    from aictlab.config import PACKAGE_DATA, code_fingerprint
-    from aictlab.corpus import Corpus, _content_hash, _read_cache, _write_cache
+    from aictlab.config import PACKAGE_DATA
+    from aictlab.corpus import Corpus, _content_hash, _read_cache, _write_cache, corpus_cache_key
     from aictlab.io import sha256_file
 
     check_choice("lemmatizer", lemmatizer, ("spacy", "simplemma"))
@@ -398,16 +386,9 @@ def read_iramuteq(
     mwe_file = Path(mwe_path) if mwe_path else PACKAGE_DATA / "mwe.txt"
     documents, paragraphs = iramuteq_documents(file)
     file_hash = sha256_file(file)
-    key_payload = {
-        "iramuteq": file_hash,
-        "lemmatizer": lemmatizer,
-        "segment_size": segment_size,
-        "mwe": hashlib.sha256(mwe_file.read_bytes()).hexdigest(),
-        "aictlab": __version__,
-        "code": code_fingerprint(),
-        **nlp.model_versions(),
-    }
-    cache_key = hashlib.sha256(json.dumps(key_payload, sort_keys=True).encode()).hexdigest()[:20]
+    cache_key = corpus_cache_key(
+        {"iramuteq": file_hash}, lemmatizer=lemmatizer, segment_size=segment_size, mwe_file=mwe_file
+    )
     cache_path = Path(cache_dir) / "corpus" / cache_key if cache_dir is not None else None
     thematic = paragraphs.pop("thematic")
     kwargs = {"lemmatizer": lemmatizer, "segment_size": segment_size, "mwe_path": mwe_file}

@@ -36,7 +36,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--root", type=Path, help="project root for relative paths (default: current folder)")
     parser.add_argument(
-        "--corpus", type=Path, help="corpus folder (metadata.csv + documents); default data/raw"
+        "--corpus",
+        type=Path,
+        help="corpus folder (metadata.csv + documents) or an IRaMuTeQ .txt file; default data/raw",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("memory", "dask"),
+        help="corpus stage in memory (default) or partitioned on Dask worker processes (large corpora)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address (tcp://host:8786) for --engine dask; default a local cluster, one "
+        "worker per core",
     )
     parser.add_argument("--out", type=Path, help="output folder; default figures/")
     parser.add_argument(
@@ -114,6 +127,8 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
         "seed": args.seed,
         "bootstrap": args.bootstrap,
         "use_cache": False if args.no_cache else None,
+        "engine": args.engine,
+        "scheduler": args.scheduler,
     }
     values.update({k: v for k, v in cli.items() if v is not None})
     return Settings(**values)

@@ -6,9 +6,7 @@ import hashlib
 import io
 import json
 import logging
-import os
 import pickle
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,25 +16,9 @@ import pandas as pd
 
 from aictlab import __version__
 from aictlab.config import Settings
+from aictlab.io import atomic_write_bytes
 
 log = logging.getLogger("aictlab.report")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic rename.
-
-    A run killed half-way leaves either the old file or the new one, never a truncated table.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def table_bytes(frame: pd.DataFrame) -> bytes:

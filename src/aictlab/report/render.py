@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from aictlab import __version__
-from aictlab.report.context import ReportContext, atomic_write_bytes
+from aictlab.io import atomic_write_bytes
+from aictlab.report.context import ReportContext
 
 #: Packages whose versions change numbers; all are written to provenance.json.
 KEY_PACKAGES = (

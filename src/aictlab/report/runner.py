@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aictlab.config import Settings
-from aictlab.report.context import ReportContext, atomic_write_bytes
+from aictlab.io import atomic_write_bytes
+from aictlab.report.context import ReportContext
 
 log = logging.getLogger("aictlab.report")
 
