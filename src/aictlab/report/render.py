@@ -142,11 +142,12 @@ def provenance(ctx: ReportContext, outcomes) -> dict:
     corpus = ctx.corpus
     folder = ctx.settings.path("corpus")
     docs = corpus.documents
-    inputs = (
-        {"metadata.csv": sha256_of(folder / "metadata.csv")} if (folder / "metadata.csv").is_file() else {}
-    )
-    if "file" in docs.columns and "file_sha256" in docs.columns:
-        inputs.update(dict(zip(docs["file"], docs["file_sha256"], strict=True)))
+    if folder.is_file():  # an IRaMuTeQ corpus file
+        inputs = {folder.name: sha256_of(folder)}
+    else:
+        inputs = {"metadata.csv": sha256_of(folder / "metadata.csv")}
+        if "file" in docs.columns and "file_sha256" in docs.columns:
+            inputs.update(dict(zip(docs["file"], docs["file_sha256"], strict=True)))
     out_dir = ctx.out_dir
     outputs = {
         p.relative_to(out_dir).as_posix(): sha256_of(p)
