@@ -42,7 +42,11 @@ def _by_k_table(by_k: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     lexicon = load_lexicon(s.lexicon_path)
-    docs = tp.topic_documents(ctx.corpus.tokens, unit=s.topic_unit, keep_duplicates=s.keep_duplicates)
+    docs = ctx.cached(
+        "topic_documents",
+        {"unit": s.topic_unit, "keep_duplicates": s.keep_duplicates},
+        lambda: tp.topic_documents(ctx.corpus.tokens, unit=s.topic_unit, keep_duplicates=s.keep_duplicates),
+    )
     key = {
         "unit": s.topic_unit,
         "keep_duplicates": s.keep_duplicates,
