@@ -7,7 +7,6 @@ import math
 import pandas as pd
 
 from aictlab import drift
-from aictlab.corpus import select_tokens
 from aictlab.lexicon import load_lexicon, match_terms
 from aictlab.plots import frames as fplots
 from aictlab.report.context import ReportContext
@@ -21,7 +20,7 @@ def _fmt(x: float, nd: int = 2) -> str:
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     lexicon = load_lexicon(s.lexicon_path)
-    tokens = select_tokens(ctx.corpus.tokens, keep_duplicates=s.keep_duplicates, words_only=False)
+    tokens = ctx.tokens(words_only=False)
     merge = drift.contained_documents(ctx.corpus.overlap)
     coding = drift.load_use_coding()
     key = {

@@ -9,7 +9,6 @@ from aictlab import ca as ca_mod
 from aictlab import keyness as kn
 from aictlab import reinert as rn
 from aictlab.concordance import collocations, top_bigrams
-from aictlab.corpus import select_tokens
 from aictlab.errors import SettingsError
 from aictlab.plots import textometry as tplots
 from aictlab.report.context import ReportContext
@@ -39,7 +38,7 @@ def _terms_line(frame: pd.DataFrame, value: str = "specificity", n: int = 10) ->
 
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
-    tokens = select_tokens(ctx.corpus.tokens, keep_duplicates=s.keep_duplicates)
+    tokens = ctx.tokens()
     tokens = kn.add_group_column(tokens, "period", periods=s.periods)
     sections: list[str] = ["## Textometry", ""]
     sections.append(
