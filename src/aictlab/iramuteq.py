@@ -14,6 +14,7 @@ the documents, paragraph texts and years.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -377,7 +378,7 @@ def read_iramuteq(
     """
     from aictlab import engine as eng
     from aictlab.config import PACKAGE_DATA
-    from aictlab.corpus import Corpus, _content_hash, _read_cache, _write_cache, corpus_cache_key
+    from aictlab.corpus import _content_hash, _read_cache, _write_cache, corpus_cache_key
     from aictlab.io import sha256_file
 
     check_choice("lemmatizer", lemmatizer, ("spacy", "simplemma"))
@@ -403,15 +404,10 @@ def read_iramuteq(
     paragraphs_out = built.paragraphs
     if (thematic != "").any():
         paragraphs_out = paragraphs_out.assign(thematic=thematic.to_numpy())
-    corpus = Corpus(
-        documents=built.documents,
+    corpus = dataclasses.replace(
+        built.to_corpus(),
         paragraphs=paragraphs_out,
-        segments=built.segments,
-        tokens=built.tokens,
-        overlap=built.overlap,
-        duplicate_pairs=built.duplicate_pairs,
         settings={**built.settings, "source": "iramuteq", "file_sha256": file_hash},
-        corpus_hash=built.corpus_hash,
         cache_key=cache_key if cache_path is not None else "",
     )
     if cache_path is not None:
