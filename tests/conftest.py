@@ -47,3 +47,27 @@ def folder_snapshot(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def split_on_disk(corpus, folder: Path, n_parts: int = 3):
+    """``corpus`` with its tokens left on disk in ``n_parts`` partitions of whole documents, as the Dask engine
+    leaves them (``Corpus.tokens`` is None; measures read it through ``Corpus.map_tokens``)."""
+    import dataclasses
+
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    docs = list(dict.fromkeys(corpus.tokens["doc_id"]))
+    files = []
+    for i, chunk in enumerate(np.array_split(np.arange(len(docs)), n_parts)):
+        part = corpus.tokens[corpus.tokens["doc_id"].isin([docs[j] for j in chunk])]
+        path = folder / f"part.{i:05d}.parquet"
+        part.to_parquet(path, index=False)
+        files.append(path)
+    return dataclasses.replace(corpus, tokens=None, token_files=tuple(files))
+
+
+@pytest.fixture(scope="session")
+def seed_corpus_on_disk(seed_corpus, tmp_path_factory):
+    """The seed corpus with its tokens in three parquet partitions (the Dask engine's layout)."""
+    return split_on_disk(seed_corpus, tmp_path_factory.mktemp("token_parts"))

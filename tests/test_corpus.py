@@ -7,9 +7,9 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import RAW
+from conftest import RAW, split_on_disk
 
-from aictlab.corpus import build_corpus, load_corpus, select_tokens
+from aictlab.corpus import build_corpus, corpus_overview, load_corpus, select_tokens
 
 
 def test_seed_documents_and_years(seed_corpus):
@@ -140,3 +140,40 @@ def test_lemmatizers_share_tokens_and_segments(seed_corpus, seed_corpus_simplemm
     assert a["seg_id"].tolist() == b["seg_id"].tolist()
     differing = (a["lemma"] != b["lemma"]).mean()
     assert 0 < differing < 0.2
+
+
+def test_map_tokens_reads_partitions_one_at_a_time_with_the_whole_tables_labels(tmp_path):
+    docs = pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c"],
+            "date": ["2012", "2016", "2025"],
+            "text": ["La paix. La paix durable.", "Le jumelage.", "L'attractivité, enfin."],
+        }
+    )
+    corpus = build_corpus(docs, lemmatizer="simplemma")
+    on_disk = split_on_disk(corpus, tmp_path, n_parts=2)  # parts: {a, b} and {c}
+    assert on_disk.tokens is None and len(on_disk.token_files) == 2
+    sizes = [len(p) for p in on_disk.token_parts()]
+    # a: La paix . La paix durable . (7 rows); b: Le jumelage . (3); c: L' attractivité , enfin . (5)
+    assert sizes == [10, 5] and on_disk.n_tokens == 15 == len(corpus.tokens)
+
+    def per_doc(tokens):
+        return tokens.groupby("doc_id").size().rename("n").reset_index()
+
+    got = on_disk.map_tokens(per_doc)  # word tokens, duplicates and timetable lines out
+    assert got.values.tolist() == [["a", 5], ["b", 2], ["c", 3]]
+    pd.testing.assert_frame_equal(got, corpus.map_tokens(per_doc))
+    # rows keep the labels they have in the whole table (matches that cite rows agree)
+    labels = on_disk.map_tokens(lambda t: pd.DataFrame({"row": t.index}), select=False)["row"].tolist()
+    assert labels == list(range(15))
+    both = on_disk.map_tokens(lambda t: {"n": per_doc(t), "rows": (t.head(1), t.tail(1))})
+    assert both["n"].equals(got) and [len(f) for f in both["rows"]] == [2, 2]
+    pd.testing.assert_frame_equal(on_disk.read_tokens(), corpus.tokens, check_exact=True)
+    with pytest.raises(TypeError, match="cannot combine"):
+        on_disk.map_tokens(len)
+
+
+def test_overview_from_token_partitions_equals_the_in_memory_one(seed_corpus, seed_corpus_on_disk):
+    overview = corpus_overview(seed_corpus_on_disk)
+    pd.testing.assert_frame_equal(overview, corpus_overview(seed_corpus), check_exact=True)
+    assert overview["tokens_counted"].tolist() == [4709, 6091, 114, 4482, 2036]

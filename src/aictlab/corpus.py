@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,10 @@ class Corpus:
         ``doc_id, para_id, para_pos, year, text, is_structure, is_duplicate, duplicate_of``.
     segments : DataFrame
         ``doc_id, seg_id, seg_pos, year, n_tokens, text, is_structure, is_duplicate``.
-    tokens : DataFrame
-        See :mod:`aictlab.schema`.
+    tokens : DataFrame or None
+        See :mod:`aictlab.schema`. None when the tokens stay on disk in ``token_files`` (the Dask engine's
+        partitioned parquet): then use :meth:`map_tokens` (partition-wise), or :meth:`read_tokens` to load
+        them all.
     overlap : DataFrame
         Document × document overlap (:func:`aictlab.dedup.document_overlap`).
     duplicate_pairs : DataFrame
@@ -56,21 +59,102 @@ class Corpus:
         sha256 of the corpus content (metadata.csv and every file): the identity of the input.
     cache_key : str
         Hash of the content *and* the settings: the identity of these tables.
+    token_files : tuple of Path
+        The parquet files holding the tokens when ``tokens`` is None: partitions of whole documents, in
+        document order.
     """
 
     documents: pd.DataFrame
     paragraphs: pd.DataFrame
     segments: pd.DataFrame
-    tokens: pd.DataFrame
+    tokens: pd.DataFrame | None
     overlap: pd.DataFrame
     duplicate_pairs: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
     corpus_hash: str = ""
     cache_key: str = ""
+    token_files: tuple[Path, ...] = ()
+
+    def __post_init__(self):
+        # one dtype for text whichever path built the tables (pandas 3 infers "str", parquet gives either)
+        for name in _TABLES:
+            frame = getattr(self, name)
+            if frame is not None:
+                _object_strings(frame)
+
+    @property
+    def n_tokens(self) -> int:
+        """Rows of the token table (punctuation included), without reading the token files."""
+        if self.tokens is not None:
+            return len(self.tokens)
+        return sum(_parquet_rows(f) for f in self.token_files)
+
+    def read_tokens(self) -> pd.DataFrame:
+        """The whole token table in memory (``tokens``, or the token files concatenated)."""
+        if self.tokens is not None:
+            return self.tokens
+        return pd.concat(list(self.token_parts()), ignore_index=True)
+
+    def token_parts(self) -> Iterator[pd.DataFrame]:
+        """The token table in partitions of whole documents, in document order, one in memory at a time.
+
+        Each partition keeps the row labels it has in the whole table (a ``RangeIndex`` over the
+        concatenation), so results that cite rows are the same whichever way the table is split.
+        """
+        if self.tokens is not None:
+            yield self.tokens
+            return
+        offset = 0
+        for path in self.token_files:
+            part = _read_table(path)
+            part.index = pd.RangeIndex(offset, offset + len(part))
+            offset += len(part)
+            yield part
+
+    def map_tokens(
+        self,
+        func: Callable[[pd.DataFrame], Any],
+        *,
+        select: bool = True,
+        keep_duplicates: bool = False,
+        keep_structure: bool = False,
+        words_only: bool = True,
+    ) -> Any:
+        """Apply ``func`` to the tokens of each partition of whole documents and concatenate the results.
+
+        This is how every count-based measure reads a corpus whose tokens stay on disk: ``func`` turns one
+        partition into a small aggregate (per-document or per-segment counts, hits, contexts) and only the
+        aggregates are kept, so the token table never has to be in memory at once. An in-memory corpus is one
+        partition. ``func`` must therefore treat documents independently; whatever it returns is combined by
+        concatenation, and a caller that needs an order or a total sorts or sums after this call.
+
+        Parameters
+        ----------
+        func : callable
+            ``func(tokens) -> DataFrame``, or a dict or tuple of DataFrames (combined key by key).
+        select : bool, default=True
+            Pass the tokens through :func:`select_tokens` first (with the three options below); False passes
+            every row.
+        keep_duplicates, keep_structure, words_only : bool
+            As in :func:`select_tokens`.
+
+        Returns
+        -------
+        The concatenated result (``pd.concat(..., ignore_index=True)`` for DataFrames).
+        """
+        options = {
+            "keep_duplicates": keep_duplicates,
+            "keep_structure": keep_structure,
+            "words_only": words_only,
+        }
+        results = [func(select_tokens(part, **options) if select else part) for part in self.token_parts()]
+        return combine_parts(results)
 
     def analysis_tokens(self, *, keep_duplicates: bool = False, keep_structure: bool = False) -> pd.DataFrame:
-        """Word tokens counted by default measures (see :func:`select_tokens`)."""
-        return select_tokens(self.tokens, keep_duplicates=keep_duplicates, keep_structure=keep_structure)
+        """Word tokens counted by default measures (see :func:`select_tokens`), all in memory."""
+        return select_tokens(
+            self.read_tokens(), keep_duplicates=keep_duplicates, keep_structure=keep_structure
+        )
 
     def summary(self) -> pd.DataFrame:
         """Per-document overview (see :func:`corpus_overview`)."""
@@ -108,6 +192,32 @@ def select_tokens(
     return tokens.loc[mask]
 
 
+def combine_parts(results: list[Any]) -> Any:
+    """Concatenate per-partition results: DataFrames end to end, dicts and tuples element by element."""
+    first = results[0]
+    if isinstance(first, pd.DataFrame):
+        return pd.concat(results, ignore_index=True) if len(results) > 1 else first.reset_index(drop=True)
+    if isinstance(first, dict):
+        return {key: combine_parts([r[key] for r in results]) for key in first}
+    if isinstance(first, tuple):
+        return tuple(combine_parts(list(items)) for items in zip(*results, strict=True))
+    raise TypeError(f"map_tokens: cannot combine results of type {type(first).__name__}; return DataFrames.")
+
+
+def document_totals(tokens: pd.DataFrame) -> pd.DataFrame:
+    """Per-document token totals: ``doc_id, tokens`` (word tokens), ``duplicated, structure, counted``.
+
+    ``counted`` is what default measures count (:func:`select_tokens`). Per document, so it can be computed
+    partition by partition (:meth:`Corpus.map_tokens` with ``select=False``).
+    """
+    words = tokens[tokens[S.IS_WORD]]
+    out = words.groupby(S.DOC_ID, sort=False).agg(
+        tokens=(S.IS_WORD, "size"), duplicated=(S.IS_DUPLICATE, "sum"), structure=(S.IS_STRUCTURE, "sum")
+    )
+    out["counted"] = select_tokens(tokens).groupby(S.DOC_ID, sort=False).size()
+    return out.fillna(0).astype("int64").reset_index()
+
+
 def corpus_overview(corpus: Corpus) -> pd.DataFrame:
     """One row per document: ``doc_id, date, year, title, paragraphs, segments, tokens, duplicated_share``.
 
@@ -115,13 +225,8 @@ def corpus_overview(corpus: Corpus) -> pd.DataFrame:
     share of those in paragraphs flagged as duplicates of a fuller document (left out by default);
     ``structure_share`` the share in timetable lines; ``tokens_counted`` what default measures count.
     """
-    words = corpus.tokens[corpus.tokens[S.IS_WORD]]
-    per_doc = words.groupby(S.DOC_ID).agg(
-        tokens=(S.IS_WORD, "size"),
-        duplicated=(S.IS_DUPLICATE, "sum"),
-        structure=(S.IS_STRUCTURE, "sum"),
-    )
-    counted = select_tokens(corpus.tokens).groupby(S.DOC_ID).size()
+    per_doc = corpus.map_tokens(document_totals, select=False).set_index(S.DOC_ID)
+    counted = per_doc["counted"]
     docs = corpus.documents
     out = pd.DataFrame(
         {
@@ -293,30 +398,54 @@ def load_corpus(
     cache_path = Path(cache_dir) / "corpus" / cache_key if cache_dir is not None else None
     if cache_path is not None and use_cache and (cache_path / "settings.json").is_file():
         log.debug("corpus cache hit %s", cache_path)
-        return _read_cache(cache_path, corpus_hash, cache_key)
+        return _read_cache(cache_path, corpus_hash, cache_key, lazy_tokens=engine == "dask")
     meta[S.RAW_TEXT] = read_texts(folder, meta)
     meta["_where"] = str(folder / "metadata.csv")
     if engine == "dask":  # same tables (tests/test_engine.py), so the same cache key
         from aictlab.engine import process_corpus
 
-        corpus = process_corpus(
+        built = process_corpus(
             meta,
             lemmatizer=lemmatizer,
             segment_size=segment_size,
             mwe_path=mwe_file,
             scheduler=scheduler,
-            tokens_dir=Path(cache_dir) / "tokens" / cache_key if cache_dir is not None else None,
-        ).to_corpus()
+            **_token_destination(cache_path),
+        )
     else:
-        corpus = build_corpus(meta, lemmatizer=lemmatizer, segment_size=segment_size, mwe_path=mwe_file)
+        built = build_corpus(meta, lemmatizer=lemmatizer, segment_size=segment_size, mwe_path=mwe_file)
+    return store_corpus(built, cache_path, corpus_hash=corpus_hash, cache_key=cache_key)
+
+
+def _token_destination(cache_path: Path | None) -> dict[str, Any]:
+    """Where the Dask engine writes token partitions: next to the cache entry, never back to the driver; with
+    no cache, the tokens come back in memory."""
+    if cache_path is None:
+        return {"tokens_dir": None, "return_tokens": True}
+    return {"tokens_dir": cache_path.parent / f".{cache_path.name}.tokens", "return_tokens": False}
+
+
+def store_corpus(built: Any, cache_path: Path | None, **attributes: Any) -> Corpus:
+    """The :class:`Corpus` of a build (``Corpus`` or the engine's ``PartitionedCorpus``), cached at
+    ``cache_path`` when given.
+
+    Token partitions written by the Dask engine are moved into the cache entry (``tokens/part.NNNNN.parquet``)
+    and the corpus returned reads them from there, one partition at a time; tokens built in memory are
+    written as one ``tokens.parquet`` and stay in memory.
+    """
+    tokens_dir = getattr(built, "tokens_dir", None)
+    lazy = built.tokens is None
     corpus = Corpus(
-        **{name: getattr(corpus, name) for name in _TABLES},
-        settings=corpus.settings,
-        corpus_hash=corpus_hash,
-        cache_key=cache_key,
+        **{name: getattr(built, name) for name in _TABLES},
+        settings=built.settings,
+        **{"corpus_hash": built.corpus_hash, **attributes},
+        token_files=tuple(sorted(Path(tokens_dir).glob("part.*.parquet"))) if lazy else (),
     )
-    if cache_path is not None:
-        _write_cache(cache_path, corpus)
+    if cache_path is None:
+        return corpus
+    _write_cache(cache_path, corpus, tokens_dir=tokens_dir if lazy else None)
+    if lazy:
+        return _read_cache(cache_path, corpus.corpus_hash, corpus.cache_key, lazy_tokens=True)
     return corpus
 
 
@@ -335,13 +464,20 @@ def load_settings_corpus(settings: Settings, **overrides: Any) -> Corpus:
     return load_corpus(settings.path("corpus"), **kwargs)
 
 
-def _write_cache(path: Path, corpus: Corpus) -> None:
-    """Write the tables as parquet into a temporary folder, then rename it into place (atomic)."""
+def _write_cache(path: Path, corpus: Corpus, *, tokens_dir: Path | None = None) -> None:
+    """Write the tables as parquet into a temporary folder, then rename it into place (atomic).
+
+    The tokens are ``tokens.parquet``, or, when the Dask engine left them in ``tokens_dir``, that folder's
+    partitions moved to ``tokens/``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
     try:
         for name in _TABLES:
-            getattr(corpus, name).to_parquet(tmp / f"{name}.parquet", index=False)
+            if name == "tokens" and tokens_dir is not None:
+                os.replace(tokens_dir, tmp / "tokens")
+            else:
+                getattr(corpus, name).to_parquet(tmp / f"{name}.parquet", index=False)
         meta = {"settings": corpus.settings, "corpus_hash": corpus.corpus_hash, "cache_key": corpus.cache_key}
         (tmp / "settings.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
         if path.exists():  # a rebuild (use_cache=False) replaces the old tables
@@ -355,15 +491,39 @@ def _write_cache(path: Path, corpus: Corpus) -> None:
         raise
 
 
-def _read_cache(path: Path, corpus_hash: str, cache_key: str) -> Corpus:
+def _object_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as ``object`` dtype, in place."""
+    for column in frame.columns:
+        if frame[column].dtype == "string" or str(frame[column].dtype).startswith("str"):
+            frame[column] = frame[column].astype(object)
+    return frame
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A cached parquet table with text as ``object``, as :class:`Corpus` holds it."""
+    return _object_strings(pd.read_parquet(path))
+
+
+def _parquet_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+def _read_cache(path: Path, corpus_hash: str, cache_key: str, *, lazy_tokens: bool = False) -> Corpus:
+    """A cached corpus; with ``lazy_tokens`` the tokens stay on disk (``Corpus.token_files``)."""
     meta = json.loads((path / "settings.json").read_text(encoding="utf-8"))
-    tables = {name: pd.read_parquet(path / f"{name}.parquet") for name in _TABLES}
-    for name in ("documents", "paragraphs", "segments", "tokens", "overlap", "duplicate_pairs"):
-        frame = tables[name]
-        for column in frame.columns:
-            if frame[column].dtype == "string" or str(frame[column].dtype).startswith("str"):
-                frame[column] = frame[column].astype(object)
-    return Corpus(**tables, settings=meta["settings"], corpus_hash=corpus_hash, cache_key=cache_key)
+    token_files = tuple(sorted((path / "tokens").glob("part.*.parquet"))) or (path / "tokens.parquet",)
+    tables = {name: _read_table(path / f"{name}.parquet") for name in _TABLES if name != "tokens"}
+    tokens = None if lazy_tokens else pd.concat([_read_table(f) for f in token_files], ignore_index=True)
+    return Corpus(
+        **tables,
+        tokens=tokens,
+        settings=meta["settings"],
+        corpus_hash=corpus_hash,
+        cache_key=cache_key,
+        token_files=token_files if lazy_tokens else (),
+    )
 
 
 if __name__ == "__main__":  # python -m aictlab.corpus init DIR

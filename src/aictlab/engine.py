@@ -10,9 +10,13 @@ one partition at a time:
 2. cleaning (:func:`aictlab.clean.clean_text`) is mapped over the partitions;
 3. near-duplicate detection (:func:`aictlab.dedup.flag_duplicates`) runs once on the driver over *all*
    paragraphs, because it compares documents with each other (paragraph text is small next to tokens);
-4. the NLP stage (:func:`aictlab.nlp.tokens_table`), segmentation (:mod:`aictlab.segment`) and the
-   count aggregates are mapped over the partitions; each partition's token table is written to
-   ``tokens_dir/part.NNNNN.parquet`` by the worker and, unless asked, never sent back whole.
+4. the NLP stage (:func:`aictlab.nlp.tokens_table`) and segmentation (:mod:`aictlab.segment`) are mapped
+   over the partitions; each partition's token table is written to ``tokens_dir/part.NNNNN.parquet`` by the
+   worker and, unless asked, never sent back whole.
+
+Measures then read such a corpus partition by partition (:meth:`aictlab.corpus.Corpus.map_tokens`): each
+keeps a small aggregate of one partition (per-document or per-segment counts, frame hits), so the token table
+is never in memory at once.
 
 Workers are the processes of a ``distributed.LocalCluster`` (one single-threaded worker per core by default)
 or of an existing Dask cluster reached through its scheduler address (e.g. ``dask-jobqueue`` on SLURM).
@@ -50,10 +54,6 @@ log = logging.getLogger(__name__)
 PARTITION_CHARS = 1_000_000
 
 ENGINES = ("memory", "dask")
-
-#: Columns of :func:`lemma_counts`.
-LEMMA_COUNT_COLUMNS = (S.DOC_ID, S.YEAR, S.IS_STRUCTURE, S.IS_DUPLICATE, S.IS_WORD, S.LEMMA, "n")
-
 
 # --- cluster ----------------------------------------------------------------------------------------------
 
@@ -194,38 +194,6 @@ def tokens_and_segments(
     return tokens, segment.segments_table(tokens)
 
 
-def lemma_counts(tokens: pd.DataFrame) -> pd.DataFrame:
-    """Per-document × lemma counts, by paragraph status: the aggregate every count-based measure starts from.
-
-    One row per ``(doc_id, year, is_structure, is_duplicate, is_word, lemma)`` with ``n`` tokens, sorted.
-    Because the status flags and ``is_word`` are kept, :func:`aictlab.corpus.select_tokens` applies to this
-    table as it does to tokens (``select_tokens(counts)`` keeps the rows default measures count; summing
-    ``n`` gives what counting the selected tokens gives). Computed per partition of whole documents, the
-    partition results simply concatenate.
-    """
-    keys = list(LEMMA_COUNT_COLUMNS[:-1])
-    out = tokens.groupby(keys, sort=True, observed=True).size().rename("n").reset_index()
-    out["n"] = out["n"].astype("int64")
-    return out
-
-
-def document_totals(tokens: pd.DataFrame) -> pd.DataFrame:
-    """Per-document token totals: ``doc_id, tokens`` (word tokens), ``duplicated, structure, counted``.
-
-    ``counted`` is what default measures count (:func:`aictlab.corpus.select_tokens`), as in
-    :func:`aictlab.corpus.corpus_overview`.
-    """
-    from aictlab.corpus import select_tokens
-
-    words = tokens[tokens[S.IS_WORD]]
-    out = words.groupby(S.DOC_ID, sort=False).agg(
-        tokens=(S.IS_WORD, "size"), duplicated=(S.IS_DUPLICATE, "sum"), structure=(S.IS_STRUCTURE, "sum")
-    )
-    out["counted"] = select_tokens(tokens).groupby(S.DOC_ID, sort=False).size()
-    out = out.fillna(0).astype("int64").reset_index()
-    return out
-
-
 def nlp_partition(
     paragraphs: pd.DataFrame,
     *,
@@ -238,9 +206,11 @@ def nlp_partition(
 ) -> dict[str, Any]:
     """The worker task of one partition: tokens, segments and aggregates; tokens written as parquet.
 
-    Returns a small dict (segments, lemma counts, document totals, token count) and the token table only when
+    Returns a small dict (segments, document totals, token count) and the token table only when
     ``return_tokens``; the partition's tokens are written to ``tokens_dir/part.<index>.parquet``.
     """
+    from aictlab.corpus import document_totals
+
     tokens, segments = tokens_and_segments(
         paragraphs, lemmatizer=lemmatizer, segment_size=segment_size, mwes=mwes
     )
@@ -248,7 +218,6 @@ def nlp_partition(
         tokens.to_parquet(Path(tokens_dir) / f"part.{index:05d}.parquet", index=False)
     return {
         "segments": segments,
-        "lemma_counts": lemma_counts(tokens),
         "document_totals": document_totals(tokens),
         "n_tokens": len(tokens),
         "tokens": tokens if return_tokens else None,
@@ -266,10 +235,8 @@ class PartitionedCorpus:
     ----------
     documents, paragraphs, segments, overlap, duplicate_pairs : DataFrame
         As in :class:`aictlab.corpus.Corpus`.
-    lemma_counts : DataFrame
-        Per-document × lemma counts by status (:func:`lemma_counts`), from the partition aggregates.
     document_totals : DataFrame
-        Per-document token totals (:func:`document_totals`).
+        Per-document token totals (:func:`aictlab.corpus.document_totals`), from the partitions.
     tokens_dir : Path or None
         Folder of ``part.NNNNN.parquet`` files, one per partition, in document order.
     n_partitions, n_tokens : int
@@ -287,7 +254,6 @@ class PartitionedCorpus:
     segments: pd.DataFrame
     overlap: pd.DataFrame
     duplicate_pairs: pd.DataFrame
-    lemma_counts: pd.DataFrame
     document_totals: pd.DataFrame
     tokens_dir: Path | None
     n_partitions: int
@@ -495,7 +461,6 @@ def corpus_from_paragraphs(
         segments=segments,
         overlap=overlap,
         duplicate_pairs=pairs,
-        lemma_counts=pd.concat([r["lemma_counts"] for r in results], ignore_index=True),
         document_totals=pd.concat([r["document_totals"] for r in results], ignore_index=True),
         tokens_dir=tokens_dir,
         n_partitions=len(parts),

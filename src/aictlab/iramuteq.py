@@ -378,7 +378,7 @@ def read_iramuteq(
     """
     from aictlab import engine as eng
     from aictlab.config import PACKAGE_DATA
-    from aictlab.corpus import _content_hash, _read_cache, _write_cache, corpus_cache_key
+    from aictlab.corpus import _content_hash, _read_cache, _token_destination, corpus_cache_key, store_corpus
     from aictlab.io import sha256_file
 
     check_choice("lemmatizer", lemmatizer, ("spacy", "simplemma"))
@@ -395,21 +395,20 @@ def read_iramuteq(
     kwargs = {"lemmatizer": lemmatizer, "segment_size": segment_size, "mwe_path": mwe_file}
     if cache_path is not None and use_cache and (cache_path / "settings.json").is_file():
         corpus_hash = _content_hash(documents.drop(columns=["_row", "_where"]))
-        return _read_cache(cache_path, corpus_hash, cache_key)
+        return _read_cache(cache_path, corpus_hash, cache_key, lazy_tokens=engine == "dask")
     if engine == "dask":
         with eng.dask_client(scheduler) as client:
-            built = eng.corpus_from_paragraphs(documents, paragraphs, client=client, **kwargs)
+            built = eng.corpus_from_paragraphs(
+                documents, paragraphs, client=client, **kwargs, **_token_destination(cache_path)
+            )
     else:
         built = eng.corpus_from_paragraphs(documents, paragraphs, **kwargs)
     paragraphs_out = built.paragraphs
     if (thematic != "").any():
         paragraphs_out = paragraphs_out.assign(thematic=thematic.to_numpy())
-    corpus = dataclasses.replace(
-        built.to_corpus(),
+    built = dataclasses.replace(
+        built,
         paragraphs=paragraphs_out,
         settings={**built.settings, "source": "iramuteq", "file_sha256": file_hash},
-        cache_key=cache_key if cache_path is not None else "",
     )
-    if cache_path is not None:
-        _write_cache(cache_path, corpus)
-    return corpus
+    return store_corpus(built, cache_path, cache_key=cache_key if cache_path is not None else "")

@@ -45,7 +45,10 @@ class ReportContext:
     settings : Settings
         The resolved settings.
     corpus : aictlab.corpus.Corpus
-        The loaded corpus (documents, paragraphs, segments, tokens).
+        The loaded corpus (documents, paragraphs, segments, tokens). On the Dask engine its tokens stay on
+        disk (``corpus.tokens`` is None): parts read them only through :meth:`map_tokens`.
+    client : distributed.Client or None
+        The Dask client of the run (``engine = "dask"``), shared by every corpus the run loads.
     results : dict
         Values a part leaves for later parts and for the report's summary (e.g. ``results["verdict"]``).
     outputs : list of Path
@@ -54,6 +57,7 @@ class ReportContext:
 
     settings: Settings
     corpus: Any
+    client: Any = None
     results: dict[str, Any] = field(default_factory=dict)
     outputs: list[Path] = field(default_factory=list)
 
@@ -61,14 +65,29 @@ class ReportContext:
     def out_dir(self) -> Path:
         return self.settings.path("out")
 
-    def tokens(self, *, words_only: bool = True) -> pd.DataFrame:
-        """The corpus tokens every measure counts under these settings (duplicates once unless
-        ``keep_duplicates``; timetable lines out): :func:`aictlab.corpus.select_tokens`."""
+    def map_tokens(self, func: Callable[[pd.DataFrame], Any], *, words_only: bool = True) -> Any:
+        """``func`` over the tokens every measure counts under these settings, partition by partition
+        (duplicates once unless ``keep_duplicates``; timetable lines out): :meth:`Corpus.map_tokens`."""
+        return self.corpus.map_tokens(
+            func, keep_duplicates=self.settings.keep_duplicates, words_only=words_only
+        )
+
+    def tokens(
+        self, *, words_only: bool = True
+    ) -> pd.DataFrame:  # TEMPORARY: removed once parts use map_tokens
         from aictlab.corpus import select_tokens
 
         return select_tokens(
-            self.corpus.tokens, keep_duplicates=self.settings.keep_duplicates, words_only=words_only
+            self.corpus.read_tokens(), keep_duplicates=self.settings.keep_duplicates, words_only=words_only
         )
+
+    def load_corpus(self, **overrides: Any):
+        """Another corpus of the run's input (e.g. another lemmatizer), on the run's engine and client."""
+        from aictlab.corpus import load_settings_corpus
+
+        if self.client is not None:
+            overrides.setdefault("scheduler", self.client)
+        return load_settings_corpus(self.settings, **overrides)
 
     def save_table(self, frame: pd.DataFrame, name: str) -> Path:
         """Write ``frame`` as ``<out>/tables/<name>.csv`` (atomically, deterministic bytes)."""

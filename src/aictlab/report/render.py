@@ -65,7 +65,7 @@ def report_markdown(ctx: ReportContext) -> str:
         "table under `tables/`, and `provenance.json` records the corpus hash, the settings and the versions.",
         "",
         f"- Corpus: `{settings.corpus.as_posix()}`, {len(corpus.documents)} documents, "
-        f"{int(corpus.tokens['is_word'].sum())} word tokens; corpus hash `{corpus.corpus_hash[:16]}`",
+        f"{int(corpus.segments['n_tokens'].sum())} word tokens; corpus hash `{corpus.corpus_hash[:16]}`",
         f"- aictlab {__version__}; lemmatizer {settings.lemmatizer}; segments of ~{settings.segment_size} words; "
         f"duplicates {'kept' if settings.keep_duplicates else 'counted once'}; seed {settings.seed}; "
         f"bootstrap B = {settings.bootstrap}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import time
@@ -59,7 +60,6 @@ def run_report(
     aictlab.errors.CorpusError
         When the corpus cannot be loaded: nothing is written then.
     """
-    from aictlab.corpus import load_settings_corpus
     from aictlab.report import render
 
     names = available_parts()
@@ -70,15 +70,28 @@ def run_report(
 
             raise SettingsError(f"--only {' '.join(unknown)}: unknown part; choose among {', '.join(PARTS)}.")
         names = [n for n in names if n in only]
+    with contextlib.ExitStack() as stack:
+        client = None
+        if settings.engine == "dask":  # one cluster for every corpus the run loads
+            from aictlab.engine import dask_client
+
+            client = stack.enter_context(dask_client(settings.scheduler))
+        ctx = ReportContext(settings=settings, corpus=None, client=client)
+        outcomes = _run_parts(ctx, names, progress=progress)
+    render.write_report(ctx, outcomes)
+    return outcomes
+
+
+def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[PartOutcome]:
+    """Load the corpus, then run each part in turn; a failing part is reported and the others go on."""
     started = time.perf_counter()
-    corpus = load_settings_corpus(settings)
+    ctx.corpus = ctx.load_corpus()
     log.info(
         "corpus loaded: %d documents, %d tokens (%.1f s)",
-        len(corpus.documents),
-        len(corpus.tokens),
+        len(ctx.corpus.documents),
+        ctx.corpus.n_tokens,
         time.perf_counter() - started,
     )
-    ctx = ReportContext(settings=settings, corpus=corpus)
     from tqdm.auto import tqdm
 
     outcomes = []
@@ -102,7 +115,6 @@ def run_report(
             atomic_write_bytes(
                 ctx.out_dir / "sections" / "_headline.md", ctx.results["headline"].encode("utf-8")
             )
-    render.write_report(ctx, outcomes)
     return outcomes
 
 
