@@ -196,7 +196,10 @@ def combine_parts(results: list[Any]) -> Any:
     """Concatenate per-partition results: DataFrames end to end, dicts and tuples element by element."""
     first = results[0]
     if isinstance(first, pd.DataFrame):
-        return pd.concat(results, ignore_index=True) if len(results) > 1 else first.reset_index(drop=True)
+        # an empty partition result (e.g. no hits) carries no dtypes: leave it out so it does not turn the
+        # concatenation's columns into object
+        frames = [r for r in results if not r.empty] or [first]
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
     if isinstance(first, dict):
         return {key: combine_parts([r[key] for r in results]) for key in first}
     if isinstance(first, tuple):

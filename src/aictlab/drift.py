@@ -1,10 +1,17 @@
 """Frame drift: frame rates, the solidarité → attractivité drift index with bootstrap intervals, trends over
 time, the substitution/stratification verdict, a robustness panel and the mention-vs-use comparison.
 
-Everything starts from one table, the *segment frame counts* (:func:`segment_frame_counts`): one row per
-~40-token text segment with its word tokens and its hits per frame. Segments are the bootstrap's
-resampling unit (METHODS §2): resampled with replacement *within each document*, so a period's or a
-change's interval reflects within-document sampling noise only, given the documents.
+Everything starts from small per-document aggregates of the token table (:func:`frame_data`): the word
+tokens of each segment (:func:`segment_tokens`), the lexicon hits (:func:`aictlab.lexicon.match_terms`, per
+tier) and their KWIC lines (:func:`hit_contexts`). They are computed partition by partition on a corpus
+whose tokens stay on disk (:func:`collect_frame_data`), so the token table is never whole in memory; the
+measures (``*_from_segments``, :func:`kwic_frames_from_lines`) take the aggregates, and the token-table
+functions (:func:`measure_drift`, :func:`robustness_panel`, :func:`mention_vs_use`, :func:`kwic_frames`)
+compute them from one table and call the same code. Combined, they give the *segment frame counts*
+(:func:`frame_counts`): one row per ~40-token text segment with its word tokens and its hits per frame.
+Segments are the bootstrap's resampling unit (METHODS §2): resampled with replacement *within each
+document*, so a period's or a change's interval reflects within-document sampling noise only, given the
+documents.
 
 Notation (METHODS §1–4): A, S = attractivité and solidarité hit counts; N = word tokens.
 
@@ -23,6 +30,7 @@ hypothesis testing and acceptance sampling, Technometrics 24(4). METHODS.md §1�
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
@@ -100,10 +108,210 @@ def rate_per_10k(count, tokens):
     return 1e4 * np.asarray(count, dtype=float) / tokens
 
 
+# --------------------------------------------------------------------------------------------- aggregates
+#: Canonical row orders of the aggregates, so that they do not depend on how the tokens were partitioned.
+_SEGMENT_ORDER = [DOC_ID, "seg_order", SEG_ID]
+_HIT_ORDER = [DOC_ID, TOK_POS]
+_LINE_ORDER = [DOC_ID, "start"]
+
+
+def segment_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
+    """One row per text segment with its word-token count: the token side of every drift measure.
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Selected tokens (``doc_id, seg_id, tok_pos, year``; ``is_word`` when present: only word tokens count,
+        METHODS "Shared conventions"). Document-local: a partition of whole documents gives its own rows.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id, seg_id, year, seg_order`` (first word token's ``tok_pos``; NaN without word token),
+        ``tokens`` (word tokens, possibly 0: such segments still say that their document was there), sorted
+        by ``doc_id, seg_order, seg_id``.
+    """
+    require_columns(tokens, (DOC_ID, SEG_ID, TOK_POS, YEAR), "tokens")
+    word = tokens["is_word"].astype(bool) if "is_word" in tokens.columns else pd.Series(True, tokens.index)
+    seg = (
+        tokens[[DOC_ID, SEG_ID, YEAR]]
+        .assign(seg_order=tokens[TOK_POS].where(word), tokens=word.astype(int))
+        .groupby([DOC_ID, SEG_ID], sort=False)
+        .agg(year=(YEAR, "first"), seg_order=("seg_order", "min"), tokens=("tokens", "sum"))
+        .reset_index()
+    )
+    return seg.sort_values(_SEGMENT_ORDER, kind="stable").reset_index(drop=True)
+
+
+def hit_contexts(tokens: pd.DataFrame, matches: pd.DataFrame, *, window: int = 10) -> pd.DataFrame:
+    """Keyword-in-context line of every hit, from :func:`aictlab.concordance.kwic` document by document.
+
+    Each document is searched for the lemmas of its own hits only, so a line depends on its document alone
+    (not on which other documents share the token table or partition).
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        The tokens ``matches`` were found in, with punctuation (readable contexts).
+    matches : DataFrame
+        :func:`aictlab.lexicon.match_terms` output on ``tokens``.
+    window : int, default=10
+        Tokens of context on each side.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id, start, end, left, keyword, right`` for the lines that start at a hit's first token, sorted
+        by ``doc_id, start``.
+    """
+    from aictlab.concordance import KWIC_COLUMNS, kwic
+
+    columns = [DOC_ID, "start", "end", "left", "keyword", "right"]
+    lemmas = {doc: sorted(set(g.str.lower())) for doc, g in matches.groupby(DOC_ID, sort=False)["lemma"]}
+    found = [
+        kwic(doc_tokens, lemmas[doc], window=window, by="lemma")
+        for doc, doc_tokens in tokens[tokens[DOC_ID].isin(list(lemmas))].groupby(DOC_ID, sort=False)
+    ]
+    lines = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=KWIC_COLUMNS)
+    lines = lines[columns]
+    # kwic may also find a lemma where match_terms did not count it (across a sentence): not a hit's line
+    starts = matches[[DOC_ID, TOK_POS]].rename(columns={TOK_POS: "start"})
+    lines = lines.merge(starts, on=[DOC_ID, "start"], how="inner")
+    return lines.sort_values(_LINE_ORDER, kind="stable").reset_index(drop=True)
+
+
+def frame_data(
+    tokens: pd.DataFrame,
+    lexicon: Lexicon,
+    *,
+    tiers: Sequence[str] = ("extended", "core"),
+    window: int | None = 10,
+) -> dict[str, Any]:
+    """The small per-document aggregates every frame measure starts from, for one token table or partition.
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Selected tokens *with* punctuation (it breaks multi-word matches), e.g. one partition passed by
+        :meth:`aictlab.corpus.Corpus.map_tokens` with ``words_only=False``.
+    lexicon : Lexicon
+    tiers : sequence of {"extended", "core"}, default=("extended", "core")
+        Tiers to match (each tier is matched on its own: longest-match choices differ between tiers).
+    window : int or None, default=10
+        KWIC window for the lines of the first tier's hits; None computes no line.
+
+    Returns
+    -------
+    dict
+        ``segments`` (:func:`segment_tokens`), ``matches`` (tier -> :func:`aictlab.lexicon.match_terms`
+        output, whose ``index_start, index_end`` are the row labels in ``tokens``) and, unless ``window`` is
+        None, ``kwic`` (:func:`hit_contexts`).
+    """
+    out: dict[str, Any] = {
+        "segments": segment_tokens(tokens),
+        "matches": {tier: match_terms(tokens, lexicon, tier=tier) for tier in tiers},
+    }
+    if window is not None:
+        out["kwic"] = hit_contexts(tokens, out["matches"][tiers[0]], window=window)
+    return out
+
+
+def sort_frame_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Put concatenated :func:`frame_data` results in their canonical order (as from one whole table).
+
+    Segments by ``doc_id, seg_order, seg_id``, hits by ``doc_id, tok_pos`` (the order of
+    :func:`aictlab.lexicon.match_terms`), KWIC lines by ``doc_id, start``; every index reset.
+    """
+
+    def by(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+    out = dict(data)
+    out["segments"] = by(data["segments"], _SEGMENT_ORDER)
+    out["matches"] = {tier: by(m, _HIT_ORDER) for tier, m in data["matches"].items()}
+    if "kwic" in data:
+        out["kwic"] = by(data["kwic"], _LINE_ORDER)
+    return out
+
+
+def collect_frame_data(
+    map_tokens: Callable[..., Any],
+    lexicon: Lexicon,
+    *,
+    tiers: Sequence[str] = ("extended", "core"),
+    window: int | None = 10,
+) -> dict[str, Any]:
+    """:func:`frame_data` of a whole corpus, computed partition by partition (never the whole token table).
+
+    Parameters
+    ----------
+    map_tokens : callable
+        ``map_tokens(func, words_only=False)`` applying ``func`` to each partition of selected tokens and
+        concatenating the results: :meth:`aictlab.corpus.Corpus.map_tokens` (with its ``keep_duplicates``
+        bound, e.g. by :func:`functools.partial`) or ``ReportContext.map_tokens``.
+    lexicon, tiers, window
+        As in :func:`frame_data`.
+
+    Returns
+    -------
+    dict
+        As :func:`frame_data`, in canonical order (:func:`sort_frame_data`), whatever the partitioning.
+    """
+    func = functools.partial(frame_data, lexicon=lexicon, tiers=tuple(tiers), window=window)
+    return sort_frame_data(map_tokens(func, words_only=False))
+
+
+def frame_counts(
+    segments: pd.DataFrame, matches: pd.DataFrame, *, frames: Sequence[str] = FRAMES
+) -> pd.DataFrame:
+    """One row per text segment: word tokens and frame hits, from the segment and hit aggregates.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        :func:`segment_tokens` output (possibly with documents relabelled by :func:`merge_documents`).
+    matches : DataFrame
+        :func:`aictlab.lexicon.match_terms` output on the same tokens (same relabelling).
+    frames : sequence of str
+        Frames to count (one column each).
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id, seg_id, year, seg_order, tokens``, one count column per frame, ``both`` (1 if the segment
+        has a hit of each of the first two frames), ``any`` (1 if it has any hit); sorted by document and
+        position (segments of merged documents interleave by position, ties by ``seg_id``). Segments without
+        word tokens are dropped.
+    """
+    require_columns(segments, (DOC_ID, SEG_ID, YEAR, "seg_order", "tokens"), "segments")
+    seg = segments[segments["tokens"] > 0]
+    seg = seg.astype({"seg_order": "int64", "tokens": "int64"})
+    seg = seg.sort_values(_SEGMENT_ORDER, kind="stable").reset_index(drop=True)
+    if len(matches):
+        unknown = set(matches["frame"]) - set(frames)
+        m = matches[matches["frame"].isin(frames)]
+        if unknown:
+            log.debug("frame_counts: frames %s not counted", sorted(unknown))
+        counts = m.groupby([DOC_ID, SEG_ID, "frame"]).size().unstack("frame", fill_value=0)
+    else:
+        counts = pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=[DOC_ID, SEG_ID]))
+    counts = counts.reindex(columns=list(frames), fill_value=0)
+    seg = seg.merge(counts, left_on=[DOC_ID, SEG_ID], right_index=True, how="left")
+    for f in frames:
+        seg[f] = seg[f].fillna(0).astype(int)
+    lost = len(matches) - int(seg[list(frames)].to_numpy().sum()) if len(matches) else 0
+    if len(matches) and lost > int((~matches["frame"].isin(frames)).sum()):
+        raise SchemaError("frame_counts: some matches fall outside the word tokens' segments.")
+    seg["both"] = ((seg[frames[0]] > 0) & (seg[frames[1]] > 0)).astype(int) if len(frames) >= 2 else 0
+    seg["any"] = (seg[list(frames)].sum(axis=1) > 0).astype(int)
+    seg[YEAR] = seg[YEAR].astype(int)
+    return seg
+
+
 def segment_frame_counts(
     tokens: pd.DataFrame, matches: pd.DataFrame, *, frames: Sequence[str] = FRAMES
 ) -> pd.DataFrame:
-    """One row per text segment: word tokens and frame hits.
+    """One row per text segment: word tokens and frame hits (:func:`frame_counts` of one token table).
 
     Parameters
     ----------
@@ -118,37 +326,9 @@ def segment_frame_counts(
     Returns
     -------
     DataFrame
-        ``doc_id, seg_id, year, seg_order, tokens``, one count column per frame, ``both`` (1 if the segment
-        has a hit of each of the first two frames), ``any`` (1 if it has any hit); sorted by document and
-        position. Segments without word tokens are dropped.
+        As :func:`frame_counts`.
     """
-    require_columns(tokens, (DOC_ID, SEG_ID, TOK_POS, YEAR), "tokens")
-    words = tokens[tokens["is_word"].astype(bool)] if "is_word" in tokens.columns else tokens
-    seg = (
-        words.groupby([DOC_ID, SEG_ID], sort=False)
-        .agg(year=(YEAR, "first"), seg_order=(TOK_POS, "min"), tokens=(TOK_POS, "size"))
-        .reset_index()
-    )
-    seg = seg.sort_values([DOC_ID, "seg_order"], kind="stable").reset_index(drop=True)
-    if len(matches):
-        unknown = set(matches["frame"]) - set(frames)
-        m = matches[matches["frame"].isin(frames)]
-        if unknown:
-            log.debug("segment_frame_counts: frames %s not counted", sorted(unknown))
-        counts = m.groupby([DOC_ID, SEG_ID, "frame"]).size().unstack("frame", fill_value=0)
-    else:
-        counts = pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=[DOC_ID, SEG_ID]))
-    counts = counts.reindex(columns=list(frames), fill_value=0)
-    seg = seg.merge(counts, left_on=[DOC_ID, SEG_ID], right_index=True, how="left")
-    for f in frames:
-        seg[f] = seg[f].fillna(0).astype(int)
-    lost = len(matches) - int(seg[list(frames)].to_numpy().sum()) if len(matches) else 0
-    if len(matches) and lost > int((~matches["frame"].isin(frames)).sum()):
-        raise SchemaError("segment_frame_counts: some matches fall outside the word tokens' segments.")
-    seg["both"] = ((seg[frames[0]] > 0) & (seg[frames[1]] > 0)).astype(int) if len(frames) >= 2 else 0
-    seg["any"] = (seg[list(frames)].sum(axis=1) > 0).astype(int)
-    seg[YEAR] = seg[YEAR].astype(int)
-    return seg
+    return frame_counts(segment_tokens(tokens), matches, frames=frames)
 
 
 def contained_documents(overlap: pd.DataFrame, *, threshold: float = 0.8) -> dict[str, str]:
@@ -174,22 +354,44 @@ def contained_documents(overlap: pd.DataFrame, *, threshold: float = 0.8) -> dic
 
 
 def merge_documents(
-    tokens: pd.DataFrame, matches: pd.DataFrame, mapping: Mapping[str, str] | None
+    segments: pd.DataFrame, matches: pd.DataFrame, mapping: Mapping[str, str] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Relabel the ``doc_id`` of contained documents as their container's, in tokens and matches (after
-    matching, so that token adjacency is untouched). The merged unit keeps the container's year; its
-    segments stay distinct (segment ids are unique), so the segment bootstrap is unchanged."""
+    """Count contained documents in their container's unit: relabel their ``doc_id`` as the container's.
+
+    Applied after matching (token adjacency untouched) and to the aggregates, not the tokens. The merged
+    unit keeps the container's year; its segments stay distinct (segment ids are unique), so the segment
+    bootstrap is unchanged.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        :func:`segment_tokens` output (any table with ``doc_id, year`` works, e.g. tokens).
+    matches : DataFrame
+        Hits on the same documents.
+    mapping : mapping or None
+        Contained document -> container (:func:`contained_documents`).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        ``segments`` and ``matches`` relabelled (unchanged without ``mapping``).
+
+    Raises
+    ------
+    AictlabError
+        A contained document and its container differ in year.
+    """
     if not mapping:
-        return tokens, matches
-    years = tokens.groupby(DOC_ID)[YEAR].first()
+        return segments, matches
+    years = segments.groupby(DOC_ID)[YEAR].first()
     for src, dst in mapping.items():
         if src in years.index and dst in years.index and years[src] != years[dst]:
             raise AictlabError(
                 f"merge_documents: {src} ({years[src]}) and {dst} ({years[dst]}) differ in year."
             )
-    tokens = tokens.assign(**{DOC_ID: tokens[DOC_ID].replace(dict(mapping))})
+    segments = segments.assign(**{DOC_ID: segments[DOC_ID].replace(dict(mapping))})
     matches = matches.assign(**{DOC_ID: matches[DOC_ID].replace(dict(mapping))})
-    return tokens, matches
+    return segments, matches
 
 
 # --------------------------------------------------------------------------------------------- bootstrap
@@ -471,6 +673,8 @@ def measure_drift(
 ) -> DriftResult:
     """Frame counts, rates and the drift index per document, year and period, with bootstrap intervals.
 
+    The token-table entry point: :func:`drift_from_segments` of this table's :func:`segment_tokens` and hits.
+
     Parameters
     ----------
     tokens : DataFrame
@@ -481,7 +685,47 @@ def measure_drift(
         Needed unless ``matches`` is given.
     matches : DataFrame, optional
         Precomputed :func:`aictlab.lexicon.match_terms` output (e.g. with terms left out).
+    tier, periods, n_boot, seed, alpha, first, last, exclude_documents, merge
+        As in :func:`drift_from_segments`.
+
+    Returns
+    -------
+    DriftResult
+    """
+    if matches is None:
+        if lexicon is None:
+            raise AictlabError("measure_drift: give a lexicon or precomputed matches.")
+        matches = match_terms(tokens, lexicon, tier=tier)
+    return drift_from_segments(
+        segment_tokens(tokens), matches, tier=tier, periods=periods, n_boot=n_boot, seed=seed, alpha=alpha,
+        first=first, last=last, exclude_documents=exclude_documents, merge=merge,
+    )  # fmt: skip
+
+
+def drift_from_segments(
+    segments: pd.DataFrame,
+    matches: pd.DataFrame,
+    *,
+    tier: str = "extended",
+    periods: int | Sequence[int] = 5,
+    n_boot: int = 9999,
+    seed: int = 42,
+    alpha: float = 0.05,
+    first: str | None = None,
+    last: str | None = None,
+    exclude_documents: Iterable[str] = (),
+    merge: Mapping[str, str] | None = None,
+) -> DriftResult:
+    """Frame counts, rates and the drift index per document, year and period, from the corpus aggregates.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        Word tokens per segment (:func:`segment_tokens`, e.g. ``collect_frame_data(...)["segments"]``).
+    matches : DataFrame
+        The hits of the same tokens (:func:`aictlab.lexicon.match_terms`), possibly filtered.
     tier : {"core", "extended"}, default="extended"
+        The tier ``matches`` come from (recorded in ``params``).
     periods : int or sequence of int, default=5
         Period bins (:func:`aictlab.periods.assign_periods`).
     n_boot : int, default=9999
@@ -501,17 +745,13 @@ def measure_drift(
     DriftResult
         Documents with no word token after selection are left out and listed in ``params``.
     """
-    if matches is None:
-        if lexicon is None:
-            raise AictlabError("measure_drift: give a lexicon or precomputed matches.")
-        matches = match_terms(tokens, lexicon, tier=tier)
-    tokens, matches = merge_documents(tokens, matches, merge)
+    segments, matches = merge_documents(segments, matches, merge)
     exclude = set(exclude_documents)
     if exclude:
-        tokens = tokens[~tokens[DOC_ID].isin(exclude)]
+        segments = segments[~segments[DOC_ID].isin(exclude)]
         matches = matches[~matches[DOC_ID].isin(exclude)]
-    all_docs = sorted(set(tokens[DOC_ID]))
-    seg = segment_frame_counts(tokens, matches)
+    all_docs = sorted(set(segments[DOC_ID]))
+    seg = frame_counts(segments, matches)
     if seg.empty:
         raise AictlabError("measure_drift: no word token to measure.")
     docs = _documents(seg, periods)
@@ -957,11 +1197,11 @@ def verdict_table(result: DriftResult, trend: pd.DataFrame, *, delta: float = DE
 
 # --------------------------------------------------------------------------------------------- robustness
 def _change_row(
-    tokens: pd.DataFrame, matches: pd.DataFrame, *, periods, n_boot: int, seed: int, alpha: float,
+    segments: pd.DataFrame, matches: pd.DataFrame, *, periods, n_boot: int, seed: int, alpha: float,
     first: str | None = None, last: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """ΔD and θ's for one variant, bootstrapping only the documents of the compared periods."""
-    seg = segment_frame_counts(tokens, matches)
+    seg = frame_counts(segments, matches)
     docs = _documents(seg, periods)
     p_first, p_last = _first_last(docs, first, last)
     keep = docs[docs["period"].isin([p_first, p_last])]
@@ -983,39 +1223,62 @@ def _change_row(
     return out
 
 
-def robustness_alternatives(settings, corpus) -> dict[str, pd.DataFrame]:
-    """Token tables of the corpus under the other reasonable processing choices (METHODS §12).
+def robustness_alternatives(
+    settings,
+    corpus,
+    *,
+    lexicon: Lexicon | None = None,
+    tier: str = "extended",
+    load: Callable[..., Any] | None = None,
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Segment and hit aggregates of the corpus under the other reasonable processing choices (METHODS §12).
+
+    Each alternative corpus is read partition by partition (:func:`collect_frame_data`), never whole.
 
     Parameters
     ----------
     settings : aictlab.config.Settings
-        The run's settings (corpus folder, lemmatizer, segment size, duplicates, cache).
+        The run's settings (corpus folder, lemmatizer, segment size, duplicates, lexicon, cache).
     corpus : aictlab.corpus.Corpus
         The corpus as loaded under ``settings``.
+    lexicon : Lexicon, optional
+        Default: ``load_lexicon(settings.lexicon_path)``.
+    tier : {"core", "extended"}, default="extended"
+        Tier matched (the one :func:`robustness_panel` measures).
+    load : callable, optional
+        ``load(**overrides) -> Corpus``: the corpus under changed settings. Default
+        :func:`aictlab.corpus.load_settings_corpus` (cached like the main one); a report passes
+        ``ReportContext.load_corpus`` (same engine and Dask client).
 
     Returns
     -------
-    dict of variant name -> token table (with punctuation, as :func:`robustness_panel` takes them)
+    dict of variant name -> (segments, matches)
         ``duplicates kept`` (or ``removed``), ``lemmatizer: <the other one>``, ``segment size 30`` and ``60``
-        (the ones that differ from the settings). Other corpora come from :func:`aictlab.corpus.load_corpus`,
-        cached like the main one.
+        (the ones that differ from the settings), each as :func:`segment_tokens` and
+        :func:`aictlab.lexicon.match_terms` outputs, as :func:`robustness_panel` takes them.
     """
-    from aictlab.corpus import load_settings_corpus, select_tokens
+    from aictlab.corpus import load_settings_corpus
+    from aictlab.lexicon import load_lexicon
 
+    if lexicon is None:
+        lexicon = load_lexicon(settings.lexicon_path)
+    if load is None:
+        load = functools.partial(load_settings_corpus, settings)
     keep = settings.keep_duplicates
-    out = {
-        "duplicates removed" if keep else "duplicates kept": select_tokens(
-            corpus.tokens, keep_duplicates=not keep, words_only=False
-        )
-    }
+
+    def aggregates(alt, keep_duplicates: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+        map_tokens = functools.partial(alt.map_tokens, keep_duplicates=keep_duplicates)
+        data = collect_frame_data(map_tokens, lexicon, tiers=(tier,), window=None)
+        return data["segments"], data["matches"][tier]
+
+    out = {"duplicates removed" if keep else "duplicates kept": aggregates(corpus, not keep)}
     other = "simplemma" if settings.lemmatizer == "spacy" else "spacy"
     variants = {f"lemmatizer: {other}": {"lemmatizer": other}}
     variants.update(
         {f"segment size {n}": {"segment_size": n} for n in (30, 60) if n != settings.segment_size}
     )
     for name, change in variants.items():
-        alt = load_settings_corpus(settings, **change)
-        out[name] = select_tokens(alt.tokens, keep_duplicates=keep, words_only=False)
+        out[name] = aggregates(load(**change), keep)
     return out
 
 
@@ -1023,7 +1286,7 @@ def robustness_panel(
     tokens: pd.DataFrame,
     lexicon: Lexicon,
     *,
-    alternatives: Mapping[str, pd.DataFrame] | None = None,
+    alternatives: Mapping[str, pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]] | None = None,
     tier: str = "extended",
     periods: int | Sequence[int] = 5,
     n_boot: int = 1000,
@@ -1034,15 +1297,86 @@ def robustness_panel(
     coding: pd.DataFrame | None = None,
     mention_documents: Sequence[str] = MENTION_DOCUMENTS,
 ) -> pd.DataFrame:
-    """The drift change first → last period recomputed under each variant (METHODS §12).
+    """The drift change first → last period recomputed under each variant (METHODS §12), from a token table.
+
+    The token-table entry point of :func:`robustness_from_segments`: ``tokens`` (and any token table in
+    ``alternatives``) are matched with ``lexicon`` at ``tier`` (and at ``core`` for the tier variant).
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Selected tokens with punctuation.
+    lexicon : Lexicon
+    alternatives : mapping, optional
+        Variant name -> token table of another corpus setting, or its ``(segments, matches)`` aggregates
+        (:func:`robustness_alternatives`).
+    tier, periods, n_boot, seed, extra_seeds, alpha, merge, coding, mention_documents
+        As in :func:`robustness_from_segments`.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`robustness_from_segments`.
+    """
+    tiers = (tier, "core") if tier == "extended" else (tier,)
+    data = frame_data(tokens, lexicon, tiers=tiers, window=None)
+    alt = {
+        name: (segment_tokens(a), match_terms(a, lexicon, tier=tier)) if isinstance(a, pd.DataFrame) else a
+        for name, a in (alternatives or {}).items()
+    }
+    core = data["matches"]["core"] if tier == "extended" else None
+    return robustness_from_segments(
+        data["segments"], data["matches"][tier], core_matches=core, alternatives=alt, periods=periods,
+        n_boot=n_boot, seed=seed, extra_seeds=extra_seeds, alpha=alpha, merge=merge, coding=coding,
+        mention_documents=mention_documents,
+    )  # fmt: skip
+
+
+def robustness_from_segments(
+    segments: pd.DataFrame,
+    matches: pd.DataFrame,
+    *,
+    core_matches: pd.DataFrame | None = None,
+    alternatives: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+    periods: int | Sequence[int] = 5,
+    n_boot: int = 1000,
+    seed: int = 42,
+    extra_seeds: Sequence[int] = (1, 2, 3),
+    alpha: float = 0.05,
+    merge: Mapping[str, str] | None = None,
+    coding: pd.DataFrame | None = None,
+    mention_documents: Sequence[str] = MENTION_DOCUMENTS,
+) -> pd.DataFrame:
+    """The drift change first → last period recomputed under each variant (METHODS §12), from aggregates.
 
     Variants: ``main``; ``leave-one-term-out`` (each lexicon term with at least one hit, its hits removed;
-    terms without a hit give the main result by construction and are not listed); ``tier`` (core only, lexicon
-    matched again); ``leave-one-document-out`` (each document; the compared periods may change);
-    ``alternatives`` (token tables of other corpus settings, e.g. duplicates kept, simplemma lemmas, segment
-    size 30/60; matched again); ``bootstrap seed`` (Monte Carlo error of the bounds); ``use coding`` (only
-    the hits coded ``use`` by :func:`code_matches` with ``coding``: mentions, titles, off-sense hits out). ``merge`` as in
-    :func:`measure_drift` (applied to every variant).
+    terms without a hit give the main result by construction and are not listed); ``tier`` (core only,
+    ``core_matches``); ``leave-one-document-out`` (each document; the compared periods may change);
+    ``alternatives`` (other corpus settings, e.g. duplicates kept, simplemma lemmas, segment size 30/60);
+    ``bootstrap seed`` (Monte Carlo error of the bounds); ``use coding`` (only the hits coded ``use`` by
+    :func:`code_matches` with ``coding``: mentions, titles, off-sense hits out).
+
+    Parameters
+    ----------
+    segments : DataFrame
+        :func:`segment_tokens` of the corpus.
+    matches : DataFrame
+        Its hits at the measured tier (:func:`aictlab.lexicon.match_terms`).
+    core_matches : DataFrame, optional
+        Its hits matched at tier ``core``: adds the ``core terms only`` variant.
+    alternatives : mapping, optional
+        Variant name -> ``(segments, matches)`` of another corpus setting (:func:`robustness_alternatives`);
+        measured as given (``merge`` is not applied to them).
+    periods, n_boot, seed, alpha
+        As in :func:`drift_from_segments` (``n_boot`` replicates per variant).
+    extra_seeds : sequence of int, default=(1, 2, 3)
+        Other bootstrap seeds of the main measurement.
+    merge : mapping, optional
+        As in :func:`drift_from_segments` (applied to the corpus's own variants).
+    coding : DataFrame, optional
+        Hand coding of the hits (:func:`load_use_coding`): adds the ``use coding`` variant.
+    mention_documents : sequence of str
+        Documents whose uncoded hits default to ``mention``.
 
     Returns
     -------
@@ -1052,10 +1386,11 @@ def robustness_panel(
         same_verdict_as_main``.
     """
     kw = {"periods": periods, "n_boot": n_boot, "alpha": alpha}
-    main_matches = match_terms(tokens, lexicon, tier=tier)
-    raw_tokens = tokens
-    tokens, main_matches = merge_documents(tokens, main_matches, merge)
-    rows = [{"variant": "main", "variant_type": "main", **_change_row(tokens, main_matches, seed=seed, **kw)}]
+    raw_segments, raw_matches = segments, matches
+    segments, main_matches = merge_documents(segments, matches, merge)
+    rows = [
+        {"variant": "main", "variant_type": "main", **_change_row(segments, main_matches, seed=seed, **kw)}
+    ]
     hit_terms = sorted(set(main_matches["term"]))
     for term in hit_terms:
         m = main_matches[main_matches["term"].ne(term)]
@@ -1063,42 +1398,47 @@ def robustness_panel(
             {
                 "variant": f"without term: {term}",
                 "variant_type": "leave-one-term-out",
-                **_change_row(tokens, m, seed=seed, **kw),
+                **_change_row(segments, m, seed=seed, **kw),
             }
         )
-    if tier == "extended":
-        _, m = merge_documents(raw_tokens, match_terms(raw_tokens, lexicon, tier="core"), merge)
+    if core_matches is not None:
+        _, m = merge_documents(raw_segments, core_matches, merge)
         rows.append(
-            {"variant": "core terms only", "variant_type": "tier", **_change_row(tokens, m, seed=seed, **kw)}
+            {
+                "variant": "core terms only",
+                "variant_type": "tier",
+                **_change_row(segments, m, seed=seed, **kw),
+            }
         )
-    for doc in sorted(set(tokens[DOC_ID])):
-        t = tokens[tokens[DOC_ID].ne(doc)]
+    for doc in sorted(set(segments[DOC_ID])):
+        kept = segments[segments[DOC_ID].ne(doc)]
         m = main_matches[main_matches[DOC_ID].ne(doc)]
         try:
             rows.append(
                 {
                     "variant": f"without document: {doc}",
                     "variant_type": "leave-one-document-out",
-                    **_change_row(t, m, seed=seed, **kw),
+                    **_change_row(kept, m, seed=seed, **kw),
                 }
             )
         except AictlabError as exc:
             log.info("variant without %s skipped: %s", doc, exc)
-    for name, alt in (alternatives or {}).items():
-        m = match_terms(alt, lexicon, tier=tier)
+    for name, (alt_segments, alt_matches) in (alternatives or {}).items():
         rows.append(
-            {"variant": name, "variant_type": "corpus setting", **_change_row(alt, m, seed=seed, **kw)}
+            {
+                "variant": name,
+                "variant_type": "corpus setting",
+                **_change_row(alt_segments, alt_matches, seed=seed, **kw),
+            }
         )
     if coding is not None:
-        coded = code_matches(
-            match_terms(raw_tokens, lexicon, tier=tier), coding, mention_documents=mention_documents
-        )
-        _, m = merge_documents(raw_tokens, coded[coded["use"].eq("use")], merge)
+        coded = code_matches(raw_matches, coding, mention_documents=mention_documents)
+        _, m = merge_documents(raw_segments, coded[coded["use"].eq("use")], merge)
         rows.append(
             {
                 "variant": "only hits coded use",
                 "variant_type": "use coding",
-                **_change_row(tokens, m, seed=seed, **kw),
+                **_change_row(segments, m, seed=seed, **kw),
             }
         )
     for s in extra_seeds:
@@ -1106,7 +1446,7 @@ def robustness_panel(
             {
                 "variant": f"bootstrap seed {s}",
                 "variant_type": "bootstrap seed",
-                **_change_row(tokens, main_matches, seed=s, **kw),
+                **_change_row(segments, main_matches, seed=s, **kw),
             }
         )
     panel = pd.DataFrame(rows)
@@ -1158,11 +1498,46 @@ def mention_vs_use(
     merge: Mapping[str, str] | None = None,
     coding: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
+    """Drift index per period with and without the documents that *discuss* the hypothesis, from a token table.
+
+    The token-table entry point of :func:`mention_vs_use_from_segments` (``tokens`` matched with ``lexicon``
+    at ``tier``); the other parameters and the result are as there.
+    """
+    return mention_vs_use_from_segments(
+        segment_tokens(tokens), match_terms(tokens, lexicon, tier=tier), mention_documents=mention_documents,
+        tier=tier, periods=periods, n_boot=n_boot, seed=seed, alpha=alpha, merge=merge, coding=coding,
+    )  # fmt: skip
+
+
+def mention_vs_use_from_segments(
+    segments: pd.DataFrame,
+    matches: pd.DataFrame,
+    *,
+    mention_documents: Sequence[str] = MENTION_DOCUMENTS,
+    tier: str = "extended",
+    periods: int | Sequence[int] = 5,
+    n_boot: int = 9999,
+    seed: int = 42,
+    alpha: float = 0.05,
+    merge: Mapping[str, str] | None = None,
+    coding: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Drift index per period with and without the documents that *discuss* the hypothesis, and (with a
     hand ``coding``) counting only the hits coded ``use``.
 
     A document that talks about the attractivité paradigm (ciedel_2017 in the seeds) produces frame hits
     that are mentions, not uses. This table lets a reader see how much of the picture they carry.
+
+    Parameters
+    ----------
+    segments, matches : DataFrame
+        :func:`segment_tokens` and :func:`aictlab.lexicon.match_terms` (at ``tier``) of the corpus.
+    mention_documents : sequence of str
+        Documents that discuss the hypothesis.
+    tier, periods, n_boot, seed, alpha, merge
+        As in :func:`drift_from_segments`.
+    coding : DataFrame, optional
+        Hand coding (:func:`load_use_coding`): adds the ``only hits coded use`` rows.
 
     Returns
     -------
@@ -1170,18 +1545,17 @@ def mention_vs_use(
         ``variant`` ("all documents" / "without <docs>" / "only hits coded use"), then the ``by_period``
         columns.
     """
-    matches = match_terms(tokens, lexicon, tier=tier)
-    present = [d for d in mention_documents if d in set(tokens[DOC_ID])]
+    present = [d for d in mention_documents if d in set(segments[DOC_ID])]
     out = []
-    kw = {"periods": periods, "n_boot": n_boot, "seed": seed, "alpha": alpha, "merge": merge}
-    res = measure_drift(tokens, matches=matches, tier=tier, **kw)
+    kw = {"tier": tier, "periods": periods, "n_boot": n_boot, "seed": seed, "alpha": alpha, "merge": merge}
+    res = drift_from_segments(segments, matches, **kw)
     out.append(res.by_period.assign(variant="all documents"))
     if present:
-        res2 = measure_drift(tokens, matches=matches, tier=tier, exclude_documents=present, **kw)
+        res2 = drift_from_segments(segments, matches, exclude_documents=present, **kw)
         out.append(res2.by_period.assign(variant="without " + ", ".join(present)))
     if coding is not None:
         coded = code_matches(matches, coding, mention_documents=mention_documents)
-        res3 = measure_drift(tokens, matches=coded[coded["use"].eq("use")], tier=tier, **kw)
+        res3 = drift_from_segments(segments, coded[coded["use"].eq("use")], **kw)
         out.append(res3.by_period.assign(variant="only hits coded use"))
     table = pd.concat(out, ignore_index=True)
     return table[["variant"] + [c for c in table.columns if c != "variant"]]
@@ -1291,10 +1665,35 @@ def kwic_frames(
     mention_documents: Sequence[str] = MENTION_DOCUMENTS,
     coding: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
+    """Keyword-in-context line for every frame hit (METHODS §7), from a token table.
+
+    The token-table entry point of :func:`kwic_frames_from_lines`, with the lines of :func:`hit_contexts`
+    on ``tokens`` (pass them with punctuation); the other parameters and the result are as there.
+    """
+    lines = hit_contexts(tokens, matches, window=window) if len(matches) else pd.DataFrame()
+    return kwic_frames_from_lines(matches, lines, mention_documents=mention_documents, coding=coding)
+
+
+def kwic_frames_from_lines(
+    matches: pd.DataFrame,
+    lines: pd.DataFrame,
+    *,
+    mention_documents: Sequence[str] = MENTION_DOCUMENTS,
+    coding: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Keyword-in-context line for every frame hit (METHODS §7), so a reader can judge use vs mention.
 
-    Contexts come from :func:`aictlab.concordance.kwic` on the same tokens (pass them with punctuation);
-    its lines are joined to ``matches`` on document and first token, so there is exactly one line per hit.
+    Parameters
+    ----------
+    matches : DataFrame
+        The hits (:func:`aictlab.lexicon.match_terms`).
+    lines : DataFrame
+        Their contexts (:func:`hit_contexts`, e.g. ``collect_frame_data(...)["kwic"]``), joined on document and
+        first token, so there is exactly one line per hit.
+    mention_documents : sequence of str
+        Documents whose uncoded hits default to ``mention``.
+    coding : DataFrame, optional
+        Hand coding (:func:`load_use_coding`).
 
     Returns
     -------
@@ -1303,14 +1702,11 @@ def kwic_frames(
         ``use`` (``use | mention | programme title | other sense``): the hand coding ``coding``
         (:func:`load_use_coding`) where it covers the hit, else a document-level default (``mention`` in
         ``mention_documents``, which discuss the hypothesis, else ``use``); ``use_coded_by`` says which and
-        ``use_note`` gives the coder's reason.
+        ``use_note`` gives the coder's reason. Sorted by year, document and position.
     """
-    from aictlab.concordance import kwic
-
     extra = ["tier", SEG_ID, "start", "end", "occurrence", "use", "use_coded_by", "use_note"]
     if matches.empty:
         return pd.DataFrame(columns=KWIC_FRAME_COLUMNS + extra)
-    lines = kwic(tokens, sorted(set(matches["lemma"].str.lower())), window=window, by="lemma")
     lines = lines.drop(columns=["term", YEAR, SEG_ID], errors="ignore")
     coded = code_matches(matches, coding, mention_documents=mention_documents)
     hits = coded[

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from aictlab import drift
-from aictlab.lexicon import load_lexicon, match_terms
+from aictlab.lexicon import load_lexicon
 from aictlab.plots import frames as fplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
@@ -20,9 +20,16 @@ def _fmt(x: float, nd: int = 2) -> str:
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     lexicon = load_lexicon(s.lexicon_path)
-    tokens = ctx.tokens(words_only=False)
     merge = drift.contained_documents(ctx.corpus.overlap)
     coding = drift.load_use_coding()
+    # Per-segment token counts, hits and their KWIC lines, read partition by partition (punctuation kept: it
+    # breaks multi-word matches); every table below starts from these, never from the whole token table.
+    data = ctx.cached(
+        "frames_data",
+        {"lexicon": lexicon.sha256, "keep_duplicates": s.keep_duplicates},
+        lambda: drift.collect_frame_data(ctx.map_tokens, lexicon),
+    )
+    segments, matches = data["segments"], data["matches"]["extended"]
     key = {
         "merge": merge,
         "coding": int(pd.util.hash_pandas_object(coding, index=False).sum()),
@@ -37,27 +44,28 @@ def run(ctx: ReportContext) -> str:
     result = ctx.cached(
         "frames_drift",
         key,
-        lambda: drift.measure_drift(
-            tokens, lexicon, periods=s.periods, n_boot=s.bootstrap, seed=s.seed, merge=merge
+        lambda: drift.drift_from_segments(
+            segments, matches, periods=s.periods, n_boot=s.bootstrap, seed=s.seed, merge=merge
         ),
     )
     trend = drift.trend_tests(result.by_document, seed=s.seed)
     verdict = drift.verdict_table(result, trend)
-    kwic = drift.kwic_frames(tokens, match_terms(tokens, lexicon), coding=coding)
+    kwic = drift.kwic_frames_from_lines(matches, data["kwic"], coding=coding)
     panel = ctx.cached(
         "frames_robustness",
         {**key, "bootstrap": s.robustness_bootstrap, "mwe": str(s.mwe_path)},
-        lambda: drift.robustness_panel(
-            tokens, lexicon, alternatives=drift.robustness_alternatives(s, ctx.corpus), periods=s.periods, n_boot=s.robustness_bootstrap,
-            seed=s.seed, merge=merge, coding=coding,
+        lambda: drift.robustness_from_segments(
+            segments, matches, core_matches=data["matches"]["core"],
+            alternatives=drift.robustness_alternatives(s, ctx.corpus, lexicon=lexicon, load=ctx.load_corpus),
+            periods=s.periods, n_boot=s.robustness_bootstrap, seed=s.seed, merge=merge, coding=coding,
         ),
     )  # fmt: skip
     rsum = drift.robustness_summary(panel)
     mvu = ctx.cached(
         "frames_mention_vs_use",
         key,
-        lambda: drift.mention_vs_use(
-            tokens, lexicon, periods=s.periods, n_boot=s.bootstrap, seed=s.seed, merge=merge, coding=coding
+        lambda: drift.mention_vs_use_from_segments(
+            segments, matches, periods=s.periods, n_boot=s.bootstrap, seed=s.seed, merge=merge, coding=coding
         ),
     )
 
