@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,15 @@ import pandas as pd
 import pytest
 
 from aictlab.ca import ca_tables, correspondence_analysis
+from aictlab.corpus import select_tokens
 from aictlab.errors import SettingsError
-from aictlab.keyness import LexicalTable
+from aictlab.keyness import (
+    LexicalTable,
+    add_group_column,
+    lexical_table,
+    lexical_table_from_counts,
+    term_counts,
+)
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "ca_children_factominer.json"
 REF = json.loads(REFERENCE.read_text(encoding="utf-8"))
@@ -142,3 +150,16 @@ def test_biplot_draws_groups_and_top_terms(children):
     assert groups.loc["university", "x"] > 0
     assert groups["x"].to_numpy() == pytest.approx(res.columns["dim1"].to_numpy())
     plt.close(fig)
+
+
+def test_seed_ca_from_partition_counts_equals_the_whole(seed_corpus, seed_corpus_on_disk):
+    # the report's CA input: lemmas × periods counted per document, partition by partition
+    whole = lexical_table(select_tokens(seed_corpus.tokens), "period")
+    counts = seed_corpus_on_disk.map_tokens(partial(term_counts, keys=["doc_id", "year"]))
+    parted = lexical_table_from_counts(add_group_column(counts, "period"), "period")
+    a = ca_tables(correspondence_analysis(parted.counts, min_total=5, orient_column="2025-2029"))
+    b = ca_tables(correspondence_analysis(whole.counts, min_total=5, orient_column="2025-2029"))
+    for name in ("ca_terms", "ca_groups", "ca_eigenvalues"):
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
+    assert len(a["ca_eigenvalues"]) == 3  # 4 periods: 3 axes
+    assert a["ca_groups"].set_index("group").loc["2025-2029", "dim1"] > 0  # oriented on the latest period

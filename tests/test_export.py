@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from functools import partial
 
 import pandas as pd
 from scipy import io as scipy_io
 
 from aictlab.corpus import build_corpus, select_tokens
 from aictlab.export import dtm_files, write_dtm
-from aictlab.keyness import lexical_table
+from aictlab.keyness import lexical_table, lexical_table_from_counts, term_counts
 
 
 def small_table():
@@ -45,3 +46,16 @@ def test_dtm_files_by_hand(tmp_path):
     assert matrix.tolist() == [[0, 1, 2, 2], [1, 1, 2, 1]]
     paths = write_dtm(small_table(), tmp_path / "exports")
     assert sorted(p.name for p in paths) == ["dtm.mtx", "dtm_cols.txt", "dtm_long.csv", "dtm_rows.txt"]
+
+
+def test_dtm_from_partition_counts_equals_the_whole(seed_corpus, seed_corpus_on_disk):
+    # the report's export: lemmas per document with stop words, counted partition by partition
+    counts = seed_corpus_on_disk.map_tokens(partial(term_counts, keys="doc_id"))
+    parted = dtm_files(lexical_table_from_counts(counts, "doc_id", keep_stop=True))
+    whole = dtm_files(lexical_table(select_tokens(seed_corpus.tokens), "doc_id", keep_stop=True))
+    assert parted == whole
+    assert parted["dtm_rows.txt"].decode().split() == sorted(seed_corpus.documents["doc_id"])
+    long = pd.read_csv(io.BytesIO(parted["dtm_long.csv"]))
+    assert long["n"].sum() == len(
+        select_tokens(seed_corpus.tokens)
+    )  # every counted word token, stop words too

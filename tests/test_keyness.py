@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from aictlab.corpus import select_tokens
 from aictlab.errors import SchemaError, SettingsError
 from aictlab.keyness import (
     add_group_column,
@@ -20,11 +22,13 @@ from aictlab.keyness import (
     keyness_each,
     keyness_stats,
     lexical_table,
+    lexical_table_from_counts,
     log_likelihood,
     log_ratio,
     pct_diff,
     specificities,
     specificity,
+    term_counts,
     top_terms,
 )
 
@@ -281,8 +285,6 @@ def test_keyness_figures_return_drawn_data(tiny_tokens):
 
 @pytest.mark.slow
 def test_seed_corpus_periods(seed_corpus):
-    from aictlab.corpus import select_tokens
-
     tokens = select_tokens(seed_corpus.tokens)
     lt = lexical_table(tokens, "period")
     assert lt.groups == ["2010-2014", "2015-2019", "2020-2024", "2025-2029"]
@@ -295,3 +297,82 @@ def test_seed_corpus_periods(seed_corpus):
     # the MEAE Assises de la diplomatie parlementaire
     assert late.loc["diplomatie_parlementaire", "specificity"] > 3
     assert ((kw["specificity"] > 0) == (kw["count_target"] >= kw["expected_target"])).all()
+
+
+# -- the lexical table from counts gathered partition by partition --------------------------------------------
+def test_term_counts_of_two_partitions_add_up_by_hand(tiny_tokens):
+    counts = term_counts(tiny_tokens, "doc_id")
+    rows = counts.set_index(["doc_id", "term"])
+    assert rows.loc[("a", "coopération"), "n"] == 3 and rows.loc[("b", "attractivité"), "n"] == 3
+    assert rows.loc[("a", ","), ["is_punct", "n"]].tolist() == [True, 1]
+    assert "2012" not in set(counts["term"])  # a bare number is neither a word nor punctuation
+    # the table split in two partitions by document: the parts' counts, concatenated, are the whole's
+    parts = [term_counts(tiny_tokens[tiny_tokens["doc_id"] == d], "doc_id") for d in ("a", "b")]
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), counts)
+    # one group over both partitions: counts and sizes are summed (coopération 3 + 1, le 2 + 1; 8 + 5 tokens)
+    docs = pd.DataFrame({"doc_id": ["a", "b"], "organiser": ["CNFPT", "CNFPT"]})
+    summed = add_group_column(pd.concat(parts, ignore_index=True), "organiser", documents=docs)
+    lt = lexical_table_from_counts(summed, "organiser", keep_stop=True)
+    assert lt.sizes.to_dict() == {"CNFPT": 13}
+    assert lt.counts["CNFPT"].to_dict() == {
+        "attractivité": 3,
+        "coopération": 4,
+        "de": 1,
+        "le": 3,
+        "solidarité": 2,
+    }
+    whole = lexical_table(tiny_tokens, "organiser", documents=docs, keep_stop=True)
+    pd.testing.assert_frame_equal(lt.counts, whole.counts)
+    pd.testing.assert_series_equal(lt.sizes, whole.sizes)
+    # an empty partition (every token filtered out) changes nothing, dtypes included
+    with_empty = pd.concat([term_counts(tiny_tokens.iloc[:0], "doc_id"), counts], ignore_index=True)
+    pd.testing.assert_frame_equal(lexical_table_from_counts(with_empty, "doc_id").counts,
+                                  lexical_table(tiny_tokens, "doc_id").counts)  # fmt: skip
+    with pytest.raises(SchemaError, match="empty"):
+        lexical_table_from_counts(counts.iloc[:0], "doc_id")
+
+
+def test_lexical_table_from_counts_filters_by_hand(tiny_tokens):
+    tagged = tiny_tokens.assign(pos=["NOUN", "DET", "NOUN", "PUNCT", "NOUN", "ADP", "DET", "NOUN", "NOUN", "NUM",
+                                     "NOUN", "DET", "NOUN", "NOUN", "NOUN"])  # fmt: skip
+    counts = term_counts(tagged, "year")
+    assert lexical_table_from_counts(counts, "year", keep_punct=True).counts.loc[","].tolist() == [1, 0]
+    assert lexical_table_from_counts(counts, "year", keep_stop=True, pos=["DET"]).counts.to_dict() == {
+        2012: {"le": 2},
+        2025: {"le": 1},
+    }
+    # a long table without flags: every row counts as a word
+    plain = pd.DataFrame(
+        {"group": ["x", "x", "y", "y"], "term": ["paix", "ville", "paix", "paix"], "n": [2, 1, 3, 1]}
+    )
+    lt = lexical_table_from_counts(plain, "group")
+    assert lt.sizes.to_dict() == {"x": 3, "y": 4}
+    assert lt.counts.to_dict() == {"x": {"paix": 2, "ville": 1}, "y": {"paix": 4, "ville": 0}}
+
+
+@pytest.mark.parametrize("periods", [5, 10])
+def test_seed_lexical_table_from_partitions_equals_the_whole(seed_corpus, seed_corpus_on_disk, periods):
+    whole = lexical_table(select_tokens(seed_corpus.tokens), "period", periods=periods)
+    # per-document counts, one partition at a time; periods assigned on the count table
+    counts = seed_corpus_on_disk.map_tokens(partial(term_counts, keys=["doc_id", "year"]))
+    parted = lexical_table_from_counts(add_group_column(counts, "period", periods=periods), "period")
+    pd.testing.assert_frame_equal(parted.counts, whole.counts, check_exact=True)
+    pd.testing.assert_series_equal(parted.sizes, whole.sizes, check_exact=True)
+    assert parted.params == whole.params
+    pd.testing.assert_frame_equal(keyness_each(parted), keyness_each(whole), check_exact=True)
+    pd.testing.assert_frame_equal(specificities(parted), specificities(whole), check_exact=True)
+    if periods == 5:
+        assert parted.sizes.to_dict() == {
+            "2010-2014": 4709,
+            "2015-2019": 6091,
+            "2020-2024": 4596,
+            "2025-2029": 2036,
+        }
+        assert parted.counts.loc["coopération"].tolist() == [20, 7, 13, 5]
+        assert parted.counts.loc["attractivité"].tolist() == [0, 23, 1, 2]
+        assert specificities(parted).loc["diplomatie_parlementaire", "2025-2029"] == pytest.approx(
+            9.238, abs=1e-3
+        )
+    else:  # 2020-2029 spans two partitions: its counts are summed across them
+        assert parted.sizes.to_dict() == {"2010-2019": 10800, "2020-2029": 6632}
+        assert parted.counts.loc["coopération"].tolist() == [27, 18]

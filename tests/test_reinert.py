@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -9,7 +10,9 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
+from aictlab.corpus import combine_parts, select_tokens
 from aictlab.errors import SettingsError
+from aictlab.keyness import add_group_column
 from aictlab.reinert import (
     SegmentTermMatrix,
     class_distribution,
@@ -18,7 +21,9 @@ from aictlab.reinert import (
     reinert,
     reinert_double,
     reinert_tables,
+    segment_counts,
     segment_term_matrix,
+    segment_term_matrix_from_counts,
     split_cluster,
     typical_segments,
 )
@@ -282,3 +287,85 @@ def test_class_profiles_quanteda_counts():
     hand = n * (det - n * delta) ** 2 / ((a + b) * (n - a - b) * tn * rn)
     row = q[(q["class"] == c) & (q["term"] == "monde0_mot00")].iloc[0]
     assert a == 2 * row["n_term_class"] and row["chi2"] == pytest.approx(hand, rel=1e-12)
+
+
+# -- the matrix from counts gathered partition by partition ----------------------------------------------------
+def assert_same_matrix(a: SegmentTermMatrix, b: SegmentTermMatrix) -> None:
+    for x, y in ((a.matrix, b.matrix), (a.counts, b.counts)):
+        assert x.dtype == y.dtype and x.shape == y.shape
+        assert np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices)
+        assert np.array_equal(x.data, y.data)
+    assert a.terms.tolist() == b.terms.tolist()
+    pd.testing.assert_frame_equal(a.segments, b.segments, check_exact=True)
+
+
+def from_partitions(parts: list[pd.DataFrame], *, min_segments: int = 3) -> SegmentTermMatrix:
+    """The matrix of ``parts`` (token tables of whole documents) from their segment counts, as
+    ``Corpus.map_tokens`` combines them."""
+    counts = combine_parts([segment_counts(part) for part in parts])
+    return segment_term_matrix_from_counts(counts["segments"], counts["counts"], min_segments=min_segments)
+
+
+def test_segment_counts_of_partitions_by_hand():
+    # doc a: s1 = ville ville paix, s2 = paix le ; doc b: s3 = ville coopération_décentralisée (ADP: an MWE)
+    tokens = pd.DataFrame(
+        {
+            "doc_id": ["a"] * 5 + ["b"] * 2,
+            "seg_id": ["s1", "s1", "s1", "s2", "s2", "s3", "s3"],
+            "tok_pos": range(7),
+            "lemma": ["ville", "ville", "paix", "paix", "le", "ville", "coopération_décentralisée"],
+            "pos": ["NOUN", "NOUN", "NOUN", "NOUN", "DET", "NOUN", "ADP"],
+            "is_stop": [False, False, False, False, True, False, False],
+            "year": [2012] * 5 + [2025] * 2,
+        }
+    )
+    parts = [tokens[tokens["doc_id"] == "b"], tokens[tokens["doc_id"] == "a"]]  # any order: sorted by doc_id
+    counts = combine_parts([segment_counts(part) for part in parts])
+    assert counts["segments"][["segment_id", "n_tagged"]].values.tolist() == [["s3", 2], ["s1", 3], ["s2", 2]]
+    stm = segment_term_matrix_from_counts(counts["segments"], counts["counts"], min_segments=1)
+    assert stm.segments[["segment_id", "year", "n_terms"]].values.tolist() == [["s1", 2012, 2], ["s2", 2012, 1],
+                                                                               ["s3", 2025, 2]]  # fmt: skip
+    assert stm.terms.tolist() == ["coopération_décentralisée", "paix", "ville"]
+    assert stm.counts.toarray().tolist() == [[0, 1, 2], [0, 1, 0], [1, 0, 1]]
+    assert stm.matrix.toarray().tolist() == [[0, 1, 1], [0, 1, 0], [1, 0, 1]]
+    assert_same_matrix(stm, segment_term_matrix(tokens, min_segments=1))
+    # an empty partition (every token filtered out) changes nothing, dtypes included
+    empty = segment_counts(tokens.iloc[:0])
+    with_empty = {key: pd.concat([empty[key], counts[key]], ignore_index=True) for key in counts}
+    assert_same_matrix(segment_term_matrix_from_counts(**with_empty, min_segments=1), stm)
+    # the part-of-speech filter is decided on the whole corpus: an untagged partition is still filtered
+    untagged = [parts[0].assign(pos=["", "ADJ"]), parts[1].assign(pos="")]
+    whole = segment_term_matrix(pd.concat(untagged[::-1], ignore_index=True), min_segments=1)
+    assert whole.terms.tolist() == ["coopération_décentralisée"]
+    assert_same_matrix(from_partitions(untagged, min_segments=1), whole)
+
+
+def test_planted_partitions_give_the_same_classification():
+    tokens, truth = planted_tokens(k=3, shared=5, seed=7)
+    parts = [tokens[tokens["doc_id"].isin(docs)] for docs in (["d0", "d1"], ["d2"], ["d3", "d4"])]
+    stm = from_partitions(parts)
+    assert_same_matrix(stm, segment_term_matrix(tokens))
+    a, b = reinert(stm, k=3), reinert(tokens, k=3)
+    pd.testing.assert_frame_equal(a.segments, b.segments)
+    assert _is_exact_partition(_confusion(a, truth), 3)
+
+
+def test_seed_reinert_from_partitions_equals_the_whole(seed_corpus, seed_corpus_on_disk):
+    tokens = add_group_column(select_tokens(seed_corpus.tokens), "period")
+    whole = reinert(tokens, k=5, extra=("period",))
+    # as the report does: segment counts per partition, the period added to the segments afterwards
+    counts = seed_corpus_on_disk.map_tokens(segment_counts)
+    segments = counts["segments"]
+    period_of = dict(zip(tokens["year"], tokens["period"], strict=True))
+    segments.insert(segments.columns.get_loc("year") + 1, "period", segments["year"].map(period_of))
+    stm = segment_term_matrix_from_counts(segments, counts["counts"])
+    assert_same_matrix(stm, whole.stm)
+    parted = reinert(stm, k=5)
+    pd.testing.assert_frame_equal(parted.segments, whole.segments, check_exact=True)
+    pd.testing.assert_frame_equal(parted.splits, whole.splits, check_exact=True)
+    pd.testing.assert_frame_equal(parted.classes, whole.classes, check_exact=True)
+    pd.testing.assert_frame_equal(class_profiles(parted), class_profiles(whole), check_exact=True)
+    assert (len(parted.segments), parted.params["n_terms"]) == (434, 655)
+    assert parted.classes["n_segments"].tolist() == [76, 80, 219, 3, 56]
+    plain = dataclasses.replace(stm, segments=stm.segments.drop(columns="period"))
+    assert_same_matrix(plain, segment_term_matrix(tokens))

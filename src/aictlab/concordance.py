@@ -2,6 +2,11 @@
 
 Contexts are rebuilt from the surface forms (``token`` and ``space_after``) so that the reader sees the real
 text, while matching uses lemmas (or lower-cased forms).
+
+Nothing here crosses a document, so a corpus whose tokens stay on disk is read partition by partition
+(``corpus.map_tokens``): concordance lines are concatenated; collocations and bigrams are computed from
+additive counts (:func:`cooccurrences`, :func:`bigram_counts`) summed by :func:`collocations_from_counts` and
+:func:`top_bigrams_from_counts`. :func:`collocations` and :func:`top_bigrams` are those two steps on one table.
 """
 
 from __future__ import annotations
@@ -50,21 +55,34 @@ def kwic(
         ``doc_id, year, seg_id, start, end, term, left, keyword, right``: ``start``/``end`` are the
         ``tok_pos`` of the first and last matched token; ``term`` the query matched; ``keyword`` the
         surface text. Sorted by document order.
+
+    Notes
+    -----
+    Contexts never cross a document, so the lines of a corpus whose tokens stay on disk are those of its
+    partitions, concatenated in document order: ``corpus.map_tokens(lambda t: kwic(t, terms),
+    words_only=False)``.
     """
     check_choice("by", by, ("lemma", "token"))
     S.require_columns(tokens, (S.DOC_ID, S.TOK_POS, S.TOKEN, S.LEMMA, S.SPACE_AFTER), "tokens")
     queries = sorted(
         {q.strip().lower() for q in terms if q and q.strip()}, key=lambda q: (-len(q.split()), q)
     )
+    pos = tokens[S.TOK_POS].to_numpy()
+    years = tokens[S.YEAR].to_numpy() if S.YEAR in tokens else np.full(len(tokens), -1)
+    # typed even when empty, so that lines gathered partition by partition concatenate with the same dtypes
+    empty = pd.DataFrame(
+        {
+            c: pd.Series(dtype=years.dtype if c == S.YEAR else pos.dtype if c in ("start", "end") else "str")
+            for c in KWIC_COLUMNS
+        }
+    )
     if not queries or tokens.empty:
-        return pd.DataFrame(columns=KWIC_COLUMNS)
+        return empty
     keys = tokens[S.LEMMA] if by == "lemma" else tokens[S.TOKEN]
     keys = keys.str.lower().to_numpy(dtype=object)
     surface = tokens[S.TOKEN].to_numpy(dtype=object)
     spaces = tokens[S.SPACE_AFTER].to_numpy(dtype=bool)
     docs = tokens[S.DOC_ID].to_numpy(dtype=object)
-    pos = tokens[S.TOK_POS].to_numpy()
-    years = tokens[S.YEAR].to_numpy() if S.YEAR in tokens else np.full(len(tokens), -1)
     segs = tokens[S.SEG_ID].to_numpy(dtype=object) if S.SEG_ID in tokens else np.full(len(tokens), "")
     boundaries = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1], True])
     rows = []
@@ -98,6 +116,8 @@ def kwic(
                         right,
                     )
                 )
+    if not rows:
+        return empty
     out = pd.DataFrame(rows, columns=KWIC_COLUMNS)
     order = {d: i for i, d in enumerate(dict.fromkeys(docs))}
     out = out.sort_values(["start"], kind="stable")
@@ -136,6 +156,98 @@ def _signed_g2(o11, r1, c1, n) -> np.ndarray:
     return log_likelihood(o11, b, r1, np.maximum(n - r1, b))
 
 
+def _node_list(nodes: Iterable[str]) -> list[str]:
+    return sorted({str(n).strip().lower() for n in nodes if n and str(n).strip()})
+
+
+def _frames(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """Concatenate ``parts``; with none, an empty frame with ``columns`` (its dtypes are settled when summed)."""
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def cooccurrences(
+    tokens: pd.DataFrame,
+    nodes: Iterable[str],
+    *,
+    span: int = 5,
+    by: str = "lemma",
+    group: str | None = None,
+    right_only: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """Window counts of node terms per group: the additive aggregate behind :func:`collocations`.
+
+    Windows never cross documents, so the counts of disjoint sets of whole documents (partitions of the token
+    table) add up, and so do those of groups merged afterwards (years into periods):
+    :func:`collocations_from_counts` sums rows with the same key.
+
+    Parameters
+    ----------
+    tokens, nodes, span, by, group, right_only
+        As in :func:`collocations`.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``terms``: ``group, term, n, is_stop`` (word tokens per term; ``is_stop``: some occurrence is a stop
+        word); ``windows``: ``group, node, node_freq, window_slots``; ``pairs``: ``group, node, collocate,
+        cofreq`` (co-frequencies > 0). ``group`` is ``"all"`` when ``group`` is None.
+    """
+    if span < 1:
+        raise ValueError(f"span={span} must be at least 1 token.")
+    node_list = _node_list(nodes)
+    toks = _ordered_words(tokens, by)
+    if group is not None:
+        S.require_columns(toks, [group], "tokens")
+    terms, windows, pairs = [], [], []
+    groups = [("all", toks)] if group is None else list(toks.groupby(group, sort=True))
+    offsets = [o for o in range(-span, span + 1) if o != 0 and (o > 0 or not right_only)]
+    for g, part in groups:
+        part = part.reset_index(drop=True)
+        n = len(part)
+        if n == 0:
+            continue
+        codes, vocab = pd.factorize(part["_term"], sort=True)
+        vocab = np.asarray(vocab, dtype=object)
+        docs = part["_doc"].to_numpy()
+        stop = np.zeros(len(vocab), dtype=bool)
+        if S.IS_STOP in part.columns:
+            stop = np.isin(vocab, list(set(part.loc[part[S.IS_STOP].astype(bool), "_term"])))
+        terms.append(
+            pd.DataFrame(
+                {"group": g, "term": vocab, "n": np.bincount(codes, minlength=len(vocab)), "is_stop": stop}
+            )
+        )
+        index = {t: i for i, t in enumerate(vocab)}
+        for node in node_list:
+            if node not in index:
+                continue
+            where = np.flatnonzero(codes == index[node])
+            hits = []
+            slots = 0
+            for o in offsets:
+                pos = where + o
+                ok = (pos >= 0) & (pos < n)
+                pos, src = pos[ok], where[ok]
+                same = docs[pos] == docs[src]
+                slots += int(same.sum())
+                hits.append(codes[pos[same]])
+            o11 = np.bincount(np.concatenate(hits), minlength=len(vocab))
+            idx = np.flatnonzero(o11)
+            windows.append(
+                pd.DataFrame(
+                    {"group": [g], "node": [node], "node_freq": [len(where)], "window_slots": [slots]}
+                )
+            )
+            pairs.append(
+                pd.DataFrame({"group": g, "node": node, "collocate": vocab[idx], "cofreq": o11[idx]})
+            )
+    return {
+        "terms": _frames(terms, ["group", "term", "n", "is_stop"]),
+        "windows": _frames(windows, ["group", "node", "node_freq", "window_slots"]),
+        "pairs": _frames(pairs, ["group", "node", "collocate", "cofreq"]),
+    }
+
+
 def collocations(
     tokens: pd.DataFrame,
     nodes: Iterable[str],
@@ -149,6 +261,9 @@ def collocations(
     min_pmi_cofreq: int = 3,
 ) -> pd.DataFrame:
     """Collocates of node terms within ``span`` word tokens on each side (never across documents), per group.
+
+    This is :func:`cooccurrences` followed by :func:`collocations_from_counts`; for tokens that stay on disk,
+    compute the co-occurrences partition by partition (``corpus.map_tokens``) and call the latter.
 
     Parameters
     ----------
@@ -189,78 +304,109 @@ def collocations(
     --------
     >>> collocations(select_tokens(corpus.tokens).assign(period=...), ["coopération"], group="period")  # doctest: +SKIP
     """
+    counts = cooccurrences(tokens, nodes, span=span, by=by, group=group, right_only=right_only)
+    return collocations_from_counts(
+        counts, keep_stop=keep_stop, min_cofreq=min_cofreq, min_pmi_cofreq=min_pmi_cofreq
+    )
+
+
+def collocations_from_counts(
+    counts: dict[str, pd.DataFrame],
+    *,
+    keep_stop: bool = False,
+    min_cofreq: int = 1,
+    min_pmi_cofreq: int = 3,
+) -> pd.DataFrame:
+    """The collocation table of :func:`cooccurrences` counts (possibly concatenated over partitions).
+
+    Parameters
+    ----------
+    counts : dict of DataFrame
+        ``terms``, ``windows``, ``pairs`` as :func:`cooccurrences` returns them; rows with the same key
+        (group, term / node / collocate) are summed (``is_stop``: any).
+    keep_stop, min_cofreq, min_pmi_cofreq
+        As in :func:`collocations`.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`collocations`.
+    """
     from scipy import stats
 
-    if span < 1:
-        raise ValueError(f"span={span} must be at least 1 token.")
-    node_list = sorted({str(n).strip().lower() for n in nodes if n and str(n).strip()})
-    toks = _ordered_words(tokens, by)
-    if group is not None:
-        S.require_columns(toks, [group], "tokens")
-    out = []
-    groups = [("all", toks)] if group is None else list(toks.groupby(group, sort=True))
-    offsets = [o for o in range(-span, span + 1) if o != 0 and (o > 0 or not right_only)]
-    for g, part in groups:
-        part = part.reset_index(drop=True)
-        n = len(part)
-        if n == 0:
-            continue
-        codes, vocab = pd.factorize(part["_term"], sort=True)
-        docs = part["_doc"].to_numpy()
-        freq = np.bincount(codes, minlength=len(vocab))
-        stop = np.zeros(len(vocab), dtype=bool)
-        if S.IS_STOP in part.columns and not keep_stop:
-            stop_terms = set(part.loc[part[S.IS_STOP].astype(bool), "_term"])
-            stop = np.isin(np.asarray(vocab, dtype=object), list(stop_terms))
-        index = {t: i for i, t in enumerate(vocab)}
-        for node in node_list:
-            if node not in index:
-                continue
-            where = np.flatnonzero(codes == index[node])
-            hits = []
-            slots = 0
-            for o in offsets:
-                pos = where + o
-                ok = (pos >= 0) & (pos < n)
-                pos, src = pos[ok], where[ok]
-                same = docs[pos] == docs[src]
-                slots += int(same.sum())
-                hits.append(codes[pos[same]])
-            o11 = (
-                np.bincount(np.concatenate(hits), minlength=len(vocab)) if hits else np.zeros(len(vocab), int)
-            )
-            keep = (o11 >= max(min_cofreq, 1)) & ~stop
-            idx = np.flatnonzero(keep)
-            c1 = freq[idx]
-            e11 = slots * c1 / n
-            cof = o11[idx]
-            with np.errstate(divide="ignore"):
-                pmi = np.where(cof >= min_pmi_cofreq, np.log2(cof / e11), np.nan)
-            ll = _signed_g2(cof, slots, c1, n)
-            out.append(
-                pd.DataFrame(
-                    {
-                        "group": g,
-                        "node": node,
-                        "collocate": np.asarray(vocab, dtype=object)[idx],
-                        "cofreq": cof,
-                        "pmi": pmi,
-                        "ll": ll,
-                        "expected": e11,
-                        "node_freq": len(where),
-                        "collocate_freq": c1,
-                        "window_slots": slots,
-                        "n_tokens": n,
-                        "p_value": stats.chi2.sf(np.abs(ll), 1),
-                    }
-                )
-            )
-    if not out:
+    # object columns left by empty partitions get their values' dtype: the table does not depend on the split
+    terms = counts["terms"].infer_objects()
+    windows = counts["windows"].infer_objects()
+    pairs = counts["pairs"].infer_objects()
+    if windows.empty:  # no node in the corpus
         return pd.DataFrame(columns=COLLOCATION_COLUMNS)
-    res = pd.concat(out, ignore_index=True)
+    terms = terms.groupby(["group", "term"], sort=True).agg(n=("n", "sum"), is_stop=("is_stop", "any"))
+    n_tokens = terms.groupby(level="group")["n"].sum().rename("n_tokens")
+    windows = windows.groupby(["group", "node"], sort=True)[["node_freq", "window_slots"]].sum()
+    pairs = pairs.groupby(["group", "node", "collocate"], sort=True)["cofreq"].sum().reset_index()
+    pairs = pairs[pairs["cofreq"] >= max(min_cofreq, 1)]
+    pairs = pairs.join(terms.rename_axis(["group", "collocate"]), on=["group", "collocate"])
+    pairs = pairs.join(windows, on=["group", "node"]).join(n_tokens, on="group")
+    if not keep_stop:
+        pairs = pairs[~pairs["is_stop"].to_numpy(dtype=bool)]
+    cof = pairs["cofreq"].to_numpy(dtype=np.int64)
+    c1 = pairs["n"].to_numpy(dtype=np.int64)
+    slots = pairs["window_slots"].to_numpy(dtype=np.int64)
+    n = pairs["n_tokens"].to_numpy(dtype=np.int64)
+    e11 = slots * c1 / n
+    with np.errstate(divide="ignore"):
+        pmi = np.where(cof >= min_pmi_cofreq, np.log2(cof / e11), np.nan)
+    ll = _signed_g2(cof, slots, c1, n)
+    res = pd.DataFrame(
+        {
+            "group": pairs["group"].to_numpy(),
+            "node": pairs["node"].to_numpy(),
+            "collocate": pairs["collocate"].to_numpy(),
+            "cofreq": cof,
+            "pmi": pmi,
+            "ll": ll,
+            "expected": e11,
+            "node_freq": pairs["node_freq"].to_numpy(dtype=np.int64),
+            "collocate_freq": c1,
+            "window_slots": slots,
+            "n_tokens": n,
+            "p_value": stats.chi2.sf(np.abs(ll), 1),
+        }
+    )
     return res.sort_values(
         ["group", "node", "ll", "collocate"], ascending=[True, True, False, True], kind="stable"
     ).reset_index(drop=True)
+
+
+BIGRAM_COLUMNS = ["term1", "term2", "bigram", "count", "pmi", "ll", "p_value", "freq1", "freq2"]
+
+
+def bigram_counts(tokens: pd.DataFrame, *, by: str = "lemma", within: str | None = S.SENT_ID) -> dict:
+    """Adjacent word pairs and stop words: the additive aggregate behind :func:`top_bigrams`.
+
+    Pairs never cross a document, so the counts of disjoint sets of whole documents add up:
+    :func:`top_bigrams_from_counts` sums rows with the same pair.
+
+    Parameters
+    ----------
+    tokens, by, within
+        As in :func:`top_bigrams`.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``pairs``: ``term1, term2, count``; ``stop``: ``term`` (terms with a stop-word occurrence).
+    """
+    toks = _ordered_words(tokens, by)
+    terms = toks["_term"].to_numpy(dtype=object)
+    same = toks["_doc"].to_numpy()[1:] == toks["_doc"].to_numpy()[:-1]
+    if within is not None and within in toks.columns:
+        unit = toks[within].to_numpy()
+        same &= unit[1:] == unit[:-1]
+    pairs = pd.DataFrame({"term1": terms[:-1][same], "term2": terms[1:][same]})
+    pairs = pairs.groupby(["term1", "term2"], sort=True).size().rename("count").reset_index()
+    stop = toks.loc[toks[S.IS_STOP].astype(bool), "_term"] if S.IS_STOP in toks.columns else toks["_term"][:0]
+    return {"pairs": pairs, "stop": pd.DataFrame({"term": sorted(set(stop))}, dtype=object)}
 
 
 def top_bigrams(
@@ -273,6 +419,8 @@ def top_bigrams(
     within: str | None = S.SENT_ID,
 ) -> pd.DataFrame:
     """The corpus's strongest adjacent word pairs: candidates for the multi-word expression list.
+
+    This is :func:`bigram_counts` followed by :func:`top_bigrams_from_counts`.
 
     Parameters
     ----------
@@ -300,40 +448,55 @@ def top_bigrams(
     4-cell G² on [[n_ii, n_ix - n_ii], [n_xi - n_ii, n_xx - n_ix - n_xi + n_ii]] (``likelihood_ratio``,
     signed here: negative = the pair is avoided).
     """
+    return top_bigrams_from_counts(
+        bigram_counts(tokens, by=by, within=within), min_count=min_count, keep_stop=keep_stop, n=n
+    )
+
+
+def top_bigrams_from_counts(
+    counts: dict[str, pd.DataFrame], *, min_count: int = 3, keep_stop: bool = False, n: int | None = 100
+) -> pd.DataFrame:
+    """The bigram table of :func:`bigram_counts` counts (possibly concatenated over partitions).
+
+    Parameters
+    ----------
+    counts : dict of DataFrame
+        ``pairs`` and ``stop`` as :func:`bigram_counts` returns them; the counts of a pair are summed.
+    min_count, keep_stop, n
+        As in :func:`top_bigrams`.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`top_bigrams`.
+    """
     from scipy import stats
 
-    toks = _ordered_words(tokens, by)
-    terms = toks["_term"].to_numpy(dtype=object)
-    same = toks["_doc"].to_numpy()[1:] == toks["_doc"].to_numpy()[:-1]
-    if within is not None and within in toks.columns:
-        unit = toks[within].to_numpy()
-        same &= unit[1:] == unit[:-1]
-    left, right = terms[:-1][same], terms[1:][same]
-    pairs = pd.DataFrame({"term1": left, "term2": right})
-    n_xx = len(pairs)
-    if n_xx == 0:
-        return pd.DataFrame(columns=["term1", "term2", "bigram", "count", "pmi", "ll", "p_value"])
-    counts = pairs.value_counts().rename("count").reset_index()
-    n_ix = pairs["term1"].value_counts()
-    n_xi = pairs["term2"].value_counts()
-    counts = counts[counts["count"] >= min_count]
-    if not keep_stop and S.IS_STOP in toks.columns:
-        stop = set(toks.loc[toks[S.IS_STOP].astype(bool), "_term"])
-        counts = counts[~counts["term1"].isin(stop) & ~counts["term2"].isin(stop)]
-    a = counts["count"].to_numpy(dtype=float)
-    r1 = counts["term1"].map(n_ix).to_numpy(dtype=float)
-    c1 = counts["term2"].map(n_xi).to_numpy(dtype=float)
     from aictlab.keyness import log_likelihood
 
+    pairs = counts["pairs"].infer_objects()  # empty partitions leave object columns
+    pairs = pairs.groupby(["term1", "term2"], sort=True)["count"].sum().reset_index()
+    n_xx = int(pairs["count"].sum())
+    if n_xx == 0:
+        return pd.DataFrame(columns=BIGRAM_COLUMNS[:7])
+    n_ix = pairs.groupby("term1")["count"].sum()
+    n_xi = pairs.groupby("term2")["count"].sum()
+    pairs = pairs[pairs["count"] >= min_count]
+    if not keep_stop:
+        stop = set(counts["stop"]["term"])
+        pairs = pairs[~pairs["term1"].isin(stop) & ~pairs["term2"].isin(stop)]
+    a = pairs["count"].to_numpy(dtype=float)
+    r1 = pairs["term1"].map(n_ix).to_numpy(dtype=float)
+    c1 = pairs["term2"].map(n_xi).to_numpy(dtype=float)
     ll = log_likelihood(a, c1 - a, r1, n_xx - r1)
-    out = counts.assign(
-        bigram=counts["term1"] + " " + counts["term2"],
+    out = pairs.assign(
+        bigram=pairs["term1"] + " " + pairs["term2"],
         pmi=np.log2(a * n_xx / (r1 * c1)),
         ll=ll,
         p_value=stats.chi2.sf(np.abs(ll), 1),
         freq1=r1.astype(int),
         freq2=c1.astype(int),
     )
-    out = out[["term1", "term2", "bigram", "count", "pmi", "ll", "p_value", "freq1", "freq2"]]
+    out = out[BIGRAM_COLUMNS]
     out = out.sort_values(["ll", "bigram"], ascending=[False, True], kind="stable").reset_index(drop=True)
     return out.head(n) if n is not None else out

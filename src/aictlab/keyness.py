@@ -1,7 +1,9 @@
 """The lexical table (terms × groups) and keyness between groups: G², χ², LogRatio, %DIFF, Lafon specificities.
 
 One function, :func:`lexical_table`, counts terms per group from the token table; keyness, specificities, the
-correspondence analysis (:mod:`aictlab.ca`) and the figures all take its result, so nothing else recounts.
+correspondence analysis (:mod:`aictlab.ca`) and the figures all take its result, so nothing else recounts. It
+is :func:`term_counts` (an additive long table, computable partition by partition on tokens that stay on disk)
+followed by :func:`lexical_table_from_counts`.
 
 Every statistic compares a *target* (frequency ``a`` in ``c`` tokens) with a *reference* (``b`` in ``d`` tokens)
 on the 2 × 2 table ``O = [[a, b], [c - a, d - b]]`` (rows: this term, all other tokens; columns: target,
@@ -146,7 +148,9 @@ def lexical_table(
     """Count terms (lemmas or forms) per group: THE terms × groups table of keyness, specificities and CA.
 
     Pass the tokens every measure counts (``select_tokens(corpus.tokens)``: duplicates and programme lines
-    out). Multi-word expressions are already one token (``coopération_décentralisée``).
+    out). Multi-word expressions are already one token (``coopération_décentralisée``). This is
+    :func:`term_counts` followed by :func:`lexical_table_from_counts`; for tokens that stay on disk, compute
+    the term counts partition by partition (``corpus.map_tokens``) and call the latter.
 
     Parameters
     ----------
@@ -184,40 +188,139 @@ def lexical_table(
     {2012: {'attractivité': 0, 'solidarité': 1}, 2025: {'attractivité': 1, 'solidarité': 0}}
     """
     check_choice("by", by, TERM_UNITS)
-    if min_count < 1:
-        raise SettingsError(f"min_count={min_count} must be at least 1.")
     tokens = add_group_column(tokens, group, documents=documents, periods=periods)
     schema.require_columns(tokens, [by, group], "tokens")
     if tokens.empty:
         raise SchemaError("tokens: the token table is empty; nothing to count.")
-    is_word = _bool_col(tokens, schema.IS_WORD, default=True)
-    is_punct = _bool_col(tokens, schema.IS_PUNCT, default=False)
-    is_stop = _bool_col(tokens, schema.IS_STOP, default=False)
+    return lexical_table_from_counts(
+        term_counts(tokens, [group], by=by),
+        group,
+        by=by,
+        keep_stop=keep_stop,
+        keep_punct=keep_punct,
+        min_count=min_count,
+        pos=pos,
+        groups=groups,
+    )
+
+
+#: The token flags a term count keeps, so that a lexical table can filter on them afterwards.
+COUNT_FLAGS = (schema.IS_WORD, schema.IS_PUNCT, schema.IS_STOP)
+
+
+def term_counts(
+    tokens: pd.DataFrame,
+    keys: str | Sequence[str] = (schema.DOC_ID,),
+    *,
+    by: Literal["lemma", "token"] = "lemma",
+) -> pd.DataFrame:
+    """Count terms per key (document, year, group...): the long, additive form of a lexical table.
+
+    Counts of disjoint token tables (partitions of whole documents) add up: concatenate them and pass the
+    result to :func:`lexical_table_from_counts`, which sums rows with the same key. Keys finer than the group
+    (``doc_id, year``) let the group be chosen afterwards (:func:`add_group_column` works on this table too).
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Token table with ``by``, the ``keys`` columns and optionally ``pos``, ``is_word``, ``is_punct``,
+        ``is_stop`` (defaults: word, not punctuation, not a stop word).
+    keys : str or sequence of str, default=("doc_id",)
+        The columns to count by.
+    by : {"lemma", "token"}, default="lemma"
+        Count lemmas, or surface forms lowercased.
+
+    Returns
+    -------
+    DataFrame
+        ``<keys>, term, pos`` (when the tokens have it), ``is_word, is_punct, is_stop, n``: one row per
+        distinct combination, sorted by all columns but ``n``. Tokens neither words nor punctuation (bare
+        numbers) are left out: no table counts them.
+    """
+    check_choice("by", by, TERM_UNITS)
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    schema.require_columns(tokens, [by, *keys], "tokens")
+    if {"term", "n"} & set(keys):
+        raise SettingsError("term_counts: 'term' and 'n' are the output columns; they cannot be keys.")
+    terms = tokens[by].astype(str)
+    if by == schema.TOKEN:
+        terms = terms.str.lower()
+    flags = {name: _bool_col(tokens, name, default=name == schema.IS_WORD) for name in COUNT_FLAGS}
+    columns = {key: tokens[key].to_numpy() for key in keys}
+    columns["term"] = terms.to_numpy()
+    if schema.POS in tokens.columns and schema.POS not in columns:
+        columns[schema.POS] = tokens[schema.POS].to_numpy()
+    columns.update({name: value for name, value in flags.items() if name not in columns})
+    frame = pd.DataFrame(columns)
+    frame = frame[flags[schema.IS_WORD] | flags[schema.IS_PUNCT]]
+    by_cols = list(frame.columns)
+    # dropna=False: a token without part of speech still counts in the sizes
+    return frame.groupby(by_cols, sort=True, dropna=False).size().rename("n").reset_index()
+
+
+def lexical_table_from_counts(
+    counts: pd.DataFrame,
+    group: str = schema.PERIOD,
+    *,
+    by: Literal["lemma", "token"] = "lemma",
+    keep_stop: bool = False,
+    keep_punct: bool = False,
+    min_count: int = 1,
+    pos: Sequence[str] | None = None,
+    groups: Sequence | None = None,
+) -> LexicalTable:
+    """The lexical table of a long count table (:func:`term_counts`, possibly concatenated over partitions).
+
+    Parameters
+    ----------
+    counts : DataFrame
+        ``<group>, term, n`` and the flags filtered on (``is_word``, ``is_punct``, ``is_stop``, ``pos``; absent
+        flags: word, not punctuation, not a stop word); rows with the same group and term are summed.
+    group : str, default="period"
+        The column of ``counts`` whose values are the groups.
+    by : {"lemma", "token"}, default="lemma"
+        What the terms are (recorded in ``params``).
+    keep_stop, keep_punct, min_count, pos, groups
+        As in :func:`lexical_table`.
+
+    Returns
+    -------
+    LexicalTable
+    """
+    check_choice("by", by, TERM_UNITS)
+    if min_count < 1:
+        raise SettingsError(f"min_count={min_count} must be at least 1.")
+    schema.require_columns(counts, [group, "term", "n"], "term counts")
+    if counts.empty:
+        raise SchemaError("tokens: the token table is empty; nothing to count.")
+    # object columns left by empty partitions get the dtype their values have, so that the table does not
+    # depend on how the tokens were split
+    counts = counts.infer_objects()
+    is_word = _bool_col(counts, schema.IS_WORD, default=True)
+    is_punct = _bool_col(counts, schema.IS_PUNCT, default=False)
+    is_stop = _bool_col(counts, schema.IS_STOP, default=False)
     unit = is_word & ~is_punct
-    sizes = tokens.loc[unit].groupby(group, sort=True).size()
+    sizes = counts.loc[unit].groupby(group, sort=True)["n"].sum().rename(None)
 
     keep = unit | is_punct if keep_punct else unit.copy()
     if not keep_stop:
         keep &= ~is_stop
-    terms = tokens[by].astype(str)
-    if by == schema.TOKEN:
-        terms = terms.str.lower()
     if pos is not None:
-        schema.require_columns(tokens, [schema.POS], "tokens")
+        schema.require_columns(counts, [schema.POS], "term counts")
+        terms = counts["term"].astype(str)
         keep &= (
-            tokens[schema.POS].isin(list(pos)).to_numpy() | terms.str.contains(schema.MWE_JOINER).to_numpy()
+            counts[schema.POS].isin(list(pos)).to_numpy() | terms.str.contains(schema.MWE_JOINER).to_numpy()
         )
-    frame = pd.DataFrame({"term": terms[keep].to_numpy(), "group": tokens.loc[keep, group].to_numpy()})
-    counts = frame.groupby(["term", "group"], sort=True).size().unstack("group", fill_value=0)
-    all_groups = sorted(set(sizes.index) | set(counts.columns))
+    table = counts.loc[keep].groupby(["term", group], sort=True)["n"].sum().unstack(group, fill_value=0)
+    all_groups = sorted(set(sizes.index) | set(table.columns))
     order = list(groups) if groups is not None else all_groups
     unknown = [g for g in order if g not in all_groups]
     if unknown:
         raise SettingsError(f"groups {unknown} are not values of {group!r} ({all_groups}).")
-    counts = counts.reindex(columns=order, fill_value=0)
+    table = table.reindex(columns=order, fill_value=0)
     sizes = sizes.reindex(order, fill_value=0).astype(np.int64)
-    counts = counts[counts.sum(axis=1) >= min_count].astype(np.int64)
-    counts.index.name, counts.columns.name = "term", "group"
+    table = table[table.sum(axis=1) >= min_count].astype(np.int64)
+    table.index.name, table.columns.name = "term", "group"
     sizes.index.name = "group"
     params = {
         "group": group,
@@ -227,7 +330,7 @@ def lexical_table(
         "min_count": min_count,
     }
     params["pos"] = list(pos) if pos is not None else None
-    return LexicalTable(counts.sort_index(), sizes, params)
+    return LexicalTable(table.sort_index(), sizes, params)
 
 
 def _bool_col(frame: pd.DataFrame, name: str, *, default: bool) -> np.ndarray:

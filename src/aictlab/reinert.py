@@ -7,7 +7,9 @@ frequency < ``tsj`` are dropped and a term whose contingency coefficient exceeds
 half where it is over-represented. METHODS §9, following rainette (Barnier) step by step.
 
 The computation is deterministic (no random step): the CA axis comes from a dense SVD, or ARPACK with a fixed
-start vector on large clusters; ties are broken by segment order.
+start vector on large clusters; ties are broken by segment order. The matrix is built from term counts per
+segment (:func:`segment_counts`), which a corpus whose tokens stay on disk gives partition by partition
+(:func:`segment_term_matrix_from_counts`).
 
 References
 ----------
@@ -74,6 +76,9 @@ def segment_term_matrix(
 ) -> SegmentTermMatrix:
     """Build the binary segments × terms matrix of the classification.
 
+    This is :func:`segment_counts` followed by :func:`segment_term_matrix_from_counts`; for tokens that stay
+    on disk, compute the segment counts partition by partition (``corpus.map_tokens``) and call the latter.
+
     Parameters
     ----------
     tokens : DataFrame
@@ -97,6 +102,37 @@ def segment_term_matrix(
     schema.require_columns(tokens, [schema.DOC_ID, schema.SEG_ID, by], "tokens")
     if tokens.empty:
         raise SchemaError("tokens: empty token table; no segment to classify.")
+    counts = segment_counts(tokens, by=by, pos=pos, keep_stop=keep_stop, extra=extra)
+    return segment_term_matrix_from_counts(counts["segments"], counts["counts"], min_segments=min_segments)
+
+
+def segment_counts(
+    tokens: pd.DataFrame,
+    *,
+    by: str = "lemma",
+    pos: Sequence[str] | None = ACTIVE_POS,
+    keep_stop: bool = False,
+    extra: Sequence[str] = (),
+) -> dict[str, pd.DataFrame]:
+    """Segments and their term counts: the aggregate behind :func:`segment_term_matrix`.
+
+    A segment lies in one document, so the counts of disjoint sets of whole documents (partitions of the token
+    table) are concatenated as they are (:func:`segment_term_matrix_from_counts`).
+
+    Parameters
+    ----------
+    tokens, by, pos, keep_stop, extra
+        As in :func:`segment_term_matrix`.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``segments``: ``segment_id, doc_id, year`` and the ``extra`` columns (first value per segment), in
+        document order (documents sorted by id, segments by their first token), + ``n_tagged`` (tokens with
+        a part of speech) when ``pos`` applies; ``counts``: ``doc_id, segment_id, term, n`` (+ ``pos_ok``:
+        the part of speech is in ``pos`` or the term is a multi-word expression), the analysed tokens only.
+    """
+    schema.require_columns(tokens, [schema.DOC_ID, schema.SEG_ID, by], "tokens")
     # documents sorted by id, tokens by position: the result does not depend on the table's row order.
     order_cols = [schema.DOC_ID, schema.TOK_POS] if schema.TOK_POS in tokens.columns else [schema.DOC_ID]
     toks = tokens.sort_values(order_cols, kind="stable")
@@ -104,7 +140,10 @@ def segment_term_matrix(
     seg_codes, seg_uniques = pd.factorize(seg_keys, sort=False)
     carry = [c for c in (schema.YEAR, *extra) if c in toks.columns]
     seg_table = pd.DataFrame(
-        {"segment_id": seg_uniques.get_level_values(1), "doc_id": seg_uniques.get_level_values(0)}
+        {
+            "segment_id": seg_uniques.get_level_values(1).to_numpy(),
+            "doc_id": seg_uniques.get_level_values(0).to_numpy(),
+        }
     )
     if carry:
         first = toks[carry].groupby(seg_codes, sort=True).first()
@@ -118,24 +157,67 @@ def segment_term_matrix(
         keep &= ~toks[schema.IS_PUNCT].fillna(False).astype(bool).to_numpy()
     if not keep_stop and schema.IS_STOP in toks.columns:
         keep &= ~toks[schema.IS_STOP].fillna(False).astype(bool).to_numpy()
-    terms_all = toks[by].astype(str).str.lower().to_numpy(dtype=object)
-    if pos is not None and schema.POS in toks.columns and (toks[schema.POS].fillna("") != "").any():
-        is_mwe = np.array([schema.MWE_JOINER in t for t in terms_all], dtype=bool)
-        keep &= toks[schema.POS].isin(list(pos)).to_numpy() | is_mwe
-    codes_t, uniq_t = pd.factorize(pd.Series(terms_all[keep]), sort=True)
-    rows = seg_codes[keep]
+    terms = toks[by].astype(str).str.lower().to_numpy(dtype=object)
+    rows = {
+        "doc_id": seg_table["doc_id"].to_numpy()[seg_codes[keep]],
+        "segment_id": seg_table["segment_id"].to_numpy()[seg_codes[keep]],
+        "term": terms[keep],
+    }
+    if pos is not None and schema.POS in toks.columns:
+        # whether to filter on the part of speech is decided on the whole corpus (an untagged lemmatizer
+        # leaves the column empty), so record both the tagged tokens and each token's verdict
+        tagged = (toks[schema.POS].fillna("") != "").to_numpy()
+        seg_table["n_tagged"] = np.bincount(seg_codes[tagged], minlength=len(seg_table)).astype(np.int64)
+        is_mwe = np.array([schema.MWE_JOINER in t for t in terms], dtype=bool)
+        rows["pos_ok"] = (toks[schema.POS].isin(list(pos)).to_numpy() | is_mwe)[keep]
+    frame = pd.DataFrame(rows)
+    counts = frame.groupby(list(rows), sort=True).size().rename("n").reset_index()
+    return {"segments": seg_table, "counts": counts}
+
+
+def segment_term_matrix_from_counts(
+    segments: pd.DataFrame, counts: pd.DataFrame, *, min_segments: int = 3
+) -> SegmentTermMatrix:
+    """The segments × terms matrix of :func:`segment_counts` tables (possibly concatenated over partitions).
+
+    Parameters
+    ----------
+    segments, counts : DataFrame
+        As :func:`segment_counts` returns them.
+    min_segments : int, default=3
+        Keep terms present in at least this many segments.
+
+    Returns
+    -------
+    SegmentTermMatrix
+    """
+    if segments.empty:
+        raise SchemaError("tokens: empty token table; no segment to classify.")
+    # object columns left by empty partitions get their values' dtype: the matrix does not depend on the split
+    segments, counts = segments.infer_objects(), counts.infer_objects()
+    # partitions hold whole documents: a stable sort by id restores the order of the whole table
+    seg_table = segments.sort_values(schema.DOC_ID, kind="stable").reset_index(drop=True)
+    if "n_tagged" in seg_table.columns:
+        tagged = int(seg_table.pop("n_tagged").sum())
+        if tagged > 0 and "pos_ok" in counts.columns:
+            counts = counts[counts["pos_ok"].to_numpy(dtype=bool)]
+    seg_index = pd.MultiIndex.from_arrays([seg_table[schema.DOC_ID], seg_table["segment_id"]])
+    rows = seg_index.get_indexer(pd.MultiIndex.from_arrays([counts[schema.DOC_ID], counts["segment_id"]]))
+    if (rows < 0).any():
+        raise SchemaError("segment counts: counts for a segment missing from the segments table.")
+    codes_t, uniq_t = pd.factorize(counts["term"], sort=True)
     m = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.int64), (rows, codes_t)), shape=(len(seg_table), len(uniq_t))
+        (counts["n"].to_numpy(dtype=np.int64), (rows, codes_t)), shape=(len(seg_table), len(uniq_t))
     )
     m.sum_duplicates()
-    counts = m.copy()
+    freq = m.copy()
     m.data[:] = 1
     docfreq = np.asarray(m.sum(axis=0)).ravel()
     cols = np.flatnonzero(docfreq >= min_segments)
     m = m[:, cols].tocsr()
     seg_table["n_terms"] = np.asarray(m.sum(axis=1)).ravel().astype(int)
     terms = np.asarray(uniq_t, dtype=object)[cols]
-    return SegmentTermMatrix(m.astype(np.int8), seg_table, terms, counts[:, cols].tocsr())
+    return SegmentTermMatrix(m.astype(np.int8), seg_table, terms, freq[:, cols].tocsr())
 
 
 def merge_segments(stm: SegmentTermMatrix, min_segment_size: int) -> np.ndarray:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from aictlab import schema
 from aictlab.export import write_dtm
 from aictlab.iramuteq import write_iramuteq
-from aictlab.keyness import lexical_table
+from aictlab.keyness import lexical_table_from_counts, term_counts
 from aictlab.report.context import ReportContext
 
 
 def run(ctx: ReportContext) -> str:
     folder = ctx.out_dir / "exports"
     corpus_file = write_iramuteq(ctx.corpus, folder / "corpus_iramuteq.txt")
-    # all word tokens with stop words (users filter in their own tool); duplicates as the run counts them
-    table = lexical_table(ctx.tokens(), "doc_id", keep_stop=True)
+    # all word tokens with stop words (users filter in their own tool); duplicates as the run counts them;
+    # counted per document, partition by partition
+    counts = ctx.map_tokens(partial(term_counts, keys=schema.DOC_ID))
+    table = lexical_table_from_counts(counts, schema.DOC_ID, keep_stop=True)
     paths = [corpus_file, *write_dtm(table, folder)]
     ctx.outputs.extend(paths)
     n_terms, n_docs = table.counts.shape

@@ -1,14 +1,28 @@
 """Report part: textometry — keyness and Lafon specificities per period, collocations, correspondence analysis,
-Reinert classification."""
+Reinert classification.
+
+Everything is computed from small aggregates gathered partition by partition (:func:`_aggregates` through
+``ctx.map_tokens``): term counts per document, window counts per year, bigram counts, term counts per segment.
+The token table is never in memory as a whole.
+"""
 
 from __future__ import annotations
+
+import dataclasses
+from typing import Any
 
 import pandas as pd
 
 from aictlab import ca as ca_mod
 from aictlab import keyness as kn
 from aictlab import reinert as rn
-from aictlab.concordance import collocations, top_bigrams
+from aictlab import schema
+from aictlab.concordance import (
+    bigram_counts,
+    collocations_from_counts,
+    cooccurrences,
+    top_bigrams_from_counts,
+)
 from aictlab.errors import SettingsError
 from aictlab.plots import textometry as tplots
 from aictlab.report.context import ReportContext
@@ -36,10 +50,29 @@ def _terms_line(frame: pd.DataFrame, value: str = "specificity", n: int = 10) ->
     )
 
 
+def _aggregates(tokens: pd.DataFrame) -> dict[str, Any]:
+    """What this part needs from one partition of whole documents: term counts per document, window counts of
+    the collocation nodes per year, bigram counts and term counts per segment (all add up over partitions;
+    years are merged into periods afterwards, once every year is known)."""
+    return {
+        "terms": kn.term_counts(tokens, [schema.DOC_ID, schema.YEAR]),
+        "cooccurrences": cooccurrences(tokens, COLLOCATION_NODES, span=5, group=schema.YEAR),
+        "bigrams": bigram_counts(tokens),
+        "segments": rn.segment_counts(tokens),
+    }
+
+
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
-    tokens = ctx.tokens()
-    tokens = kn.add_group_column(tokens, "period", periods=s.periods)
+    agg = ctx.map_tokens(_aggregates)
+    # periods from the years of all counted tokens (explicit edges: the last period ends at the latest year)
+    terms = kn.add_group_column(agg["terms"], schema.PERIOD, periods=s.periods)
+    period_of = dict(zip(terms[schema.YEAR], terms[schema.PERIOD], strict=True))
+    segments = agg["segments"]["segments"]
+    segments.insert(
+        segments.columns.get_loc(schema.YEAR) + 1, schema.PERIOD, segments[schema.YEAR].map(period_of)
+    )
+    stm = rn.segment_term_matrix_from_counts(segments, agg["segments"]["counts"])
     sections: list[str] = ["## Textometry", ""]
     sections.append(
         "Which words characterise each period, what goes with what, and which lexical worlds structure the corpus. "
@@ -51,14 +84,14 @@ def run(ctx: ReportContext) -> str:
     sections.append("")
 
     # -- lexical table, keyness, specificities ---------------------------------------------------------------
-    table = kn.lexical_table(tokens, "period")
+    table = kn.lexical_table_from_counts(terms, schema.PERIOD)
     periods = table.groups
     if len(periods) < 2:
         sections.append(
             f"Only one period ({periods[0]}): keyness, specificities and CA need at least two; only the Reinert "
             "classification is run."
         )
-        sections += _reinert_section(ctx, tokens)
+        sections += _reinert_section(ctx, stm)
         return "\n".join(sections)
     kw = kn.keyness_each(table)
     kw = kw[KEYNESS_COLUMNS + [c for c in kw.columns if c not in KEYNESS_COLUMNS]]
@@ -120,9 +153,14 @@ def run(ctx: ReportContext) -> str:
     # -- collocations -------------------------------------------------------------------------------------------
     present = set(table.counts.index)
     nodes = [n for n in COLLOCATION_NODES if n in present]
-    coll = collocations(tokens, nodes, span=5, group="period", min_cofreq=2)
+    cooc = {
+        name: frame[frame["node"].isin(nodes)] if "node" in frame.columns else frame
+        for name, frame in agg["cooccurrences"].items()
+    }
+    cooc = {name: frame.assign(group=frame["group"].map(period_of)) for name, frame in cooc.items()}
+    coll = collocations_from_counts(cooc, min_cofreq=2)
     ctx.save_table(coll, "collocations")
-    bigrams = top_bigrams(tokens, min_count=3, n=200)
+    bigrams = top_bigrams_from_counts(agg["bigrams"], min_count=3, n=200)
     ctx.save_table(bigrams, "collocation_bigrams")
     strong = coll[(coll["ll"] >= 3.84) & (coll["cofreq"] >= 2)]
     coll_lines = []
@@ -186,7 +224,7 @@ def run(ctx: ReportContext) -> str:
             + (
                 " Each period holds a single document here, so the axes separate documents (organiser, genre) as "
                 "much as time."
-                if (tokens.groupby("period")["doc_id"].nunique() == 1).all()
+                if (terms.groupby(schema.PERIOD)[schema.DOC_ID].nunique() == 1).all()
                 else ""
             ),
             "",
@@ -200,7 +238,7 @@ def run(ctx: ReportContext) -> str:
             "percent": eig["percent"].tolist(),
         }
 
-    sections += _reinert_section(ctx, tokens)
+    sections += _reinert_section(ctx, stm)
     ctx.results["textometry"] = {
         "top_earliest": top_early[["term", "specificity"]].to_dict("records"),
         "top_latest": top_late[["term", "specificity"]].to_dict("records"),
@@ -209,14 +247,15 @@ def run(ctx: ReportContext) -> str:
     return "\n".join(sections)
 
 
-def _reinert_section(ctx: ReportContext, tokens: pd.DataFrame) -> list[str]:
-    """Reinert classification (simple + double): tables, figure and the Markdown lines."""
+def _reinert_section(ctx: ReportContext, stm: rn.SegmentTermMatrix) -> list[str]:
+    """Reinert classification (simple + double) of the segment × term matrix ``stm`` (segments carry their
+    period): tables, figure and the Markdown lines."""
     s = ctx.settings
     reinert_k = int(dict(s.extra or {}).get("reinert_k", 5))  # = rainette2's max_k: both comparable
     key = {"k": reinert_k, "keep_duplicates": s.keep_duplicates, "lemmatizer": s.lemmatizer,
            "segment_size": s.segment_size, "periods": s.periods, "version": 1}  # fmt: skip
     try:
-        res = ctx.cached("reinert", key, lambda: rn.reinert(tokens, k=reinert_k, extra=("period",)))
+        res = ctx.cached("reinert", key, lambda: rn.reinert(stm, k=reinert_k))
     except SettingsError as err:
         return ["### Reinert classification", "", f"Not run: {err}", ""]
     profiles = rn.class_profiles(res, n=30)
@@ -231,7 +270,9 @@ def _reinert_section(ctx: ReportContext, tokens: pd.DataFrame) -> list[str]:
     ctx.save_figure(fig, "reinert_classes")
     double_key = {**key, "double": True}
     try:
-        double = ctx.cached("reinert_double", double_key, lambda: rn.reinert_double(tokens, max_k=5))
+        # the double classification's segments never carried the period
+        plain = dataclasses.replace(stm, segments=stm.segments.drop(columns=schema.PERIOD))
+        double = ctx.cached("reinert_double", double_key, lambda: rn.reinert_double(plain, max_k=5))
         dprof = rn.class_profiles(double, n=6)
         dlines = [
             f"  - Class {c[1]} (crossing {c.crossing}): {c.n_segments} segments — "
