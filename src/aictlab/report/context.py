@@ -72,15 +72,6 @@ class ReportContext:
             func, keep_duplicates=self.settings.keep_duplicates, words_only=words_only
         )
 
-    def tokens(
-        self, *, words_only: bool = True
-    ) -> pd.DataFrame:  # TEMPORARY: removed once parts use map_tokens
-        from aictlab.corpus import select_tokens
-
-        return select_tokens(
-            self.corpus.read_tokens(), keep_duplicates=self.settings.keep_duplicates, words_only=words_only
-        )
-
     def load_corpus(self, **overrides: Any):
         """Another corpus of the run's input (e.g. another lemmatizer), on the run's engine and client."""
         from aictlab.corpus import load_settings_corpus
