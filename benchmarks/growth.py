@@ -1,9 +1,12 @@
 """Growth corpora for benchmarks: the seed corpus replicated ``factor`` times.
 
 Each copy gets a new ``doc_id`` (``<id>_r<k>``) and its file a small perturbation so that near-duplicate
-detection does not fold the copies: a copy-specific marker word (``copie<k>``) is inserted after every
-fourth word of each line. That adds 25 % tokens and breaks most 5-word shingles shared with other copies,
-while keeping French text for the lemmatizers. Copy 0 is the original, unchanged.
+detection does not fold the copies: a copy-specific marker word (``copie`` + the copy number written in
+letters, ``copieb`` for copy 1) is inserted after every fourth word of each line. That adds 25 % tokens and
+breaks most 5-word shingles shared with other copies, while keeping French text for the lemmatizers. The
+marker has no digits: cleaning removes digits glued to a word as footnote calls (``villes1``), which turned
+an earlier ``copie<k>`` marker into the same ``copie`` in every copy, so de-duplication folded them. Copy 0
+is the original, unchanged.
 """
 
 from __future__ import annotations
@@ -15,15 +18,25 @@ import shutil
 from pathlib import Path
 
 
+def marker(copy: int) -> str:
+    """The marker word of a copy: ``copie`` + ``copy`` in base 26 with letters (1 -> ``copieb``)."""
+    letters = ""
+    while True:
+        copy, digit = divmod(copy, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[digit] + letters
+        if copy == 0:
+            return f"copie{letters}"
+
+
 def perturb(text: str, copy: int) -> str:
-    """Insert ``copie<copy>`` after every fourth word of each line (copy 0: unchanged)."""
+    """Insert the copy's :func:`marker` after every fourth word of each line (copy 0: unchanged)."""
     if copy == 0:
         return text
-    marker = f"copie{copy}"
+    marker_word = marker(copy)
 
     def line(match: re.Match) -> str:
         words = match.group(0).split(" ")
-        return " ".join(w if (i + 1) % 4 else f"{w} {marker}" for i, w in enumerate(words))
+        return " ".join(w if (i + 1) % 4 else f"{w} {marker_word}" for i, w in enumerate(words))
 
     return re.sub(r"[^\n]+", line, text)
 
