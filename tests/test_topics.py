@@ -518,3 +518,263 @@ def test_topic_mass_by_document_by_hand():
     first = out.drop_duplicates("topic").set_index("topic")
     assert first.loc[1, "doc_id"] == "a" and first.loc[1, "share"] == pytest.approx(25 / 35)
     assert first.loc[2, "doc_id"] == "b" and first.loc[2, "share"] == pytest.approx(50 / 65)
+
+
+# --- large corpora: partition-wise documents, Matrix Market streaming, capped selection grid ----------------
+
+
+class TokenParts:
+    """A stand-in for a Corpus whose tokens come in partitions of whole documents (Corpus.map_tokens)."""
+
+    def __init__(self, parts: list[pd.DataFrame]):
+        self.parts = parts
+
+    def map_tokens(self, func, *, select=True, **options):
+        from aictlab.corpus import combine_parts, select_tokens
+
+        return combine_parts([func(select_tokens(p, **options) if select else p) for p in self.parts])
+
+
+def test_topic_documents_df_pruning_sums_partitions():
+    # paix occurs in one unit of each document: df 2 only when the partitions' counts are summed
+    rows = [
+        ("a", 0, "paix", False, True, False),
+        ("a", 0, "jumelage", False, True, False),
+        ("a", 1, "jumelage", False, True, False),
+        ("a", 1, "rare", False, True, False),
+        ("b", 0, "paix", False, True, False),
+        ("b", 0, "export", False, True, False),
+        ("b", 1, "export", False, True, False),
+        ("c", 0, "seul", False, True, False),  # its only unit is left empty and dropped
+    ]
+    tokens = token_table(rows)
+    whole = tp.topic_documents(tokens, min_df=2, max_df=1.0)
+    parts = TokenParts([tokens[tokens["doc_id"] == d] for d in ("a", "b", "c")])
+    split = tp.topic_documents(parts, min_df=2, max_df=1.0)
+    pd.testing.assert_frame_equal(whole, split, check_exact=True)
+    assert split.attrs == whole.attrs
+    assert split["terms"].tolist() == [("paix", "jumelage"), ("jumelage",), ("paix", "export"), ("export",)]
+    assert split.attrs["n_units"] == 5 and split.attrs["n_dropped_empty"] == 1
+    assert split.attrs["vocabulary_size"] == 3
+    with pytest.raises(SchemaError, match="token table or a Corpus"):
+        tp.topic_documents([rows])
+
+
+def test_topic_documents_from_partitions_on_disk_equal_in_memory(
+    seed_corpus, seed_corpus_on_disk, monkeypatch
+):
+    from aictlab.report.context import table_bytes
+
+    def refuse(self):
+        raise AssertionError("topic_documents must read the token files partition by partition")
+
+    monkeypatch.setattr(type(seed_corpus_on_disk), "read_tokens", refuse)
+    assert seed_corpus_on_disk.tokens is None and len(seed_corpus_on_disk.token_files) == 3
+    for options in ({}, {"unit": "paragraph", "keep_duplicates": True}):
+        memory = tp.topic_documents(seed_corpus.tokens, **options)
+        for other in (
+            tp.topic_documents(seed_corpus_on_disk, **options),
+            tp.topic_documents(seed_corpus, **options),
+        ):
+            pd.testing.assert_frame_equal(memory, other, check_exact=True)
+            assert other.attrs == memory.attrs
+            assert table_bytes(other) == table_bytes(memory)
+
+
+def test_cast_dtm_by_hand():
+    dtm = tp.cast_dtm([["a", "b", "a", "zz"], [], ["c"]], ["a", "b", "c"])
+    np.testing.assert_array_equal(dtm.toarray(), [[2, 1, 0], [0, 0, 0], [0, 0, 1]])
+    assert dtm.dtype == np.float64 and dtm.has_sorted_indices
+
+
+def test_matrix_market_corpus_round_trips_the_dtm(planted, tmp_path):
+    from gensim.corpora import MmCorpus
+    from gensim.matutils import corpus2csc
+
+    vocabulary = [*tp._vocabulary(planted["terms"]), "zz_unused"]  # a last column with no count
+    path = tp.write_bow_corpus(planted, vocabulary, tmp_path)
+    corpus = MmCorpus(str(path))
+    assert len(corpus) == len(planted) and corpus.num_terms == len(vocabulary)
+    read = corpus2csc(corpus, num_terms=len(vocabulary), num_docs=len(planted), dtype=np.float64).T.tocsr()
+    expected = tp.cast_dtm(tp._texts(planted), vocabulary)
+    assert read.shape == expected.shape and (read != expected).nnz == 0
+    np.testing.assert_array_equal(read.sum(1).A1, planted["terms"].map(len).to_numpy())
+    # keyed by content: the same units reuse the file, other units get another one; no temporary file left
+    stamp = path.stat().st_mtime_ns
+    assert tp.write_bow_corpus(planted, vocabulary, tmp_path) == path and path.stat().st_mtime_ns == stamp
+    assert tp.write_bow_corpus(planted.iloc[:10], vocabulary, tmp_path) != path
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_chunked_inference_equals_one_call(planted_fits, planted):
+    lda = planted_fits["lda"]
+    bow = [lda.dictionary_.doc2bow(list(t)) for t in planted["terms"]]
+    np.testing.assert_array_equal(lda._infer(iter(bow), chunksize=7, n_units=len(bow)), lda._infer(bow))
+    np.testing.assert_array_equal(lda._infer(bow, chunksize=len(bow) + 5), lda._infer(bow))
+    np.testing.assert_array_equal(lda._infer(bow), lda.doc_topic_)
+
+
+def make_two_vocabularies(seed: int = 0, n_per_doc: int = 30, length: int = 20) -> pd.DataFrame:
+    """Topic documents from two disjoint vocabularies (sol*, att*): 5 years x 2 documents x n_per_doc units,
+    each unit putting 0.9 of its words on its main vocabulary; the share of sol-main units falls 0.8 -> 0.2."""
+    rng = np.random.default_rng(seed)
+    vocab = {0: [f"sol{i}" for i in range(12)], 1: [f"att{i}" for i in range(12)]}
+    rows = []
+    for year in YEARS:
+        share = 0.8 - 0.6 * (year - YEARS[0]) / (YEARS[-1] - YEARS[0])
+        for d in range(2):
+            for s in range(n_per_doc):
+                z = int(rng.random() > share)
+                words = rng.choice(2, size=length, p=[0.9, 0.1] if z == 0 else [0.1, 0.9])
+                terms = tuple(vocab[k][rng.integers(12)] for k in words)
+                rows.append(
+                    {"doc_id": f"d{year}_{d}", "unit_id": f"s{s}", "year": year, "n_tokens": 2 * length, "terms": terms}
+                )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def planted_groups(fitted, topn: int = 10) -> list[set[str]]:
+    return [{group_of(t) for t in terms} for terms in fitted.top_terms(topn)]
+
+
+@pytest.mark.slow
+def test_streamed_lda_recovers_planted_topics(tmp_path):
+    docs = make_two_vocabularies()
+    options = {**FAST_LDA, "stream": True, "alpha": "asymmetric", "chunksize": 64, "workers": 1}
+    fitted = tp.fit_topic_model(docs, "lda", 2, seed=1, workdir=tmp_path, **options)
+    assert type(fitted.model_).__name__ == "LdaMulticore" and fitted.workers_ == 1
+    assert fitted.corpus_path_.exists() and fitted.corpus_path_.parent == tmp_path
+    # each topic's top 10 terms are the 10 most frequent of one planted vocabulary
+    groups = planted_groups(fitted)
+    assert sorted(map(sorted, groups)) == [["att"], ["sol"]]
+    # θ: a unit's main vocabulary gets most of its mass
+    main = np.array([pd.Series([group_of(w) for w in t]).mode()[0] for t in docs["terms"]])
+    topic_group = np.array([g.pop() for g in groups])
+    assert (topic_group[fitted.doc_topic_.argmax(1)] == main).mean() > 0.95
+    # one worker: the same seed gives the same fit bit for bit; streamed transform = fitted θ
+    again = tp.fit_topic_model(docs, "lda", 2, seed=1, **options)
+    assert again.corpus_path_ is None  # temporary folder, removed
+    np.testing.assert_array_equal(again.topic_term_, fitted.topic_term_)
+    np.testing.assert_array_equal(again.doc_topic_, fitted.doc_topic_)
+    np.testing.assert_array_equal(fitted.transform(docs), fitted.doc_topic_)
+    # two workers find the same topics
+    two = tp.fit_topic_model(docs, "lda", 2, seed=1, **{**options, "workers": 2})
+    assert sorted(map(sorted, planted_groups(two))) == [["att"], ["sol"]]
+    with pytest.raises(SettingsError, match="alpha='auto'"):
+        tp.fit_topic_model(docs, "lda", 2, stream=True, alpha="auto", passes=1)
+
+
+def test_allocation_and_sampling_rule(planted):
+    assert tp.allocate_sample([600, 300, 100], 10).tolist() == [6, 3, 1]
+    assert tp.allocate_sample([990, 5, 5], 10).tolist() == [8, 1, 1]  # every stratum keeps one unit
+    assert tp.allocate_sample([5, 5, 5], 7).tolist() == [3, 2, 2]  # equal remainders: first strata first
+    with pytest.raises(SettingsError, match="one unit of each"):
+        tp.allocate_sample([5, 5, 5], 2)
+    periods = [2010, 2012, 2014]  # 120, 120 and 60 planted units
+    rows = tp.sample_topic_units(planted, 50, periods=periods, seed=3)
+    assert len(rows) == 50 and len(set(rows)) == 50 and (np.diff(rows) > 0).all()
+    np.testing.assert_array_equal(rows, tp.sample_topic_units(planted, 50, periods=periods, seed=3))
+    assert not np.array_equal(rows, tp.sample_topic_units(planted, 50, periods=periods, seed=4))
+    period = pd.cut(planted["year"].iloc[rows], [2009, 2011, 2013, 2014]).value_counts(sort=False)
+    assert period.tolist() == [20, 20, 10]  # proportional to 120, 120, 60
+    # a period with a single unit is still represented
+    skewed = pd.concat([planted[planted["year"] < 2014], planted[planted["year"] == 2014].iloc[:1]])
+    rows = tp.sample_topic_units(skewed, 30, periods=periods, seed=3)
+    assert len(rows) == 30 and (skewed["year"].iloc[rows] == 2014).sum() == 1
+    # by document: every document is represented
+    rows = tp.sample_topic_units(planted, 25, by="doc_id", seed=3)
+    assert len(rows) == 25 and planted["doc_id"].iloc[rows].nunique() == planted["doc_id"].nunique()
+    np.testing.assert_array_equal(tp.sample_topic_units(planted, 500, seed=3), np.arange(len(planted)))
+
+
+def test_stream_rule_and_settings():
+    from aictlab.config import Settings
+
+    assert tp.stream_final_fit("auto", 20_001, 20_000) and not tp.stream_final_fit("auto", 20_000, 20_000)
+    assert not tp.stream_final_fit("auto", 10**7, None)
+    assert tp.stream_final_fit("always", 10, 20_000) and not tp.stream_final_fit("never", 10**7, 20_000)
+    with pytest.raises(SettingsError, match="topic_stream"):
+        tp.stream_final_fit("sometimes", 10, 10)
+    s = Settings()
+    assert (s.topic_max_units, s.topic_stream, s.topic_workers) == (tp.TOPIC_MAX_UNITS, "auto", None)
+    assert Settings(topic_max_units=0).topic_max_units == 0 and Settings(topic_max_units=None)
+    for bad in ({"topic_stream": "sometimes"}, {"topic_max_units": 10}, {"topic_workers": 0}):
+        with pytest.raises(SettingsError):
+            Settings(**bad)
+
+
+@pytest.mark.slow
+def test_capped_selection_then_final_fit_on_every_unit():
+    docs = make_two_vocabularies()
+    periods = [2010, 2012, 2014]
+    sel = tp.select_topic_models(
+        docs, k=[2], n_seeds=1, lda_params=FAST_LDA, max_units=90, periods=periods, seed=5
+    )
+    np.testing.assert_array_equal(sel.sample_rows, tp.sample_topic_units(docs, 90, periods=periods, seed=5))
+    assert len(sel.docs) == 90 and sel.params["sampled"] and sel.params["n_units_total"] == len(docs)
+    assert "stratified by period" in sel.params["sample_rule"] and "90 of 300" in sel.params["sample_rule"]
+    assert sel.table.attrs["n_units"] == 90 and sel.summary.attrs["sample_rule"] == sel.params["sample_rule"]
+    assert sel.reference("nmf", 2).doc_topic_.shape == (90, 2)
+    # the chosen K refitted on all 300 units: NMF in memory, LDA streamed (one worker)
+    nmf = tp.final_topic_model(sel, docs, "nmf", 2)
+    lda = tp.final_topic_model(sel, docs, "lda", 2, stream=True, workers=1)
+    assert nmf.doc_topic_.shape == lda.doc_topic_.shape == (300, 2)
+    assert lda.stream and lda.alpha == "asymmetric" and lda.passes == FAST_LDA["passes"]
+    for fitted in (nmf, lda):
+        assert sorted(map(sorted, planted_groups(fitted))) == [["att"], ["sol"]]
+    # refit ranges of the sample's subsample fits, matched to the final topics
+    band = tp.seed_prevalence_range(sel, "lda", 2, by="year", reference=lda)
+    assert len(band) == 2 * 5 and (band["seed_low"] <= band["seed_high"]).all()
+    with pytest.raises(SchemaError, match="drawn from 300"):
+        tp.final_topic_model(sel, docs.iloc[:100], "nmf", 2)
+    # below the cap, nothing is sampled and the reference fit is the reported model
+    full = tp.select_topic_models(docs.iloc[::3], k=[2], n_seeds=0, models=["nmf"], max_units=500)
+    assert not full.params["sampled"] and full.sample_rows is None and full.params["sample_rule"] is None
+    assert tp.final_topic_model(full, docs.iloc[::3], "nmf", 2) is full.reference("nmf", 2)
+
+
+def test_bootstrap_blocks_capped_by_cells(monkeypatch):
+    rng = np.random.default_rng(0)
+    values, weights = rng.random((40, 2)), rng.integers(1, 5, 40)
+    strata, groups = np.repeat(np.arange(8), 5), np.repeat(np.arange(4), 10)
+    full = tp.bootstrap_group_means(values, weights, strata, groups, n_boot=200, seed=1)
+    monkeypatch.setattr(tp, "BOOTSTRAP_CELLS", 40 * 7)  # blocks of 7 replicates
+    small = tp.bootstrap_group_means(values, weights, strata, groups, n_boot=200, seed=1)
+    np.testing.assert_array_equal(small[1], full[1])
+    assert np.isfinite(small[2]).all() and (small[2] <= small[1]).all() and (small[1] <= small[3]).all()
+
+
+@pytest.mark.slow
+def test_report_part_capped_and_streamed_from_disk_partitions(seed_corpus_on_disk, tmp_path, monkeypatch):
+    from aictlab.config import Settings
+    from aictlab.report import part_topics
+    from aictlab.report.context import ReportContext
+
+    def refuse(self):
+        raise AssertionError("the topics part must not load the whole token table")
+
+    monkeypatch.setattr(type(seed_corpus_on_disk), "read_tokens", refuse)
+    settings = Settings(
+        out=tmp_path / "out",
+        processed=tmp_path / "processed",
+        topic_k=(3,),
+        topic_seeds=1,
+        bootstrap=50,
+        topic_max_units=200,
+        topic_workers=1,
+    )
+    ctx = ReportContext(settings=settings, corpus=seed_corpus_on_disk)
+    md = part_topics.run(ctx)
+    assert "Capped grid: model selection on a seeded random sample of 200 of" in md
+    info = ctx.results["topics"]
+    assert info["selection_sampled"] and info["selection_units"] == 200 and info["stream"]
+    assert info["n_units"] > 400 and info["refitted"] == {"lda": True, "nmf": True}
+    assert len(list((tmp_path / "processed" / "topics").glob("topics-bow-*.mm"))) == 1
+    selection = pd.read_csv(tmp_path / "out" / "tables" / "topic_model_selection.csv")
+    assert len(selection) == 2 * 2  # one reference and one subsample fit per family, on the sample
+    prev = pd.read_csv(tmp_path / "out" / "tables" / "topic_prevalence.csv")
+    assert sorted(prev["period"].unique()) == ["2010-2014", "2015-2019", "2020-2024", "2025-2029"]
+    assert prev["seed_low"].notna().all()
+    # prevalence over every unit, not the sample
+    frames = pd.read_csv(tmp_path / "out" / "tables" / "frame_topic_prevalence.csv")
+    assert frames.groupby(["model", "period"])["n_units"].first().sum() == 2 * info["n_units"]

@@ -13,6 +13,7 @@ from aictlab.errors import SettingsError, check_choice
 
 LEMMATIZERS = ("spacy", "simplemma")
 TOPIC_UNITS = ("segment", "paragraph")
+TOPIC_STREAM = ("auto", "never", "always")
 
 #: Data files shipped with the package (frame lexicon, multi-word expressions).
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
@@ -82,6 +83,21 @@ class Settings:
         Seeds per K for stability.
     topic_k_chosen : int or None
         Force K instead of the selection rule.
+    topic_max_units : int or None, default=20000
+        Cap on the units of the topic-model selection grid. With more units, the grid runs on a seeded random
+        sample of this many units stratified by period (proportional, at least one unit per period;
+        :func:`aictlab.topics.sample_topic_units`) and the chosen K is refitted on every unit. 20,000 segments
+        (~800,000 word tokens) keep the ~108-fit grid near 35 minutes on two cores
+        (:data:`aictlab.topics.TOPIC_MAX_UNITS`). None or 0: no cap (the grid's cost grows with the corpus).
+    topic_stream : {"auto", "never", "always"}, default="auto"
+        How the final LDA model on every unit is fitted (:func:`aictlab.topics.stream_final_fit`): streamed
+        from a gensim Matrix Market corpus on disk with ``LdaMulticore`` (memory independent of the number
+        of units; alpha "asymmetric" since LdaMulticore cannot learn it). "auto" streams exactly when the units
+        exceed ``topic_max_units``; "always" also below it (the streamed fit then replaces the grid's
+        reference fit); "never" refits in memory.
+    topic_workers : int or None
+        Processes of a streamed LDA fit; None = cores − 1 (at least 1). One worker gives bit-identical fits
+        for a seed; more agree to the E-step tolerance.
     engine : {"memory", "dask"}, default="memory"
         The corpus stage in memory, or partitioned on Dask worker processes (:mod:`aictlab.engine`); the
         tables are the same.
@@ -108,6 +124,9 @@ class Settings:
     topic_k: tuple[int, ...] = tuple(range(2, 11))
     topic_seeds: int = 5
     topic_k_chosen: int | None = None
+    topic_max_units: int | None = 20_000
+    topic_stream: str = "auto"
+    topic_workers: int | None = None
     engine: str = "memory"
     scheduler: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -115,6 +134,16 @@ class Settings:
     def __post_init__(self) -> None:
         check_choice("lemmatizer", self.lemmatizer, LEMMATIZERS)
         check_choice("topic_unit", self.topic_unit, TOPIC_UNITS)
+        check_choice("topic_stream", self.topic_stream, TOPIC_STREAM)
+        if self.topic_max_units is not None and (
+            self.topic_max_units < 0 or 0 < self.topic_max_units <= max(self.topic_k, default=1)
+        ):
+            raise SettingsError(
+                f"topic_max_units={self.topic_max_units}: the selection sample must hold more units than the "
+                f"largest K ({max(self.topic_k, default=1)}); give a larger number, or 0 (None) for no cap."
+            )
+        if self.topic_workers is not None and self.topic_workers < 1:
+            raise SettingsError(f"topic_workers={self.topic_workers}: give at least 1 process, or None.")
         check_choice("engine", self.engine, ("memory", "dask"))
         if self.segment_size < 5:
             raise SettingsError(f"segment_size={self.segment_size} is too small; use at least 5 tokens.")

@@ -13,6 +13,24 @@ Pipeline
 >>> topics = label_topics(model.topics(topn=20), frames=lexicon)          # doctest: +SKIP
 >>> prev = topic_prevalence(model.document_topics(), by="period", seed=42)  # doctest: +SKIP
 
+Large corpora
+-------------
+Memory that does not grow with the corpus, in three places:
+
+1. :func:`topic_documents` accepts a ``Corpus`` and reads its tokens partition by partition
+   (``Corpus.map_tokens``): the token table of the Dask engine stays on disk.
+2. ``select_topic_models(docs, max_units=20_000, periods=...)`` fits the K × seeds grid on a seeded random
+   sample of ``max_units`` units stratified by period (:func:`sample_topic_units`, rule in
+   :func:`sampling_rule`) when there are more units.
+3. :func:`final_topic_model` then fits the chosen K on every unit; LDA streams from a gensim Matrix Market
+   corpus on disk with ``LdaMulticore`` (:class:`LdaTopicModel` ``stream=True``; when:
+   :func:`stream_final_fit`). NMF stays in memory: scikit-learn needs the sparse units × vocabulary matrix,
+   a few numbers per unit, far smaller than the token table.
+
+>>> sel = select_topic_models(docs, max_units=20_000, periods=5)                  # doctest: +SKIP
+>>> model = final_topic_model(sel, docs, "lda", sel.chosen_k("lda"), stream=True,
+...                           workdir="data/processed/topics")                      # doctest: +SKIP
+
 References
 ----------
 Blei, Ng & Jordan 2003, "Latent Dirichlet allocation", JMLR 3.
@@ -25,12 +43,21 @@ Blei & Lafferty 2006, "Dynamic topic models", ICML.
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import itertools
 import logging
+import os
 import re
+import secrets
+import sys
 import time
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -58,7 +85,7 @@ TOPIC_DOCUMENT_COLUMNS = ("doc_id", "unit_id", "year", "n_tokens", "n_terms", "t
 
 
 def topic_documents(
-    tokens: pd.DataFrame,
+    tokens: pd.DataFrame | Any,
     *,
     unit: Literal["segment", "paragraph"] = "segment",
     min_df: int = 2,
@@ -80,10 +107,19 @@ def topic_documents(
     The vocabulary is then pruned by document frequency df(w) = number of units containing w:
     kept when ``min_df <= df(w) <= max_df * n_units``. Units left without any term are dropped.
 
+    Partition-wise: the filtering above is local to a unit (a unit lies within one document), so it runs
+    on each partition of whole documents (:meth:`aictlab.corpus.Corpus.map_tokens`), which returns the
+    partition's units with their kept lemmas and its df counts; only the pruning is global (df(w) = the
+    sum of the partitions' counts, n_units = the sum of their units). A token table is one partition.
+    Given a :class:`~aictlab.corpus.Corpus` whose tokens stay on disk (the Dask engine), the token table is
+    therefore never in memory at once: one partition plus the units' lemma tuples (the result, before
+    pruning). The output does not depend on how the documents are partitioned.
+
     Parameters
     ----------
-    tokens : DataFrame
-        The corpus tokens (``Corpus.tokens``; columns of :data:`aictlab.schema.TOKEN_COLUMNS`).
+    tokens : DataFrame or Corpus
+        The corpus tokens (``Corpus.tokens``; columns of :data:`aictlab.schema.TOKEN_COLUMNS`), or a
+        ``Corpus`` (read partition by partition through ``Corpus.map_tokens``, in memory or on disk).
     unit : {"segment", "paragraph"}, default="segment"
         The document of the topic model.
     min_df : int, default=2
@@ -112,54 +148,43 @@ def topic_documents(
     Examples
     --------
     >>> docs = topic_documents(corpus.tokens, unit="segment", min_df=2)  # doctest: +SKIP
+    >>> docs = topic_documents(corpus, unit="segment")  # doctest: +SKIP
     >>> docs.loc[0, "terms"][:3]  # doctest: +SKIP
     ('diplomatie', 'autorité', 'local')
     """
     from spacy.lang.fr.stop_words import STOP_WORDS
-
-    from aictlab.corpus import select_tokens
 
     check_choice("unit", unit, UNITS)
     if min_df < 1:
         raise SettingsError(f"min_df={min_df}: a term must occur in at least one unit.")
     if not 0 < max_df <= 1:
         raise SettingsError(f"max_df={max_df}: give a share of units in (0, 1].")
-    unit_col = _UNIT_COLUMN[unit]
-    schema.require_columns(
-        tokens,
-        (schema.DOC_ID, unit_col, schema.TOK_POS, schema.LEMMA, schema.POS, schema.IS_STOP, schema.YEAR),
-        "tokens",
+    stop = frozenset(STOP_WORDS) | {unicodedata.normalize("NFC", s.lower()) for s in stop_words}
+    local = partial(
+        _partition_units,
+        unit_col=_UNIT_COLUMN[unit],
+        stop=stop,
+        min_length=min_length,
+        pos=None if pos is None else list(pos),
+        keep_duplicates=keep_duplicates,
+        keep_structure=keep_structure,
     )
-    words = select_tokens(tokens, keep_duplicates=keep_duplicates, keep_structure=keep_structure)
-    words = words.sort_values([schema.DOC_ID, schema.TOK_POS], kind="stable")
-    # unit order: corpus order of documents (first appearance in tokens), then position in the document
-    doc_order = {d: i for i, d in enumerate(pd.unique(tokens[schema.DOC_ID]))}
-    size = words.groupby([schema.DOC_ID, unit_col], sort=False).agg(
-        year=(schema.YEAR, "first"), n_tokens=(schema.LEMMA, "size"), first=(schema.TOK_POS, "min")
-    )
-    size.index = size.index.set_names(["doc_id", "unit_id"])
-    lemma = words[schema.LEMMA].astype(str).map(lambda s: unicodedata.normalize("NFC", s.lower()))
-    stop = set(STOP_WORDS) | {unicodedata.normalize("NFC", s.lower()) for s in stop_words}
-    keep = (
-        ~words[schema.IS_STOP].astype(bool)
-        & (lemma.str.len() >= min_length)
-        & lemma.str.fullmatch(_WORD)
-        & ~lemma.isin(stop)
-    )
-    if pos is not None:
-        tag = words[schema.POS].fillna("").astype(str)
-        keep &= (tag == "") | tag.isin(list(pos))
-    kept = pd.DataFrame({"doc_id": words[schema.DOC_ID], "unit_id": words[unit_col], "lemma": lemma})[keep]
-    n_units = len(size)
-    df_counts = kept.drop_duplicates(["doc_id", "unit_id", "lemma"])["lemma"].value_counts()
+    if isinstance(tokens, pd.DataFrame):
+        units, df_parts = local(tokens)
+    elif hasattr(tokens, "map_tokens"):
+        # select=False: each partition is filtered by _partition_units itself (document order from all rows)
+        units, df_parts = tokens.map_tokens(local, select=False)
+    else:
+        raise SchemaError(
+            f"topic_documents: expected a token table or a Corpus, not {type(tokens).__name__}."
+        )
+    n_units = len(units)
+    df_counts = df_parts.groupby("lemma", sort=False)["df"].sum()
     vocab = df_counts[(df_counts >= min_df) & (df_counts <= max_df * n_units)].index
-    kept = kept[kept["lemma"].isin(vocab)]
-    terms = kept.groupby(["doc_id", "unit_id"], sort=False)["lemma"].agg(tuple)
-    out = size.join(terms.rename("terms"), how="inner").reset_index()
-    out["n_terms"] = out["terms"].map(len)
-    out["_doc"] = out["doc_id"].map(doc_order)
-    out = out.sort_values(["_doc", "first"], kind="stable").reset_index(drop=True)
-    out = out[list(TOPIC_DOCUMENT_COLUMNS)]
+    kept = set(vocab)
+    units["terms"] = [tuple(w for w in terms if w in kept) for terms in units["terms"]]
+    units["n_terms"] = units["terms"].map(len).astype("int64")
+    out = units[units["n_terms"] > 0].reset_index(drop=True)[list(TOPIC_DOCUMENT_COLUMNS)]
     out.attrs = {
         "unit": unit,
         "min_df": min_df,
@@ -176,6 +201,63 @@ def topic_documents(
             "lower min_df or add documents."
         )
     return out
+
+
+def _partition_units(
+    tokens: pd.DataFrame,
+    *,
+    unit_col: str,
+    stop: frozenset[str],
+    min_length: int,
+    pos: list[str] | None,
+    keep_duplicates: bool,
+    keep_structure: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The document-local half of :func:`topic_documents` on one partition of whole documents.
+
+    Returns the partition's units in corpus order (``doc_id, unit_id, year, n_tokens, terms``: every
+    kept lemma, before the df pruning; units with words but no kept lemma have ``()``) and the df counts of
+    its lemmas (``lemma, df`` = number of the partition's units holding the lemma).
+    """
+    from aictlab.corpus import select_tokens
+
+    schema.require_columns(
+        tokens,
+        (schema.DOC_ID, unit_col, schema.TOK_POS, schema.LEMMA, schema.POS, schema.IS_STOP, schema.YEAR),
+        "tokens",
+    )
+    words = select_tokens(tokens, keep_duplicates=keep_duplicates, keep_structure=keep_structure)
+    words = words.sort_values([schema.DOC_ID, schema.TOK_POS], kind="stable")
+    # unit order: corpus order of documents (first appearance in tokens), then position in the document
+    doc_order = {d: i for i, d in enumerate(pd.unique(tokens[schema.DOC_ID]))}
+    size = words.groupby([schema.DOC_ID, unit_col], sort=False).agg(
+        year=(schema.YEAR, "first"), n_tokens=(schema.LEMMA, "size"), first=(schema.TOK_POS, "min")
+    )
+    size.index = size.index.set_names(["doc_id", "unit_id"])
+    size["year"] = size["year"].astype(tokens[schema.YEAR].dtype)
+    size["n_tokens"] = size["n_tokens"].astype("int64")
+    # normalise each distinct lemma once; interned, so every occurrence shares one string object
+    codes, distinct = pd.factorize(words[schema.LEMMA].astype(str))
+    norm = np.array([sys.intern(unicodedata.normalize("NFC", s.lower())) for s in distinct], dtype=object)
+    lemma = pd.Series(norm[codes], index=words.index, dtype=object)
+    keep = (
+        ~words[schema.IS_STOP].astype(bool)
+        & (lemma.str.len() >= min_length)
+        & lemma.str.fullmatch(_WORD)
+        & ~lemma.isin(stop)
+    )
+    if pos is not None:
+        tag = words[schema.POS].fillna("").astype(str)
+        keep &= (tag == "") | tag.isin(pos)
+    kept = pd.DataFrame({"doc_id": words[schema.DOC_ID], "unit_id": words[unit_col], "lemma": lemma})[keep]
+    df_counts = kept.drop_duplicates(["doc_id", "unit_id", "lemma"])["lemma"].value_counts(sort=False)
+    df_counts = pd.DataFrame({"lemma": df_counts.index.to_numpy(dtype=object), "df": df_counts.to_numpy()})
+    terms = kept.groupby(["doc_id", "unit_id"], sort=False)["lemma"].agg(tuple)
+    out = size.join(terms.rename("terms"), how="left").reset_index()
+    out["terms"] = [t if isinstance(t, tuple) else () for t in out["terms"]]
+    out["_doc"] = out["doc_id"].map(doc_order)
+    out = out.sort_values(["_doc", "first"], kind="stable").reset_index(drop=True)
+    return out[["doc_id", "unit_id", "year", "n_tokens", "terms"]], df_counts
 
 
 def _check_docs(docs: pd.DataFrame, where: str = "docs") -> None:
@@ -196,21 +278,82 @@ def cast_dtm(texts: Sequence[Sequence[str]], vocabulary: Sequence[str]):
     """Sparse document-term count matrix (``scipy.sparse.csr_matrix``, float64) over ``vocabulary``.
 
     Terms outside the vocabulary are ignored. Rows follow ``texts``, columns follow ``vocabulary``.
+    Memory: the matrix holds one entry per distinct (unit, term) pair (12 bytes each, plus a row pointer per
+    unit), built from two integer arrays of one entry per term occurrence: a units × vocabulary count
+    matrix, far smaller than the token table it comes from.
     """
     from scipy import sparse
 
-    index = {w: j for j, w in enumerate(vocabulary)}
-    rows, cols = [], []
-    for i, text in enumerate(texts):
-        for w in text:
-            j = index.get(w)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    flat = np.fromiter(itertools.chain.from_iterable(texts), dtype=object, count=int(lengths.sum()))
+    vocab = pd.Index(list(vocabulary), dtype=object)
+    if vocab.is_unique:
+        index = vocab.get_indexer(flat)
+    else:  # a repeated term maps to its last column, as a dict would
+        last = {w: j for j, w in enumerate(vocab)}
+        index = np.fromiter((last.get(w, -1) for w in flat), dtype=np.int64, count=len(flat))
+    found = index >= 0
+    rows = np.repeat(np.arange(len(lengths)), lengths)[found]
+    cols = index[found]
     data = np.ones(len(rows), dtype=np.float64)
-    dtm = sparse.csr_matrix((data, (rows, cols)), shape=(len(texts), len(vocabulary)), dtype=np.float64)
+    dtm = sparse.csr_matrix((data, (rows, cols)), shape=(len(texts), len(vocab)), dtype=np.float64)
     dtm.sum_duplicates()
     return dtm
+
+
+def write_bow_corpus(docs: pd.DataFrame, vocabulary: Sequence[str], folder: str | Path) -> Path:
+    """Serialise the units' bags of words as a gensim Matrix Market corpus on disk; return its path.
+
+    ``MmCorpus.serialize`` writes one ``unit term count`` line per distinct (unit, term) pair (1-based ids,
+    term id j + 1 = ``vocabulary[j]``, counts as integers, so the file holds :func:`cast_dtm` exactly) and an
+    offsets index (``<path>.index``), reading the units one at a time: memory does not grow with the
+    number of units. The file name carries a sha256 of the vocabulary and of every unit's terms, so a
+    corpus already written (same content) is reused; a new one is written under a temporary name and moved
+    into place (index first, then the matrix), so a reader never sees half a file.
+
+    Parameters
+    ----------
+    docs : DataFrame
+        Topic documents (a ``terms`` column of lemma tuples).
+    vocabulary : sequence of str
+        The columns (term ids) of the corpus.
+    folder : path
+        Where to write ``topics-bow-<sha256>.mm`` (the report uses the processed-data folder).
+
+    Returns
+    -------
+    Path
+        The ``.mm`` file (open it with ``gensim.corpora.MmCorpus(str(path))``).
+    """
+    from gensim.corpora import MmCorpus
+
+    folder = Path(folder)
+    vocabulary = [str(w) for w in vocabulary]
+    digest = hashlib.sha256("\x1f".join(vocabulary).encode("utf-8"))
+    digest.update(b"\x00")
+    for terms in docs["terms"]:
+        digest.update("\x1f".join(terms).encode("utf-8"))
+        digest.update(b"\x1e")
+    path = folder / f"topics-bow-{digest.hexdigest()[:20]}.mm"
+    index = Path(f"{path}.index")
+    if path.exists() and index.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    dictionary = gensim_dictionary(vocabulary)
+    try:
+        MmCorpus.serialize(
+            str(tmp),
+            (dictionary.doc2bow(list(t)) for t in docs["terms"]),
+            id2word=dictionary,
+            progress_cnt=None,
+        )
+        os.replace(f"{tmp}.index", index)
+        os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}.index")):
+            leftover.unlink(missing_ok=True)
+    return path
 
 
 def gensim_dictionary(vocabulary: Sequence[str]):
@@ -236,16 +379,16 @@ class _TopicModelBase:
 
     name = "base"
 
-    def _start_fit(self, docs: pd.DataFrame) -> list[list[str]]:
-        """Checks shared by every ``fit``; sets ``vocabulary_`` and returns the units' term lists."""
+    def _start_fit(self, docs: pd.DataFrame) -> None:
+        """Checks shared by every ``fit``; sets ``vocabulary_`` (without copying the units' terms)."""
         _check_docs(docs)
         if self.n_topics < 2:
             raise SettingsError(f"n_topics={self.n_topics}: a topic model needs at least 2 topics.")
-        texts = _texts(docs)
         self.vocabulary_ = (
-            np.asarray(self.vocabulary, dtype=object) if self.vocabulary is not None else _vocabulary(texts)
+            np.asarray(self.vocabulary, dtype=object)
+            if self.vocabulary is not None
+            else _vocabulary(docs["terms"])
         )
-        return texts
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "topic_term_"):
@@ -317,6 +460,22 @@ class LdaTopicModel(_TopicModelBase):
     here follow METHODS §10: ``passes=50, iterations=400``, one chunk holding every document, ``alpha="auto"``
     and ``eta="auto"`` (priors learned from the data), float64, ``random_state=seed``.
 
+    Streaming (``stream=True``, for a large corpus): the units' bags of words are written once as a gensim
+    Matrix Market corpus (:func:`write_bow_corpus`, in ``workdir``) and ``gensim.models.LdaMulticore``
+    reads it from disk at every pass, ``chunksize`` units at a time, the E-step of each chunk on one of
+    ``workers`` processes. ``batch=True``: the M-step runs once per pass on the summed statistics of every
+    chunk, the same update as the in-memory default (one chunk holding every document), so ``passes``,
+    ``iterations`` and ``eta`` keep their meaning. θ is then inferred chunk by chunk from the same file.
+    Memory is one chunk per worker plus the K × V topic statistics, whatever the number of units (θ, K
+    numbers per unit, is the result). ``LdaMulticore`` cannot learn alpha: ``alpha="auto"`` raises, use
+    ``"asymmetric"`` (METHODS §10; :data:`STREAM_LDA_DEFAULTS`). Reproducibility: with ``workers=1`` a
+    seed gives the same fit bit for bit; with more workers, gensim hands each chunk to whichever worker is
+    free, and each worker draws the γ starting points of its chunks from its own copy of the seeded random
+    state, so fits agree to the E-step tolerance (``gamma_threshold``), not bit for bit. Speed: gensim's
+    dispatcher (this process) polls its result queue while the workers compute, so cores − 1 workers keep
+    every core busy; on the 2-core benchmark machine (loaded) one worker took ~2.3× the time of the
+    in-memory fit (``benchmarks/bench_topics.py --stream-factors``).
+
     Parameters
     ----------
     n_topics : int
@@ -328,15 +487,24 @@ class LdaTopicModel(_TopicModelBase):
     alpha, eta : str or float, default="auto"
         Dirichlet priors of θ and φ (``"auto"``, ``"symmetric"``, ``"asymmetric"`` or a number).
     chunksize : int, optional
-        Documents per update; None = all documents (one batch update per pass).
+        In memory: documents per update, None = all documents (one batch update per pass). Streamed: units
+        per chunk read from disk and per E-step job, None = :data:`STREAM_CHUNKSIZE` (one update per pass
+        either way).
     gamma_threshold : float, default=0.001
         E-step convergence threshold.
     vocabulary : sequence of str, optional
         Fixed vocabulary (e.g. the full corpus's when fitting on a subsample); None = terms of ``docs``.
+    stream : bool, default=False
+        Fit with ``LdaMulticore`` streaming from a Matrix Market corpus on disk (see above).
+    workers : int, optional
+        E-step processes of the streamed fit; None = cores − 1 (at least 1).
+    workdir : path, optional
+        Folder of the Matrix Market corpus (kept and reused by content); None = a temporary folder removed
+        after the fit.
 
     Attributes
     ----------
-    model_ : gensim.models.LdaModel
+    model_ : gensim.models.LdaModel or gensim.models.LdaMulticore
     dictionary_ : gensim.corpora.Dictionary
     vocabulary_ : ndarray of str
     topic_term_ : ndarray (K, V)
@@ -349,6 +517,10 @@ class LdaTopicModel(_TopicModelBase):
         gensim topic index of each reported topic.
     docs_ : DataFrame
         The fitted units (without their terms).
+    workers_ : int
+        Worker processes used (streamed fits; None in memory).
+    corpus_path_ : Path or None
+        The Matrix Market corpus of a streamed fit with a ``workdir``.
     """
 
     name = "lda"
@@ -365,6 +537,9 @@ class LdaTopicModel(_TopicModelBase):
         chunksize: int | None = None,
         gamma_threshold: float = 0.001,
         vocabulary: Sequence[str] | None = None,
+        stream: bool = False,
+        workers: int | None = None,
+        workdir: str | Path | None = None,
     ) -> None:
         self.n_topics = n_topics
         self.seed = seed
@@ -375,30 +550,37 @@ class LdaTopicModel(_TopicModelBase):
         self.chunksize = chunksize
         self.gamma_threshold = gamma_threshold
         self.vocabulary = vocabulary
+        self.stream = stream
+        self.workers = workers
+        self.workdir = workdir
 
     def fit(self, docs: pd.DataFrame) -> LdaTopicModel:
         """Fit on ``docs`` (:func:`topic_documents`); returns self."""
-        from gensim.models import LdaModel
-
-        texts = self._start_fit(docs)
+        self._start_fit(docs)
         self.dictionary_ = gensim_dictionary(self.vocabulary_)
-        bow = [self.dictionary_.doc2bow(t) for t in texts]
-        self.model_ = LdaModel(
-            corpus=bow,
-            id2word=self.dictionary_,
-            num_topics=self.n_topics,
-            passes=self.passes,
-            iterations=self.iterations,
-            alpha=self.alpha,
-            eta=self.eta,
-            chunksize=self.chunksize or max(len(bow), 1),
-            gamma_threshold=self.gamma_threshold,
-            random_state=self.seed,
-            eval_every=None,
-            dtype=np.float64,
-        )
-        self.topic_order_ = np.arange(self.n_topics)
-        theta = self._infer(bow)
+        self.workers_, self.corpus_path_ = None, None
+        if self.stream:
+            theta = self._fit_stream(docs)
+        else:
+            from gensim.models import LdaModel
+
+            bow = [self.dictionary_.doc2bow(t) for t in _texts(docs)]
+            self.model_ = LdaModel(
+                corpus=bow,
+                id2word=self.dictionary_,
+                num_topics=self.n_topics,
+                passes=self.passes,
+                iterations=self.iterations,
+                alpha=self.alpha,
+                eta=self.eta,
+                chunksize=self.chunksize or max(len(bow), 1),
+                gamma_threshold=self.gamma_threshold,
+                random_state=self.seed,
+                eval_every=None,
+                dtype=np.float64,
+            )
+            self.topic_order_ = np.arange(self.n_topics)
+            theta = self._infer(bow)
         weights = docs["n_tokens"].to_numpy(dtype=float)
         self.topic_order_ = self._order_topics(theta, weights)
         self.doc_topic_ = theta[:, self.topic_order_]
@@ -407,19 +589,93 @@ class LdaTopicModel(_TopicModelBase):
         self.docs_ = docs.drop(columns=["terms"]).reset_index(drop=True)
         return self
 
-    def _infer(self, bow: list) -> np.ndarray:
+    def _fit_stream(self, docs: pd.DataFrame) -> np.ndarray:
+        """LdaMulticore from a Matrix Market corpus on disk; returns θ in gensim's topic order."""
+        from gensim.corpora import MmCorpus
+        from gensim.models import LdaMulticore
+
+        if isinstance(self.alpha, str) and self.alpha == "auto":
+            raise SettingsError(
+                "alpha='auto' cannot be learned by a streamed fit (gensim LdaMulticore): "
+                "use alpha='asymmetric' (METHODS §10) or a number."
+            )
+        self.workers_ = int(self.workers) if self.workers else max(1, (os.cpu_count() or 1) - 1)
+        chunksize = int(self.chunksize or STREAM_CHUNKSIZE)
+        with _work_folder(self.workdir) as folder:
+            path = write_bow_corpus(docs, self.vocabulary_, folder)
+            corpus = MmCorpus(str(path))
+            # the workers are forked: keep this process's objects (the topic documents among them) out of
+            # their garbage collections, which would otherwise copy every page holding one (copy-on-write)
+            frozen = gc.get_freeze_count() > 0  # frozen by the caller: theirs to unfreeze
+            gc.freeze()
+            try:
+                self.model_ = LdaMulticore(
+                    corpus=corpus,
+                    id2word=self.dictionary_,
+                    num_topics=self.n_topics,
+                    workers=self.workers_,
+                    chunksize=chunksize,
+                    passes=self.passes,
+                    batch=True,
+                    iterations=self.iterations,
+                    alpha=self.alpha,
+                    eta=self.eta,
+                    gamma_threshold=self.gamma_threshold,
+                    random_state=self.seed,
+                    eval_every=None,
+                    dtype=np.float64,
+                )
+            finally:
+                if not frozen:
+                    gc.unfreeze()
+            self.topic_order_ = np.arange(self.n_topics)
+            theta = self._infer(corpus, chunksize=chunksize, n_units=len(docs))
+        self.corpus_path_ = path if self.workdir is not None else None
+        return theta
+
+    def _infer(self, bow: Iterable, chunksize: int | None = None, n_units: int | None = None) -> np.ndarray:
         # gensim draws the initial γ from the model's RandomState: reset it so θ does not depend on the
         # history of calls (same seed, same θ). Equals get_document_topics(minimum_probability=0) row-wise.
+        # With a chunksize the units are read and inferred chunk by chunk; the γ draws follow one another in
+        # the same random stream, so θ is the same as in one call.
         self.model_.random_state = np.random.RandomState(self.seed)
-        gamma, _ = self.model_.inference(bow)
-        theta = gamma / gamma.sum(1, keepdims=True)
+        if chunksize is None:
+            gamma, _ = self.model_.inference(bow)
+            theta = gamma / gamma.sum(1, keepdims=True)
+        else:
+            n = len(bow) if n_units is None else n_units
+            theta, start, units = np.empty((n, self.n_topics)), 0, iter(bow)
+            while chunk := list(itertools.islice(units, chunksize)):
+                gamma, _ = self.model_.inference(chunk)
+                theta[start : start + len(chunk)] = gamma / gamma.sum(1, keepdims=True)
+                start += len(chunk)
+            if start != n:
+                raise SchemaError(f"inference: {start} units read, {n} expected.")
         return theta[:, self.topic_order_]
 
     def transform(self, docs: pd.DataFrame) -> np.ndarray:
-        """θ (units × K, topic order of this model) of new units, terms outside the vocabulary ignored."""
+        """θ (units × K, topic order of this model) of new units, terms outside the vocabulary ignored.
+
+        A streamed model infers them ``chunksize`` units at a time."""
         self._check_fitted()
         _check_docs(docs)
+        if self.stream:
+            bow = (self.dictionary_.doc2bow(list(t)) for t in docs["terms"])
+            return self._infer(bow, chunksize=int(self.chunksize or STREAM_CHUNKSIZE), n_units=len(docs))
         return self._infer([self.dictionary_.doc2bow(t) for t in _texts(docs)])
+
+
+@contextmanager
+def _work_folder(workdir: str | Path | None) -> Iterator[Path]:
+    """``workdir`` (created), or a temporary folder removed on exit."""
+    import tempfile
+
+    if workdir is not None:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        yield Path(workdir)
+        return
+    with tempfile.TemporaryDirectory(prefix="aictlab-topics-") as tmp:
+        yield Path(tmp)
 
 
 class NmfTopicModel(_TopicModelBase):
@@ -472,8 +728,8 @@ class NmfTopicModel(_TopicModelBase):
         from sklearn.decomposition import NMF
         from sklearn.feature_extraction.text import TfidfTransformer
 
-        texts = self._start_fit(docs)
-        counts = cast_dtm(texts, self.vocabulary_)
+        self._start_fit(docs)
+        counts = cast_dtm(_texts(docs), self.vocabulary_)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
         x = self.tfidf_.transform(counts)
         self.model_ = NMF(self.n_topics, init=self.init, max_iter=self.max_iter, random_state=self.seed)
@@ -508,6 +764,11 @@ class NmfTopicModel(_TopicModelBase):
 #: Default settings of each family (METHODS §10), overridable through ``params``.
 LDA_DEFAULTS: dict[str, Any] = {"passes": 50, "iterations": 400, "alpha": "auto", "eta": "auto"}
 NMF_DEFAULTS: dict[str, Any] = {"init": "nndsvda", "max_iter": 1000}
+#: Units per chunk of a streamed LDA fit (read from disk and sent to a worker at a time): gensim's default.
+STREAM_CHUNKSIZE = 2000
+#: What a streamed LDA fit changes in the grid's LDA settings: ``LdaMulticore`` cannot learn alpha, so
+#: alpha="auto" becomes "asymmetric" (METHODS §10); passes, iterations and eta="auto" stay.
+STREAM_LDA_DEFAULTS: dict[str, Any] = {"stream": True, "alpha": "asymmetric"}
 
 
 def make_topic_model(model: Literal["lda", "nmf"], n_topics: int, *, seed: int = 42, **params: Any):
@@ -697,12 +958,16 @@ class TopicSelection:
         (model, k, seed) -> {"top_terms": list, "theta": ndarray (all units × K), "match": ndarray}: each
         subsample fit's θ inferred on every unit, topics aligned to the reference (``match``).
     docs : DataFrame
-        The topic documents.
+        The topic documents the grid was fitted on: every unit, or the stratified sample of
+        :func:`sample_topic_units` when there were more than ``max_units`` (``params["sampled"]``).
     timings : DataFrame
         ``model, k, seed, sample, seconds, cpu_seconds`` of each fit (wall and process CPU time, coherence
         excluded; the coherence time is in ``params``).
     params : dict
-        Settings of the grid.
+        Settings of the grid; ``n_units`` (units fitted), ``n_units_total`` (units given), ``max_units``,
+        ``sampled`` and ``sample_rule`` (the stated rule, None when every unit was used).
+    sample_rows : ndarray or None
+        Positions, in the ``docs`` given, of the sampled units (None when every unit was used).
     """
 
     table: pd.DataFrame
@@ -712,6 +977,7 @@ class TopicSelection:
     docs: pd.DataFrame = field(repr=False)
     timings: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     params: dict = field(default_factory=dict)
+    sample_rows: np.ndarray | None = field(repr=False, default=None)
 
     def reference(self, model: str, k: int):
         """The reference fit (all units, main seed) of ``model`` with ``k`` topics."""
@@ -765,6 +1031,8 @@ def select_topic_models(
     lda_params: Mapping[str, Any] | None = None,
     nmf_params: Mapping[str, Any] | None = None,
     rule: Mapping[str, Any] | None = None,
+    max_units: int | None = None,
+    periods: int | Sequence[int] = 5,
 ) -> TopicSelection:
     """Fit every model family for every K on all units and on ``n_seeds`` subsamples; score each fit.
 
@@ -780,6 +1048,12 @@ def select_topic_models(
     and grows linearly with the number of units (``benchmarks/bench_topics.py``). METHODS suggests R >= 20
     perturbed fits; the default R = 5 keeps the grid near one minute, so stability carries Monte Carlo
     error (its standard deviation over fits is in ``summary.stability_sd``).
+
+    Capped grid: with more than ``max_units`` units, the whole grid (reference fits, subsamples, coherence)
+    runs on ``max_units`` units drawn by :func:`sample_topic_units` (seeded with ``seed``, stratified by
+    period so that every period is represented); the rule and the sizes are recorded in ``params``
+    (``sampled``, ``sample_rule``, ``n_units``, ``n_units_total``) and in the ``attrs`` of ``table`` and
+    ``summary``. The model of the chosen K is then fitted on every unit by :func:`final_topic_model`.
 
     Parameters
     ----------
@@ -802,6 +1076,10 @@ def select_topic_models(
         Override :data:`LDA_DEFAULTS` / :data:`NMF_DEFAULTS`.
     rule : mapping, optional
         Keyword arguments of :func:`choose_k` (stored for :meth:`TopicSelection.chosen_k`).
+    max_units : int, optional
+        Cap on the units of the grid (see above); None fits the grid on every unit.
+    periods : int or sequence of int, default=5
+        Period spec of the sample's strata (:func:`aictlab.periods.assign_periods`); used only when capped.
 
     Returns
     -------
@@ -817,9 +1095,17 @@ def select_topic_models(
         check_choice("model", m, MODELS)
     if not 0 < sample <= 1:
         raise SettingsError(f"sample={sample}: give a share of units in (0, 1].")
+    if max_units is not None and max_units < 1:
+        raise SettingsError(f"max_units={max_units}: give a positive number of units, or None for no cap.")
+    docs = docs.reset_index(drop=True)
+    n_total, sample_rows, sample_rule = len(docs), None, None
+    if max_units is not None and n_total > max_units:
+        sample_rows = sample_topic_units(docs, max_units, periods=periods, seed=seed)
+        docs = docs.iloc[sample_rows].reset_index(drop=True)
+        sample_rule = sampling_rule(max_units, n_total, seed)
+        log.info("topic model selection on %d of %d units (%s)", len(docs), n_total, sample_rule)
     if ks[-1] >= len(docs):
         raise SettingsError(f"K={ks[-1]} topics for {len(docs)} units: use fewer topics or more units.")
-    docs = docs.reset_index(drop=True)
     texts = _texts(docs)
     vocabulary = _vocabulary(texts)
     params = {"lda": {**LDA_DEFAULTS, **(lda_params or {})}, "nmf": {**NMF_DEFAULTS, **(nmf_params or {})}}
@@ -917,6 +1203,15 @@ def select_topic_models(
     for m in summary["model"].unique():
         kk = choose_k(summary, model=m, **rule)
         summary.loc[(summary["model"] == m) & (summary["k"] == kk), "chosen"] = True
+    units = {
+        "n_units": n,
+        "n_units_total": n_total,
+        "max_units": max_units,
+        "sampled": sample_rows is not None,
+        "sample_rule": sample_rule,
+    }
+    table.attrs = dict(units)
+    summary.attrs = dict(units)
     return TopicSelection(
         table=table,
         summary=summary,
@@ -924,6 +1219,7 @@ def select_topic_models(
         runs=runs,
         docs=docs,
         timings=timings,
+        sample_rows=sample_rows,
         params={
             "k": ks,
             "models": list(models),
@@ -935,12 +1231,160 @@ def select_topic_models(
             "lda": params["lda"],
             "nmf": params["nmf"],
             "rule": rule,
-            "n_units": n,
+            **units,
+            "sample_periods": list(periods) if not isinstance(periods, int | np.integer) else int(periods),
             "coherence_seconds": coherence_seconds,
             "coherence_cpu_seconds": coherence_cpu,
             "vocabulary_size": len(vocabulary),
         },
     )
+
+
+#: Default cap on the units of the model-selection grid (Settings.topic_max_units). The grid is ~108 fits
+#: whose cost grows linearly with units (LDA fits: 1.6 s of CPU each on average for 434 segments, ~75 s at
+#: 20,000, so ~35 min for the grid on two cores); 20,000 segments (~800,000 word tokens, 46 times the seeds)
+#: still give thousands of units per period for coherence and stability, and their in-memory bags of words
+#: take a few tens of MB.
+TOPIC_MAX_UNITS = 20_000
+#: Values of Settings.topic_stream (see :func:`stream_final_fit`).
+STREAM_MODES = ("auto", "never", "always")
+
+
+def sampling_rule(max_units: int, n_units: int, seed: int) -> str:
+    """The stated rule of a capped selection grid, as recorded in results and report."""
+    return (
+        f"model selection on a seeded random sample of {max_units} of {n_units} units (topic_max_units), "
+        "stratified by period: each period gets a share proportional to its units (largest remainders, at least "
+        f"one unit each), drawn without replacement (numpy default_rng({seed})); the chosen K is then fitted "
+        "on all units"
+    )
+
+
+def allocate_sample(counts: Sequence[int], size: int) -> np.ndarray:
+    """Units drawn from each stratum: proportional allocation by largest remainders, at least one each.
+
+    a_g = floor(size n_g / N), then the ``size − Σ a_g`` units left go one each to the strata with the
+    largest remainders (size n_g mod N; ties: first stratum); a stratum left at 0 then takes one unit from
+    the stratum with the largest allocation (ties: first). So Σ a_g = size and 1 <= a_g <= n_g.
+
+    Examples
+    --------
+    >>> allocate_sample([600, 300, 100], 10).tolist()
+    [6, 3, 1]
+    >>> allocate_sample([990, 5, 5], 10).tolist()
+    [8, 1, 1]
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    if size < len(counts) or size > total:
+        raise SettingsError(
+            f"a sample of {size} units cannot hold one unit of each of {len(counts)} strata "
+            f"and at most their {total} units."
+        )
+    alloc = size * counts // total
+    remainder = size * counts % total
+    extra = size - int(alloc.sum())
+    order = np.lexsort((np.arange(len(counts)), -remainder))
+    alloc[order[:extra]] += 1
+    for g in np.flatnonzero(alloc == 0):
+        donor = int(np.argmax(alloc))
+        alloc[donor] -= 1
+        alloc[g] = 1
+    return alloc
+
+
+def sample_topic_units(
+    docs: pd.DataFrame,
+    size: int,
+    *,
+    by: Literal["period", "doc_id"] = "period",
+    periods: int | Sequence[int] = 5,
+    seed: int = 42,
+) -> np.ndarray:
+    """Row positions of a seeded random sample of ``size`` units, stratified so every stratum is represented.
+
+    Strata: periods of the units' years (:func:`aictlab.periods.assign_periods` with ``periods``) or
+    documents. Each stratum gets :func:`allocate_sample` units (proportional, at least one); in stratum
+    order (sorted labels) its units are drawn without replacement by one ``numpy.random.default_rng(seed)``.
+    The same docs, size and seed give the same sample. Every unit when ``size >= len(docs)``.
+
+    Returns
+    -------
+    ndarray of int
+        Sorted positions (corpus order) of the ``min(size, len(docs))`` units.
+    """
+    n = len(docs)
+    if size >= n:
+        return np.arange(n)
+    check_choice("by", by, ("period", "doc_id"))
+    group = _group_column(docs.reset_index(drop=True), by, periods).to_numpy()
+    labels, g_idx, counts = np.unique(group, return_inverse=True, return_counts=True)
+    alloc = allocate_sample(counts, int(size))
+    rng = np.random.default_rng(seed)
+    rows = [rng.choice(np.flatnonzero(g_idx == g), size=int(a), replace=False) for g, a in enumerate(alloc)]
+    return np.sort(np.concatenate(rows))
+
+
+def stream_final_fit(mode: str, n_units: int, max_units: int | None) -> bool:
+    """Whether the final LDA model is fitted by streaming (Settings.topic_stream).
+
+    ``"auto"``: streamed exactly when the units exceed ``max_units`` (the grid then ran on a sample and the
+    chosen K must be refitted on every unit; below the cap the grid's in-memory reference fit is the model);
+    the engine does not enter, so the memory and Dask engines give the same topics. ``"always"``: a streamed
+    refit on every unit even below the cap (it then replaces the grid's reference fit). ``"never"``: the
+    refit above the cap is in memory (gensim ``LdaModel``, memory growing with the units).
+    """
+    check_choice("topic_stream", mode, STREAM_MODES)
+    if mode == "auto":
+        return max_units is not None and n_units > max_units
+    return mode == "always"
+
+
+def final_topic_model(
+    selection: TopicSelection,
+    docs: pd.DataFrame,
+    model: Literal["lda", "nmf"],
+    k: int,
+    *,
+    stream: bool = False,
+    workers: int | None = None,
+    workdir: str | Path | None = None,
+):
+    """The reported model of a family at K = ``k``: the grid's reference fit, or a fit on every unit.
+
+    When the grid ran on every unit and no streamed fit is asked, this is ``selection.reference(model, k)``.
+    Otherwise K topics are fitted on every unit of ``docs`` with the grid's settings and seed: LDA streamed
+    from disk when ``stream`` (:class:`LdaTopicModel` with :data:`STREAM_LDA_DEFAULTS`, ``workers``,
+    ``workdir``), in memory otherwise; NMF always in memory (scikit-learn needs the sparse units ×
+    vocabulary TF-IDF matrix, a few numbers per unit, much smaller than the token table).
+
+    Parameters
+    ----------
+    selection : TopicSelection
+    docs : DataFrame
+        Every topic document (the ``docs`` given to :func:`select_topic_models`).
+    model : {"lda", "nmf"}
+    k : int
+    stream : bool, default=False
+    workers : int, optional
+        Processes of a streamed fit (None: cores − 1).
+    workdir : path, optional
+        Folder of the Matrix Market corpus (the report uses the processed-data folder).
+    """
+    check_choice("model", model, MODELS)
+    streamed = bool(stream) and model == "lda"
+    if not selection.params.get("sampled") and not streamed:
+        return selection.reference(model, k)
+    total = selection.params.get("n_units_total", len(selection.docs))
+    if len(docs) != total:
+        raise SchemaError(
+            f"final_topic_model: {len(docs)} units given, the selection was drawn from {total}."
+        )
+    params = dict(selection.params[model])
+    if streamed:
+        params.update(STREAM_LDA_DEFAULTS if params.get("alpha") == "auto" else {"stream": True})
+        params.update(workers=workers, workdir=workdir)
+    return make_topic_model(model, int(k), seed=selection.params["seed"], **params).fit(docs)
 
 
 def choose_k(
@@ -1186,6 +1630,10 @@ def _wide_theta(doc_topics: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.
     return units, wide.to_numpy(dtype=float), np.asarray(wide.columns)
 
 
+#: Cap on the cells (replicates × units) of one block of bootstrap counts in :func:`bootstrap_group_means`.
+BOOTSTRAP_CELLS = 2**25
+
+
 def bootstrap_group_means(
     values: np.ndarray,
     weights: np.ndarray,
@@ -1202,7 +1650,9 @@ def bootstrap_group_means(
     Estimate for group g and column j: m_gj = Σ_{i∈g} w_i v_ij / Σ_{i∈g} w_i. A replicate draws, in every
     stratum (document) s with n_s units, n_s units with replacement (multinomial counts c_i ~
     Mult(n_s, 1/n_s)) and recomputes m_gj with weights c_i w_i (METHODS §2). Vectorised over replicates in
-    blocks of ``block``. Percentile interval: α/2 and 1 − α/2 quantiles. Rows with NaN values weigh 0.
+    blocks of ``block``, fewer when ``block`` × n would pass :data:`BOOTSTRAP_CELLS` (the block's count
+    matrix then stays near 256 MiB whatever the number of units; below 33,554 units nothing changes).
+    Percentile interval: α/2 and 1 − α/2 quantiles. Rows with NaN values weigh 0.
 
     Parameters
     ----------
@@ -1227,6 +1677,7 @@ def bootstrap_group_means(
     labels, g_idx = np.unique(np.asarray(groups), return_inverse=True)
     s_labels, s_idx = np.unique(np.asarray(strata), return_inverse=True)
     n, j = values.shape
+    block = max(1, min(block, BOOTSTRAP_CELLS // max(n, 1)))
     G = len(labels)
     onehot = np.zeros((n, G))
     onehot[np.arange(n), g_idx] = 1.0
@@ -1516,6 +1967,7 @@ def seed_prevalence_range(
     *,
     by: Literal["period", "year", "doc_id"] = "period",
     periods: int | Sequence[int] = 5,
+    reference: Any = None,
 ) -> pd.DataFrame:
     """Range of topic prevalence over the subsample refits, topics aligned to the reference fit.
 
@@ -1523,6 +1975,10 @@ def seed_prevalence_range(
     (:func:`topic_agreement`); its point prevalence per group is computed as in :func:`topic_prevalence`;
     the table gives the minimum and maximum over refits (METHODS §10, band (ii): refit uncertainty,
     which the segment bootstrap does not carry).
+
+    ``reference``: a fitted model whose topics the refits are matched to instead of the grid's reference
+    fit (the model of :func:`final_topic_model` when it was refitted on every unit); the units are still
+    the grid's (``selection.docs``, the sample of a capped grid).
 
     Returns
     -------
@@ -1537,7 +1993,12 @@ def seed_prevalence_range(
     for (m, kk, _s), run in sorted(selection.runs.items()):
         if m != model or kk != int(k):
             continue
-        theta = run["theta"][:, run["match"]]
+        match = run["match"]
+        if reference is not None:
+            _, match = topic_agreement(
+                reference.top_terms(selection.params["depth"]), run["top_terms"], selection.params["depth"]
+            )
+        theta = run["theta"][:, match]
         ok = ~np.isnan(theta).any(1)
         w = np.where(ok, weights, 0.0)
         th = np.nan_to_num(theta)

@@ -45,8 +45,11 @@ def run(ctx: ReportContext) -> str:
     docs = ctx.cached(
         "topic_documents",
         {"unit": s.topic_unit, "keep_duplicates": s.keep_duplicates},
-        lambda: tp.topic_documents(ctx.corpus.tokens, unit=s.topic_unit, keep_duplicates=s.keep_duplicates),
+        # partition by partition (Corpus.map_tokens): tokens on disk (Dask engine) are never all in memory
+        lambda: tp.topic_documents(ctx.corpus, unit=s.topic_unit, keep_duplicates=s.keep_duplicates),
     )
+    max_units = s.topic_max_units or None
+    sampled = max_units is not None and len(docs) > max_units
     key = {
         "unit": s.topic_unit,
         "keep_duplicates": s.keep_duplicates,
@@ -59,22 +62,60 @@ def run(ctx: ReportContext) -> str:
         "nmf": tp.NMF_DEFAULTS,
         "docs": docs.attrs,
     }
+    if sampled:  # the sample depends on the cap and on the periods (its strata)
+        key = {**key, "max_units": max_units, "sample_periods": s.periods}
     n_jobs = max(1, min(2, os.cpu_count() or 1))
     selection = ctx.cached(
         "topics_selection",
         key,
-        lambda: tp.select_topic_models(docs, k=s.topic_k, seed=s.seed, n_seeds=s.topic_seeds, n_jobs=n_jobs),
+        lambda: tp.select_topic_models(
+            docs,
+            k=s.topic_k,
+            seed=s.seed,
+            n_seeds=s.topic_seeds,
+            n_jobs=n_jobs,
+            max_units=max_units,
+            periods=s.periods,
+        ),
     )
     models = selection.params["models"]
     chosen = {m: int(s.topic_k_chosen) if s.topic_k_chosen else selection.chosen_k(m) for m in models}
     ctx.save_table(selection.table, "topic_model_selection")
 
+    # the reported models: the grid's reference fits, or (capped grid, or topic_stream="always") the chosen
+    # K fitted on every unit, LDA streamed from a Matrix Market corpus in the processed folder
+    stream = tp.stream_final_fit(s.topic_stream, len(docs), max_units)
+    workers = s.topic_workers or max(1, (os.cpu_count() or 1) - 1)
+    finals, refitted, final_kind = {}, {}, {}
+    for m in models:
+        refitted[m] = sampled or (stream and m == "lda")
+        final_kind[m] = (
+            f"stream-{workers}" if stream and m == "lda" else "memory" if refitted[m] else "reference"
+        )
+        if not refitted[m]:
+            finals[m] = selection.reference(m, chosen[m])
+            continue
+        final_key = {**key, "model": m, "k": chosen[m], "stream": stream and m == "lda"}
+        if final_key["stream"]:
+            final_key["workers"] = workers  # more than one worker: not bit-identical (see LdaTopicModel)
+        finals[m] = ctx.cached(
+            f"topics_final_{m}",
+            final_key,
+            lambda m=m: tp.final_topic_model(
+                selection,
+                docs,
+                m,
+                chosen[m],
+                stream=stream,
+                workers=workers,
+                workdir=s.path("processed") / "topics",
+            ),
+        )
+
     topic_tables, doc_topics = [], []
     for m in models:
-        fitted = selection.reference(m, chosen[m])
-        topic_tables.append(
-            tp.label_topics(fitted.topics(topn=20).assign(model=m), lexicon, docs=selection.docs)
-        )
+        fitted = finals[m]
+        topic_tables.append(tp.label_topics(fitted.topics(topn=20).assign(model=m), lexicon, docs=docs))
         doc_topics.append(fitted.document_topics().assign(model=m))
     topics = pd.concat(topic_tables, ignore_index=True)
     topics.insert(1, "k", topics["model"].map(chosen))
@@ -91,6 +132,7 @@ def run(ctx: ReportContext) -> str:
     prev_key = {
         **key,
         "chosen": chosen,
+        "final": final_kind,
         "bootstrap": s.bootstrap,
         "periods": s.periods,
         "lexicon": lexicon.sha256,
@@ -107,7 +149,14 @@ def run(ctx: ReportContext) -> str:
     )
     ranges = pd.concat(
         [
-            tp.seed_prevalence_range(selection, m, chosen[m], by="period", periods=s.periods).assign(model=m)
+            tp.seed_prevalence_range(
+                selection,
+                m,
+                chosen[m],
+                by="period",
+                periods=s.periods,
+                reference=finals[m] if refitted[m] else None,
+            ).assign(model=m)
             for m in models
             if selection.params["n_seeds"] > 0
         ]
@@ -156,11 +205,18 @@ def run(ctx: ReportContext) -> str:
             }
             for p in (periods[0], periods[-1])
         }
+    p = selection.params
     ctx.results["topics"] = {
         "chosen_k": chosen,
         "primary_model": primary,
-        "n_units": len(selection.docs),
-        "vocabulary_size": selection.params["vocabulary_size"],
+        "n_units": len(docs),
+        "vocabulary_size": docs.attrs["vocabulary_size"],
+        "selection_units": p["n_units"],
+        "selection_sampled": bool(p.get("sampled")),
+        "selection_sample_rule": p.get("sample_rule"),
+        "max_units": max_units,
+        "stream": stream,
+        "refitted": refitted,
         "selection": summary[summary["chosen"] | summary["k"].isin(chosen.values())].to_dict("records"),
         "frame_shares": shares,
         "topics": labels.to_dict("records"),
@@ -193,12 +249,34 @@ def run(ctx: ReportContext) -> str:
             f"(max over K >= 3: {_fmt(summary[(summary['model'] == m) & (summary['k'] >= 3)]['stability'].max())}), "
             f"c_npmi {_fmt(r['c_npmi'])}, c_v {_fmt(r['c_v'])}."
         )
-    p = selection.params
+    if p.get("sampled"):
+        units_note = (
+            f"Capped grid: {p['sample_rule']} (LDA "
+            + (
+                f"streamed from a Matrix Market corpus on disk with gensim LdaMulticore, {workers} worker(s), "
+                "alpha 'asymmetric' as LdaMulticore cannot learn it"
+                if stream
+                else "in memory"
+            )
+            + "). Coherence, stability, the refit ranges (grey bands) and the frame shares by K are computed on "
+            "the sample; topics, prevalence and its bootstrap on every unit."
+        )
+    else:
+        units_note = (
+            f"Every unit enters the grid ({p['n_units']} <= topic_max_units = {max_units})."
+            if max_units is not None
+            else "Every unit enters the grid (no topic_max_units cap)."
+        )
+        if stream:
+            units_note += (
+                " LDA is then refitted on every unit streamed from disk (topic_stream = 'always'; gensim "
+                f"LdaMulticore, {workers} worker(s), alpha 'asymmetric'): the reported LDA topics are that fit."
+            )
     lines = [
         "## Topic models",
         "",
-        f"*Reading guide.* Topics are fitted on {len(selection.docs)} text {s.topic_unit}s (lemmas, stop words and "
-        f"numbers out, vocabulary of {p['vocabulary_size']} lemmas in >= 2 units and <= 50 % of them). "
+        f"*Reading guide.* Topics are fitted on {len(docs)} text {s.topic_unit}s (lemmas, stop words and "
+        f"numbers out, vocabulary of {docs.attrs['vocabulary_size']} lemmas in >= 2 units and <= 50 % of them). "
         "A topic *leans* to a frame when its top-20 term weight falls in that frame's lexicon (>= 5 % and twice the "
         "other frame); frame-leaning shares over periods are the topic-model view of the drift, to set beside the "
         "lexicon rates. With one document per period, period differences are also document differences.",
@@ -210,6 +288,8 @@ def run(ctx: ReportContext) -> str:
         f"{p['topn']} terms. LDA: passes {p['lda']['passes']}, iterations {p['lda']['iterations']}, alpha and eta "
         "learned ('auto'). Rule: stability plateau (within 0.05 of the best K >= 3), then best c_npmi within "
         "0.01, ties to the smaller K.",
+        "",
+        units_note,
         "",
         *why,
         f"- Headline family (more stable at its chosen K): **{tplots.MODEL_LABELS.get(primary, primary)}**.",
