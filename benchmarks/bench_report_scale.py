@@ -37,7 +37,16 @@ sys.path.insert(0, str(HERE))
 
 def run_report(corpus: Path, work: Path, engine: str, lemmatizer: str, parts: list[str]) -> dict:
     """One report run in a fresh process: wall seconds, peak RSS of the driver and of the largest child."""
-    command = [sys.executable, "-m", "aictlab.report", "--quiet", "--root", str(work), "--corpus", str(corpus)]
+    command = [
+        sys.executable,
+        "-m",
+        "aictlab.report",
+        "--quiet",
+        "--root",
+        str(work),
+        "--corpus",
+        str(corpus),
+    ]
     command += ["--out", str(work / "figures"), "--engine", engine, "--lemmatizer", lemmatizer]
     command += ["--only", *parts]
     start = time.perf_counter()
@@ -88,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             row = {"factor": factor, **run_report(corpus, run, engine, args.lemmatizer, args.parts)}
             rows.append(row)
             print(json.dumps(row), flush=True)
-    print("\n| ×copies | counted words | engine | lemmatizer | seconds | peak MiB (driver) | peak MiB (worker) |")
+    print(
+        "\n| ×copies | counted words | engine | lemmatizer | seconds | peak MiB (driver) | peak MiB (worker) |"
+    )
     print("|---:|---:|---|---|---:|---:|---:|")
     for r in rows:
         print(
