@@ -438,10 +438,10 @@ def store_corpus(built: Any, cache_path: Path | None, **attributes: Any) -> Corp
     """
     tokens_dir = getattr(built, "tokens_dir", None)
     lazy = built.tokens is None
+    attributes = {"settings": built.settings, "corpus_hash": built.corpus_hash, **attributes}
     corpus = Corpus(
         **{name: getattr(built, name) for name in _TABLES},
-        settings=built.settings,
-        **{"corpus_hash": built.corpus_hash, **attributes},
+        **attributes,
         token_files=tuple(sorted(Path(tokens_dir).glob("part.*.parquet"))) if lazy else (),
     )
     if cache_path is None:
@@ -503,7 +503,7 @@ def _object_strings(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    """A cached parquet table with text as ``object``, as :class:`Corpus` holds it."""
+    """A token partition with text as ``object``, as :class:`Corpus` holds its tables."""
     return _object_strings(pd.read_parquet(path))
 
 
@@ -517,8 +517,9 @@ def _read_cache(path: Path, corpus_hash: str, cache_key: str, *, lazy_tokens: bo
     """A cached corpus; with ``lazy_tokens`` the tokens stay on disk (``Corpus.token_files``)."""
     meta = json.loads((path / "settings.json").read_text(encoding="utf-8"))
     token_files = tuple(sorted((path / "tokens").glob("part.*.parquet"))) or (path / "tokens.parquet",)
-    tables = {name: _read_table(path / f"{name}.parquet") for name in _TABLES if name != "tokens"}
-    tokens = None if lazy_tokens else pd.concat([_read_table(f) for f in token_files], ignore_index=True)
+    # (Corpus normalises the text dtypes of its tables)
+    tables = {name: pd.read_parquet(path / f"{name}.parquet") for name in _TABLES if name != "tokens"}
+    tokens = None if lazy_tokens else pd.concat([pd.read_parquet(f) for f in token_files], ignore_index=True)
     return Corpus(
         **tables,
         tokens=tokens,
