@@ -442,7 +442,7 @@ def store_corpus(built: Any, cache_path: Path | None, **attributes: Any) -> Corp
     corpus = Corpus(
         **{name: getattr(built, name) for name in _TABLES},
         **attributes,
-        token_files=tuple(sorted(Path(tokens_dir).glob("part.*.parquet"))) if lazy else (),
+        token_files=token_partition_files(tokens_dir) if lazy else (),
     )
     if cache_path is None:
         return corpus
@@ -507,6 +507,11 @@ def _read_table(path: Path) -> pd.DataFrame:
     return _object_strings(pd.read_parquet(path))
 
 
+def token_partition_files(folder: Path) -> tuple[Path, ...]:
+    """The token partitions the Dask engine wrote in ``folder`` (``part.NNNNN.parquet``), in document order."""
+    return tuple(sorted(Path(folder).glob("part.*.parquet")))
+
+
 def _parquet_rows(path: Path) -> int:
     import pyarrow.parquet as pq
 
@@ -516,7 +521,7 @@ def _parquet_rows(path: Path) -> int:
 def _read_cache(path: Path, corpus_hash: str, cache_key: str, *, lazy_tokens: bool = False) -> Corpus:
     """A cached corpus; with ``lazy_tokens`` the tokens stay on disk (``Corpus.token_files``)."""
     meta = json.loads((path / "settings.json").read_text(encoding="utf-8"))
-    token_files = tuple(sorted((path / "tokens").glob("part.*.parquet"))) or (path / "tokens.parquet",)
+    token_files = token_partition_files(path / "tokens") or (path / "tokens.parquet",)
     # (Corpus normalises the text dtypes of its tables)
     tables = {name: pd.read_parquet(path / f"{name}.parquet") for name in _TABLES if name != "tokens"}
     tokens = None if lazy_tokens else pd.concat([pd.read_parquet(f) for f in token_files], ignore_index=True)

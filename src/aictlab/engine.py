@@ -291,8 +291,10 @@ class PartitionedCorpus:
 
 
 def read_token_partitions(tokens_dir: Path) -> pd.DataFrame:
-    """Concatenate ``part.*.parquet`` in order (pandas' parquet dtypes: those build_corpus gives)."""
-    parts = sorted(Path(tokens_dir).glob("part.*.parquet"))
+    """Concatenate the token partitions of ``tokens_dir`` in document order."""
+    from aictlab.corpus import token_partition_files
+
+    parts = token_partition_files(tokens_dir)
     if not parts:
         raise CorpusError(f"{tokens_dir}: no token partitions (part.*.parquet) found.")
     return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
