@@ -8,13 +8,14 @@ near-duplicate flags (:mod:`aictlab.dedup`), tokens and lemmas (:mod:`aictlab.nl
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import pandas as pd
 from aictlab import __version__
 from aictlab import schema as S
 from aictlab.config import PACKAGE_DATA, Settings, code_fingerprint
-from aictlab.errors import check_choice
+from aictlab.errors import SchemaError, check_choice
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ class Corpus:
     token_files : tuple of Path
         The parquet files holding the tokens when ``tokens`` is None: partitions of whole documents, in
         document order.
+    selection : dict
+        Default ``keep_duplicates`` / ``keep_structure`` of :meth:`map_tokens` (see :meth:`select`).
     """
 
     documents: pd.DataFrame
@@ -74,6 +77,7 @@ class Corpus:
     corpus_hash: str = ""
     cache_key: str = ""
     token_files: tuple[Path, ...] = ()
+    selection: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self):
         # one dtype for text whichever path built the tables (pandas 3 infers "str", parquet gives either)
@@ -116,8 +120,8 @@ class Corpus:
         func: Callable[[pd.DataFrame], Any],
         *,
         select: bool = True,
-        keep_duplicates: bool = False,
-        keep_structure: bool = False,
+        keep_duplicates: bool | None = None,
+        keep_structure: bool | None = None,
         words_only: bool = True,
     ) -> Any:
         """Apply ``func`` to the tokens of each partition of whole documents and concatenate the results.
@@ -136,15 +140,19 @@ class Corpus:
             Pass the tokens through :func:`select_tokens` first (with the three options below); False passes
             every row.
         keep_duplicates, keep_structure, words_only : bool
-            As in :func:`select_tokens`.
+            As in :func:`select_tokens`; None takes the corpus's :attr:`selection` (default False).
 
         Returns
         -------
         The concatenated result (``pd.concat(..., ignore_index=True)`` for DataFrames).
         """
         options = {
-            "keep_duplicates": keep_duplicates,
-            "keep_structure": keep_structure,
+            "keep_duplicates": self.selection.get("keep_duplicates", False)
+            if keep_duplicates is None
+            else keep_duplicates,
+            "keep_structure": self.selection.get("keep_structure", False)
+            if keep_structure is None
+            else keep_structure,
             "words_only": words_only,
         }
         results = [func(select_tokens(part, **options) if select else part) for part in self.token_parts()]
@@ -159,6 +167,69 @@ class Corpus:
     def summary(self) -> pd.DataFrame:
         """Per-document overview (see :func:`corpus_overview`)."""
         return corpus_overview(self)
+
+    def select(self, *, keep_duplicates: bool = False, keep_structure: bool = False) -> Corpus:
+        """The same corpus whose :meth:`map_tokens` keeps duplicates / timetable lines by default."""
+        return dataclasses.replace(
+            self, selection={"keep_duplicates": keep_duplicates, "keep_structure": keep_structure}
+        )
+
+    def with_periods(self, spec: int | Sequence[int] = 5) -> Corpus:
+        """The same corpus with ``period, start_year, end_year`` in its documents
+        (:func:`aictlab.periods.add_periods`)."""
+        from aictlab.periods import add_periods
+
+        return dataclasses.replace(self, documents=add_periods(self.documents, spec))
+
+
+#: Token flags a bare token table may lack, and the value :func:`as_corpus` gives them.
+_TOKEN_FLAG_DEFAULTS = {S.IS_WORD: True, S.IS_DUPLICATE: False, S.IS_STRUCTURE: False}
+
+
+def as_corpus(data: Corpus | pd.DataFrame, *, periods: int | Sequence[int] | None = None) -> Corpus:
+    """The one adapter between what a user holds and what every measure reads.
+
+    Measures take a :class:`Corpus` (tokens in memory or on disk, read partition by partition through
+    :meth:`Corpus.map_tokens`) or a bare token table; this function turns either into a ``Corpus`` whose
+    documents carry their period, so a measure is written once, over partition aggregates.
+
+    Parameters
+    ----------
+    data : Corpus or DataFrame
+        A corpus, or a token table (``doc_id, year`` and the columns the measure needs; missing flags get
+        ``is_word=True, is_duplicate=False, is_structure=False``). A token table is taken as already
+        selected: its documents are those it holds.
+    periods : int or sequence of int, optional
+        Period spec (:func:`aictlab.periods.add_periods`). None keeps the periods the documents carry, or
+        assigns 5-year bins when they carry none.
+
+    Returns
+    -------
+    Corpus
+    """
+    if isinstance(data, pd.DataFrame):
+        S.require_columns(data, (S.DOC_ID, S.YEAR), "tokens")
+        tokens = data.assign(**{k: v for k, v in _TOKEN_FLAG_DEFAULTS.items() if k not in data.columns})
+        documents = (
+            tokens.groupby(S.DOC_ID, sort=True)[S.YEAR].first().astype(int).reset_index()
+            if len(tokens)
+            else pd.DataFrame({S.DOC_ID: pd.Series(dtype=object), S.YEAR: pd.Series(dtype=int)})
+        )
+        empty = pd.DataFrame()
+        data = Corpus(
+            documents=documents,
+            paragraphs=empty,
+            segments=empty,
+            tokens=tokens,
+            overlap=empty,
+            duplicate_pairs=empty,
+            selection={"keep_duplicates": True, "keep_structure": True},
+        )
+    elif not isinstance(data, Corpus):
+        raise SchemaError(f"expected a Corpus or a token DataFrame, got {type(data).__name__}.")
+    if periods is not None or S.PERIOD not in data.documents.columns:
+        data = data.with_periods(5 if periods is None else periods)
+    return data
 
 
 def select_tokens(

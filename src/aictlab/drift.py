@@ -46,6 +46,7 @@ from scipy import stats
 from aictlab.errors import AictlabError, SchemaError
 from aictlab.lexicon import Lexicon, match_terms
 from aictlab.periods import assign_periods
+from aictlab.resample import bootstrap_interval, resample_totals
 from aictlab.schema import DOC_ID, SEG_ID, TOK_POS, YEAR, require_columns
 
 log = logging.getLogger(__name__)
@@ -400,72 +401,16 @@ def bootstrap_segments(
 ) -> dict[str, np.ndarray]:
     """Resample segments with replacement within each document; return the replicate column totals.
 
-    For document d with n_d segments and count matrix X_d (n_d × k), each replicate draws multinomial
-    weights w ~ Mult(n_d, 1/n_d) (= n_d draws with replacement) and stores wᵀX_d. Documents are processed
-    in sorted ``doc_id`` order from one ``numpy.random.default_rng(seed)``, so results are reproducible.
+    :func:`aictlab.resample.resample_totals` with segments as units and documents as strata.
 
     Returns
     -------
     dict
         ``doc_id`` -> array (n_boot × k) of replicate totals of ``columns``.
     """
-    rng = np.random.default_rng(seed)
-    out = {}
-    for doc, group in segments.groupby(DOC_ID, sort=True):
-        x = group[list(columns)].to_numpy(dtype=float)
-        n = len(x)
-        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot)
-        out[doc] = weights @ x
-    return out
-
-
-def bootstrap_interval(
-    theta_hat: float,
-    replicates: np.ndarray,
-    jackknife: np.ndarray | None = None,
-    *,
-    alpha: float = 0.05,
-) -> dict[str, float]:
-    """Percentile and BCa intervals from bootstrap replicates (METHODS §2).
-
-    Percentile: the α/2 and 1 − α/2 quantiles of the replicates (NaN replicates dropped). BCa (Efron 1987):
-    z0 = Φ⁻¹(share of replicates < θ̂, ties counted half); acceleration
-    a = Σ(θ̄ − θ₍ᵢ₎)³ / (6 [Σ(θ̄ − θ₍ᵢ₎)²]^1.5) from the leave-one-segment-out jackknife θ₍ᵢ₎;
-    levels α_j = Φ(z0 + (z0 + z_j) / (1 − a (z0 + z_j))), z_j = Φ⁻¹(α/2), Φ⁻¹(1 − α/2). Degenerate cases
-    (all replicates equal or on one side of θ̂, constant jackknife) give NaN with a warning, no fallback.
-
-    Returns
-    -------
-    dict
-        ``ci_low, ci_high, bca_low, bca_high``.
-    """
-    reps = np.asarray(replicates, dtype=float)
-    reps = reps[np.isfinite(reps)]
-    out = {"ci_low": np.nan, "ci_high": np.nan, "bca_low": np.nan, "bca_high": np.nan}
-    if reps.size == 0 or not np.isfinite(theta_hat):
-        return out
-    out["ci_low"], out["ci_high"] = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
-    if jackknife is None:
-        return out
-    below = (np.sum(reps < theta_hat) + 0.5 * np.sum(reps == theta_hat)) / reps.size
-    jack = np.asarray(jackknife, dtype=float)
-    jack = jack[np.isfinite(jack)]
-    if np.ptp(reps) == 0 or below <= 0 or below >= 1 or jack.size < 2:
-        warnings.warn(
-            "BCa interval undefined (degenerate bootstrap distribution); NaN returned.", stacklevel=2
-        )
-        return out
-    z0 = stats.norm.ppf(below)
-    dev = jack.mean() - jack
-    denom = 6.0 * np.sum(dev**2) ** 1.5
-    if denom == 0:
-        warnings.warn("BCa interval undefined (constant jackknife); NaN returned.", stacklevel=2)
-        return out
-    a = np.sum(dev**3) / denom
-    z = stats.norm.ppf([alpha / 2, 1 - alpha / 2])
-    levels = stats.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
-    out["bca_low"], out["bca_high"] = np.quantile(reps, levels)
-    return out
+    return resample_totals(
+        segments[list(columns)].to_numpy(dtype=float), segments[DOC_ID].to_numpy(), n_boot=n_boot, seed=seed
+    )
 
 
 # Statistics of a vector/matrix of column totals (last axis = columns, see _COLS).

@@ -83,3 +83,33 @@ def assign_periods(years: Sequence[int] | pd.Series, spec: int | Sequence[int] =
         },
         index=index,
     )
+
+
+def add_periods(documents: pd.DataFrame, spec: int | Sequence[int] = 5) -> pd.DataFrame:
+    """The document table with its period: ``period, start_year, end_year`` added (or replaced).
+
+    The one place where documents get their period (:func:`aictlab.corpus.as_corpus` calls it): every
+    measure then reads ``period`` from the documents, joined on ``doc_id``, so all tables of a run share
+    one assignment (with explicit edges, the last period ends at the corpus's latest year, not at the
+    latest year of whatever subset a measure sees).
+
+    Parameters
+    ----------
+    documents : DataFrame
+        With ``doc_id, year``.
+    spec : int or sequence of int, default=5
+        See :func:`period_edges`.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``documents`` with ``period`` (``"2010-2014"``), ``start_year``, ``end_year``.
+    """
+    from aictlab.schema import require_columns
+
+    require_columns(documents, ("doc_id", "year"), "documents")
+    labels = assign_periods(documents["year"].astype(int).reset_index(drop=True), spec)
+    out = documents.drop(columns=["period", "start_year", "end_year"], errors="ignore").copy()
+    for column in ("period", "start_year", "end_year"):
+        out[column] = labels[column].to_numpy()
+    return out
