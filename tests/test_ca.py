@@ -1,4 +1,4 @@
-"""Correspondence analysis against FactoMineR (shared/reference/ca_children_factominer.json)."""
+"""Correspondence analysis against FactoMineR (tests/fixtures/ca_children_factominer.json)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from aictlab.keyness import (
     term_counts,
 )
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "ca_children_factominer.json"
+REFERENCE = Path(__file__).resolve().parent / "fixtures" / "ca_children_factominer.json"
 REF = json.loads(REFERENCE.read_text(encoding="utf-8"))
 TOL = 1e-6
 

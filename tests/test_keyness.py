@@ -1,4 +1,4 @@
-"""Keyness and Lafon specificities: R reference values (shared/reference/keyness_2x2_R.json), hand counts."""
+"""Keyness and Lafon specificities: R reference values (tests/fixtures/keyness_2x2_R.json), hand counts."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from aictlab.keyness import (
     top_terms,
 )
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "keyness_2x2_R.json"
+REFERENCE = Path(__file__).resolve().parent / "fixtures" / "keyness_2x2_R.json"
 CASES = json.loads(REFERENCE.read_text(encoding="utf-8"))["cases"]
 IDS = ["t{target_freq}-r{reference_freq}-{target_size}-{reference_size}".format(**c["inputs"]) for c in CASES]
 
