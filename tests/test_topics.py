@@ -481,7 +481,9 @@ def test_report_part_writes_contract_tables_and_reuses_models(seed_corpus, tmp_p
     )
     md = part_topics.run(ReportContext(settings=settings, corpus=seed_corpus))
     assert md.startswith("## Topic models")
-    contract = json.loads((Path(__file__).resolve().parent / "fixtures" / "contract.json").read_text())["files"]
+    contract = json.loads((Path(__file__).resolve().parent / "fixtures" / "contract.json").read_text())[
+        "files"
+    ]
     for name in ("topic_model_selection", "topics", "topic_prevalence", "frame_topic_prevalence"):
         table = pd.read_csv(tmp_path / "out" / "tables" / f"{name}.csv")
         assert set(contract[f"tables/{name}.csv"]) <= set(table.columns), name
