@@ -23,6 +23,8 @@ import pandas as pd
 
 from aictlab.errors import SchemaError, SettingsError
 
+__all__ = ["CAResult", "correspondence_analysis", "ca_tables"]
+
 
 @dataclass(frozen=True, eq=False)
 class CAResult:

@@ -19,6 +19,17 @@ import pandas as pd
 from aictlab import schema as S
 from aictlab.errors import check_choice
 
+__all__ = [
+    "KWIC_COLUMNS",
+    "kwic",
+    "COLLOCATION_COLUMNS",
+    "cooccurrences",
+    "collocations",
+    "BIGRAM_COLUMNS",
+    "bigram_counts",
+    "top_bigrams",
+]
+
 KWIC_COLUMNS = [S.DOC_ID, S.YEAR, S.SEG_ID, "start", "end", "term", "left", "keyword", "right"]
 
 

@@ -11,12 +11,31 @@ from typing import Any
 
 from aictlab.errors import SettingsError, check_choice
 
+__all__ = [
+    "LEMMATIZERS",
+    "ENGINES",
+    "TOPIC_UNITS",
+    "TOPIC_STREAM",
+    "PACKAGE_DATA",
+    "mwe_file",
+    "code_fingerprint",
+    "Settings",
+]
+
+#: Lemmatizers of the NLP stage (:mod:`aictlab.nlp`).
 LEMMATIZERS = ("spacy", "simplemma")
+#: Engines of the corpus stage: in this process, or partitioned on Dask workers (:mod:`aictlab.engine`).
+ENGINES = ("memory", "dask")
 TOPIC_UNITS = ("segment", "paragraph")
 TOPIC_STREAM = ("auto", "never", "always")
 
 #: Data files shipped with the package (frame lexicon, multi-word expressions).
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+
+def mwe_file(path: str | Path | None = None) -> Path:
+    """The multi-word expression file: ``path``, or the packaged ``mwe.txt`` when None."""
+    return Path(path) if path else PACKAGE_DATA / "mwe.txt"
 
 
 @lru_cache(maxsize=1)
@@ -144,7 +163,7 @@ class Settings:
             )
         if self.topic_workers is not None and self.topic_workers < 1:
             raise SettingsError(f"topic_workers={self.topic_workers}: give at least 1 process, or None.")
-        check_choice("engine", self.engine, ("memory", "dask"))
+        check_choice("engine", self.engine, ENGINES)
         if self.segment_size < 5:
             raise SettingsError(f"segment_size={self.segment_size} is too small; use at least 5 tokens.")
         if self.bootstrap < 1 or self.robustness_bootstrap < 1:
@@ -168,7 +187,7 @@ class Settings:
     @property
     def mwe_path(self) -> Path:
         """The multi-word expression file in use (the packaged one unless ``mwe`` is set)."""
-        return self.path("mwe") if self.mwe else PACKAGE_DATA / "mwe.txt"
+        return mwe_file(self.path("mwe") if self.mwe else None)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some settings changed (validated again)."""

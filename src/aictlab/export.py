@@ -18,6 +18,8 @@ from scipy import sparse
 from aictlab.io import atomic_write_bytes
 from aictlab.keyness import LexicalTable
 
+__all__ = ["dtm_files", "write_dtm"]
+
 
 def dtm_files(table: LexicalTable) -> dict[str, bytes]:
     """The document-term matrix of a terms × documents :class:`~aictlab.keyness.LexicalTable` as files.

@@ -32,6 +32,31 @@ from scipy import stats
 from aictlab import schema
 from aictlab.errors import SchemaError, SettingsError, check_choice
 
+__all__ = [
+    "LN10",
+    "G2_VARIANTS",
+    "G2_CORRECTIONS",
+    "CHI2_CORRECTIONS",
+    "TERM_UNITS",
+    "LexicalTable",
+    "add_group_column",
+    "lexical_table",
+    "COUNT_FLAGS",
+    "term_counts",
+    "log_likelihood",
+    "chi_squared",
+    "log_ratio",
+    "pct_diff",
+    "fisher_exact_p",
+    "hypergeom_log10_tails",
+    "specificity",
+    "keyness_stats",
+    "keyness",
+    "keyness_each",
+    "specificities",
+    "top_terms",
+]
+
 LN10 = np.log(10.0)
 G2_VARIANTS = ("4cell", "rayson")
 G2_CORRECTIONS = ("none", "williams", "quanteda")

@@ -27,6 +27,21 @@ import pandas as pd
 from aictlab.errors import LexiconError, check_choice
 from aictlab.schema import DOC_ID, LEMMA, MWE_JOINER, SEG_ID, SENT_ID, TOK_POS, TOKEN, YEAR, require_columns
 
+__all__ = [
+    "TIERS",
+    "ENTRY_KEYS",
+    "REQUIRED_ENTRY_KEYS",
+    "FRAME_NAME",
+    "FUNCTION_WORDS",
+    "MATCH_COLUMNS",
+    "canonical_lemma",
+    "split_form",
+    "Lexicon",
+    "load_lexicon",
+    "parse_lexicon",
+    "match_terms",
+]
+
 TIERS = ("core", "extended")
 #: Keys an entry of ``terms`` may have.
 ENTRY_KEYS = {"term", "frame", "tier", "lemmas", "justification", "source", "note"}

@@ -30,6 +30,40 @@ import pandas as pd
 
 from aictlab.errors import SchemaError
 
+__all__ = [
+    "DOC_ID",
+    "FILE",
+    "DATE",
+    "YEAR",
+    "PERIOD",
+    "PARA_ID",
+    "PARA_POS",
+    "SEG_ID",
+    "SEG_POS",
+    "SENT_ID",
+    "TOK_POS",
+    "TOKEN",
+    "LEMMA",
+    "POS",
+    "IS_STOP",
+    "IS_PUNCT",
+    "IS_WORD",
+    "SPACE_AFTER",
+    "IS_STRUCTURE",
+    "IS_DUPLICATE",
+    "DUPLICATE_OF",
+    "TEXT",
+    "RAW_TEXT",
+    "MWE_JOINER",
+    "METADATA_REQUIRED",
+    "METADATA_RECOMMENDED",
+    "DOCUMENT_COLUMNS",
+    "PARAGRAPH_COLUMNS",
+    "TOKEN_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "require_columns",
+]
+
 DOC_ID = "doc_id"
 FILE = "file"
 DATE = "date"

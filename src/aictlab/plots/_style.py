@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import matplotlib
 
+__all__ = ["GREYS", "MARKERS", "LINESTYLES", "HATCHES", "RC", "new_figure"]
+
 matplotlib.use("Agg")  # no screen needed; the report and tests draw off-screen
 
 import matplotlib.pyplot as plt

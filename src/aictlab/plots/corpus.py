@@ -7,6 +7,8 @@ import pandas as pd
 
 from aictlab.plots._style import GREYS, HATCHES, new_figure
 
+__all__ = ["plot_corpus_overview"]
+
 
 def plot_corpus_overview(overview: pd.DataFrame, *, ax=None):
     """Word tokens per document, split into counted, duplicated and structure tokens.

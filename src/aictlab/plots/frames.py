@@ -9,6 +9,16 @@ from matplotlib.ticker import MaxNLocator
 
 from aictlab.plots._style import GREYS, HATCHES, LINESTYLES, MARKERS, new_figure
 
+__all__ = [
+    "FRAME_LABELS",
+    "FRAME_STYLE",
+    "plot_frame_rates",
+    "plot_drift_index",
+    "plot_robustness",
+    "plot_term_contributions",
+    "plot_mention_vs_use",
+]
+
 FRAME_LABELS = {"solidarite": "solidarité", "attractivite": "attractivité"}
 FRAME_STYLE = {
     "solidarite": {"color": GREYS[0], "marker": MARKERS[0], "linestyle": LINESTYLES[0], "hatch": HATCHES[0]},

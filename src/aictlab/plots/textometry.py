@@ -14,6 +14,8 @@ import pandas as pd
 from aictlab.errors import SchemaError
 from aictlab.plots._style import GREYS, HATCHES, new_figure
 
+__all__ = ["plot_keyness", "plot_specificities_heatmap", "plot_ca_biplot", "plot_reinert"]
+
 
 def plot_keyness(
     kw: pd.DataFrame, *, n: int = 10, by: str = "g2", groups: Sequence | None = None, ncols: int = 2

@@ -12,6 +12,16 @@ import pandas as pd
 from aictlab import schema
 from aictlab.plots._style import GREYS, LINESTYLES, MARKERS, new_figure
 
+__all__ = [
+    "MODEL_LABELS",
+    "FRAME_LABELS",
+    "FRAME_STYLE",
+    "plot_model_selection",
+    "plot_top_terms",
+    "plot_topic_prevalence",
+    "plot_frame_topic_share",
+]
+
 MODEL_LABELS = {"lda": "LDA (gensim)", "nmf": "NMF (TF-IDF)"}
 FRAME_LABELS = {
     "solidarite": "solidarité-leaning",

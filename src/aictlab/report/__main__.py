@@ -11,6 +11,8 @@ from pathlib import Path
 from aictlab.config import LEMMATIZERS, Settings
 from aictlab.errors import AictlabError, SettingsError
 
+__all__ = ["parse_periods", "build_parser", "read_settings_file", "resolve_settings", "main"]
+
 
 def parse_periods(text: str) -> int | tuple[int, ...]:
     """``"5"`` -> bin width 5; ``"2010,2016,2021"`` -> explicit left edges."""

@@ -18,6 +18,8 @@ from aictlab import __version__
 from aictlab.config import Settings
 from aictlab.io import atomic_write_bytes
 
+__all__ = ["table_bytes", "settings_key", "ReportContext"]
+
 log = logging.getLogger("aictlab.report")
 
 

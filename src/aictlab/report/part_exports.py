@@ -10,6 +10,8 @@ from aictlab.iramuteq import write_iramuteq
 from aictlab.keyness import lexical_table_from_counts, term_counts
 from aictlab.report.context import ReportContext
 
+__all__ = ["run"]
+
 
 def run(ctx: ReportContext) -> str:
     folder = ctx.out_dir / "exports"

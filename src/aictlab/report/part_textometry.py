@@ -28,6 +28,8 @@ from aictlab.plots import textometry as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 
+__all__ = ["COLLOCATION_NODES", "KEYNESS_COLUMNS", "run"]
+
 #: Node lemmas whose collocates are tabulated per period (those absent from the corpus are skipped).
 COLLOCATION_NODES = (
     "coopération",

@@ -14,6 +14,8 @@ from aictlab.config import Settings
 from aictlab.io import atomic_write_bytes
 from aictlab.report.context import ReportContext
 
+__all__ = ["PARTS", "PartOutcome", "available_parts", "run_report", "part_sections"]
+
 log = logging.getLogger("aictlab.report")
 
 #: Report parts in the order they run and appear: name -> module defining ``run(ctx) -> str``.
