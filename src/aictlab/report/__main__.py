@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from aictlab.config import LEMMATIZERS, Settings
+from aictlab.config import ENGINES, LEMMATIZERS, Settings
 from aictlab.errors import AictlabError, SettingsError
 
 __all__ = ["parse_periods", "build_parser", "read_settings_file", "resolve_settings", "main"]
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--engine",
-        choices=("memory", "dask"),
+        choices=ENGINES,
         help="corpus stage in memory (default) or partitioned on Dask worker processes (large corpora)",
     )
     parser.add_argument(
