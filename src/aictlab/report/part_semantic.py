@@ -50,6 +50,14 @@ def run(ctx: ReportContext) -> str:
 
     ch = res.change.iloc[0]
     semantic_dir = _direction(ch["ci_low"], ch["ci_high"])
+    ctx.results["semantic"] = {
+        "first_period": ch["first_period"],
+        "last_period": ch["last_period"],
+        "change": float(ch["score_change"]),
+        "ci_low": float(ch["ci_low"]),
+        "ci_high": float(ch["ci_high"]),
+        "resampling": ch["resampling"],
+    }
     lines = [
         "## Semantic scaling (lexicon-independent view)",
         "",
@@ -84,7 +92,6 @@ def run(ctx: ReportContext) -> str:
             f"- The lexicon's drift index over the same periods is {lexicon_dir} (ΔD = {_fmt(verdict['drift_change'])} "
             f"[{_fmt(verdict['ci_low'])}, {_fmt(verdict['ci_high'])}]): the two views {agree}."
         )
-        ctx.results["semantic"] = {"direction": semantic_dir, "agreement": agree}
     missing = res.params["seeds_without_vector"]
     lines += [
         *([f"- Seed words without a vector (not used): {', '.join(missing)}."] if missing else []),
