@@ -22,6 +22,7 @@ log = logging.getLogger("aictlab.report")
 PARTS = {
     "corpus": "aictlab.report.part_corpus",
     "frames": "aictlab.report.part_frames",
+    "semantic": "aictlab.report.part_semantic",
     "textometry": "aictlab.report.part_textometry",
     "topics": "aictlab.report.part_topics",
     "exports": "aictlab.report.part_exports",
