@@ -11,6 +11,7 @@ The main entry points, by stage (docs/api.md lists every public function; docs/a
   :func:`collocations`, :func:`top_bigrams`, :func:`correspondence_analysis`, :func:`reinert`,
   :func:`segment_term_matrix`;
 - topics: :func:`select_topic_models`, :func:`topic_prevalence`;
+- semantic scaling and study design: :func:`semantic_scaling`, :func:`design_table`, :func:`design_notes`;
 - resampling: :func:`resample_totals`, :func:`bootstrap_interval`;
 - the report: :class:`Settings`, :func:`run_report`.
 
@@ -58,6 +59,10 @@ _EXPORTS = {
     # topics
     "select_topic_models": "aictlab.topics",
     "topic_prevalence": "aictlab.topics",
+    # semantic scaling and study design
+    "semantic_scaling": "aictlab.scaling",
+    "design_table": "aictlab.design",
+    "design_notes": "aictlab.design",
     # resampling
     "resample_totals": "aictlab.resample",
     "bootstrap_interval": "aictlab.resample",
