@@ -65,6 +65,9 @@ class Settings:
         Period bin width in years (bins aligned on multiples of the width), or explicit left edges.
     lexicon : Path or None
         Frame lexicon YAML; None uses the packaged ``frames.yaml``.
+    drift_frames : (str, str), default=("solidarite", "attractivite")
+        The (from, to) frames of the drift index D = log2((to + 0.5) / (from + 0.5)); both must be frames of
+        the lexicon (checked when the drift is measured).
     mwe : Path or None
         Multi-word expression list; None uses the packaged ``mwe.txt``.
     seed : int, default=42
@@ -115,6 +118,7 @@ class Settings:
     keep_duplicates: bool = False
     periods: int | tuple[int, ...] = 5
     lexicon: Path | None = None
+    drift_frames: tuple[str, str] = ("solidarite", "attractivite")
     mwe: Path | None = None
     seed: int = 42
     bootstrap: int = 9999
@@ -149,6 +153,13 @@ class Settings:
             raise SettingsError(f"segment_size={self.segment_size} is too small; use at least 5 tokens.")
         if self.bootstrap < 1 or self.robustness_bootstrap < 1:
             raise SettingsError("bootstrap and robustness_bootstrap must be positive integers.")
+        frames = tuple(self.drift_frames)
+        if len(frames) != 2 or frames[0] == frames[1] or not all(isinstance(f, str) and f for f in frames):
+            raise SettingsError(
+                f"drift_frames={self.drift_frames!r}: give two distinct frame names of the lexicon (from, to), "
+                'e.g. ["solidarite", "attractivite"].'
+            )
+        object.__setattr__(self, "drift_frames", frames)  # a list from a settings file becomes the tuple
         if isinstance(self.periods, int) and self.periods < 1:
             raise SettingsError(f"periods={self.periods}: a bin width must be a positive number of years.")
 
