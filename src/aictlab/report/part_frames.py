@@ -17,6 +17,24 @@ def _fmt(x: float, nd: int = 2) -> str:
     return "NaN" if x is None or not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
 
 
+def _period_profile(result: drift.DriftResult, documents: pd.DataFrame) -> tuple[str, bool]:
+    """Who wrote what in each period (organiser, genre from the metadata), and whether every period holds a
+    single organiser (then a change between periods is as much a change between organisers)."""
+    meta = documents.drop_duplicates("doc_id").set_index("doc_id")
+    cols = [c for c in ("organiser", "genre") if c in meta.columns]
+    if not cols:
+        return "", False
+    parts, single = [], True
+    for period, group in result.documents.groupby("period", sort=False):
+        rows = meta.reindex(group["doc_id"])[cols].fillna("").astype(str)
+        single &= rows[cols[0]].nunique() <= 1
+        described = "; ".join(
+            " — ".join(v for v in row if v) for row in rows.drop_duplicates().itertuples(index=False)
+        )
+        parts.append(f"{period}: {described}")
+    return " | ".join(parts), bool(single)
+
+
 def variant_aggregates(ctx: ReportContext, lexicon: Lexicon) -> dict[str, frames.FrameData]:
     """The frame aggregates of the corpus under each corpus-setting variant of the robustness panel
     (:func:`aictlab.robustness.corpus_variants`): other corpora loaded on the run's engine and client, each
@@ -100,8 +118,12 @@ def run(ctx: ReportContext) -> str:
         ctx.save_figure(fig, name)
 
     v = verdict_table.iloc[0]
+    profile, one_organiser = _period_profile(result, ctx.corpus.documents)
+    n_per_period = result.by_period.set_index("period")["n_documents"]
+    single_ends = all(n_per_period.get(p, 0) == 1 for p in (v["first_period"], v["last_period"]))
     frm, to = result.drift_frames
     tS, tA = f"theta_{frm}", f"theta_{to}"
+    label_from, label_to = (str(result.frame_labels.get(f, f)).lower() for f in (frm, to))
     ctx.results["verdict"] = {
         "verdict": v["verdict"],
         "reason": v["verdict_reason"],
@@ -146,8 +168,13 @@ def run(ctx: ReportContext) -> str:
                 if len(use_only)
                 else []
             ),
-            "- Caveat: in these documents year is confounded with organiser and genre (one organiser per period "
-            "at each end); the change is a contrast between documents, not a trend of a population.",
+            "- Caveat: "
+            + (
+                "each period holds a single organiser, so year is confounded with organiser and genre; "
+                if one_organiser
+                else ""
+            )
+            + "the change is a contrast between documents, not a trend of a population.",
         ]
     )
     ctx.results["headline"] = headline
@@ -193,18 +220,23 @@ def run(ctx: ReportContext) -> str:
     nperm = int(trend_table["n_permutations"].iloc[0]) if len(trend_table) else 0
     ndoc = len(result.documents)
     lines = [
-        "## Frame drift: solidarité → attractivité",
+        f"## Frame drift: {label_from} → {label_to}",
         "",
         "*Reading guide*: frame hits come from the lexicon `frames.yaml` (each term with tier, justification and "
         "source; `tables/frame_lexicon.csv`), matched on lemmas (multi-word expressions first, longest match). "
-        "D = log2((A+0.5)/(S+0.5)) > 0 means attractivité hits outnumber solidarité hits; intervals resample "
+        f"D = log2((A+0.5)/(S+0.5)) > 0 means {label_to} hits (A) outnumber {label_from} hits (S); intervals resample "
         "~40-token segments within each document (within-document noise only, given the documents).",
         "",
-        "**Confounding.** In the seed corpus year is confounded with organiser and genre: 2012 is a CNFPT "
-        "training-seminar report, 2017 a CIEDEL/CUF research workshop that *discusses* the attractivité "
-        "hypothesis, 2023 a Cités Unies France colloquium, 2025 a compte rendu by the foreign ministry (MEAE). "
-        "Each period holds one organiser, so any change between periods is equally a change between "
-        "organisers and genres; the numbers below describe these documents, not a population trend.",
+        "**Confounding.** Organisers and genres per period (metadata): "
+        + (profile or "not given")
+        + ". "
+        + (
+            "Each period holds one organiser, so any change between periods is equally a change between "
+            "organisers and genres; "
+            if one_organiser
+            else ""
+        )
+        + "the numbers below describe these documents, not a population trend.",
         "",
         "### Documents",
         "",
@@ -256,12 +288,17 @@ def run(ctx: ReportContext) -> str:
         "### Robustness",
         "",
         f"ΔD recomputed under {rsum['n_variants']} variants (each term with a hit left out in turn, core terms only, "
-        "each document left out, duplicates, the other lemmatiser, segment sizes 30/60, three bootstrap seeds; "
+        f"each document left out, {', '.join(robustness.corpus_variants(s))}, {len(seeds)} other bootstrap seeds; "
         f"B = {s.robustness_bootstrap} each): {sign_txt}. Closest to flipping: **{rsum['closest_variant']}** "
         f"(ΔD = {_fmt(rsum['closest_drift_change'])}); range of ΔD {_fmt(rsum['drift_change_range'][0])} to "
         f"{_fmt(rsum['drift_change_range'][1])}; the verdict is unchanged in "
-        f"{_fmt(100 * rsum['share_same_verdict'], 0)}% of variants. Each end period holds a single document, "
-        "so leaving one of them out moves the comparison to another pair of organisers."
+        f"{_fmt(100 * rsum['share_same_verdict'], 0)}% of variants."
+        + (
+            " Each end period holds a single document, so leaving one of them out moves the comparison to "
+            "another pair of documents."
+            if single_ends
+            else ""
+        )
         + mc_txt
         + (
             f" Most influential single term: *{most['variant'].removeprefix('without term: ')}* "
@@ -280,8 +317,8 @@ def run(ctx: ReportContext) -> str:
         "",
         "### Mention vs use",
         "",
-        f"{', '.join(mention_docs) or 'No document'} *discusses* the attractivité paradigm "
-        "(« le référentiel dominant passe de la solidarité à l'attractivité ») more than it uses it. Every frame "
+        f"{', '.join(mention_docs) or 'No document'} *discusses* the hypothesis of a drift more than it uses the "
+        "frames (a document-level `mention` row of the coding: its uncoded hits default to mention). Every frame "
         f"hit was read in context and hand-coded ({n_hand} of {len(kwic)} hits; `src/aictlab/data/"
         "frames_use_coding.csv`, rules in its header): `use` = the text speaks *in* the frame; `mention` = it "
         "speaks *about* the frame (names or analyses the paradigm or the shift); `programme title` = part of "
@@ -291,8 +328,15 @@ def run(ctx: ReportContext) -> str:
         "",
         markdown_table(codes),
         "",
-        "The mention document is the only one of its period, so it does not enter the first → last change; it "
-        "weighs on the trend tests and the middle of the series (figure below, `tables/drift_mention_vs_use.csv`)."
+        (
+            "The mention document(s) lie outside the two compared periods, so they do not enter the first → last "
+            "change; they weigh on the trend tests and the middle of the series"
+            if mention_docs
+            and not set(result.documents.set_index("doc_id").loc[mention_docs, "period"])
+            & {v["first_period"], v["last_period"]}
+            else "See the table"
+        )
+        + " (figure below, `tables/drift_mention_vs_use.csv`)."
         + use_txt,
         "",
         figure_markdown(
