@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from aictlab.drift import DRIFT_FRAMES, measure_drift
+from aictlab.config import DRIFT_FRAMES
+from aictlab.drift import measure_drift
 from aictlab.errors import SchemaError
 from aictlab.frames import as_frame_data
 from aictlab.lexicon import Lexicon

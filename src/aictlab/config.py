@@ -12,6 +12,8 @@ from typing import Any
 from aictlab.errors import SettingsError, check_choice
 
 LEMMATIZERS = ("spacy", "simplemma")
+#: Default (from, to) frames of the drift index: ``Settings.drift_frames``.
+DRIFT_FRAMES = ("solidarite", "attractivite")
 TOPIC_UNITS = ("segment", "paragraph")
 TOPIC_STREAM = ("auto", "never", "always")
 
@@ -118,7 +120,7 @@ class Settings:
     keep_duplicates: bool = False
     periods: int | tuple[int, ...] = 5
     lexicon: Path | None = None
-    drift_frames: tuple[str, str] = ("solidarite", "attractivite")
+    drift_frames: tuple[str, str] = DRIFT_FRAMES
     mwe: Path | None = None
     seed: int = 42
     bootstrap: int = 9999

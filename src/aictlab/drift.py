@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aictlab.config import DRIFT_FRAMES
 from aictlab.errors import AictlabError, SchemaError
 from aictlab.frames import (
     as_frame_data,
@@ -44,7 +45,6 @@ from aictlab.resample import bootstrap_interval, resample_totals
 from aictlab.schema import DOC_ID, N_TOKENS, PERIOD, YEAR
 
 __all__ = [
-    "DRIFT_FRAMES",
     "DriftResult",
     "bootstrap_segments",
     "drift_change",
@@ -56,9 +56,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Default (from, to) frames of the drift index (``Settings.drift_frames``).
-DRIFT_FRAMES = ("solidarite", "attractivite")
 
 
 def drift_index(to_count, from_count):

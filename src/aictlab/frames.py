@@ -148,6 +148,8 @@ class FrameData:
         :func:`hit_contexts` of the first tier's hits (None when not computed).
     window : int or None
         KWIC window of ``kwic``.
+    params : dict
+        How the aggregates were made (lexicon hash, tiers).
     """
 
     documents: pd.DataFrame

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from aictlab.coding import code_matches, coded_mention_documents
-from aictlab.drift import DRIFT_FRAMES, drift_change
+from aictlab.config import DRIFT_FRAMES
+from aictlab.drift import drift_change
 from aictlab.errors import AictlabError
 from aictlab.frames import as_frame_data, check_frame_pair, merge_documents
 from aictlab.lexicon import Lexicon

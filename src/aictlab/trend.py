@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from aictlab.drift import DRIFT_FRAMES, DriftResult, drift_index
+from aictlab.config import DRIFT_FRAMES
+from aictlab.drift import DriftResult, drift_index
 from aictlab.schema import DOC_ID, YEAR, require_columns
 
 __all__ = ["trend_tests"]

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aictlab.drift import DRIFT_FRAMES, DriftResult
+from aictlab.config import DRIFT_FRAMES
+from aictlab.drift import DriftResult
 
 __all__ = ["DELTA", "VERDICTS", "VERDICT_RULE", "decide_verdict", "target_label", "verdict_table"]
 

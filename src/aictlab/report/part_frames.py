@@ -25,7 +25,8 @@ def _period_profile(result: drift.DriftResult, documents: pd.DataFrame) -> tuple
     if not cols:
         return "", False
     parts, single = [], True
-    for period, group in result.documents.groupby("period", sort=False):
+    for period in result.by_period["period"]:
+        group = result.documents[result.documents["period"].eq(period)]
         rows = meta.reindex(group["doc_id"])[cols].fillna("").astype(str)
         single &= rows[cols[0]].nunique() <= 1
         described = "; ".join(
