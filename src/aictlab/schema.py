@@ -73,6 +73,8 @@ PARA_ID = "para_id"
 PARA_POS = "para_pos"
 SEG_ID = "seg_id"
 SEG_POS = "seg_pos"
+#: Word tokens of a unit (segment, document): the denominator of every rate.
+N_TOKENS = "n_tokens"
 SENT_ID = "sent_id"
 TOK_POS = "tok_pos"
 TOKEN = "token"
@@ -113,7 +115,7 @@ TOKEN_COLUMNS = (
     IS_DUPLICATE,
     YEAR,
 )
-SEGMENT_COLUMNS = (DOC_ID, SEG_ID, SEG_POS, YEAR, "n_tokens", TEXT, IS_STRUCTURE, IS_DUPLICATE)
+SEGMENT_COLUMNS = (DOC_ID, SEG_ID, SEG_POS, YEAR, N_TOKENS, TEXT, IS_STRUCTURE, IS_DUPLICATE)
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], table: str) -> None:
