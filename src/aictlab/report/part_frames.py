@@ -38,7 +38,7 @@ def _period_profile(result: drift.DriftResult, documents: pd.DataFrame) -> tuple
     return " | ".join(parts), bool(single)
 
 
-def variant_aggregates(ctx: ReportContext, lexicon: Lexicon) -> dict[str, frames.FrameData]:
+def _variant_aggregates(ctx: ReportContext, lexicon: Lexicon) -> dict[str, frames.FrameData]:
     """The frame aggregates of the corpus under each corpus-setting variant of the robustness panel
     (:func:`aictlab.robustness.corpus_variants`): other corpora loaded on the run's engine and client, each
     read partition by partition and reduced to its hits before the next is loaded."""
@@ -89,7 +89,7 @@ def run(ctx: ReportContext) -> str:
         "frames_robustness",
         {**key, "bootstrap": s.robustness_bootstrap, "mwe": str(s.mwe_path)},
         lambda: robustness.robustness_panel(
-            data, alternatives=variant_aggregates(ctx, lexicon), n_boot=s.robustness_bootstrap,
+            data, alternatives=_variant_aggregates(ctx, lexicon), n_boot=s.robustness_bootstrap,
             coding=use_coding, **measure,
         ),
     )  # fmt: skip
