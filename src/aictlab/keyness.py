@@ -1,14 +1,15 @@
 """The lexical table (terms × groups) and keyness between groups: G², χ², LogRatio, %DIFF, Lafon specificities.
 
-One function, :func:`lexical_table`, counts terms per group from the token table; keyness, specificities, the
-correspondence analysis (:mod:`aictlab.ca`) and the figures all take its result, so nothing else recounts. It
-is :func:`term_counts` (an additive long table, computable partition by partition on tokens that stay on disk)
-followed by :func:`lexical_table_from_counts`.
+One function, :func:`lexical_table`, counts terms per group from a corpus (or a bare token table); keyness,
+specificities, the correspondence analysis (:mod:`aictlab.ca`), the exports and the figures all take its
+result, so nothing else recounts. It reads the tokens partition by partition (``corpus.map_tokens``), counts
+terms per document (:func:`term_counts`, additive) and groups documents by a document variable (``period``
+comes from the documents, :func:`aictlab.periods.add_periods`).
 
 Every statistic compares a *target* (frequency ``a`` in ``c`` tokens) with a *reference* (``b`` in ``d`` tokens)
 on the 2 × 2 table ``O = [[a, b], [c - a, d - b]]`` (rows: this term, all other tokens; columns: target,
 reference), ``N = c + d``, ``E_ij = R_i C_j / N``. All statistics are signed: positive means over-used in the
-target (``a / c > b / d``), METHODS §5. Lafon specificities (§6) use the hypergeometric law of the same table.
+target (``a / c > b / d``), docs/methods.md §5. Lafon specificities (§6) use the hypergeometric law of the same table.
 
 References
 ----------
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -30,7 +32,30 @@ import pandas as pd
 from scipy import stats
 
 from aictlab import schema
+from aictlab.corpus import Corpus, as_corpus
 from aictlab.errors import SchemaError, SettingsError, check_choice
+
+__all__ = [
+    "CRITICAL_0001",
+    "CRITICAL_001",
+    "CRITICAL_005",
+    "LexicalTable",
+    "add_group_column",
+    "chi_squared",
+    "fisher_exact_p",
+    "hypergeom_log10_tails",
+    "keyness",
+    "keyness_each",
+    "keyness_stats",
+    "lexical_table",
+    "log_likelihood",
+    "log_ratio",
+    "pct_diff",
+    "specificities",
+    "specificity",
+    "term_counts",
+    "top_terms",
+]
 
 LN10 = np.log(10.0)
 G2_VARIANTS = ("4cell", "rayson")
@@ -54,7 +79,7 @@ class LexicalTable:
     counts : DataFrame
         Terms × groups integer counts; index ``term`` (sorted), columns ``group`` in the order given or sorted.
     sizes : Series
-        Tokens per group (index: the groups): the word tokens of the group, stop words included (METHODS
+        Tokens per group (index: the groups): the word tokens of the group, stop words included (docs/methods.md
         "Shared conventions"): the ``c``, ``d`` of keyness and the ``t``, ``T`` of Lafon specificities.
     params : dict
         The settings that built the table (``group``, ``by``, ``keep_stop``, ``min_count``...).
@@ -91,88 +116,86 @@ class LexicalTable:
         return LexicalTable(counts, self.sizes[counts.columns], dict(self.params))
 
 
-def add_group_column(
-    tokens: pd.DataFrame,
-    group: str,
-    *,
-    documents: pd.DataFrame | None = None,
-    periods: int | Sequence[int] = 5,
-) -> pd.DataFrame:
-    """Return ``tokens`` with a ``group`` column, taken from the tokens, the documents or the periods.
+def add_group_column(frame: pd.DataFrame, group: str, documents: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` (tokens or counts with ``doc_id``) with a ``group`` column taken from the documents.
 
     Parameters
     ----------
-    tokens : DataFrame
-        The token table (``doc_id``, ``year``...).
+    frame : DataFrame
+        With ``doc_id``; returned as is when it already has ``group``.
     group : str
-        A token column (``year``, ``doc_id``), a document variable (``organiser``, ``genre``: needs
-        ``documents``), or ``"period"`` (computed from ``year`` with ``periods`` when absent).
-    documents : DataFrame, optional
-        The documents table, joined on ``doc_id`` for document variables.
-    periods : int or sequence of int, default=5
-        Period width or left edges (:func:`aictlab.periods.assign_periods`).
-    """
-    if group in tokens.columns:
-        return tokens
-    if group == schema.PERIOD:
-        from aictlab.periods import assign_periods
+        A document variable: ``doc_id``, ``year``, ``period`` (:func:`aictlab.periods.add_periods`, which
+        :func:`aictlab.corpus.as_corpus` calls), ``organiser``, ``genre``...
+    documents : DataFrame
+        The documents table (``corpus.documents``), joined on ``doc_id``.
 
-        schema.require_columns(tokens, [schema.YEAR], "tokens")
-        return tokens.assign(period=assign_periods(tokens[schema.YEAR], periods)["period"].to_numpy())
-    if documents is not None and group in documents.columns:
-        schema.require_columns(tokens, [schema.DOC_ID], "tokens")
-        mapping = documents.drop_duplicates(schema.DOC_ID).set_index(schema.DOC_ID)[group]
-        values = tokens[schema.DOC_ID].map(mapping)
-        if values.isna().any():
-            missing = sorted(tokens.loc[values.isna(), schema.DOC_ID].astype(str).unique())[:5]
-            raise SchemaError(f"documents: no {group!r} value for doc_id {', '.join(missing)}.")
-        return tokens.assign(**{group: values.to_numpy()})
-    raise SchemaError(
-        f"tokens: no grouping column {group!r}; use a token column, 'period', or pass documents with that column."
-    )
+    Raises
+    ------
+    SchemaError
+        ``group`` is not a document variable, or a document has no value for it.
+    """
+    if group in frame.columns:
+        return frame
+    if group not in documents.columns:
+        raise SchemaError(
+            f"documents: no variable {group!r} to group by (document variables: "
+            f"{', '.join(map(str, documents.columns))})."
+        )
+    schema.require_columns(frame, [schema.DOC_ID], "tokens")
+    mapping = documents.drop_duplicates(schema.DOC_ID).set_index(schema.DOC_ID)[group]
+    values = frame[schema.DOC_ID].map(mapping)
+    if values.isna().any():
+        missing = sorted(frame.loc[values.isna(), schema.DOC_ID].astype(str).unique())[:5]
+        raise SchemaError(f"documents: no {group!r} value for doc_id {', '.join(missing)}.")
+    return frame.assign(**{group: values.to_numpy()})
 
 
 def lexical_table(
-    tokens: pd.DataFrame,
+    data: Corpus | pd.DataFrame,
     group: str = schema.PERIOD,
     *,
     by: Literal["lemma", "token"] = "lemma",
-    documents: pd.DataFrame | None = None,
-    periods: int | Sequence[int] = 5,
+    periods: int | Sequence[int] | None = None,
     keep_stop: bool = False,
     keep_punct: bool = False,
     min_count: int = 1,
     pos: Sequence[str] | None = None,
     groups: Sequence | None = None,
+    counts: pd.DataFrame | None = None,
 ) -> LexicalTable:
     """Count terms (lemmas or forms) per group: THE terms × groups table of keyness, specificities and CA.
 
-    Pass the tokens every measure counts (``select_tokens(corpus.tokens)``: duplicates and programme lines
-    out). Multi-word expressions are already one token (``coopération_décentralisée``). This is
-    :func:`term_counts` followed by :func:`lexical_table_from_counts`; for tokens that stay on disk, compute
-    the term counts partition by partition (``corpus.map_tokens``) and call the latter.
+    The tokens are those the corpus counts (``corpus.map_tokens``: duplicates and programme lines out by
+    default, see :meth:`aictlab.corpus.Corpus.select`), read partition by partition and counted per
+    document (:func:`term_counts`); documents are then grouped by a document variable. Multi-word expressions
+    are already one token (``coopération_décentralisée``).
 
     Parameters
     ----------
-    tokens : DataFrame
-        Token table with ``doc_id``, ``lemma`` or ``token``, ``is_stop``, ``is_punct``, ``is_word`` (optional).
+    data : Corpus or DataFrame
+        A corpus, or a token table (``doc_id, year``, ``lemma`` or ``token``, ``is_stop``, ``is_punct``,
+        ``is_word`` optional); see :func:`aictlab.corpus.as_corpus`.
     group : str, default="period"
-        Grouping column (see :func:`add_group_column`): ``period``, ``year``, ``doc_id``, ``organiser``...
+        A document variable (``period``, ``year``, ``doc_id``, ``organiser``...; see :func:`add_group_column`),
+        or a column of a token table ``data``.
     by : {"lemma", "token"}, default="lemma"
         Count lemmas, or surface forms lowercased.
-    documents : DataFrame, optional
-        Documents table for document variables.
-    periods : int or sequence of int, default=5
-        Period spec when ``group="period"``.
+    periods : int or sequence of int, optional
+        Period spec (:func:`aictlab.periods.add_periods`); default: the periods the documents carry (5-year
+        bins when they carry none).
     keep_stop, keep_punct : bool, default=False
         Keep stop words / punctuation as terms. The group *sizes* always count all word tokens (stop words
-        included, punctuation and bare numbers out), METHODS "Shared conventions".
+        included, punctuation and bare numbers out), docs/methods.md "Shared conventions".
     min_count : int, default=1
         Keep terms whose total count over all groups is at least this.
     pos : sequence of str, optional
         Keep only these parts of speech (``NOUN``, ``VERB``...); MWEs (lemma containing ``_``) are kept.
     groups : sequence, optional
         Column order (and selection) of the groups; default: sorted.
+    counts : DataFrame, optional
+        Term counts already gathered from this corpus's tokens (:func:`term_counts` with key ``doc_id``, or
+        ``doc_id`` and ``group``, per partition, concatenated), e.g. when several aggregates are computed in
+        one pass; the tokens are then not read again.
 
     Returns
     -------
@@ -188,20 +211,29 @@ def lexical_table(
     {2012: {'attractivité': 0, 'solidarité': 1}, 2025: {'attractivité': 1, 'solidarité': 0}}
     """
     check_choice("by", by, TERM_UNITS)
-    tokens = add_group_column(tokens, group, documents=documents, periods=periods)
-    schema.require_columns(tokens, [by, group], "tokens")
-    if tokens.empty:
-        raise SchemaError("tokens: the token table is empty; nothing to count.")
-    return lexical_table_from_counts(
-        term_counts(tokens, [group], by=by),
-        group,
-        by=by,
-        keep_stop=keep_stop,
-        keep_punct=keep_punct,
-        min_count=min_count,
-        pos=pos,
+    if min_count < 1:
+        raise SettingsError(f"min_count={min_count} must be at least 1.")
+    corpus = as_corpus(data, periods=periods)
+    counts = _document_term_counts(corpus, group, by, counts, keep_punct=keep_punct)
+    return _table_of_counts(
+        counts, group, by=by, keep_stop=keep_stop, keep_punct=keep_punct, min_count=min_count, pos=pos,
         groups=groups,
-    )
+    )  # fmt: skip
+
+
+def _document_term_counts(
+    corpus: Corpus, group: str, by: str, counts: pd.DataFrame | None, *, keep_punct: bool
+) -> pd.DataFrame:
+    """The adapter between a corpus and its term counts: given ``counts``, or counted per document (and per
+    ``group`` when it is not a document variable) partition by partition; with the ``group`` column."""
+    if counts is None:
+        keys = [schema.DOC_ID] + ([group] if group not in corpus.documents.columns else [])
+        # punctuation is read only when it is kept as a term: sizes count word tokens either way
+        counts = corpus.map_tokens(partial(term_counts, keys=keys, by=by), words_only=not keep_punct)
+    schema.require_columns(counts, [schema.DOC_ID, "term", "n"], "term counts")
+    if counts.empty:
+        raise SchemaError("tokens: the token table is empty; nothing to count.")
+    return add_group_column(counts, group, corpus.documents)
 
 
 #: The token flags a term count keeps, so that a lexical table can filter on them afterwards.
@@ -214,11 +246,12 @@ def term_counts(
     *,
     by: Literal["lemma", "token"] = "lemma",
 ) -> pd.DataFrame:
-    """Count terms per key (document, year, group...): the long, additive form of a lexical table.
+    """Count terms per key (document...): the counting step of :func:`lexical_table`, additive.
 
-    Counts of disjoint token tables (partitions of whole documents) add up: concatenate them and pass the
-    result to :func:`lexical_table_from_counts`, which sums rows with the same key. Keys finer than the group
-    (``doc_id, year``) let the group be chosen afterwards (:func:`add_group_column` works on this table too).
+    Counts of disjoint token tables (partitions of whole documents) add up: concatenated, they are the
+    ``counts`` :func:`lexical_table` accepts (it sums rows with the same key), so a caller gathering several
+    aggregates in one pass over the partitions counts terms with this function. Per document, the group is
+    chosen afterwards from the documents (:func:`add_group_column`).
 
     Parameters
     ----------
@@ -258,41 +291,19 @@ def term_counts(
     return frame.groupby(by_cols, sort=True, dropna=False).size().rename("n").reset_index()
 
 
-def lexical_table_from_counts(
+def _table_of_counts(
     counts: pd.DataFrame,
-    group: str = schema.PERIOD,
+    group: str,
     *,
-    by: Literal["lemma", "token"] = "lemma",
-    keep_stop: bool = False,
-    keep_punct: bool = False,
-    min_count: int = 1,
-    pos: Sequence[str] | None = None,
-    groups: Sequence | None = None,
+    by: str,
+    keep_stop: bool,
+    keep_punct: bool,
+    min_count: int,
+    pos: Sequence[str] | None,
+    groups: Sequence | None,
 ) -> LexicalTable:
-    """The lexical table of a long count table (:func:`term_counts`, possibly concatenated over partitions).
-
-    Parameters
-    ----------
-    counts : DataFrame
-        ``<group>, term, n`` and the flags filtered on (``is_word``, ``is_punct``, ``is_stop``, ``pos``; absent
-        flags: word, not punctuation, not a stop word); rows with the same group and term are summed.
-    group : str, default="period"
-        The column of ``counts`` whose values are the groups.
-    by : {"lemma", "token"}, default="lemma"
-        What the terms are (recorded in ``params``).
-    keep_stop, keep_punct, min_count, pos, groups
-        As in :func:`lexical_table`.
-
-    Returns
-    -------
-    LexicalTable
-    """
-    check_choice("by", by, TERM_UNITS)
-    if min_count < 1:
-        raise SettingsError(f"min_count={min_count} must be at least 1.")
-    schema.require_columns(counts, [group, "term", "n"], "term counts")
-    if counts.empty:
-        raise SchemaError("tokens: the token table is empty; nothing to count.")
+    """The lexical table of a long count table with a ``group`` column (rows with the same group and term
+    summed; absent flags: word, not punctuation, not a stop word)."""
     # object columns left by empty partitions get the dtype their values have, so that the table does not
     # depend on how the tokens were split
     counts = counts.infer_objects()
@@ -352,7 +363,7 @@ def _cells(a, b, c, d):
 
 
 def _sign(a, b, c, d) -> np.ndarray:
-    """+1 when the target rate a/c exceeds the reference rate b/d (⇔ a > E11), else -1 (METHODS §5)."""
+    """+1 when the target rate a/c exceeds the reference rate b/d (⇔ a > E11), else -1 (docs/methods.md §5)."""
     return np.where(a * d > b * c, 1.0, -1.0)
 
 
