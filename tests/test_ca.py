@@ -31,7 +31,7 @@ def fitted(children):
 
 
 def _aligned(ours: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """Flip each axis of ``ours`` by sign(Σ_i ours_ik ref_ik) (METHODS §8: signs are arbitrary)."""
+    """Flip each axis of ``ours`` by sign(Σ_i ours_ik ref_ik) (docs/methods.md §8: signs are arbitrary)."""
     return ours * np.sign((ours * ref).sum(axis=0))
 
 

@@ -39,7 +39,10 @@ def test_two_partitions_by_hand():
     terms = counts["terms"].groupby("term")["n"].sum()
     assert terms.to_dict() == {"b": 2, "c": 1, "le": 1, "n": 3, "x": 1}
     # per document: doc a has 2 nodes and 2 + 2 slots, doc b 1 node and 1 slot
-    assert counts["windows"][["doc_id", "node_freq", "window_slots"]].values.tolist() == [["a", 2, 4], ["b", 1, 1]]
+    assert counts["windows"][["doc_id", "node_freq", "window_slots"]].values.tolist() == [
+        ["a", 2, 4],
+        ["b", 1, 1],
+    ]
     parted = collocations(tokens, ["n"], span=1, min_pmi_cofreq=1, counts=counts)
     pd.testing.assert_frame_equal(parted, collocations(tokens, ["n"], span=1, min_pmi_cofreq=1))
     res = parted.set_index("collocate")
@@ -84,14 +87,18 @@ def test_empty_partition_changes_nothing():
 
 @pytest.mark.parametrize("group", [None, "period"])
 def test_seed_collocations_from_partitions_equal_the_whole(seed_corpus, seed_corpus_on_disk, group):
-    whole = collocations(select_tokens(seed_corpus.tokens), NODES, span=5, group=group, periods=10, min_cofreq=2)
+    whole = collocations(
+        select_tokens(seed_corpus.tokens), NODES, span=5, group=group, periods=10, min_cofreq=2
+    )
     # tokens on disk, counted per document one partition at a time; documents pooled into periods
     parted = collocations(seed_corpus_on_disk, NODES, span=5, group=group, periods=10, min_cofreq=2)
     pd.testing.assert_frame_equal(parted, whole, check_exact=True)
     # as the report does: counts of more nodes gathered in one pass, then the nodes asked for
     counts = seed_corpus_on_disk.map_tokens(partial(cooccurrences, nodes=[*NODES, "paix"], span=5))
     pd.testing.assert_frame_equal(
-        collocations(seed_corpus_on_disk, NODES, span=5, group=group, periods=10, min_cofreq=2, counts=counts),
+        collocations(
+            seed_corpus_on_disk, NODES, span=5, group=group, periods=10, min_cofreq=2, counts=counts
+        ),
         whole,
         check_exact=True,
     )

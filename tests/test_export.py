@@ -84,7 +84,9 @@ def test_report_exports_only_the_variables_the_corpus_has(tmp_path):
     assert "2 texts (`*doc_`, `*year_`, `*date_`)" in markdown
     assert (tmp_path / "figures" / "exports" / "dtm_rows.txt").read_text() == "a\nb\n"
     # a document variable the corpus has is written; one it lacks is not
-    with_organiser = dataclasses.replace(corpus, documents=corpus.documents.assign(organiser=["CNFPT", "MEAE"]))
+    with_organiser = dataclasses.replace(
+        corpus, documents=corpus.documents.assign(organiser=["CNFPT", "MEAE"])
+    )
     assert part_exports.export_variables(with_organiser.documents) == ["year", "date", "organiser"]
     part_exports.run(ReportContext(settings=settings, corpus=with_organiser))
     text = (tmp_path / "figures" / "exports" / "corpus_iramuteq.txt").read_text(encoding="utf-8")

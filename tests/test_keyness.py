@@ -11,22 +11,24 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from aictlab.contingency import (
+    chi_squared,
+    fisher_exact_p,
+    hypergeom_log10_tails,
+    keyness_stats,
+    log_likelihood,
+    log_ratio,
+    pct_diff,
+    specificity,
+)
 from aictlab.corpus import as_corpus, select_tokens
 from aictlab.errors import SchemaError, SettingsError
 from aictlab.keyness import (
     add_group_column,
-    chi_squared,
-    fisher_exact_p,
-    hypergeom_log10_tails,
     keyness,
     keyness_each,
-    keyness_stats,
     lexical_table,
-    log_likelihood,
-    log_ratio,
-    pct_diff,
     specificities,
-    specificity,
     term_counts,
     top_terms,
 )
@@ -69,7 +71,7 @@ def test_hypergeometric_log10_tails_match_phyper(case):
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_specificity_sign_convention(case):
-    """spec = -log10 P(X >= f) when f >= E, log10 P(X <= f) otherwise (METHODS §6: at f = E, +0.260)."""
+    """spec = -log10 P(X >= f) when f >= E, log10 P(X <= f) otherwise (docs/methods.md §6: at f = E, +0.260)."""
     a, b, c, d = _abcd(case)
     e = case["expected"]
     spec = float(specificity(a, a + b, c, c + d))
@@ -79,7 +81,7 @@ def test_specificity_sign_convention(case):
 
 
 def test_specificity_at_expectation_is_positive_small():
-    # fixture case f = E = 10: R textometry prints -0.346 (sign by probability); METHODS: ours is +0.260.
+    # fixture case f = E = 10: R textometry prints -0.346 (sign by probability); ours is +0.260 (docs/methods.md §6).
     assert float(specificity(10, 100, 1000, 10000)) == pytest.approx(0.26018508945003, abs=1e-9)
 
 
@@ -98,7 +100,7 @@ def test_signs_positive_means_overuse_in_target():
 
 
 def test_rayson_two_cell_variant_differs_from_4cell():
-    # METHODS §5: 25, 3, 6300, 4700 -> 13.901 (2-cell) vs 13.931 (4-cell)
+    # docs/methods.md §5: 25, 3, 6300, 4700 -> 13.901 (2-cell) vs 13.931 (4-cell)
     e1, e2 = 6300 * 28 / 11000, 4700 * 28 / 11000
     hand = 2 * (25 * np.log(25 / e1) + 3 * np.log(3 / e2))
     assert float(log_likelihood(25, 3, 6300, 4700, variant="rayson")) == pytest.approx(hand, rel=1e-12)
@@ -294,6 +296,29 @@ def test_keyness_figures_return_drawn_data(tiny_tokens):
     assert len(drawn) == 4 and drawn["term"].nunique() == 2
     for row in drawn.itertuples():
         assert row.specificity == spec.loc[row.term, row.group]
+    plt.close(fig)
+
+
+def test_figures_keep_their_style_without_changing_global_matplotlib_settings(tiny_tokens):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from aictlab.plots import figure_style
+    from aictlab.plots._style import RC
+    from aictlab.plots.textometry import plot_keyness
+
+    with matplotlib.rc_context({"font.size": 14, "axes.titlesize": 20}):  # a user's own settings
+        before = {key: matplotlib.rcParams[key] for key in RC}
+        fig, _ = plot_keyness(keyness_each(lexical_table(tiny_tokens, "year")), n=1)
+        assert {key: matplotlib.rcParams[key] for key in RC} == before
+        ax = fig.axes[0]
+        assert ax.title.get_fontsize() == 10 and ax.xaxis.label.get_fontsize() == 9
+        assert not ax.spines["top"].get_visible()
+        fig.canvas.draw()  # drawn (shown or saved) outside the style: ticks keep its 9 pt
+        assert {t.label1.get_fontsize() for t in ax.xaxis.get_major_ticks()} == {9.0}
+        assert {key: matplotlib.rcParams[key] for key in RC} == before
+    with figure_style():
+        assert matplotlib.rcParams["pdf.fonttype"] == 42
     plt.close(fig)
 
 

@@ -338,7 +338,14 @@ def test_segment_counts_of_partitions_by_hand():
     assert carried.segments.values.tolist() == [["s1", "a", 2012, "2010-2014", "CNFPT", 2],
                                                 ["s2", "a", 2012, "2010-2014", "CNFPT", 1],
                                                 ["s3", "b", 2025, "2025-2029", "MEAE", 2]]  # fmt: skip
-    assert list(carried.segments.columns) == ["segment_id", "doc_id", "year", "period", "organiser", "n_terms"]
+    assert list(carried.segments.columns) == [
+        "segment_id",
+        "doc_id",
+        "year",
+        "period",
+        "organiser",
+        "n_terms",
+    ]
     # the part-of-speech filter is decided on the whole corpus: an untagged partition is still filtered
     untagged = [parts[0].assign(pos=["", "ADJ"]), parts[1].assign(pos="")]
     whole = segment_term_matrix(pd.concat(untagged[::-1], ignore_index=True), min_segments=1)

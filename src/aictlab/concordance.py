@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from aictlab import schema as S
+from aictlab.contingency import log_likelihood
 from aictlab.corpus import Corpus, as_corpus
 from aictlab.errors import check_choice
-from aictlab.keyness import add_group_column, log_likelihood
+from aictlab.keyness import add_group_column
 
 __all__ = [
     "BIGRAM_COLUMNS",

@@ -362,4 +362,3 @@ def class_labels(lab: np.ndarray) -> pd.arrays.IntegerArray:
     out = pd.array(lab, dtype="Int64")
     out[lab == 0] = pd.NA
     return out
-

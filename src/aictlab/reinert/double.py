@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from aictlab.contingency import chi_squared
 from aictlab.corpus import Corpus
 from aictlab.errors import SettingsError
-from aictlab.keyness import chi_squared
 from aictlab.reinert.classify import ReinertResult, class_labels, reinert
 from aictlab.reinert.matrix import SegmentTermMatrix, segment_term_matrix
 
@@ -186,4 +186,3 @@ def reinert_double(
         },
     }
     return ReinertResult(segs, r1.splits, classes, stm, params)
-

@@ -187,7 +187,9 @@ def segment_counts(
     return {"segments": seg_table, "counts": counts}
 
 
-def _matrix_of_counts(segments: pd.DataFrame, counts: pd.DataFrame, *, min_segments: int) -> SegmentTermMatrix:
+def _matrix_of_counts(
+    segments: pd.DataFrame, counts: pd.DataFrame, *, min_segments: int
+) -> SegmentTermMatrix:
     """The segments × terms matrix of :func:`segment_counts` tables (concatenated over partitions)."""
     # object columns left by empty partitions get their values' dtype: the matrix does not depend on the split
     segments, counts = segments.infer_objects(), counts.infer_objects()
@@ -241,4 +243,3 @@ def merge_segments(stm: SegmentTermMatrix, min_segment_size: int) -> np.ndarray:
         unit[i] = current
         size += int(sizes[i])
     return unit
-

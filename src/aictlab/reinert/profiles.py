@@ -7,8 +7,8 @@ import pandas as pd
 from scipy import stats
 
 from aictlab import schema
+from aictlab.contingency import chi_squared
 from aictlab.errors import SettingsError, check_choice
-from aictlab.keyness import chi_squared
 from aictlab.reinert.classify import ReinertResult
 
 __all__ = ["class_distribution", "class_profiles", "reinert_tables", "typical_segments"]
@@ -199,4 +199,3 @@ def reinert_tables(res: ReinertResult, profiles: pd.DataFrame | None = None) -> 
         ["segment_id", "doc_id", "year", "class"]
     ]
     return {"reinert_classes": prof.reset_index(drop=True), "reinert_segments": segs.reset_index(drop=True)}
-

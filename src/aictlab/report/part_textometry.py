@@ -1,9 +1,11 @@
 """Report part: textometry — keyness and Lafon specificities per period, collocations, correspondence analysis,
 Reinert classification.
 
-Everything is computed from small aggregates gathered partition by partition (:func:`_aggregates` through
-``ctx.map_tokens``): term counts per document, window counts per year, bigram counts, term counts per segment.
-The token table is never in memory as a whole.
+Everything is computed from small aggregates gathered in one pass over the partitions (:func:`_aggregates`
+through ``corpus.map_tokens``): term, window and bigram counts per document, term counts per segment, passed to
+the measures as their ``counts``; documents are grouped into periods by their ``period`` (one assignment,
+:func:`aictlab.corpus.as_corpus`). The token table is never in memory as a whole. Every sentence about the
+corpus is computed from it (no sentence is written when its list would be empty).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from aictlab import keyness as kn
 from aictlab import reinert as rn
 from aictlab import schema
 from aictlab.concordance import bigram_counts, collocations, cooccurrences, top_bigrams
+from aictlab.contingency import CRITICAL_0001
 from aictlab.corpus import as_corpus
 from aictlab.errors import SettingsError
 from aictlab.plots import textometry as tplots
@@ -133,7 +136,7 @@ def run(ctx: ReportContext) -> str:
     # latest vs earliest period directly (the drift question), filtered by G² >= 10.83 (p <= 0.001)
     late_early = kn.keyness(table, latest, earliest)
     ctx.save_table(late_early, "keyness_latest_vs_earliest")
-    sig = late_early[late_early["g2"].abs() >= kn.CRITICAL_0001]
+    sig = late_early[late_early["g2"].abs() >= CRITICAL_0001]
     over_late = sig[sig["g2"] > 0].sort_values(["log_ratio", "term"], ascending=[False, True]).head(10)
     over_early = sig[sig["g2"] < 0].sort_values(["log_ratio", "term"]).head(10)
     sections += [
@@ -184,9 +187,7 @@ def run(ctx: ReportContext) -> str:
     # -- collocations -------------------------------------------------------------------------------------------
     present = set(table.counts.index)
     nodes = [n for n in COLLOCATION_NODES if n in present]
-    coll = collocations(
-        corpus, nodes, span=5, group=schema.PERIOD, min_cofreq=2, counts=agg["cooccurrences"]
-    )
+    coll = collocations(corpus, nodes, span=5, group=schema.PERIOD, min_cofreq=2, counts=agg["cooccurrences"])
     ctx.save_table(coll, "collocations")
     bigrams = top_bigrams(corpus, min_count=3, n=200, counts=agg["bigrams"])
     ctx.save_table(bigrams, "collocation_bigrams")
@@ -233,8 +234,12 @@ def run(ctx: ReportContext) -> str:
     ]
 
     # -- correspondence analysis ----------------------------------------------------------------------------------
-    if len(periods) >= 2:
+    try:
         ca = ca_mod.correspondence_analysis(table.counts, min_total=5, orient_column=latest)
+    except SettingsError as err:  # e.g. no lemma occurs 5 times: the section says why
+        ca = None
+        sections += ["### Correspondence analysis (lemmas × periods)", "", f"Not run: {err}", ""]
+    if ca is not None:
         tables = ca_mod.ca_tables(ca)
         ctx.save_table(tables["ca_terms"], "ca_terms")
         ctx.save_table(tables["ca_groups"], "ca_groups")
