@@ -238,7 +238,12 @@ def run(ctx: ReportContext) -> str:
         ca = ca_mod.correspondence_analysis(table.counts, min_total=5, orient_column=latest)
     except SettingsError as err:  # e.g. no lemma occurs 5 times: the section says why
         ca = None
-        sections += ["### Correspondence analysis (lemmas × periods)", "", f"Not run: {err}", ""]
+        sections += [
+            "### Correspondence analysis (lemmas × periods)",
+            "",
+            f"Not run (lemmas with ≥ 5 occurrences): {err}",
+            "",
+        ]
     if ca is not None:
         tables = ca_mod.ca_tables(ca)
         ctx.save_table(tables["ca_terms"], "ca_terms")
