@@ -1,9 +1,8 @@
 """Exports for other software: the document-term matrix for R/quanteda (CSV long form and Matrix Market).
 
 The IRaMuTeQ text export is :func:`aictlab.iramuteq.write_iramuteq`. The counts come from the one lexical
-table of :func:`aictlab.keyness.lexical_table` (grouped by ``doc_id``; or
-:func:`aictlab.keyness.lexical_table_from_counts` on counts gathered partition by partition); nothing is
-recounted here.
+table of :func:`aictlab.keyness.lexical_table` (grouped by ``doc_id``, counted partition by partition);
+nothing is recounted here.
 """
 
 from __future__ import annotations
