@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from aictlab.plots._style import GREYS, LINESTYLES, MARKERS, new_figure
+from aictlab.plots._style import GREYS, LINESTYLES, MARKERS, new_figure, styled
 
 __all__ = ["plot_semantic_scores"]
 
 
+@styled
 def plot_semantic_scores(
     by_document: pd.DataFrame, by_period: pd.DataFrame, *, frames=("solidarité", "attractivité"), ax=None
 ):
