@@ -155,6 +155,8 @@ def test_seed_corpus_in_memory_and_on_disk_agree(seed_corpus, seed_corpus_on_dis
     assert a.seeds["has_vector"].all()
     # one document per period: the change can only be resampled within documents, and says so
     assert a.change.iloc[0]["resampling"].startswith("segments within documents")
+    # five documents are too few for a trend over years (docs/methods.md §13): not estimated
+    assert np.isnan(a.change.iloc[0]["trend_per_decade"])
     # neighbours are recall suggestions outside the lexicon
     lexicon_forms = set(lexicon.forms["form"])
     assert not set(a.neighbours["neighbour"]) & lexicon_forms

@@ -325,6 +325,8 @@ def semantic_scaling(
     seed: int = 42,
     alpha: float = 0.05,
     n_neighbours: int = 10,
+    trend_documents: int = 10,
+    trend_years: int = 4,
 ) -> ScalingResult:
     """Latent Semantic Scaling of the corpus's segments between two frames, independent of the lexicon counts.
 
@@ -350,6 +352,9 @@ def semantic_scaling(
         Bootstrap replicates, seed, two-sided level.
     n_neighbours : int, default=10
         Neighbours listed per seed word.
+    trend_documents, trend_years : int, default=10, 4
+        The trend over document years is estimated only with at least this many documents over at least this
+        many distinct years (docs/methods.md §13); else its columns are NaN.
 
     Returns
     -------
@@ -434,7 +439,7 @@ def semantic_scaling(
             units, strata = segments.assign(z_sum=segments["z"], n=1), S.DOC_ID
             change["resampling"] = "segments within documents (within-document noise only)"
         change.update(_change(units, strata, first, last, n_boot=n_boot, seed=seed, alpha=alpha))
-    if len(by_document) >= 3 and by_document[S.YEAR].nunique() >= 2:
+    if len(by_document) >= trend_documents and by_document[S.YEAR].nunique() >= trend_years:
         change.update(_trend(by_document, n_boot=n_boot, seed=seed, alpha=alpha))
     change_df = pd.DataFrame([change]).reindex(
         columns=[
