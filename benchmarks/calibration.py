@@ -17,8 +17,9 @@ Truth for a contrast: ln(mean e^{θ y/10} over the last group's years) − the s
 when the ends hold dozens of hits). Truth for the trend: θ.
 
 Usage: ``python benchmarks/calibration.py [--corpora 100] [--boot 400] [--out-md docs/calibration.md]``.
-The run reported in docs/calibration.md used 60 corpora per cell (24 at D = 200) and B = 400 (~25 min on a
-shared machine); more corpora narrow the Monte Carlo error of the coverages.
+The run reported in docs/calibration.md used ``--corpora 25 --boot 200`` (25 corpora per cell, 10 at D = 200;
+~10 min on a shared machine); more corpora narrow the Monte Carlo error of the coverages. ``--from-csv``
+re-tabulates a saved run.
 """
 
 from __future__ import annotations
@@ -116,7 +117,10 @@ def run(n_corpora: int, n_boot: int, d_values=(5, 20, 50, 200), sigmas=(0.0, 0.3
                 k = n_corpora if n_docs < 200 else max(2 * n_corpora // 5, 10)
                 t0 = time.time()
                 rows += [one_corpus(scenario, n_docs, sigma, rep, n_boot) for rep in range(k)]
-                print(f"{scenario:15s} σ_d={sigma} D={n_docs:3d}: {k} corpora in {time.time() - t0:.1f}s", flush=True)
+                print(
+                    f"{scenario:15s} σ_d={sigma} D={n_docs:3d}: {k} corpora in {time.time() - t0:.1f}s",
+                    flush=True,
+                )
     return pd.DataFrame(rows)
 
 
@@ -234,7 +238,9 @@ def main() -> None:
     ]
     for arm in ARMS:
         for n_docs in (20, 50, 200):
-            parts.append(f"## Confusion: {arm}, D = {n_docs}\n\n" + confusion(res, arm, n_docs).pipe(markdown))
+            parts.append(
+                f"## Confusion: {arm}, D = {n_docs}\n\n" + confusion(res, arm, n_docs).pipe(markdown)
+            )
     args.tables.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     print(args.tables.read_text(encoding="utf-8"))
 

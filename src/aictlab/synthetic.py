@@ -22,7 +22,13 @@ import pandas as pd
 
 from aictlab.errors import SettingsError
 
-__all__ = ["FILLER_SENTENCES", "SYNTHETIC_TERMS", "planted_log_ratio", "simulate_counts", "simulate_documents"]
+__all__ = [
+    "FILLER_SENTENCES",
+    "SYNTHETIC_TERMS",
+    "planted_log_ratio",
+    "simulate_counts",
+    "simulate_documents",
+]
 
 #: Neutral administrative French sentences (no lexicon term), the filler of synthetic documents.
 FILLER_SENTENCES = (
@@ -95,7 +101,9 @@ def simulate_counts(
     rates = dict(rates or {"attractivite": 30.0, "solidarite": 60.0})
     theta = dict(theta or {"attractivite": math.log(2), "solidarite": 0.0})
     if set(theta) != set(rates) or n_documents < 1 or n_clusters < 1 or years[1] < years[0]:
-        raise SettingsError("simulate_counts: rates and theta need the same frames; n >= 1; years (first, last).")
+        raise SettingsError(
+            "simulate_counts: rates and theta need the same frames; n >= 1; years (first, last)."
+        )
     rng = np.random.default_rng(seed)
     year = rng.integers(years[0], years[1] + 1, size=n_documents)
     cluster = rng.integers(0, n_clusters, size=n_documents)
