@@ -250,3 +250,55 @@ def test_bin_robustness_keeps_a_strong_planted_drift():
     assert summary["share_sign"] == 1.0
     assert summary["reference_verdict"] == "substitution"
     assert summary["share_verdict"] >= 0.8
+
+
+def test_document_totals_sums_segments():
+    segments = pd.DataFrame(
+        {
+            "doc_id": ["a", "a", "b"],
+            "tokens": [40, 35, 41],
+            "attractivite": [1, 0, 2],
+            "solidarite": [0, 3, 1],
+        }
+    )
+    documents = pd.DataFrame(
+        {"doc_id": ["b", "a"], "year": [2020, 2010], "period": ["2020-2024", "2010-2014"]}
+    )
+    out = inference.document_totals(segments, documents)
+    assert out.to_dict("list") == {
+        "doc_id": ["a", "b"],
+        "year": [2010, 2020],
+        "period": ["2010-2014", "2020-2024"],
+        "tokens": [75, 41],
+        "attractivite": [1, 2],
+        "solidarite": [3, 1],
+    }
+
+
+def test_cluster_intervals_are_wider_when_organisers_are_confounded_with_years():
+    # 8 organisers, each active over its own 2-3 years, with strong effects (σ_c = 1) and no trend: the
+    # organiser effects masquerade as a trend that documents of one organiser cannot average out, so
+    # resampling organisers (or clustering the sandwich) must give wider intervals than resampling documents.
+    rng = np.random.default_rng(4)
+    years = np.repeat(np.arange(2005, 2025), 4)
+    organiser = (years - 2005) * 8 // 20
+    effect = rng.normal(0, 1.0, 8)[organiser]
+    tokens = np.full(years.size, 2000)
+    tot = pd.DataFrame(
+        {
+            "doc_id": [f"d{i:03d}" for i in range(years.size)],
+            "year": years,
+            "period": [f"{y}" for y in years],
+            "organiser": organiser,
+            "tokens": tokens,
+            "attractivite": rng.poisson(30 * 0.2 * np.exp(effect)),
+            "solidarite": rng.poisson(60 * 0.2 * np.exp(effect)),
+        }
+    )
+    by_doc = inference.frame_trend(tot, n_boot=300, n_perm=0).set_index("target")
+    by_org = inference.frame_trend(tot, cluster="organiser", n_boot=300, n_perm=0).set_index("target")
+    assert (by_org["n_units"] == 8).all() and (by_doc["n_units"] == 80).all()
+    for a, b in (("ci_low", "ci_high"), ("cl_ci_low", "cl_ci_high")):
+        assert ((by_org[b] - by_org[a]) > 2 * (by_doc[b] - by_doc[a])).all()
+    # No trend was planted: the organiser-level interval covers 0 (the document-level one does not, here).
+    assert (by_org["ci_low"] < 0).all() and (by_org["ci_high"] > 0).all()

@@ -127,7 +127,7 @@ def poisson_rate_ratio(x0: int, n0: float, x1: int, n1: float, *, alpha: float =
     Examples
     --------
     >>> r = poisson_rate_ratio(5, 1000, 20, 1000)
-    >>> round(r["rate_ratio"], 3), r["rr_low"] > 1
+    >>> round(r["rate_ratio"], 3), bool(r["rr_low"] > 1)
     (4.0, True)
     """
     x0, x1, total = int(x0), int(x1), int(x0) + int(x1)
