@@ -302,3 +302,16 @@ def test_cluster_intervals_are_wider_when_organisers_are_confounded_with_years()
         assert ((by_org[b] - by_org[a]) > 2 * (by_doc[b] - by_doc[a])).all()
     # No trend was planted: the organiser-level interval covers 0 (the document-level one does not, here).
     assert (by_org["ci_low"] < 0).all() and (by_org["ci_high"] > 0).all()
+
+
+def test_trend_needs_enough_units_and_tokens():
+    tot, _ = _corpus(30)
+    one = tot.assign(organiser="same")
+    tr = inference.frame_trend(one, cluster="organiser", n_boot=100, n_perm=0)
+    assert tr["ci_low"].isna().all() and tr["cl_ci_low"].isna().all()
+    assert tr["estimate"].notna().all()
+    assert tr["note"].str.contains("1 cluster \\(organiser\\) unit\\(s\\) < min_units = 5").all()
+    with pytest.raises(SettingsError, match="synth_0001"):
+        inference.period_contrast(
+            tot.assign(tokens=np.where(tot["doc_id"] == "synth_0001", 0, tot["tokens"]))
+        )

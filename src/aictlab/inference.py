@@ -110,6 +110,11 @@ def _check_totals(totals: pd.DataFrame, frames: Sequence[str], cluster: str | No
     )
     if totals.empty:
         raise SettingsError("totals: no document to measure.")
+    bad = totals.loc[~(pd.to_numeric(totals["tokens"], errors="coerce") > 0), DOC_ID]
+    if len(bad):
+        raise SettingsError(
+            f"totals: document(s) {', '.join(map(str, bad[:5]))} have no token; drop them before measuring."
+        )
 
 
 # --------------------------------------------------------------------------------------------- sparse counts
@@ -394,7 +399,8 @@ def period_contrast(
         "bca_high", "bca90_low", "bca90_high", "exact_theta_low", "exact_theta_high", "exact_p_value", "basis",
         "note", "n_boot", "seed",
     ]  # fmt: skip
-    return pd.DataFrame(rows).reindex(columns=cols_out)
+    out = pd.DataFrame(rows).reindex(columns=cols_out)
+    return out.astype({c: "Int64" for c in ("hits_first", "hits_last", "hits")})
 
 
 # --------------------------------------------------------------------------------------------- trend
@@ -483,6 +489,7 @@ def frame_trend(
     n_perm: int = 999,
     seed: int = 42,
     alpha: float = 0.05,
+    min_units: int = 5,
 ) -> pd.DataFrame:
     """Continuous trend of each frame's rate over documents' years (docs/methods.md §13).
 
@@ -502,7 +509,9 @@ def frame_trend(
         One row per frame: ``target, n_documents, n_units, unit, n_years, hits, tokens, nb_alpha, estimate,
         ratio_per_decade, ci_low, ci_high, ci90_low, ci90_high, bca_low, bca_high, bca90_low, bca90_high,
         boot_failed, se_cluster, cl_ci_low, cl_ci_high, cl_ci90_low, cl_ci90_high, perm_p_value,
-        n_permutations, basis, note``. Too few documents, years or hits give NaN with the reason in ``note``.
+        n_permutations, basis, note``. Too few documents, years or hits give NaN with the reason in ``note``;
+        fewer than ``min_units`` resampling units (documents or clusters) give the point estimate without
+        intervals (a bootstrap over 1-4 units is degenerate), said in ``note``.
     """
     import statsmodels.api as sm
 
@@ -543,6 +552,10 @@ def frame_trend(
         row.update(nb_alpha=a, estimate=float(b[1]), ratio_per_decade=float(np.exp(b[1])))
         if not np.isfinite(b[1]):
             row["note"] = "NB2 fit did not converge"
+            rows.append(row)
+            continue
+        if n_units < min_units:
+            row["note"] = f"{n_units} {unit} unit(s) < min_units = {min_units}: no interval"
             rows.append(row)
             continue
         if weights is not None:
