@@ -9,20 +9,29 @@ from aictlab.plots.geography import plot_partner_geography
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 
-#: Fewest partner-country mentions in each of two periods, and fewest documents with such mentions, below
-#: which the report says the corpus cannot tell a shift in partner geography.
+#: Fewest partner-country mentions, and fewest documents naming partners, for a period to count in the answer;
+#: fewest documents naming partners overall (4: the smallest number whose exact permutation test can reach
+#: p < 0.05, 1/4! = 0.042). Below them the report says the corpus cannot tell.
 MIN_PERIOD_MENTIONS = 10
-MIN_DOCUMENTS = 3
+MIN_PERIOD_DOCUMENTS = 2
+MIN_DOCUMENTS = 4
+ALPHA = 0.05
 
 
 def _pct(x: float) -> str:
     return "NaN" if x is None or not math.isfinite(float(x)) else f"{100 * float(x):.0f}%"
 
 
-def _interval(row) -> str:
-    if not math.isfinite(float(row["ci_low"])):
-        return "interval undefined: fewer than 2 documents with partner mentions"
-    return f"95% interval {_pct(row['ci_low'])}–{_pct(row['ci_high'])}"
+def _period_text(row) -> str:
+    interval = (
+        f"95% interval {_pct(row['ci_low'])}–{_pct(row['ci_high'])}"
+        if math.isfinite(float(row["ci_low"]))
+        else "no interval: fewer than 2 documents name partners"
+    )
+    return (
+        f"{_pct(row['share'])} in {row['period']} ({interval}; {int(row['partner'])} mentions in "
+        f"{int(row['n_documents_with_partner'])} document(s))"
+    )
 
 
 def answer(result: geography.GeographyResult) -> list[str]:
@@ -30,48 +39,47 @@ def answer(result: geography.GeographyResult) -> list[str]:
     docs = result.by_document
     total = int(docs["partner"].sum())
     with_partner = int((docs["partner"] > 0).sum())
-    ldc = result.by_period[result.by_period["group"] == "ldc"]
-    usable = ldc[ldc["partner"] >= MIN_PERIOD_MENTIONS]
+    ldc = result.by_period[(result.by_period["group"] == "ldc") & (result.by_period["partner"] > 0)]
     lines = [
-        f"The texts name partner countries {total} times in {with_partner} of {len(docs)} documents "
-        f"(France and its territories: {int(docs['home'].sum())} mentions, counted apart; regions: "
-        f"{int(docs['region'].sum())}; ambiguous forms left uncounted: {int(docs['ambiguous'].sum())})."
+        f"The texts name foreign countries (the candidates for partners) {total} times in {with_partner} of "
+        f"{len(docs)} documents (France and its territories: {int(docs['home'].sum())} mentions, counted apart; "
+        f"regions: {int(docs['region'].sum())}; ambiguous forms left uncounted: {int(docs['ambiguous'].sum())})."
     ]
-    if len(usable) < 2 or with_partner < MIN_DOCUMENTS:
+    if len(ldc) >= 2:
         lines.append(
-            f"**The corpus cannot tell**: too few partner mentions (a shift needs at least {MIN_PERIOD_MENTIONS} "
-            f"partner-country mentions in each of two periods and {MIN_DOCUMENTS} documents naming partners; "
-            f"{len(usable)} period(s) and {with_partner} document(s) qualify)."
+            f"Share of these mentions naming a least developed country: {_period_text(ldc.iloc[0])}; "
+            f"{_period_text(ldc.iloc[-1])}."
+        )
+    qualify = ldc[
+        (ldc["partner"] >= MIN_PERIOD_MENTIONS) & (ldc["n_documents_with_partner"] >= MIN_PERIOD_DOCUMENTS)
+    ]
+    if len(qualify) < 2 or with_partner < MIN_DOCUMENTS:
+        lines.append(
+            f"**The corpus cannot tell**: too few partner mentions. A shift needs two periods each with at least "
+            f"{MIN_PERIOD_MENTIONS} foreign-country mentions in at least {MIN_PERIOD_DOCUMENTS} documents, and "
+            f"{MIN_DOCUMENTS} documents naming foreign countries in all; here {len(qualify)} period(s) and "
+            f"{with_partner} document(s) qualify."
         )
         return lines
-    first, last = usable.iloc[0], usable.iloc[-1]
-    lines.append(
-        f"Least developed countries make {_pct(first['share'])} of partner mentions in {first['period']} "
-        f"({_interval(first)}; {int(first['partner'])} mentions, {int(first['n_documents_with_partner'])} "
-        f"documents) and {_pct(last['share'])} in {last['period']} ({_interval(last)}; {int(last['partner'])} "
-        f"mentions, {int(last['n_documents_with_partner'])} documents)."
-    )
     trend = result.trend.iloc[0]
-    if math.isfinite(float(trend.get("odds_ratio_per_decade", math.nan))):
-        lo, hi = float(trend["ci_low"]), float(trend["ci_high"])
-        direction = (
-            "the interval excludes no change: the LDC share falls"
-            if hi < 1
-            else "the interval excludes no change: the LDC share rises"
-            if lo > 1
-            else "the interval includes no change"
+    ratio = float(trend.get("odds_ratio_per_decade", math.nan))
+    if not math.isfinite(ratio):
+        lines.append("The trend model could not be fitted (see `tables/geography_trend.csv`): no answer.")
+        return lines
+    perm = float(trend["perm_p_value"])
+    if perm <= ALPHA:
+        verdict = (
+            f"the LDC share {'falls' if ratio < 1 else 'rises'} over the years (permutation p ≤ {ALPHA})"
         )
-        lines.append(
-            f"Over documents' years the odds that a partner mention is an LDC are multiplied by "
-            f"{float(trend['odds_ratio_per_decade']):.2f} per decade ({trend['model']} GLM, 95% CI "
-            f"{lo:.2f}–{hi:.2f}; permutation p = {float(trend['perm_p_value']):.3g} over "
-            f"{int(trend['n_permutations'])} permutations of {int(trend['n_documents'])} documents): {direction}."
-        )
-        if float(trend["perm_p_value"]) > 0.05 and "excludes" in direction:
-            lines.append(
-                "The permutation test, which does not assume the binomial model, does not confirm it (p > 0.05): "
-                "read the change as suggestive, and check it against who wrote each period's documents."
-            )
+    else:
+        verdict = f"no shift the documents can establish (permutation p > {ALPHA})"
+    lines.append(
+        f"Over documents' years, the odds that a foreign-country mention names an LDC are multiplied by "
+        f"{ratio:.2f} per decade ({trend['model']} GLM over documents, model-based 95% CI "
+        f"{float(trend['ci_low']):.2f}–{float(trend['ci_high']):.2f}; permutation test over the "
+        f"{int(trend['n_documents'])} documents' years, p = {perm:.3g}, {int(trend['n_permutations'])} "
+        f"permutations): {verdict}."
+    )
     return lines
 
 
@@ -117,7 +125,8 @@ def run(ctx: ReportContext) -> str:
             markdown_table(shown, max_rows=60),
             "",
             "*Reading guide*: `share` pools the period's mentions; intervals resample documents within their "
-            "period. Every place found, per document, is in `tables/geography_places.csv` (check it against the "
+            "period. Every foreign country named counts, as partner or not (a city named for an event, a war): "
+            "the shift measured is that of the countries the texts talk about. Every place found, per document, is in `tables/geography_places.csv` (check it against the "
             "texts); every mention with its context, resolution and status in `tables/geography_kwic.csv`.",
             "",
             figure_markdown("geography_partners", "Partner-country mentions by income group and LDC share"),
