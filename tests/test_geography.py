@@ -272,3 +272,17 @@ def test_corpus_without_places():
     assert "too few partner mentions" in part_geography.answer(result)[-1]
     fig, drawn = plot_partner_geography(result.by_period)
     assert drawn["partner"].tolist() == [0, 0]
+
+
+def test_data_files_are_consistent(gazetteer):
+    """Every country the gazetteer can name has an income-group row; every LDC and region member too."""
+    ldc, income = g.load_status_tables()
+    known = set(income["iso3"])
+    entries = gazetteer.entries
+    codes = set(entries.loc[entries["kind"].isin(g.PARTNER_KINDS), "code"])
+    candidates = {c for value in entries["candidates"] if value for c in value.split("|")}
+    members = {c for value in gazetteer.regions["members"] if value for c in value.split("|")}
+    assert (codes | candidates | members | set(ldc["iso3"])) - known == {"FRA"} - known
+    assert len(ldc) == 52 and (ldc["graduation_year"] < 9999).sum() == 8  # 44 LDCs in Dec. 2024 + 8 graduated
+    assert income["fiscal_year"].min() == 2005 and income["fiscal_year"].max() == 2025
+    assert set(entries.loc[entries["kind"] == "home", "code"]) == {"FRA"}
