@@ -286,3 +286,20 @@ def test_data_files_are_consistent(gazetteer):
     assert len(ldc) == 52 and (ldc["graduation_year"] < 9999).sum() == 8  # 44 LDCs in Dec. 2024 + 8 graduated
     assert income["fiscal_year"].min() == 2005 and income["fiscal_year"].max() == 2025
     assert set(entries.loc[entries["kind"] == "home", "code"]) == {"FRA"}
+
+
+def test_coding_sheet_and_precision(gazetteer):
+    texts = {"a": (2015, "Bamako , Hué , Oslo et le Congo .")}
+    result = g.partner_geography(tokens_of(texts), n_boot=9)
+    sheet = g.place_coding_sheet(result.mentions)
+    assert sheet["surface"].tolist() == ["Bamako", "Hué", "Oslo", "Congo"]
+    sheet["correct"] = ["yes", "VNM", "no", "COD"]  # Oslo: named for the accords, not a partner
+    out = g.place_precision(result.mentions, sheet).set_index("kind")
+    assert out.loc["all", ["coded", "right"]].tolist() == [3, 2]
+    assert out.loc["city", "precision"] == pytest.approx(2 / 3)
+    # Wilson interval for 2/3, z = 1.959964: (0.2077, 0.9385)
+    assert out.loc["all", "ci_low"] == pytest.approx(0.2077, abs=1e-4)
+    assert out.loc["all", "ci_high"] == pytest.approx(0.9385, abs=1e-4)
+    sheet.loc[0, "surface"] = "Niamey"  # the corpus changed under the coding
+    assert g.place_precision(result.mentions, sheet).set_index("kind").loc["all", "mismatched"] == 1
+    assert len(g.place_coding_sheet(result.mentions, n=2, seed=1)) == 2

@@ -38,6 +38,8 @@ __all__ = [
     "load_gazetteer",
     "load_status_tables",
     "partner_geography",
+    "place_coding_sheet",
+    "place_precision",
     "place_table",
     "resolve_places",
     "status_at_year",
@@ -541,3 +543,57 @@ def partner_geography(
         trend=_trend(by_document, seed, alpha),
         settings={"gazetteer": gazetteer.sha256, "kinds": list(kinds), "n_boot": n_boot, "seed": seed},
     )
+
+
+# ------------------------------------------------------------------------------------------- validation
+_CODING_KEY = [S.DOC_ID, "occurrence", "surface"]
+
+
+def place_coding_sheet(mentions: pd.DataFrame, *, n: int | None = None, seed: int = 42) -> pd.DataFrame:
+    """The mentions to check by hand: each partner or ambiguous mention with its context and an empty
+    ``correct`` column (write ``yes``, ``no`` or the right ISO code), in text order; ``n`` draws a seeded
+    random sample of them. Read back with :func:`place_precision`."""
+    sheet = mentions[mentions["side"].isin(["partner", "ambiguous"])]
+    if n is not None and n < len(sheet):
+        keep = np.sort(np.random.default_rng(seed).choice(len(sheet), size=n, replace=False))
+        sheet = sheet.iloc[keep]
+    columns = [*_CODING_KEY, "left", "right", "form", "kind", "resolution", "iso3"]
+    return sheet[columns].assign(correct="", note="").reset_index(drop=True)
+
+
+def place_precision(mentions: pd.DataFrame, coding: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Precision of place resolution from a filled coding sheet (:func:`place_coding_sheet`).
+
+    A coded partner mention is right when ``correct`` is ``yes`` or its ISO code; precision per entry kind
+    and overall, with the Wilson score interval (Wilson 1927): (p̂ + z²/2n ± z √(p̂(1 − p̂)/n + z²/4n²)) /
+    (1 + z²/n). A coded row whose ``surface`` no longer matches the mention (the corpus changed) is left out
+    and counted in ``mismatched``.
+
+    Returns
+    -------
+    DataFrame
+        ``kind`` (each kind, then ``all``), ``coded, right, precision, ci_low, ci_high, mismatched``.
+    """
+    from scipy import stats
+
+    S.require_columns(coding, (*_CODING_KEY, "correct"), "place coding")
+    coded = coding[coding["correct"].astype(str).str.strip() != ""]
+    joined = coded.merge(mentions, on=[S.DOC_ID, "occurrence"], how="left", suffixes=("_coded", ""))
+    match = joined["surface"].eq(joined["surface_coded"])
+    mismatched = int((~match).sum())
+    joined = joined[match & joined["side"].eq("partner")]
+    answer = joined["correct"].astype(str).str.strip()
+    joined = joined.assign(right=answer.str.lower().eq("yes") | answer.str.upper().eq(joined["iso3"]))
+    z = stats.norm.ppf(1 - alpha / 2)
+    rows = []
+    for kind, group in [*joined.groupby("kind", sort=True), ("all", joined)]:
+        n, k = len(group), int(group["right"].sum())
+        p = k / n if n else np.nan
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) if n else np.nan
+        centre = (p + z**2 / (2 * n)) if n else np.nan
+        rows.append(
+            {"kind": kind, "coded": n, "right": k, "precision": p,
+             "ci_low": (centre - half) / (1 + z**2 / n) if n else np.nan,
+             "ci_high": (centre + half) / (1 + z**2 / n) if n else np.nan, "mismatched": mismatched}
+        )  # fmt: skip
+    return pd.DataFrame(rows)

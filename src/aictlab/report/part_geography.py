@@ -106,6 +106,7 @@ def run(ctx: ReportContext) -> str:
     ctx.save_table(result.by_document, "geography_by_document")
     ctx.save_table(result.by_period, "geography_by_period")
     ctx.save_table(result.trend, "geography_trend")
+    ctx.save_table(geography.place_coding_sheet(result.mentions), "geography_coding_sheet")
     fig, _ = plot_partner_geography(result.by_period)
     ctx.save_figure(fig, "geography_partners")
     shown = result.by_period[result.by_period["group"].isin(geography.GROUPS)][
@@ -127,7 +128,9 @@ def run(ctx: ReportContext) -> str:
             "*Reading guide*: `share` pools the period's mentions; intervals resample documents within their "
             "period. Every foreign country named counts, as partner or not (a city named for an event, a war): "
             "the shift measured is that of the countries the texts talk about. Every place found, per document, is in `tables/geography_places.csv` (check it against the "
-            "texts); every mention with its context, resolution and status in `tables/geography_kwic.csv`.",
+            "texts); every mention with its context, resolution and status in `tables/geography_kwic.csv`; "
+            "fill the `correct` column of `tables/geography_coding_sheet.csv` and read it with "
+            "`aictlab.geography.place_precision` for the precision of place resolution.",
             "",
             figure_markdown("geography_partners", "Partner-country mentions by income group and LDC share"),
         ]
