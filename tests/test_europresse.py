@@ -85,3 +85,12 @@ def test_round_trip_to_corpus_and_places():
         "export_2019_0002": ["VNM"],  # Hué (the title « …au Vietnam » is a column, not text)
         "export_2021_0001": ["BFA", "MAR"],
     }
+
+
+def test_title_in_text_option():
+    docs = read_europresse(FIXTURES / "export_2021.html", title_in_text=True)
+    assert (
+        docs["raw_text"].iloc[0]
+        == "Twinned cities\n\nLa région signe un accord avec Casablanca et Ouagadougou."
+    )
+    assert docs["title"].iloc[0] == "Twinned cities"

@@ -197,7 +197,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_") or "europresse"
 
 
-def read_europresse(path: str | Path) -> pd.DataFrame:
+def read_europresse(path: str | Path, *, title_in_text: bool = False) -> pd.DataFrame:
     """Read a Europresse HTML export (or a folder of them) as a documents table, one row per article.
 
     Parameters
@@ -205,6 +205,9 @@ def read_europresse(path: str | Path) -> pd.DataFrame:
     path : str or Path
         An ``.html``/``.htm`` export (any case), or a folder whose ``*.htm*`` files are all exports (read in
         name order).
+    title_in_text : bool, default=False
+        Put the title as the first paragraph of ``raw_text`` (counted by every measure); by default it is only
+        the ``title`` column.
 
     Returns
     -------
@@ -238,18 +241,27 @@ def read_europresse(path: str | Path) -> pd.DataFrame:
         ):
             rows.append({S.DOC_ID: f"{_slug(file.stem)}_{rank:04d}", S.FILE: file.name, **article})
     documents = pd.DataFrame(rows)
+    if title_in_text:
+        documents[S.RAW_TEXT] = [
+            f"{t}\n\n{x}" if t else x for t, x in zip(documents["title"], documents[S.RAW_TEXT], strict=True)
+        ]
     documents.insert(3, S.YEAR, documents[S.DATE].str[:4].astype(int))
     return documents
 
 
 def load_europresse(
-    path: str | Path, *, lemmatizer: str = "spacy", segment_size: int = 40, mwe_path: Path | None = None
+    path: str | Path,
+    *,
+    title_in_text: bool = False,
+    lemmatizer: str = "spacy",
+    segment_size: int = 40,
+    mwe_path: Path | None = None,
 ):
     """A :class:`aictlab.corpus.Corpus` of a Europresse export (:func:`read_europresse` then
     :func:`aictlab.corpus.build_corpus`); an article repeated across editions falls to near-duplicate detection."""
     from aictlab.corpus import build_corpus
 
-    documents = read_europresse(path)
+    documents = read_europresse(path, title_in_text=title_in_text)
     return build_corpus(
         documents.drop(columns=[S.YEAR]), lemmatizer=lemmatizer, segment_size=segment_size, mwe_path=mwe_path
     )
