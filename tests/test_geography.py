@@ -190,7 +190,7 @@ def test_planted_shift_is_recovered():
     ldc = result.by_period[result.by_period["group"] == "ldc"].set_index("period")["share"]
     assert ldc.iloc[0] > 0.6 > 0.4 > ldc.iloc[-1]
     trend = result.trend.iloc[0]
-    assert trend["target"] == "ldc_share"
+    assert trend["target"] == "ldc_share" and trend["n_documents"] == 12
     assert trend["odds_ratio_per_decade"] < 1 and trend["ci_high"] < 1
     assert trend["perm_p_value"] < 0.05
     lo, hi = result.by_period.query("group == 'ldc'")[["ci_low", "ci_high"]].iloc[0]

@@ -355,8 +355,9 @@ class GeographyResult:
     by_period : DataFrame
         Per period and group: ``mentions, partner, share, ci_low, ci_high, bca_low, bca_high, n_documents``.
     trend : DataFrame
-        The LDC share of partner mentions vs year (one row, ``target = "ldc_share"``): binomial GLM over
-        documents (quasi-binomial when overdispersed) and permutation p-value (:func:`aictlab.drift.trend_tests`).
+        The LDC share of partner mentions vs year (one row, ``target = "ldc_share"``): binomial GLM over the
+        documents naming a partner (quasi-binomial when overdispersed), ``odds_ratio_per_decade`` and its
+        interval, permutation p-value (:func:`aictlab.drift.trend_tests`).
     """
 
     mentions: pd.DataFrame
@@ -450,14 +451,14 @@ def _trend(by_document: pd.DataFrame, seed: int, alpha: float) -> pd.DataFrame:
     """Trend of the LDC share over documents' years, reusing the drift index's binomial trend test."""
     from aictlab.drift import ATTRACTIVITE, SOLIDARITE, trend_tests
 
-    docs = by_document.assign(
-        **{ATTRACTIVITE: by_document["ldc"], SOLIDARITE: by_document["partner"] - by_document["ldc"]},
-        tokens=1,
-    )
+    # only documents naming a partner inform the share: the permutations shuffle years among them alone
+    named = by_document["partner"] > 0
+    docs = by_document[named] if named.any() else by_document  # none: the test reports NaN (all-zero counts)
+    docs = docs.assign(
+        **{ATTRACTIVITE: docs["ldc"], SOLIDARITE: docs["partner"] - docs["ldc"]}, tokens=1
+    ).reset_index(drop=True)
     row = trend_tests(docs, alpha=alpha, seed=seed)
-    row = row[row["target"] == "drift_index"].assign(
-        target="ldc_share", n_documents_with_partner=int((by_document["partner"] > 0).sum())
-    )
+    row = row[row["target"] == "drift_index"].assign(target="ldc_share", n_documents=int(named.sum()))
     return row.rename(columns={"ratio_per_decade": "odds_ratio_per_decade"}).reset_index(drop=True)
 
 
@@ -480,9 +481,9 @@ def partner_geography(
     period's documents) with a document bootstrap: documents drawn with replacement within their period
     (:func:`aictlab.resample.resample_totals`), percentile and BCa intervals
     (:func:`aictlab.resample.bootstrap_interval`, leave-one-document-out jackknife). Trend: LDC mentions out of
-    partner mentions per document, binomial GLM on the year with permutation inference over documents
-    (:func:`aictlab.drift.trend_tests`, the drift index's test); documents without a partner mention carry no
-    information and drop out of the fit.
+    partner mentions per document, binomial GLM on the year (quasi-binomial when overdispersed) with
+    permutation inference over documents (:func:`aictlab.drift.trend_tests`, the drift index's test), over the
+    documents that name a partner (``n_documents`` of the trend table): the others carry no information.
 
     Parameters
     ----------
