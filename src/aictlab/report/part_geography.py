@@ -9,6 +9,8 @@ from aictlab.plots.geography import plot_partner_geography
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 
+__all__ = ["ALPHA", "MIN_DOCUMENTS", "MIN_PERIOD_DOCUMENTS", "MIN_PERIOD_MENTIONS", "answer", "run"]
+
 #: Fewest partner-country mentions, and fewest documents naming partners, for a period to count in the answer;
 #: fewest documents naming partners overall (4: the smallest number whose exact permutation test can reach
 #: p < 0.05, 1/4! = 0.042). Below them the report says the corpus cannot tell.
@@ -84,6 +86,7 @@ def answer(result: geography.GeographyResult) -> list[str]:
 
 
 def run(ctx: ReportContext) -> str:
+    """The « Geography of partners » section: tables, figure, and the computed answer (:func:`answer`)."""
     s = ctx.settings
     gazetteer = geography.load_gazetteer()
     key = {
