@@ -94,3 +94,17 @@ def test_title_in_text_option():
         == "Twinned cities\n\nLa région signe un accord avec Casablanca et Ouagadougou."
     )
     assert docs["title"].iloc[0] == "Twinned cities"
+
+
+def test_article_repeated_across_editions_is_a_duplicate():
+    corpus = load_europresse(FIXTURES / "editions", lemmatizer="simplemma")
+    docs = corpus.documents
+    assert docs["source"].tolist() == ["Le Courrier Exemple", "Le Courrier Exemple"]
+    assert docs["publication"].tolist() == [
+        "Le Courrier Exemple (édition Nord)",
+        "Le Courrier Exemple (édition Sud)",
+    ]
+    flagged = corpus.paragraphs[corpus.paragraphs["is_duplicate"]]
+    assert len(flagged) == 1 and flagged["text"].iloc[0].startswith("La communauté d'agglomération")
+    result = geography.partner_geography(corpus, n_boot=9)
+    assert result.by_document["partner"].sum() == 2  # Dori and Burkina Faso, counted once
