@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from aictlab import geography
+from aictlab.corpus import load_corpus, read_europresse
 from aictlab.errors import CorpusError
-from aictlab.europresse import europresse_articles, load_europresse, read_europresse
+from aictlab.europresse import europresse_articles, europresse_documents
 
 FIXTURES = Path(__file__).parent / "fixtures" / "europresse"
 
 
 def test_one_export_file():
-    docs = read_europresse(FIXTURES / "export_2019.HTML")
+    docs = europresse_documents(FIXTURES / "export_2019.HTML")
     assert docs["doc_id"].tolist() == ["export_2019_0001", "export_2019_0002"]
     assert docs["file"].tolist() == ["export_2019.HTML"] * 2
     assert docs["date"].tolist() == ["2019-03-05", "2019-12-12"]
@@ -37,7 +39,7 @@ def test_one_export_file():
 
 
 def test_folder_of_exports_and_english_dates():
-    docs = read_europresse(FIXTURES)
+    docs = europresse_documents(FIXTURES)
     assert docs["doc_id"].tolist() == ["export_2019_0001", "export_2019_0002", "export_2021_0001"]
     last = docs.iloc[-1]
     assert (last["date"], last["source"], last["author"], last["section"]) == (
@@ -50,11 +52,11 @@ def test_folder_of_exports_and_english_dates():
 
 def test_not_an_export_is_refused():
     with pytest.raises(CorpusError, match=r"not_europresse\.html: not a Europresse export"):
-        read_europresse(FIXTURES / "bad" / "not_europresse.html")
+        europresse_documents(FIXTURES / "bad" / "not_europresse.html")
     with pytest.raises(CorpusError, match="no such Europresse file"):
-        read_europresse(FIXTURES / "missing.html")
+        europresse_documents(FIXTURES / "missing.html")
     with pytest.raises(CorpusError, match="no .html file"):
-        read_europresse(FIXTURES.parent.parent)  # tests/: no HTML file at its top
+        europresse_documents(FIXTURES.parent.parent)  # tests/: no HTML file at its top
 
 
 def test_article_without_date_or_text_is_named():
@@ -73,7 +75,10 @@ def test_article_without_date_or_text_is_named():
 
 
 def test_round_trip_to_corpus_and_places():
-    corpus = load_europresse(FIXTURES, lemmatizer="simplemma")
+    corpus = read_europresse(FIXTURES, lemmatizer="simplemma")
+    # the same corpus through load_corpus (a folder of exports without metadata.csv), as --corpus gives it
+    pd.testing.assert_frame_equal(load_corpus(FIXTURES, lemmatizer="simplemma", cache_dir=None).documents,
+                                  corpus.documents)  # fmt: skip
     docs = corpus.documents.set_index("doc_id")
     assert list(docs.index) == ["export_2019_0001", "export_2019_0002", "export_2021_0001"]
     assert docs["source"].tolist() == ["Ouest-Exemple", "La Gazette Exemple", "The Example Times"]
@@ -88,7 +93,7 @@ def test_round_trip_to_corpus_and_places():
 
 
 def test_title_in_text_option():
-    docs = read_europresse(FIXTURES / "export_2021.html", title_in_text=True)
+    docs = europresse_documents(FIXTURES / "export_2021.html", title_in_text=True)
     assert (
         docs["raw_text"].iloc[0]
         == "Twinned cities\n\nLa région signe un accord avec Casablanca et Ouagadougou."
@@ -97,7 +102,9 @@ def test_title_in_text_option():
 
 
 def test_article_repeated_across_editions_is_a_duplicate():
-    corpus = load_europresse(FIXTURES / "editions", lemmatizer="simplemma")
+    corpus = load_corpus(
+        FIXTURES / "editions" / "export_editions.html", lemmatizer="simplemma", cache_dir=None
+    )
     docs = corpus.documents
     assert docs["source"].tolist() == ["Le Courrier Exemple", "Le Courrier Exemple"]
     assert docs["publication"].tolist() == [

@@ -48,6 +48,7 @@ __all__ = [
     "document_totals",
     "load_corpus",
     "load_settings_corpus",
+    "read_europresse",
     "read_iramuteq",
     "select_tokens",
     "store_corpus",
@@ -463,7 +464,8 @@ def load_corpus(
     scheduler : str, optional
         Dask scheduler address for ``engine="dask"`` (default: a LocalCluster, one worker per core).
 
-    ``path`` may also be an IRaMuTeQ ``.txt`` file (:func:`read_iramuteq`).
+    ``path`` may also be an IRaMuTeQ ``.txt`` file (:func:`read_iramuteq`), or a Europresse HTML export or a
+    folder of them without ``metadata.csv`` (:func:`read_europresse`).
 
     Returns
     -------
@@ -493,9 +495,19 @@ def load_corpus(
     }
     check_choice("lemmatizer", lemmatizer, LEMMATIZERS)
     check_choice("engine", engine, ENGINES)
+    from aictlab.europresse import HTML_SUFFIXES
+
     folder = Path(path)
+    if folder.is_file() and folder.suffix.lower() in HTML_SUFFIXES:  # a Europresse export
+        return read_europresse(folder, **options)
     if folder.is_file():  # an IRaMuTeQ corpus file
         return read_iramuteq(folder, **options)
+    if (
+        folder.is_dir()
+        and not (folder / "metadata.csv").exists()
+        and any(p.suffix.lower() in HTML_SUFFIXES for p in folder.iterdir())
+    ):  # a folder of Europresse exports
+        return read_europresse(folder, **options)
     meta = check_corpus_folder(folder)
     source = {
         "corpus": content_hash(meta),
@@ -575,6 +587,59 @@ def read_iramuteq(
         engine=engine,
         scheduler=scheduler,
         finish=finish,
+    )
+
+
+def read_europresse(
+    path: str | Path,
+    *,
+    title_in_text: bool = False,
+    lemmatizer: str = "spacy",
+    segment_size: int = 40,
+    mwe_path: Path | None = None,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    engine: str = "memory",
+    scheduler: Any = None,
+) -> Corpus:
+    """Read a Europresse HTML export (or a folder of them) as a :class:`Corpus`, one document per article.
+
+    :func:`aictlab.europresse.europresse_documents` parses the export (title, newspaper ``source``, date,
+    author, section, text; Europresse's header and footer out); the pipeline is that of every corpus, so an
+    article printed in several editions falls to near-duplicate detection, and ``source`` / ``section`` are
+    document variables for every grouping.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.html``/``.htm`` export, or a folder of them.
+    title_in_text : bool, default=False
+        Count the title as the first paragraph of the text.
+    lemmatizer, segment_size, mwe_path, cache_dir, use_cache, engine, scheduler
+        As in :func:`load_corpus`; the cache is keyed by the files' sha256.
+
+    Raises
+    ------
+    CorpusError
+        Not a Europresse export, an article without date or text; the message names the file and article.
+    """
+    from aictlab.europresse import europresse_documents, europresse_files
+    from aictlab.io import sha256_file
+
+    files = europresse_files(path)
+    documents = europresse_documents(path, title_in_text=title_in_text).drop(columns=[S.YEAR])
+    source = {"europresse": [sha256_file(f) for f in files], "title_in_text": title_in_text}
+    return _cached_build(
+        source,
+        content_hash(documents),
+        lambda: (documents, None),
+        lemmatizer=lemmatizer,
+        segment_size=segment_size,
+        mwe_path=mwe_path,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        engine=engine,
+        scheduler=scheduler,
     )
 
 

@@ -25,7 +25,10 @@ import pandas as pd
 from aictlab import schema as S
 from aictlab.errors import CorpusError
 
-__all__ = ["europresse_articles", "load_europresse", "read_europresse"]
+#: Suffixes of Europresse exports (compared lowercased).
+HTML_SUFFIXES = (".html", ".htm")
+
+__all__ = ["HTML_SUFFIXES", "europresse_articles", "europresse_documents", "europresse_files"]
 
 _MONTHS = {
     "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
@@ -137,7 +140,7 @@ def _source(publication: str) -> str:
 
 
 def europresse_articles(html: str, *, where: str = "Europresse file") -> list[dict[str, Any]]:
-    """The articles of one Europresse export, as dicts (see :func:`read_europresse` for the keys).
+    """The articles of one Europresse export, as dicts (see :func:`europresse_documents` for the keys).
 
     Raises
     ------
@@ -197,7 +200,27 @@ def _slug(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_") or "europresse"
 
 
-def read_europresse(path: str | Path, *, title_in_text: bool = False) -> pd.DataFrame:
+def europresse_files(path: str | Path) -> list[Path]:
+    """The export files of ``path``: the file itself, or a folder's ``.html``/``.htm`` files (any case), in name
+    order.
+
+    Raises
+    ------
+    CorpusError
+        A missing path, or a folder without HTML file.
+    """
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in HTML_SUFFIXES)
+        if not files:
+            raise CorpusError(f"{path}: no .html file; put the Europresse HTML exports in this folder.")
+        return files
+    if path.is_file():
+        return [path]
+    raise CorpusError(f"{path}: no such Europresse file or folder.")
+
+
+def europresse_documents(path: str | Path, *, title_in_text: bool = False) -> pd.DataFrame:
     """Read a Europresse HTML export (or a folder of them) as a documents table, one row per article.
 
     Parameters
@@ -215,7 +238,8 @@ def read_europresse(path: str | Path, *, title_in_text: bool = False) -> pd.Data
         ``doc_id`` (``<file stem>_<rank>``), ``file``, ``date`` (ISO), ``year``, ``title``, ``source`` (the
         newspaper), ``publication`` (as Europresse writes it, with issue number), ``author``, ``section``,
         ``header``, ``europresse_id``, ``raw_text`` (paragraphs separated by blank lines). Ready for
-        :func:`aictlab.corpus.build_corpus`; ``source`` and ``section`` are document variables.
+        :func:`aictlab.corpus.read_europresse` (which builds the corpus); ``source`` and ``section`` are
+        document variables.
 
     Raises
     ------
@@ -225,16 +249,8 @@ def read_europresse(path: str | Path, *, title_in_text: bool = False) -> pd.Data
     """
     from aictlab.io import decode_text
 
-    path = Path(path)
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".html", ".htm"))
-        if not files:
-            raise CorpusError(f"{path}: no .html file; put the Europresse HTML exports in this folder.")
-    elif path.is_file():
-        files = [path]
-    else:
-        raise CorpusError(f"{path}: no such Europresse file or folder.")
     rows = []
+    files = europresse_files(path)
     for file in files:
         for rank, article in enumerate(
             europresse_articles(decode_text(file.read_bytes(), path=file), where=str(file)), 1
@@ -247,21 +263,3 @@ def read_europresse(path: str | Path, *, title_in_text: bool = False) -> pd.Data
         ]
     documents.insert(3, S.YEAR, documents[S.DATE].str[:4].astype(int))
     return documents
-
-
-def load_europresse(
-    path: str | Path,
-    *,
-    title_in_text: bool = False,
-    lemmatizer: str = "spacy",
-    segment_size: int = 40,
-    mwe_path: Path | None = None,
-):
-    """A :class:`aictlab.corpus.Corpus` of a Europresse export (:func:`read_europresse` then
-    :func:`aictlab.corpus.build_corpus`); an article repeated across editions falls to near-duplicate detection."""
-    from aictlab.corpus import build_corpus
-
-    documents = read_europresse(path, title_in_text=title_in_text)
-    return build_corpus(
-        documents.drop(columns=[S.YEAR]), lemmatizer=lemmatizer, segment_size=segment_size, mwe_path=mwe_path
-    )

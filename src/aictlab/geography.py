@@ -449,15 +449,14 @@ def _period_shares(by_document: pd.DataFrame, n_boot: int, seed: int, alpha: flo
 
 def _trend(by_document: pd.DataFrame, seed: int, alpha: float) -> pd.DataFrame:
     """Trend of the LDC share over documents' years, reusing the drift index's binomial trend test."""
-    from aictlab.drift import ATTRACTIVITE, SOLIDARITE, trend_tests
+    from aictlab.trend import trend_tests
 
     # only documents naming a partner inform the share: the permutations shuffle years among them alone
     named = by_document["partner"] > 0
     docs = by_document[named] if named.any() else by_document  # none: the test reports NaN (all-zero counts)
-    docs = docs.assign(
-        **{ATTRACTIVITE: docs["ldc"], SOLIDARITE: docs["partner"] - docs["ldc"]}, tokens=1
-    ).reset_index(drop=True)
-    row = trend_tests(docs, alpha=alpha, seed=seed)
+    # the drift index's binomial trend: "ldc" successes out of "ldc" + "not_ldc" partner mentions
+    docs = docs.assign(not_ldc=docs["partner"] - docs["ldc"], tokens=1).reset_index(drop=True)
+    row = trend_tests(docs, drift_frames=("not_ldc", "ldc"), alpha=alpha, seed=seed)
     row = row[row["target"] == "drift_index"].assign(target="ldc_share", n_documents=int(named.sum()))
     return row.rename(columns={"ratio_per_decade": "odds_ratio_per_decade"}).reset_index(drop=True)
 

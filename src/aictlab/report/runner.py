@@ -24,6 +24,7 @@ PARTS = {
     "frames": "aictlab.report.part_frames",
     "semantic": "aictlab.report.part_semantic",
     "textometry": "aictlab.report.part_textometry",
+    "geography": "aictlab.report.part_geography",
     "topics": "aictlab.report.part_topics",
     "exports": "aictlab.report.part_exports",
 }
