@@ -442,7 +442,9 @@ def test_figures_return_what_they_draw(planted):
     fig, data = tplots.plot_top_terms(topics, model="nmf", n=5)
     assert len(data) == 15 and fig.axes[0].get_title(loc="left").startswith("T1")
     plt.close(fig)
-    dt = tp.document_topic_table(add_periods(fitted.docs_, [2010, 2012]), fitted.doc_topic_).assign(model="nmf")
+    dt = tp.document_topic_table(add_periods(fitted.docs_, [2010, 2012]), fitted.doc_topic_).assign(
+        model="nmf"
+    )
     prev = tp.topic_prevalence(dt, by="period", n_boot=50)
     assert sorted(prev["period"].unique()) == ["2010-2011", "2012-2014"]
     fig, data = tplots.plot_topic_prevalence(prev, labels=topics)
@@ -782,3 +784,102 @@ def test_report_part_capped_and_streamed_from_disk_partitions(seed_corpus_on_dis
     # prevalence over every unit, not the sample
     frames = pd.read_csv(tmp_path / "out" / "tables" / "frame_topic_prevalence.csv")
     assert frames.groupby(["model", "period"])["n_units"].first().sum() == 2 * info["n_units"]
+
+
+# --- robustness of the figures (issue 13) and any number of frames ----------------------------------------
+
+
+def test_error_bars_never_negative_and_figures_draw_degenerate_intervals():
+    import matplotlib.pyplot as plt
+
+    # an estimate 1e-17 below its own lower bound (a one-unit document: every replicate equals it up to
+    # rounding) and a group without interval (NaN) once crashed matplotlib: "'yerr' must not contain
+    # negative values"
+    bars = tplots.error_bars([0.3, 0.5, np.nan], [0.3 + 1e-17, np.nan, 0.1], [0.4, 0.6, 0.2])
+    np.testing.assert_array_equal(bars, [[0.0, 0.0, 0.0], [0.4 - 0.3, 0.6 - 0.5, 0.0]])
+    prev = pd.DataFrame(
+        {
+            "topic": [1, 1, 2, 2],
+            "period": ["2010-2014", "2015-2019"] * 2,
+            "prevalence": [0.3, 0.7, 0.7, 0.3],
+            "ci_low": [0.3 + 1e-17, np.nan, 0.7, 0.2],
+            "ci_high": [0.3, np.nan, 0.7 - 1e-17, 0.4],
+        }
+    )
+    fig, data = tplots.plot_topic_prevalence(prev)
+    assert len(data) == 4
+    plt.close(fig)
+    frames = prev.rename(columns={"topic": "frame"}).assign(frame=["a", "a", "other", "other"], n_topics=1)
+    fig, data = tplots.plot_frame_topic_share(frames)
+    assert len(data) == 4
+    plt.close(fig)
+    table = pd.DataFrame(
+        {"model": "lda", "k": [2, 2], "sample": ["full", "subsample"], "c_v": [0.4, 0.4],
+         "c_npmi": [0.1, 0.1 + 1e-17], "agreement": [np.nan, 0.9]}
+    )  # fmt: skip
+    fig, data = tplots.plot_model_selection(table)
+    assert set(data["measure"]) == {"c_v", "c_npmi", "stability"}
+    plt.close(fig)
+
+
+def test_three_documents_one_unit_each_give_finite_prevalence():
+    # three documents of one unit each, one per period: the bootstrap is degenerate (every replicate draws
+    # the only unit), so the interval collapses on the estimate
+    dt = pd.DataFrame(
+        {
+            "doc_id": np.repeat(["a", "b", "c"], 2),
+            "unit_id": np.repeat(["a_s0", "b_s0", "c_s0"], 2),
+            "year": np.repeat([2012, 2017, 2023], 2),
+            "period": np.repeat(["2010-2014", "2015-2019", "2020-2024"], 2),
+            "n_tokens": 40,
+            "topic": [1, 2] * 3,
+            "proportion": [0.1, 0.9, 0.3, 0.7, 0.6, 0.4],
+        }
+    )
+    prev = tp.topic_prevalence(dt, n_boot=50, seed=1)
+    np.testing.assert_allclose(prev["prevalence"], [0.1, 0.3, 0.6, 0.9, 0.7, 0.4])
+    np.testing.assert_allclose(prev["ci_low"], prev["prevalence"])
+    np.testing.assert_allclose(prev["ci_high"], prev["prevalence"])
+    fig, _ = tplots.plot_topic_prevalence(prev)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    with pytest.raises(SchemaError, match="no 'period' column"):
+        tp.topic_prevalence(dt.drop(columns="period"), n_boot=10)
+
+
+def test_prevalence_is_a_ratio_of_resample_totals():
+    from aictlab.resample import resample_totals
+
+    # two documents in one group: the group's replicate = the sum of its documents' replicate totals of
+    # [w θ, w], and its prevalence = their ratio; so the interval is that of resample_totals directly
+    values = np.array([[0.2], [0.6], [1.0], [0.4], [0.0]])
+    weights = np.array([10.0, 30.0, 20.0, 20.0, 40.0])
+    strata = np.array(["a", "a", "b", "b", "b"])
+    _, est, low, high = tp.bootstrap_group_means(values, weights, strata, np.zeros(5), n_boot=400, seed=4)
+    reps = resample_totals(np.column_stack([weights * values[:, 0], weights]), strata, n_boot=400, seed=4)
+    total = reps["a"] + reps["b"]
+    ratio = total[:, 0] / total[:, 1]
+    assert est[0, 0] == pytest.approx((2 + 18 + 20 + 8) / 120)
+    assert (low[0, 0], high[0, 0]) == pytest.approx(tuple(np.quantile(ratio, [0.025, 0.975])))
+
+
+def test_three_frames_from_the_lexicon(planted_fits):
+    # any number of frames: a third lexicon frame gets its own leaning topics and its own share
+    fitted = planted_fits["nmf"]
+    frames = {"solidarite": GROUPS["sol"], "attractivite": GROUPS["att"], "neutre": GROUPS["neu"]}
+    topics = tp.label_topics(fitted.topics(10), frames)
+    assert sorted(topics.drop_duplicates("topic")["frame"]) == ["attractivite", "neutre", "solidarite"]
+    assert {"share_solidarite", "share_attractivite", "share_neutre"} <= set(topics.columns)
+    fp = tp.frame_topic_prevalence(fitted.document_topics(), topics, by="year", n_boot=20, seed=1)
+    assert sorted(fp["frame"].unique()) == ["attractivite", "neutre", "other", "solidarite"]
+    assert fp.groupby("year")["prevalence"].sum().to_numpy() == pytest.approx(np.ones(5))
+    assert (fp[fp["frame"] == "other"]["prevalence"] == 0).all()
+    import matplotlib.pyplot as plt
+
+    fig, data = tplots.plot_frame_topic_share(fp, by="year")
+    assert len(data) == 4 * 5
+    plt.close(fig)
+    fig, _ = tplots.plot_top_terms(topics, n=5)
+    assert "neutre" in fig._suptitle.get_text()
+    plt.close(fig)
