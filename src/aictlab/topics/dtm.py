@@ -28,7 +28,9 @@ def dynamic_topics(
     Topics are chains of term distributions β_{k,t} linked by a Gaussian random walk (variance
     ``chain_variance``) over the periods in time order, so a topic keeps its identity while its top terms
     change (does a "coopération" topic acquire economic vocabulary?). Exploratory below 5 time slices
-    (``docs/methods.md`` §10); slow (pure Python), so not part of the default report.
+    (``docs/methods.md`` §10); slow (pure Python), so not part of the default report. Time slices are the
+    units' ``period`` column (their documents' periods, :func:`aictlab.topics.units.topic_documents`),
+    ordered by label ("2010-2014" < "2015-2019").
 
     Returns
     -------
