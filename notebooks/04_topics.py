@@ -78,7 +78,9 @@ print(f"report: K in {list(settings.topic_k)}, {settings.topic_seeds} refits per
 # %%
 docs = tp.topic_documents(corpus, unit=settings.topic_unit, periods=settings.periods)
 print(f"{len(docs)} segments; vocabulary pruning: {docs.attrs}")
-docs.groupby(["doc_id", "year", "period"]).agg(segments=("unit_id", "size"), lemmas=("n_terms", "sum")).reset_index()
+docs.groupby(["doc_id", "year", "period"]).agg(
+    segments=("unit_id", "size"), lemmas=("n_terms", "sum")
+).reset_index()
 
 # %% [markdown]
 # ## Choosing K
