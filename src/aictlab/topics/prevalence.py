@@ -92,10 +92,14 @@ def bootstrap_group_means(
     n_strata = len(s_labels)
     j = values.shape[1]
     columns = np.column_stack([weights[:, None] * values, weights])
-    reps = resample_totals(columns, g_idx * n_strata + s_idx, n_boot=n_boot, seed=seed)
+    keys = g_idx * n_strata + s_idx
+    # strata are summed into their group as they are drawn: memory grows with groups, not documents
+    reps = resample_totals(
+        columns, keys, n_boot=n_boot, seed=seed, groups={int(k): int(k) // n_strata for k in np.unique(keys)}
+    )
     totals = np.zeros((len(labels), n_boot, j + 1))
-    for key, rep in reps.items():
-        totals[int(key) // n_strata] += rep
+    for group, rep in reps.items():
+        totals[group] = rep
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = totals[:, :, :j] / totals[:, :, j:]
     low, high = np.full(estimate.shape, np.nan), np.full(estimate.shape, np.nan)
