@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+# No backend is forced here: notebooks keep their inline backend; the report CLI chooses Agg itself.
 import matplotlib
-
-matplotlib.use("Agg")  # no screen needed; the report and tests draw off-screen
-
 import matplotlib.pyplot as plt
 
 #: Fill/line colours from dark to light, distinguishable in greyscale.
