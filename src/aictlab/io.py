@@ -32,10 +32,19 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+def current_umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic rename.
 
-    A run killed half-way leaves either the old file or the new one, never a truncated table.
+    A run killed half-way leaves either the old file or the new one, never a truncated table. The file gets
+    the mode any new file gets (``0o666`` less the umask), not the private ``0o600`` of temporary files, so
+    colleagues sharing the folder can read the figures.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,10 +52,58 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_output_folder(path: Path, *, corpus: Path, name: str) -> Path:
+    """Check, before anything is written, that ``path`` can hold a run's outputs (nothing is created).
+
+    Parameters
+    ----------
+    path : Path
+        The folder (``out``, ``processed``).
+    corpus : Path
+        The corpus folder (or IRaMuTeQ file), never to be written to.
+    name : str
+        The setting's name, for messages (``"out"``).
+
+    Returns
+    -------
+    Path
+        ``path``: a writable folder, or one that can be created (its nearest existing parent is writable).
+
+    Raises
+    ------
+    SettingsError
+        ``path`` is the corpus folder or inside it, is the corpus file, is an existing file, or cannot be
+        created or written to.
+    """
+    from aictlab.errors import SettingsError
+
+    path, corpus = Path(path), Path(corpus)
+    target, protected = path.resolve(), corpus.resolve()
+    if target == protected or (protected.is_dir() and protected in target.parents):
+        raise SettingsError(
+            f"{name} = {path.as_posix()!r} is inside the corpus {corpus.as_posix()!r}, which is never written "
+            f"to; choose a folder outside it (e.g. {name} = 'figures' or 'data/processed')."
+        )
+    if target.exists() and not target.is_dir():
+        raise SettingsError(f"{name} = {path.as_posix()!r} is an existing file; give a folder.")
+    existing = next(p for p in (target, *target.parents) if p.exists())  # created later, on first write
+    if not existing.is_dir():
+        raise SettingsError(
+            f"{name} = {path.as_posix()!r}: {existing} is a file, so this folder cannot be created; choose another."
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise SettingsError(
+            f"{name} = {path.as_posix()!r}: {existing} is not writable; fix its permissions or choose another "
+            "folder."
+        )
+    return path
 
 
 def sha256_file(path: Path) -> str:

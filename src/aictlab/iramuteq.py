@@ -403,7 +403,9 @@ def read_iramuteq(
     kwargs = {"lemmatizer": lemmatizer, "segment_size": segment_size, "mwe_path": mwe_file}
     if cache_path is not None and use_cache and (cache_path / "settings.json").is_file():
         corpus_hash = _content_hash(documents.drop(columns=["_row", "_where"]))
-        return _read_cache(cache_path, corpus_hash, cache_key, lazy_tokens=engine == "dask")
+        cached = _read_cache(cache_path, corpus_hash, cache_key, lazy_tokens=engine == "dask")
+        if cached is not None:  # None: a damaged entry, rebuilt below
+            return cached
     if engine == "dask":
         with eng.dask_client(scheduler) as client:
             built = eng.corpus_from_paragraphs(
