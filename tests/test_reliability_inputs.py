@@ -234,3 +234,34 @@ def test_paragraph_over_spacy_max_length_is_no_error():
         pipeline.max_length = saved
     assert [r[0] for r in rows[0][:4]] == ["Les", "villes", "coopèrent", "."]
     assert len(rows[0]) == 200 * 4
+
+
+# --- metadata identifiers and dates ---------------------------------------------------------------------------
+
+
+def _metadata(folder, rows: str):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("a.txt", "b.txt"):
+        (folder / name).write_text("La solidarité.", encoding="utf-8")
+    (folder / "metadata.csv").write_text("doc_id,file,date\n" + rows, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            "cité,a.txt,2012\ncite\u0301,b.txt,2013\n",
+            "row 2: duplicate doc_id 'cite\u0301' \\(also row 1 as 'cité', the same once accents are normalised\\)",
+        ),
+        ('"a\nb",a.txt,2012\n', r"row 1: doc_id 'a\\nb' holds a control character"),
+        ("a\x00b,a.txt,2012\n", r"metadata.csv"),
+        ("a,a.txt,2099\n", r"row 1 \(doc_id 'a'\): year 2099 is out of range"),
+        ("a,a.txt,٢٠١٢\n", r"row 1 \(doc_id 'a'\): date '٢٠١٢' is not ISO 8601"),
+    ],
+)
+def test_metadata_identifiers_and_dates_that_would_mislead_are_refused(tmp_path, rows, message):
+    from aictlab.io import read_metadata
+
+    with pytest.raises(CorpusError, match=message):
+        read_metadata(_metadata(tmp_path / "c", rows))

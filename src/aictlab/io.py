@@ -21,6 +21,7 @@ import io
 import os
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +30,7 @@ from aictlab import schema as S
 from aictlab.errors import CorpusError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATE_RE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")  # ASCII digits only: ٢٠١٢ is refused
 
 
 def current_umask() -> int:
@@ -128,7 +129,8 @@ def parse_date(value: object, *, where: str) -> tuple[str, int]:
     Raises
     ------
     CorpusError
-        Unparseable (``23/05/2012``) or impossible (``2012-02-30``, ``2012-13``) dates.
+        Unparseable (``23/05/2012``, non-ASCII digits) or impossible (``2012-02-30``, ``2012-13``, a year
+        after next year) dates.
     """
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
     match = _DATE_RE.match(text)
@@ -141,8 +143,10 @@ def parse_date(value: object, *, where: str) -> tuple[str, int]:
         dt.date(int(year), int(month or 1), int(day or 1))
     except ValueError:
         raise CorpusError(f"{where}: date {text!r} does not exist; check the month and the day.") from None
-    if not 1000 <= int(year) <= 2999:
-        raise CorpusError(f"{where}: year {year} is out of range; check the date {text!r}.")
+    if not 1000 <= int(year) <= dt.date.today().year + 1:  # next year: a programme announced ahead
+        raise CorpusError(
+            f"{where}: year {year} is out of range (1000 to next year); check the date {text!r}."
+        )
     return text, int(year)
 
 
@@ -205,17 +209,25 @@ def read_metadata(folder: Path) -> pd.DataFrame:
         records.append((number, dict(zip(header, (cell.strip() for cell in row), strict=True))))
     if not records:
         raise CorpusError(f"{path}: no document rows.")
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}
     for number, record in records:
         where = f"{path} row {number}"
         doc_id = record["doc_id"]
         if not doc_id:
             raise CorpusError(f"{where}: empty doc_id; give every document a unique identifier.")
-        if doc_id in seen:
+        if re.search(r"[\x00-\x1f\x7f-\x9f]", doc_id):
             raise CorpusError(
-                f"{where}: duplicate doc_id {doc_id!r} (also row {seen[doc_id]}); doc_ids must be unique."
+                f"{where}: doc_id {doc_id!r} holds a control character (line break, NUL...); use letters, "
+                "digits, '-' and '_'."
             )
-        seen[doc_id] = number
+        key = unicodedata.normalize("NFC", doc_id)  # 'é' typed as e + combining accent is the same identifier
+        if key in seen:
+            other = seen[key]
+            spelling = "" if other[1] == doc_id else f" as {other[1]!r}, the same once accents are normalised"
+            raise CorpusError(
+                f"{where}: duplicate doc_id {doc_id!r} (also row {other[0]}{spelling}); doc_ids must be unique."
+            )
+        seen[key] = (number, doc_id)
         if not record["file"]:
             raise CorpusError(f"{where} (doc_id {doc_id!r}): empty file; give the document's path.")
         record["date"], record["year"] = parse_date(record["date"], where=f"{where} (doc_id {doc_id!r})")
