@@ -174,6 +174,12 @@ def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[
         ctx.corpus.n_tokens,
         time.perf_counter() - started,
     )
+    from aictlab.periods import add_periods
+
+    try:  # periods that do not fit the corpus' years stop the run before any part writes
+        add_periods(ctx.corpus.documents, ctx.settings.periods)
+    except SettingsError as err:
+        raise SettingsError(f"periods = {ctx.settings.periods!r}: {err}") from None
     from tqdm.auto import tqdm
 
     outcomes = []
