@@ -556,6 +556,7 @@ def _write_cache(path: Path, corpus: Corpus, *, tokens_dir: Path | None = None) 
         for name in _TABLES:
             if name == "tokens" and tokens_dir is not None:
                 os.replace(tokens_dir, tmp / "tokens")
+                os.chmod(tmp / "tokens", 0o777 & ~current_umask())  # the engine made it with mkdtemp (0700)
             else:
                 getattr(corpus, name).to_parquet(tmp / f"{name}.parquet", index=False)
         files = {f.relative_to(tmp).as_posix(): sha256_file(f) for f in sorted(tmp.rglob("*")) if f.is_file()}
