@@ -268,12 +268,12 @@ def _text(*, optional: bool = False):
 
 def _periods(value: Any) -> int | tuple[int, ...]:
     expected = (
-        "a bin width in years (a whole number of at least 1, e.g. 5) or increasing left edges "
+        "a bin width in years (a whole number from 1 to 100, e.g. 5) or increasing left edges "
         "(a list of years, e.g. [2010, 2016, 2021])"
     )
     if isinstance(value, int) and not isinstance(value, bool):
         if not 1 <= value <= 100:  # 2010 is an edge, not a width: write [2010]
-            raise _Invalid(expected.replace("of at least 1", "from 1 to 100"))
+            raise _Invalid(expected)
         return value
     if isinstance(value, (list, tuple)) and value:
         if any(isinstance(v, bool) or not isinstance(v, int) or not 1000 <= v <= 2999 for v in value):

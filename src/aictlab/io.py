@@ -88,9 +88,10 @@ def check_output_folder(path: Path, *, corpus: Path, name: str) -> Path:
     path, corpus = Path(path), Path(corpus)
     target, protected = path.resolve(), corpus.resolve()
     if target == protected or (protected.is_dir() and protected in target.parents):
+        example = {"out": "figures", "processed": "data/processed"}.get(name, "results")
         raise SettingsError(
             f"{name} = {path.as_posix()!r} is inside the corpus {corpus.as_posix()!r}, which is never written "
-            f"to; choose a folder outside it (e.g. {name} = 'figures' or 'data/processed')."
+            f"to; choose a folder outside it (e.g. {name} = {example!r})."
         )
     if target.exists() and not target.is_dir():
         raise SettingsError(f"{name} = {path.as_posix()!r} is an existing file; give a folder.")
