@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import json
 import logging
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -167,6 +168,11 @@ def run_report(
 def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[PartOutcome]:
     """Load the corpus, then run each part in turn; a failing part is reported and the others go on."""
     started = time.perf_counter()
+    if progress:  # the first load (cleaning, NLP) takes a while before the parts' bar appears
+        print(
+            "aictlab report: loading the corpus (cleaning and NLP on a first run, then cached)...",
+            file=sys.stderr,
+        )
     ctx.corpus = ctx.load_corpus()
     log.info(
         "corpus loaded: %d documents, %d tokens (%.1f s)",
