@@ -98,7 +98,7 @@ class Settings:
     seed : int, default=42
         Seed of every random step.
     bootstrap : int, default=9999
-        Bootstrap replicates for headline intervals (METHODS §2).
+        Bootstrap replicates for headline intervals (docs/methods.md §2).
     robustness_bootstrap : int, default=1000
         Bootstrap replicates per robustness variant.
     use_cache : bool, default=True
@@ -182,13 +182,6 @@ class Settings:
             raise SettingsError(f"segment_size={self.segment_size} is too small; use at least 5 tokens.")
         if self.bootstrap < 1 or self.robustness_bootstrap < 1:
             raise SettingsError("bootstrap and robustness_bootstrap must be positive integers.")
-        frames = tuple(self.drift_frames)
-        if len(frames) != 2 or frames[0] == frames[1] or not all(isinstance(f, str) and f for f in frames):
-            raise SettingsError(
-                f"drift_frames={self.drift_frames!r}: give two distinct frame names of the lexicon (from, to), "
-                'e.g. ["solidarite", "attractivite"].'
-            )
-        object.__setattr__(self, "drift_frames", frames)  # a list from a settings file becomes the tuple
         if isinstance(self.periods, int) and self.periods < 1:
             raise SettingsError(f"periods={self.periods}: a bin width must be a positive number of years.")
 
@@ -328,6 +321,15 @@ def _topic_k(value: Any) -> tuple[int, ...]:
     return tuple(value)
 
 
+def _frame_pair(value: Any) -> tuple[str, str]:
+    expected = 'two distinct frame names of the lexicon, (from, to), e.g. ["solidarite", "attractivite"]'
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise _Invalid(expected)
+    if not all(isinstance(f, str) and f.strip() for f in value) or value[0] == value[1]:
+        raise _Invalid(expected)
+    return tuple(value)
+
+
 def _mapping(value: Any) -> dict:
     if not isinstance(value, Mapping):
         raise _Invalid("a table of key = value")
@@ -357,7 +359,8 @@ SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "topic_max_units": _integer(0, optional=True),
     "topic_stream": _choice(TOPIC_STREAM),
     "topic_workers": _integer(1, optional=True),
-    "engine": _choice(("memory", "dask")),
+    "engine": _choice(ENGINES),
+    "drift_frames": _frame_pair,
     "scheduler": _text(optional=True),
     "extra": _mapping,
 }
