@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aictlab.report.synthesis import synthesis_markdown, synthesis_table
+from aictlab.report.synthesis import agreement_sentence, synthesis_table
 
 VERDICT = {"first_period": "2010-2014", "last_period": "2025-2029", "drift_change": 2.5, "ci_low": 0.33,
            "ci_high": 4.8}  # fmt: skip
@@ -21,13 +21,16 @@ def test_views_agree_disagree_or_do_not_run():
                      "ci_high": -0.08}  # fmt: skip
     table = synthesis_table({"verdict": VERDICT, "topics": topics_up, "semantic": semantic_down})
     assert table["direction"].tolist() == ["toward attractivité", "toward attractivité", "toward solidarité"]
-    assert "views disagree" in synthesis_markdown(
-        {"verdict": VERDICT, "topics": topics_up, "semantic": semantic_down}
-    )
-    assert "2 views that decide agree: toward attractivité" in synthesis_markdown(
-        {"verdict": VERDICT, "topics": topics_up}
+    assert "views disagree" in agreement_sentence(table)
+    assert agreement_sentence(synthesis_table({"verdict": VERDICT, "topics": topics_up})) == (
+        "The 2 views that decide agree: toward attractivité."
     )
     flat = {"primary_model": "lda", "frame_shares": shares(0.1, 0.105)}  # overlapping intervals
     table = synthesis_table({"topics": flat})
     assert table["direction"].tolist() == ["not run", "undetermined", "not run"]
-    assert synthesis_markdown({"topics": flat}).endswith("No view decides a direction on this corpus.")
+    assert agreement_sentence(table) == "No view decides a direction on this corpus."
+    # only the lexicon decides
+    only = synthesis_table({"verdict": VERDICT, "topics": flat})
+    assert agreement_sentence(only) == (
+        "Only the lexicon view decides (toward attractivité); the other 1 view(s) that ran cannot tell."
+    )

@@ -19,6 +19,7 @@ import pandas as pd
 from aictlab import __version__
 from aictlab.io import atomic_write_bytes
 from aictlab.report.context import ReportContext
+from aictlab.report.synthesis import agreement_sentence, synthesis_table
 
 __all__ = [
     "KEY_PACKAGES",
@@ -92,6 +93,11 @@ def report_markdown(ctx: ReportContext, current: dict, stale: dict, order: list[
             "with these settings, or the whole report, to include them.",
             "",
         ]
+    results = {k: v for record in current.values() for k, v in record.results.items()}
+    if any(k in results for k in ("verdict", "topics", "semantic")):
+        table = synthesis_table(results, tuple(settings.drift_frames))
+        lines += ["## Synthesis: three views of the drift", "", markdown_table(table), "",
+                  agreement_sentence(table), ""]  # fmt: skip
     frames = current.get("frames")
     if frames is not None and frames.headline:
         lines += [frames.headline.strip(), ""]

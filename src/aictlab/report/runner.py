@@ -61,7 +61,9 @@ class PartOutcome:
 @dataclass
 class PartRecord:
     """A part's section as found under ``<out>/sections``: its Markdown, the settings hash (``run``) and
-    settings that produced it, its status, the files it wrote (relative to ``<out>``), and its headline."""
+    settings that produced it, its status, the files it wrote (relative to ``<out>``), its headline, and the
+    ``ReportContext.results`` it left (read by the synthesis, so a partial run's synthesis uses only current
+    sections)."""
 
     name: str
     markdown: str
@@ -70,6 +72,7 @@ class PartRecord:
     settings: dict = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
     headline: str = ""
+    results: dict = field(default_factory=dict)
 
 
 def available_parts() -> list[str]:
@@ -196,6 +199,7 @@ def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[
         bar.set_postfix_str(name)
         t0 = time.perf_counter()
         first_output = len(ctx.outputs)
+        results_before = dict(ctx.results)
         if name == "frames":  # the headline is the frames part's: never one left by an earlier run
             ctx.results.pop("headline", None)
         try:
@@ -211,12 +215,20 @@ def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[
         outcomes.append(PartOutcome(name, status, seconds, error))
         written = [p.relative_to(ctx.out_dir).as_posix() for p in ctx.outputs[first_output:]]
         headline = ctx.results.get("headline", "") if name == "frames" and status == "ok" else ""
-        _write_record(ctx, name, section, status, written, headline)
+        left = {k: v for k, v in ctx.results.items() if k != "headline" and results_before.get(k) is not v}
+        _write_record(ctx, name, section, status, written, headline, left if status == "ok" else {})
     return outcomes
 
 
-def _write_record(ctx: ReportContext, name: str, section: str, status: str, outputs: list, headline: str):
-    """``sections/<name>.md`` and its record ``sections/<name>.json`` (settings hash, status, files)."""
+def _json_value(value):
+    """numpy scalars and other leftovers of ``ReportContext.results`` as JSON values."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def _write_record(
+    ctx: ReportContext, name: str, section: str, status: str, outputs: list, headline: str, results: dict
+):
+    """``sections/<name>.md`` and its record ``sections/<name>.json`` (settings hash, status, files, results)."""
     folder = ctx.out_dir / "sections"
     atomic_write_bytes(folder / f"{name}.md", section.encode("utf-8"))
     if name == "frames":  # the headline now lives in the frames record; drop an older layout's file
@@ -229,8 +241,9 @@ def _write_record(ctx: ReportContext, name: str, section: str, status: str, outp
         "corpus_hash": ctx.corpus.corpus_hash,
         "outputs": sorted(set(outputs)),
         "headline": headline,
+        "results": results,
     }
-    data = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    data = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False, default=_json_value) + "\n"
     atomic_write_bytes(folder / f"{name}.json", data.encode("utf-8"))
 
 
@@ -251,6 +264,7 @@ def part_records(out_dir: Path) -> dict[str, PartRecord]:
             record.run, record.status = str(meta["run"]), str(meta["status"])
             record.settings, record.outputs = dict(meta["settings"]), list(meta["outputs"])
             record.headline = str(meta.get("headline") or "")
+            record.results = dict(meta.get("results") or {})
         except (OSError, ValueError, KeyError, TypeError):
             pass
         records[path.stem] = record

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["synthesis_markdown", "synthesis_table"]
+__all__ = ["agreement_sentence", "synthesis_table"]
 
 TOWARD_B = "toward attractivité"
 TOWARD_A = "toward solidarité"
@@ -119,25 +119,18 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = ("soli
     return pd.DataFrame(rows, columns=["view", "measure", "estimate", "direction", "rule"])
 
 
-def synthesis_markdown(
-    results: Mapping[str, Any], frames: tuple[str, str] = ("solidarite", "attractivite")
-) -> str:
-    """The synthesis section: the table of views and one computed sentence on their agreement."""
-    from aictlab.report.render import markdown_table
-
-    table = synthesis_table(results, frames)
+def agreement_sentence(table: pd.DataFrame) -> str:
+    """One sentence on whether the views of :func:`synthesis_table` that decide a direction agree."""
     decided = table[table["direction"].isin([TOWARD_A, TOWARD_B])]
     ran = table[~table["direction"].eq("not run")]
     if len(decided) >= 2 and decided["direction"].nunique() == 1:
-        sentence = f"The {len(decided)} views that decide agree: {decided['direction'].iloc[0]}."
-    elif decided["direction"].nunique() > 1:
+        return f"The {len(decided)} views that decide agree: {decided['direction'].iloc[0]}."
+    if decided["direction"].nunique() > 1:
         sides = "; ".join(f"{r.view}: {r.direction}" for r in decided.itertuples())
-        sentence = f"The views disagree ({sides}): no direction should be reported without this disagreement."
-    elif len(decided) == 1:
-        sentence = (
+        return f"The views disagree ({sides}): no direction should be reported without this disagreement."
+    if len(decided) == 1:
+        return (
             f"Only the {decided['view'].iloc[0]} view decides ({decided['direction'].iloc[0]}); the other "
             f"{len(ran) - 1} view(s) that ran cannot tell."
         )
-    else:
-        sentence = "No view decides a direction on this corpus."
-    return "\n".join(["## Synthesis: three views of the drift", "", markdown_table(table), "", sentence])
+    return "No view decides a direction on this corpus."
