@@ -256,6 +256,15 @@ def is_known_word(word: str) -> bool:
     return simplemma.is_known(lower, lang="fr") or lower in lexicon_vocabulary()
 
 
+def _known_modulo_accents(word: str) -> bool:
+    """A known word, or an accentless spelling of exactly one French word (text typed without accents)."""
+    if is_known_word(word):
+        return True
+    from aictlab.lexicon import restore_accents
+
+    return word == unicodedata.normalize("NFD", word) and restore_accents(word) is not None
+
+
 def join_line(left: str, right: str) -> str:
     """Join two wrapped lines.
 
@@ -264,7 +273,8 @@ def join_line(left: str, right: str) -> str:
     dropped (``coopé-`` + ``ration``, and also ``rayonne-`` + ``ment``, ``parte-`` + ``nariat``, ``inter-`` +
     ``nationale``, whose first fragment is itself a word). It is kept for a real compound: the joined form is
     unknown (``porte-`` + ``parole``, ``Seine-Saint-`` + ``Denis``) or the hyphenated spelling is attested
-    (``socio-`` + ``économique``, ``grand-`` + ``mère``).
+    (``socio-`` + ``économique``, ``grand-`` + ``mère``). In text without accents a word is known when it
+    is the accentless spelling of exactly one French word (``developpe-`` + ``ment``).
     """
     left = left.rstrip()
     right = right.lstrip()
@@ -272,7 +282,7 @@ def join_line(left: str, right: str) -> str:
     if match and re.match(r"[a-zà-ÿ]", right):
         head = match.group(1)
         tail = re.match(rf"{_LETTER}+", right).group(0)
-        if is_known_word(head + tail) and not is_known_word(f"{head}-{tail}"):
+        if _known_modulo_accents(head + tail) and not _known_modulo_accents(f"{head}-{tail}"):
             return left[:-1] + right
         return left + right  # a real compound (socio-économique): keep the hyphen
     if match and re.match(_LETTER, right):
