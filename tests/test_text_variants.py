@@ -19,7 +19,9 @@ def strip_accents(text: str) -> str:
 
 
 def with_ligatures(text: str) -> str:
-    return text.replace("ffi", "\ufb03").replace("ff", "\ufb00").replace("fi", "\ufb01").replace("fl", "\ufb02")
+    return (
+        text.replace("ffi", "\ufb03").replace("ff", "\ufb00").replace("fi", "\ufb01").replace("fl", "\ufb02")
+    )
 
 
 def rewrap(text: str, width: int = 60) -> str:
@@ -91,7 +93,11 @@ def test_hits_per_frame_hold_under_text_variants(seed_documents):
         kept = per_frame - original[original["term"].isin(ambiguous)].groupby("frame").size().reindex(
             per_frame.index, fill_value=0
         )
-        assert ((counts - kept).abs() <= 0.02 * per_frame).all(), (name, counts.to_dict(), per_frame.to_dict())
+        assert ((counts - kept).abs() <= 0.02 * per_frame).all(), (
+            name,
+            counts.to_dict(),
+            per_frame.to_dict(),
+        )
         if name in ("rewrapped", "ligatures"):
             assert counts.to_dict() == per_frame.to_dict(), name
         if name == "accentless":

@@ -471,9 +471,7 @@ def accentless_documents(doc_ids: np.ndarray, surface: np.ndarray) -> set[str]:
         letters[doc] = letters.get(doc, 0) + sum(c.isalpha() for c in text)
         accented[doc] = accented.get(doc, 0) + len(text) - len(text.translate(_DROP_ACCENTED))
     return {
-        d
-        for d, n in letters.items()
-        if n >= ACCENTLESS_MIN_LETTERS and accented[d] < ACCENTLESS_SHARE * n
+        d for d, n in letters.items() if n >= ACCENTLESS_MIN_LETTERS and accented[d] < ACCENTLESS_SHARE * n
     }
 
 
