@@ -85,7 +85,7 @@ def test_institutional_titles_and_named_entities():
     lex = load_lexicon()
     words = (
         "Mme Z , Secrétaire d' État chargée du développement , de la francophonie et des "
-        "partenariats internationaux , a parlé du partenariat"
+        "partenariats internationaux , a parlé du partenariat avec la ville"
     ).split()
     t = sentence(words)
     t["lemma"] = t["lemma"].replace("partenariats", "partenariat")
