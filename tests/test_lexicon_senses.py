@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from test_lexicon import mini, toks
 
+from aictlab.accents import accentless_documents, restore_accents
 from aictlab.errors import LexiconError
-from aictlab.lexicon import accentless_documents, load_lexicon, match_terms, parse_lexicon, restore_accents
+from aictlab.lexicon import load_lexicon, match_terms, parse_lexicon
 from aictlab.senses import read_titles, title_key
 
 PLAIN = "une phrase ordinaire sans aucun mot du lexique pour remplir le document ".split() * 6

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from conftest import RAW
 
+from aictlab.accents import restore_accents
 from aictlab.corpus import build_corpus
-from aictlab.lexicon import load_lexicon, match_terms, restore_accents
+from aictlab.lexicon import load_lexicon, match_terms
 
 
 def strip_accents(text: str) -> str:

@@ -260,9 +260,9 @@ def _known_modulo_accents(word: str) -> bool:
     """A known word, or an accentless spelling of exactly one French word (text typed without accents)."""
     if is_known_word(word):
         return True
-    from aictlab.lexicon import restore_accents
+    from aictlab.accents import fold_accents, restore_accents
 
-    return word == unicodedata.normalize("NFD", word) and restore_accents(word) is not None
+    return word == fold_accents(word) and restore_accents(word) is not None
 
 
 def join_line(left: str, right: str) -> str:

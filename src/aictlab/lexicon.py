@@ -7,7 +7,7 @@ naming the file and the entry. :func:`match_terms` finds the terms in a tidy tok
 lowercased NFC lemmas, multi-word entries first, longest match wins, no overlap, an MWE counts once.
 Matching does not depend on the form of the text: in text without accents (ALL-CAPS words, documents typed
 or OCR'd without accents) a word's accents are restored when French allows only one reading
-(:func:`restore_accents`). Each hit gets a sense (:mod:`aictlab.senses`): names, titles and context-rule
+(:mod:`aictlab.accents`). Each hit gets a sense (:mod:`aictlab.senses`): names, titles and context-rule
 failures are ``other_sense`` and a bracketed acronym repeating a hit is a ``repeat``; frame counts use the
 ``frame`` hits.
 
@@ -24,31 +24,28 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from aictlab.accents import accentless_documents, key_vocabulary, may_lack_accents, restore_accents
 from aictlab.errors import LexiconError, check_choice
 from aictlab.schema import DOC_ID, LEMMA, MWE_JOINER, SEG_ID, SENT_ID, TOK_POS, TOKEN, YEAR, require_columns
-from aictlab.senses import HitContext, classify_hits, fold_accents, read_titles, title_key
+from aictlab.senses import HitContext, classify_hits, read_titles, title_key
 
 __all__ = [
-    "ACCENTLESS_SHARE",
     "DEFAULT_WINDOW",
     "ENTRY_KEYS",
     "FUNCTION_WORDS",
     "MATCH_COLUMNS",
     "TIERS",
     "Lexicon",
-    "accentless_documents",
     "canonical_lemma",
     "load_lexicon",
     "match_terms",
     "parse_lexicon",
-    "restore_accents",
     "split_form",
 ]
 
@@ -68,12 +65,6 @@ ENTRY_KEYS = {
 }
 #: Words on each side of a hit where ``require``/``exclude`` context is looked for, unless an entry says.
 DEFAULT_WINDOW = 10
-#: A document whose accented letters are under this share of its letters is typed without accents (French
-#: prose has 3-4 %: é alone is about 2 %; the seeds have 3.5-4.3 %). A tenth of that leaves room for a few
-#: accented names in an accentless text and never catches ordinary French.
-ACCENTLESS_SHARE = 0.005
-#: Fewer letters than this: too little text to judge whether a document lacks accents.
-ACCENTLESS_MIN_LETTERS = 200
 REQUIRED_ENTRY_KEYS = ("term", "frame", "tier", "justification")
 FRAME_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -407,85 +398,6 @@ def _titles(value: Any, source: str) -> tuple[str, ...]:
     )
 
 
-_LATIN_FOLD = {c: fold_accents(chr(c)) for c in range(0xC0, 0x250) if fold_accents(chr(c)) != chr(c)}
-
-
-@lru_cache(maxsize=1)
-def _accent_index() -> tuple[dict[str, frozenset[str]], dict[bytes, bytes], frozenset[bytes]]:
-    """simplemma's French dictionary for accent restoration: the accented forms and lemmas by accentless key
-    (``marches`` -> {marché}), the dictionary itself (form -> lemma, UTF-8) and its set of lemmas."""
-    from simplemma.strategies import DEFAULT_DICTIONARY_FACTORY
-
-    mapping = DEFAULT_DICTIONARY_FACTORY.get_dictionary("fr")
-    # the wrapper keeps a bytes -> bytes dict: reading it directly avoids decoding 250 000 entries
-    raw = getattr(mapping, "_dict", None)
-    if not isinstance(raw, dict):
-        raw = {k.encode(): str(v).encode() for k, v in mapping.items()}
-    lemmas = frozenset(raw.values())
-    index: dict[str, set[str]] = {}
-    for form, lemma in raw.items():
-        if not form.isascii():
-            index.setdefault(form.decode().lower().translate(_LATIN_FOLD), set()).add(lemma.decode())
-    for lemma in lemmas:
-        if not lemma.isascii():
-            text = lemma.decode()
-            index.setdefault(text.lower().translate(_LATIN_FOLD), set()).add(text)
-    return {k: frozenset(v) for k, v in index.items()}, raw, lemmas
-
-
-def restore_accents(word: str, vocabulary: Iterable[str] = ()) -> str | None:
-    """The lemma of a word written without accents, when French allows only one reading; else None.
-
-    The word's accentless key is looked up among simplemma's French forms and lemmas folded the same way, and
-    among ``vocabulary`` (e.g. the lexicon's lemmas, which the dictionary may lack): the lemma is returned
-    only when every form with that key has the same lemma. ``developpement`` -> ``développement``,
-    ``retombees`` -> ``retombée``; ``marche`` -> None (marche or marché), so accent-insensitive matching adds
-    no reading the text does not force.
-
-    Examples
-    --------
-    >>> restore_accents("SOLIDARITE"), restore_accents("marches")
-    ('solidarité', None)
-    """
-    key = word.lower().translate(_LATIN_FOLD)
-    index, forms, lemmas = _accent_index()
-    found = {lemma.lower() for lemma in index.get(key, ())}
-    encoded = key.encode()
-    if encoded in forms:  # the accentless spelling is itself a form (marche)
-        found.add(forms[encoded].decode().lower())
-    elif encoded in lemmas:
-        found.add(key)
-    found.update(v for v in vocabulary if v.translate(_LATIN_FOLD) == key)
-    return next(iter(found)) if len(found) == 1 else None
-
-
-def accentless_documents(doc_ids: np.ndarray, surface: np.ndarray) -> set[str]:
-    """Documents written without accents: accented letters under :data:`ACCENTLESS_SHARE` of their letters.
-
-    Documents with fewer than :data:`ACCENTLESS_MIN_LETTERS` letters are never judged accentless.
-    """
-    letters: dict[str, int] = {}
-    accented: dict[str, int] = {}
-    for doc, text in zip(doc_ids, surface, strict=True):
-        text = str(text)
-        letters[doc] = letters.get(doc, 0) + sum(c.isalpha() for c in text)
-        accented[doc] = accented.get(doc, 0) + len(text) - len(text.translate(_DROP_ACCENTED))
-    return {
-        d for d, n in letters.items() if n >= ACCENTLESS_MIN_LETTERS and accented[d] < ACCENTLESS_SHARE * n
-    }
-
-
-_DROP_ACCENTED = {c: None for c in _LATIN_FOLD}
-
-
-def _restorable(surface: str, accentless_doc: bool) -> bool:
-    """A token whose accents may be missing: letters, none accented, in an accentless document or ALL CAPS."""
-    letters = [c for c in surface if c.isalpha()]
-    if not letters or surface.translate(_DROP_ACCENTED) != surface:
-        return False
-    return accentless_doc or (len(letters) >= 2 and all(c.isupper() for c in letters))
-
-
 def match_terms(
     tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended", senses: str = "frame"
 ) -> pd.DataFrame:
@@ -502,7 +414,8 @@ def match_terms(
     token row takes part in at most one match, so an MWE counts once.
 
     Text without accents: a token with no accented letter, ALL CAPS or in a document typed without accents
-    (:func:`accentless_documents`), is matched on its restored lemma (:func:`restore_accents`) when French
+    (:func:`aictlab.accents.accentless_documents`), is matched on its restored lemma
+    (:func:`aictlab.accents.restore_accents`) when French
     allows one reading only: ``COOPERATION`` and ``developpement`` match, ``marche`` (marche or marché)
     does not. French drops accents on capitals in headings and acronyms, and whole texts lose them to OCR or
     typing; elsewhere an accentless spelling is a different word and is left alone.
@@ -574,7 +487,14 @@ def match_terms(
         new_block[1:] |= k[1:] != k[:-1]
     row_block = np.cumsum(new_block)
 
-    vocabulary = {w for form in lex.forms["form"] for w in form.split(" ")}
+    vocabulary = key_vocabulary(w for form in lex.forms["form"] for w in form.split(" "))
+    restored_of: dict[str, str | None] = {}  # one dictionary look-up per distinct word
+
+    def restore(word: str) -> str | None:
+        if word not in restored_of:
+            restored_of[word] = restore_accents(word, vocabulary)
+        return restored_of[word]
+
     no_accents = accentless_documents(doc, surface)
     surface_key = [canonical_lemma(s) for s in surface]
     row_parts: list[tuple[str, ...]] = []
@@ -588,7 +508,7 @@ def match_terms(
         pieces = [p for p in re.split(r"[\s" + MWE_JOINER + r"]+", lem) if p] if lem.strip() else []
         if not pieces:  # whitespace token: a barrier, never part of a match
             pieces = ["\x00"]
-        restorable = pieces != ["\x00"] and _restorable(surface[r], doc[r] in no_accents)
+        restorable = pieces != ["\x00"] and may_lack_accents(surface[r], doc[r] in no_accents)
         words = surface[r].split() if len(pieces) > 1 else [surface[r]]
         canon = []
         for j, p in enumerate(pieces):
@@ -598,7 +518,7 @@ def match_terms(
             restored = None
             if restorable:
                 word = words[j] if len(words) == len(pieces) else p
-                restored = restore_accents(word, vocabulary) or restore_accents(p, vocabulary)
+                restored = restore(word) or restore(p)
             if restored is not None and canonical_lemma(restored) != part:
                 part, offered = canonical_lemma(restored), None
             else:

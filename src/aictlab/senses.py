@@ -31,20 +31,19 @@ docs/methods.md, "Validating the lexicon" (context rules, hits inside proper nam
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from aictlab.accents import fold_accents
 from aictlab.errors import LexiconError
 
 __all__ = [
     "SENSES",
     "HitContext",
     "classify_hits",
-    "fold_accents",
     "read_titles",
     "title_key",
 ]
@@ -57,17 +56,9 @@ ORG_LABELS = frozenset({"ORG"})
 _STARTERS = frozenset(
     {":", ";", "«", '"', "(", "[", "—", "–", "-", "•", "▪", "◦", "●", "*", "·", "/", "!", "?", ".", "…"}
 )
-_ACCENTS = re.compile(r"[\u0300-\u036f]")
 
 
-def fold_accents(text: str) -> str:
-    """``text`` without its combining accents (NFD, marks dropped, NFC): ``coopération`` -> ``cooperation``.
-
-    ``œ``, ``æ`` and ``ß`` are letters, not accented letters: they stay.
-    """
-    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
-
-
+@lru_cache(maxsize=100_000)
 def title_key(text: str) -> str:
     """Case-, accent- and punctuation-insensitive key of a text: ``Ministère de l'Europe`` -> ``ministere de l europe``."""
     return " ".join(re.findall(r"[^\W_]+", fold_accents(text.lower())))
