@@ -574,7 +574,10 @@ def test_packaged_coding_covers_every_seed_hit(seed_corpus):
     from aictlab.corpus import select_tokens
 
     tokens = select_tokens(seed_corpus.tokens, words_only=False)
-    k = drift.kwic_frames(tokens, match_terms(tokens, LEX), coding=drift.load_use_coding())
+    # the coding was made on every hit of frames.yaml 1.0 (kept as a fixture), names and titles included
+    lex_v1 = load_lexicon(Path(__file__).parent / "fixtures" / "frames_v1.yaml")
+    hits = match_terms(tokens, lex_v1, senses="all")
+    k = drift.kwic_frames(tokens, hits, coding=drift.load_use_coding())
     assert k["use_coded_by"].eq("hand").all()
     codes = pd.crosstab(k["doc_id"], k["use"])
     # the document that discusses the paradigm is mostly mention; the others never

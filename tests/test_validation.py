@@ -19,11 +19,13 @@ from aictlab.validation import (
     hit_ids,
     krippendorff_alpha,
     precision_table,
+    precision_weights,
     read_miss_sheet,
     read_sheet,
     recall_table,
     sample_hits,
     sample_misses,
+    segments_without_hits,
     validation_summary,
     wilson_interval,
 )
@@ -107,6 +109,7 @@ def test_sample_misses_only_segments_without_hits():
             "text": list("abcd"),
         }
     )
+    assert segments_without_hits(segments, hits_table())["seg_id"].tolist() == ["d3_s0", "d3_s1"]
     sheet = sample_misses(segments, hits_table(), n=10, seed=0)
     assert sorted(sheet["segment_id"]) == ["d3_s0", "d3_s1"]
     assert sample_misses(segments, hits_table(), n=1, seed=0)["segment_id"].tolist()[0] in {"d3_s0", "d3_s1"}
@@ -170,6 +173,8 @@ def test_precision_recall_and_adjusted_counts_hand_worked():
     # shrinkage with m = 5: p_x = (4 + 5*0.8)/(4 + 5) = 8/9, p_y = (0 + 4)/(1 + 5) = 2/3, z uncoded -> 0.8
     matches = pd.DataFrame({"frame": ["a"] * 17, "term": ["x"] * 9 + ["y"] * 3 + ["z"] * 5})
     adj = adjusted_counts(matches, sheet).set_index("frame")
+    weights = precision_weights(matches, sheet)
+    assert weights.iloc[[0, 9, 12]].tolist() == pytest.approx([8 / 9, 2 / 3, 0.8])
     assert adj.loc["a", "hits"] == 17 and adj.loc["a", "adjusted"] == pytest.approx(
         9 * 8 / 9 + 3 * 2 / 3 + 5 * 0.8
     )

@@ -44,11 +44,13 @@ __all__ = [
     "hit_ids",
     "krippendorff_alpha",
     "precision_table",
+    "precision_weights",
     "read_miss_sheet",
     "read_sheet",
     "recall_table",
     "sample_hits",
     "sample_misses",
+    "segments_without_hits",
     "sheet_from_use_coding",
     "validation_summary",
     "wilson_interval",
@@ -179,6 +181,19 @@ def _document_quota(counts: pd.Series, n: int) -> dict[str, int]:
     return np.minimum(quota, counts).to_dict()
 
 
+def segments_without_hits(segments: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
+    """The text segments in which the lexicon found no hit (structure lines left out), by ``seg_id``.
+
+    Their number is the population of the miss sample (``n_without`` of :func:`recall_table`).
+    """
+    require_columns(segments, (DOC_ID, SEG_ID, TEXT), "segments")
+    require_columns(matches, (SEG_ID,), "matches")
+    pool = segments[~segments[SEG_ID].isin(set(matches[SEG_ID]))]
+    if "is_structure" in pool.columns:
+        pool = pool[~pool["is_structure"].astype(bool)]
+    return pool.sort_values(SEG_ID, kind="stable")
+
+
 def sample_misses(
     segments: pd.DataFrame, matches: pd.DataFrame, *, n: int = 100, seed: int = 42
 ) -> pd.DataFrame:
@@ -199,11 +214,7 @@ def sample_misses(
     DataFrame
         :data:`MISS_COLUMNS`; ``code`` blank, to be filled with a frame name or ``none``.
     """
-    require_columns(segments, (DOC_ID, SEG_ID, TEXT), "segments")
-    pool = segments[~segments[SEG_ID].isin(set(matches[SEG_ID]))] if SEG_ID in matches else segments
-    if "is_structure" in pool.columns:
-        pool = pool[~pool["is_structure"].astype(bool)]
-    pool = pool.sort_values(SEG_ID, kind="stable")
+    pool = segments_without_hits(segments, matches)
     rng = np.random.default_rng(seed)
     sample = pool.iloc[rng.permutation(len(pool))[:n]]
     return pd.DataFrame(
@@ -357,6 +368,26 @@ def _term_precision(sheet: pd.DataFrame, prior: float) -> tuple[pd.Series, pd.Se
     return (k + prior * base) / (n + prior), frame_p
 
 
+def precision_weights(matches: pd.DataFrame, sheet: pd.DataFrame, *, prior: float = MIN_TERM_N) -> pd.Series:
+    """Each hit's estimated precision ``p̃_t`` (its term's, shrunk towards its frame's; see :func:`adjusted_counts`).
+
+    Returns
+    -------
+    Series
+        Aligned on ``matches``; nan for a frame never coded. Weighting hits by it gives precision-adjusted
+        counts per document or segment (for the drift with the documents resampled).
+    """
+    p_term, frame_p = _term_precision(sheet, prior)
+    return pd.Series(
+        [
+            p_term.get((f, t), frame_p.get(f, math.nan))
+            for f, t in zip(matches["frame"], matches["term"], strict=True)
+        ],
+        index=matches.index,
+        dtype=float,
+    )
+
+
 def adjusted_counts(matches: pd.DataFrame, sheet: pd.DataFrame, *, prior: float = MIN_TERM_N) -> pd.DataFrame:
     """Precision-adjusted hit counts per frame: ``count_f* = Σ_t count_t · p̃_t``.
 
@@ -369,14 +400,9 @@ def adjusted_counts(matches: pd.DataFrame, sheet: pd.DataFrame, *, prior: float 
     DataFrame
         ``frame, hits, adjusted, precision`` (``p̂_f``; nan and ``adjusted`` nan for a frame never coded).
     """
-    p_term, frame_p = _term_precision(sheet, prior)
-    counts = matches.groupby(["frame", "term"]).size().rename("hits").reset_index()
-    counts["p"] = [
-        p_term.get((f, t), frame_p.get(f, math.nan))
-        for f, t in zip(counts["frame"], counts["term"], strict=True)
-    ]
-    counts["adjusted"] = counts["hits"] * counts["p"]
-    out = counts.groupby("frame").agg(hits=("hits", "sum"), adjusted=("adjusted", "sum")).reset_index()
+    _, frame_p = _term_precision(sheet, prior)
+    weighted = matches[["frame"]].assign(hits=1, adjusted=precision_weights(matches, sheet, prior=prior))
+    out = weighted.groupby("frame").agg(hits=("hits", "sum"), adjusted=("adjusted", "sum")).reset_index()
     out["adjusted"] = out["adjusted"].where(out["frame"].isin(frame_p.index))
     out["precision"] = out["frame"].map(frame_p)
     return out
