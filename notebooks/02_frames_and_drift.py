@@ -50,10 +50,10 @@ from pathlib import Path
 import pandas as pd
 
 import aictlab
-from aictlab import drift
+from aictlab import coding, drift, frames, robustness, trend, verdict
 from aictlab.config import Settings
-from aictlab.corpus import select_tokens
-from aictlab.lexicon import load_lexicon, match_terms
+from aictlab.corpus import load_settings_corpus
+from aictlab.lexicon import load_lexicon
 from aictlab.plots import frames as fplots
 
 pd.set_option("display.max_colwidth", 90)
@@ -90,20 +90,26 @@ lexicon.terms.groupby("frame").head(4)[["frame", "term", "tier", "justification"
 # %% [markdown]
 # ## Counting hits
 #
-# Measures count the tokens chosen by `select_tokens`: duplicated paragraphs once, timetable lines out.
-# Punctuation is kept at this stage only so that it breaks multi-word matches. The 2023 programme is almost
-# wholly contained in the 2023 report, so it is counted inside the report's unit (`merge`) rather than as a
-# separate document.
+# Measures count the tokens the corpus selects (`Corpus.select`): duplicated paragraphs once, timetable
+# lines out. Punctuation is kept at this stage only so that it breaks multi-word matches. `frames.frame_data`
+# reads the corpus once, partition by partition, into the small aggregates every measure below starts from:
+# word tokens per segment, hits per tier and their concordance lines, with each document's period. Every
+# measure also accepts the corpus itself (or a token table); passing the aggregates only avoids matching
+# the lexicon again.
+#
+# The 2023 programme is almost wholly contained in the 2023 report, so it is counted inside the report's
+# unit (`merge`) rather than as a separate document.
 
 # %%
-tokens = select_tokens(corpus.tokens, words_only=False)
-merge = drift.contained_documents(corpus.overlap)
+data = frames.frame_data(
+    corpus.select(keep_duplicates=settings.keep_duplicates), lexicon, periods=settings.periods
+)
+merge = frames.contained_documents(corpus.overlap)
+measure = {"drift_frames": settings.drift_frames, "seed": settings.seed, "merge": merge}
 merge
 
 # %%
-result = drift.measure_drift(
-    tokens, lexicon, periods=settings.periods, n_boot=N_BOOT, seed=settings.seed, merge=merge
-)
+result = drift.measure_drift(data, n_boot=N_BOOT, **measure)
 result.documents
 
 # %% [markdown]
@@ -175,8 +181,8 @@ fig
 # 1/24 ≈ 0.04. *These tests cannot tell* with so few documents; they are here to show it.
 
 # %%
-trend = drift.trend_tests(result.by_document, seed=settings.seed)
-trend[
+trend_table = trend.trend_tests(result, seed=settings.seed)
+trend_table[
     ["target", "model", "n_documents", "ratio_per_decade", "ci_low", "ci_high", "p_value", "perm_p_value",
      "n_permutations", "spearman_rho", "spearman_p_exact"]
 ]  # fmt: skip
@@ -189,11 +195,11 @@ trend[
 # rate), a margin fixed before looking at the data. The rule, as the library states it:
 
 # %%
-print(drift.VERDICT_RULE)
+print(verdict.VERDICT_RULE)
 
 # %%
-verdict = drift.verdict_table(result, trend)
-verdict[
+verdict_table = verdict.verdict_table(result, trend_table)
+verdict_table[
     ["first_period", "last_period", "drift_change", "ci_low", "ci_high", "theta_attractivite",
      "theta_attractivite_ci_low", "theta_attractivite_ci_high", "theta_solidarite", "theta_solidarite_ci_low",
      "theta_solidarite_ci_high", "verdict", "verdict_reason", "fragile", "verdict_bca"]
@@ -211,23 +217,22 @@ verdict[
 # ΔD (the change in drift index, first → last period) is recomputed under variants of every choice that could
 # move it: each lexicon term left out in turn, core terms only, each document left out, duplicates kept, the
 # other lemmatiser (simplemma), segments of 30 and 60 words, other bootstrap seeds, and counting only the hits
-# hand-coded as *use*. `drift.robustness_alternatives` loads the corpus under the other settings (cached
-# after the first run).
+# hand-coded as *use*. The measure never loads a corpus: `robustness.corpus_variants` lists the other
+# settings, and we load the corpus under each (cached after the first run) and pass it in. The other
+# bootstrap seeds derive from `settings.seed` (seed + 1, + 2, + 3).
 
 # %%
-alternatives = drift.robustness_alternatives(settings, corpus)
-coding = drift.load_use_coding()
-panel = drift.robustness_panel(
-    tokens,
-    lexicon,
-    alternatives=alternatives,
-    periods=settings.periods,
-    n_boot=N_BOOT_ROBUSTNESS,
-    seed=settings.seed,
-    merge=merge,
-    coding=coding,
+alternatives = {}
+for name, overrides in robustness.corpus_variants(settings).items():
+    overrides = dict(overrides)
+    keep = overrides.pop("keep_duplicates", settings.keep_duplicates)
+    variant = load_settings_corpus(settings, **overrides) if overrides else corpus
+    alternatives[name] = variant.select(keep_duplicates=keep)
+use_coding = coding.load_use_coding()
+panel = robustness.robustness_panel(
+    data, lexicon, alternatives=alternatives, n_boot=N_BOOT_ROBUSTNESS, coding=use_coding, **measure
 )
-drift.robustness_summary(panel)
+robustness.robustness_summary(panel)
 
 # %% [markdown]
 # *Reading guide*: `same_sign_as_main` says whether the variant keeps the direction of the change;
@@ -252,10 +257,12 @@ fig
 # (`aictlab/data/frames_use_coding.csv`, rules in its header): `use` = the text speaks *in* the frame;
 # `mention` = it speaks *about* the frame (names or analyses the paradigm or the shift); `programme title` =
 # part of a title or name; `other sense` = not the frame's sense. Hits the coding does not cover (new
-# documents) get a document-level default.
+# documents) get a document-level default: a row with term `*` in the coding file gives a document's default
+# code, and the documents whose default is `mention` are those that discuss the hypothesis.
 
 # %%
-kwic = drift.kwic_frames(tokens, match_terms(tokens, lexicon), coding=coding)
+kwic = coding.kwic_frames(data, coding=use_coding)
+print("mention documents (from the coding file):", coding.coded_mention_documents(use_coding))
 pd.crosstab(kwic["doc_id"], kwic["use"])
 
 # %% [markdown]
@@ -278,15 +285,7 @@ kwic[kwic["doc_id"].eq("meae_2025") & kwic["frame"].eq("attractivite")][
 # it does not enter the first → last change; it weighs on the middle of the series and on the trend tests.
 
 # %%
-mvu = drift.mention_vs_use(
-    tokens,
-    lexicon,
-    periods=settings.periods,
-    n_boot=N_BOOT,
-    seed=settings.seed,
-    merge=merge,
-    coding=coding,
-)
+mvu = coding.mention_vs_use(data, n_boot=N_BOOT, coding=use_coding, **measure)
 mvu[["variant", "period", "n_documents", "solidarite", "attractivite", "drift_index", "ci_low", "ci_high"]]
 
 # %%

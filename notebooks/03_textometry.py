@@ -45,6 +45,7 @@ from aictlab import keyness as kn
 from aictlab import reinert as rn
 from aictlab.concordance import collocations, kwic, top_bigrams
 from aictlab.config import Settings
+from aictlab.contingency import CRITICAL_0001
 from aictlab.corpus import select_tokens
 from aictlab.plots import textometry as tplots
 
@@ -64,8 +65,8 @@ corpus = aictlab.load_corpus(ROOT / "data" / "raw", cache_dir=ROOT / "data" / "p
 # they are the denominators of every statistic below.
 
 # %%
-tokens = kn.add_group_column(select_tokens(corpus.tokens), "period", periods=settings.periods)
-table = kn.lexical_table(tokens, "period")
+corpus = corpus.with_periods(settings.periods)  # each document's period, used by every measure below
+table = kn.lexical_table(corpus, "period")
 periods = table.groups
 earliest, latest = periods[0], periods[-1]
 print(f"{len(table.counts)} lemmas; word tokens per period:")
@@ -119,8 +120,8 @@ fig
 
 # %%
 late_early = kn.keyness(table, latest, earliest)
-more_late = late_early[late_early["g2"] >= kn.CRITICAL_0001]
-more_early = late_early[late_early["g2"] <= -kn.CRITICAL_0001]
+more_late = late_early[late_early["g2"] >= CRITICAL_0001]
+more_early = late_early[late_early["g2"] <= -CRITICAL_0001]
 print(f"{len(more_late)} lemmas significantly more frequent in {latest}, {len(more_early)} in {earliest}")
 kn.top_terms(more_late, 10, by="log_ratio")[["term", "count_target", "count_reference", "g2", "log_ratio"]]
 
@@ -168,7 +169,7 @@ attr[["doc_id", "year", "left", "keyword", "right"]]
 # occurrence lemmatised as a verb.
 
 # %%
-coll = collocations(tokens, ["coopération", "attractivité"], span=5, group="period", min_cofreq=2)
+coll = collocations(corpus, ["coopération", "attractivité"], span=5, group="period", min_cofreq=2)
 strong = coll[coll["ll"] >= 3.84]
 strong.groupby(["node", "group"]).head(5)[["node", "group", "collocate", "cofreq", "pmi", "ll"]]
 
@@ -177,7 +178,7 @@ strong.groupby(["node", "group"]).head(5)[["node", "group", "collocate", "cofreq
 # candidates for the multi-word expression list that makes `coopération_décentralisée` one token.
 
 # %%
-top_bigrams(tokens, min_count=3, n=15)
+top_bigrams(corpus, min_count=3, n=15)
 
 # %% [markdown]
 # ## Correspondence analysis (lemmas × periods)
@@ -221,7 +222,7 @@ fig
 # corpus's "lexical worlds". The `period` column is passed along so that each class can be located in time.
 
 # %%
-res = rn.reinert(tokens, k=5, extra=("period",))
+res = rn.reinert(corpus, k=5, extra=("period",))
 print(f"{len(res.segments)} segments, {res.params['n_terms']} lemmas, k = {res.k}, "
       f"{100 * res.unclassified_share:.1f}% unclassified")  # fmt: skip
 res.classes
@@ -263,7 +264,7 @@ typical[["class", "doc_id", "year", "score", "text"]]
 # unclassified.
 
 # %%
-double = rn.reinert_double(tokens, max_k=5)
+double = rn.reinert_double(corpus, max_k=5)
 print(f"{double.k} stable classes covering {100 * (1 - double.unclassified_share):.0f}% of the segments")
 double_profiles = rn.class_profiles(double, n=6)
 double_profiles.groupby("class").head(6)

@@ -13,7 +13,7 @@ from aictlab.corpus import load_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
-SHARED = REPO.parent / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # reference values, with provenance (README.md)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Correspondence analysis against FactoMineR (shared/reference/ca_children_factominer.json)."""
+"""Correspondence analysis against FactoMineR (tests/fixtures/ca_children_factominer.json)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,9 @@ import pytest
 from aictlab.ca import ca_tables, correspondence_analysis
 from aictlab.corpus import select_tokens
 from aictlab.errors import SettingsError
-from aictlab.keyness import (
-    LexicalTable,
-    add_group_column,
-    lexical_table,
-    lexical_table_from_counts,
-    term_counts,
-)
+from aictlab.keyness import LexicalTable, lexical_table, term_counts
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "ca_children_factominer.json"
+REFERENCE = Path(__file__).resolve().parent / "fixtures" / "ca_children_factominer.json"
 REF = json.loads(REFERENCE.read_text(encoding="utf-8"))
 TOL = 1e-6
 
@@ -37,7 +31,7 @@ def fitted(children):
 
 
 def _aligned(ours: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """Flip each axis of ``ours`` by sign(Σ_i ours_ik ref_ik) (METHODS §8: signs are arbitrary)."""
+    """Flip each axis of ``ours`` by sign(Σ_i ours_ik ref_ik) (docs/methods.md §8: signs are arbitrary)."""
     return ours * np.sign((ours * ref).sum(axis=0))
 
 
@@ -155,8 +149,8 @@ def test_biplot_draws_groups_and_top_terms(children):
 def test_seed_ca_from_partition_counts_equals_the_whole(seed_corpus, seed_corpus_on_disk):
     # the report's CA input: lemmas × periods counted per document, partition by partition
     whole = lexical_table(select_tokens(seed_corpus.tokens), "period")
-    counts = seed_corpus_on_disk.map_tokens(partial(term_counts, keys=["doc_id", "year"]))
-    parted = lexical_table_from_counts(add_group_column(counts, "period"), "period")
+    counts = seed_corpus_on_disk.map_tokens(partial(term_counts, keys="doc_id"))
+    parted = lexical_table(seed_corpus_on_disk, "period", counts=counts)
     a = ca_tables(correspondence_analysis(parted.counts, min_total=5, orient_column="2025-2029"))
     b = ca_tables(correspondence_analysis(whole.counts, min_total=5, orient_column="2025-2029"))
     for name in ("ca_terms", "ca_groups", "ca_eigenvalues"):

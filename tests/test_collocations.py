@@ -1,4 +1,4 @@
-"""Collocations and bigrams (METHODS §7): hand counts of O11, R1, C1, N; PMI and signed G² by hand."""
+"""Collocations and bigrams (docs/methods.md §7): hand counts of O11, R1, C1, N; PMI and signed G² by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from aictlab.concordance import collocations, kwic, top_bigrams
-from aictlab.keyness import log_likelihood
+from aictlab.contingency import log_likelihood
 
 
 def make_tokens(docs: dict[str, str], years: dict[str, int] | None = None, stop=("le", "de")) -> pd.DataFrame:

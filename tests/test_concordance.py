@@ -9,17 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aictlab.concordance import (
-    bigram_counts,
-    collocations,
-    collocations_from_counts,
-    cooccurrences,
-    kwic,
-    top_bigrams,
-    top_bigrams_from_counts,
-)
+from aictlab.concordance import bigram_counts, collocations, cooccurrences, kwic, top_bigrams
 from aictlab.corpus import combine_parts, select_tokens
-from aictlab.keyness import add_group_column
 
 NODES = ["coopération", "coopération_décentralisée", "solidarité", "attractivité", "territoire"]
 
@@ -47,7 +38,12 @@ def test_two_partitions_by_hand():
     counts = by_document(tokens, partial(cooccurrences, nodes=["n"], span=1))
     terms = counts["terms"].groupby("term")["n"].sum()
     assert terms.to_dict() == {"b": 2, "c": 1, "le": 1, "n": 3, "x": 1}
-    parted = collocations_from_counts(counts, min_pmi_cofreq=1)
+    # per document: doc a has 2 nodes and 2 + 2 slots, doc b 1 node and 1 slot
+    assert counts["windows"][["doc_id", "node_freq", "window_slots"]].values.tolist() == [
+        ["a", 2, 4],
+        ["b", 1, 1],
+    ]
+    parted = collocations(tokens, ["n"], span=1, min_pmi_cofreq=1, counts=counts)
     pd.testing.assert_frame_equal(parted, collocations(tokens, ["n"], span=1, min_pmi_cofreq=1))
     res = parted.set_index("collocate")
     # R1 = 2 + 2 slots in doc a, 1 in doc b (its first token has no left neighbour); N = 5 + 3 tokens
@@ -61,7 +57,7 @@ def test_two_partitions_by_hand():
     assert pairs.groupby(["term1", "term2"])["count"].sum().to_dict() == {
         ("b", "n"): 1, ("le", "b"): 1, ("n", "b"): 1, ("n", "c"): 1, ("n", "le"): 1, ("x", "n"): 1,
     }  # fmt: skip
-    bigrams = top_bigrams_from_counts(by_document(tokens, bigram_counts), min_count=1, n=None)
+    bigrams = top_bigrams(tokens, min_count=1, n=None, counts=by_document(tokens, bigram_counts))
     pd.testing.assert_frame_equal(bigrams, top_bigrams(tokens, min_count=1, n=None))
     assert "c n" not in set(bigrams["bigram"])  # the end of doc a and the start of doc b are not a pair
 
@@ -79,10 +75,10 @@ def test_empty_partition_changes_nothing():
     empty = tokens.iloc[:0]
     whole = collocations(tokens, ["coopération"], span=2)
     counts = concat_all([cooccurrences(t, ["coopération"], span=2) for t in (empty, tokens)])
-    pd.testing.assert_frame_equal(collocations_from_counts(counts), whole)
+    pd.testing.assert_frame_equal(collocations(tokens, ["coopération"], span=2, counts=counts), whole)
     pairs = concat_all([bigram_counts(t) for t in (empty, tokens)])
     pd.testing.assert_frame_equal(
-        top_bigrams_from_counts(pairs, min_count=1), top_bigrams(tokens, min_count=1)
+        top_bigrams(tokens, min_count=1, counts=pairs), top_bigrams(tokens, min_count=1)
     )
     lines = concat_all([kwic(t, ["ville"], window=1) for t in (empty, tokens)])
     pd.testing.assert_frame_equal(lines, kwic(tokens, ["ville"], window=1))
@@ -91,17 +87,21 @@ def test_empty_partition_changes_nothing():
 
 @pytest.mark.parametrize("group", [None, "period"])
 def test_seed_collocations_from_partitions_equal_the_whole(seed_corpus, seed_corpus_on_disk, group):
-    tokens = add_group_column(select_tokens(seed_corpus.tokens), "period", periods=10)
-    whole = collocations(tokens, NODES, span=5, group=group, min_cofreq=2)
-    # as the report does: counts per year and partition, years merged into periods afterwards
-    counts = seed_corpus_on_disk.map_tokens(partial(cooccurrences, nodes=NODES, span=5, group="year"))
-    if group is None:
-        counts = {name: frame.assign(group="all") for name, frame in counts.items()}
-    else:
-        period_of = dict(zip(tokens["year"], tokens["period"], strict=True))
-        counts = {name: frame.assign(group=frame["group"].map(period_of)) for name, frame in counts.items()}
-    parted = collocations_from_counts(counts, min_cofreq=2)
+    whole = collocations(
+        select_tokens(seed_corpus.tokens), NODES, span=5, group=group, periods=10, min_cofreq=2
+    )
+    # tokens on disk, counted per document one partition at a time; documents pooled into periods
+    parted = collocations(seed_corpus_on_disk, NODES, span=5, group=group, periods=10, min_cofreq=2)
     pd.testing.assert_frame_equal(parted, whole, check_exact=True)
+    # as the report does: counts of more nodes gathered in one pass, then the nodes asked for
+    counts = seed_corpus_on_disk.map_tokens(partial(cooccurrences, nodes=[*NODES, "paix"], span=5))
+    pd.testing.assert_frame_equal(
+        collocations(
+            seed_corpus_on_disk, NODES, span=5, group=group, periods=10, min_cofreq=2, counts=counts
+        ),
+        whole,
+        check_exact=True,
+    )
     coop = parted[parted["node"] == "coopération"].groupby("group")[["node_freq", "window_slots", "n_tokens"]]
     if group is None:  # one group over the three partitions
         assert coop.first().loc["all"].tolist() == [45, 450, 17432]
@@ -116,7 +116,7 @@ def test_seed_collocations_from_partitions_equal_the_whole(seed_corpus, seed_cor
 
 def test_seed_bigrams_and_kwic_from_partitions_equal_the_whole(seed_corpus, seed_corpus_on_disk):
     whole = top_bigrams(select_tokens(seed_corpus.tokens), min_count=3, n=200)
-    parted = top_bigrams_from_counts(seed_corpus_on_disk.map_tokens(bigram_counts), min_count=3, n=200)
+    parted = top_bigrams(seed_corpus_on_disk, min_count=3, n=200)
     pd.testing.assert_frame_equal(parted, whole, check_exact=True)
     assert parted.iloc[0][["bigram", "count", "freq1", "freq2"]].tolist() == ["politique public", 14, 71, 33]
 

@@ -7,6 +7,7 @@ import math
 import re
 import unicodedata
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,9 +15,11 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from aictlab import drift
-from aictlab.errors import AictlabError, SchemaError
-from aictlab.lexicon import FUNCTION_WORDS, load_lexicon, match_terms
+from aictlab import coding, drift, frames, robustness, trend, verdict
+from aictlab.config import Settings
+from aictlab.errors import AictlabError, SchemaError, SettingsError
+from aictlab.lexicon import FUNCTION_WORDS, load_lexicon, match_terms, parse_lexicon
+from aictlab.resample import bootstrap_interval
 
 FILLER = "le de et pour avec une ville région action projet".split()
 LEX = load_lexicon()
@@ -54,12 +57,12 @@ def test_drift_index_share_and_rate_by_hand():
     assert drift.drift_index(3, 1) == pytest.approx(math.log2(3.5 / 1.5))
     assert drift.drift_index(0, 0) == 0.0
     assert drift.drift_index(0, 7) == pytest.approx(math.log2(0.5 / 7.5))
-    assert drift.attractivite_share(3, 1) == pytest.approx(0.75)
-    assert np.isnan(drift.attractivite_share(0, 0))
-    assert drift.rate_per_10k(0, 250) == 0.0
-    assert drift.rate_per_10k(3, 250) == pytest.approx(120.0)
+    assert drift.frame_share(3, 1) == pytest.approx(0.75)
+    assert np.isnan(drift.frame_share(0, 0))
+    assert frames.rate_per_10k(0, 250) == 0.0
+    assert frames.rate_per_10k(3, 250) == pytest.approx(120.0)
     with pytest.raises(AictlabError, match="0 tokens"):
-        drift.rate_per_10k(1, 0)
+        frames.rate_per_10k(1, 0)
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +176,7 @@ def test_percentile_and_bca_agree_with_scipy():
     reps = drift.bootstrap_segments(seg, ["a", "s"], n_boot=9999, seed=5)["d"]
     theta = float(drift.drift_index(a_i.sum(), s_i.sum()))
     jack = drift.drift_index(a_i.sum() - a_i, s_i.sum() - s_i)
-    ours = drift.bootstrap_interval(theta, drift.drift_index(reps[:, 0], reps[:, 1]), jack)
+    ours = bootstrap_interval(theta, drift.drift_index(reps[:, 0], reps[:, 1]), jack)
 
     def stat(a, s, axis=-1):
         return drift.drift_index(np.sum(a, axis=axis), np.sum(s, axis=axis))
@@ -189,7 +192,7 @@ def test_percentile_and_bca_agree_with_scipy():
 
 def test_bca_degenerate_gives_nan_with_warning():
     with pytest.warns(UserWarning, match="BCa interval undefined"):
-        out = drift.bootstrap_interval(0.0, np.zeros(100), np.zeros(5))
+        out = bootstrap_interval(0.0, np.zeros(100), np.zeros(5))
     assert out["ci_low"] == out["ci_high"] == 0.0
     assert np.isnan(out["bca_low"]) and np.isnan(out["bca_high"])
 
@@ -197,8 +200,8 @@ def test_bca_degenerate_gives_nan_with_warning():
 # ---------------------------------------------------------------------------------------------- verdict
 def _verdict_of(docs):
     res = drift.measure_drift(make_tokens(docs), LEX, n_boot=2000, seed=42)
-    trend = drift.trend_tests(res.by_document)
-    return res, drift.verdict_table(res, trend).iloc[0]
+    trend_table = trend.trend_tests(res.by_document)
+    return res, verdict.verdict_table(res, trend_table).iloc[0]
 
 
 def test_planted_substitution():
@@ -254,7 +257,7 @@ def test_verdict_rule_branches(a, s, expected):
     for frame, (lo, hi, lo90, hi90) in (("attractivite", a), ("solidarite", s)):
         ch |= {f"theta_{frame}_ci_low": lo, f"theta_{frame}_ci_high": hi}
         ch |= {f"theta_{frame}_ci90_low": lo90, f"theta_{frame}_ci90_high": hi90}
-    assert drift.decide_verdict(ch)["verdict"] == expected
+    assert verdict.decide_verdict(ch)["verdict"] == expected
 
 
 # ---------------------------------------------------------------------------------------------- trend
@@ -268,7 +271,7 @@ def test_trend_glm_matches_statsmodels_and_exact_permutations():
             "attractivite": [10, 53, 6, 15],
         }
     )
-    tr = drift.trend_tests(df).set_index("target")
+    tr = trend.trend_tests(df).set_index("target")
     x = sm.add_constant(df["year"] - 2012)
     ref = sm.GLM(df["solidarite"], x, family=sm.families.Poisson(), offset=np.log(df["tokens"])).fit()
     phi = ref.pearson_chi2 / 2
@@ -280,7 +283,7 @@ def test_trend_glm_matches_statsmodels_and_exact_permutations():
     assert tr["n_permutations"].eq(24).all() and tr["perm_exact"].all()
     assert tr["perm_p_floor"].eq(1 / 24).all()
     # the vectorised Newton slope equals statsmodels' on the observed years
-    ours = drift._newton_glm(
+    ours = trend._newton_glm(
         df["solidarite"].to_numpy(float),
         (df["year"] - 2012).to_numpy(float)[None, :],
         np.log(df["tokens"].to_numpy(float)),
@@ -298,7 +301,7 @@ def test_monotone_trend_reaches_the_exact_floor():
         {"doc_id": list("abcd"), "year": [2011, 2015, 2020, 2025], "tokens": 5000,
          "solidarite": [80, 60, 40, 20], "attractivite": [5, 20, 40, 80]}
     )  # fmt: skip
-    tr = drift.trend_tests(df).set_index("target")
+    tr = trend.trend_tests(df).set_index("target")
     assert tr.loc["attractivite", "spearman_rho"] == pytest.approx(1.0)
     # two-sided: identity and reversed order are as extreme -> 2/24
     assert tr.loc["attractivite", "spearman_p_exact"] == pytest.approx(2 / 24)
@@ -321,7 +324,7 @@ def planted_corpus():
 
 
 def test_robustness_panel(planted_corpus):
-    panel = drift.robustness_panel(planted_corpus, LEX, n_boot=300, extra_seeds=(1,))
+    panel = robustness.robustness_panel(planted_corpus, LEX, n_boot=300, extra_seeds=(1,))
     assert list(panel.columns[:5]) == ["variant", "drift_change", "ci_low", "ci_high", "same_sign_as_main"]
     assert panel.iloc[0]["variant"] == "main"
     variants = set(panel["variant"])
@@ -345,7 +348,7 @@ def test_robustness_panel(planted_corpus):
     no_a = panel.set_index("variant").loc["without term: attractivité"]
     assert no_a["drift_last"] == pytest.approx(math.log2(1.5 / (s_late + 0.5)))
     assert panel["same_sign_as_main"].iloc[0]
-    summary = drift.robustness_summary(panel)
+    summary = robustness.robustness_summary(panel)
     assert summary["n_variants"] == len(panel) - 1
     # without "solidarité" the early document keeps S = 0: D_first = log2(10.5/0.5), the smallest ΔD
     assert summary["closest_variant"] == "without term: solidarité"
@@ -355,12 +358,12 @@ def test_robustness_panel(planted_corpus):
 
 @pytest.mark.filterwarnings("ignore:BCa interval undefined")  # a frame absent from a tiny document
 def test_mention_vs_use_and_merge(planted_corpus):
-    table = drift.mention_vs_use(planted_corpus, LEX, mention_documents=("b",), n_boot=200)
+    table = coding.mention_vs_use(planted_corpus, LEX, mention_documents=("b",), n_boot=200)
     assert table["variant"].unique().tolist() == ["all documents", "without b"]
     assert "2015-2019" in set(table.loc[table.variant.eq("all documents"), "period"])
     assert "2015-2019" not in set(table.loc[table.variant.eq("without b"), "period"])
     overlap = pd.DataFrame({"doc_a": ["p", "q"], "doc_b": ["q", "p"], "containment_a": [0.80, 0.2]})
-    assert drift.contained_documents(overlap) == {"p": "q"}
+    assert frames.contained_documents(overlap) == {"p": "q"}
     t = make_tokens([planted("p", 2023, 1, 1, n=80), planted("q", 2023, 5, 5, n=400)])
     res = drift.measure_drift(t, LEX, n_boot=100, merge={"p": "q"}, first="2020-2024", last="2020-2024")
     assert res.by_document["doc_id"].tolist() == ["q"]
@@ -377,7 +380,7 @@ def test_mention_vs_use_and_merge(planted_corpus):
 
 def test_kwic_one_line_per_hit(tiny):
     m = match_terms(tiny, LEX)
-    k = drift.kwic_frames(tiny, m, window=3, mention_documents=("a2012",))
+    k = coding.kwic_frames(tiny, LEX, window=3, mention_documents=("a2012",))
     assert len(k) == len(m) == 14
     assert list(k.columns[:7]) == ["doc_id", "year", "frame", "term", "left", "keyword", "right"]
     first = k.iloc[0]
@@ -492,7 +495,7 @@ def test_seed_tables_have_contract_columns_and_are_deterministic(seed_corpus):
     from aictlab.corpus import select_tokens
 
     tokens = select_tokens(seed_corpus.tokens, words_only=False)
-    merge = drift.contained_documents(seed_corpus.overlap)
+    merge = frames.contained_documents(seed_corpus.overlap)
     assert merge == {"cuf_2023_programme": "cuf_2023_compte_rendu"}
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no stray warnings from degenerate intervals
@@ -509,12 +512,12 @@ def test_seed_tables_have_contract_columns_and_are_deterministic(seed_corpus):
         assert set(cols) <= set(getattr(res, name).columns), name
     assert res.by_period["period"].tolist() == ["2010-2014", "2015-2019", "2020-2024", "2025-2029"]
     assert res.by_period["n_documents"].tolist() == [1, 1, 1, 1]
-    trend = drift.trend_tests(res.by_document)
-    v = drift.verdict_table(res, trend)
-    assert len(v) == 1 and v.iloc[0]["verdict"] in drift.VERDICTS
+    trend_table = trend.trend_tests(res)
+    v = verdict.verdict_table(res, trend_table)
+    assert len(v) == 1 and v.iloc[0]["verdict"] in verdict.VERDICTS
     assert {"first_period", "last_period", "drift_change", "ci_low", "ci_high", "attractivite_ratio_per_decade",
             "attractivite_rr_ci_low", "attractivite_p_value", "solidarite_ratio_per_decade", "verdict"} <= set(v.columns)  # fmt: skip
-    k = drift.kwic_frames(tokens, res.matches)
+    k = coding.kwic_frames(tokens, LEX)
     assert len(k) == len(res.matches) and k["keyword"].str.len().gt(0).all()
 
 
@@ -527,42 +530,42 @@ def test_use_coding_is_validated(tmp_path):
     header = "# comment line\ndoc_id,term,occurrence,keyword,use,note\n"
     good = tmp_path / "good.csv"
     good.write_text(header + "d,paix,1,paix,mention,why\n", encoding="utf-8")
-    assert drift.load_use_coding(good)["use"].tolist() == ["mention"]
+    assert coding.load_use_coding(good)["use"].tolist() == ["mention"]
     bad = tmp_path / "bad.csv"
     bad.write_text(header + "d,paix,1,paix,maybe,\n", encoding="utf-8")
     with pytest.raises(SchemaError, match=r"bad.csv: row 1 \(d, 'paix'\): code 'maybe'"):
-        drift.load_use_coding(bad)
+        coding.load_use_coding(bad)
     dup = tmp_path / "dup.csv"
     dup.write_text(header + "d,paix,1,paix,use,\nd,paix,1,paix,mention,\n", encoding="utf-8")
     with pytest.raises(SchemaError, match="coded twice"):
-        drift.load_use_coding(dup)
+        coding.load_use_coding(dup)
     cols = tmp_path / "cols.csv"
     cols.write_text("doc_id,term,use\nd,paix,use\n", encoding="utf-8")
     with pytest.raises(SchemaError, match="missing column"):
-        drift.load_use_coding(cols)
+        coding.load_use_coding(cols)
 
 
 def test_code_matches_uses_hand_codes_where_keys_and_keywords_agree(tiny):
     m = match_terms(tiny, LEX)
-    coding = _coding(
+    use_coding = _coding(
         [
             ("a2012", "paix", 2, "paix", "programme title", "name"),
             ("a2012", "solidarité", 1, "solidarités", "mention", "keyword differs: not applied"),
             ("b2025", "export", 1, "export", "other sense", ""),
         ]
     )
-    coded = drift.code_matches(m, coding, mention_documents=("a2012",))
+    coded = coding.code_matches(m, use_coding, mention_documents=("a2012",))
     by = coded.set_index(["doc_id", "term", "occurrence"])
     assert by.loc[("a2012", "paix", 2), ["use", "use_coded_by"]].tolist() == ["programme title", "hand"]
     assert by.loc[("a2012", "paix", 1), ["use", "use_coded_by"]].tolist() == ["mention", "document default"]
     assert by.loc[("a2012", "solidarité", 1), "use_coded_by"] == "document default"
     assert by.loc[("b2025", "export", 1), "use"] == "other sense"
     assert by.loc[("b2025", "attractivité", 2), "use"] == "use"
-    k = drift.kwic_frames(tiny, m, coding=coding, mention_documents=("a2012",))
+    k = coding.kwic_frames(tiny, LEX, coding=use_coding, mention_documents=("a2012",))
     assert k["use_coded_by"].eq("hand").sum() == 2
     # the "use only" reading drops the coded title and the off-sense hit, and every default mention of a2012
-    panel = drift.robustness_panel(
-        tiny, LEX, n_boot=50, extra_seeds=(), coding=coding, mention_documents=("a2012",)
+    panel = robustness.robustness_panel(
+        tiny, LEX, n_boot=50, extra_seeds=(), coding=use_coding, mention_documents=("a2012",)
     )
     row = panel.set_index("variant").loc["only hits coded use"]
     assert row["drift_first"] == pytest.approx(0.0)  # a2012: A = S = 0
@@ -574,10 +577,12 @@ def test_packaged_coding_covers_every_seed_hit(seed_corpus):
     from aictlab.corpus import select_tokens
 
     tokens = select_tokens(seed_corpus.tokens, words_only=False)
-    # the coding was made on every hit of frames.yaml 1.0 (kept as a fixture), names and titles included
+    use_coding = coding.load_use_coding()
+    assert coding.coded_mention_documents(use_coding) == ("ciedel_2017",)  # the document-level row
+    # the coding was made on every hit of frames.yaml 1.0 (kept as a fixture, with its hits inside names and
+    # titles counted as they were then: sense_rules false)
     lex_v1 = load_lexicon(Path(__file__).parent / "fixtures" / "frames_v1.yaml")
-    hits = match_terms(tokens, lex_v1, senses="all")
-    k = drift.kwic_frames(tokens, hits, coding=drift.load_use_coding())
+    k = coding.kwic_frames(tokens, lex_v1, coding=use_coding)
     assert k["use_coded_by"].eq("hand").all()
     codes = pd.crosstab(k["doc_id"], k["use"])
     # the document that discusses the paradigm is mostly mention; the others never
@@ -585,3 +590,92 @@ def test_packaged_coding_covers_every_seed_hit(seed_corpus):
     assert codes.drop(index="ciedel_2017")["mention"].eq(0).all()
     titles = k[k["use"].eq("programme title")]
     assert set(titles.loc[titles.doc_id.eq("meae_2025"), "term"]) == {"attractivité", "commerce extérieur"}
+
+
+def test_document_level_rows_give_the_mention_documents(tmp_path, tiny):
+    header = "doc_id,term,occurrence,keyword,use,note\n"
+    path = tmp_path / "coding.csv"
+    path.write_text(
+        header + "a2012,*,,,mention,discusses the hypothesis\nb2025,export,1,export,other sense,\n"
+    )
+    table = coding.load_use_coding(path)
+    assert coding.coded_mention_documents(table) == ("a2012",)
+    assert coding.document_defaults(table) == {"a2012": "mention"}
+    coded = coding.code_matches(match_terms(tiny, LEX), table)
+    assert set(coded.loc[coded.doc_id.eq("a2012"), "use"]) == {"mention"}
+    assert coded.loc[coded.doc_id.eq("b2025"), "use"].value_counts().to_dict() == {"use": 6, "other sense": 1}
+    # the mention document of mention_vs_use comes from the row, not from an argument
+    table_mvu = coding.mention_vs_use(tiny, LEX, coding=table, n_boot=50)
+    assert table_mvu["variant"].unique().tolist() == ["all documents", "without a2012", "only hits coded use"]
+    assert coding.mention_vs_use(tiny, LEX, n_boot=50)["variant"].unique().tolist() == ["all documents"]
+    for rows, message in (
+        ("a2012,*,1,,mention,\n", "takes no occurrence"),
+        ("a2012,paix,,paix,use,\n", "no occurrence"),
+    ):
+        path.write_text(header + rows)
+        with pytest.raises(SchemaError, match=message):
+            coding.load_use_coding(path)
+
+
+# ---------------------------------------------------------------------------------------------- drift frames
+THREE_FRAMES = {
+    "frames": {
+        "solidarite": {"label": "Solidarité"},
+        "attractivite": {"label": "Attractivité"},
+        "influence": {"label": "Influence"},
+    },
+    "terms": [
+        {"term": t, "frame": f, "tier": "core", "justification": "test"}
+        for t, f in (("solidarité", "solidarite"), ("paix", "solidarite"), ("attractivité", "attractivite"),
+                     ("rayonnement", "influence"), ("export", "attractivite"))
+    ],
+}  # fmt: skip
+
+
+def test_every_lexicon_frame_is_counted_and_the_drift_pair_is_a_setting(tiny):
+    lex3 = parse_lexicon(THREE_FRAMES)
+    res = drift.measure_drift(tiny, lex3, n_boot=100)
+    doc = res.by_document.set_index("doc_id")
+    # a2012: solidarité x2, paix x2 | attractivité x1 | no rayonnement; b2025: attractivité x2, export x1 |
+    # rayonnement x2
+    assert doc[["solidarite", "attractivite", "influence"]].values.tolist() == [[4, 1, 0], [0, 3, 2]]
+    assert doc.loc["b2025", "influence_rate"] == pytest.approx(250.0)
+    assert list(doc.columns[5:8]) == ["solidarite", "attractivite", "influence"]  # the pair first
+    assert set(res.frame_rates["frame"]) == {"solidarite", "attractivite", "influence"}
+    assert len(res.frame_rates) == 6
+    assert doc.loc["a2012", "drift_index"] == pytest.approx(math.log2(1.5 / 4.5))
+    # another pair: the index, share, θ and verdict columns are named from it
+    other = drift.measure_drift(tiny, lex3, drift_frames=("solidarite", "influence"), n_boot=100)
+    by = other.by_document.set_index("doc_id")
+    assert by.loc["b2025", "drift_index"] == pytest.approx(math.log2(2.5 / 0.5))
+    assert "share_influence" in by.columns and "share_attractivite" not in by.columns
+    assert other.change.iloc[0]["theta_influence"] == pytest.approx(math.log(2.5 / 0.5))
+    tr = trend.trend_tests(other)
+    assert tr["target"].tolist() == ["solidarite", "influence", "drift_index"]
+    v = verdict.verdict_table(other, tr).iloc[0]
+    assert "influence_ratio_per_decade" in v.index and v["verdict"] in verdict.VERDICTS
+    panel = robustness.robustness_panel(tiny, lex3, drift_frames=("solidarite", "influence"), n_boot=50,
+                                        extra_seeds=())  # fmt: skip
+    assert "theta_influence" in panel.columns
+    with pytest.raises(SettingsError, match="not declared in the lexicon"):
+        drift.measure_drift(tiny, LEX, drift_frames=("solidarite", "influence"), n_boot=10)
+
+
+def test_drift_frames_setting_is_validated():
+    assert Settings().drift_frames == ("solidarite", "attractivite")
+    assert Settings(drift_frames=["attractivite", "solidarite"]).drift_frames == (
+        "attractivite",
+        "solidarite",
+    )
+    for bad in (("solidarite",), ("solidarite", "solidarite"), ("a", "b", "c")):
+        with pytest.raises(SettingsError, match="drift_frames"):
+            Settings(drift_frames=bad)
+
+
+def test_extra_bootstrap_seeds_derive_from_the_run_seed(planted_corpus):
+    assert robustness.extra_bootstrap_seeds(42) == (43, 44, 45)
+    panel = robustness.robustness_panel(planted_corpus, LEX, n_boot=50, seed=7, extra_seeds=2)
+    seeds = panel[panel["variant_type"].eq("bootstrap seed")]
+    assert seeds["variant"].tolist() == ["bootstrap seed 8", "bootstrap seed 9"]
+    again = robustness.robustness_panel(planted_corpus, LEX, n_boot=50, seed=7, extra_seeds=2)
+    pd.testing.assert_frame_equal(panel, again)

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from conftest import RAW
 
-from aictlab import engine
-from aictlab.corpus import _TABLES, build_corpus, document_totals, load_corpus
+from aictlab import engine, pipeline
+from aictlab.corpus import _TABLES, build_corpus, document_totals, load_corpus, read_iramuteq, store_corpus
 from aictlab.errors import CorpusError, SettingsError
 from aictlab.io import check_corpus_folder, read_texts
 
@@ -64,7 +64,7 @@ def test_partition_bounds_keep_documents_whole_and_balance_workers():
 @pytest.mark.slow
 def test_dask_engine_gives_identical_tables_on_the_seeds(seed_corpus, dask_seeds):
     result, tokens_dir = dask_seeds
-    corpus = result.to_corpus()
+    corpus = store_corpus(result, None)
     assert result.n_partitions >= 2  # the work was really split
     assert len(list(tokens_dir.glob("part.*.parquet"))) == result.n_partitions
     for name in _TABLES:
@@ -100,13 +100,15 @@ def test_tokens_stay_on_disk_and_read_back_lazily(client, seed_corpus, seed_docu
     lazy = result.tokens_frame()
     assert lazy.npartitions == result.n_partitions
     assert int(lazy["is_word"].sum().compute()) == int(seed_corpus.tokens["is_word"].sum())
-    pd.testing.assert_frame_equal(result.to_corpus().tokens, seed_corpus.tokens, check_exact=True)
+    pd.testing.assert_frame_equal(
+        store_corpus(result, None).read_tokens(), seed_corpus.tokens, check_exact=True
+    )
 
 
 @pytest.mark.slow
 def test_existing_scheduler_address_and_simplemma(client, seed_corpus_simplemma, seed_documents):
     address = client.scheduler.address  # what --scheduler tcp://host:8786 passes
-    corpus = engine.build_corpus_dask(seed_documents, lemmatizer="simplemma", scheduler=address)
+    corpus = build_corpus(seed_documents, lemmatizer="simplemma", engine="dask", scheduler=address)
     for name in ("tokens", "segments", "paragraphs"):
         pd.testing.assert_frame_equal(getattr(corpus, name), getattr(seed_corpus_simplemma, name))
     assert (corpus.tokens["pos"] == "").all()
@@ -139,11 +141,11 @@ def test_in_process_path_equals_build_corpus_on_a_small_corpus():
         }
     )
     expected = build_corpus(documents, lemmatizer="simplemma")
-    docs = engine.check_documents(documents)
-    texts, rows = engine.clean_partition(docs)
+    docs = pipeline.check_documents(documents)
+    texts, rows = pipeline.clean_partition(docs)
     docs["text"] = texts
-    got = engine.corpus_from_paragraphs(docs, engine.paragraphs_frame(rows), lemmatizer="simplemma")
-    got = got.to_corpus()
+    got = pipeline.process_paragraphs(docs, pipeline.paragraphs_frame(rows), lemmatizer="simplemma")
+    got = store_corpus(got, None)
     for name in _TABLES:
         pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name), check_exact=True)
     lemmas = got.tokens["lemma"].tolist()
@@ -153,17 +155,17 @@ def test_in_process_path_equals_build_corpus_on_a_small_corpus():
     # (8 words, the two expressions one token each) + Les | jumelages | durent (3)
     assert totals.loc["d1", "tokens"] == 11
     with pytest.raises(SettingsError, match="tokens_dir"):
-        engine.corpus_from_paragraphs(docs, engine.paragraphs_frame(rows), return_tokens=False)
+        pipeline.process_paragraphs(docs, pipeline.paragraphs_frame(rows), return_tokens=False)
 
 
 def test_read_token_partitions_names_an_empty_folder(tmp_path: Path):
     with pytest.raises(CorpusError, match="no token partitions"):
-        engine.read_token_partitions(tmp_path)
+        pipeline.read_token_partitions(tmp_path)
 
 
 @pytest.mark.slow
 def test_iramuteq_file_on_the_dask_engine(client, seed_corpus_simplemma, tmp_path):
-    from aictlab.iramuteq import read_iramuteq, write_iramuteq
+    from aictlab.iramuteq import write_iramuteq
 
     path = write_iramuteq(seed_corpus_simplemma, tmp_path / "seeds.txt")
     in_memory = read_iramuteq(path, lemmatizer="simplemma")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
-from functools import partial
 
 import pandas as pd
 from scipy import io as scipy_io
 
 from aictlab.corpus import build_corpus, select_tokens
 from aictlab.export import dtm_files, write_dtm
-from aictlab.keyness import lexical_table, lexical_table_from_counts, term_counts
+from aictlab.keyness import lexical_table
 
 
 def small_table():
@@ -50,8 +50,7 @@ def test_dtm_files_by_hand(tmp_path):
 
 def test_dtm_from_partition_counts_equals_the_whole(seed_corpus, seed_corpus_on_disk):
     # the report's export: lemmas per document with stop words, counted partition by partition
-    counts = seed_corpus_on_disk.map_tokens(partial(term_counts, keys="doc_id"))
-    parted = dtm_files(lexical_table_from_counts(counts, "doc_id", keep_stop=True))
+    parted = dtm_files(lexical_table(seed_corpus_on_disk, "doc_id", keep_stop=True))
     whole = dtm_files(lexical_table(select_tokens(seed_corpus.tokens), "doc_id", keep_stop=True))
     assert parted == whole
     assert parted["dtm_rows.txt"].decode().split() == sorted(seed_corpus.documents["doc_id"])
@@ -59,3 +58,36 @@ def test_dtm_from_partition_counts_equals_the_whole(seed_corpus, seed_corpus_on_
     assert long["n"].sum() == len(
         select_tokens(seed_corpus.tokens)
     )  # every counted word token, stop words too
+
+
+def test_report_exports_only_the_variables_the_corpus_has(tmp_path):
+    # a corpus without organiser or genre (as many IRaMuTeQ corpora): the export writes doc, year and date
+    from aictlab.config import Settings
+    from aictlab.report import part_exports
+    from aictlab.report.context import ReportContext
+
+    corpus = build_corpus(
+        pd.DataFrame(
+            {
+                "doc_id": ["a", "b"],
+                "date": ["2012-05-23", "2025"],
+                "text": ["La paix et la paix.", "La coopération décentralisée et la paix."],
+            }
+        ),
+        lemmatizer="simplemma",
+    )
+    settings = Settings(root=tmp_path)
+    markdown = part_exports.run(ReportContext(settings=settings, corpus=corpus))
+    text = (tmp_path / "figures" / "exports" / "corpus_iramuteq.txt").read_text(encoding="utf-8")
+    headers = [line for line in text.splitlines() if line.startswith("****")]
+    assert headers == ["**** *doc_a *year_2012 *date_20120523", "**** *doc_b *year_2025 *date_2025"]
+    assert "2 texts (`*doc_`, `*year_`, `*date_`)" in markdown
+    assert (tmp_path / "figures" / "exports" / "dtm_rows.txt").read_text() == "a\nb\n"
+    # a document variable the corpus has is written; one it lacks is not
+    with_organiser = dataclasses.replace(
+        corpus, documents=corpus.documents.assign(organiser=["CNFPT", "MEAE"])
+    )
+    assert part_exports.export_variables(with_organiser.documents) == ["year", "date", "organiser"]
+    part_exports.run(ReportContext(settings=settings, corpus=with_organiser))
+    text = (tmp_path / "figures" / "exports" / "corpus_iramuteq.txt").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "**** *doc_a *year_2012 *date_20120523 *organiser_CNFPT"

@@ -7,7 +7,7 @@ import io
 import warnings
 
 import pytest
-from conftest import RAW, folder_snapshot
+from conftest import FIXTURES, RAW, folder_snapshot
 
 from aictlab.corpus import load_corpus
 from aictlab.errors import CorpusError
@@ -39,15 +39,13 @@ def test_seed_metadata_has_five_documents_with_their_years():
     assert meta["source_file"].str[:4].tolist() == ["002_", "004_", "000_", "001_", "003_"]
 
 
-def test_seed_files_match_their_sha256_and_the_shared_originals():
+def test_seed_files_match_their_sha256_and_the_originals():
     meta = check_corpus_folder(RAW)
     assert (meta["sha256"] == meta["file_sha256"]).all()
-    shared = RAW.parents[2] / "shared" / "corpus"
-    if shared.is_dir():  # the originals, byte for byte
-        import hashlib
-
-        originals = {f: hashlib.sha256((shared / f).read_bytes()).hexdigest() for f in meta["source_file"]}
-        assert meta["file_sha256"].tolist() == [originals[f] for f in meta["source_file"]]
+    # the originals, byte for byte: their sha256 as received (tests/fixtures/README.md)
+    with open(FIXTURES / "seed_originals_sha256.csv", newline="", encoding="utf-8") as handle:
+        originals = {row["source_file"]: row["sha256"] for row in csv.DictReader(handle)}
+    assert meta["file_sha256"].tolist() == [originals[f] for f in meta["source_file"]]
 
 
 @pytest.mark.parametrize(

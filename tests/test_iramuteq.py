@@ -7,11 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from aictlab.corpus import _TABLES, build_corpus
+from aictlab.corpus import _TABLES, build_corpus, read_iramuteq
 from aictlab.errors import CorpusError
 from aictlab.iramuteq import (
     iramuteq_documents,
-    read_iramuteq,
     sanitize_modality,
     sanitize_name,
     write_iramuteq,

@@ -1,9 +1,9 @@
-"""Keyness and Lafon specificities: R reference values (shared/reference/keyness_2x2_R.json), hand counts."""
+"""Keyness and Lafon specificities: R reference values (tests/fixtures/keyness_2x2_R.json), hand counts."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -11,28 +11,29 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from aictlab.corpus import select_tokens
-from aictlab.errors import SchemaError, SettingsError
-from aictlab.keyness import (
-    add_group_column,
+from aictlab.contingency import (
     chi_squared,
     fisher_exact_p,
     hypergeom_log10_tails,
-    keyness,
-    keyness_each,
     keyness_stats,
-    lexical_table,
-    lexical_table_from_counts,
     log_likelihood,
     log_ratio,
     pct_diff,
-    specificities,
     specificity,
+)
+from aictlab.corpus import as_corpus, select_tokens
+from aictlab.errors import SchemaError, SettingsError
+from aictlab.keyness import (
+    add_group_column,
+    keyness,
+    keyness_each,
+    lexical_table,
+    specificities,
     term_counts,
     top_terms,
 )
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "keyness_2x2_R.json"
+REFERENCE = Path(__file__).resolve().parent / "fixtures" / "keyness_2x2_R.json"
 CASES = json.loads(REFERENCE.read_text(encoding="utf-8"))["cases"]
 IDS = ["t{target_freq}-r{reference_freq}-{target_size}-{reference_size}".format(**c["inputs"]) for c in CASES]
 
@@ -70,7 +71,7 @@ def test_hypergeometric_log10_tails_match_phyper(case):
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_specificity_sign_convention(case):
-    """spec = -log10 P(X >= f) when f >= E, log10 P(X <= f) otherwise (METHODS §6: at f = E, +0.260)."""
+    """spec = -log10 P(X >= f) when f >= E, log10 P(X <= f) otherwise (docs/methods.md §6: at f = E, +0.260)."""
     a, b, c, d = _abcd(case)
     e = case["expected"]
     spec = float(specificity(a, a + b, c, c + d))
@@ -80,7 +81,7 @@ def test_specificity_sign_convention(case):
 
 
 def test_specificity_at_expectation_is_positive_small():
-    # fixture case f = E = 10: R textometry prints -0.346 (sign by probability); METHODS: ours is +0.260.
+    # fixture case f = E = 10: R textometry prints -0.346 (sign by probability); ours is +0.260 (docs/methods.md §6).
     assert float(specificity(10, 100, 1000, 10000)) == pytest.approx(0.26018508945003, abs=1e-9)
 
 
@@ -99,7 +100,7 @@ def test_signs_positive_means_overuse_in_target():
 
 
 def test_rayson_two_cell_variant_differs_from_4cell():
-    # METHODS §5: 25, 3, 6300, 4700 -> 13.901 (2-cell) vs 13.931 (4-cell)
+    # docs/methods.md §5: 25, 3, 6300, 4700 -> 13.901 (2-cell) vs 13.931 (4-cell)
     e1, e2 = 6300 * 28 / 11000, 4700 * 28 / 11000
     hand = 2 * (25 * np.log(25 / e1) + 3 * np.log(3 / e2))
     assert float(log_likelihood(25, 3, 6300, 4700, variant="rayson")) == pytest.approx(hand, rel=1e-12)
@@ -182,17 +183,32 @@ def test_lexical_table_hand_counts(tiny_tokens):
     assert list(tidy.columns) == ["group", "term", "n"] and tidy["n"].sum() == 9
 
 
+def with_documents(tokens, **variables):
+    """A corpus of ``tokens`` whose documents (a, b) carry ``variables``."""
+    corpus = as_corpus(tokens)
+    return dataclasses.replace(corpus, documents=corpus.documents.assign(**variables))
+
+
 def test_lexical_table_groups_from_documents_and_periods(tiny_tokens):
-    docs = pd.DataFrame({"doc_id": ["a", "b"], "organiser": ["CNFPT", "MEAE"]})
-    lt = lexical_table(tiny_tokens, "organiser", documents=docs)
+    corpus = with_documents(tiny_tokens, organiser=["CNFPT", "MEAE"])
+    lt = lexical_table(corpus, "organiser")
     assert lt.groups == ["CNFPT", "MEAE"] and lt.sizes.tolist() == [8, 5]
-    lt = lexical_table(tiny_tokens, "period")
-    assert lt.groups == ["2010-2014", "2025-2029"]
-    assert add_group_column(tiny_tokens, "period")["period"].iloc[-1] == "2025-2029"
-    with pytest.raises(SchemaError, match="no grouping column 'genre'"):
+    # periods come from the documents: 5-year bins by default, or the spec given
+    assert lexical_table(tiny_tokens, "period").groups == ["2010-2014", "2025-2029"]
+    assert lexical_table(tiny_tokens, "period", periods=[2012, 2020]).groups == ["2012-2019", "2020-2025"]
+    assert lexical_table(corpus.with_periods(20), "period").groups == ["2000-2019", "2020-2039"]
+    # a column of a bare token table that is no document variable is counted with the documents
+    halves = lexical_table(tiny_tokens.assign(half=np.arange(len(tiny_tokens)) >= 4), "half")
+    assert halves.groups == [False, True] and halves.sizes.tolist() == [3, 10]
+    with pytest.raises(SchemaError, match="missing column.*genre"):
         lexical_table(tiny_tokens, "genre")
     with pytest.raises(SchemaError, match="no 'organiser' value for doc_id b"):
-        lexical_table(tiny_tokens, "organiser", documents=docs.iloc[:1])
+        lexical_table(with_documents(tiny_tokens, organiser=["CNFPT", None]), "organiser")
+    assert add_group_column(pd.DataFrame({"doc_id": ["b", "a"]}), "organiser", corpus.documents)[
+        "organiser"
+    ].tolist() == ["MEAE", "CNFPT"]
+    with pytest.raises(SchemaError, match="no variable 'genre'"):
+        add_group_column(pd.DataFrame({"doc_id": ["a"]}), "genre", corpus.documents)
 
 
 def test_keyness_each_group_vs_rest_hand_values(tiny_tokens):
@@ -283,6 +299,29 @@ def test_keyness_figures_return_drawn_data(tiny_tokens):
     plt.close(fig)
 
 
+def test_figures_keep_their_style_without_changing_global_matplotlib_settings(tiny_tokens):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from aictlab.plots import figure_style
+    from aictlab.plots._style import RC
+    from aictlab.plots.textometry import plot_keyness
+
+    with matplotlib.rc_context({"font.size": 14, "axes.titlesize": 20}):  # a user's own settings
+        before = {key: matplotlib.rcParams[key] for key in RC}
+        fig, _ = plot_keyness(keyness_each(lexical_table(tiny_tokens, "year")), n=1)
+        assert {key: matplotlib.rcParams[key] for key in RC} == before
+        ax = fig.axes[0]
+        assert ax.title.get_fontsize() == 10 and ax.xaxis.label.get_fontsize() == 9
+        assert not ax.spines["top"].get_visible()
+        fig.canvas.draw()  # drawn (shown or saved) outside the style: ticks keep its 9 pt
+        assert {t.label1.get_fontsize() for t in ax.xaxis.get_major_ticks()} == {9.0}
+        assert {key: matplotlib.rcParams[key] for key in RC} == before
+    with figure_style():
+        assert matplotlib.rcParams["pdf.fonttype"] == 42
+    plt.close(fig)
+
+
 @pytest.mark.slow
 def test_seed_corpus_periods(seed_corpus):
     tokens = select_tokens(seed_corpus.tokens)
@@ -310,9 +349,8 @@ def test_term_counts_of_two_partitions_add_up_by_hand(tiny_tokens):
     parts = [term_counts(tiny_tokens[tiny_tokens["doc_id"] == d], "doc_id") for d in ("a", "b")]
     pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), counts)
     # one group over both partitions: counts and sizes are summed (coopération 3 + 1, le 2 + 1; 8 + 5 tokens)
-    docs = pd.DataFrame({"doc_id": ["a", "b"], "organiser": ["CNFPT", "CNFPT"]})
-    summed = add_group_column(pd.concat(parts, ignore_index=True), "organiser", documents=docs)
-    lt = lexical_table_from_counts(summed, "organiser", keep_stop=True)
+    corpus = with_documents(tiny_tokens, organiser=["CNFPT", "CNFPT"])
+    lt = lexical_table(corpus, "organiser", keep_stop=True, counts=pd.concat(parts, ignore_index=True))
     assert lt.sizes.to_dict() == {"CNFPT": 13}
     assert lt.counts["CNFPT"].to_dict() == {
         "attractivité": 3,
@@ -321,41 +359,40 @@ def test_term_counts_of_two_partitions_add_up_by_hand(tiny_tokens):
         "le": 3,
         "solidarité": 2,
     }
-    whole = lexical_table(tiny_tokens, "organiser", documents=docs, keep_stop=True)
+    whole = lexical_table(corpus, "organiser", keep_stop=True)
     pd.testing.assert_frame_equal(lt.counts, whole.counts)
     pd.testing.assert_series_equal(lt.sizes, whole.sizes)
     # an empty partition (every token filtered out) changes nothing, dtypes included
     with_empty = pd.concat([term_counts(tiny_tokens.iloc[:0], "doc_id"), counts], ignore_index=True)
-    pd.testing.assert_frame_equal(lexical_table_from_counts(with_empty, "doc_id").counts,
+    pd.testing.assert_frame_equal(lexical_table(tiny_tokens, "doc_id", counts=with_empty).counts,
                                   lexical_table(tiny_tokens, "doc_id").counts)  # fmt: skip
     with pytest.raises(SchemaError, match="empty"):
-        lexical_table_from_counts(counts.iloc[:0], "doc_id")
+        lexical_table(tiny_tokens, "doc_id", counts=counts.iloc[:0])
 
 
-def test_lexical_table_from_counts_filters_by_hand(tiny_tokens):
+def test_lexical_table_of_counts_filters_by_hand(tiny_tokens):
     tagged = tiny_tokens.assign(pos=["NOUN", "DET", "NOUN", "PUNCT", "NOUN", "ADP", "DET", "NOUN", "NOUN", "NUM",
                                      "NOUN", "DET", "NOUN", "NOUN", "NOUN"])  # fmt: skip
-    counts = term_counts(tagged, "year")
-    assert lexical_table_from_counts(counts, "year", keep_punct=True).counts.loc[","].tolist() == [1, 0]
-    assert lexical_table_from_counts(counts, "year", keep_stop=True, pos=["DET"]).counts.to_dict() == {
+    counts = term_counts(tagged, "doc_id")
+    assert lexical_table(tagged, "year", keep_punct=True, counts=counts).counts.loc[","].tolist() == [1, 0]
+    assert lexical_table(tagged, "year", keep_stop=True, pos=["DET"], counts=counts).counts.to_dict() == {
         2012: {"le": 2},
         2025: {"le": 1},
     }
-    # a long table without flags: every row counts as a word
+    # a long table without flags: every row counts as a word; documents a, b are the years 2012, 2025
     plain = pd.DataFrame(
-        {"group": ["x", "x", "y", "y"], "term": ["paix", "ville", "paix", "paix"], "n": [2, 1, 3, 1]}
+        {"doc_id": ["a", "a", "b", "b"], "term": ["paix", "ville", "paix", "paix"], "n": [2, 1, 3, 1]}
     )
-    lt = lexical_table_from_counts(plain, "group")
-    assert lt.sizes.to_dict() == {"x": 3, "y": 4}
-    assert lt.counts.to_dict() == {"x": {"paix": 2, "ville": 1}, "y": {"paix": 4, "ville": 0}}
+    lt = lexical_table(tiny_tokens, "year", counts=plain)
+    assert lt.sizes.to_dict() == {2012: 3, 2025: 4}
+    assert lt.counts.to_dict() == {2012: {"paix": 2, "ville": 1}, 2025: {"paix": 4, "ville": 0}}
 
 
 @pytest.mark.parametrize("periods", [5, 10])
 def test_seed_lexical_table_from_partitions_equals_the_whole(seed_corpus, seed_corpus_on_disk, periods):
     whole = lexical_table(select_tokens(seed_corpus.tokens), "period", periods=periods)
-    # per-document counts, one partition at a time; periods assigned on the count table
-    counts = seed_corpus_on_disk.map_tokens(partial(term_counts, keys=["doc_id", "year"]))
-    parted = lexical_table_from_counts(add_group_column(counts, "period", periods=periods), "period")
+    # tokens on disk, counted per document one partition at a time; periods from the documents
+    parted = lexical_table(seed_corpus_on_disk, "period", periods=periods)
     pd.testing.assert_frame_equal(parted.counts, whole.counts, check_exact=True)
     pd.testing.assert_series_equal(parted.sizes, whole.sizes, check_exact=True)
     assert parted.params == whole.params

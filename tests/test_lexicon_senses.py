@@ -109,6 +109,19 @@ def test_institutional_titles_and_named_entities():
     )
     m = match_terms(sentence(["la", "maison", "de", "la", "paix", "et", "la", "paix"]), own, senses="all")
     assert m["sense"].tolist() == ["other_sense", "frame"]
+    # sense_rules false: names, titles and acronyms are counted in their frame
+    raw = mini(
+        "- {term: paix, frame: a, tier: core, justification: w}\n- {term: y, frame: b, tier: core, justification: w}\n",
+        frames="sense_rules: false\nframes:\n  a: x\n  b: y\n",
+    )
+    assert not raw.sense_rules and load_lexicon().sense_rules
+    t = sentence(["le", "Prix", "de", "la", "Paix", "et", "la", "paix"])
+    assert match_terms(t, raw)["sense"].tolist() == ["frame", "frame"]
+    with pytest.raises(LexiconError, match="'sense_rules' must be true or false"):
+        mini(
+            "- {term: y, frame: a, tier: core, justification: w}\n",
+            frames="sense_rules: maybe\nframes:\n  a: x\n",
+        )
 
 
 def test_bracketed_acronym_counts_once():

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aictlab import drift
+from aictlab import coding, drift, robustness
 from aictlab.lexicon import load_lexicon
 from aictlab.plots import frames as fplots
 
@@ -33,8 +33,8 @@ def result_and_panel():
                          "lemma": w, "is_word": True, "year": year})  # fmt: skip
     tokens = pd.DataFrame(rows)
     res = drift.measure_drift(tokens, LEX, n_boot=300)
-    panel = drift.robustness_panel(tokens, LEX, n_boot=100, extra_seeds=())
-    mvu = drift.mention_vs_use(tokens, LEX, mention_documents=("b",), n_boot=100)
+    panel = robustness.robustness_panel(tokens, LEX, n_boot=100, extra_seeds=())
+    mvu = coding.mention_vs_use(tokens, LEX, mention_documents=("b",), n_boot=100)
     return res, panel, mvu
 
 

@@ -10,9 +10,8 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from aictlab.corpus import combine_parts, select_tokens
+from aictlab.corpus import as_corpus, combine_parts, select_tokens
 from aictlab.errors import SettingsError
-from aictlab.keyness import add_group_column
 from aictlab.reinert import (
     SegmentTermMatrix,
     class_distribution,
@@ -23,7 +22,6 @@ from aictlab.reinert import (
     reinert_tables,
     segment_counts,
     segment_term_matrix,
-    segment_term_matrix_from_counts,
     split_cluster,
     typical_segments,
 )
@@ -303,7 +301,7 @@ def from_partitions(parts: list[pd.DataFrame], *, min_segments: int = 3) -> Segm
     """The matrix of ``parts`` (token tables of whole documents) from their segment counts, as
     ``Corpus.map_tokens`` combines them."""
     counts = combine_parts([segment_counts(part) for part in parts])
-    return segment_term_matrix_from_counts(counts["segments"], counts["counts"], min_segments=min_segments)
+    return segment_term_matrix(pd.concat(parts), min_segments=min_segments, counts=counts)
 
 
 def test_segment_counts_of_partitions_by_hand():
@@ -322,7 +320,7 @@ def test_segment_counts_of_partitions_by_hand():
     parts = [tokens[tokens["doc_id"] == "b"], tokens[tokens["doc_id"] == "a"]]  # any order: sorted by doc_id
     counts = combine_parts([segment_counts(part) for part in parts])
     assert counts["segments"][["segment_id", "n_tagged"]].values.tolist() == [["s3", 2], ["s1", 3], ["s2", 2]]
-    stm = segment_term_matrix_from_counts(counts["segments"], counts["counts"], min_segments=1)
+    stm = segment_term_matrix(tokens, min_segments=1, counts=counts)
     assert stm.segments[["segment_id", "year", "n_terms"]].values.tolist() == [["s1", 2012, 2], ["s2", 2012, 1],
                                                                                ["s3", 2025, 2]]  # fmt: skip
     assert stm.terms.tolist() == ["coopération_décentralisée", "paix", "ville"]
@@ -332,7 +330,22 @@ def test_segment_counts_of_partitions_by_hand():
     # an empty partition (every token filtered out) changes nothing, dtypes included
     empty = segment_counts(tokens.iloc[:0])
     with_empty = {key: pd.concat([empty[key], counts[key]], ignore_index=True) for key in counts}
-    assert_same_matrix(segment_term_matrix_from_counts(**with_empty, min_segments=1), stm)
+    assert_same_matrix(segment_term_matrix(tokens, min_segments=1, counts=with_empty), stm)
+    # document variables (the period, an organiser) are carried to the segments from the documents
+    corpus = as_corpus(tokens)
+    corpus = dataclasses.replace(corpus, documents=corpus.documents.assign(organiser=["CNFPT", "MEAE"]))
+    carried = segment_term_matrix(corpus, min_segments=1, extra=("period", "organiser"))
+    assert carried.segments.values.tolist() == [["s1", "a", 2012, "2010-2014", "CNFPT", 2],
+                                                ["s2", "a", 2012, "2010-2014", "CNFPT", 1],
+                                                ["s3", "b", 2025, "2025-2029", "MEAE", 2]]  # fmt: skip
+    assert list(carried.segments.columns) == [
+        "segment_id",
+        "doc_id",
+        "year",
+        "period",
+        "organiser",
+        "n_terms",
+    ]
     # the part-of-speech filter is decided on the whole corpus: an untagged partition is still filtered
     untagged = [parts[0].assign(pos=["", "ADJ"]), parts[1].assign(pos="")]
     whole = segment_term_matrix(pd.concat(untagged[::-1], ignore_index=True), min_segments=1)
@@ -351,15 +364,13 @@ def test_planted_partitions_give_the_same_classification():
 
 
 def test_seed_reinert_from_partitions_equals_the_whole(seed_corpus, seed_corpus_on_disk):
-    tokens = add_group_column(select_tokens(seed_corpus.tokens), "period")
+    tokens = select_tokens(seed_corpus.tokens)
     whole = reinert(tokens, k=5, extra=("period",))
-    # as the report does: segment counts per partition, the period added to the segments afterwards
+    # as the report does: segment counts per partition gathered in one pass, the period from the documents
     counts = seed_corpus_on_disk.map_tokens(segment_counts)
-    segments = counts["segments"]
-    period_of = dict(zip(tokens["year"], tokens["period"], strict=True))
-    segments.insert(segments.columns.get_loc("year") + 1, "period", segments["year"].map(period_of))
-    stm = segment_term_matrix_from_counts(segments, counts["counts"])
+    stm = segment_term_matrix(seed_corpus_on_disk, extra=("period",), counts=counts)
     assert_same_matrix(stm, whole.stm)
+    assert_same_matrix(segment_term_matrix(seed_corpus_on_disk, extra=("period",)), stm)
     parted = reinert(stm, k=5)
     pd.testing.assert_frame_equal(parted.segments, whole.segments, check_exact=True)
     pd.testing.assert_frame_equal(parted.splits, whole.splits, check_exact=True)

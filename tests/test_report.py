@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import RAW, REPO, SHARED, folder_snapshot
+from conftest import FIXTURES, RAW, REPO, folder_snapshot
 
 from aictlab.config import Settings
 from aictlab.report import runner
 from aictlab.report.__main__ import main
 
-CONTRACT = json.loads((SHARED / "contract.json").read_text(encoding="utf-8"))["files"]
+CONTRACT = json.loads((FIXTURES / "contract.json").read_text(encoding="utf-8"))["files"]
 
 
 def header(path: Path) -> list[str]:

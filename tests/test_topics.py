@@ -481,7 +481,7 @@ def test_report_part_writes_contract_tables_and_reuses_models(seed_corpus, tmp_p
     )
     md = part_topics.run(ReportContext(settings=settings, corpus=seed_corpus))
     assert md.startswith("## Topic models")
-    contract = json.loads((Path(__file__).resolve().parents[2] / "shared" / "contract.json").read_text())[
+    contract = json.loads((Path(__file__).resolve().parent / "fixtures" / "contract.json").read_text())[
         "files"
     ]
     for name in ("topic_model_selection", "topics", "topic_prevalence", "frame_topic_prevalence"):

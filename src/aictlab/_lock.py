@@ -11,6 +11,8 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+__all__ = ["HEADER", "frozen", "environment_yml", "main"]
+
 HEADER = (
     "# Exact versions of every package in the environment (pip freeze). Installed by `make`; environment.yml\n"
     "# lists the same pins. Regenerate with `make lock` after changing pyproject.toml's dependencies.\n"

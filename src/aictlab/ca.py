@@ -3,7 +3,7 @@
 P = N/n, row and column masses r, c; S = D_r^(-1/2) (P - r cᵀ) D_c^(-1/2) = U Σ Vᵀ; eigenvalues λ_k = σ_k²
 (k <= min(I, J) - 1), total inertia Σλ = χ²/n; principal coordinates F = D_r^(-1/2) U Σ (rows),
 G = D_c^(-1/2) V Σ (columns); contributions ctr_ik = 100 r_i F_ik² / λ_k; squared cosines
-cos²_ik = F_ik² / Σ_k F_ik² (all axes). METHODS §8.
+cos²_ik = F_ik² / Σ_k F_ik² (all axes). docs/methods.md §8.
 
 References
 ----------
@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from aictlab.errors import SchemaError, SettingsError
+
+__all__ = ["CAResult", "ca_tables", "correspondence_analysis"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,7 +79,7 @@ def correspondence_analysis(
         Non-negative counts; index = row labels, columns = column labels (a :class:`~aictlab.keyness.LexicalTable`'s
         ``counts``, or the table itself).
     min_total : float, default=0
-        Drop rows whose total is below this (METHODS §8: 5 for terms × periods: rare rows dominate inertia).
+        Drop rows whose total is below this (docs/methods.md §8: 5 for terms × periods: rare rows dominate inertia).
         Zero rows and columns are always dropped.
     n_axes : int, optional
         Axes kept (default all non-trivial: min(I, J) - 1).

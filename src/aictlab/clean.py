@@ -17,6 +17,27 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+__all__ = [
+    "Paragraph",
+    "normalize_unicode",
+    "normalize_quotes",
+    "strip_markdown",
+    "remove_running_headers",
+    "layout_of",
+    "reflow_paragraphs",
+    "is_known_word",
+    "lexicon_vocabulary",
+    "join_line",
+    "rejoin_split_words",
+    "remove_footnote_calls",
+    "fix_extraction_artifacts",
+    "strip_bullet",
+    "is_structure_line",
+    "clean_paragraph",
+    "STEPS",
+    "clean_text",
+]
+
 _LETTER = r"[^\W\d_]"
 _BULLET_RE = re.compile(r"^\s*(?:[•▪◦●○■□►▸‣·∙–—*+-]|\d{1,2}[.)]|[a-z][.)])\s+")
 _SYMBOL_BULLET_RE = re.compile(r"^\s*[•▪◦●○■□►▸‣·∙]\s*")

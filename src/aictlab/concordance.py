@@ -4,20 +4,47 @@ Contexts are rebuilt from the surface forms (``token`` and ``space_after``) so t
 text, while matching uses lemmas (or lower-cased forms).
 
 Nothing here crosses a document, so a corpus whose tokens stay on disk is read partition by partition
-(``corpus.map_tokens``): concordance lines are concatenated; collocations and bigrams are computed from
-additive counts (:func:`cooccurrences`, :func:`bigram_counts`) summed by :func:`collocations_from_counts` and
-:func:`top_bigrams_from_counts`. :func:`collocations` and :func:`top_bigrams` are those two steps on one table.
+(``corpus.map_tokens``): concordance lines are concatenated; :func:`collocations` and :func:`top_bigrams` take a
+corpus (or a token table) and sum additive counts gathered per partition (:func:`cooccurrences`,
+:func:`bigram_counts`, their counting steps), grouping documents by a document variable (``period``...).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from aictlab import schema as S
+from aictlab.contingency import log_likelihood
+from aictlab.corpus import Corpus, as_corpus
 from aictlab.errors import check_choice
+from aictlab.keyness import add_group_column
+
+__all__ = [
+    "BIGRAM_COLUMNS",
+    "COLLOCATION_COLUMNS",
+    "KWIC_COLUMNS",
+    "bigram_counts",
+    "collocations",
+    "cooccurrences",
+    "kwic",
+    "top_bigrams",
+]
+
+__all__ = [
+    "KWIC_COLUMNS",
+    "kwic",
+    "COLLOCATION_COLUMNS",
+    "cooccurrences",
+    "collocations",
+    "BIGRAM_COLUMNS",
+    "bigram_counts",
+    "top_bigrams",
+]
 
 KWIC_COLUMNS = [S.DOC_ID, S.YEAR, S.SEG_ID, "start", "end", "term", "left", "keyword", "right"]
 
@@ -45,7 +72,7 @@ def kwic(
         Lemmas (``attractivité``), multi-word expression lemmas (``coopération_décentralisée``) or sequences
         of lemmas separated by spaces (``lutte contre le pauvreté``), matched on contiguous tokens.
     window : int, default=10
-        Tokens of context on each side (METHODS §7; quanteda's default is 5), never crossing a document.
+        Tokens of context on each side (docs/methods.md §7; quanteda's default is 5), never crossing a document.
     by : {"lemma", "token"}, default="lemma"
         Match lemmas, or lower-cased surface forms.
 
@@ -145,8 +172,6 @@ def _ordered_words(tokens: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def _signed_g2(o11, r1, c1, n) -> np.ndarray:
     """Signed 4-cell G² of [[O11, R1 - O11], [C1 - O11, N - R1 - C1 + O11]] (Evert 2008)."""
-    from aictlab.keyness import log_likelihood
-
     o11 = np.asarray(o11, dtype=float)
     r1 = np.asarray(r1, dtype=float)
     c1 = np.asarray(c1, dtype=float)
@@ -171,52 +196,45 @@ def cooccurrences(
     *,
     span: int = 5,
     by: str = "lemma",
-    group: str | None = None,
     right_only: bool = False,
 ) -> dict[str, pd.DataFrame]:
-    """Window counts of node terms per group: the additive aggregate behind :func:`collocations`.
+    """Window counts of node terms per document: the counting step of :func:`collocations`.
 
     Windows never cross documents, so the counts of disjoint sets of whole documents (partitions of the token
-    table) add up, and so do those of groups merged afterwards (years into periods):
-    :func:`collocations_from_counts` sums rows with the same key.
+    table) add up, and so do those of documents merged into groups (periods, organisers):
+    :func:`collocations` sums rows with the same key. A caller gathering several aggregates in one pass over
+    the partitions passes the concatenated result as its ``counts``.
 
     Parameters
     ----------
-    tokens, nodes, span, by, group, right_only
+    tokens : DataFrame
+        Word tokens in document order (``doc_id, tok_pos``, ``by``; ``is_word``, ``is_stop`` optional).
+    nodes, span, by, right_only
         As in :func:`collocations`.
 
     Returns
     -------
     dict of DataFrame
-        ``terms``: ``group, term, n, is_stop`` (word tokens per term; ``is_stop``: some occurrence is a stop
-        word); ``windows``: ``group, node, node_freq, window_slots``; ``pairs``: ``group, node, collocate,
-        cofreq`` (co-frequencies > 0). ``group`` is ``"all"`` when ``group`` is None.
+        ``terms``: ``doc_id, term, n, is_stop`` (word tokens per term; ``is_stop``: some occurrence is a stop
+        word); ``windows``: ``doc_id, node, node_freq, window_slots``; ``pairs``: ``doc_id, node, collocate,
+        cofreq`` (co-frequencies > 0).
     """
     if span < 1:
         raise ValueError(f"span={span} must be at least 1 token.")
     node_list = _node_list(nodes)
     toks = _ordered_words(tokens, by)
-    if group is not None:
-        S.require_columns(toks, [group], "tokens")
     terms, windows, pairs = [], [], []
-    groups = [("all", toks)] if group is None else list(toks.groupby(group, sort=True))
     offsets = [o for o in range(-span, span + 1) if o != 0 and (o > 0 or not right_only)]
-    for g, part in groups:
+    for doc, part in toks.groupby(S.DOC_ID, sort=True):
         part = part.reset_index(drop=True)
         n = len(part)
-        if n == 0:
-            continue
         codes, vocab = pd.factorize(part["_term"], sort=True)
         vocab = np.asarray(vocab, dtype=object)
-        docs = part["_doc"].to_numpy()
         stop = np.zeros(len(vocab), dtype=bool)
         if S.IS_STOP in part.columns:
             stop = np.isin(vocab, list(set(part.loc[part[S.IS_STOP].astype(bool), "_term"])))
-        terms.append(
-            pd.DataFrame(
-                {"group": g, "term": vocab, "n": np.bincount(codes, minlength=len(vocab)), "is_stop": stop}
-            )
-        )
+        counts = np.bincount(codes, minlength=len(vocab))
+        terms.append(pd.DataFrame({S.DOC_ID: doc, "term": vocab, "n": counts, "is_stop": stop}))
         index = {t: i for i, t in enumerate(vocab)}
         for node in node_list:
             if node not in index:
@@ -227,56 +245,59 @@ def cooccurrences(
             for o in offsets:
                 pos = where + o
                 ok = (pos >= 0) & (pos < n)
-                pos, src = pos[ok], where[ok]
-                same = docs[pos] == docs[src]
-                slots += int(same.sum())
-                hits.append(codes[pos[same]])
+                hits.append(codes[pos[ok]])
+                slots += int(ok.sum())
             o11 = np.bincount(np.concatenate(hits), minlength=len(vocab))
             idx = np.flatnonzero(o11)
             windows.append(
                 pd.DataFrame(
-                    {"group": [g], "node": [node], "node_freq": [len(where)], "window_slots": [slots]}
+                    {S.DOC_ID: [doc], "node": [node], "node_freq": [len(where)], "window_slots": [slots]}
                 )
             )
             pairs.append(
-                pd.DataFrame({"group": g, "node": node, "collocate": vocab[idx], "cofreq": o11[idx]})
+                pd.DataFrame({S.DOC_ID: doc, "node": node, "collocate": vocab[idx], "cofreq": o11[idx]})
             )
     return {
-        "terms": _frames(terms, ["group", "term", "n", "is_stop"]),
-        "windows": _frames(windows, ["group", "node", "node_freq", "window_slots"]),
-        "pairs": _frames(pairs, ["group", "node", "collocate", "cofreq"]),
+        "terms": _frames(terms, [S.DOC_ID, "term", "n", "is_stop"]),
+        "windows": _frames(windows, [S.DOC_ID, "node", "node_freq", "window_slots"]),
+        "pairs": _frames(pairs, [S.DOC_ID, "node", "collocate", "cofreq"]),
     }
 
 
 def collocations(
-    tokens: pd.DataFrame,
+    data: Corpus | pd.DataFrame,
     nodes: Iterable[str],
     *,
     span: int = 5,
     by: str = "lemma",
     group: str | None = None,
+    periods: int | Sequence[int] | None = None,
     right_only: bool = False,
     keep_stop: bool = False,
     min_cofreq: int = 1,
     min_pmi_cofreq: int = 3,
+    counts: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Collocates of node terms within ``span`` word tokens on each side (never across documents), per group.
 
-    This is :func:`cooccurrences` followed by :func:`collocations_from_counts`; for tokens that stay on disk,
-    compute the co-occurrences partition by partition (``corpus.map_tokens``) and call the latter.
+    The tokens are read partition by partition (``corpus.map_tokens``) and counted per document
+    (:func:`cooccurrences`); documents are then pooled by a document variable.
 
     Parameters
     ----------
-    tokens : DataFrame
-        ``select_tokens(corpus.tokens)`` (word tokens; multi-word expressions are single tokens); with a
-        ``group`` column when ``group`` is given (e.g. ``period``, added beforehand).
+    data : Corpus or DataFrame
+        A corpus, or a token table (``doc_id, year, tok_pos``, ``lemma``; multi-word expressions are single
+        tokens); see :func:`aictlab.corpus.as_corpus`.
     nodes : iterable of str
         Node lemmas (or forms with ``by="token"``), e.g. ``["coopération", "attractivité"]``.
     span : int, default=5
-        Window size k in tokens on each side (METHODS §7).
+        Window size k in tokens on each side (docs/methods.md §7).
     by : {"lemma", "token"}, default="lemma"
     group : str, optional
-        Column whose values split the corpus (each group's own N and frequencies); None: one group ``"all"``.
+        Document variable whose values split the corpus (``period``, ``year``, ``organiser``: each group's own
+        N and frequencies); None: one group ``"all"``.
+    periods : int or sequence of int, optional
+        Period spec when ``group="period"`` (default: the periods the documents carry).
     right_only : bool, default=False
         Only the k tokens after the node (k = 1: adjacent bigrams, NLTK ``BigramAssocMeasures``).
     keep_stop : bool, default=False
@@ -285,6 +306,10 @@ def collocations(
         Keep collocates with at least this co-frequency.
     min_pmi_cofreq : int, default=3
         PMI is NaN below this co-frequency (PMI overrates rare pairs; Church & Hanks 1990).
+    counts : dict of DataFrame, optional
+        Window counts already gathered from this corpus's tokens with the same ``span``, ``by`` and
+        ``right_only`` (:func:`cooccurrences` per partition, concatenated key by key), for nodes including
+        ``nodes``; the tokens are then not read again.
 
     Returns
     -------
@@ -302,38 +327,13 @@ def collocations(
 
     Examples
     --------
-    >>> collocations(select_tokens(corpus.tokens).assign(period=...), ["coopération"], group="period")  # doctest: +SKIP
-    """
-    counts = cooccurrences(tokens, nodes, span=span, by=by, group=group, right_only=right_only)
-    return collocations_from_counts(
-        counts, keep_stop=keep_stop, min_cofreq=min_cofreq, min_pmi_cofreq=min_pmi_cofreq
-    )
-
-
-def collocations_from_counts(
-    counts: dict[str, pd.DataFrame],
-    *,
-    keep_stop: bool = False,
-    min_cofreq: int = 1,
-    min_pmi_cofreq: int = 3,
-) -> pd.DataFrame:
-    """The collocation table of :func:`cooccurrences` counts (possibly concatenated over partitions).
-
-    Parameters
-    ----------
-    counts : dict of DataFrame
-        ``terms``, ``windows``, ``pairs`` as :func:`cooccurrences` returns them; rows with the same key
-        (group, term / node / collocate) are summed (``is_stop``: any).
-    keep_stop, min_cofreq, min_pmi_cofreq
-        As in :func:`collocations`.
-
-    Returns
-    -------
-    DataFrame
-        As :func:`collocations`.
+    >>> collocations(corpus, ["coopération"], group="period")  # doctest: +SKIP
     """
     from scipy import stats
 
+    node_list = _node_list(nodes)
+    corpus = as_corpus(data, periods=periods)
+    counts = _grouped_cooccurrences(corpus, node_list, group, counts, span=span, by=by, right_only=right_only)
     # object columns left by empty partitions get their values' dtype: the table does not depend on the split
     terms = counts["terms"].infer_objects()
     windows = counts["windows"].infer_objects()
@@ -378,18 +378,43 @@ def collocations_from_counts(
     ).reset_index(drop=True)
 
 
+def _grouped_cooccurrences(
+    corpus: Corpus,
+    nodes: list[str],
+    group: str | None,
+    counts: dict[str, pd.DataFrame] | None,
+    **options: Any,
+) -> dict[str, pd.DataFrame]:
+    """The adapter between a corpus and its window counts: given ``counts`` (restricted to ``nodes``), or
+    counted per document partition by partition; each table with the ``group`` of its documents."""
+    if counts is None:
+        counts = corpus.map_tokens(partial(cooccurrences, nodes=nodes, **options))
+    out = {}
+    for name, frame in counts.items():
+        if "node" in frame.columns:
+            frame = frame[frame["node"].isin(nodes)]
+        if group is None:
+            values = np.full(len(frame), "all", dtype=object)
+        else:
+            values = add_group_column(frame, group, corpus.documents)[group].to_numpy()
+        out[name] = frame.drop(columns=S.DOC_ID).assign(group=values)
+    return out
+
+
 BIGRAM_COLUMNS = ["term1", "term2", "bigram", "count", "pmi", "ll", "p_value", "freq1", "freq2"]
 
 
 def bigram_counts(tokens: pd.DataFrame, *, by: str = "lemma", within: str | None = S.SENT_ID) -> dict:
-    """Adjacent word pairs and stop words: the additive aggregate behind :func:`top_bigrams`.
+    """Adjacent word pairs and stop words: the counting step of :func:`top_bigrams`, additive.
 
     Pairs never cross a document, so the counts of disjoint sets of whole documents add up:
-    :func:`top_bigrams_from_counts` sums rows with the same pair.
+    :func:`top_bigrams` sums rows with the same pair (pass the concatenated counts as its ``counts``).
 
     Parameters
     ----------
-    tokens, by, within
+    tokens : DataFrame
+        Word tokens in document order.
+    by, within
         As in :func:`top_bigrams`.
 
     Returns
@@ -410,22 +435,22 @@ def bigram_counts(tokens: pd.DataFrame, *, by: str = "lemma", within: str | None
 
 
 def top_bigrams(
-    tokens: pd.DataFrame,
+    data: Corpus | pd.DataFrame,
     *,
     by: str = "lemma",
     min_count: int = 3,
     keep_stop: bool = False,
     n: int | None = 100,
     within: str | None = S.SENT_ID,
+    counts: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """The corpus's strongest adjacent word pairs: candidates for the multi-word expression list.
 
-    This is :func:`bigram_counts` followed by :func:`top_bigrams_from_counts`.
-
     Parameters
     ----------
-    tokens : DataFrame
-        ``select_tokens(corpus.tokens)`` (word tokens in document order; punctuation already out).
+    data : Corpus or DataFrame
+        A corpus, or a token table (word tokens in document order; punctuation already out); see
+        :func:`aictlab.corpus.as_corpus`. Read partition by partition (:func:`bigram_counts`).
     by : {"lemma", "token"}, default="lemma"
     min_count : int, default=3
         Minimum bigram frequency.
@@ -435,6 +460,9 @@ def top_bigrams(
         Rows returned (strongest by LL); None: all.
     within : str or None, default="sent_id"
         Pairs never cross this unit (nor a document); None: only documents.
+    counts : dict of DataFrame, optional
+        Pair counts already gathered from this corpus's tokens with the same ``by`` and ``within``
+        (:func:`bigram_counts` per partition, concatenated key by key); the tokens are then not read again.
 
     Returns
     -------
@@ -448,32 +476,10 @@ def top_bigrams(
     4-cell G² on [[n_ii, n_ix - n_ii], [n_xi - n_ii, n_xx - n_ix - n_xi + n_ii]] (``likelihood_ratio``,
     signed here: negative = the pair is avoided).
     """
-    return top_bigrams_from_counts(
-        bigram_counts(tokens, by=by, within=within), min_count=min_count, keep_stop=keep_stop, n=n
-    )
-
-
-def top_bigrams_from_counts(
-    counts: dict[str, pd.DataFrame], *, min_count: int = 3, keep_stop: bool = False, n: int | None = 100
-) -> pd.DataFrame:
-    """The bigram table of :func:`bigram_counts` counts (possibly concatenated over partitions).
-
-    Parameters
-    ----------
-    counts : dict of DataFrame
-        ``pairs`` and ``stop`` as :func:`bigram_counts` returns them; the counts of a pair are summed.
-    min_count, keep_stop, n
-        As in :func:`top_bigrams`.
-
-    Returns
-    -------
-    DataFrame
-        As :func:`top_bigrams`.
-    """
     from scipy import stats
 
-    from aictlab.keyness import log_likelihood
-
+    if counts is None:
+        counts = as_corpus(data).map_tokens(partial(bigram_counts, by=by, within=within))
     pairs = counts["pairs"].infer_objects()  # empty partitions leave object columns
     pairs = pairs.groupby(["term1", "term2"], sort=True)["count"].sum().reset_index()
     n_xx = int(pairs["count"].sum())

@@ -11,12 +11,34 @@ from typing import Any
 
 from aictlab.errors import SettingsError, check_choice
 
+__all__ = [
+    "LEMMATIZERS",
+    "ENGINES",
+    "DRIFT_FRAMES",
+    "TOPIC_UNITS",
+    "TOPIC_STREAM",
+    "PACKAGE_DATA",
+    "mwe_file",
+    "code_fingerprint",
+    "Settings",
+]
+
+#: Lemmatizers of the NLP stage (:mod:`aictlab.nlp`).
 LEMMATIZERS = ("spacy", "simplemma")
+#: Engines of the corpus stage: in this process, or partitioned on Dask workers (:mod:`aictlab.engine`).
+ENGINES = ("memory", "dask")
+#: Default (from, to) frames of the drift index: ``Settings.drift_frames``.
+DRIFT_FRAMES = ("solidarite", "attractivite")
 TOPIC_UNITS = ("segment", "paragraph")
 TOPIC_STREAM = ("auto", "never", "always")
 
 #: Data files shipped with the package (frame lexicon, multi-word expressions).
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+
+def mwe_file(path: str | Path | None = None) -> Path:
+    """The multi-word expression file: ``path``, or the packaged ``mwe.txt`` when None."""
+    return Path(path) if path else PACKAGE_DATA / "mwe.txt"
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +87,9 @@ class Settings:
         Period bin width in years (bins aligned on multiples of the width), or explicit left edges.
     lexicon : Path or None
         Frame lexicon YAML; None uses the packaged ``frames.yaml``.
+    drift_frames : (str, str), default=("solidarite", "attractivite")
+        The (from, to) frames of the drift index D = log2((to + 0.5) / (from + 0.5)); both must be frames of
+        the lexicon (checked when the drift is measured).
     mwe : Path or None
         Multi-word expression list; None uses the packaged ``mwe.txt``.
     seed : int, default=42
@@ -115,6 +140,7 @@ class Settings:
     keep_duplicates: bool = False
     periods: int | tuple[int, ...] = 5
     lexicon: Path | None = None
+    drift_frames: tuple[str, str] = DRIFT_FRAMES
     mwe: Path | None = None
     seed: int = 42
     bootstrap: int = 9999
@@ -144,11 +170,18 @@ class Settings:
             )
         if self.topic_workers is not None and self.topic_workers < 1:
             raise SettingsError(f"topic_workers={self.topic_workers}: give at least 1 process, or None.")
-        check_choice("engine", self.engine, ("memory", "dask"))
+        check_choice("engine", self.engine, ENGINES)
         if self.segment_size < 5:
             raise SettingsError(f"segment_size={self.segment_size} is too small; use at least 5 tokens.")
         if self.bootstrap < 1 or self.robustness_bootstrap < 1:
             raise SettingsError("bootstrap and robustness_bootstrap must be positive integers.")
+        frames = tuple(self.drift_frames)
+        if len(frames) != 2 or frames[0] == frames[1] or not all(isinstance(f, str) and f for f in frames):
+            raise SettingsError(
+                f"drift_frames={self.drift_frames!r}: give two distinct frame names of the lexicon (from, to), "
+                'e.g. ["solidarite", "attractivite"].'
+            )
+        object.__setattr__(self, "drift_frames", frames)  # a list from a settings file becomes the tuple
         if isinstance(self.periods, int) and self.periods < 1:
             raise SettingsError(f"periods={self.periods}: a bin width must be a positive number of years.")
 
@@ -168,7 +201,7 @@ class Settings:
     @property
     def mwe_path(self) -> Path:
         """The multi-word expression file in use (the packaged one unless ``mwe`` is set)."""
-        return self.path("mwe") if self.mwe else PACKAGE_DATA / "mwe.txt"
+        return mwe_file(self.path("mwe") if self.mwe else None)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some settings changed (validated again)."""

@@ -1,9 +1,11 @@
 """The corpus stage: a corpus folder -> documents, paragraphs, segments and tokens, as tidy tables.
 
-``load_corpus`` checks the folder, reuses the processed tables cached in ``data/processed`` when the content
-and the settings are unchanged, and otherwise runs :func:`build_corpus`: cleaning (:mod:`aictlab.clean`),
-near-duplicate flags (:mod:`aictlab.dedup`), tokens and lemmas (:mod:`aictlab.nlp`) and segments
-(:mod:`aictlab.segment`).
+:func:`load_corpus` (a folder, or an IRaMuTeQ file through :func:`read_iramuteq`) checks the input, reuses
+the processed tables cached in ``data/processed`` when the content and the settings are unchanged, and
+otherwise runs the pipeline (:mod:`aictlab.pipeline`: cleaning, near-duplicate flags, tokens and lemmas,
+segments) in this process or on Dask workers (:mod:`aictlab.engine`), then caches the tables. Both inputs
+share that one cache-and-engine path. :class:`Corpus` holds the tables; :func:`as_corpus` is the one adapter
+measures read tokens through (:meth:`Corpus.map_tokens`).
 """
 
 from __future__ import annotations
@@ -24,8 +26,32 @@ import pandas as pd
 
 from aictlab import __version__
 from aictlab import schema as S
-from aictlab.config import PACKAGE_DATA, Settings, code_fingerprint
+from aictlab.config import ENGINES, LEMMATIZERS, Settings, code_fingerprint, mwe_file
 from aictlab.errors import SchemaError, check_choice
+from aictlab.pipeline import (
+    PartitionedCorpus,
+    clean_documents,
+    content_hash,
+    document_totals,
+    process_paragraphs,
+    select_tokens,
+    token_partition_files,
+)
+
+__all__ = [
+    "Corpus",
+    "as_corpus",
+    "build_corpus",
+    "combine_parts",
+    "corpus_cache_key",
+    "corpus_overview",
+    "document_totals",
+    "load_corpus",
+    "load_settings_corpus",
+    "read_iramuteq",
+    "select_tokens",
+    "store_corpus",
+]
 
 log = logging.getLogger(__name__)
 
@@ -232,37 +258,6 @@ def as_corpus(data: Corpus | pd.DataFrame, *, periods: int | Sequence[int] | Non
     return data
 
 
-def select_tokens(
-    tokens: pd.DataFrame,
-    *,
-    keep_duplicates: bool = False,
-    keep_structure: bool = False,
-    words_only: bool = True,
-) -> pd.DataFrame:
-    """The tokens a measure counts.
-
-    Parameters
-    ----------
-    tokens : DataFrame
-        A token table.
-    keep_duplicates : bool, default=False
-        Keep paragraphs flagged as duplicates of a paragraph in a fuller document (counted twice).
-    keep_structure : bool, default=False
-        Keep programme timetable lines.
-    words_only : bool, default=True
-        Keep only tokens with a letter (METHODS: the token of every denominator).
-    """
-    S.require_columns(tokens, (S.IS_WORD, S.IS_DUPLICATE, S.IS_STRUCTURE), "tokens")
-    mask = pd.Series(True, index=tokens.index)
-    if words_only:
-        mask &= tokens[S.IS_WORD]
-    if not keep_duplicates:
-        mask &= ~tokens[S.IS_DUPLICATE]
-    if not keep_structure:
-        mask &= ~tokens[S.IS_STRUCTURE]
-    return tokens.loc[mask]
-
-
 def combine_parts(results: list[Any]) -> Any:
     """Concatenate per-partition results: DataFrames end to end, dicts and tuples element by element."""
     first = results[0]
@@ -276,20 +271,6 @@ def combine_parts(results: list[Any]) -> Any:
     if isinstance(first, tuple):
         return tuple(combine_parts(list(items)) for items in zip(*results, strict=True))
     raise TypeError(f"map_tokens: cannot combine results of type {type(first).__name__}; return DataFrames.")
-
-
-def document_totals(tokens: pd.DataFrame) -> pd.DataFrame:
-    """Per-document token totals: ``doc_id, tokens`` (word tokens), ``duplicated, structure, counted``.
-
-    ``counted`` is what default measures count (:func:`select_tokens`). Per document, so it can be computed
-    partition by partition (:meth:`Corpus.map_tokens` with ``select=False``).
-    """
-    words = tokens[tokens[S.IS_WORD]]
-    out = words.groupby(S.DOC_ID, sort=False).agg(
-        tokens=(S.IS_WORD, "size"), duplicated=(S.IS_DUPLICATE, "sum"), structure=(S.IS_STRUCTURE, "sum")
-    )
-    out["counted"] = select_tokens(tokens).groupby(S.DOC_ID, sort=False).size()
-    return out.fillna(0).astype("int64").reset_index()
 
 
 def corpus_overview(corpus: Corpus) -> pd.DataFrame:
@@ -330,8 +311,10 @@ def build_corpus(
     lemmatizer: str = "spacy",
     segment_size: int = 40,
     mwe_path: Path | None = None,
+    engine: str = "memory",
+    scheduler: Any = None,
 ) -> Corpus:
-    """Process documents held in memory (the tables of :func:`load_corpus`, without a folder).
+    """Process documents held in memory (the tables of :func:`load_corpus`, without a folder or a cache).
 
     Parameters
     ----------
@@ -341,39 +324,50 @@ def build_corpus(
     segment_size : int, default=40
     mwe_path : Path, optional
         Multi-word expression file; default the packaged ``mwe.txt``.
+    engine : {"memory", "dask"}, default="memory"
+        ``"dask"``: cleaning and NLP on Dask workers (:mod:`aictlab.engine`); the same tables.
+    scheduler : str or distributed.Client, optional
+        For ``engine="dask"`` (default: a LocalCluster).
 
     Raises
     ------
     CorpusError
         Duplicate or empty doc_id, bad date, or a document with no text after cleaning.
     """
-    from aictlab import engine
-
-    check_choice("lemmatizer", lemmatizer, ("spacy", "simplemma"))
-    # One pipeline for both engines: here the engine's stages run in this process, in one partition.
-    docs = engine.check_documents(documents)
-    texts, rows = engine.clean_partition(docs)
-    docs[S.TEXT] = texts
-    return engine.corpus_from_paragraphs(
-        docs,
-        engine.paragraphs_frame(rows),
+    check_choice("lemmatizer", lemmatizer, LEMMATIZERS)
+    check_choice("engine", engine, ENGINES)
+    built = _build(
+        documents,
+        None,
         lemmatizer=lemmatizer,
         segment_size=segment_size,
-        mwe_path=mwe_path,
-    ).to_corpus()
+        mwe_path=mwe_file(mwe_path),
+        engine=engine,
+        scheduler=scheduler,
+        cache_path=None,
+    )
+    return store_corpus(built, None)
 
 
-def _content_hash(docs: pd.DataFrame) -> str:
-    """sha256 over every document's metadata and text (or file hash): identity of the input."""
-    payload = []
-    for record in docs.sort_values(S.DOC_ID).to_dict("records"):
-        record = {k: v for k, v in record.items() if k not in (S.TEXT, "path")}
-        if "file_sha256" in record:
-            record.pop(S.RAW_TEXT, None)
-        payload.append(
-            {k: (str(v) if not isinstance(v, int | float | bool) else v) for k, v in record.items()}
+def _build(
+    documents: pd.DataFrame,
+    paragraphs: pd.DataFrame | None,
+    *,
+    engine: str,
+    scheduler: Any,
+    cache_path: Path | None,
+    **options: Any,
+) -> PartitionedCorpus:
+    """Run the pipeline on one engine: documents to clean (``paragraphs`` None) or already laid out."""
+    if engine == "dask":  # same tables (tests/test_engine.py), so the same cache key
+        from aictlab.engine import process_corpus
+
+        return process_corpus(
+            documents, paragraphs, scheduler=scheduler, **options, **_token_destination(cache_path)
         )
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    if paragraphs is None:
+        documents, paragraphs = clean_documents(documents)
+    return process_paragraphs(documents, paragraphs, **options)
 
 
 def corpus_cache_key(source: dict[str, str], *, lemmatizer: str, segment_size: int, mwe_file: Path) -> str:
@@ -391,6 +385,50 @@ def corpus_cache_key(source: dict[str, str], *, lemmatizer: str, segment_size: i
         **nlp.model_versions(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def _cached_build(
+    source: dict[str, str],
+    corpus_hash: str,
+    read_input: Callable[[], tuple[pd.DataFrame, pd.DataFrame | None]],
+    *,
+    lemmatizer: str,
+    segment_size: int,
+    mwe_path: Path | None,
+    cache_dir: str | Path | None,
+    use_cache: bool,
+    engine: str,
+    scheduler: Any,
+    finish: Callable[[PartitionedCorpus], PartitionedCorpus] | None = None,
+) -> Corpus:
+    """The one cache-and-engine path of :func:`load_corpus` and :func:`read_iramuteq`.
+
+    The cache entry ``<cache_dir>/corpus/<key>`` is read when present (the tokens left on disk for
+    ``engine="dask"``); otherwise ``read_input()`` gives ``(documents, paragraphs or None)``, the pipeline
+    runs on ``engine``, ``finish`` adds what the input format carries, and the tables are cached.
+    """
+    check_choice("lemmatizer", lemmatizer, LEMMATIZERS)
+    check_choice("engine", engine, ENGINES)
+    mwe = mwe_file(mwe_path)
+    cache_key = corpus_cache_key(source, lemmatizer=lemmatizer, segment_size=segment_size, mwe_file=mwe)
+    cache_path = Path(cache_dir) / "corpus" / cache_key if cache_dir is not None else None
+    if cache_path is not None and use_cache and (cache_path / "settings.json").is_file():
+        log.debug("corpus cache hit %s", cache_path)
+        return _read_cache(cache_path, corpus_hash, cache_key, lazy_tokens=engine == "dask")
+    documents, paragraphs = read_input()
+    built = _build(
+        documents,
+        paragraphs,
+        lemmatizer=lemmatizer,
+        segment_size=segment_size,
+        mwe_path=mwe,
+        engine=engine,
+        scheduler=scheduler,
+        cache_path=cache_path,
+    )
+    if finish is not None:
+        built = finish(built)
+    return store_corpus(built, cache_path, corpus_hash=corpus_hash, cache_key=cache_key)
 
 
 def load_corpus(
@@ -421,11 +459,11 @@ def load_corpus(
         False rebuilds (and rewrites the cache).
     engine : {"memory", "dask"}, default="memory"
         ``"dask"``: cleaning and NLP partitioned on Dask worker processes, tokens written as partitioned
-        parquet under ``<cache_dir>/tokens/<key>`` (:mod:`aictlab.engine`); the same tables and cache key.
+        parquet in the cache entry (:mod:`aictlab.engine`); the same tables and cache key.
     scheduler : str, optional
         Dask scheduler address for ``engine="dask"`` (default: a LocalCluster, one worker per core).
 
-    ``path`` may also be an IRaMuTeQ ``.txt`` file (:func:`aictlab.iramuteq.read_iramuteq`).
+    ``path`` may also be an IRaMuTeQ ``.txt`` file (:func:`read_iramuteq`).
 
     Returns
     -------
@@ -442,53 +480,102 @@ def load_corpus(
     >>> corpus = load_corpus("data/raw")  # doctest: +SKIP
     >>> corpus.documents[["doc_id", "year"]]  # doctest: +SKIP
     """
-    from aictlab.engine import ENGINES
     from aictlab.io import check_corpus_folder, read_texts
 
-    check_choice("lemmatizer", lemmatizer, ("spacy", "simplemma"))
+    options = {
+        "lemmatizer": lemmatizer,
+        "segment_size": segment_size,
+        "mwe_path": mwe_path,
+        "cache_dir": cache_dir,
+        "use_cache": use_cache,
+        "engine": engine,
+        "scheduler": scheduler,
+    }
+    check_choice("lemmatizer", lemmatizer, LEMMATIZERS)
     check_choice("engine", engine, ENGINES)
     folder = Path(path)
     if folder.is_file():  # an IRaMuTeQ corpus file
-        from aictlab.iramuteq import read_iramuteq
-
-        return read_iramuteq(
-            folder,
-            lemmatizer=lemmatizer,
-            segment_size=segment_size,
-            mwe_path=mwe_path,
-            cache_dir=cache_dir,
-            use_cache=use_cache,
-            engine=engine,
-            scheduler=scheduler,
-        )
+        return read_iramuteq(folder, **options)
     meta = check_corpus_folder(folder)
-    mwe_file = Path(mwe_path) if mwe_path else PACKAGE_DATA / "mwe.txt"
-    corpus_hash = _content_hash(meta)
     source = {
-        "corpus": corpus_hash,
+        "corpus": content_hash(meta),
         "metadata": hashlib.sha256((folder / "metadata.csv").read_bytes()).hexdigest(),
     }
-    cache_key = corpus_cache_key(source, lemmatizer=lemmatizer, segment_size=segment_size, mwe_file=mwe_file)
-    cache_path = Path(cache_dir) / "corpus" / cache_key if cache_dir is not None else None
-    if cache_path is not None and use_cache and (cache_path / "settings.json").is_file():
-        log.debug("corpus cache hit %s", cache_path)
-        return _read_cache(cache_path, corpus_hash, cache_key, lazy_tokens=engine == "dask")
-    meta[S.RAW_TEXT] = read_texts(folder, meta)
-    meta["_where"] = str(folder / "metadata.csv")
-    if engine == "dask":  # same tables (tests/test_engine.py), so the same cache key
-        from aictlab.engine import process_corpus
 
-        built = process_corpus(
-            meta,
-            lemmatizer=lemmatizer,
-            segment_size=segment_size,
-            mwe_path=mwe_file,
-            scheduler=scheduler,
-            **_token_destination(cache_path),
+    def read_input() -> tuple[pd.DataFrame, None]:
+        meta[S.RAW_TEXT] = read_texts(folder, meta)
+        meta["_where"] = str(folder / "metadata.csv")
+        return meta, None
+
+    return _cached_build(source, source["corpus"], read_input, **options)
+
+
+def read_iramuteq(
+    file: str | Path,
+    *,
+    lemmatizer: str = "spacy",
+    segment_size: int = 40,
+    mwe_path: Path | None = None,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    engine: str = "memory",
+    scheduler: Any = None,
+) -> Corpus:
+    """Read an IRaMuTeQ corpus file as a :class:`Corpus` (the tables of :func:`load_corpus`).
+
+    Each text is a document: ``*doc_<id>`` gives its doc_id (else ``text_0001``...), ``*date_``, ``*year_``
+    or ``*annee_`` its date (``date_`` first; ``YYYY``, ``YYYYMMDD`` or ``YYYY-MM-DD``), every other starred
+    variable becomes a document column (``*organiser_cuf`` -> ``organiser = "cuf"``; empty where a text lacks
+    it). Each text line is a paragraph (the paragraph-level cleaning steps of :mod:`aictlab.clean` run on it);
+    ``-*thematic`` lines are not text: the paragraphs that follow carry that thematic in
+    ``paragraphs.thematic``. De-duplication, NLP and segments are those of every corpus
+    (:func:`aictlab.iramuteq.iramuteq_documents` parses the file).
+
+    Parameters
+    ----------
+    file : str or Path
+        The IRaMuTeQ ``.txt`` file (UTF-8; legacy encodings are decoded with a warning).
+    lemmatizer, segment_size, mwe_path, use_cache, engine, scheduler
+        As in :func:`load_corpus`.
+    cache_dir : path, optional
+        Cache the tables there (``<cache_dir>/corpus/<key>``), keyed by the file's sha256 and the settings.
+
+    Raises
+    ------
+    CorpusError
+        See :func:`aictlab.iramuteq.iramuteq_documents`: the message names the file and the line.
+    """
+    from aictlab.io import sha256_file
+    from aictlab.iramuteq import iramuteq_documents
+
+    file = Path(file)
+    documents, paragraphs = iramuteq_documents(file)
+    file_hash = sha256_file(file)
+    thematic = paragraphs.pop("thematic")
+
+    def finish(built: PartitionedCorpus) -> PartitionedCorpus:
+        paragraphs_out = built.paragraphs
+        if (thematic != "").any():
+            paragraphs_out = paragraphs_out.assign(thematic=thematic.to_numpy())
+        return dataclasses.replace(
+            built,
+            paragraphs=paragraphs_out,
+            settings={**built.settings, "source": "iramuteq", "file_sha256": file_hash},
         )
-    else:
-        built = build_corpus(meta, lemmatizer=lemmatizer, segment_size=segment_size, mwe_path=mwe_file)
-    return store_corpus(built, cache_path, corpus_hash=corpus_hash, cache_key=cache_key)
+
+    return _cached_build(
+        {"iramuteq": file_hash},
+        content_hash(documents.drop(columns=["_row", "_where"])),
+        lambda: (documents, paragraphs),
+        lemmatizer=lemmatizer,
+        segment_size=segment_size,
+        mwe_path=mwe_path,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        engine=engine,
+        scheduler=scheduler,
+        finish=finish,
+    )
 
 
 def _token_destination(cache_path: Path | None) -> dict[str, Any]:
@@ -500,7 +587,7 @@ def _token_destination(cache_path: Path | None) -> dict[str, Any]:
 
 
 def store_corpus(built: Any, cache_path: Path | None, **attributes: Any) -> Corpus:
-    """The :class:`Corpus` of a build (``Corpus`` or the engine's ``PartitionedCorpus``), cached at
+    """The :class:`Corpus` of a build (a ``Corpus`` or the pipeline's ``PartitionedCorpus``), cached at
     ``cache_path`` when given.
 
     Token partitions written by the Dask engine are moved into the cache entry (``tokens/part.NNNNN.parquet``)
@@ -576,11 +663,6 @@ def _object_strings(frame: pd.DataFrame) -> pd.DataFrame:
 def _read_table(path: Path) -> pd.DataFrame:
     """A token partition with text as ``object``, as :class:`Corpus` holds its tables."""
     return _object_strings(pd.read_parquet(path))
-
-
-def token_partition_files(folder: Path) -> tuple[Path, ...]:
-    """The token partitions the Dask engine wrote in ``folder`` (``part.NNNNN.parquet``), in document order."""
-    return tuple(sorted(Path(folder).glob("part.*.parquet")))
 
 
 def _parquet_rows(path: Path) -> int:

@@ -17,13 +17,23 @@ import pandas as pd
 
 from aictlab import schema as S
 
-#: Thresholds of METHODS §11: a pair is a duplicate if Jaccard >= 0.8 or containment >= 0.9.
+__all__ = [
+    "JACCARD_THRESHOLD",
+    "CONTAINMENT_THRESHOLD",
+    "normalize_for_shingles",
+    "shingles",
+    "duplicate_pairs",
+    "flag_duplicates",
+    "document_overlap",
+]
+
+#: Thresholds of docs/methods.md §11: a pair is a duplicate if Jaccard >= 0.8 or containment >= 0.9.
 JACCARD_THRESHOLD = 0.8
 CONTAINMENT_THRESHOLD = 0.9
 
 
 def normalize_for_shingles(text: str) -> list[str]:
-    """Words of ``text`` after NFKC, lower case, ’ as ', punctuation removed (METHODS §11), accents folded.
+    """Words of ``text`` after NFKC, lower case, ’ as ', punctuation removed (docs/methods.md §11), accents folded.
 
     Folding accents (``Dorothee`` = ``Dorothée``) is our addition: a copy re-typed for another edition often
     differs only there.

@@ -26,6 +26,19 @@ from pathlib import Path
 from aictlab import schema as S
 from aictlab.errors import CorpusError
 
+__all__ = [
+    "COLUMNS",
+    "MONTHS",
+    "MetadataDraftWarning",
+    "doc_id_from_name",
+    "date_from_name",
+    "date_from_text",
+    "draft_rows",
+    "needs_review",
+    "init_metadata",
+    "main",
+]
+
 COLUMNS = ("doc_id", "file", "date", *S.METADATA_RECOMMENDED)
 MONTHS = {
     "janvier": 1,

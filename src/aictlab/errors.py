@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["AictlabError", "CorpusError", "SchemaError", "LexiconError", "SettingsError", "check_choice"]
+
 
 class AictlabError(Exception):
     """Base class of every error aictlab raises on purpose."""

@@ -1,9 +1,8 @@
 """Exports for other software: the document-term matrix for R/quanteda (CSV long form and Matrix Market).
 
 The IRaMuTeQ text export is :func:`aictlab.iramuteq.write_iramuteq`. The counts come from the one lexical
-table of :func:`aictlab.keyness.lexical_table` (grouped by ``doc_id``; or
-:func:`aictlab.keyness.lexical_table_from_counts` on counts gathered partition by partition); nothing is
-recounted here.
+table of :func:`aictlab.keyness.lexical_table` (grouped by ``doc_id``, counted partition by partition);
+nothing is recounted here.
 """
 
 from __future__ import annotations
@@ -17,6 +16,8 @@ from scipy import sparse
 
 from aictlab.io import atomic_write_bytes
 from aictlab.keyness import LexicalTable
+
+__all__ = ["dtm_files", "write_dtm"]
 
 
 def dtm_files(table: LexicalTable) -> dict[str, bytes]:

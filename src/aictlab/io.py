@@ -23,6 +23,21 @@ import pandas as pd
 from aictlab import schema as S
 from aictlab.errors import CorpusError
 
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "EncodingWarning",
+    "atomic_write_bytes",
+    "sha256_file",
+    "parse_date",
+    "read_metadata",
+    "decode_text",
+    "read_pdf",
+    "read_docx",
+    "read_document",
+    "check_corpus_folder",
+    "read_texts",
+]
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 

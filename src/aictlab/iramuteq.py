@@ -1,20 +1,20 @@
-"""IRaMuTeQ's text format: export a corpus for IRaMuTeQ, and read an IRaMuTeQ corpus as aictlab tables.
+"""IRaMuTeQ's text format: write a corpus for IRaMuTeQ; parse an IRaMuTeQ file into documents and paragraphs.
 
 An IRaMuTeQ corpus is one UTF-8 text file. Each text opens with a line of four stars and its starred
-variables, ``**** *doc_cnfpt_2012 *year_2012 *organiser_cnfpt``: a variable is ``*<name>_<modality>``, the
+variables, ``**** *doc_angers_2015 *year_2015 *organiser_cuf``: a variable is ``*<name>_<modality>``, the
 name stops at the first underscore, and neither holds spaces nor stars. The text follows, one paragraph per
 line; a line ``-*<thematic>`` opens a thematic part inside a text (Ratinaud, *IRaMuTeQ: Interface de R pour
 les Analyses Multidimensionnelles de Textes et de Questionnaires*, http://www.iramuteq.org).
 
-:func:`write_iramuteq` writes aictlab's clean paragraphs, one per line; :func:`read_iramuteq` reads such a
-file back into the tables of :func:`aictlab.corpus.load_corpus` (the lines are taken as the paragraphs:
-IRaMuTeQ text is already laid out, so only the paragraph-level cleaning steps run), and the round trip keeps
-the documents, paragraph texts and years.
+:func:`write_iramuteq` writes aictlab's clean paragraphs, one per line; :func:`iramuteq_documents` parses
+such a file into documents and paragraphs (the lines are taken as the paragraphs: IRaMuTeQ text is already
+laid out, so only the paragraph-level cleaning steps run). This module only parses and writes text:
+:func:`aictlab.corpus.read_iramuteq` runs the corpus pipeline and the cache on what it parses, and the round
+trip keeps the documents, paragraph texts and years.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -24,8 +24,19 @@ from typing import Any
 import pandas as pd
 
 from aictlab import schema as S
-from aictlab.errors import CorpusError, check_choice
+from aictlab.errors import CorpusError
 from aictlab.io import atomic_write_bytes
+
+__all__ = [
+    "DATE_VARIABLES",
+    "DEFAULT_VARIABLES",
+    "iramuteq_documents",
+    "iramuteq_text",
+    "parse_iramuteq",
+    "sanitize_modality",
+    "sanitize_name",
+    "write_iramuteq",
+]
 
 #: Variables whose modality gives the date, in order of preference (``date_`` beats ``year_``/``annee_``).
 DATE_VARIABLES = ("date", "year", "annee", "année")
@@ -335,80 +346,3 @@ def iramuteq_documents(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     paragraphs["thematic"] = thematics
     return documents, paragraphs
-
-
-def read_iramuteq(
-    file: str | Path,
-    *,
-    lemmatizer: str = "spacy",
-    segment_size: int = 40,
-    mwe_path: Path | None = None,
-    cache_dir: str | Path | None = None,
-    use_cache: bool = True,
-    engine: str = "memory",
-    scheduler: Any = None,
-):
-    """Read an IRaMuTeQ corpus file as a :class:`aictlab.corpus.Corpus` (the tables of ``load_corpus``).
-
-    Each text is a document: ``*doc_<id>`` gives its doc_id (else ``text_0001``...), ``*date_``, ``*year_``
-    or ``*annee_`` its date (``date_`` first; ``YYYY``, ``YYYYMMDD`` or ``YYYY-MM-DD``), every other starred
-    variable becomes a document column (``*organiser_cuf`` -> ``organiser = "cuf"``; empty where a text lacks
-    it). Each text line is a paragraph (the paragraph-level cleaning steps of :mod:`aictlab.clean` run on it);
-    ``-*thematic`` lines are not text: the paragraphs that follow carry that thematic in
-    ``paragraphs.thematic``. De-duplication, NLP and segments are those of every corpus.
-
-    Parameters
-    ----------
-    file : str or Path
-        The IRaMuTeQ ``.txt`` file (UTF-8; legacy encodings are decoded with a warning).
-    lemmatizer, segment_size, mwe_path
-        As in :func:`aictlab.corpus.load_corpus`.
-    cache_dir : path, optional
-        Cache the tables there (``<cache_dir>/corpus/<key>``), keyed by the file's sha256 and the settings.
-    use_cache : bool, default=True
-    engine : {"memory", "dask"}, default="memory"
-        ``"dask"`` runs the NLP stage on Dask workers (:mod:`aictlab.engine`); same tables.
-    scheduler : str, optional
-        Dask scheduler address for ``engine="dask"`` (default: a LocalCluster).
-
-    Raises
-    ------
-    CorpusError
-        See :func:`iramuteq_documents`: the message names the file and the line.
-    """
-    from aictlab import engine as eng
-    from aictlab.config import PACKAGE_DATA
-    from aictlab.corpus import _content_hash, _read_cache, _token_destination, corpus_cache_key, store_corpus
-    from aictlab.io import sha256_file
-
-    check_choice("lemmatizer", lemmatizer, ("spacy", "simplemma"))
-    check_choice("engine", engine, eng.ENGINES)
-    file = Path(file)
-    mwe_file = Path(mwe_path) if mwe_path else PACKAGE_DATA / "mwe.txt"
-    documents, paragraphs = iramuteq_documents(file)
-    file_hash = sha256_file(file)
-    cache_key = corpus_cache_key(
-        {"iramuteq": file_hash}, lemmatizer=lemmatizer, segment_size=segment_size, mwe_file=mwe_file
-    )
-    cache_path = Path(cache_dir) / "corpus" / cache_key if cache_dir is not None else None
-    thematic = paragraphs.pop("thematic")
-    kwargs = {"lemmatizer": lemmatizer, "segment_size": segment_size, "mwe_path": mwe_file}
-    if cache_path is not None and use_cache and (cache_path / "settings.json").is_file():
-        corpus_hash = _content_hash(documents.drop(columns=["_row", "_where"]))
-        return _read_cache(cache_path, corpus_hash, cache_key, lazy_tokens=engine == "dask")
-    if engine == "dask":
-        with eng.dask_client(scheduler) as client:
-            built = eng.corpus_from_paragraphs(
-                documents, paragraphs, client=client, **kwargs, **_token_destination(cache_path)
-            )
-    else:
-        built = eng.corpus_from_paragraphs(documents, paragraphs, **kwargs)
-    paragraphs_out = built.paragraphs
-    if (thematic != "").any():
-        paragraphs_out = paragraphs_out.assign(thematic=thematic.to_numpy())
-    built = dataclasses.replace(
-        built,
-        paragraphs=paragraphs_out,
-        settings={**built.settings, "source": "iramuteq", "file_sha256": file_hash},
-    )
-    return store_corpus(built, cache_path, cache_key=cache_key if cache_path is not None else "")

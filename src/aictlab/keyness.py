@@ -1,45 +1,48 @@
 """The lexical table (terms × groups) and keyness between groups: G², χ², LogRatio, %DIFF, Lafon specificities.
 
-One function, :func:`lexical_table`, counts terms per group from the token table; keyness, specificities, the
-correspondence analysis (:mod:`aictlab.ca`) and the figures all take its result, so nothing else recounts. It
-is :func:`term_counts` (an additive long table, computable partition by partition on tokens that stay on disk)
-followed by :func:`lexical_table_from_counts`.
+One function, :func:`lexical_table`, counts terms per group from a corpus (or a bare token table); keyness,
+specificities, the correspondence analysis (:mod:`aictlab.ca`), the exports and the figures all take its
+result, so nothing else recounts. It reads the tokens partition by partition (``corpus.map_tokens``), counts
+terms per document (:func:`term_counts`, additive) and groups documents by a document variable (``period``
+comes from the documents, :func:`aictlab.periods.add_periods`).
 
-Every statistic compares a *target* (frequency ``a`` in ``c`` tokens) with a *reference* (``b`` in ``d`` tokens)
-on the 2 × 2 table ``O = [[a, b], [c - a, d - b]]`` (rows: this term, all other tokens; columns: target,
-reference), ``N = c + d``, ``E_ij = R_i C_j / N``. All statistics are signed: positive means over-used in the
-target (``a / c > b / d``), METHODS §5. Lafon specificities (§6) use the hypergeometric law of the same table.
+Keyness compares a target group with a reference group term by term, with the statistics of 2 × 2 tables of
+:mod:`aictlab.contingency` (signed: positive means over-used in the target, docs/methods.md §5); Lafon
+specificities (§6) compare each group with the whole.
 
 References
 ----------
-Dunning T. (1993), "Accurate methods for the statistics of surprise and coincidence", Computational Linguistics
-19(1). Rayson P. & Garside R. (2000), "Comparing corpora using frequency profiling", WCC workshop. Hardie A.
-(2014), "Log Ratio – an informal introduction", CASS blog. Gabrielatos C. & Marchi A. (2012), "Keyness:
-appropriate metrics and practical issues". Lafon P. (1980), "Sur la variabilité de la fréquence des formes dans
-un corpus", Mots 1. Lebart L. & Salem A. (1994), *Statistique textuelle*, Dunod.
+Lafon P. (1980), "Sur la variabilité de la fréquence des formes dans un corpus", Mots 1. Lebart L. & Salem A.
+(1994), *Statistique textuelle*, Dunod. See :mod:`aictlab.contingency` for the statistics' references.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from aictlab import schema
+from aictlab.contingency import keyness_stats, specificity
+from aictlab.corpus import Corpus, as_corpus
 from aictlab.errors import SchemaError, SettingsError, check_choice
 
-LN10 = np.log(10.0)
-G2_VARIANTS = ("4cell", "rayson")
-G2_CORRECTIONS = ("none", "williams", "quanteda")
-CHI2_CORRECTIONS = ("none", "yates", "quanteda")
-TERM_UNITS = ("lemma", "token")
+__all__ = [
+    "LexicalTable",
+    "add_group_column",
+    "keyness",
+    "keyness_each",
+    "lexical_table",
+    "specificities",
+    "term_counts",
+    "top_terms",
+]
 
-#: Critical values of χ²(1 df): p = 0.05, 0.01, 0.001.
-CRITICAL_005, CRITICAL_001, CRITICAL_0001 = 3.841458820694124, 6.634896601021214, 10.827566170662733
+TERM_UNITS = ("lemma", "token")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -54,7 +57,7 @@ class LexicalTable:
     counts : DataFrame
         Terms × groups integer counts; index ``term`` (sorted), columns ``group`` in the order given or sorted.
     sizes : Series
-        Tokens per group (index: the groups): the word tokens of the group, stop words included (METHODS
+        Tokens per group (index: the groups): the word tokens of the group, stop words included (docs/methods.md
         "Shared conventions"): the ``c``, ``d`` of keyness and the ``t``, ``T`` of Lafon specificities.
     params : dict
         The settings that built the table (``group``, ``by``, ``keep_stop``, ``min_count``...).
@@ -91,88 +94,86 @@ class LexicalTable:
         return LexicalTable(counts, self.sizes[counts.columns], dict(self.params))
 
 
-def add_group_column(
-    tokens: pd.DataFrame,
-    group: str,
-    *,
-    documents: pd.DataFrame | None = None,
-    periods: int | Sequence[int] = 5,
-) -> pd.DataFrame:
-    """Return ``tokens`` with a ``group`` column, taken from the tokens, the documents or the periods.
+def add_group_column(frame: pd.DataFrame, group: str, documents: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` (tokens or counts with ``doc_id``) with a ``group`` column taken from the documents.
 
     Parameters
     ----------
-    tokens : DataFrame
-        The token table (``doc_id``, ``year``...).
+    frame : DataFrame
+        With ``doc_id``; returned as is when it already has ``group``.
     group : str
-        A token column (``year``, ``doc_id``), a document variable (``organiser``, ``genre``: needs
-        ``documents``), or ``"period"`` (computed from ``year`` with ``periods`` when absent).
-    documents : DataFrame, optional
-        The documents table, joined on ``doc_id`` for document variables.
-    periods : int or sequence of int, default=5
-        Period width or left edges (:func:`aictlab.periods.assign_periods`).
-    """
-    if group in tokens.columns:
-        return tokens
-    if group == schema.PERIOD:
-        from aictlab.periods import assign_periods
+        A document variable: ``doc_id``, ``year``, ``period`` (:func:`aictlab.periods.add_periods`, which
+        :func:`aictlab.corpus.as_corpus` calls), ``organiser``, ``genre``...
+    documents : DataFrame
+        The documents table (``corpus.documents``), joined on ``doc_id``.
 
-        schema.require_columns(tokens, [schema.YEAR], "tokens")
-        return tokens.assign(period=assign_periods(tokens[schema.YEAR], periods)["period"].to_numpy())
-    if documents is not None and group in documents.columns:
-        schema.require_columns(tokens, [schema.DOC_ID], "tokens")
-        mapping = documents.drop_duplicates(schema.DOC_ID).set_index(schema.DOC_ID)[group]
-        values = tokens[schema.DOC_ID].map(mapping)
-        if values.isna().any():
-            missing = sorted(tokens.loc[values.isna(), schema.DOC_ID].astype(str).unique())[:5]
-            raise SchemaError(f"documents: no {group!r} value for doc_id {', '.join(missing)}.")
-        return tokens.assign(**{group: values.to_numpy()})
-    raise SchemaError(
-        f"tokens: no grouping column {group!r}; use a token column, 'period', or pass documents with that column."
-    )
+    Raises
+    ------
+    SchemaError
+        ``group`` is not a document variable, or a document has no value for it.
+    """
+    if group in frame.columns:
+        return frame
+    if group not in documents.columns:
+        raise SchemaError(
+            f"documents: no variable {group!r} to group by (document variables: "
+            f"{', '.join(map(str, documents.columns))})."
+        )
+    schema.require_columns(frame, [schema.DOC_ID], "tokens")
+    mapping = documents.drop_duplicates(schema.DOC_ID).set_index(schema.DOC_ID)[group]
+    values = frame[schema.DOC_ID].map(mapping)
+    if values.isna().any():
+        missing = sorted(frame.loc[values.isna(), schema.DOC_ID].astype(str).unique())[:5]
+        raise SchemaError(f"documents: no {group!r} value for doc_id {', '.join(missing)}.")
+    return frame.assign(**{group: values.to_numpy()})
 
 
 def lexical_table(
-    tokens: pd.DataFrame,
+    data: Corpus | pd.DataFrame,
     group: str = schema.PERIOD,
     *,
     by: Literal["lemma", "token"] = "lemma",
-    documents: pd.DataFrame | None = None,
-    periods: int | Sequence[int] = 5,
+    periods: int | Sequence[int] | None = None,
     keep_stop: bool = False,
     keep_punct: bool = False,
     min_count: int = 1,
     pos: Sequence[str] | None = None,
     groups: Sequence | None = None,
+    counts: pd.DataFrame | None = None,
 ) -> LexicalTable:
     """Count terms (lemmas or forms) per group: THE terms × groups table of keyness, specificities and CA.
 
-    Pass the tokens every measure counts (``select_tokens(corpus.tokens)``: duplicates and programme lines
-    out). Multi-word expressions are already one token (``coopération_décentralisée``). This is
-    :func:`term_counts` followed by :func:`lexical_table_from_counts`; for tokens that stay on disk, compute
-    the term counts partition by partition (``corpus.map_tokens``) and call the latter.
+    The tokens are those the corpus counts (``corpus.map_tokens``: duplicates and programme lines out by
+    default, see :meth:`aictlab.corpus.Corpus.select`), read partition by partition and counted per
+    document (:func:`term_counts`); documents are then grouped by a document variable. Multi-word expressions
+    are already one token (``coopération_décentralisée``).
 
     Parameters
     ----------
-    tokens : DataFrame
-        Token table with ``doc_id``, ``lemma`` or ``token``, ``is_stop``, ``is_punct``, ``is_word`` (optional).
+    data : Corpus or DataFrame
+        A corpus, or a token table (``doc_id, year``, ``lemma`` or ``token``, ``is_stop``, ``is_punct``,
+        ``is_word`` optional); see :func:`aictlab.corpus.as_corpus`.
     group : str, default="period"
-        Grouping column (see :func:`add_group_column`): ``period``, ``year``, ``doc_id``, ``organiser``...
+        A document variable (``period``, ``year``, ``doc_id``, ``organiser``...; see :func:`add_group_column`),
+        or a column of a token table ``data``.
     by : {"lemma", "token"}, default="lemma"
         Count lemmas, or surface forms lowercased.
-    documents : DataFrame, optional
-        Documents table for document variables.
-    periods : int or sequence of int, default=5
-        Period spec when ``group="period"``.
+    periods : int or sequence of int, optional
+        Period spec (:func:`aictlab.periods.add_periods`); default: the periods the documents carry (5-year
+        bins when they carry none).
     keep_stop, keep_punct : bool, default=False
         Keep stop words / punctuation as terms. The group *sizes* always count all word tokens (stop words
-        included, punctuation and bare numbers out), METHODS "Shared conventions".
+        included, punctuation and bare numbers out), docs/methods.md "Shared conventions".
     min_count : int, default=1
         Keep terms whose total count over all groups is at least this.
     pos : sequence of str, optional
         Keep only these parts of speech (``NOUN``, ``VERB``...); MWEs (lemma containing ``_``) are kept.
     groups : sequence, optional
         Column order (and selection) of the groups; default: sorted.
+    counts : DataFrame, optional
+        Term counts already gathered from this corpus's tokens (:func:`term_counts` with key ``doc_id``, or
+        ``doc_id`` and ``group``, per partition, concatenated), e.g. when several aggregates are computed in
+        one pass; the tokens are then not read again.
 
     Returns
     -------
@@ -188,20 +189,29 @@ def lexical_table(
     {2012: {'attractivité': 0, 'solidarité': 1}, 2025: {'attractivité': 1, 'solidarité': 0}}
     """
     check_choice("by", by, TERM_UNITS)
-    tokens = add_group_column(tokens, group, documents=documents, periods=periods)
-    schema.require_columns(tokens, [by, group], "tokens")
-    if tokens.empty:
-        raise SchemaError("tokens: the token table is empty; nothing to count.")
-    return lexical_table_from_counts(
-        term_counts(tokens, [group], by=by),
-        group,
-        by=by,
-        keep_stop=keep_stop,
-        keep_punct=keep_punct,
-        min_count=min_count,
-        pos=pos,
+    if min_count < 1:
+        raise SettingsError(f"min_count={min_count} must be at least 1.")
+    corpus = as_corpus(data, periods=periods)
+    counts = _document_term_counts(corpus, group, by, counts, keep_punct=keep_punct)
+    return _table_of_counts(
+        counts, group, by=by, keep_stop=keep_stop, keep_punct=keep_punct, min_count=min_count, pos=pos,
         groups=groups,
-    )
+    )  # fmt: skip
+
+
+def _document_term_counts(
+    corpus: Corpus, group: str, by: str, counts: pd.DataFrame | None, *, keep_punct: bool
+) -> pd.DataFrame:
+    """The adapter between a corpus and its term counts: given ``counts``, or counted per document (and per
+    ``group`` when it is not a document variable) partition by partition; with the ``group`` column."""
+    if counts is None:
+        keys = [schema.DOC_ID] + ([group] if group not in corpus.documents.columns else [])
+        # punctuation is read only when it is kept as a term: sizes count word tokens either way
+        counts = corpus.map_tokens(partial(term_counts, keys=keys, by=by), words_only=not keep_punct)
+    schema.require_columns(counts, [schema.DOC_ID, "term", "n"], "term counts")
+    if counts.empty:
+        raise SchemaError("tokens: the token table is empty; nothing to count.")
+    return add_group_column(counts, group, corpus.documents)
 
 
 #: The token flags a term count keeps, so that a lexical table can filter on them afterwards.
@@ -214,11 +224,12 @@ def term_counts(
     *,
     by: Literal["lemma", "token"] = "lemma",
 ) -> pd.DataFrame:
-    """Count terms per key (document, year, group...): the long, additive form of a lexical table.
+    """Count terms per key (document...): the counting step of :func:`lexical_table`, additive.
 
-    Counts of disjoint token tables (partitions of whole documents) add up: concatenate them and pass the
-    result to :func:`lexical_table_from_counts`, which sums rows with the same key. Keys finer than the group
-    (``doc_id, year``) let the group be chosen afterwards (:func:`add_group_column` works on this table too).
+    Counts of disjoint token tables (partitions of whole documents) add up: concatenated, they are the
+    ``counts`` :func:`lexical_table` accepts (it sums rows with the same key), so a caller gathering several
+    aggregates in one pass over the partitions counts terms with this function. Per document, the group is
+    chosen afterwards from the documents (:func:`add_group_column`).
 
     Parameters
     ----------
@@ -258,41 +269,19 @@ def term_counts(
     return frame.groupby(by_cols, sort=True, dropna=False).size().rename("n").reset_index()
 
 
-def lexical_table_from_counts(
+def _table_of_counts(
     counts: pd.DataFrame,
-    group: str = schema.PERIOD,
+    group: str,
     *,
-    by: Literal["lemma", "token"] = "lemma",
-    keep_stop: bool = False,
-    keep_punct: bool = False,
-    min_count: int = 1,
-    pos: Sequence[str] | None = None,
-    groups: Sequence | None = None,
+    by: str,
+    keep_stop: bool,
+    keep_punct: bool,
+    min_count: int,
+    pos: Sequence[str] | None,
+    groups: Sequence | None,
 ) -> LexicalTable:
-    """The lexical table of a long count table (:func:`term_counts`, possibly concatenated over partitions).
-
-    Parameters
-    ----------
-    counts : DataFrame
-        ``<group>, term, n`` and the flags filtered on (``is_word``, ``is_punct``, ``is_stop``, ``pos``; absent
-        flags: word, not punctuation, not a stop word); rows with the same group and term are summed.
-    group : str, default="period"
-        The column of ``counts`` whose values are the groups.
-    by : {"lemma", "token"}, default="lemma"
-        What the terms are (recorded in ``params``).
-    keep_stop, keep_punct, min_count, pos, groups
-        As in :func:`lexical_table`.
-
-    Returns
-    -------
-    LexicalTable
-    """
-    check_choice("by", by, TERM_UNITS)
-    if min_count < 1:
-        raise SettingsError(f"min_count={min_count} must be at least 1.")
-    schema.require_columns(counts, [group, "term", "n"], "term counts")
-    if counts.empty:
-        raise SchemaError("tokens: the token table is empty; nothing to count.")
+    """The lexical table of a long count table with a ``group`` column (rows with the same group and term
+    summed; absent flags: word, not punctuation, not a stop word)."""
     # object columns left by empty partitions get the dtype their values have, so that the table does not
     # depend on how the tokens were split
     counts = counts.infer_objects()
@@ -337,279 +326,6 @@ def _bool_col(frame: pd.DataFrame, name: str, *, default: bool) -> np.ndarray:
     if name not in frame.columns:
         return np.full(len(frame), default)
     return frame[name].fillna(default).astype(bool).to_numpy()
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Statistics on 2 × 2 tables (vectorised)
-# --------------------------------------------------------------------------------------------------------------
-def _cells(a, b, c, d):
-    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
-    if np.any((a < 0) | (b < 0) | (a > c) | (b > d)):
-        raise SettingsError(
-            "keyness: counts must satisfy 0 <= a <= c and 0 <= b <= d (term count <= corpus size)."
-        )
-    return np.broadcast_arrays(a, b, c, d)
-
-
-def _sign(a, b, c, d) -> np.ndarray:
-    """+1 when the target rate a/c exceeds the reference rate b/d (⇔ a > E11), else -1 (METHODS §5)."""
-    return np.where(a * d > b * c, 1.0, -1.0)
-
-
-def _xlogx_over(o, e):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(o > 0, o * np.log(np.where(o > 0, o, 1.0) / np.where(e > 0, e, 1.0)), 0.0)
-
-
-def log_likelihood(
-    a,
-    b,
-    c,
-    d,
-    *,
-    variant: Literal["4cell", "rayson"] = "4cell",
-    correction: Literal["none", "williams", "quanteda"] = "none",
-    signed: bool = True,
-) -> np.ndarray:
-    """Log-likelihood ratio G² of a term's frequency in target vs reference.
-
-    Parameters
-    ----------
-    a, b : array_like
-        Term frequency in the target and in the reference.
-    c, d : array_like
-        Target and reference sizes in tokens.
-    variant : {"4cell", "rayson"}, default="4cell"
-        ``"4cell"``: G² = 2 Σ O ln(O/E) over the full 2 × 2 table (Dunning 1993; = R ``MASS::loglm``,
-        ``scipy.stats.chi2_contingency(t, correction=False, lambda_="log-likelihood")``). ``"rayson"``: the two
-        term cells only, E1 = c(a+b)/N, E2 = d(a+b)/N, G² = 2[a ln(a/E1) + b ln(b/E2)] (Rayson & Garside 2000,
-        UCREL log-likelihood wizard); slightly different (25, 3, 6300, 4700: 13.901 vs 13.931).
-    correction : {"none", "williams", "quanteda"}, default="none"
-        ``"williams"``: G²/q, q = 1 + (N/R1 + N/R2 - 1)(N/C1 + N/C2 - 1)/(6N) (1 if a cell is 0).
-        ``"quanteda"``: quanteda.textstats' ``textstat_keyness(measure="lr", correction="default")``: cells
-        shifted by ±0.5 towards independence when some E < 5 and |a(d-b) - b(c-a)| >= N/2 (4-cell only),
-        and 1e-9 added inside each log, as in its C++ code.
-    signed : bool, default=True
-        Multiply by +1 / -1 (over- / under-use in the target).
-
-    Returns
-    -------
-    ndarray of float
-    """
-    check_choice("variant", variant, G2_VARIANTS)
-    check_choice("correction", correction, G2_CORRECTIONS)
-    a, b, c, d = _cells(a, b, c, d)
-    n = c + d
-    sign = _sign(a, b, c, d)
-    if variant == "rayson":
-        if correction != "none":
-            raise SettingsError("correction applies to the 4-cell G² only (variant='4cell').")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            e1, e2 = c * (a + b) / n, d * (a + b) / n
-        g2 = 2.0 * (_xlogx_over(a, e1) + _xlogx_over(b, e2))
-    else:
-        obs = np.stack([a, b, c - a, d - b])
-        r1, r2 = a + b, n - a - b
-        with np.errstate(divide="ignore", invalid="ignore"):
-            exp = np.stack([r1 * c / n, r1 * d / n, r2 * c / n, r2 * d / n])
-        if correction == "quanteda":
-            det = a * (d - b) - b * (c - a)
-            shift = (exp.min(axis=0) < 5) & (np.abs(det) >= n / 2)
-            delta = np.where(shift, 0.5, 0.0) * np.where(det > 0, 1.0, -1.0)
-            obs = obs + np.stack([-delta, delta, delta, -delta])
-        if correction == "quanteda":
-            # quanteda adds 1e-9 inside each log: O ln(O/E + 1e-9)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                terms = np.where(obs > 0, obs * np.log(np.where(obs > 0, obs, 1.0) / exp + 1e-9), 0.0)
-            g2 = 2.0 * terms.sum(axis=0)
-        else:
-            g2 = 2.0 * _xlogx_over(obs, exp).sum(axis=0)
-        if correction == "williams":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                q = 1 + (n / r1 + n / r2 - 1) * (n / c + n / d - 1) / (6 * n)
-            q = np.where((obs == 0).any(axis=0) | ~np.isfinite(q), 1.0, q)
-            g2 = g2 / q
-    g2 = np.maximum(g2, 0.0)  # rounding can give -1e-16 at f = E
-    return (sign * g2 + 0.0) if signed else g2
-
-
-def chi_squared(
-    a,
-    b,
-    c,
-    d,
-    *,
-    correction: Literal["none", "yates", "quanteda"] = "none",
-    signed: bool = True,
-) -> np.ndarray:
-    """Pearson χ² of the 2 × 2 table, without or with a continuity correction.
-
-    Parameters
-    ----------
-    a, b, c, d : array_like
-        Term frequency in target and reference; target and reference sizes.
-    correction : {"none", "yates", "quanteda"}, default="none"
-        ``"yates"`` (R ``chisq.test`` default, scipy default): each |O - E| is reduced by min(0.5, |O - E|),
-        so χ² = 0 when |O - E| < 0.5. ``"quanteda"`` (quanteda.textstats ``textstat_keyness(measure="chi2")``
-        default): Yates' 0.5 only when some E < 5 and |a(d-b) - b(c-a)| >= N/2.
-    signed : bool, default=True
-
-    Notes
-    -----
-    χ² = N (a(d-b) - b(c-a))² / (R1 R2 C1 C2); with a correction, (|a(d-b) - b(c-a)| - N δ)² replaces the
-    squared determinant. Rows or columns of zero give 0.
-    """
-    check_choice("correction", correction, CHI2_CORRECTIONS)
-    a, b, c, d = _cells(a, b, c, d)
-    n = c + d
-    r1, r2 = a + b, n - a - b
-    denom = r1 * r2 * c * d
-    det = np.abs(a * (d - b) - b * (c - a))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if correction == "yates":
-            dev = det / n  # |O - E|, the same in the four cells
-            dev = dev - np.minimum(0.5, dev)
-            x2 = n**3 * dev**2 / denom  # Σ_ij dev²/E_ij = dev² N³/(R1 R2 C1 C2) for a 2 × 2 table
-        elif correction == "quanteda":
-            e_min = np.minimum.reduce([r1 * c, r1 * d, r2 * c, r2 * d]) / n
-            delta = np.where((det >= n / 2) & (e_min < 5), 0.5, 0.0)
-            x2 = n * (det - n * delta) ** 2 / denom
-        else:
-            x2 = n * det**2 / denom
-    x2 = np.where(denom > 0, x2, 0.0)
-    return (_sign(a, b, c, d) * x2 + 0.0) if signed else x2
-
-
-def log_ratio(a, b, c, d) -> np.ndarray:
-    """Hardie's LogRatio: log2((a/c) / (b/d)); a zero frequency becomes 0.5 before normalising.
-
-    Both zero: NaN (not scored). Positive = over-used in the target; 1 = twice as frequent.
-    """
-    a, b, c, d = _cells(a, b, c, d)
-    both_zero = (a == 0) & (b == 0)
-    aa, bb = np.where(a == 0, 0.5, a), np.where(b == 0, 0.5, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lr = np.log2((aa / c) / (bb / d))
-    return np.where(both_zero, np.nan, lr) + 0.0
-
-
-def pct_diff(a, b, c, d) -> np.ndarray:
-    """%DIFF = 100 (a/c - b/d) / (b/d) (Gabrielatos & Marchi 2012); b = 0: denominator 1e-18.
-
-    Range [-100, ∞); a term absent from the reference gets a huge value (flag it with ``b == 0``).
-    """
-    a, b, c, d = _cells(a, b, c, d)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ref = np.where(b > 0, b / d, 1e-18)
-        return 100.0 * (a / c - b / d) / ref + 0.0
-
-
-def fisher_exact_p(a, b, c, d) -> np.ndarray:
-    """Two-sided Fisher exact p of the 2 × 2 table (``scipy.stats.fisher_exact``; = R ``fisher.test``)."""
-    a, b, c, d = _cells(a, b, c, d)
-    out = np.empty(a.shape, dtype=float)
-    for idx in np.ndindex(a.shape):
-        table = [[a[idx], b[idx]], [c[idx] - a[idx], d[idx] - b[idx]]]
-        out[idx] = stats.fisher_exact(np.asarray(table, dtype=np.int64)).pvalue
-    return out
-
-
-def hypergeom_log10_tails(f, F, t, T) -> tuple[np.ndarray, np.ndarray]:
-    """log10 P(X >= f) and log10 P(X <= f) for X ~ Hypergeometric(T tokens, F occurrences, t draws).
-
-    Computed in log space (``scipy.stats.hypergeom.logsf``/``logcdf``, = R ``phyper(log.p=TRUE)``) so that
-    extreme tails do not underflow to 0.
-    """
-    f, F, t, T = (np.asarray(x, dtype=float) for x in (f, F, t, T))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ge = stats.hypergeom.logsf(f - 1, T, F, t) / LN10
-        le = stats.hypergeom.logcdf(f, T, F, t) / LN10
-    return np.minimum(ge, 0.0) + 0.0, np.minimum(le, 0.0) + 0.0
-
-
-def specificity(f, F, t, T) -> np.ndarray:
-    """Lafon's specificity score, signed (Lafon 1980; Lexico3, TXM).
-
-    Parameters
-    ----------
-    f : array_like
-        Occurrences of the term in the part.
-    F : array_like
-        Occurrences of the term in the whole corpus.
-    t : array_like
-        Tokens of the part.
-    T : array_like
-        Tokens of the whole corpus.
-
-    Returns
-    -------
-    ndarray
-        ``-log10 P(X >= f)`` when f >= E = F t / T (over-use, >= 0), else ``log10 P(X <= f)`` (< 0), with
-        X ~ H(T, F, t). |spec| >= 2 ⇔ one-sided p <= 0.01 (TXM's banality threshold), >= 3 ⇔ p <= 0.001.
-
-    Notes
-    -----
-    R textometry signs by the stored probability (< or > 0.5), not by f vs E: the two can differ only when
-    |spec| < log10 2 ≈ 0.301 (f = E = 10 in 100 / 10 000 with t = 1000: textometry -0.346, here +0.260).
-    """
-    f, F, t, T = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (f, F, t, T)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        over = f >= F * t / T
-    # Only the tail that is reported is computed, once per distinct (f, F, t, T): rare terms share them.
-    keys = np.stack([f.ravel(), F.ravel(), t.ravel(), T.ravel(), over.ravel()], axis=1)
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    out = np.empty(len(uniq))
-    up = uniq[:, 4] == 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out[up] = -stats.hypergeom.logsf(uniq[up, 0] - 1, uniq[up, 3], uniq[up, 1], uniq[up, 2]) / LN10
-        out[~up] = stats.hypergeom.logcdf(uniq[~up, 0], uniq[~up, 3], uniq[~up, 1], uniq[~up, 2]) / LN10
-    out = np.where(up, np.maximum(out, 0.0), np.minimum(out, 0.0))
-    return out[inverse.ravel()].reshape(f.shape) + 0.0
-
-
-def keyness_stats(
-    a,
-    b,
-    c,
-    d,
-    *,
-    variant: Literal["4cell", "rayson"] = "4cell",
-    correction: Literal["none", "williams", "quanteda"] = "none",
-    fisher: bool = False,
-) -> pd.DataFrame:
-    """All keyness statistics of arrays of 2 × 2 tables, as a DataFrame (one row per table).
-
-    Returns
-    -------
-    DataFrame
-        ``count_target, count_reference, size_target, size_reference, expected_target, g2, chi2, chi2_yates,
-        log_ratio, pct_diff, p_value`` (G², 1 df), ``p_chi2``, ``specificity`` (Lafon, target part of the
-        union), ``absent_from_reference`` (+ ``p_fisher`` when ``fisher``). All signed: + = over-use in target.
-    """
-    a, b, c, d = _cells(a, b, c, d)
-    g2 = log_likelihood(a, b, c, d, variant=variant, correction=correction)
-    x2 = chi_squared(a, b, c, d)
-    out = pd.DataFrame(
-        {
-            "count_target": a.astype(np.int64),
-            "count_reference": b.astype(np.int64),
-            "size_target": c.astype(np.int64),
-            "size_reference": d.astype(np.int64),
-            "expected_target": (a + b) * c / (c + d),
-            "g2": g2,
-            "chi2": x2,
-            "chi2_yates": chi_squared(a, b, c, d, correction="yates"),
-            "log_ratio": log_ratio(a, b, c, d),
-            "pct_diff": pct_diff(a, b, c, d),
-            "p_value": stats.chi2.sf(np.abs(g2), 1),
-            "p_chi2": stats.chi2.sf(np.abs(x2), 1),
-            "specificity": specificity(a, a + b, c, c + d),
-            "absent_from_reference": b == 0,
-        }
-    )
-    if fisher:
-        out["p_fisher"] = fisher_exact_p(a, b, c, d)
-    return out
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -37,16 +37,19 @@ from aictlab.senses import HitContext, classify_hits, read_titles, title_key
 
 __all__ = [
     "DEFAULT_WINDOW",
+    "SENSE_CHOICES",
+    "TIERS",
     "ENTRY_KEYS",
+    "REQUIRED_ENTRY_KEYS",
+    "FRAME_NAME",
     "FUNCTION_WORDS",
     "MATCH_COLUMNS",
-    "TIERS",
-    "Lexicon",
     "canonical_lemma",
-    "load_lexicon",
-    "match_terms",
-    "parse_lexicon",
     "split_form",
+    "Lexicon",
+    "load_lexicon",
+    "parse_lexicon",
+    "match_terms",
 ]
 
 TIERS = ("core", "extended")
@@ -145,6 +148,9 @@ class Lexicon:
         Terms considered and left out (``term, reason``), documentation only.
     titles : tuple of str
         Institutional titles inside which a hit is ``other_sense`` (:func:`aictlab.senses.read_titles` keys).
+    sense_rules : bool
+        Whether hits inside names and titles and bracketed acronyms are set apart (the file's top-level
+        ``sense_rules``, default true); entries' context rules apply either way.
     """
 
     terms: pd.DataFrame
@@ -156,6 +162,7 @@ class Lexicon:
     sha256: str = ""
     excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
     titles: tuple[str, ...] = ()
+    sense_rules: bool = True
 
     @property
     def frame_names(self) -> tuple[str, ...]:
@@ -184,6 +191,7 @@ class Lexicon:
             sha256=self.sha256,
             excluded=self.excluded,
             titles=self.titles,
+            sense_rules=self.sense_rules,
         )
 
     def summary(self) -> pd.DataFrame:
@@ -352,7 +360,14 @@ def parse_lexicon(data: Any, *, source: str = "<lexicon>", sha256: str = "") -> 
         sha256=sha256,
         excluded=excluded_df,
         titles=_titles(data.get("institutional_titles"), source),
+        sense_rules=_flag(data.get("sense_rules", True), "sense_rules", source),
     )
+
+
+def _flag(value: Any, key: str, source: str) -> bool:
+    if not isinstance(value, bool):
+        raise LexiconError(f"{source}: '{key}' must be true or false, got {value!r}.")
+    return value
 
 
 def _context_rule(entry: dict, where: str) -> tuple[tuple[str, ...], tuple[str, ...], int]:
@@ -572,7 +587,12 @@ def match_terms(
     }
     name_terms = frozenset(t for t in lex.terms["term"] if t[:1].isupper())
     sense, reason = classify_hits(
-        [(f[0], f[1], f[2], f[3]) for f in found], ctx, rules, titles=lex.titles, name_terms=name_terms
+        [(f[0], f[1], f[2], f[3]) for f in found],
+        ctx,
+        rules,
+        titles=lex.titles,
+        name_terms=name_terms,
+        names=lex.sense_rules,
     )
     idx = toks.index.to_numpy()
     pos = toks[TOK_POS].to_numpy()

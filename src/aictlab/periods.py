@@ -9,6 +9,8 @@ import pandas as pd
 
 from aictlab.errors import SettingsError
 
+__all__ = ["period_edges", "assign_periods", "add_periods"]
+
 
 def period_edges(years: Sequence[int], spec: int | Sequence[int] = 5) -> list[int]:
     """Left edges of the periods covering ``years``.

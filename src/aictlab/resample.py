@@ -2,7 +2,7 @@
 
 Every interval of the package comes from :func:`resample_totals`: units (segments, documents or clusters of
 documents) are drawn with replacement *within their stratum* (the document for the segment bootstrap, the
-period for the document bootstrap, METHODS §2 and §13), and what is kept of a replicate is, per stratum, the
+period for the document bootstrap, docs/methods.md §2 and §13), and what is kept of a replicate is, per stratum, the
 column totals of the drawn units. Any statistic that is a function of summed counts (frame rates, the drift
 index, weighted means such as topic prevalence: Σ w v / Σ w) is then computed on the replicate totals, so one
 draw serves every statistic and every grouping of strata. :func:`bootstrap_interval` turns replicates into
@@ -89,7 +89,7 @@ def bootstrap_interval(
     *,
     alpha: float = 0.05,
 ) -> dict[str, float]:
-    """Percentile and BCa intervals from bootstrap replicates (METHODS §2).
+    """Percentile and BCa intervals from bootstrap replicates (docs/methods.md §2).
 
     Percentile: the α/2 and 1 − α/2 quantiles of the replicates (NaN replicates dropped). BCa (Efron 1987):
     z0 = Φ⁻¹(share of replicates < θ̂, ties counted half); acceleration

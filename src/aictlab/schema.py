@@ -30,6 +30,40 @@ import pandas as pd
 
 from aictlab.errors import SchemaError
 
+__all__ = [
+    "DOC_ID",
+    "FILE",
+    "DATE",
+    "YEAR",
+    "PERIOD",
+    "PARA_ID",
+    "PARA_POS",
+    "SEG_ID",
+    "SEG_POS",
+    "SENT_ID",
+    "TOK_POS",
+    "TOKEN",
+    "LEMMA",
+    "POS",
+    "IS_STOP",
+    "IS_PUNCT",
+    "IS_WORD",
+    "SPACE_AFTER",
+    "IS_STRUCTURE",
+    "IS_DUPLICATE",
+    "DUPLICATE_OF",
+    "TEXT",
+    "RAW_TEXT",
+    "MWE_JOINER",
+    "METADATA_REQUIRED",
+    "METADATA_RECOMMENDED",
+    "DOCUMENT_COLUMNS",
+    "PARAGRAPH_COLUMNS",
+    "TOKEN_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "require_columns",
+]
+
 DOC_ID = "doc_id"
 FILE = "file"
 DATE = "date"
@@ -39,6 +73,8 @@ PARA_ID = "para_id"
 PARA_POS = "para_pos"
 SEG_ID = "seg_id"
 SEG_POS = "seg_pos"
+#: Word tokens of a unit (segment, document): the denominator of every rate.
+N_TOKENS = "n_tokens"
 SENT_ID = "sent_id"
 TOK_POS = "tok_pos"
 TOKEN = "token"
@@ -79,7 +115,7 @@ TOKEN_COLUMNS = (
     IS_DUPLICATE,
     YEAR,
 )
-SEGMENT_COLUMNS = (DOC_ID, SEG_ID, SEG_POS, YEAR, "n_tokens", TEXT, IS_STRUCTURE, IS_DUPLICATE)
+SEGMENT_COLUMNS = (DOC_ID, SEG_ID, SEG_POS, YEAR, N_TOKENS, TEXT, IS_STRUCTURE, IS_DUPLICATE)
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], table: str) -> None:

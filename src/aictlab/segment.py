@@ -12,6 +12,8 @@ import pandas as pd
 
 from aictlab import schema as S
 
+__all__ = ["segment_ids", "segments_table"]
+
 
 def _chunks_of_long_sentence(n_words: int, size: int) -> list[int]:
     """Word counts of the pieces of a sentence longer than twice ``size`` (cut every ``size`` words)."""
@@ -28,7 +30,7 @@ def _chunks_of_long_sentence(n_words: int, size: int) -> list[int]:
 def segment_ids(tokens: pd.DataFrame, *, size: int = 40) -> pd.Series:
     """Assign each token to a segment: ``<doc_id>_s<nnnn>``.
 
-    Rule (METHODS §2): within a document and a run of paragraphs of equal status, sentences are added to
+    Rule (docs/methods.md §2): within a document and a run of paragraphs of equal status, sentences are added to
     the current segment while that brings its word count closer to ``size``; otherwise a new segment starts
     (so each cut is the sentence end nearest ``size`` words). A sentence longer than ``2 × size`` words is
     cut every ``size`` words. A last segment shorter than ``size / 2`` words joins the previous one of its run.

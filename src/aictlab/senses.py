@@ -191,6 +191,7 @@ def classify_hits(
     *,
     titles: tuple[str, ...] = (),
     name_terms: frozenset[str] = frozenset(),
+    names: bool = True,
 ) -> tuple[list[str], list[str]]:
     """Sense and reason of each hit (see the module docstring).
 
@@ -205,24 +206,30 @@ def classify_hits(
         Institutional titles as :func:`title_key` keys (:func:`read_titles`).
     name_terms : frozenset of str
         Terms whose label is itself a proper name (exempt from the capital rule).
+    names : bool, default=True
+        False: no hit is set apart as a name, title, entity or repeated acronym (context rules still apply).
 
     Returns
     -------
     senses, reasons : list of str
         One per hit: sense in :data:`SENSES`; reason (``""`` for ``frame``).
     """
-    in_title = _title_rows(ctx, titles)
+    in_title = _title_rows(ctx, titles if names else ())
     senses, reasons = [], []
     previous: tuple[int, int, str] | None = None
     for r0, r1, frame, term in rows:
         sense, reason = "frame", ""
-        if previous is not None and _bracketed_repeat(ctx, previous, (r0, r1, frame)):
+        if names and previous is not None and _bracketed_repeat(ctx, previous, (r0, r1, frame)):
             sense, reason = "repeat", "acronym"
         elif in_title[r0 : r1 + 1].any():
             sense, reason = "other_sense", "institutional_title"
-        elif ctx.ent_type is not None and any(str(e) in ORG_LABELS for e in ctx.ent_type[r0 : r1 + 1]):
+        elif (
+            names
+            and ctx.ent_type is not None
+            and any(str(e) in ORG_LABELS for e in ctx.ent_type[r0 : r1 + 1])
+        ):
             sense, reason = "other_sense", "named_entity"
-        elif term not in name_terms and _mid_sentence_capital(ctx, r0):
+        elif names and term not in name_terms and _mid_sentence_capital(ctx, r0):
             sense, reason = "other_sense", "proper_name"
         elif term in rules:
             require, exclude, window = rules[term]

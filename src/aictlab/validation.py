@@ -82,7 +82,7 @@ MIN_TERM_N = 5
 
 
 def hit_ids(matches: pd.DataFrame) -> pd.Series:
-    """Stable id of each hit: ``doc_id:tok_pos:term`` (``cnfpt_2012:1520:paix``)."""
+    """Stable id of each hit: ``doc_id:tok_pos:term`` (``report_2012:1520:paix``)."""
     require_columns(matches, (DOC_ID, TOK_POS, "term"), "matches")
     return (
         matches[DOC_ID].astype(str) + ":" + matches[TOK_POS].astype(int).astype(str) + ":" + matches["term"]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from aictlab.plots._style import GREYS, HATCHES, new_figure
+from aictlab.plots._style import GREYS, HATCHES, new_figure, styled
+
+__all__ = ["plot_corpus_overview"]
 
 
+@styled
 def plot_corpus_overview(overview: pd.DataFrame, *, ax=None):
     """Word tokens per document, split into counted, duplicated and structure tokens.
 

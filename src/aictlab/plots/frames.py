@@ -7,7 +7,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from aictlab.plots._style import GREYS, HATCHES, LINESTYLES, MARKERS, new_figure
+from aictlab.plots._style import GREYS, HATCHES, LINESTYLES, MARKERS, new_figure, styled
+
+__all__ = [
+    "FRAME_LABELS",
+    "FRAME_STYLE",
+    "plot_frame_rates",
+    "plot_drift_index",
+    "plot_robustness",
+    "plot_term_contributions",
+    "plot_mention_vs_use",
+]
 
 FRAME_LABELS = {"solidarite": "solidarité", "attractivite": "attractivité"}
 FRAME_STYLE = {
@@ -31,6 +41,7 @@ def _jitter(years: pd.Series, docs: pd.Series, width: float = 0.35) -> np.ndarra
     return out
 
 
+@styled
 def plot_frame_rates(frame_rates: pd.DataFrame, *, ax=None):
     """Frame rate per 10 000 tokens of each document against its year, with bootstrap 95 % intervals.
 
@@ -67,6 +78,7 @@ def plot_frame_rates(frame_rates: pd.DataFrame, *, ax=None):
     return fig, data
 
 
+@styled
 def plot_drift_index(by_document: pd.DataFrame, by_period: pd.DataFrame, *, ax=None):
     """Drift index D = log2((A+0.5)/(S+0.5)) per document (points, 95 % bars) and per period (horizontal
     segments over the period's years with a shaded 95 % band). D > 0: attractivité dominates."""
@@ -101,6 +113,7 @@ def plot_drift_index(by_document: pd.DataFrame, by_period: pd.DataFrame, *, ax=N
     return fig, data
 
 
+@styled
 def plot_robustness(panel: pd.DataFrame, *, ax=None):
     """Forest plot of the drift change ΔD (first → last period) with its 95 % interval under each variant.
     The main estimate is the dashed vertical line; zero the solid one; variants that flip the sign are
@@ -127,6 +140,7 @@ def plot_robustness(panel: pd.DataFrame, *, ax=None):
     return fig, data
 
 
+@styled
 def plot_term_contributions(frame_terms: pd.DataFrame, *, n: int = 10, ax=None):
     """Hits per term, stacked by period, for the ``n`` most frequent terms of each frame."""
     periods = list(dict.fromkeys(frame_terms["period"]))
@@ -156,6 +170,7 @@ def plot_term_contributions(frame_terms: pd.DataFrame, *, n: int = 10, ax=None):
     return fig, pd.concat(rows, ignore_index=True)
 
 
+@styled
 def plot_mention_vs_use(table: pd.DataFrame, *, ax=None):
     """Drift index per period with and without the documents that discuss the hypothesis, and counting only
     hand-coded uses when that series is present (95 % bars)."""

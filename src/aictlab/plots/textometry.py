@@ -12,9 +12,12 @@ import numpy as np
 import pandas as pd
 
 from aictlab.errors import SchemaError
-from aictlab.plots._style import GREYS, HATCHES, new_figure
+from aictlab.plots._style import GREYS, HATCHES, new_figure, styled
+
+__all__ = ["plot_keyness", "plot_specificities_heatmap", "plot_ca_biplot", "plot_reinert"]
 
 
+@styled
 def plot_keyness(
     kw: pd.DataFrame, *, n: int = 10, by: str = "g2", groups: Sequence | None = None, ncols: int = 2
 ):
@@ -95,6 +98,7 @@ def plot_keyness(
     return fig, drawn.reset_index(drop=True)
 
 
+@styled
 def plot_specificities_heatmap(
     spec: pd.DataFrame, *, n: int = 30, clip: float = 10.0, terms: Sequence[str] | None = None
 ):
@@ -140,6 +144,7 @@ def plot_specificities_heatmap(
     return fig, drawn
 
 
+@styled
 def plot_ca_biplot(res, *, n_terms: int = 30, axes: tuple[int, int] = (1, 2), label_groups: bool = True):
     """Correspondence-analysis biplot: groups (black squares, bold) and the best-contributing terms (grey dots).
 
@@ -238,6 +243,7 @@ def _dendrogram_layout(splits: pd.DataFrame, classes: pd.DataFrame) -> tuple[dic
     return pos, children, segments
 
 
+@styled
 def plot_reinert(
     res, profiles: pd.DataFrame, distribution: pd.DataFrame, *, by: str = "year", n_terms: int = 6
 ):

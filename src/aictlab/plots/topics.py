@@ -10,7 +10,17 @@ import numpy as np
 import pandas as pd
 
 from aictlab import schema
-from aictlab.plots._style import GREYS, LINESTYLES, MARKERS, new_figure
+from aictlab.plots._style import GREYS, LINESTYLES, MARKERS, new_figure, styled
+
+__all__ = [
+    "MODEL_LABELS",
+    "FRAME_LABELS",
+    "FRAME_STYLE",
+    "plot_model_selection",
+    "plot_top_terms",
+    "plot_topic_prevalence",
+    "plot_frame_topic_share",
+]
 
 MODEL_LABELS = {"lda": "LDA (gensim)", "nmf": "NMF (TF-IDF)"}
 FRAME_LABELS = {
@@ -34,6 +44,7 @@ def _model_style(i: int) -> dict:
     return {"color": GREYS[(2 * i) % 4], "marker": MARKERS[i % 7], "linestyle": LINESTYLES[i % 5]}
 
 
+@styled
 def plot_model_selection(table: pd.DataFrame, *, chosen: dict[str, int] | None = None):
     """Coherence (c_v, c_npmi) and stability against the number of topics K, one line per model family.
 
@@ -101,6 +112,7 @@ def plot_model_selection(table: pd.DataFrame, *, chosen: dict[str, int] | None =
     return fig, data
 
 
+@styled
 def plot_top_terms(topics: pd.DataFrame, *, model: str | None = None, n: int = 10, ncols: int = 3):
     """Top terms per topic as small multiples of horizontal bars (weight = p(term | topic)).
 
@@ -164,6 +176,7 @@ def _period_positions(values: pd.Series) -> tuple[dict, list]:
     return {p: i for i, p in enumerate(labels)}, labels
 
 
+@styled
 def plot_topic_prevalence(prevalence: pd.DataFrame, *, by: str = "period", labels: pd.DataFrame | None = None,
                           ncols: int = 3):  # fmt: skip
     """Topic prevalence over time with bootstrap 95 % intervals, one panel per topic.
@@ -224,6 +237,7 @@ def plot_topic_prevalence(prevalence: pd.DataFrame, *, by: str = "period", label
     return fig, data
 
 
+@styled
 def plot_frame_topic_share(frame_prevalence: pd.DataFrame, *, by: str = "period"):
     """Share of frame-leaning topics over time, one panel per model, with bootstrap 95 % intervals.
 

@@ -8,8 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from aictlab.config import LEMMATIZERS, Settings
+from aictlab.config import ENGINES, LEMMATIZERS, Settings
 from aictlab.errors import AictlabError, SettingsError
+
+__all__ = ["parse_periods", "build_parser", "read_settings_file", "resolve_settings", "main"]
 
 
 def parse_periods(text: str) -> int | tuple[int, ...]:
@@ -43,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--engine",
-        choices=("memory", "dask"),
+        choices=ENGINES,
         help="corpus stage in memory (default) or partitioned on Dask worker processes (large corpora)",
     )
     parser.add_argument(

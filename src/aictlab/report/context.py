@@ -18,6 +18,8 @@ from aictlab import __version__
 from aictlab.config import Settings
 from aictlab.io import atomic_write_bytes
 
+__all__ = ["table_bytes", "settings_key", "ReportContext"]
+
 log = logging.getLogger("aictlab.report")
 
 
@@ -91,10 +93,13 @@ class ReportContext:
         """Write ``fig`` as ``<out>/<name>.png`` and ``.pdf`` with no embedded dates, then close it."""
         import matplotlib.pyplot as plt
 
+        from aictlab.plots import figure_style
+
         paths = []
         for ext, metadata in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
             buffer = io.BytesIO()
-            fig.savefig(buffer, format=ext, metadata=metadata, dpi=200)
+            with figure_style():  # the house style is local; PDFs keep TrueType fonts
+                fig.savefig(buffer, format=ext, metadata=metadata, dpi=200)
             path = self.out_dir / f"{name}.{ext}"
             atomic_write_bytes(path, buffer.getvalue())
             paths.append(path)

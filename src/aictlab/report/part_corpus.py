@@ -7,6 +7,8 @@ from aictlab.plots.corpus import plot_corpus_overview
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 
+__all__ = ["run"]
+
 
 def run(ctx: ReportContext) -> str:
     corpus = ctx.corpus

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
-from functools import partial
+import pandas as pd
 
 from aictlab import schema
 from aictlab.export import write_dtm
-from aictlab.iramuteq import write_iramuteq
-from aictlab.keyness import lexical_table_from_counts, term_counts
+from aictlab.iramuteq import DEFAULT_VARIABLES, write_iramuteq
+from aictlab.keyness import lexical_table
 from aictlab.report.context import ReportContext
+
+__all__ = ["export_variables", "run"]
+
+
+def export_variables(documents: pd.DataFrame) -> list[str]:
+    """The document variables written as IRaMuTeQ starred variables: those of ``year, date, organiser, genre``
+    the documents have (``*doc_`` always opens the line), so a corpus without organiser or genre exports."""
+    return [name for name in DEFAULT_VARIABLES if name in documents.columns]
 
 
 def run(ctx: ReportContext) -> str:
     folder = ctx.out_dir / "exports"
-    corpus_file = write_iramuteq(ctx.corpus, folder / "corpus_iramuteq.txt")
+    variables = export_variables(ctx.corpus.documents)
+    corpus_file = write_iramuteq(ctx.corpus, folder / "corpus_iramuteq.txt", variables=variables)
     # all word tokens with stop words (users filter in their own tool); duplicates as the run counts them;
     # counted per document, partition by partition
-    counts = ctx.map_tokens(partial(term_counts, keys=schema.DOC_ID))
-    table = lexical_table_from_counts(counts, schema.DOC_ID, keep_stop=True)
+    table = lexical_table(
+        ctx.corpus.select(keep_duplicates=ctx.settings.keep_duplicates), schema.DOC_ID, keep_stop=True
+    )
     paths = [corpus_file, *write_dtm(table, folder)]
     ctx.outputs.extend(paths)
     n_terms, n_docs = table.counts.shape
+    starred = ", ".join(f"`*{name}_`" for name in ("doc", *variables))
     return "\n".join(
         [
             "## Exports",
@@ -30,8 +41,8 @@ def run(ctx: ReportContext) -> str:
             "lemmas (multi-word expressions joined with `_`, stop words kept) per document, with duplicated "
             "paragraphs counted as in the measures.",
             "",
-            f"- `exports/corpus_iramuteq.txt`: {n_docs} texts (`*doc_`, `*year_`, `*date_`, `*organiser_`, "
-            "`*genre_`); open it in IRaMuTeQ, or read it back with `aictlab.read_iramuteq`.",
+            f"- `exports/corpus_iramuteq.txt`: {n_docs} texts ({starred}); open it in IRaMuTeQ, or read it back "
+            "with `aictlab.read_iramuteq`.",
             f"- `exports/dtm_long.csv` (`doc_id, term, n`) and `exports/dtm.mtx` + `dtm_rows.txt` + "
             f"`dtm_cols.txt` (Matrix Market, {n_docs} documents × {n_terms} lemmas): in R, "
             '`m <- Matrix::readMM("dtm.mtx"); rownames(m) <- readLines("dtm_rows.txt"); '

@@ -6,34 +6,73 @@ import math
 
 import pandas as pd
 
-from aictlab import drift
-from aictlab.lexicon import load_lexicon
+from aictlab import coding, drift, frames, robustness, trend, verdict
+from aictlab.lexicon import Lexicon, load_lexicon
 from aictlab.plots import frames as fplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
+
+__all__ = ["run"]
 
 
 def _fmt(x: float, nd: int = 2) -> str:
     return "NaN" if x is None or not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
 
 
+def _period_profile(result: drift.DriftResult, documents: pd.DataFrame) -> tuple[str, bool]:
+    """Who wrote what in each period (organiser, genre from the metadata), and whether every period holds a
+    single organiser (then a change between periods is as much a change between organisers)."""
+    meta = documents.drop_duplicates("doc_id").set_index("doc_id")
+    cols = [c for c in ("organiser", "genre") if c in meta.columns]
+    if not cols:
+        return "", False
+    parts, single = [], True
+    for period in result.by_period["period"]:
+        group = result.documents[result.documents["period"].eq(period)]
+        rows = meta.reindex(group["doc_id"])[cols].fillna("").astype(str)
+        single &= rows[cols[0]].nunique() <= 1
+        described = "; ".join(
+            " — ".join(v for v in row if v) for row in rows.drop_duplicates().itertuples(index=False)
+        )
+        parts.append(f"{period}: {described}")
+    return " | ".join(parts), bool(single)
+
+
+def _variant_aggregates(ctx: ReportContext, lexicon: Lexicon) -> dict[str, frames.FrameData]:
+    """The frame aggregates of the corpus under each corpus-setting variant of the robustness panel
+    (:func:`aictlab.robustness.corpus_variants`): other corpora loaded on the run's engine and client, each
+    read partition by partition and reduced to its hits before the next is loaded."""
+    s = ctx.settings
+    out = {}
+    for name, overrides in robustness.corpus_variants(s).items():
+        overrides = dict(overrides)
+        keep = overrides.pop("keep_duplicates", s.keep_duplicates)
+        corpus = ctx.load_corpus(**overrides) if overrides else ctx.corpus
+        out[name] = frames.frame_data(
+            corpus.select(keep_duplicates=keep), lexicon, periods=s.periods, tiers=("extended",), window=None
+        )
+    return out
+
+
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     lexicon = load_lexicon(s.lexicon_path)
-    merge = drift.contained_documents(ctx.corpus.overlap)
-    coding = drift.load_use_coding()
+    merge = frames.contained_documents(ctx.corpus.overlap)
+    use_coding = coding.load_use_coding()
+    mention_docs_all = coding.coded_mention_documents(use_coding)
     # Per-segment token counts, hits and their KWIC lines, read partition by partition (punctuation kept: it
-    # breaks multi-word matches); every table below starts from these, never from the whole token table.
+    # breaks multi-word matches); every measure below starts from these, never from the whole token table.
+    corpus = ctx.corpus.select(keep_duplicates=s.keep_duplicates)
     data = ctx.cached(
         "frames_data",
-        {"lexicon": lexicon.sha256, "keep_duplicates": s.keep_duplicates},
-        lambda: drift.collect_frame_data(ctx.map_tokens, lexicon),
+        {"lexicon": lexicon.sha256, "keep_duplicates": s.keep_duplicates, "periods": s.periods},
+        lambda: frames.frame_data(corpus, lexicon, periods=s.periods),
     )
-    segments, matches = data["segments"], data["matches"]["extended"]
     key = {
         "merge": merge,
-        "coding": int(pd.util.hash_pandas_object(coding, index=False).sum()),
+        "coding": int(pd.util.hash_pandas_object(use_coding, index=False).sum()),
         "lexicon": lexicon.sha256,
+        "drift_frames": s.drift_frames,
         "periods": s.periods,
         "seed": s.seed,
         "bootstrap": s.bootstrap,
@@ -41,32 +80,24 @@ def run(ctx: ReportContext) -> str:
         "lemmatizer": s.lemmatizer,
         "segment_size": s.segment_size,
     }
-    result = ctx.cached(
-        "frames_drift",
-        key,
-        lambda: drift.drift_from_segments(
-            segments, matches, periods=s.periods, n_boot=s.bootstrap, seed=s.seed, merge=merge
-        ),
-    )
-    trend = drift.trend_tests(result.by_document, seed=s.seed)
-    verdict = drift.verdict_table(result, trend)
-    kwic = drift.kwic_frames_from_lines(matches, data["kwic"], coding=coding)
+    measure = {"drift_frames": s.drift_frames, "seed": s.seed, "merge": merge}
+    result = ctx.cached("frames_drift", key, lambda: drift.measure_drift(data, n_boot=s.bootstrap, **measure))
+    trend_table = trend.trend_tests(result, seed=s.seed)
+    verdict_table = verdict.verdict_table(result, trend_table)
+    kwic = coding.kwic_frames(data, coding=use_coding)
     panel = ctx.cached(
         "frames_robustness",
         {**key, "bootstrap": s.robustness_bootstrap, "mwe": str(s.mwe_path)},
-        lambda: drift.robustness_from_segments(
-            segments, matches, core_matches=data["matches"]["core"],
-            alternatives=drift.robustness_alternatives(s, ctx.corpus, lexicon=lexicon, load=ctx.load_corpus),
-            periods=s.periods, n_boot=s.robustness_bootstrap, seed=s.seed, merge=merge, coding=coding,
+        lambda: robustness.robustness_panel(
+            data, alternatives=_variant_aggregates(ctx, lexicon), n_boot=s.robustness_bootstrap,
+            coding=use_coding, **measure,
         ),
     )  # fmt: skip
-    rsum = drift.robustness_summary(panel)
+    rsum = robustness.robustness_summary(panel)
     mvu = ctx.cached(
         "frames_mention_vs_use",
         key,
-        lambda: drift.mention_vs_use_from_segments(
-            segments, matches, periods=s.periods, n_boot=s.bootstrap, seed=s.seed, merge=merge, coding=coding
-        ),
+        lambda: coding.mention_vs_use(data, n_boot=s.bootstrap, coding=use_coding, **measure),
     )
 
     ctx.save_table(result.frame_rates, "frame_rates")
@@ -74,8 +105,8 @@ def run(ctx: ReportContext) -> str:
     ctx.save_table(result.by_document, "drift_by_document")
     ctx.save_table(result.by_year, "drift_by_year")
     ctx.save_table(result.by_period, "drift_by_period")
-    ctx.save_table(verdict, "drift_verdict")
-    ctx.save_table(trend, "drift_trend")
+    ctx.save_table(verdict_table, "drift_verdict")
+    ctx.save_table(trend_table, "drift_trend")
     ctx.save_table(panel, "robustness")
     ctx.save_table(kwic, "kwic_frames")
     ctx.save_table(mvu, "drift_mention_vs_use")
@@ -89,7 +120,13 @@ def run(ctx: ReportContext) -> str:
     }.items():
         ctx.save_figure(fig, name)
 
-    v = verdict.iloc[0]
+    v = verdict_table.iloc[0]
+    profile, one_organiser = _period_profile(result, ctx.corpus.documents)
+    n_per_period = result.by_period.set_index("period")["n_documents"]
+    single_ends = all(n_per_period.get(p, 0) == 1 for p in (v["first_period"], v["last_period"]))
+    frm, to = result.drift_frames
+    tS, tA = f"theta_{frm}", f"theta_{to}"
+    label_from, label_to = (str(result.frame_labels.get(f, f)).lower() for f in (frm, to))
     ctx.results["verdict"] = {
         "verdict": v["verdict"],
         "reason": v["verdict_reason"],
@@ -118,10 +155,10 @@ def run(ctx: ReportContext) -> str:
             f"- Drift index per period (D = log2((A+0.5)/(S+0.5)), 95% segment-bootstrap CI, B = {s.bootstrap}): "
             f"{periods_txt}.",
             f"- Change {v['first_period']} → {v['last_period']}: ΔD = {_fmt(v['drift_change'])} "
-            f"[{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]; θ_attractivité = {_fmt(v['theta_attractivite'])} "
-            f"[{_fmt(v['theta_attractivite_ci_low'])}, {_fmt(v['theta_attractivite_ci_high'])}], θ_solidarité = "
-            f"{_fmt(v['theta_solidarite'])} [{_fmt(v['theta_solidarite_ci_low'])}, "
-            f"{_fmt(v['theta_solidarite_ci_high'])}] (ln rate ratios).",
+            f"[{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]; θ_attractivité = {_fmt(v[tA])} "
+            f"[{_fmt(v[tA + '_ci_low'])}, {_fmt(v[tA + '_ci_high'])}], θ_solidarité = "
+            f"{_fmt(v[tS])} [{_fmt(v[tS + '_ci_low'])}, "
+            f"{_fmt(v[tS + '_ci_high'])}] (ln rate ratios).",
             f"- **Verdict: `{v['verdict']}`** ({v['verdict_reason']}).",
             f"- Robustness: {sign_txt}; closest to flipping: {rsum['closest_variant']} "
             f"(ΔD = {_fmt(rsum['closest_drift_change'])}).",
@@ -134,21 +171,25 @@ def run(ctx: ReportContext) -> str:
                 if len(use_only)
                 else []
             ),
-            "- Caveat: in these documents year is confounded with organiser and genre (one organiser per period "
-            "at each end); the change is a contrast between documents, not a trend of a population.",
+            "- Caveat: "
+            + (
+                "each period holds a single organiser, so year is confounded with organiser and genre; "
+                if one_organiser
+                else ""
+            )
+            + "the change is a contrast between documents, not a trend of a population.",
         ]
     )
     ctx.results["headline"] = headline
 
     doc_tbl = result.by_document[
-        ["doc_id", "year", "tokens", "solidarite", "attractivite", "drift_index", "ci_low", "ci_high",
-         "share_attractivite"]
+        ["doc_id", "year", "tokens", frm, to, "drift_index", "ci_low", "ci_high", f"share_{to}"]
     ]  # fmt: skip
     per_tbl = result.by_period[
-        ["period", "n_documents", "tokens", "solidarite_rate", "attractivite_rate", "drift_index", "ci_low",
+        ["period", "n_documents", "tokens", f"{frm}_rate", f"{to}_rate", "drift_index", "ci_low",
          "ci_high", "bca_low", "bca_high", "copresence", "copresence_ci_low", "copresence_ci_high"]
     ]  # fmt: skip
-    trend_tbl = trend[
+    trend_tbl = trend_table[
         ["target", "model", "n_documents", "ratio_per_decade", "ci_low", "ci_high", "p_value", "perm_p_value",
          "n_permutations", "spearman_rho", "spearman_p_exact"]
     ]  # fmt: skip
@@ -159,16 +200,16 @@ def run(ctx: ReportContext) -> str:
     most = loo.loc[(loo["drift_change"] - panel.iloc[0]["drift_change"]).abs().idxmax()] if len(loo) else None
     seeds = panel[panel["variant_type"].eq("bootstrap seed")]
     mc_txt = (
-        f" Monte Carlo check: the lower 95% bound of θ_A is {_fmt(v['theta_attractivite_ci_low'])} at B = "
-        f"{s.bootstrap}, and {_fmt(seeds['theta_attractivite_ci_low'].min())} to "
-        f"{_fmt(seeds['theta_attractivite_ci_low'].max())} over {len(seeds)} other seeds at B = "
+        f" Monte Carlo check: the lower 95% bound of θ_A is {_fmt(v[tA + '_ci_low'])} at B = "
+        f"{s.bootstrap}, and {_fmt(seeds[tA + '_ci_low'].min())} to "
+        f"{_fmt(seeds[tA + '_ci_low'].max())} over {len(seeds)} other seeds at B = "
         f"{s.robustness_bootstrap}: whether « A rises » is declared depends on bootstrap noise."
         if len(seeds)
         else ""
     )
-    mention_docs = [d for d in drift.MENTION_DOCUMENTS if d in set(result.documents["doc_id"])]
+    mention_docs = [d for d in mention_docs_all if d in set(result.documents["doc_id"])]
     n_mention = int(kwic["use"].eq("mention").sum())
-    codes = pd.crosstab(kwic["doc_id"], kwic["use"]).reindex(columns=list(drift.USE_CODES), fill_value=0)
+    codes = pd.crosstab(kwic["doc_id"], kwic["use"]).reindex(columns=list(coding.USE_CODES), fill_value=0)
     codes = codes.reset_index()
     n_hand = int(kwic["use_coded_by"].eq("hand").sum())
     use_row = panel[panel["variant"].eq("only hits coded use")]
@@ -179,26 +220,31 @@ def run(ctx: ReportContext) -> str:
         if len(use_row)
         else ""
     )
-    nperm = int(trend["n_permutations"].iloc[0]) if len(trend) else 0
+    nperm = int(trend_table["n_permutations"].iloc[0]) if len(trend_table) else 0
     ndoc = len(result.documents)
     lines = [
-        "## Frame drift: solidarité → attractivité",
+        f"## Frame drift: {label_from} → {label_to}",
         "",
         "*Reading guide*: frame hits come from the lexicon `frames.yaml` (each term with tier, justification and "
         "source; `tables/frame_lexicon.csv`), matched on lemmas (multi-word expressions first, longest match). "
-        "D = log2((A+0.5)/(S+0.5)) > 0 means attractivité hits outnumber solidarité hits; intervals resample "
+        f"D = log2((A+0.5)/(S+0.5)) > 0 means {label_to} hits (A) outnumber {label_from} hits (S); intervals resample "
         "~40-token segments within each document (within-document noise only, given the documents).",
         "",
-        "**Confounding.** In the seed corpus year is confounded with organiser and genre: 2012 is a CNFPT "
-        "training-seminar report, 2017 a CIEDEL/CUF research workshop that *discusses* the attractivité "
-        "hypothesis, 2023 a Cités Unies France colloquium, 2025 a compte rendu by the foreign ministry (MEAE). "
-        "Each period holds one organiser, so any change between periods is equally a change between "
-        "organisers and genres; the numbers below describe these documents, not a population trend.",
+        "**Confounding.** Organisers and genres per period (metadata): "
+        + (profile or "not given")
+        + ". "
+        + (
+            "Each period holds one organiser, so any change between periods is equally a change between "
+            "organisers and genres; "
+            if one_organiser
+            else ""
+        )
+        + "the numbers below describe these documents, not a population trend.",
         "",
         "### Documents",
         "",
         (
-            "Contained documents counted in their container's unit (containment >= 0.8, METHODS §11): "
+            "Contained documents counted in their container's unit (containment >= 0.8, docs/methods.md §11): "
             + ", ".join(f"{a} → {b}" for a, b in merge.items())
             + "."
             if merge
@@ -219,16 +265,16 @@ def run(ctx: ReportContext) -> str:
         "",
         "### Verdict",
         "",
-        f"Rule (METHODS §4): {drift.VERDICT_RULE}",
+        f"Rule (docs/methods.md §4): {verdict.VERDICT_RULE}",
         "",
         f"First period {v['first_period']}, last period {v['last_period']}: ΔD = {_fmt(v['drift_change'])} "
         f"(95% percentile CI [{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}], BCa [{_fmt(v['bca_low'])}, "
-        f"{_fmt(v['bca_high'])}]). θ_A = {_fmt(v['theta_attractivite'])} (95% [{_fmt(v['theta_attractivite_ci_low'])}, "
-        f"{_fmt(v['theta_attractivite_ci_high'])}], 90% [{_fmt(v['theta_attractivite_ci90_low'])}, "
-        f"{_fmt(v['theta_attractivite_ci90_high'])}]); θ_S = {_fmt(v['theta_solidarite'])} (95% "
-        f"[{_fmt(v['theta_solidarite_ci_low'])}, {_fmt(v['theta_solidarite_ci_high'])}], 90% "
-        f"[{_fmt(v['theta_solidarite_ci90_low'])}, {_fmt(v['theta_solidarite_ci90_high'])}]); δ = ln 1.25 = "
-        f"{_fmt(drift.DELTA, 3)}. **Verdict: `{v['verdict']}`** — {v['verdict_reason']}"
+        f"{_fmt(v['bca_high'])}]). θ_A = {_fmt(v[tA])} (95% [{_fmt(v[tA + '_ci_low'])}, "
+        f"{_fmt(v[tA + '_ci_high'])}], 90% [{_fmt(v[tA + '_ci90_low'])}, "
+        f"{_fmt(v[tA + '_ci90_high'])}]); θ_S = {_fmt(v[tS])} (95% "
+        f"[{_fmt(v[tS + '_ci_low'])}, {_fmt(v[tS + '_ci_high'])}], 90% "
+        f"[{_fmt(v[tS + '_ci90_low'])}, {_fmt(v[tS + '_ci90_high'])}]); δ = ln 1.25 = "
+        f"{_fmt(verdict.DELTA, 3)}. **Verdict: `{v['verdict']}`** — {v['verdict_reason']}"
         + (f"; fragile (GLM sign disagrees for {v['fragile_frames']})." if v["fragile"] else ".")
         + f" With BCa instead of percentile intervals: `{v['verdict_bca']}` ({v['verdict_bca_reason']}).",
         "",
@@ -245,12 +291,17 @@ def run(ctx: ReportContext) -> str:
         "### Robustness",
         "",
         f"ΔD recomputed under {rsum['n_variants']} variants (each term with a hit left out in turn, core terms only, "
-        "each document left out, duplicates, the other lemmatiser, segment sizes 30/60, three bootstrap seeds; "
+        f"each document left out, {', '.join(robustness.corpus_variants(s))}, {len(seeds)} other bootstrap seeds; "
         f"B = {s.robustness_bootstrap} each): {sign_txt}. Closest to flipping: **{rsum['closest_variant']}** "
         f"(ΔD = {_fmt(rsum['closest_drift_change'])}); range of ΔD {_fmt(rsum['drift_change_range'][0])} to "
         f"{_fmt(rsum['drift_change_range'][1])}; the verdict is unchanged in "
-        f"{_fmt(100 * rsum['share_same_verdict'], 0)}% of variants. Each end period holds a single document, "
-        "so leaving one of them out moves the comparison to another pair of organisers."
+        f"{_fmt(100 * rsum['share_same_verdict'], 0)}% of variants."
+        + (
+            " Each end period holds a single document, so leaving one of them out moves the comparison to "
+            "another pair of documents."
+            if single_ends
+            else ""
+        )
         + mc_txt
         + (
             f" Most influential single term: *{most['variant'].removeprefix('without term: ')}* "
@@ -269,8 +320,8 @@ def run(ctx: ReportContext) -> str:
         "",
         "### Mention vs use",
         "",
-        f"{', '.join(mention_docs) or 'No document'} *discusses* the attractivité paradigm "
-        "(« le référentiel dominant passe de la solidarité à l'attractivité ») more than it uses it. Every frame "
+        f"{', '.join(mention_docs) or 'No document'} *discusses* the hypothesis of a drift more than it uses the "
+        "frames (a document-level `mention` row of the coding: its uncoded hits default to mention). Every frame "
         f"hit was read in context and hand-coded ({n_hand} of {len(kwic)} hits; `src/aictlab/data/"
         "frames_use_coding.csv`, rules in its header): `use` = the text speaks *in* the frame; `mention` = it "
         "speaks *about* the frame (names or analyses the paradigm or the shift); `programme title` = part of "
@@ -280,8 +331,15 @@ def run(ctx: ReportContext) -> str:
         "",
         markdown_table(codes),
         "",
-        "The mention document is the only one of its period, so it does not enter the first → last change; it "
-        "weighs on the trend tests and the middle of the series (figure below, `tables/drift_mention_vs_use.csv`)."
+        (
+            "The mention document(s) lie outside the two compared periods, so they do not enter the first → last "
+            "change; they weigh on the trend tests and the middle of the series"
+            if mention_docs
+            and not set(result.documents.set_index("doc_id").loc[mention_docs, "period"])
+            & {v["first_period"], v["last_period"]}
+            else "See the table"
+        )
+        + " (figure below, `tables/drift_mention_vs_use.csv`)."
         + use_txt,
         "",
         figure_markdown(

@@ -1,9 +1,11 @@
 """Report part: textometry — keyness and Lafon specificities per period, collocations, correspondence analysis,
 Reinert classification.
 
-Everything is computed from small aggregates gathered partition by partition (:func:`_aggregates` through
-``ctx.map_tokens``): term counts per document, window counts per year, bigram counts, term counts per segment.
-The token table is never in memory as a whole.
+Everything is computed from small aggregates gathered in one pass over the partitions (:func:`_aggregates`
+through ``corpus.map_tokens``): term, window and bigram counts per document, term counts per segment, passed to
+the measures as their ``counts``; documents are grouped into periods by their ``period`` (one assignment,
+:func:`aictlab.corpus.as_corpus`). The token table is never in memory as a whole. Every sentence about the
+corpus is computed from it (no sentence is written when its list would be empty).
 """
 
 from __future__ import annotations
@@ -17,16 +19,15 @@ from aictlab import ca as ca_mod
 from aictlab import keyness as kn
 from aictlab import reinert as rn
 from aictlab import schema
-from aictlab.concordance import (
-    bigram_counts,
-    collocations_from_counts,
-    cooccurrences,
-    top_bigrams_from_counts,
-)
+from aictlab.concordance import bigram_counts, collocations, cooccurrences, top_bigrams
+from aictlab.contingency import CRITICAL_0001
+from aictlab.corpus import as_corpus
 from aictlab.errors import SettingsError
 from aictlab.plots import textometry as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
+
+__all__ = ["COLLOCATION_NODES", "KEYNESS_COLUMNS", "run"]
 
 #: Node lemmas whose collocates are tabulated per period (those absent from the corpus are skipped).
 COLLOCATION_NODES = (
@@ -40,6 +41,8 @@ COLLOCATION_NODES = (
     "rayonnement",
     "partenariat",
 )
+#: Document variables checked for confounding with the period.
+CONFOUNDERS = ("organiser", "genre")
 KEYNESS_COLUMNS = ["group", "term", "count_target", "count_reference", "g2", "chi2", "log_ratio", "pct_diff",
                    "p_value", "specificity"]  # fmt: skip
 
@@ -51,40 +54,63 @@ def _terms_line(frame: pd.DataFrame, value: str = "specificity", n: int = 10) ->
 
 
 def _aggregates(tokens: pd.DataFrame) -> dict[str, Any]:
-    """What this part needs from one partition of whole documents: term counts per document, window counts of
-    the collocation nodes per year, bigram counts and term counts per segment (all add up over partitions;
-    years are merged into periods afterwards, once every year is known)."""
+    """What this part needs from one partition of whole documents, in one pass: term counts, window counts of
+    the collocation nodes, bigram counts (all per document, so they add up over partitions and are grouped
+    into periods by the documents' ``period``) and term counts per segment."""
     return {
-        "terms": kn.term_counts(tokens, [schema.DOC_ID, schema.YEAR]),
-        "cooccurrences": cooccurrences(tokens, COLLOCATION_NODES, span=5, group=schema.YEAR),
+        "terms": kn.term_counts(tokens, schema.DOC_ID),
+        "cooccurrences": cooccurrences(tokens, COLLOCATION_NODES, span=5),
         "bigrams": bigram_counts(tokens),
         "segments": rn.segment_counts(tokens),
     }
 
 
+def _short(value: Any, width: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _confounding(documents: pd.DataFrame) -> str:
+    """The sentence saying which document variables (organiser, genre) are confounded with the period: those
+    with several values in the corpus but a single one in every period (empty when none is)."""
+    confounded = [
+        name
+        for name in CONFOUNDERS
+        if name in documents.columns
+        and documents[name].nunique() > 1
+        and (documents.groupby(schema.PERIOD)[name].nunique(dropna=False) == 1).all()
+    ]
+    if not confounded:
+        return ""
+    per_period = documents.groupby(schema.PERIOD, sort=True)[confounded].first()
+    listing = "; ".join(
+        f"{period}: " + ", ".join(_short(v) for v in row) for period, row in per_period.iterrows()
+    )
+    names = " and ".join(confounded)
+    return (
+        f" Each period holds documents of a single {' and a single '.join(confounded)} ({listing}), so period "
+        f"and {names} are confounded here: read 'period' as 'these documents'."
+    )
+
+
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
-    agg = ctx.map_tokens(_aggregates)
-    # periods from the years of all counted tokens (explicit edges: the last period ends at the latest year)
-    terms = kn.add_group_column(agg["terms"], schema.PERIOD, periods=s.periods)
-    period_of = dict(zip(terms[schema.YEAR], terms[schema.PERIOD], strict=True))
-    segments = agg["segments"]["segments"]
-    segments.insert(
-        segments.columns.get_loc(schema.YEAR) + 1, schema.PERIOD, segments[schema.YEAR].map(period_of)
-    )
-    stm = rn.segment_term_matrix_from_counts(segments, agg["segments"]["counts"])
+    # the documents carry their period (one assignment for the run); the tokens are those the run counts
+    corpus = as_corpus(ctx.corpus.select(keep_duplicates=s.keep_duplicates), periods=s.periods)
+    agg = corpus.map_tokens(_aggregates)
+    stm = rn.segment_term_matrix(corpus, extra=(schema.PERIOD,), counts=agg["segments"])
+    counted = corpus.documents[corpus.documents[schema.DOC_ID].isin(agg["terms"][schema.DOC_ID])]
     sections: list[str] = ["## Textometry", ""]
     sections.append(
         "Which words characterise each period, what goes with what, and which lexical worlds structure the corpus. "
         "*Reading guide*: a Lafon specificity of +3 means the lemma is this frequent in the period with probability "
         "≤ 10⁻³ under random allocation (−3: this rare); |s| ≥ 2 is TXM's threshold (p ≤ 0.01, one-sided, no "
-        "multiplicity correction). Periods are confounded with organiser and genre in the seeds: read "
-        "'period' as 'these documents'."
+        "multiplicity correction; `docs/methods.md` §6)." + _confounding(counted)
     )
     sections.append("")
 
     # -- lexical table, keyness, specificities ---------------------------------------------------------------
-    table = kn.lexical_table_from_counts(terms, schema.PERIOD)
+    table = kn.lexical_table(corpus, schema.PERIOD, counts=agg["terms"])
     periods = table.groups
     if len(periods) < 2:
         sections.append(
@@ -112,7 +138,7 @@ def run(ctx: ReportContext) -> str:
     # latest vs earliest period directly (the drift question), filtered by G² >= 10.83 (p <= 0.001)
     late_early = kn.keyness(table, latest, earliest)
     ctx.save_table(late_early, "keyness_latest_vs_earliest")
-    sig = late_early[late_early["g2"].abs() >= kn.CRITICAL_0001]
+    sig = late_early[late_early["g2"].abs() >= CRITICAL_0001]
     over_late = sig[sig["g2"] > 0].sort_values(["log_ratio", "term"], ascending=[False, True]).head(10)
     over_early = sig[sig["g2"] < 0].sort_values(["log_ratio", "term"]).head(10)
     sections += [
@@ -122,11 +148,21 @@ def run(ctx: ReportContext) -> str:
         "Keyness statistics (4-cell G², Pearson χ², LogRatio, %DIFF) are signed: + = over-used in the period. "
         "All rows: `tables/keyness_periods.csv`; full specificity matrix: `tables/specificities_periods.csv`.",
         "",
-        f"- Most specific lemmas of the earliest period ({earliest}): {_terms_line(top_early)}.",
-        f"- Most specific lemmas of the latest period ({latest}): {_terms_line(top_late)}.",
-        f"- {latest} vs {earliest} directly (|G²| ≥ 10.83, largest LogRatio): more in {latest}: "
-        f"{_terms_line(over_late, 'log_ratio')}; more in {earliest}: {_terms_line(over_early, 'log_ratio')} "
-        "(`tables/keyness_latest_vs_earliest.csv`).",
+        *(
+            f"- Most specific lemmas of the {which} period ({g}): {_terms_line(frame)}."
+            for which, g, frame in (("earliest", earliest, top_early), ("latest", latest, top_late))
+            if len(frame)
+        ),
+        f"- {latest} vs {earliest} directly (|G²| ≥ 10.83, largest LogRatio): "
+        + (
+            "; ".join(
+                f"more in {g}: {_terms_line(frame, 'log_ratio')}"
+                for g, frame in ((latest, over_late), (earliest, over_early))
+                if len(frame)
+            )
+            or "no lemma reaches |G²| ≥ 10.83"
+        )
+        + " (`tables/keyness_latest_vs_earliest.csv`).",
         "",
         markdown_table(
             top[
@@ -153,14 +189,9 @@ def run(ctx: ReportContext) -> str:
     # -- collocations -------------------------------------------------------------------------------------------
     present = set(table.counts.index)
     nodes = [n for n in COLLOCATION_NODES if n in present]
-    cooc = {
-        name: frame[frame["node"].isin(nodes)] if "node" in frame.columns else frame
-        for name, frame in agg["cooccurrences"].items()
-    }
-    cooc = {name: frame.assign(group=frame["group"].map(period_of)) for name, frame in cooc.items()}
-    coll = collocations_from_counts(cooc, min_cofreq=2)
+    coll = collocations(corpus, nodes, span=5, group=schema.PERIOD, min_cofreq=2, counts=agg["cooccurrences"])
     ctx.save_table(coll, "collocations")
-    bigrams = top_bigrams_from_counts(agg["bigrams"], min_count=3, n=200)
+    bigrams = top_bigrams(corpus, min_count=3, n=200, counts=agg["bigrams"])
     ctx.save_table(bigrams, "collocation_bigrams")
     strong = coll[(coll["ll"] >= 3.84) & (coll["cofreq"] >= 2)]
     coll_lines = []
@@ -191,18 +222,31 @@ def run(ctx: ReportContext) -> str:
             ]
         ),
         "",
-        "Strongest adjacent pairs: "
-        + ", ".join(
-            f"{b.replace('_', ' ')} ({n})"
-            for b, n in bigrams[["bigram", "count"]].head(12).itertuples(index=False)
+        (
+            "Strongest adjacent pairs: "
+            + ", ".join(
+                f"{b.replace('_', ' ')} ({n})"
+                for b, n in bigrams[["bigram", "count"]].head(12).itertuples(index=False)
+            )
+            + "."
         )
-        + ".",
+        if len(bigrams)
+        else "No adjacent pair of lemmas occurs 3 times or more.",
         "",
     ]
 
     # -- correspondence analysis ----------------------------------------------------------------------------------
-    if len(periods) >= 2:
+    try:
         ca = ca_mod.correspondence_analysis(table.counts, min_total=5, orient_column=latest)
+    except SettingsError as err:  # e.g. no lemma occurs 5 times: the section says why
+        ca = None
+        sections += [
+            "### Correspondence analysis (lemmas × periods)",
+            "",
+            f"Not run (lemmas with ≥ 5 occurrences): {err}",
+            "",
+        ]
+    if ca is not None:
         tables = ca_mod.ca_tables(ca)
         ctx.save_table(tables["ca_terms"], "ca_terms")
         ctx.save_table(tables["ca_groups"], "ca_groups")
@@ -224,7 +268,7 @@ def run(ctx: ReportContext) -> str:
             + (
                 " Each period holds a single document here, so the axes separate documents (organiser, genre) as "
                 "much as time."
-                if (terms.groupby(schema.PERIOD)[schema.DOC_ID].nunique() == 1).all()
+                if (counted.groupby(schema.PERIOD)[schema.DOC_ID].nunique() == 1).all()
                 else ""
             ),
             "",

@@ -13,6 +13,8 @@ from aictlab.plots import topics as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 
+__all__ = ["run"]
+
 
 def _fmt(x: float, nd: int = 3) -> str:
     return "NaN" if x is None or not math.isfinite(float(x)) else f"{float(x):.{nd}f}"

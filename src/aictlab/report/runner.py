@@ -14,12 +14,15 @@ from aictlab.config import Settings
 from aictlab.io import atomic_write_bytes
 from aictlab.report.context import ReportContext
 
+__all__ = ["PARTS", "PartOutcome", "available_parts", "run_report", "part_sections"]
+
 log = logging.getLogger("aictlab.report")
 
 #: Report parts in the order they run and appear: name -> module defining ``run(ctx) -> str``.
 PARTS = {
     "corpus": "aictlab.report.part_corpus",
     "frames": "aictlab.report.part_frames",
+    "semantic": "aictlab.report.part_semantic",
     "textometry": "aictlab.report.part_textometry",
     "topics": "aictlab.report.part_topics",
     "exports": "aictlab.report.part_exports",

@@ -1,0 +1,306 @@
+"""Use coding of frame hits and their keyword-in-context lines: is a hit a *use* of the frame or a *mention*
+of it (``docs/methods.md`` §7)? And how much of the drift do the mentions carry?
+
+A hand coding (:func:`load_use_coding`, the packaged ``aictlab/data/frames_use_coding.csv`` by default) gives
+one code per hit (``use | mention | programme title | other sense``), keyed by document, term and occurrence.
+A *document-level* row (term ``*``, no occurrence) gives the code of that document's hits the coding does not
+cover: ``mention`` marks a document that *discusses* the hypothesis (its uncoded hits are mentions); the
+mention documents of :func:`mention_vs_use` are read from these rows, never from the code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from aictlab.config import DRIFT_FRAMES
+from aictlab.drift import measure_drift
+from aictlab.errors import SchemaError
+from aictlab.frames import as_frame_data
+from aictlab.lexicon import Lexicon
+from aictlab.schema import DOC_ID, SEG_ID, TOK_POS, YEAR, require_columns
+
+__all__ = [
+    "DOCUMENT_ROW",
+    "KWIC_FRAME_COLUMNS",
+    "USE_CODES",
+    "code_matches",
+    "coded_mention_documents",
+    "document_defaults",
+    "kwic_frames",
+    "load_use_coding",
+    "mention_vs_use",
+]
+
+log = logging.getLogger(__name__)
+
+#: Codes of the hand coding of frame hits (``docs/methods.md`` §7, plus "other sense" for off-sense hits).
+USE_CODES = ("use", "mention", "programme title", "other sense")
+#: The ``term`` of a document-level row: the code of the document's hits that no row covers.
+DOCUMENT_ROW = "*"
+KWIC_FRAME_COLUMNS = [DOC_ID, YEAR, "frame", "term", "left", "keyword", "right"]
+
+
+def load_use_coding(path: str | Path | None = None) -> pd.DataFrame:
+    """Read a hand coding of frame hits (``doc_id, term, occurrence, keyword, use, note``; ``#`` comment lines).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Default: the packaged ``aictlab/data/frames_use_coding.csv`` (the seed corpus, coded by reading every
+        KWIC line; the coding rules are in its header). A row with term ``*`` and no occurrence gives the
+        code of the document's uncoded hits.
+
+    Raises
+    ------
+    SchemaError
+        Unreadable file, missing columns, an unknown code, a repeated key, an occurrence missing (or given
+        on a ``*`` row); the message names the file and row.
+    """
+    if path is None:
+        from aictlab.config import PACKAGE_DATA
+
+        path = PACKAGE_DATA / "frames_use_coding.csv"
+    path = Path(path)
+    try:
+        table = pd.read_csv(
+            path,
+            comment="#",
+            dtype={"occurrence": "Int64"},
+            keep_default_na=False,
+            na_values={"occurrence": [""]},
+        )
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise SchemaError(f"{path}: cannot read the use coding ({exc}).") from exc
+    require_columns(table, (DOC_ID, "term", "occurrence", "keyword", "use"), str(path))
+
+    def fail(mask, message):
+        if mask.any():
+            i = int(np.flatnonzero(mask)[0])
+            raise SchemaError(
+                f"{path}: row {i + 1} ({table.loc[i, DOC_ID]}, {table.loc[i, 'term']!r}): {message(i)}"
+            )
+
+    fail(
+        ~table["use"].isin(USE_CODES),
+        lambda i: f"code {table.loc[i, 'use']!r} is not one of {', '.join(USE_CODES)}.",
+    )
+    document_row = table["term"].eq(DOCUMENT_ROW).to_numpy()
+    missing = table["occurrence"].isna().to_numpy()
+    fail(missing & ~document_row, lambda i: "no occurrence (only a document-level row, term '*', has none).")
+    fail(~missing & document_row, lambda i: "a document-level row (term '*') takes no occurrence.")
+    dup = table.duplicated([DOC_ID, "term", "occurrence"])
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise SchemaError(
+            f"{path}: row {i + 1}: the key ({table.loc[i, DOC_ID]}, {table.loc[i, 'term']!r}, "
+            f"{table.loc[i, 'occurrence']}) is coded twice."
+        )
+    return table
+
+
+def document_defaults(coding: pd.DataFrame | None) -> dict[str, str]:
+    """Document -> code of its uncoded hits, from the coding's document-level rows (term ``*``)."""
+    if coding is None or coding.empty:
+        return {}
+    rows = coding[coding["term"].eq(DOCUMENT_ROW)]
+    return dict(zip(rows[DOC_ID], rows["use"], strict=True))
+
+
+def coded_mention_documents(coding: pd.DataFrame | None) -> tuple[str, ...]:
+    """The documents that *discuss* the hypothesis: those whose document-level code is ``mention``."""
+    return tuple(doc for doc, code in document_defaults(coding).items() if code == "mention")
+
+
+def _norm_kw(text: pd.Series) -> pd.Series:
+    return text.astype(str).str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def code_matches(
+    matches: pd.DataFrame,
+    coding: pd.DataFrame | None = None,
+    *,
+    mention_documents: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Attach the use code of each hit: the hand coding where its key and keyword agree, else the document
+    default (the coding's document-level row; ``mention`` in ``mention_documents``; ``use`` elsewhere).
+
+    Parameters
+    ----------
+    matches : DataFrame
+        :func:`aictlab.lexicon.match_terms` output.
+    coding : DataFrame, optional
+        :func:`load_use_coding` output.
+    mention_documents : sequence of str, optional
+        Documents whose uncoded hits default to ``mention``, whatever the coding says.
+
+    Returns
+    -------
+    DataFrame
+        ``matches`` with ``occurrence`` (rank of the hit among its document's hits of that term, in text
+        order), ``use``, ``use_coded_by`` (``hand`` | ``document default``) and ``use_note``.
+    """
+    defaults = document_defaults(coding) | dict.fromkeys(mention_documents or (), "mention")
+    out = matches.sort_values([DOC_ID, TOK_POS], kind="stable").copy()
+    out["occurrence"] = out.groupby([DOC_ID, "term"]).cumcount() + 1
+    out["use"] = [defaults.get(doc, "use") for doc in out[DOC_ID]]
+    out["use_coded_by"] = "document default"
+    out["use_note"] = ""
+    hits = coding[coding["term"].ne(DOCUMENT_ROW)] if coding is not None else None
+    if hits is not None and len(hits) and len(out):
+        c = hits.rename(columns={"use": "_use", "keyword": "_kw", "note": "_note"})
+        c["occurrence"] = c["occurrence"].astype(int)
+        if "_note" not in c:
+            c["_note"] = ""
+        j = out[[DOC_ID, "term", "occurrence", "keyword"]].merge(
+            c[[DOC_ID, "term", "occurrence", "_use", "_kw", "_note"]],
+            on=[DOC_ID, "term", "occurrence"],
+            how="left",
+        )
+        found = j["_use"].notna().to_numpy()
+        agree = found & (_norm_kw(j["keyword"]) == _norm_kw(j["_kw"].fillna(""))).to_numpy()
+        if (found & ~agree).any():
+            log.warning(
+                "code_matches: %d coded hit(s) whose keyword differs; left uncoded.",
+                int((found & ~agree).sum()),
+            )
+        rows = out.index[agree]
+        out.loc[rows, "use"] = j.loc[agree, "_use"].to_numpy()
+        out.loc[rows, "use_coded_by"] = "hand"
+        out.loc[rows, "use_note"] = j.loc[agree, "_note"].fillna("").to_numpy()
+    return out.sort_index()
+
+
+def kwic_frames(
+    data,
+    lexicon: Lexicon | None = None,
+    *,
+    tier: str = "extended",
+    window: int = 10,
+    coding: pd.DataFrame | None = None,
+    mention_documents: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Keyword-in-context line for every frame hit (``docs/methods.md`` §7), so a reader can judge use vs
+    mention.
+
+    Parameters
+    ----------
+    data : Corpus, DataFrame or FrameData
+        A corpus, a selected token table (with punctuation: readable contexts) or its
+        :func:`aictlab.frames.frame_data` with lines of this ``window``.
+    lexicon : Lexicon, optional
+        Needed unless ``data`` is a ``FrameData``.
+    tier : {"core", "extended"}, default="extended"
+    window : int, default=10
+        Tokens of context on each side.
+    coding : DataFrame, optional
+        Hand coding (:func:`load_use_coding`).
+    mention_documents : sequence of str, optional
+        Documents whose uncoded hits default to ``mention`` (besides the coding's document-level rows).
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id, year, frame, term, left, keyword, right`` plus ``tier, seg_id, start, end, occurrence`` and
+        ``use`` (``use | mention | programme title | other sense``): the hand coding where it covers the hit,
+        else the document-level default (:func:`code_matches`); ``use_coded_by`` says which and ``use_note``
+        gives the coder's reason. Sorted by year, document and position; exactly one line per hit.
+    """
+    fd = as_frame_data(data, lexicon, tiers=(tier,), window=window)
+    matches, lines = fd.hits(tier), fd.kwic
+    extra = ["tier", SEG_ID, "start", "end", "occurrence", "use", "use_coded_by", "use_note"]
+    if matches.empty:
+        return pd.DataFrame(columns=KWIC_FRAME_COLUMNS + extra)
+    lines = lines.drop(columns=["term", YEAR, SEG_ID], errors="ignore")
+    coded = code_matches(matches, coding, mention_documents=mention_documents)
+    hits = coded[
+        [
+            DOC_ID,
+            YEAR,
+            SEG_ID,
+            TOK_POS,
+            "frame",
+            "term",
+            "tier",
+            "occurrence",
+            "use",
+            "use_coded_by",
+            "use_note",
+        ]
+    ]
+    hits = hits.rename(columns={TOK_POS: "start"})
+    out = hits.merge(lines, on=[DOC_ID, "start"], how="left", validate="one_to_one")
+    missing = int(out["keyword"].isna().sum())
+    if missing:
+        log.warning("kwic_frames: %d hit(s) without a concordance line (context left empty).", missing)
+        out[["left", "keyword", "right"]] = out[["left", "keyword", "right"]].fillna("")
+    out = out.sort_values([YEAR, DOC_ID, "start"], kind="stable").reset_index(drop=True)
+    return out[KWIC_FRAME_COLUMNS + extra]
+
+
+def mention_vs_use(
+    data,
+    lexicon: Lexicon | None = None,
+    *,
+    coding: pd.DataFrame | None = None,
+    mention_documents: Sequence[str] | None = None,
+    drift_frames: Sequence[str] = DRIFT_FRAMES,
+    tier: str = "extended",
+    periods: int | Sequence[int] | None = None,
+    n_boot: int = 9999,
+    seed: int = 42,
+    alpha: float = 0.05,
+    merge=None,
+) -> pd.DataFrame:
+    """Drift index per period with and without the documents that *discuss* the hypothesis, and (with a
+    hand ``coding``) counting only the hits coded ``use``.
+
+    A document that talks about the paradigm produces frame hits that are mentions, not uses. This table lets
+    a reader see how much of the picture they carry.
+
+    Parameters
+    ----------
+    data : Corpus, DataFrame or FrameData
+        As in :func:`aictlab.drift.measure_drift`.
+    lexicon : Lexicon, optional
+        Needed unless ``data`` is a ``FrameData``.
+    coding : DataFrame, optional
+        Hand coding (:func:`load_use_coding`): adds the ``only hits coded use`` rows; its document-level
+        ``mention`` rows name the mention documents.
+    mention_documents : sequence of str, optional
+        The documents that discuss the hypothesis; default :func:`coded_mention_documents` of ``coding``.
+    drift_frames, tier, periods, n_boot, seed, alpha, merge
+        As in :func:`aictlab.drift.measure_drift`.
+
+    Returns
+    -------
+    DataFrame
+        ``variant`` ("all documents" / "without <docs>" / "only hits coded use"), then the ``by_period``
+        columns.
+    """
+    fd = as_frame_data(data, lexicon, periods=periods, tiers=(tier,))
+    matches = fd.hits(tier)
+    mentions = tuple(mention_documents) if mention_documents is not None else coded_mention_documents(coding)
+    present = [d for d in mentions if d in set(fd.segments[DOC_ID])]
+    kw = {
+        "drift_frames": drift_frames,
+        "tier": tier,
+        "n_boot": n_boot,
+        "seed": seed,
+        "alpha": alpha,
+        "merge": merge,
+    }
+    out = [measure_drift(fd, **kw).by_period.assign(variant="all documents")]
+    if present:
+        res = measure_drift(fd, exclude_documents=present, **kw)
+        out.append(res.by_period.assign(variant="without " + ", ".join(present)))
+    if coding is not None:
+        coded = code_matches(matches, coding, mention_documents=mentions)
+        res = measure_drift(fd.with_hits(coded[coded["use"].eq("use")], tier=tier), **kw)
+        out.append(res.by_period.assign(variant="only hits coded use"))
+    table = pd.concat(out, ignore_index=True)
+    return table[["variant"] + [c for c in table.columns if c != "variant"]]

@@ -1,0 +1,107 @@
+"""Report part: semantic scaling, a lexicon-independent view of the drift (docs/methods.md §16)."""
+
+from __future__ import annotations
+
+import math
+
+from aictlab.corpus import as_corpus
+from aictlab.lexicon import load_lexicon
+from aictlab.plots.scaling import plot_semantic_scores
+from aictlab.report.context import ReportContext
+from aictlab.report.render import figure_markdown, markdown_table
+from aictlab.scaling import VECTOR_MODEL, semantic_scaling
+
+__all__ = ["run"]
+
+
+def _fmt(x: float, nd: int = 2) -> str:
+    return "NaN" if x is None or not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
+
+
+def _direction(low: float, high: float) -> str:
+    if math.isfinite(low) and low > 0:
+        return "toward attractivité"
+    if math.isfinite(high) and high < 0:
+        return "toward solidarité"
+    return "undetermined"
+
+
+def run(ctx: ReportContext) -> str:
+    s = ctx.settings
+    lexicon = load_lexicon(s.lexicon_path)
+    frames = tuple(getattr(s, "drift_frames", ("solidarite", "attractivite")))
+    corpus = as_corpus(ctx.corpus.select(keep_duplicates=s.keep_duplicates), periods=s.periods)
+    key = {"lexicon": lexicon.sha256, "frames": frames, "periods": s.periods, "seed": s.seed,
+           "bootstrap": s.robustness_bootstrap, "keep_duplicates": s.keep_duplicates}  # fmt: skip
+    res = ctx.cached(
+        "semantic_scaling",
+        key,
+        lambda: semantic_scaling(corpus, lexicon, frames=frames, n_boot=s.robustness_bootstrap, seed=s.seed),
+    )
+    ctx.save_table(res.segments, "semantic_segments")
+    ctx.save_table(res.by_document, "semantic_by_document")
+    ctx.save_table(res.by_period, "semantic_by_period")
+    ctx.save_table(res.change, "semantic_change")
+    ctx.save_table(res.words, "semantic_word_polarity")
+    ctx.save_table(res.neighbours, "semantic_recall_suggestions")
+    labels = tuple(lexicon.frames[f]["label"] for f in frames)
+    fig, _ = plot_semantic_scores(res.by_document, res.by_period, frames=labels)
+    ctx.save_figure(fig, "semantic_scores")
+
+    ch = res.change.iloc[0]
+    semantic_dir = _direction(ch["ci_low"], ch["ci_high"])
+    ctx.results["semantic"] = {
+        "first_period": ch["first_period"],
+        "last_period": ch["last_period"],
+        "change": float(ch["score_change"]),
+        "ci_low": float(ch["ci_low"]),
+        "ci_high": float(ch["ci_high"]),
+        "resampling": ch["resampling"],
+    }
+    lines = [
+        "## Semantic scaling (lexicon-independent view)",
+        "",
+        f"Each word of the corpus gets a polarity from its similarity, in pre-trained French word vectors "
+        f"(spaCy {VECTOR_MODEL}), to the one-word core terms of {labels[1]} (+) and {labels[0]} (−); a segment's "
+        f"score is the mean polarity of its words with every lexicon term removed, standardised over the "
+        f"{len(res.segments)} segments (docs/methods.md §16). So this view does not count the lexicon's hits. "
+        f"{res.params['n_scored_words']} words scored (≥ {res.params['min_count']} occurrences).",
+        "",
+        markdown_table(res.by_period[["period", "n_documents", "n_segments", "mean_z", "ci_low", "ci_high"]]),
+        "",
+    ]
+    if math.isfinite(ch.get("score_change", math.nan)):
+        lines.append(
+            f"- Change {ch['first_period']} → {ch['last_period']}: {_fmt(ch['score_change'])} standard deviations "
+            f"[{_fmt(ch['ci_low'])}, {_fmt(ch['ci_high'])}] (95 % bootstrap, resampling {ch['resampling']}): "
+            f"{semantic_dir}."
+        )
+    if math.isfinite(ch.get("trend_per_decade", math.nan)):
+        lines.append(
+            f"- Trend over document years: {_fmt(ch['trend_per_decade'])} per decade "
+            f"[{_fmt(ch['trend_ci_low'])}, {_fmt(ch['trend_ci_high'])}] (documents resampled)."
+        )
+    verdict = ctx.results.get("verdict")
+    if verdict and math.isfinite(ch.get("score_change", math.nan)):
+        lexicon_dir = _direction(verdict["ci_low"], verdict["ci_high"])
+        agree = (
+            "agree" if lexicon_dir == semantic_dir else "disagree" if "undetermined" not in (lexicon_dir, semantic_dir)
+            else "do not both decide"
+        )  # fmt: skip
+        lines.append(
+            f"- The lexicon's drift index over the same periods is {lexicon_dir} (ΔD = {_fmt(verdict['drift_change'])} "
+            f"[{_fmt(verdict['ci_low'])}, {_fmt(verdict['ci_high'])}]): the two views {agree}."
+        )
+    missing = res.params["seeds_without_vector"]
+    lines += [
+        *([f"- Seed words without a vector (not used): {', '.join(missing)}."] if missing else []),
+        "",
+        "Words closest to the seed words that are not in the lexicon are listed in "
+        "`tables/semantic_recall_suggestions.csv`: candidates for the analyst to read in context, never added "
+        "automatically. (Rare words may share a vector with a frequent one in this model: cosine 1.)",
+        "",
+        figure_markdown(
+            "semantic_scores", "Semantic scaling: mean segment score per period and per document"
+        ),
+    ]
+    return "\n".join(lines)

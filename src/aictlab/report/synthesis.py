@@ -1,0 +1,143 @@
+"""The synthesis at the top of the report: the lexicon, topic and semantic views of the drift side by side.
+
+Each view says in which direction the corpus moved between its compared periods, by a rule stated in the
+table, and the synthesis says whether the views agree. It reads only what the parts left in
+``ReportContext.results`` (``verdict`` from frames, ``topics``, ``semantic``); a view whose part did not run
+is listed as such.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["synthesis_markdown", "synthesis_table"]
+
+TOWARD_B = "toward attractivité"
+TOWARD_A = "toward solidarité"
+UNDETERMINED = "undetermined"
+
+
+def _fmt(x: Any, nd: int = 2) -> str:
+    try:
+        return "NaN" if not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def _interval_direction(low: float, high: float) -> str:
+    if math.isfinite(low) and low > 0:
+        return TOWARD_B
+    if math.isfinite(high) and high < 0:
+        return TOWARD_A
+    return UNDETERMINED
+
+
+def _topic_direction(
+    shares: Mapping[str, Mapping[str, Mapping[str, float]]], a: str, b: str
+) -> tuple[str, str]:
+    """Direction from frame-labelled topic prevalence at the two end periods: a frame *rises* (falls) when
+    its last-period interval lies wholly above (below) its first-period interval."""
+    periods = list(shares)
+    first, last = shares[periods[0]], shares[periods[-1]]
+
+    def move(frame: str) -> int:
+        if frame not in first or frame not in last:
+            return 0
+        if last[frame]["ci_low"] > first[frame]["ci_high"]:
+            return 1
+        if last[frame]["ci_high"] < first[frame]["ci_low"]:
+            return -1
+        return 0
+
+    to_b = move(b) > 0 or move(a) < 0
+    to_a = move(b) < 0 or move(a) > 0
+    detail = "; ".join(
+        f"{f}: {_fmt(first[f]['prevalence'], 3)} → {_fmt(last[f]['prevalence'], 3)}"
+        for f in (a, b)
+        if f in first and f in last
+    )
+    if to_b and not to_a:
+        return TOWARD_B, detail
+    if to_a and not to_b:
+        return TOWARD_A, detail
+    return UNDETERMINED, detail
+
+
+def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = ("solidarite", "attractivite")):
+    """One row per view: ``view, measure, estimate, direction, rule``.
+
+    Parameters
+    ----------
+    results : mapping
+        ``ReportContext.results``.
+    frames : (str, str)
+        The compared frames ("from", "to").
+    """
+    a, b = frames
+    rows = []
+    verdict = results.get("verdict")
+    if verdict:
+        rows.append({
+            "view": "lexicon",
+            "measure": f"ΔD {verdict['first_period']} → {verdict['last_period']}",
+            "estimate": f"{_fmt(verdict['drift_change'])} [{_fmt(verdict['ci_low'])}, {_fmt(verdict['ci_high'])}]",
+            "direction": _interval_direction(verdict["ci_low"], verdict["ci_high"]),
+            "rule": "95 % interval of ΔD wholly above (below) 0",
+        })  # fmt: skip
+    else:
+        rows.append({"view": "lexicon", "measure": "", "estimate": "", "direction": "not run", "rule": ""})
+    topics = results.get("topics")
+    if topics and topics.get("frame_shares"):
+        model = topics.get("primary_model") or next(iter(topics["frame_shares"]))
+        direction, detail = _topic_direction(topics["frame_shares"][model], a, b)
+        rows.append({
+            "view": "topics",
+            "measure": f"{model} frame-labelled topic share, first → last period",
+            "estimate": detail,
+            "direction": direction,
+            "rule": "a frame's last-period 95 % interval wholly above (below) its first-period interval",
+        })  # fmt: skip
+    else:
+        rows.append({"view": "topics", "measure": "", "estimate": "", "direction": "not run", "rule": ""})
+    semantic = results.get("semantic")
+    if semantic:
+        rows.append({
+            "view": "semantic scaling",
+            "measure": f"mean segment score {semantic['first_period']} → {semantic['last_period']}",
+            "estimate": f"{_fmt(semantic['change'])} [{_fmt(semantic['ci_low'])}, {_fmt(semantic['ci_high'])}]",
+            "direction": _interval_direction(semantic["ci_low"], semantic["ci_high"]),
+            "rule": "95 % interval of the change wholly above (below) 0",
+        })  # fmt: skip
+    else:
+        rows.append(
+            {"view": "semantic scaling", "measure": "", "estimate": "", "direction": "not run", "rule": ""}
+        )
+    return pd.DataFrame(rows, columns=["view", "measure", "estimate", "direction", "rule"])
+
+
+def synthesis_markdown(
+    results: Mapping[str, Any], frames: tuple[str, str] = ("solidarite", "attractivite")
+) -> str:
+    """The synthesis section: the table of views and one computed sentence on their agreement."""
+    from aictlab.report.render import markdown_table
+
+    table = synthesis_table(results, frames)
+    decided = table[table["direction"].isin([TOWARD_A, TOWARD_B])]
+    ran = table[~table["direction"].eq("not run")]
+    if len(decided) >= 2 and decided["direction"].nunique() == 1:
+        sentence = f"The {len(decided)} views that decide agree: {decided['direction'].iloc[0]}."
+    elif decided["direction"].nunique() > 1:
+        sides = "; ".join(f"{r.view}: {r.direction}" for r in decided.itertuples())
+        sentence = f"The views disagree ({sides}): no direction should be reported without this disagreement."
+    elif len(decided) == 1:
+        sentence = (
+            f"Only the {decided['view'].iloc[0]} view decides ({decided['direction'].iloc[0]}); the other "
+            f"{len(ran) - 1} view(s) that ran cannot tell."
+        )
+    else:
+        sentence = "No view decides a direction on this corpus."
+    return "\n".join(["## Synthesis: three views of the drift", "", markdown_table(table), "", sentence])

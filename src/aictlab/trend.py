@@ -1,0 +1,269 @@
+"""Trend tests: does a frame's rate, or the drift index, change with the documents' year?
+
+Units are documents (not tokens: no pseudo-replication), read from :attr:`aictlab.drift.DriftResult.by_document`:
+Poisson / quasi-Poisson and NB2 GLMs with the word tokens as offset, a binomial GLM for the drift index,
+exact or Monte Carlo permutation tests and Spearman's ρ (``docs/methods.md`` §3).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from aictlab.config import DRIFT_FRAMES
+from aictlab.drift import DriftResult, drift_index
+from aictlab.schema import DOC_ID, YEAR, require_columns
+
+__all__ = ["trend_tests"]
+
+log = logging.getLogger(__name__)
+
+
+def _newton_glm(y, x, offset, trials=None, max_iter=50, tol=1e-10):
+    """ML slope of log E[y] = offset + b0 + b1 x (Poisson) or logit p = b0 + b1 x (binomial, ``trials``),
+    vectorised over rows of ``x`` (one row per permutation). Returns b1 (NaN where it does not converge)."""
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    y = np.broadcast_to(np.asarray(y, dtype=float), x.shape)
+    p_rows = x.shape[0]
+    b = np.zeros((p_rows, 2))
+    if trials is None:
+        b[:, 0] = np.log(max(y[0].sum(), 0.5) / np.exp(offset).sum())
+    else:
+        tot = np.asarray(trials, dtype=float)
+        pbar = np.clip(y[0].sum() / tot.sum(), 1e-6, 1 - 1e-6)
+        b[:, 0] = np.log(pbar / (1 - pbar))
+    converged = np.zeros(p_rows, dtype=bool)
+    for _ in range(max_iter):
+        eta = b[:, [0]] + b[:, [1]] * x
+        if trials is None:
+            mu = np.exp(np.clip(eta + offset, -700, 700))
+            w = mu
+            resid = y - mu
+        else:
+            p = 1 / (1 + np.exp(-np.clip(eta, -700, 700)))
+            mu = trials * p
+            w = trials * p * (1 - p)
+            resid = y - mu
+        g0, g1 = resid.sum(axis=1), (resid * x).sum(axis=1)
+        h00, h01, h11 = w.sum(axis=1), (w * x).sum(axis=1), (w * x * x).sum(axis=1)
+        det = h00 * h11 - h01**2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d0 = (h11 * g0 - h01 * g1) / det
+            d1 = (-h01 * g0 + h00 * g1) / det
+        step = np.column_stack([d0, d1])
+        step[~np.isfinite(step)] = 0.0
+        b += np.clip(step, -5, 5)
+        converged = np.abs(step).max(axis=1) < tol
+        if converged.all():
+            break
+    slope = b[:, 1].copy()
+    slope[~converged | (np.abs(slope) > 50)] = np.nan
+    return slope
+
+
+def _permutations(
+    n: int, max_exact: int = 8, n_random: int = 9999, seed: int = 42
+) -> tuple[np.ndarray, bool]:
+    if n <= max_exact:
+        return np.array(list(itertools.permutations(range(n)))), True
+    rng = np.random.default_rng(seed)
+    perms = np.array([rng.permutation(n) for _ in range(n_random)])
+    return np.vstack([np.arange(n), perms]), False
+
+
+def _perm_p(t_obs: float, t_perm: np.ndarray) -> float:
+    """Two-sided permutation p = #{|T_π| >= |T|} / #permutations, identity included (all n! when exact,
+    so p >= 1/n!; row 0 of the random set otherwise, so p = (1 + #)/(B + 1)). A permutation whose fit does
+    not converge (NaN) counts as not extreme and stays in the denominator (conservative)."""
+    if not np.isfinite(t_obs):
+        return np.nan
+    tol = 1e-9 * max(1.0, abs(t_obs))
+    return float(np.sum(np.abs(np.nan_to_num(t_perm, nan=0.0)) >= abs(t_obs) - tol) / len(t_perm))
+
+
+def _spearman(x, y) -> float:
+    rx, ry = stats.rankdata(x), stats.rankdata(y)
+    if np.ptp(rx) == 0 or np.ptp(ry) == 0:
+        return np.nan
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def trend_tests(
+    result: DriftResult | pd.DataFrame,
+    *,
+    drift_frames: Sequence[str] | None = None,
+    alpha: float = 0.05,
+    seed: int = 42,
+) -> pd.DataFrame:
+    """Trend of each frame's rate and of the drift index over documents' years (``docs/methods.md`` §3).
+
+    Units are documents (not tokens: no pseudo-replication). For each frame f:
+    log E[y_d] = ln N_d + β0 + β1 (year_d − year_min), Poisson GLM (statsmodels); when the Pearson dispersion
+    φ = χ²/(n − 2) exceeds 1 the quasi-Poisson fit (``scale="X2"``) is reported, with t(n − 2) intervals and
+    p-values as R's ``summary.glm``. The NB2 model (``smf.negativebinomial``, ML α) is reported beside it
+    (weak with fewer than ~10 documents; NaN when it does not converge). The drift index is modelled as a
+    binomial GLM of A successes out of A + S (logit = ln-odds; D ≈ log2 odds), quasi-binomial when
+    overdispersed. Slopes are reported as ratios per decade exp(10 β1) (rate ratio; odds ratio for the
+    index). Permutation test: T = β1 recomputed for every permutation of years across documents (all n!
+    when n ≤ 8, identity included: p = #{|T_π| ≥ |T|}/n!, floor 1/n!; else 9 999 random, p = (1+#)/(B+1)).
+    Spearman ρ between year and the document rate (average ranks) with its exact permutation p and a Fisher
+    z interval (SE = √(1.06/(n − 3)), Fieller, Hartley & Pearson 1957).
+
+    Parameters
+    ----------
+    result : DriftResult or DataFrame
+        A drift measurement (:func:`aictlab.drift.measure_drift`) or its ``by_document`` table (``doc_id,
+        year, tokens`` and the two frames' counts).
+    drift_frames : (str, str), optional
+        The (from, to) frames; default: the result's own, or ``("solidarite", "attractivite")`` for a table.
+    alpha : float, default=0.05
+    seed : int, default=42
+        Seed of the random permutations (more than 8 documents).
+
+    Returns
+    -------
+    DataFrame
+        One row per target (the from frame, the to frame, ``drift_index``): ``model, n_documents,
+        beta_year, ratio_per_decade, ci_low, ci_high, p_value, dispersion, nb_alpha, nb_ratio_per_decade,
+        nb_ci_low, nb_ci_high, nb_p_value, perm_p_value, n_permutations, perm_exact, perm_p_floor,
+        spearman_rho, spearman_p_exact, spearman_ci_low, spearman_ci_high``.
+    """
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    if isinstance(result, DriftResult):
+        by_document = result.by_document
+        drift_frames = drift_frames or result.drift_frames
+    else:
+        by_document = result
+    source, target_frame = tuple(drift_frames or DRIFT_FRAMES)
+    frames = (source, target_frame)
+    require_columns(by_document, (DOC_ID, YEAR, "tokens", *frames), "by_document")
+    df = by_document[[DOC_ID, YEAR, "tokens", *frames]].copy()
+    n = len(df)
+    df["yr"] = df[YEAR] - df[YEAR].min()
+    perms, exact = _permutations(n, seed=seed)
+    x_perm = df["yr"].to_numpy(dtype=float)[perms]
+    rows = []
+    z = stats.norm.ppf(1 - alpha / 2)
+    for target in (*frames, "drift_index"):
+        row: dict[str, Any] = {
+            "target": target,
+            "n_documents": n,
+            "n_permutations": len(perms),
+            "perm_exact": exact,
+        }
+        row["perm_p_floor"] = 1 / len(perms)
+        if n < 3 or df["yr"].nunique() < 2:
+            rows.append(row)
+            continue
+        if target == "drift_index":
+            endog = np.column_stack([df[target_frame], df[source]]).astype(float)
+            keep = endog.sum(axis=1) > 0
+            family = sm.families.Binomial()
+            offset = None
+            model_name = "binomial"
+            y_vec = df[target_frame].to_numpy(float)
+            trials = (df[target_frame] + df[source]).to_numpy(float)
+        else:
+            endog = df[target].to_numpy(dtype=float)
+            keep = np.ones(n, dtype=bool)
+            family = sm.families.Poisson()
+            offset = np.log(df["tokens"].to_numpy(dtype=float))
+            model_name = "poisson"
+            y_vec = endog
+            trials = None
+        exog = sm.add_constant(df["yr"].to_numpy(dtype=float))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = sm.GLM(
+                    endog[keep], exog[keep], family=family, offset=None if offset is None else offset[keep]
+                ).fit()
+                dof = max(int(keep.sum()) - 2, 1)
+                phi = float(fit.pearson_chi2 / dof) if keep.sum() > 2 else np.nan
+                row["dispersion"] = phi
+                if np.isfinite(phi) and phi > 1:
+                    fit = sm.GLM(
+                        endog[keep],
+                        exog[keep],
+                        family=family,
+                        offset=None if offset is None else offset[keep],
+                    ).fit(scale="X2", use_t=True)
+                    model_name = "quasi-" + model_name
+        except Exception as exc:  # perfect separation, all-zero counts
+            log.warning("trend GLM failed for %s: %s", target, exc)
+            rows.append(row)
+            continue
+        beta = float(fit.params[1])
+        lo, hi = np.asarray(fit.conf_int(alpha=alpha))[1]
+        row.update(
+            model=model_name,
+            beta_year=beta,
+            ratio_per_decade=math.exp(10 * beta),
+            ci_low=math.exp(10 * lo),
+            ci_high=math.exp(10 * hi),
+            p_value=float(fit.pvalues[1]),
+        )
+        if target != "drift_index":
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    nb = smf.negativebinomial(f"{target} ~ yr", df, offset=offset).fit(disp=0, maxiter=200)
+                nb_b = float(nb.params["yr"])
+                nb_lo, nb_hi = np.asarray(nb.conf_int(alpha=alpha).loc["yr"])
+                ok = bool(nb.mle_retvals.get("converged", True)) and np.isfinite(nb.bse["yr"])
+                if ok:
+                    row.update(
+                        nb_alpha=float(nb.params["alpha"]),
+                        nb_ratio_per_decade=math.exp(10 * nb_b),
+                        nb_ci_low=math.exp(10 * nb_lo),
+                        nb_ci_high=math.exp(10 * nb_hi),
+                        nb_p_value=float(nb.pvalues["yr"]),
+                    )
+            except Exception as exc:
+                log.info("NB2 fit failed for %s: %s", target, exc)
+        t_obs = _newton_glm(
+            y_vec[keep],
+            df["yr"].to_numpy(float)[keep][None, :],
+            None if offset is None else offset[keep],
+            trials=None if trials is None else trials[keep],
+        )[0]
+        t_perm = _newton_glm(
+            y_vec[keep],
+            x_perm[:, keep],
+            None if offset is None else offset[keep],
+            trials=None if trials is None else trials[keep],
+        )
+        row["perm_p_value"] = _perm_p(t_obs, t_perm)
+        row["perm_failed_fits"] = int(np.sum(~np.isfinite(t_perm)))
+        if target == "drift_index":
+            rate = drift_index(df[target_frame], df[source])
+        else:
+            rate = df[target] / df["tokens"]
+        rate = np.asarray(rate, dtype=float)
+        rho = _spearman(df["yr"], rate)
+        row["spearman_rho"] = rho
+        if np.isfinite(rho):
+            rho_perm = np.array([_spearman(xp, rate) for xp in x_perm])
+            row["spearman_p_exact"] = _perm_p(rho, rho_perm)
+            if n > 3 and abs(rho) < 1:
+                se = math.sqrt(1.06 / (n - 3))
+                row["spearman_ci_low"] = math.tanh(math.atanh(rho) - z * se)
+                row["spearman_ci_high"] = math.tanh(math.atanh(rho) + z * se)
+        rows.append(row)
+    cols = [
+        "target", "model", "n_documents", "beta_year", "ratio_per_decade", "ci_low", "ci_high", "p_value",
+        "dispersion", "nb_alpha", "nb_ratio_per_decade", "nb_ci_low", "nb_ci_high", "nb_p_value", "perm_p_value",
+        "n_permutations", "perm_exact", "perm_p_floor", "perm_failed_fits", "spearman_rho", "spearman_p_exact", "spearman_ci_low",
+        "spearman_ci_high",
+    ]  # fmt: skip
+    return pd.DataFrame(rows).reindex(columns=cols)
