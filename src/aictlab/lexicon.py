@@ -13,8 +13,8 @@ failures are ``other_sense`` and a bracketed acronym repeating a hit is a ``repe
 
 References
 ----------
-docs/methods.md, "Frequencies, frame lexicon, frame rates", "Robustness" (per-term counts) and "Validating the
-lexicon" (context rules, proper names).
+docs/methods.md §1 (frequencies, frame lexicon, frame rates), §12 (per-term counts for robustness) and §15
+(context rules, proper names).
 """
 
 from __future__ import annotations
@@ -416,7 +416,7 @@ def _titles(value: Any, source: str) -> tuple[str, ...]:
 def match_terms(
     tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended", senses: str = "frame"
 ) -> pd.DataFrame:
-    """Find the lexicon's terms in a token table (docs/methods.md, "Frequencies, frame lexicon, frame rates").
+    """Find the lexicon's terms in a token table (docs/methods.md §1).
 
     Every token lemma is split into parts at the MWE joiner (``coopération_décentralisée`` -> two parts) and
     canonicalised (:func:`canonical_lemma`). Candidate matches are the windows of consecutive parts equal

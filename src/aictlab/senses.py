@@ -25,7 +25,7 @@ Everything else has sense ``frame``. Only ``frame`` hits enter frame counts by d
 
 References
 ----------
-docs/methods.md, "Validating the lexicon" (context rules, hits inside proper names).
+docs/methods.md §15 (context rules, hits inside proper names).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Validating the frame lexicon: coding sheets, precision, recall, agreement between coders.
 
 Grimmer & Stewart (2013), "Text as data", *Political Analysis* 21(3): a dictionary's hits are read and coded
-before they are counted. The workflow (docs/methods.md, "Validating the lexicon"):
+before they are counted. The workflow (docs/methods.md §15):
 
 1. :func:`sample_hits` draws a seeded random sample of hits, stratified by frame (and by document if asked),
    as a coding sheet (:data:`SHEET_COLUMNS`): the coder fills ``code`` with one of :data:`CODES` —
