@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -74,9 +76,11 @@ print(f"report: K in {list(settings.topic_k)}, {settings.topic_seeds} refits per
 # segments and in at most half of them (too rare or too common lemmas say nothing about topics).
 
 # %%
-docs = tp.topic_documents(corpus.tokens, unit=settings.topic_unit)
+docs = tp.topic_documents(corpus, unit=settings.topic_unit, periods=settings.periods)
 print(f"{len(docs)} segments; vocabulary pruning: {docs.attrs}")
-docs.groupby(["doc_id", "year"]).agg(segments=("unit_id", "size"), lemmas=("n_terms", "sum")).reset_index()
+docs.groupby(["doc_id", "year", "period"]).agg(
+    segments=("unit_id", "size"), lemmas=("n_terms", "sum")
+).reset_index()
 
 # %% [markdown]
 # ## Choosing K
@@ -158,10 +162,8 @@ fig
 # that range, the topic itself changes from one fit to the next: read its curve with care.
 
 # %%
-lda_prevalence = tp.topic_prevalence(
-    lda_doc_topics, by="period", periods=settings.periods, n_boot=N_BOOT, seed=settings.seed
-)
-lda_range = tp.seed_prevalence_range(selection, "lda", chosen["lda"], by="period", periods=settings.periods)
+lda_prevalence = tp.topic_prevalence(lda_doc_topics, by="period", n_boot=N_BOOT, seed=settings.seed)
+lda_range = tp.seed_prevalence_range(selection, "lda", chosen["lda"], by="period")
 lda_prevalence = lda_prevalence.merge(lda_range, on=["topic", "period"], how="left")
 lda_prevalence
 
@@ -184,7 +186,6 @@ frame_prevalence = pd.concat(
             fitted.document_topics().assign(model=m),
             labelled.assign(model=m),
             by="period",
-            periods=settings.periods,
             n_boot=N_BOOT,
             seed=settings.seed,
         )
@@ -205,7 +206,7 @@ fig
 # frame, or absorbed by one broad topic.
 
 # %%
-by_k = tp.frame_shares_by_k(selection, lexicon, by="period", periods=settings.periods)
+by_k = tp.frame_shares_by_k(selection, lexicon, by="period")
 by_k[by_k["frame"].ne("other")].pivot_table(
     index=["model", "k", "frame"], columns="period", values="prevalence"
 ).round(3)

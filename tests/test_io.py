@@ -11,7 +11,7 @@ from conftest import FIXTURES, RAW, folder_snapshot
 
 from aictlab.corpus import load_corpus
 from aictlab.errors import CorpusError
-from aictlab.io import EncodingWarning, check_corpus_folder, decode_text, parse_date, read_metadata
+from aictlab.io import check_corpus_folder, parse_date, read_metadata
 
 
 def rewrite_metadata(folder, change):
@@ -149,22 +149,39 @@ def test_document_empty_after_cleaning_is_refused(tmp_path):
         load_corpus(folder, cache_dir=None)
 
 
-def test_cp1252_file_is_decoded_with_a_warning_naming_it(tmp_path):
+def test_cp1252_file_is_refused_naming_it_and_the_fix(tmp_path):
     folder = write_corpus(tmp_path / "c", {"legacy.txt": "L’attractivité des régions.".encode("cp1252")})
-    with pytest.warns(EncodingWarning, match=r"legacy.txt: not UTF-8 .* decoded as cp1252"):
-        corpus = load_corpus(folder, cache_dir=None)
+    with pytest.raises(
+        CorpusError,
+        match=r"row 1 \(doc_id 'd0'\).*legacy.txt: not valid utf-8 \(byte 0x92 at "
+        r"offset 1, line 1\).*'encoding' column",
+    ):
+        load_corpus(folder, cache_dir=None)
+
+
+def test_declared_cp1252_encoding_is_decoded_exactly(tmp_path):
+    folder = write_corpus(tmp_path / "c", {"legacy.txt": "L’attractivité des régions.".encode("cp1252")})
+    rewrite_metadata(
+        folder, lambda rows, fields: ([{**r, "encoding": "cp1252"} for r in rows], [*fields, "encoding"])
+    )
+    corpus = load_corpus(folder, cache_dir=None)
     assert corpus.documents.loc[0, "text"] == "L'attractivité des régions."
 
 
-def test_latin1_fallback_for_bytes_undefined_in_cp1252():
-    data = "Coopération ".encode("latin-1") + b"\x81"
-    with pytest.warns(EncodingWarning, match="decoded as latin-1"):
-        assert decode_text(data, path="x.txt").startswith("Coopération")
+def test_unknown_declared_encoding_is_refused_before_reading(tmp_path):
+    folder = write_corpus(tmp_path / "c", {"a.txt": "Solidarité.".encode()})
+    rewrite_metadata(
+        folder, lambda rows, fields: ([{**r, "encoding": "klingon"} for r in rows], [*fields, "encoding"])
+    )
+    with pytest.raises(CorpusError, match=r"row 1 \(doc_id 'd0'\): unknown encoding 'klingon'"):
+        check_corpus_folder(folder)
 
 
 def test_utf16_without_bom_is_refused_naming_the_encoding(tmp_path):
     folder = write_corpus(tmp_path / "c", {"u16.txt": "Coopération décentralisée".encode("utf-16-le")})
-    with pytest.raises(CorpusError, match=r"u16.txt: binary data or UTF-16 without byte-order mark"):
+    with pytest.raises(
+        CorpusError, match=r"u16.txt: NUL byte at offset 1 .*UTF-16/UTF-32 without byte-order"
+    ):
         load_corpus(folder, cache_dir=None)
 
 

@@ -162,7 +162,11 @@ def test_only_rebuilds_what_it_names(full_report):
     root, _ = full_report
     out = root / "a"
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
-    assert main(["--root", str(root), "--corpus", str(RAW), "--out", "a", "--only", "corpus", "--quiet"]) == 0
+    same = ["--config", str(root / "small.toml")]  # same settings: the other parts' sections stay valid
+    assert (
+        main(["--root", str(root), "--corpus", str(RAW), "--out", "a", "--only", "corpus", *same, "--quiet"])
+        == 0
+    )
     after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     changed = {p.relative_to(out).as_posix() for p in before if after[p] != before[p]}
     assert "tables/corpus_overview.csv" in changed and "corpus_overview.png" in changed
@@ -170,4 +174,13 @@ def test_only_rebuilds_what_it_names(full_report):
         n.startswith(("tables/drift", "tables/topic", "tables/keyness", "tables/ca_")) for n in changed
     )
     assert {"REPORT.md", "provenance.json"} <= changed
-    assert "## Topic" in (out / "REPORT.md").read_text(encoding="utf-8")  # other parts' sections are kept
+    report = (out / "REPORT.md").read_text(encoding="utf-8")
+    assert (
+        "## Topic" in report and "Not shown" not in report
+    )  # other parts' sections (same settings) are kept
+    # other settings (the default bootstrap): the other parts' sections are not shown beside the new numbers
+    assert main(["--root", str(root), "--corpus", str(RAW), "--out", "a", "--only", "corpus", "--quiet"]) == 0
+    report = (out / "REPORT.md").read_text(encoding="utf-8")
+    assert (
+        "## Topic" not in report and "**Not shown: `frames`, `textometry`, `topics`, `exports`.**" in report
+    )

@@ -9,6 +9,7 @@ import pytest
 
 from aictlab import topics as tp
 from aictlab.errors import LexiconError, SchemaError, SettingsError
+from aictlab.periods import add_periods
 from aictlab.plots import topics as tplots
 
 GROUPS = {
@@ -441,13 +442,15 @@ def test_figures_return_what_they_draw(planted):
     fig, data = tplots.plot_top_terms(topics, model="nmf", n=5)
     assert len(data) == 15 and fig.axes[0].get_title(loc="left").startswith("T1")
     plt.close(fig)
-    dt = fitted.document_topics().assign(model="nmf")
-    prev = tp.topic_prevalence(dt, by="period", periods=[2010, 2012], n_boot=50)
+    dt = tp.document_topic_table(add_periods(fitted.docs_, [2010, 2012]), fitted.doc_topic_).assign(
+        model="nmf"
+    )
+    prev = tp.topic_prevalence(dt, by="period", n_boot=50)
     assert sorted(prev["period"].unique()) == ["2010-2011", "2012-2014"]
     fig, data = tplots.plot_topic_prevalence(prev, labels=topics)
     assert len(data) == 6 and "label" in data
     plt.close(fig)
-    fp = tp.frame_topic_prevalence(dt, topics, periods=[2010, 2012], n_boot=50)
+    fp = tp.frame_topic_prevalence(dt, topics, n_boot=50)
     fig, data = tplots.plot_frame_topic_share(fp)
     assert len(data) == 2 * 3
     plt.close(fig)
@@ -455,10 +458,8 @@ def test_figures_return_what_they_draw(planted):
 
 @pytest.mark.slow
 def test_dynamic_topics_structure():
-    docs = make_planted(n_per_doc=8, length=15)
-    out = tp.dynamic_topics(
-        docs, 3, periods=[2010, 2012, 2014], passes=1, em_min_iter=1, em_max_iter=2, topn=5
-    )
+    docs = add_periods(make_planted(n_per_doc=8, length=15), [2010, 2012, 2014])
+    out = tp.dynamic_topics(docs, 3, passes=1, em_min_iter=1, em_max_iter=2, topn=5)
     assert list(out.columns) == ["period", "topic", "rank", "term", "weight"]
     assert len(out) == 3 * 3 * 5
     assert out.groupby(["period", "topic"])["weight"].apply(lambda w: w.is_monotonic_decreasing).all()
@@ -523,19 +524,21 @@ def test_topic_mass_by_document_by_hand():
 # --- large corpora: partition-wise documents, Matrix Market streaming, capped selection grid ----------------
 
 
-class TokenParts:
-    """A stand-in for a Corpus whose tokens come in partitions of whole documents (Corpus.map_tokens)."""
+def on_disk(tokens: pd.DataFrame, folder, docs: list[str]):
+    """A Corpus whose tokens stay on disk, one parquet partition per document of ``docs``."""
+    import dataclasses
 
-    def __init__(self, parts: list[pd.DataFrame]):
-        self.parts = parts
+    from aictlab.corpus import as_corpus
 
-    def map_tokens(self, func, *, select=True, **options):
-        from aictlab.corpus import combine_parts, select_tokens
+    files = []
+    for i, d in enumerate(docs):
+        path = folder / f"part.{i:05d}.parquet"
+        tokens[tokens["doc_id"] == d].reset_index(drop=True).to_parquet(path)
+        files.append(path)
+    return dataclasses.replace(as_corpus(tokens), tokens=None, token_files=tuple(files))
 
-        return combine_parts([func(select_tokens(p, **options) if select else p) for p in self.parts])
 
-
-def test_topic_documents_df_pruning_sums_partitions():
+def test_topic_documents_df_pruning_sums_partitions(tmp_path):
     # paix occurs in one unit of each document: df 2 only when the partitions' counts are summed
     rows = [
         ("a", 0, "paix", False, True, False),
@@ -549,14 +552,17 @@ def test_topic_documents_df_pruning_sums_partitions():
     ]
     tokens = token_table(rows)
     whole = tp.topic_documents(tokens, min_df=2, max_df=1.0)
-    parts = TokenParts([tokens[tokens["doc_id"] == d] for d in ("a", "b", "c")])
-    split = tp.topic_documents(parts, min_df=2, max_df=1.0)
+    split = tp.topic_documents(on_disk(tokens, tmp_path, ["a", "b", "c"]), min_df=2, max_df=1.0)
     pd.testing.assert_frame_equal(whole, split, check_exact=True)
     assert split.attrs == whole.attrs
     assert split["terms"].tolist() == [("paix", "jumelage"), ("jumelage",), ("paix", "export"), ("export",)]
     assert split.attrs["n_units"] == 5 and split.attrs["n_dropped_empty"] == 1
     assert split.attrs["vocabulary_size"] == 3
-    with pytest.raises(SchemaError, match="token table or a Corpus"):
+    # the units carry their document's period (documents of years 2012 and 2025 in 5-year bins)
+    assert split["period"].tolist() == ["2010-2014"] * 2 + ["2025-2029"] * 2
+    explicit = tp.topic_documents(tokens, min_df=2, max_df=1.0, periods=[2000, 2020])
+    assert explicit["period"].tolist() == ["2000-2019"] * 2 + ["2020-2025"] * 2
+    with pytest.raises(SchemaError, match="Corpus or a token DataFrame"):
         tp.topic_documents([rows])
 
 
@@ -591,12 +597,12 @@ def test_matrix_market_corpus_round_trips_the_dtm(planted, tmp_path):
     from gensim.corpora import MmCorpus
     from gensim.matutils import corpus2csc
 
-    vocabulary = [*tp._vocabulary(planted["terms"]), "zz_unused"]  # a last column with no count
+    vocabulary = [*tp.topic_vocabulary(planted["terms"]), "zz_unused"]  # a last column with no count
     path = tp.write_bow_corpus(planted, vocabulary, tmp_path)
     corpus = MmCorpus(str(path))
     assert len(corpus) == len(planted) and corpus.num_terms == len(vocabulary)
     read = corpus2csc(corpus, num_terms=len(vocabulary), num_docs=len(planted), dtype=np.float64).T.tocsr()
-    expected = tp.cast_dtm(tp._texts(planted), vocabulary)
+    expected = tp.cast_dtm(tp.topic_texts(planted), vocabulary)
     assert read.shape == expected.shape and (read != expected).nnz == 0
     np.testing.assert_array_equal(read.sum(1).A1, planted["terms"].map(len).to_numpy())
     # keyed by content: the same units reuse the file, other units get another one; no temporary file left
@@ -670,16 +676,16 @@ def test_allocation_and_sampling_rule(planted):
     assert tp.allocate_sample([5, 5, 5], 7).tolist() == [3, 2, 2]  # equal remainders: first strata first
     with pytest.raises(SettingsError, match="one unit of each"):
         tp.allocate_sample([5, 5, 5], 2)
-    periods = [2010, 2012, 2014]  # 120, 120 and 60 planted units
-    rows = tp.sample_topic_units(planted, 50, periods=periods, seed=3)
+    planted = add_periods(planted, [2010, 2012, 2014])  # 120, 120 and 60 planted units
+    rows = tp.sample_topic_units(planted, 50, seed=3)
     assert len(rows) == 50 and len(set(rows)) == 50 and (np.diff(rows) > 0).all()
-    np.testing.assert_array_equal(rows, tp.sample_topic_units(planted, 50, periods=periods, seed=3))
-    assert not np.array_equal(rows, tp.sample_topic_units(planted, 50, periods=periods, seed=4))
+    np.testing.assert_array_equal(rows, tp.sample_topic_units(planted, 50, seed=3))
+    assert not np.array_equal(rows, tp.sample_topic_units(planted, 50, seed=4))
     period = pd.cut(planted["year"].iloc[rows], [2009, 2011, 2013, 2014]).value_counts(sort=False)
     assert period.tolist() == [20, 20, 10]  # proportional to 120, 120, 60
     # a period with a single unit is still represented
     skewed = pd.concat([planted[planted["year"] < 2014], planted[planted["year"] == 2014].iloc[:1]])
-    rows = tp.sample_topic_units(skewed, 30, periods=periods, seed=3)
+    rows = tp.sample_topic_units(skewed, 30, seed=3)
     assert len(rows) == 30 and (skewed["year"].iloc[rows] == 2014).sum() == 1
     # by document: every document is represented
     rows = tp.sample_topic_units(planted, 25, by="doc_id", seed=3)
@@ -705,12 +711,9 @@ def test_stream_rule_and_settings():
 
 @pytest.mark.slow
 def test_capped_selection_then_final_fit_on_every_unit():
-    docs = make_two_vocabularies()
-    periods = [2010, 2012, 2014]
-    sel = tp.select_topic_models(
-        docs, k=[2], n_seeds=1, lda_params=FAST_LDA, max_units=90, periods=periods, seed=5
-    )
-    np.testing.assert_array_equal(sel.sample_rows, tp.sample_topic_units(docs, 90, periods=periods, seed=5))
+    docs = add_periods(make_two_vocabularies(), [2010, 2012, 2014])
+    sel = tp.select_topic_models(docs, k=[2], n_seeds=1, lda_params=FAST_LDA, max_units=90, seed=5)
+    np.testing.assert_array_equal(sel.sample_rows, tp.sample_topic_units(docs, 90, seed=5))
     assert len(sel.docs) == 90 and sel.params["sampled"] and sel.params["n_units_total"] == len(docs)
     assert "stratified by period" in sel.params["sample_rule"] and "90 of 300" in sel.params["sample_rule"]
     assert sel.table.attrs["n_units"] == 90 and sel.summary.attrs["sample_rule"] == sel.params["sample_rule"]
@@ -738,9 +741,12 @@ def test_bootstrap_blocks_capped_by_cells(monkeypatch):
     values, weights = rng.random((40, 2)), rng.integers(1, 5, 40)
     strata, groups = np.repeat(np.arange(8), 5), np.repeat(np.arange(4), 10)
     full = tp.bootstrap_group_means(values, weights, strata, groups, n_boot=200, seed=1)
-    monkeypatch.setattr(tp, "BOOTSTRAP_CELLS", 40 * 7)  # blocks of 7 replicates
+    import aictlab.resample
+
+    monkeypatch.setattr(aictlab.resample, "BOOTSTRAP_CELLS", 5 * 7)  # blocks of 7 replicates per document
     small = tp.bootstrap_group_means(values, weights, strata, groups, n_boot=200, seed=1)
     np.testing.assert_array_equal(small[1], full[1])
+    np.testing.assert_array_equal(small[2], full[2])  # blocks draw the same replicates
     assert np.isfinite(small[2]).all() and (small[2] <= small[1]).all() and (small[1] <= small[3]).all()
 
 
@@ -778,3 +784,102 @@ def test_report_part_capped_and_streamed_from_disk_partitions(seed_corpus_on_dis
     # prevalence over every unit, not the sample
     frames = pd.read_csv(tmp_path / "out" / "tables" / "frame_topic_prevalence.csv")
     assert frames.groupby(["model", "period"])["n_units"].first().sum() == 2 * info["n_units"]
+
+
+# --- robustness of the figures (issue 13) and any number of frames ----------------------------------------
+
+
+def test_error_bars_never_negative_and_figures_draw_degenerate_intervals():
+    import matplotlib.pyplot as plt
+
+    # an estimate 1e-17 below its own lower bound (a one-unit document: every replicate equals it up to
+    # rounding) and a group without interval (NaN) once crashed matplotlib: "'yerr' must not contain
+    # negative values"
+    bars = tplots.error_bars([0.3, 0.5, np.nan], [0.3 + 1e-17, np.nan, 0.1], [0.4, 0.6, 0.2])
+    np.testing.assert_array_equal(bars, [[0.0, 0.0, 0.0], [0.4 - 0.3, 0.6 - 0.5, 0.0]])
+    prev = pd.DataFrame(
+        {
+            "topic": [1, 1, 2, 2],
+            "period": ["2010-2014", "2015-2019"] * 2,
+            "prevalence": [0.3, 0.7, 0.7, 0.3],
+            "ci_low": [0.3 + 1e-17, np.nan, 0.7, 0.2],
+            "ci_high": [0.3, np.nan, 0.7 - 1e-17, 0.4],
+        }
+    )
+    fig, data = tplots.plot_topic_prevalence(prev)
+    assert len(data) == 4
+    plt.close(fig)
+    frames = prev.rename(columns={"topic": "frame"}).assign(frame=["a", "a", "other", "other"], n_topics=1)
+    fig, data = tplots.plot_frame_topic_share(frames)
+    assert len(data) == 4
+    plt.close(fig)
+    table = pd.DataFrame(
+        {"model": "lda", "k": [2, 2], "sample": ["full", "subsample"], "c_v": [0.4, 0.4],
+         "c_npmi": [0.1, 0.1 + 1e-17], "agreement": [np.nan, 0.9]}
+    )  # fmt: skip
+    fig, data = tplots.plot_model_selection(table)
+    assert set(data["measure"]) == {"c_v", "c_npmi", "stability"}
+    plt.close(fig)
+
+
+def test_three_documents_one_unit_each_give_finite_prevalence():
+    # three documents of one unit each, one per period: the bootstrap is degenerate (every replicate draws
+    # the only unit), so the interval collapses on the estimate
+    dt = pd.DataFrame(
+        {
+            "doc_id": np.repeat(["a", "b", "c"], 2),
+            "unit_id": np.repeat(["a_s0", "b_s0", "c_s0"], 2),
+            "year": np.repeat([2012, 2017, 2023], 2),
+            "period": np.repeat(["2010-2014", "2015-2019", "2020-2024"], 2),
+            "n_tokens": 40,
+            "topic": [1, 2] * 3,
+            "proportion": [0.1, 0.9, 0.3, 0.7, 0.6, 0.4],
+        }
+    )
+    prev = tp.topic_prevalence(dt, n_boot=50, seed=1)
+    np.testing.assert_allclose(prev["prevalence"], [0.1, 0.3, 0.6, 0.9, 0.7, 0.4])
+    np.testing.assert_allclose(prev["ci_low"], prev["prevalence"])
+    np.testing.assert_allclose(prev["ci_high"], prev["prevalence"])
+    fig, _ = tplots.plot_topic_prevalence(prev)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    with pytest.raises(SchemaError, match="no 'period' column"):
+        tp.topic_prevalence(dt.drop(columns="period"), n_boot=10)
+
+
+def test_prevalence_is_a_ratio_of_resample_totals():
+    from aictlab.resample import resample_totals
+
+    # two documents in one group: the group's replicate = the sum of its documents' replicate totals of
+    # [w θ, w], and its prevalence = their ratio; so the interval is that of resample_totals directly
+    values = np.array([[0.2], [0.6], [1.0], [0.4], [0.0]])
+    weights = np.array([10.0, 30.0, 20.0, 20.0, 40.0])
+    strata = np.array(["a", "a", "b", "b", "b"])
+    _, est, low, high = tp.bootstrap_group_means(values, weights, strata, np.zeros(5), n_boot=400, seed=4)
+    reps = resample_totals(np.column_stack([weights * values[:, 0], weights]), strata, n_boot=400, seed=4)
+    total = reps["a"] + reps["b"]
+    ratio = total[:, 0] / total[:, 1]
+    assert est[0, 0] == pytest.approx((2 + 18 + 20 + 8) / 120)
+    assert (low[0, 0], high[0, 0]) == pytest.approx(tuple(np.quantile(ratio, [0.025, 0.975])))
+
+
+def test_three_frames_from_the_lexicon(planted_fits):
+    # any number of frames: a third lexicon frame gets its own leaning topics and its own share
+    fitted = planted_fits["nmf"]
+    frames = {"solidarite": GROUPS["sol"], "attractivite": GROUPS["att"], "neutre": GROUPS["neu"]}
+    topics = tp.label_topics(fitted.topics(10), frames)
+    assert sorted(topics.drop_duplicates("topic")["frame"]) == ["attractivite", "neutre", "solidarite"]
+    assert {"share_solidarite", "share_attractivite", "share_neutre"} <= set(topics.columns)
+    fp = tp.frame_topic_prevalence(fitted.document_topics(), topics, by="year", n_boot=20, seed=1)
+    assert sorted(fp["frame"].unique()) == ["attractivite", "neutre", "other", "solidarite"]
+    assert fp.groupby("year")["prevalence"].sum().to_numpy() == pytest.approx(np.ones(5))
+    assert (fp[fp["frame"] == "other"]["prevalence"] == 0).all()
+    import matplotlib.pyplot as plt
+
+    fig, data = tplots.plot_frame_topic_share(fp, by="year")
+    assert len(data) == 4 * 5
+    plt.close(fig)
+    fig, _ = tplots.plot_top_terms(topics, n=5)
+    assert "neutre" in fig._suptitle.get_text()
+    plt.close(fig)

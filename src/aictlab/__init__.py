@@ -3,7 +3,7 @@ attractivité between the 2010s and 2025?
 
 The main entry points, by stage (docs/api.md lists every public function; docs/architecture.md the stages):
 
-- corpus: :func:`load_corpus`, :func:`read_iramuteq`, :func:`build_corpus`, :class:`Corpus`,
+- corpus: :func:`load_corpus`, :func:`read_iramuteq`, :func:`read_europresse`, :func:`build_corpus`, :class:`Corpus`,
   :func:`as_corpus`, :func:`select_tokens`, :func:`add_periods`, :func:`write_iramuteq`;
 - frames and drift: :func:`load_lexicon`, :func:`frame_data`, :func:`measure_drift`, :func:`trend_tests`,
   :func:`decide_verdict`, :func:`robustness_panel`, :func:`mention_vs_use`, :func:`kwic_frames`;
@@ -31,6 +31,7 @@ _EXPORTS = {
     # corpus
     "load_corpus": "aictlab.corpus",
     "read_iramuteq": "aictlab.corpus",
+    "read_europresse": "aictlab.corpus",
     "build_corpus": "aictlab.corpus",
     "Corpus": "aictlab.corpus",
     "as_corpus": "aictlab.corpus",
@@ -64,6 +65,8 @@ _EXPORTS = {
     "semantic_scaling": "aictlab.scaling",
     "design_table": "aictlab.design",
     "design_notes": "aictlab.design",
+    # partner geography
+    "partner_geography": "aictlab.geography",
     # resampling
     "resample_totals": "aictlab.resample",
     "bootstrap_interval": "aictlab.resample",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -129,6 +132,8 @@ class Settings:
     scheduler : str or None
         Address of a running Dask scheduler (``tcp://host:8786``) for ``engine="dask"``; None starts a
         ``LocalCluster`` with one worker per core.
+    extra : dict, default={}
+        Free values passed to the parts (a table of key = value; not checked here).
     """
 
     root: Path = Path(".")
@@ -158,6 +163,8 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # type and range of each value, normalised (lists -> tuples...)
+            object.__setattr__(self, f.name, check_setting(f.name, getattr(self, f.name)))
         check_choice("lemmatizer", self.lemmatizer, LEMMATIZERS)
         check_choice("topic_unit", self.topic_unit, TOPIC_UNITS)
         check_choice("topic_stream", self.topic_stream, TOPIC_STREAM)
@@ -218,3 +225,226 @@ class Settings:
                 value = list(value)
             out[f.name] = value
         return out
+
+
+# --- validation of each setting ------------------------------------------------------------------------------
+# One row per Settings field: a checker returning the normalised value or raising _Invalid(what is expected).
+# A field without a row is checked against its default's type (bool, int, str, tuple), so a new field is
+# never read unchecked; give it a row for a range or a clearer message.
+
+
+class _Invalid(Exception):
+    """What a setting's value should have been (turned into a SettingsError naming key and value)."""
+
+
+def _path(*, optional: bool = False) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if value is None and optional:
+            return None
+        if isinstance(value, Path):
+            value = value.as_posix()
+        if not isinstance(value, str) or not value.strip() or "\x00" in value:
+            raise _Invalid("a path (a quoted string)" + (", or nothing" if optional else ""))
+        return Path(value)
+
+    return check
+
+
+def _integer(minimum: int | None = None, maximum: int | None = None, *, optional: bool = False):
+    def check(value: Any) -> Any:
+        if value is None and optional:
+            return None
+        bounds = (
+            f" from {minimum} to {maximum}"
+            if minimum is not None and maximum is not None
+            else f" of at least {minimum}"
+            if minimum is not None
+            else ""
+        )
+        expected = f"a whole number{bounds} (unquoted)" + (", or nothing" if optional else "")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid(expected)
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            raise _Invalid(expected)
+        return value
+
+    return check
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):  # "false" is a non-empty string, hence true: never read it so
+        raise _Invalid("true or false (unquoted in TOML and YAML)")
+    return value
+
+
+def _choice(choices: tuple[str, ...], *, optional: bool = False):
+    def check(value: Any) -> Any:
+        if value is None and optional:
+            return None
+        if value not in choices:
+            raise _Invalid("one of " + ", ".join(map(repr, choices)))
+        return value
+
+    return check
+
+
+def _text(*, optional: bool = False):
+    def check(value: Any) -> Any:
+        if value is None and optional:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise _Invalid("a quoted string" + (", or nothing" if optional else ""))
+        return value
+
+    return check
+
+
+def _periods(value: Any) -> int | tuple[int, ...]:
+    expected = (
+        "a bin width in years (a whole number from 1 to 100, e.g. 5) or increasing left edges "
+        "(a list of years, e.g. [2010, 2016, 2021])"
+    )
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= 100:  # 2010 is an edge, not a width: write [2010]
+            raise _Invalid(expected)
+        return value
+    if isinstance(value, (list, tuple)) and value:
+        if any(isinstance(v, bool) or not isinstance(v, int) or not 1000 <= v <= 2999 for v in value):
+            raise _Invalid(expected)
+        if any(b <= a for a, b in zip(value, value[1:], strict=False)):
+            raise _Invalid(expected + "; these edges are not increasing")
+        return tuple(value)
+    raise _Invalid(expected)
+
+
+def _topic_k(value: Any) -> tuple[int, ...]:
+    expected = "a list of distinct numbers of topics, each at least 2 (e.g. [2, 3, 4, 5])"
+    if not isinstance(value, (list, tuple)) or not value:
+        raise _Invalid(expected)
+    if any(isinstance(v, bool) or not isinstance(v, int) or v < 2 for v in value) or len(set(value)) != len(
+        value
+    ):
+        raise _Invalid(expected)
+    return tuple(value)
+
+
+def _mapping(value: Any) -> dict:
+    if not isinstance(value, Mapping):
+        raise _Invalid("a table of key = value")
+    return dict(value)
+
+
+#: The checker of each Settings field (see the Settings docstring for their meaning).
+SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "root": _path(),
+    "corpus": _path(),
+    "out": _path(),
+    "processed": _path(),
+    "lemmatizer": _choice(LEMMATIZERS),
+    "segment_size": _integer(5, 10_000),
+    "keep_duplicates": _boolean,
+    "periods": _periods,
+    "lexicon": _path(optional=True),
+    "mwe": _path(optional=True),
+    "seed": _integer(0, 2**32 - 1),
+    "bootstrap": _integer(1, 10_000_000),
+    "robustness_bootstrap": _integer(1, 10_000_000),
+    "use_cache": _boolean,
+    "topic_unit": _choice(TOPIC_UNITS),
+    "topic_k": _topic_k,
+    "topic_seeds": _integer(1, 1000),
+    "topic_k_chosen": _integer(2, optional=True),
+    "topic_max_units": _integer(0, optional=True),
+    "topic_stream": _choice(TOPIC_STREAM),
+    "topic_workers": _integer(1, optional=True),
+    "engine": _choice(("memory", "dask")),
+    "scheduler": _text(optional=True),
+    "extra": _mapping,
+}
+
+
+def _default_check(name: str) -> Callable[[Any], Any]:
+    """The checker of a field with no row in :data:`SETTING_CHECKS`: its default's type."""
+    f = next((f for f in dataclasses.fields(Settings) if f.name == name), None)
+    if f is None or f.default is dataclasses.MISSING:
+        return lambda value: value
+    default = f.default
+    if isinstance(default, bool):
+        return _boolean
+    if isinstance(default, int):
+        return _integer()
+    if isinstance(default, str):
+        return _text()
+    if isinstance(default, Path):
+        return _path()
+    if isinstance(default, tuple):
+        return lambda value: tuple(value) if isinstance(value, (list, tuple)) else _fail("a list")
+    return lambda value: value
+
+
+def _fail(expected: str):
+    raise _Invalid(expected)
+
+
+def check_setting(name: str, value: Any, *, where: str = "") -> Any:
+    """``value`` checked and normalised for the setting ``name`` (paths as Path, lists as tuples).
+
+    Raises
+    ------
+    SettingsError
+        Naming the key, the value and what is expected: ``keep_duplicates = 'false': expected true or false
+        (unquoted in TOML and YAML)``. ``where`` (a file name) prefixes the message.
+    """
+    check = SETTING_CHECKS.get(name) or _default_check(name)
+    try:
+        return check(value)
+    except _Invalid as err:
+        prefix = f"{where}: " if where else ""
+        raise SettingsError(f"{prefix}{name} = {value!r}: expected {err}.") from None
+
+
+def check_setting_names(names, *, where: str = "") -> None:
+    """Raise :class:`SettingsError` for a name that is no Settings field, suggesting the closest one."""
+    known = [f.name for f in dataclasses.fields(Settings)]
+    prefix = f"{where}: " if where else ""
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known settings: {', '.join(known)}."
+            raise SettingsError(f"{prefix}unknown setting {name!r}; {hint}")
+
+
+def check_settings_values(values: Mapping[str, Any], *, where: str = "") -> dict[str, Any]:
+    """Names and values of a settings mapping checked (:func:`check_setting_names`, :func:`check_setting`),
+    values normalised; the first problem raises :class:`SettingsError`."""
+    check_setting_names(values, where=where)
+    return {name: check_setting(name, value, where=where) for name, value in values.items()}
+
+
+_PARAM_RE = re.compile(r"^    (\w+) : (.+)$")
+
+
+def settings_reference() -> str:
+    """The Markdown table of every setting (key, type and default, meaning), from the Settings docstring.
+
+    README.md holds this table between ``<!-- settings:start -->`` and ``<!-- settings:end -->``; a test
+    checks they agree.
+    """
+    doc = (Settings.__doc__ or "").split("Parameters\n    ----------\n", 1)[1]
+    rows, name, kind, text = [], None, "", []
+    for line in doc.splitlines() + ["    end : end"]:
+        match = _PARAM_RE.match(line)
+        if match:
+            if name:
+                rows.append((name, kind, " ".join(text)))
+            name, kind, text = match.group(1), match.group(2), []
+        elif line.strip():
+            text.append(line.strip())
+    lines = ["| key | type, default | meaning |", "|---|---|---|"]
+    for key, kind, meaning in rows:
+        kind, meaning = (
+            re.sub(r":\w+:`([^`]+)`", r"`\1`", value).replace("``", "`").replace("|", "\\|")
+            for value in (kind, meaning)
+        )
+        lines.append(f"| `{key}` | {kind} | {meaning} |")
+    return "\n".join(lines) + "\n"

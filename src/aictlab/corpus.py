@@ -48,6 +48,7 @@ __all__ = [
     "document_totals",
     "load_corpus",
     "load_settings_corpus",
+    "read_europresse",
     "read_iramuteq",
     "select_tokens",
     "store_corpus",
@@ -414,7 +415,9 @@ def _cached_build(
     cache_path = Path(cache_dir) / "corpus" / cache_key if cache_dir is not None else None
     if cache_path is not None and use_cache and (cache_path / "settings.json").is_file():
         log.debug("corpus cache hit %s", cache_path)
-        return _read_cache(cache_path, corpus_hash, cache_key, lazy_tokens=engine == "dask")
+        cached = _read_cache(cache_path, corpus_hash, cache_key, lazy_tokens=engine == "dask")
+        if cached is not None:  # None: a damaged entry, rebuilt below
+            return cached
     documents, paragraphs = read_input()
     built = _build(
         documents,
@@ -463,7 +466,8 @@ def load_corpus(
     scheduler : str, optional
         Dask scheduler address for ``engine="dask"`` (default: a LocalCluster, one worker per core).
 
-    ``path`` may also be an IRaMuTeQ ``.txt`` file (:func:`read_iramuteq`).
+    ``path`` may also be an IRaMuTeQ ``.txt`` file (:func:`read_iramuteq`), or a Europresse HTML export or a
+    folder of them without ``metadata.csv`` (:func:`read_europresse`).
 
     Returns
     -------
@@ -493,9 +497,19 @@ def load_corpus(
     }
     check_choice("lemmatizer", lemmatizer, LEMMATIZERS)
     check_choice("engine", engine, ENGINES)
+    from aictlab.europresse import HTML_SUFFIXES
+
     folder = Path(path)
+    if folder.is_file() and folder.suffix.lower() in HTML_SUFFIXES:  # a Europresse export
+        return read_europresse(folder, **options)
     if folder.is_file():  # an IRaMuTeQ corpus file
         return read_iramuteq(folder, **options)
+    if (
+        folder.is_dir()
+        and not (folder / "metadata.csv").exists()
+        and any(p.suffix.lower() in HTML_SUFFIXES for p in folder.iterdir())
+    ):  # a folder of Europresse exports
+        return read_europresse(folder, **options)
     meta = check_corpus_folder(folder)
     source = {
         "corpus": content_hash(meta),
@@ -578,6 +592,59 @@ def read_iramuteq(
     )
 
 
+def read_europresse(
+    path: str | Path,
+    *,
+    title_in_text: bool = False,
+    lemmatizer: str = "spacy",
+    segment_size: int = 40,
+    mwe_path: Path | None = None,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    engine: str = "memory",
+    scheduler: Any = None,
+) -> Corpus:
+    """Read a Europresse HTML export (or a folder of them) as a :class:`Corpus`, one document per article.
+
+    :func:`aictlab.europresse.europresse_documents` parses the export (title, newspaper ``source``, date,
+    author, section, text; Europresse's header and footer out); the pipeline is that of every corpus, so an
+    article printed in several editions falls to near-duplicate detection, and ``source`` / ``section`` are
+    document variables for every grouping.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.html``/``.htm`` export, or a folder of them.
+    title_in_text : bool, default=False
+        Count the title as the first paragraph of the text.
+    lemmatizer, segment_size, mwe_path, cache_dir, use_cache, engine, scheduler
+        As in :func:`load_corpus`; the cache is keyed by the files' sha256.
+
+    Raises
+    ------
+    CorpusError
+        Not a Europresse export, an article without date or text; the message names the file and article.
+    """
+    from aictlab.europresse import europresse_documents, europresse_files
+    from aictlab.io import sha256_file
+
+    files = europresse_files(path)
+    documents = europresse_documents(path, title_in_text=title_in_text).drop(columns=[S.YEAR])
+    source = {"europresse": [sha256_file(f) for f in files], "title_in_text": title_in_text}
+    return _cached_build(
+        source,
+        content_hash(documents),
+        lambda: (documents, None),
+        lemmatizer=lemmatizer,
+        segment_size=segment_size,
+        mwe_path=mwe_path,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        engine=engine,
+        scheduler=scheduler,
+    )
+
+
 def _token_destination(cache_path: Path | None) -> dict[str, Any]:
     """Where the Dask engine writes token partitions: next to the cache entry, never back to the driver; with
     no cache, the tokens come back in memory."""
@@ -629,19 +696,30 @@ def _write_cache(path: Path, corpus: Corpus, *, tokens_dir: Path | None = None) 
     """Write the tables as parquet into a temporary folder, then rename it into place (atomic).
 
     The tokens are ``tokens.parquet``, or, when the Dask engine left them in ``tokens_dir``, that folder's
-    partitions moved to ``tokens/``.
+    partitions moved to ``tokens/``. ``settings.json``, written last, records the sha256 of every file, which
+    :func:`_read_cache` verifies. Folder and files get the user's umask (not ``mkdtemp``'s private 0700).
     """
+    from aictlab.io import current_umask, sha256_file
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
     try:
+        os.chmod(tmp, 0o777 & ~current_umask())
         for name in _TABLES:
             if name == "tokens" and tokens_dir is not None:
                 os.replace(tokens_dir, tmp / "tokens")
+                os.chmod(tmp / "tokens", 0o777 & ~current_umask())  # the engine made it with mkdtemp (0700)
             else:
                 getattr(corpus, name).to_parquet(tmp / f"{name}.parquet", index=False)
-        meta = {"settings": corpus.settings, "corpus_hash": corpus.corpus_hash, "cache_key": corpus.cache_key}
+        files = {f.relative_to(tmp).as_posix(): sha256_file(f) for f in sorted(tmp.rglob("*")) if f.is_file()}
+        meta = {
+            "settings": corpus.settings,
+            "corpus_hash": corpus.corpus_hash,
+            "cache_key": corpus.cache_key,
+            "files": files,
+        }
         (tmp / "settings.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-        if path.exists():  # a rebuild (use_cache=False) replaces the old tables
+        if path.exists():  # a rebuild (use_cache=False, or a damaged entry) replaces the old tables
             shutil.rmtree(path, ignore_errors=True)
         try:
             os.replace(tmp, path)
@@ -671,21 +749,45 @@ def _parquet_rows(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
 
 
-def _read_cache(path: Path, corpus_hash: str, cache_key: str, *, lazy_tokens: bool = False) -> Corpus:
-    """A cached corpus; with ``lazy_tokens`` the tokens stay on disk (``Corpus.token_files``)."""
-    meta = json.loads((path / "settings.json").read_text(encoding="utf-8"))
-    token_files = token_partition_files(path / "tokens") or (path / "tokens.parquet",)
-    # (Corpus normalises the text dtypes of its tables)
-    tables = {name: pd.read_parquet(path / f"{name}.parquet") for name in _TABLES if name != "tokens"}
-    tokens = None if lazy_tokens else pd.concat([pd.read_parquet(f) for f in token_files], ignore_index=True)
-    return Corpus(
-        **tables,
-        tokens=tokens,
-        settings=meta["settings"],
-        corpus_hash=corpus_hash,
-        cache_key=cache_key,
-        token_files=token_files if lazy_tokens else (),
-    )
+def _read_cache(path: Path, corpus_hash: str, cache_key: str, *, lazy_tokens: bool = False) -> Corpus | None:
+    """A cached corpus; with ``lazy_tokens`` the tokens stay on disk (``Corpus.token_files``).
+
+    Every file is checked against the sha256 that :func:`_write_cache` recorded. A damaged, truncated,
+    foreign or incomplete entry (or one written before hashes were recorded) is never used: a warning
+    names it and None is returned, so that the caller rebuilds (and rewrites) it.
+    """
+    from aictlab.io import sha256_file
+
+    try:
+        meta = json.loads((path / "settings.json").read_text(encoding="utf-8"))
+        files = meta["files"]
+        on_disk = {f.relative_to(path).as_posix() for f in path.rglob("*") if f.is_file()} - {"settings.json"}
+        if set(files) != on_disk:
+            raise ValueError(f"files missing or added: {sorted(set(files) ^ on_disk)[:3]}")
+        changed = [name for name, digest in files.items() if sha256_file(path / name) != digest]
+        if changed:
+            raise ValueError(f"{changed[0]} differs from the file written (sha256)")
+        if meta.get("cache_key") and meta["cache_key"] != cache_key:
+            raise ValueError(f"it holds the entry {meta['cache_key']}")
+        token_files = token_partition_files(path / "tokens") or (path / "tokens.parquet",)
+        # (Corpus normalises the text dtypes of its tables)
+        tables = {name: pd.read_parquet(path / f"{name}.parquet") for name in _TABLES if name != "tokens"}
+        tokens = (
+            None if lazy_tokens else pd.concat([pd.read_parquet(f) for f in token_files], ignore_index=True)
+        )
+        return Corpus(
+            **tables,
+            tokens=tokens,
+            settings=meta["settings"],
+            corpus_hash=corpus_hash,
+            cache_key=cache_key,
+            token_files=token_files if lazy_tokens else (),
+        )
+    except Exception as err:  # whatever the damage, the entry is rebuilt, never used and never fatal
+        log.warning(
+            "corpus cache entry %s is unusable (%s: %s); rebuilding it.", path, type(err).__name__, err
+        )
+        return None
 
 
 if __name__ == "__main__":  # python -m aictlab.corpus init DIR

@@ -215,8 +215,9 @@ def parse_iramuteq(text: str, *, where: str = "IRaMuTeQ file") -> list[dict[str,
     Raises
     ------
     CorpusError
-        Text before the first ``****`` line; a header word that is not ``*name_modality``; a variable given
-        twice in one header; a file with no text. The message names the line.
+        Text before the first ``****`` line; a line starting with ``*`` that is not a ``****`` header
+        (``*** *doc_b``, ``***** *doc_b``, ``*****doc_b``); a header word that is not ``*name_modality``; a
+        variable given twice in one header; a file with no text. The message names the line.
     """
     texts: list[dict[str, Any]] = []
     for number, raw in enumerate(text.split("\n"), start=1):
@@ -238,6 +239,13 @@ def parse_iramuteq(text: str, *, where: str = "IRaMuTeQ file") -> list[dict[str,
             continue
         if not line:
             continue
+        if line.startswith("*"):  # a mistyped header would silently merge a text into the previous one
+            shown = line if len(line) <= 60 else line[:57] + "..."
+            raise CorpusError(
+                f"{where} line {number}: {shown!r} starts with '*' but is not a text header; a header is "
+                "exactly four stars, a space, then the variables ('**** *doc_b *year_2017'), and no text "
+                "line may start with '*'."
+            )
         if not texts:
             raise CorpusError(
                 f"{where} line {number}: text before the first '****' line; every text must open with "

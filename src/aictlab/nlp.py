@@ -172,8 +172,52 @@ def tokenize(texts: Iterable[str], *, lemmatizer: str = "spacy", batch_size: int
         spaCy ``nlp.pipe`` batch size.
     """
     check_choice("lemmatizer", lemmatizer, LEMMATIZERS)
-    docs = spacy_pipeline(lemmatizer).pipe(texts, batch_size=batch_size)
-    return [_rows_from_doc(doc, lemmatizer) for doc in docs]
+    pipeline = spacy_pipeline(lemmatizer)
+    limit = min(MAX_CHUNK_CHARS, getattr(pipeline, "max_length", MAX_CHUNK_CHARS))
+    owners: list[int] = []
+
+    def pieces() -> Iterable[str]:  # a paragraph over the limit goes through spaCy in pieces (E088)
+        for index, text in enumerate(texts):
+            for piece in split_long_text(text, limit):
+                owners.append(index)
+                yield piece
+
+    out: list[list[tuple]] = []
+    for i, doc in enumerate(pipeline.pipe(pieces(), batch_size=batch_size)):
+        rows = _rows_from_doc(doc, lemmatizer)  # piece i was yielded (its owner known) before doc i
+        if owners[i] == len(out):
+            out.append(rows)
+        else:
+            out[owners[i]].extend(rows)
+    return out
+
+
+#: Longest text handed to spaCy at once (its ``max_length`` is 1,000,000 characters; tok2vec's memory grows
+#: with the text). Longer paragraphs are split at sentence ends, else at spaces (:func:`split_long_text`).
+MAX_CHUNK_CHARS = 100_000
+_SENTENCE_CUT = re.compile(r"(?s).*[.!?…]\s+")
+_SPACE_CUT = re.compile(r"(?s).*\s+")
+
+
+def split_long_text(text: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters whose concatenation is ``text``.
+
+    A text within the limit is returned whole (so normal paragraphs are tokenized exactly as before). Each
+    cut falls after the last sentence end (``. ! ? …`` and the spaces after it) in the piece's second half,
+    else after its last run of spaces, else (no space at all) at the limit.
+    """
+    if len(text) <= limit:
+        return [text]
+    out, start = [], 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        half = limit // 2
+        match = _SENTENCE_CUT.match(window, half) or _SPACE_CUT.match(window, half)
+        cut = match.end() if match else limit
+        out.append(text[start : start + cut])
+        start += cut
+    out.append(text[start:])
+    return out
 
 
 # --- multi-word expressions ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ Bootstrapping clustered data, JRSS-B 69(3).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 from scipy import stats
@@ -30,7 +31,12 @@ BOOTSTRAP_CELLS = 2**25
 
 
 def resample_totals(
-    values: np.ndarray, strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42
+    values: np.ndarray,
+    strata: np.ndarray,
+    *,
+    n_boot: int = 9999,
+    seed: int = 42,
+    groups: Mapping[object, object] | None = None,
 ) -> dict[object, np.ndarray]:
     """Replicate column totals of each stratum, its units drawn with replacement (stratified bootstrap).
 
@@ -49,11 +55,14 @@ def resample_totals(
         for the document bootstrap).
     n_boot : int, default=9999
     seed : int, default=42
+    groups : mapping, optional
+        stratum label -> group label: the replicate totals of a group's strata are summed as they are drawn
+        (memory n_groups × n_boot × k instead of n_strata × n_boot × k; the draws are the same).
 
     Returns
     -------
     dict
-        stratum label -> array (n_boot × k) of replicate totals.
+        stratum label (or group label, with ``groups``) -> array (n_boot × k) of replicate totals.
 
     Examples
     --------
@@ -74,11 +83,16 @@ def resample_totals(
         p = np.full(n, 1.0 / n)
         block = max(1, BOOTSTRAP_CELLS // n)
         if block >= n_boot:
-            out[label] = rng.multinomial(n, p, size=n_boot) @ x
+            rep = rng.multinomial(n, p, size=n_boot) @ x
         else:
-            out[label] = np.vstack(
+            rep = np.vstack(
                 [rng.multinomial(n, p, size=min(block, n_boot - b)) @ x for b in range(0, n_boot, block)]
             )
+        key = label if groups is None else groups[label]
+        if key in out:
+            out[key] += rep
+        else:
+            out[key] = rep
     return out
 
 

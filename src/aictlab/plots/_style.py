@@ -11,6 +11,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+# No backend is forced here: notebooks keep their inline backend; the report CLI chooses Agg itself.
 import matplotlib
 import matplotlib.pyplot as plt
 

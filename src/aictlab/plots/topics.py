@@ -22,6 +22,18 @@ __all__ = [
     "plot_frame_topic_share",
 ]
 
+__all__ = [
+    "FRAME_LABELS",
+    "FRAME_STYLE",
+    "MODEL_LABELS",
+    "error_bars",
+    "frame_style",
+    "plot_frame_topic_share",
+    "plot_model_selection",
+    "plot_top_terms",
+    "plot_topic_prevalence",
+]
+
 MODEL_LABELS = {"lda": "LDA (gensim)", "nmf": "NMF (TF-IDF)"}
 FRAME_LABELS = {
     "solidarite": "solidarité-leaning",
@@ -38,6 +50,28 @@ _MEASURES = {
     "c_npmi": "coherence c_npmi",
     "stability": "stability (mean matched\naverage Jaccard, top 20)",
 }
+
+
+def frame_style(frame: str, frames: list[str]) -> dict:
+    """Colour, marker and line style of a frame: the two seed frames keep theirs, any other lexicon frame
+    takes the next style of the palette by its position in ``frames`` ("other" stays light grey)."""
+    if frame in FRAME_STYLE:
+        return FRAME_STYLE[frame]
+    i = len(FRAME_STYLE) + [f for f in frames if f not in FRAME_STYLE].index(frame)
+    return {"color": GREYS[i % len(GREYS)], "marker": MARKERS[i % 7], "linestyle": LINESTYLES[i % 5]}
+
+
+def error_bars(y, low, high) -> np.ndarray:
+    """Error-bar lengths (2 × n) of estimates ``y`` with intervals [``low``, ``high``], never negative.
+
+    A bound that is NaN (no interval) draws no bar; an estimate a rounding error outside its own interval
+    (a degenerate bootstrap, e.g. one unit per document) draws a zero-length bar instead of raising
+    matplotlib's "'yerr' must not contain negative values".
+    """
+    y = np.asarray(y, dtype=float)
+    below = np.nan_to_num(y - np.asarray(low, dtype=float), nan=0.0).clip(min=0.0)
+    above = np.nan_to_num(np.asarray(high, dtype=float) - y, nan=0.0).clip(min=0.0)
+    return np.vstack([below, above])
 
 
 def _model_style(i: int) -> dict:
@@ -95,7 +129,7 @@ def plot_model_selection(table: pd.DataFrame, *, chosen: dict[str, int] | None =
             x = d["k"].to_numpy() + (i - (len(models) - 1) / 2) * 0.12
             y = d["value"].to_numpy()
             ax.errorbar(
-                x, y, yerr=np.vstack([y - d["low"].to_numpy(), d["high"].to_numpy() - y]), color=st["color"],
+                x, y, yerr=error_bars(y, d["low"], d["high"]), color=st["color"],
                 marker=st["marker"], linestyle=st["linestyle"], mfc="white" if i else st["color"], capsize=2,
                 linewidth=1, markersize=4, label=MODEL_LABELS.get(model, model),
             )  # fmt: skip
@@ -145,11 +179,13 @@ def plot_top_terms(topics: pd.DataFrame, *, model: str | None = None, n: int = 1
         nrows, ncols, width=2.5 * ncols, height=0.22 * n * nrows + 0.6 * nrows, squeeze=False
     )
     xmax = data["weight"].max() * 1.1
+    present = set(data["frame"].astype(str)) if "frame" in data.columns else set()
+    leaning = [f for f in FRAME_STYLE if f in present] + sorted(present - set(FRAME_STYLE))
     for i, topic in enumerate(ids):
         ax = axes[i // ncols][i % ncols]
         d = data[data["topic"] == topic]
         frame = d["frame"].iloc[0] if "frame" in d.columns else "other"
-        colour = FRAME_STYLE.get(frame, FRAME_STYLE["other"])["color"]
+        colour = frame_style(str(frame), leaning)["color"]
         y = np.arange(len(d))[::-1]
         ax.barh(y, d["weight"], color=colour, edgecolor="black", linewidth=0.4)
         ax.set_yticks(y, [t.replace(schema.MWE_JOINER, " ") for t in d["term"]], fontsize=7)
@@ -166,8 +202,13 @@ def plot_top_terms(topics: pd.DataFrame, *, model: str | None = None, n: int = 1
     for j in range(len(ids), nrows * ncols):
         axes[j // ncols][j % ncols].set_visible(False)
     name = MODEL_LABELS.get(model, model) if model else "topic model"
-    fig.suptitle(f"Top terms per topic, {name} (black: solidarité-leaning, dark grey: attractivité-leaning)",
-                 fontsize=9)  # fmt: skip
+    shades = ("black", "dark grey", "grey", "light grey", "pale grey")
+    key = ", ".join(
+        f"{shades[GREYS.index(frame_style(f, leaning)['color'])]}: {FRAME_LABELS.get(f, f + '-leaning')}"
+        for f in leaning
+        if f != "other"
+    )
+    fig.suptitle(f"Top terms per topic, {name}" + (f" ({key})" if key else ""), fontsize=9)
     return fig, data
 
 
@@ -215,7 +256,7 @@ def plot_topic_prevalence(prevalence: pd.DataFrame, *, by: str = "period", label
             ax.fill_between(
                 x, d["seed_low"], d["seed_high"], color=GREYS[4], linewidth=0, label="refit range"
             )
-        ax.errorbar(x, y, yerr=np.vstack([y - d["ci_low"], d["ci_high"] - y]), color="black", marker="o",
+        ax.errorbar(x, y, yerr=error_bars(y, d["ci_low"], d["ci_high"]), color="black", marker="o",
                     markersize=3.5, capsize=2, linewidth=0.9, label="prevalence, 95% CI")  # fmt: skip
         title = f"T{topic}"
         if (
@@ -269,14 +310,14 @@ def plot_frame_topic_share(frame_prevalence: pd.DataFrame, *, by: str = "period"
             d = data[(data["model"] == model) & (data["frame"] == frame)]
             if d.empty:
                 continue
-            st = FRAME_STYLE.get(frame, _model_style(i))
+            st = frame_style(frame, frames)
             x = d[by].map(pos).to_numpy(dtype=float) + (i - 1) * 0.08
             y = d["prevalence"].to_numpy()
             n_topics = int(d["n_topics"].iloc[0]) if "n_topics" in d.columns else None
             count = "" if n_topics is None else f" ({n_topics} topic{'' if n_topics == 1 else 's'})"
             label = FRAME_LABELS.get(frame, frame) + count
             ax.errorbar(
-                x, y, yerr=np.vstack([y - d["ci_low"], d["ci_high"] - y]), color=st["color"], marker=st["marker"],
+                x, y, yerr=error_bars(y, d["ci_low"], d["ci_high"]), color=st["color"], marker=st["marker"],
                 linestyle=st["linestyle"], mfc="white" if i else st["color"], capsize=2, linewidth=1, markersize=4,
                 label=label,
             )  # fmt: skip

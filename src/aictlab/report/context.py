@@ -38,6 +38,23 @@ def settings_key(*parts: Any) -> str:
     return hashlib.sha256(payload).hexdigest()[:16]
 
 
+#: Settings that never change a number (where things are, how they run): left out of :func:`run_fingerprint`.
+NOT_IN_FINGERPRINT = ("root", "out", "processed", "use_cache", "engine", "scheduler")
+
+
+def run_fingerprint(settings: Settings, corpus_hash: str) -> str:
+    """Short sha256 of the corpus hash, every setting that changes a number and the lexicon and expression
+    files' contents: two report sections with the same fingerprint come from the same analysis (paths, cache
+    and engine choices do not count)."""
+    values = {k: v for k, v in settings.to_dict().items() if k not in NOT_IN_FINGERPRINT}
+    files = {  # the lexicon and expressions by content, not only by name
+        name: hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        for name, path in (("lexicon", settings.lexicon_path), ("mwe", settings.mwe_path))
+    }
+    payload = json.dumps([__version__, corpus_hash, values, files], sort_keys=True, default=str).encode()
+    return hashlib.sha256(payload).hexdigest()[:16]
+
+
 @dataclass
 class ReportContext:
     """State shared by the parts of one report run.
@@ -66,6 +83,11 @@ class ReportContext:
     @property
     def out_dir(self) -> Path:
         return self.settings.path("out")
+
+    @property
+    def run_id(self) -> str:
+        """The settings hash of this run's numbers (:func:`run_fingerprint` of the settings and corpus)."""
+        return run_fingerprint(self.settings, self.corpus.corpus_hash if self.corpus is not None else "")
 
     def map_tokens(self, func: Callable[[pd.DataFrame], Any], *, words_only: bool = True) -> Any:
         """``func`` over the tokens every measure counts under these settings, partition by partition
@@ -108,18 +130,49 @@ class ReportContext:
         return paths
 
     def cached(self, name: str, key_parts: dict[str, Any], compute: Callable[[], Any]) -> Any:
-        """Return ``compute()``, reusing ``<processed>/<name>-<key>.pkl`` when the key matches.
+        """Return ``compute()``, reusing ``<processed>/results/<name>-<key>.pkl`` when the key matches.
 
         ``key_parts`` must hold everything the result depends on besides the corpus tables (settings, seeds);
         the corpus cache key (content + processing settings) and package version are added here. Writes are
-        atomic.
+        atomic, and each entry carries the sha256 of its pickle (:func:`seal`): an entry that is truncated,
+        damaged or not written by aictlab is recomputed with a warning, never used and never fatal.
         """
         key = settings_key(name, self.corpus.cache_key or self.corpus.corpus_hash, key_parts)
         path = self.settings.path("processed") / "results" / f"{name}-{key}.pkl"
         if self.settings.use_cache and path.exists():
-            log.debug("cache hit %s", path.name)
-            with open(path, "rb") as handle:
-                return pickle.load(handle)
+            try:
+                value = pickle.loads(unseal(path.read_bytes()))
+            except Exception as err:  # any damage, including a pickle that no longer loads
+                log.warning("cache entry %s is damaged (%s); recomputing it.", path, err)
+            else:
+                log.debug("cache hit %s", path.name)
+                return value
         value = compute()
-        atomic_write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        atomic_write_bytes(path, seal(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
         return value
+
+
+#: First bytes of a sealed cache entry (then the payload's 32-byte sha256, then the payload).
+SEAL_MAGIC = b"AICTLAB-SEALED-1\n"
+
+
+def seal(payload: bytes) -> bytes:
+    """``payload`` prefixed with :data:`SEAL_MAGIC` and its sha256, so that a reader can verify it."""
+    return SEAL_MAGIC + hashlib.sha256(payload).digest() + payload
+
+
+def unseal(data: bytes) -> bytes:
+    """The payload of :func:`seal`'s bytes, verified.
+
+    Raises
+    ------
+    ValueError
+        No seal (a foreign or old file), or a payload whose sha256 differs (truncated or damaged).
+    """
+    if not data.startswith(SEAL_MAGIC):
+        raise ValueError("not an aictlab cache entry")
+    start = len(SEAL_MAGIC) + 32
+    digest, payload = data[len(SEAL_MAGIC) : start], data[start:]
+    if len(digest) < 32 or hashlib.sha256(payload).digest() != digest:
+        raise ValueError("its sha256 does not match (truncated or damaged)")
+    return payload

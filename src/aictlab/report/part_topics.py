@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -21,7 +22,8 @@ def _fmt(x: float, nd: int = 3) -> str:
 
 
 def _primary(summary: pd.DataFrame, chosen: dict[str, int]) -> str:
-    """Headline family: the one whose chosen K is the more stable (ties: LDA, METHODS' first family)."""
+    """Headline family: the one whose chosen K is the more stable (ties: LDA, the first family of
+    docs/methods.md §10)."""
     stab = {
         m: float(summary[(summary["model"] == m) & (summary["k"] == k)]["stability"].iloc[0])
         for m, k in chosen.items()
@@ -29,9 +31,9 @@ def _primary(summary: pd.DataFrame, chosen: dict[str, int]) -> str:
     return max(sorted(stab), key=lambda m: (round(stab[m], 6), m == "lda"))
 
 
-def _by_k_table(by_k: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
-    """One row per model and K: solidarité- and attractivité-leaning shares in the first and last period."""
-    d = by_k[by_k["period"].isin([first, last]) & by_k["frame"].isin(tp.FRAMES)]
+def _by_k_table(by_k: pd.DataFrame, frames: Sequence[str], first: str, last: str) -> pd.DataFrame:
+    """One row per model and K: each frame's leaning-topic share in the first and last period."""
+    d = by_k[by_k["period"].isin([first, last]) & by_k["frame"].isin(frames)]
     wide = d.pivot_table(index=["model", "k"], columns=["frame", "period"], values="prevalence")
     wide.columns = [f"{f}_{'first' if p == first else 'last'}" for f, p in wide.columns]
     counts = d.drop_duplicates(["model", "k", "frame"]).pivot_table(
@@ -46,9 +48,12 @@ def run(ctx: ReportContext) -> str:
     lexicon = load_lexicon(s.lexicon_path)
     docs = ctx.cached(
         "topic_documents",
-        {"unit": s.topic_unit, "keep_duplicates": s.keep_duplicates},
-        # partition by partition (Corpus.map_tokens): tokens on disk (Dask engine) are never all in memory
-        lambda: tp.topic_documents(ctx.corpus, unit=s.topic_unit, keep_duplicates=s.keep_duplicates),
+        {"unit": s.topic_unit, "keep_duplicates": s.keep_duplicates, "periods": s.periods},
+        # partition by partition (Corpus.map_tokens): tokens on disk (Dask engine) are never all in memory;
+        # the units carry their document's period, assigned once (as_corpus)
+        lambda: tp.topic_documents(
+            ctx.corpus, unit=s.topic_unit, keep_duplicates=s.keep_duplicates, periods=s.periods
+        ),
     )
     max_units = s.topic_max_units or None
     sampled = max_units is not None and len(docs) > max_units
@@ -77,7 +82,6 @@ def run(ctx: ReportContext) -> str:
             n_seeds=s.topic_seeds,
             n_jobs=n_jobs,
             max_units=max_units,
-            periods=s.periods,
         ),
     )
     models = selection.params["models"]
@@ -143,10 +147,8 @@ def run(ctx: ReportContext) -> str:
         "topics_prevalence",
         prev_key,
         lambda: (
-            tp.topic_prevalence(dt, by="period", periods=s.periods, n_boot=s.bootstrap, seed=s.seed),
-            tp.frame_topic_prevalence(
-                dt, topics, by="period", periods=s.periods, n_boot=s.bootstrap, seed=s.seed
-            ),
+            tp.topic_prevalence(dt, by="period", n_boot=s.bootstrap, seed=s.seed),
+            tp.frame_topic_prevalence(dt, topics, by="period", n_boot=s.bootstrap, seed=s.seed),
         ),
     )
     ranges = pd.concat(
@@ -156,7 +158,6 @@ def run(ctx: ReportContext) -> str:
                 m,
                 chosen[m],
                 by="period",
-                periods=s.periods,
                 reference=finals[m] if refitted[m] else None,
             ).assign(model=m)
             for m in models
@@ -168,7 +169,7 @@ def run(ctx: ReportContext) -> str:
     prevalence = prevalence.merge(ranges, on=["model", "topic", "period"], how="left")
     ctx.save_table(prevalence, "topic_prevalence")
     ctx.save_table(frame_prev, "frame_topic_prevalence")
-    by_k = tp.frame_shares_by_k(selection, lexicon, by="period", periods=s.periods)
+    by_k = tp.frame_shares_by_k(selection, lexicon, by="period")
     ctx.save_table(by_k, "topic_frame_shares_by_k")
     dynamic = None
     if s.extra.get("topic_dynamic"):
@@ -177,7 +178,7 @@ def run(ctx: ReportContext) -> str:
         dynamic = ctx.cached(
             "topics_dynamic",
             {**key, "k": k_dyn, "periods": s.periods},
-            lambda: tp.dynamic_topics(selection.docs, k_dyn, periods=s.periods, seed=s.seed),
+            lambda: tp.dynamic_topics(selection.docs, k_dyn, seed=s.seed),
         )
         ctx.save_table(dynamic, "topic_dynamic")
 
@@ -231,8 +232,7 @@ def run(ctx: ReportContext) -> str:
         .agg(
             label=("label", "first"),
             frame=("frame", "first"),
-            share_solidarite=("share_solidarite", "first"),
-            share_attractivite=("share_attractivite", "first"),
+            **{f"share_{f}": (f"share_{f}", "first") for f in lexicon.frame_names},
             main_document=("main_document", "first"),
             main_share=("main_document_share", "first"),
             top_terms=("term", lambda t: ", ".join(x.replace("_", " ") for x in t.iloc[:8])),
@@ -279,12 +279,12 @@ def run(ctx: ReportContext) -> str:
         "",
         f"*Reading guide.* Topics are fitted on {len(docs)} text {s.topic_unit}s (lemmas, stop words and "
         f"numbers out, vocabulary of {docs.attrs['vocabulary_size']} lemmas in >= 2 units and <= 50 % of them). "
-        "A topic *leans* to a frame when its top-20 term weight falls in that frame's lexicon (>= 5 % and twice the "
-        "other frame); frame-leaning shares over periods are the topic-model view of the drift, to set beside the "
+        "A topic *leans* to a frame when its top-20 term weight falls in that frame's lexicon (>= 5 % and twice "
+        "every other frame); frame-leaning shares over periods are the topic-model view of the drift, to set beside the "
         "lexicon rates. With one document per period, period differences are also document differences.",
         "",
         f"Model selection: K in {p['k'][0]}–{p['k'][-1]}; per K one reference fit on all units (seed {p['seed']}) and "
-        f"{p['n_seeds']} fits on {int(p['sample'] * 100)} % subsamples (METHODS suggests >= 20; {p['n_seeds']} keeps "
+        f"{p['n_seeds']} fits on {int(p['sample'] * 100)} % subsamples (docs/methods.md §10 suggests >= 20; {p['n_seeds']} keeps "
         "the grid near one minute); stability = mean matched average Jaccard "
         f"of the top {p['depth']} terms against the reference (Greene et al. 2014); coherence on the top "
         f"{p['topn']} terms. LDA: passes {p['lda']['passes']}, iterations {p['lda']['iterations']}, alpha and eta "
@@ -326,7 +326,7 @@ def run(ctx: ReportContext) -> str:
         "Does the picture depend on K? Frame-leaning shares of every reference fit, first and last period "
         "(point estimates; `topic_frame_shares_by_k.csv` has every period):",
         "",
-        markdown_table(_by_k_table(by_k, periods[0], periods[-1]), max_rows=40),
+        markdown_table(_by_k_table(by_k, lexicon.frame_names, periods[0], periods[-1]), max_rows=40),
         "",
     ]
     if dynamic is not None:

@@ -58,14 +58,14 @@ def figure_markdown(name: str, caption: str) -> str:
     return f"![{caption}]({name}.png)\n\n*{caption}* ([PDF]({name}.pdf))"
 
 
-def report_markdown(ctx: ReportContext) -> str:
+def report_markdown(ctx: ReportContext, current: dict, stale: dict, order: list[str]) -> str:
     """REPORT.md: what was analysed, the headline (verdict and its numbers), then every part's section.
 
-    Deterministic: no dates or timings (those are in provenance.json).
+    Only sections produced with this run's settings (``current``: name -> :class:`PartRecord` whose ``run``
+    is ``ctx.run_id``) are shown, in ``order``; each is preceded by its settings hash. ``stale`` sections
+    (other settings) are named in a note at the top, never shown. Deterministic: no dates or timings (those
+    are in provenance.json).
     """
-    from aictlab.report.runner import PARTS, part_sections
-
-    sections = part_sections(ctx.out_dir)
     corpus = ctx.corpus
     settings = ctx.settings
     lines = [
@@ -79,15 +79,43 @@ def report_markdown(ctx: ReportContext) -> str:
         f"{int(corpus.segments['n_tokens'].sum())} word tokens; corpus hash `{corpus.corpus_hash[:16]}`",
         f"- aictlab {__version__}; lemmatizer {settings.lemmatizer}; segments of ~{settings.segment_size} words; "
         f"duplicates {'kept' if settings.keep_duplicates else 'counted once'}; seed {settings.seed}; "
-        f"bootstrap B = {settings.bootstrap}",
+        f"bootstrap B = {settings.bootstrap}; periods {_periods_text(settings.periods)}",
+        f"- Settings hash `{ctx.run_id}`: every section below was produced with exactly these settings.",
         "",
     ]
-    if "_headline" in sections:
-        lines += [sections["_headline"].strip(), ""]
-    for name in PARTS:
-        if name in sections:
-            lines += [sections[name].strip(), ""]
+    if stale:
+        names = " ".join(n for n in order if n in stale)
+        lines += [
+            f"> **Not shown: {', '.join(f'`{n}`' for n in order if n in stale)}.** This folder holds sections "
+            "produced with other settings (or an older aictlab); they are left out rather than mixed with "
+            f"these numbers, and their files are not listed in provenance.json. Rerun `--only {names}` "
+            "with these settings, or the whole report, to include them.",
+            "",
+        ]
+    frames = current.get("frames")
+    if frames is not None and frames.headline:
+        lines += [frames.headline.strip(), ""]
+    for name in order:
+        if name in current:
+            lines += [f"<!-- section {name}: settings hash {current[name].run} -->", ""]
+            lines += [current[name].markdown.strip(), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _periods_text(periods) -> str:
+    if isinstance(periods, int):
+        return f"of {periods} years"
+    return "from " + ", ".join(map(str, periods))
+
+
+def _slug(text: str, used: set[str]) -> str:
+    """A unique HTML id from a heading's text (``Frame drift`` -> ``frame-drift``)."""
+    base = re.sub(r"[^\w]+", "-", html.unescape(re.sub(r"<[^>]+>", "", text)).lower()).strip("-") or "section"
+    slug, n = base, 2
+    while slug in used:
+        slug, n = f"{base}-{n}", n + 1
+    used.add(slug)
+    return slug
 
 
 def report_html(markdown: str, out_dir: Path) -> str:
@@ -105,10 +133,28 @@ def report_html(markdown: str, out_dir: Path) -> str:
         return match.group(0)
 
     body = re.sub(r'src="([^"]+)"', embed, body)
+    used: set[str] = set()
+    toc: list[str] = []
+
+    def anchor(match: re.Match) -> str:
+        level, text = match.group(1), match.group(2)
+        slug = _slug(text, used)
+        if level in ("2", "3"):
+            toc.append(f'<li class="toc{level}"><a href="#{slug}">{text}</a></li>')
+        return f'<h{level} id="{slug}">{text} <a class="anchor" href="#{slug}">#</a></h{level}>'
+
+    body = re.sub(r"<h([1-6])>(.*?)</h\1>", anchor, body)
+    body = re.sub(r"<table>", '<div class="scroll"><table>', body).replace("</table>", "</table></div>")
+    contents = f'<nav class="toc"><h2>Contents</h2><ul>{"".join(toc)}</ul></nav>\n' if toc else ""
+    first = body.find("</h1>")  # the contents go after the title
+    body = body[: first + 5] + "\n" + contents + body[first + 5 :] if first >= 0 else contents + body
     style = (
         "body{font-family:Georgia,serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.45}"
         "img{max-width:100%}table{border-collapse:collapse;font-size:90%}"
+        ".scroll{overflow-x:auto;max-width:100%}"
         "td,th{border:1px solid #999;padding:2px 6px}th{background:#eee}code{font-size:90%}"
+        "a.anchor{color:#bbb;text-decoration:none;font-size:70%}"
+        "nav.toc{border:1px solid #ccc;padding:0 1em;margin:1em 0}nav.toc li.toc3{margin-left:1.5em}"
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>aictlab report</title>'
@@ -148,8 +194,13 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def provenance(ctx: ReportContext, outcomes) -> dict:
-    """Everything needed to trace a number: versions, settings, inputs' and outputs' sha256, part status."""
+def provenance(ctx: ReportContext, outcomes, current: dict, stale: dict) -> dict:
+    """Everything needed to trace a number: versions, settings, inputs' and outputs' sha256, part status.
+
+    ``outputs_sha256`` lists exactly the files produced with the recorded settings: the report files, and
+    the sections and files of every part in ``current`` (run now, or earlier with the same settings hash).
+    Files of ``stale`` sections are listed apart, under ``stale_outputs``, without hashes.
+    """
     corpus = ctx.corpus
     folder = ctx.settings.path("corpus")
     docs = corpus.documents
@@ -160,11 +211,11 @@ def provenance(ctx: ReportContext, outcomes) -> dict:
         if "file" in docs.columns and "file_sha256" in docs.columns:
             inputs.update(dict(zip(docs["file"], docs["file_sha256"], strict=True)))
     out_dir = ctx.out_dir
-    outputs = {
-        p.relative_to(out_dir).as_posix(): sha256_of(p)
-        for p in sorted(out_dir.rglob("*"))
-        if p.is_file() and p.name not in ("provenance.json",) and not p.name.startswith(".")
-    }
+    names = {"REPORT.md", "report.html"}
+    for name, record in current.items():
+        names |= {f"sections/{name}.md", f"sections/{name}.json", *record.outputs}
+    outputs = {n: sha256_of(out_dir / n) for n in sorted(names) if (out_dir / n).is_file()}
+    ran = {o.name for o in outcomes}
     return {
         "aictlab": __version__,
         "git": _git_commit(Path(ctx.settings.root)),
@@ -172,6 +223,7 @@ def provenance(ctx: ReportContext, outcomes) -> dict:
         "platform": platform.platform(),
         "packages": _versions(),
         "settings": ctx.settings.to_dict(),
+        "settings_hash": ctx.run_id,
         "seed": ctx.settings.seed,
         "corpus": {
             "path": ctx.settings.corpus.as_posix(),
@@ -183,17 +235,35 @@ def provenance(ctx: ReportContext, outcomes) -> dict:
         "parts": [
             {"name": o.name, "status": o.status, "seconds": round(o.seconds, 2), "error": o.error}
             for o in outcomes
+        ]
+        + [
+            {
+                "name": n,
+                "status": f"{r.status} (earlier run, same settings hash)",
+                "seconds": None,
+                "error": "",
+            }
+            for n, r in current.items()
+            if n not in ran
         ],
         "outputs_sha256": outputs,
+        "stale_outputs": {
+            n: {"settings_hash": r.run or None, "files": sorted({f"sections/{n}.md", *r.outputs})}
+            for n, r in stale.items()
+        },
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 
-def write_report(ctx: ReportContext, outcomes) -> None:
-    """Write REPORT.md, report.html and (last, so it lists them) provenance.json under ``<out>``."""
+def write_report(ctx: ReportContext, outcomes, *, current: dict, stale: dict, order: list[str]) -> None:
+    """Write REPORT.md, report.html and (last, so it lists them) provenance.json under ``<out>``.
+
+    ``current`` and ``stale``: the sections of this run's settings hash and of others
+    (:func:`aictlab.report.runner.part_records`); ``order``: the parts' report order.
+    """
     out_dir = ctx.out_dir
-    markdown = report_markdown(ctx)
+    markdown = report_markdown(ctx, current, stale, order)
     atomic_write_bytes(out_dir / "REPORT.md", markdown.encode("utf-8"))
     atomic_write_bytes(out_dir / "report.html", report_html(markdown, out_dir).encode("utf-8"))
-    data = json.dumps(provenance(ctx, outcomes), indent=2, sort_keys=True, ensure_ascii=False)
+    data = json.dumps(provenance(ctx, outcomes, current, stale), indent=2, sort_keys=True, ensure_ascii=False)
     atomic_write_bytes(out_dir / "provenance.json", (data + "\n").encode("utf-8"))

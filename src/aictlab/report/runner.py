@@ -1,20 +1,38 @@
-"""Orchestration of the report parts, with timing, failure isolation and provenance."""
+"""Orchestration of the report parts, with checks before any work, timing, failure isolation and provenance.
+
+Every part leaves ``<out>/sections/<name>.md`` (its Markdown section) and ``<out>/sections/<name>.json`` (the
+settings hash that produced it, its status and the files it wrote). REPORT.md is rebuilt from the sections of
+the present settings only: a section left by an earlier ``--only`` run with other settings is named as stale,
+never shown beside the new numbers, and its files are not hashed in provenance.json as this run's outputs.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import logging
+import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aictlab.config import Settings
-from aictlab.io import atomic_write_bytes
-from aictlab.report.context import ReportContext
+from aictlab.errors import SettingsError
+from aictlab.io import atomic_write_bytes, check_output_folder
+from aictlab.report import render
+from aictlab.report.context import NOT_IN_FINGERPRINT, ReportContext
 
-__all__ = ["PARTS", "PartOutcome", "available_parts", "run_report", "part_sections"]
+__all__ = [
+    "PARTS",
+    "PartOutcome",
+    "PartRecord",
+    "available_parts",
+    "check_run",
+    "part_records",
+    "run_report",
+]
 
 log = logging.getLogger("aictlab.report")
 
@@ -24,6 +42,7 @@ PARTS = {
     "frames": "aictlab.report.part_frames",
     "semantic": "aictlab.report.part_semantic",
     "textometry": "aictlab.report.part_textometry",
+    "geography": "aictlab.report.part_geography",
     "topics": "aictlab.report.part_topics",
     "exports": "aictlab.report.part_exports",
 }
@@ -39,11 +58,69 @@ class PartOutcome:
     error: str = ""
 
 
+@dataclass
+class PartRecord:
+    """A part's section as found under ``<out>/sections``: its Markdown, the settings hash (``run``) and
+    settings that produced it, its status, the files it wrote (relative to ``<out>``), and its headline."""
+
+    name: str
+    markdown: str
+    run: str = ""
+    status: str = "unknown"
+    settings: dict = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)
+    headline: str = ""
+
+
 def available_parts() -> list[str]:
     """Parts whose module is installed (all of them in a complete checkout)."""
     import importlib.util
 
     return [name for name, module in PARTS.items() if importlib.util.find_spec(module) is not None]
+
+
+def check_run(settings: Settings, only: list[str] | None = None) -> list[str]:
+    """Every check that can fail before the corpus is read: nothing is computed or written before them.
+
+    Checks the part names, that the corpus exists, that the lexicon and expression files exist (the lexicon
+    is parsed), and that ``out`` and ``processed`` are writable folders outside the corpus (created here).
+
+    Returns
+    -------
+    list of str
+        The parts to run, in report order.
+
+    Raises
+    ------
+    SettingsError, aictlab.errors.LexiconError
+        Naming the option or key and what to do.
+    """
+    names = available_parts()
+    if only:
+        unknown = [n for n in only if n not in PARTS]
+        if unknown:
+            raise SettingsError(f"--only {' '.join(unknown)}: unknown part; choose among {', '.join(PARTS)}.")
+        names = [n for n in names if n in only]
+    corpus = settings.path("corpus")
+    if not corpus.exists():
+        raise SettingsError(
+            f"corpus = {settings.corpus.as_posix()!r}: no such folder or file (looked in {corpus}); give a "
+            "folder holding metadata.csv, or an IRaMuTeQ .txt file."
+        )
+    for name in ("lexicon", "mwe"):
+        path = settings.path(name)
+        if path is not None and not path.is_file():
+            raise SettingsError(
+                f"{name} = {getattr(settings, name).as_posix()!r}: no such file (looked in {path}); give an "
+                f"existing file, or leave {name} unset for the packaged one."
+            )
+    from aictlab.lexicon import load_lexicon
+
+    load_lexicon(settings.lexicon_path)  # a malformed lexicon stops the run now, not after the NLP
+    # out before processed: "out inside the corpus" is the likelier slip and the first one named
+    for name in ("out", "processed"):
+        check_output_folder(settings.path(name), corpus=corpus, name=name)
+    return names
 
 
 def run_report(
@@ -60,19 +137,12 @@ def run_report(
 
     Raises
     ------
+    aictlab.errors.SettingsError, aictlab.errors.LexiconError
+        A bad option (:func:`check_run`): nothing is computed or written then.
     aictlab.errors.CorpusError
-        When the corpus cannot be loaded: nothing is written then.
+        When the corpus cannot be loaded: no output is written then.
     """
-    from aictlab.report import render
-
-    names = available_parts()
-    if only:
-        unknown = [n for n in only if n not in PARTS]
-        if unknown:
-            from aictlab.errors import SettingsError
-
-            raise SettingsError(f"--only {' '.join(unknown)}: unknown part; choose among {', '.join(PARTS)}.")
-        names = [n for n in names if n in only]
+    names = check_run(settings, only)
     with contextlib.ExitStack() as stack:
         client = None
         if settings.engine == "dask":  # one cluster for every corpus the run loads
@@ -81,13 +151,30 @@ def run_report(
             client = stack.enter_context(dask_client(settings.scheduler))
         ctx = ReportContext(settings=settings, corpus=None, client=client)
         outcomes = _run_parts(ctx, names, progress=progress)
-    render.write_report(ctx, outcomes)
+    records = part_records(ctx.out_dir)
+    current = {n: r for n, r in records.items() if r.run == ctx.run_id}
+    stale = {n: r for n, r in records.items() if r.run != ctx.run_id}
+    for name, record in stale.items():
+        log.warning(
+            "section %s in %s was produced with other settings (%s); it is left out of REPORT.md: rerun "
+            "with --only %s to bring it up to date.",
+            name,
+            ctx.out_dir,
+            record.run or "unknown",
+            name,
+        )
+    render.write_report(ctx, outcomes, current=current, stale=stale, order=list(PARTS))
     return outcomes
 
 
 def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[PartOutcome]:
     """Load the corpus, then run each part in turn; a failing part is reported and the others go on."""
     started = time.perf_counter()
+    if progress:  # the first load (cleaning, NLP) takes a while before the parts' bar appears
+        print(
+            "aictlab report: loading the corpus (cleaning and NLP on a first run, then cached)...",
+            file=sys.stderr,
+        )
     ctx.corpus = ctx.load_corpus()
     log.info(
         "corpus loaded: %d documents, %d tokens (%.1f s)",
@@ -95,6 +182,12 @@ def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[
         ctx.corpus.n_tokens,
         time.perf_counter() - started,
     )
+    from aictlab.periods import add_periods
+
+    try:  # periods that do not fit the corpus' years stop the run before any part writes
+        add_periods(ctx.corpus.documents, ctx.settings.periods)
+    except SettingsError as err:
+        raise SettingsError(f"periods = {ctx.settings.periods!r}: {err}") from None
     from tqdm.auto import tqdm
 
     outcomes = []
@@ -102,6 +195,9 @@ def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[
     for name in bar:
         bar.set_postfix_str(name)
         t0 = time.perf_counter()
+        first_output = len(ctx.outputs)
+        if name == "frames":  # the headline is the frames part's: never one left by an earlier run
+            ctx.results.pop("headline", None)
         try:
             module = importlib.import_module(PARTS[name])
             section = module.run(ctx)
@@ -113,19 +209,49 @@ def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[
         seconds = time.perf_counter() - t0
         log.info("part %-11s %s (%.1f s)", name, status, seconds)
         outcomes.append(PartOutcome(name, status, seconds, error))
-        atomic_write_bytes(ctx.out_dir / "sections" / f"{name}.md", section.encode("utf-8"))
-        if "headline" in ctx.results and name == "frames":
-            atomic_write_bytes(
-                ctx.out_dir / "sections" / "_headline.md", ctx.results["headline"].encode("utf-8")
-            )
+        written = [p.relative_to(ctx.out_dir).as_posix() for p in ctx.outputs[first_output:]]
+        headline = ctx.results.get("headline", "") if name == "frames" and status == "ok" else ""
+        _write_record(ctx, name, section, status, written, headline)
     return outcomes
 
 
-def part_sections(out_dir: Path) -> dict[str, str]:
-    """Markdown sections present under ``<out>/sections`` (from this run or earlier ``--only`` runs)."""
-    folder = out_dir / "sections"
-    return (
-        {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.md"))}
-        if folder.is_dir()
-        else {}
-    )
+def _write_record(ctx: ReportContext, name: str, section: str, status: str, outputs: list, headline: str):
+    """``sections/<name>.md`` and its record ``sections/<name>.json`` (settings hash, status, files)."""
+    folder = ctx.out_dir / "sections"
+    atomic_write_bytes(folder / f"{name}.md", section.encode("utf-8"))
+    if name == "frames":  # the headline now lives in the frames record; drop an older layout's file
+        (folder / "_headline.md").unlink(missing_ok=True)
+    record = {
+        "part": name,
+        "run": ctx.run_id,
+        "status": status,
+        "settings": {k: v for k, v in ctx.settings.to_dict().items() if k not in NOT_IN_FINGERPRINT},
+        "corpus_hash": ctx.corpus.corpus_hash,
+        "outputs": sorted(set(outputs)),
+        "headline": headline,
+    }
+    data = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    atomic_write_bytes(folder / f"{name}.json", data.encode("utf-8"))
+
+
+def part_records(out_dir: Path) -> dict[str, PartRecord]:
+    """The sections present under ``<out>/sections`` (this run's or earlier ones') with their records.
+
+    A section without a readable record (an older layout, a damaged file) has ``run = ""``: it matches no
+    settings and is treated as stale.
+    """
+    folder = Path(out_dir) / "sections"
+    records = {}
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        if path.stem.startswith("_"):
+            continue
+        record = PartRecord(path.stem, path.read_text(encoding="utf-8"))
+        try:
+            meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            record.run, record.status = str(meta["run"]), str(meta["status"])
+            record.settings, record.outputs = dict(meta["settings"]), list(meta["outputs"])
+            record.headline = str(meta.get("headline") or "")
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        records[path.stem] = record
+    return records

@@ -1,0 +1,452 @@
+"""Topic models: LDA (gensim) and NMF (scikit-learn) behind one tidy interface, and the streamed LDA fit.
+
+``docs/methods.md`` §10. References: Blei, Ng & Jordan 2003, "Latent Dirichlet allocation", JMLR 3; Lee &
+Seung 1999, "Learning the parts of objects by non-negative matrix factorization", Nature 401.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from aictlab.errors import SchemaError, SettingsError, check_choice
+from aictlab.topics.bow import cast_dtm, gensim_dictionary, topic_texts, topic_vocabulary, write_bow_corpus
+from aictlab.topics.units import check_topic_documents
+
+__all__ = [
+    "LDA_DEFAULTS",
+    "MODELS",
+    "NMF_DEFAULTS",
+    "STREAM_CHUNKSIZE",
+    "STREAM_LDA_DEFAULTS",
+    "LdaTopicModel",
+    "NmfTopicModel",
+    "document_topic_table",
+    "fit_topic_model",
+    "make_topic_model",
+]
+
+MODELS = ("lda", "nmf")
+#: Columns of a unit carried into the document-topic table (``period`` when the units have it).
+_UNIT_KEYS = ("doc_id", "unit_id", "year", "period", "n_tokens")
+
+
+class _TopicModelBase:
+    """Shared tidy views of a fitted topic model (``topic_term_``, ``doc_topic_``, ``vocabulary_``)."""
+
+    name = "base"
+
+    def _start_fit(self, docs: pd.DataFrame) -> None:
+        """Checks shared by every ``fit``; sets ``vocabulary_`` (without copying the units' terms)."""
+        check_topic_documents(docs)
+        if self.n_topics < 2:
+            raise SettingsError(f"n_topics={self.n_topics}: a topic model needs at least 2 topics.")
+        self.vocabulary_ = (
+            np.asarray(self.vocabulary, dtype=object)
+            if self.vocabulary is not None
+            else topic_vocabulary(docs["terms"])
+        )
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "topic_term_"):
+            raise SettingsError(f"{type(self).__name__} is not fitted yet: call fit(docs) first.")
+
+    def _order_topics(self, theta: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Permutation putting topics in decreasing token-weighted prevalence (ties: model order)."""
+        prevalence = (theta * weights[:, None]).sum(0) / weights.sum()
+        return np.lexsort((np.arange(theta.shape[1]), -np.round(prevalence, 12)))
+
+    def topics(self, topn: int = 10) -> pd.DataFrame:
+        """Top terms per topic: ``topic, rank, term, weight`` (topic and rank from 1; weight = p(term|topic)).
+
+        For LDA the weight is φ_k(w); for NMF the row of H normalised to sum 1, so both read as the share of
+        a topic's term mass.
+        """
+        self._check_fitted()
+        k, v = self.topic_term_.shape
+        topn = min(topn, v)
+        order = np.argsort(-self.topic_term_, axis=1, kind="stable")[:, :topn]
+        weight = np.take_along_axis(self.topic_term_, order, axis=1)
+        return pd.DataFrame(
+            {
+                "topic": np.repeat(np.arange(1, k + 1), topn),
+                "rank": np.tile(np.arange(1, topn + 1), k),
+                "term": self.vocabulary_[order].ravel(),
+                "weight": weight.ravel(),
+            }
+        )
+
+    def top_terms(self, topn: int = 20) -> list[list[str]]:
+        """Top ``topn`` terms of each topic (topic order), for coherence and stability."""
+        self._check_fitted()
+        order = np.argsort(-self.topic_term_, axis=1, kind="stable")[:, :topn]
+        return [list(self.vocabulary_[row]) for row in order]
+
+    def document_topics(self) -> pd.DataFrame:
+        """Document-topic proportions of the fitted units, long format.
+
+        Returns
+        -------
+        DataFrame
+            ``doc_id, unit_id, year, period, n_tokens, topic, proportion`` (proportions of a unit sum to 1;
+            ``period`` when the units carry it).
+        """
+        self._check_fitted()
+        return document_topic_table(self.docs_, self.doc_topic_)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if not k.endswith("_")}
+
+
+def document_topic_table(docs: pd.DataFrame, theta: np.ndarray) -> pd.DataFrame:
+    """Long table ``doc_id, unit_id, year, [period,] n_tokens, topic, proportion`` from a units × K matrix θ."""
+    n, k = theta.shape
+    if len(docs) != n:
+        raise SchemaError(f"document_topic_table: {len(docs)} units but θ has {n} rows.")
+    base = docs[[c for c in _UNIT_KEYS if c in docs.columns]].reset_index(drop=True)
+    out = base.loc[base.index.repeat(k)].reset_index(drop=True)
+    out["topic"] = np.tile(np.arange(1, k + 1), n)
+    out["proportion"] = theta.ravel()
+    return out
+
+
+class LdaTopicModel(_TopicModelBase):
+    """Latent Dirichlet allocation by gensim's online variational Bayes (Blei, Ng & Jordan 2003).
+
+    gensim's defaults (passes=1, iterations=50, symmetric 1/K priors) underfit a small corpus; the defaults
+    here follow ``docs/methods.md`` §10: ``passes=50, iterations=400``, one chunk holding every document, ``alpha="auto"``
+    and ``eta="auto"`` (priors learned from the data), float64, ``random_state=seed``.
+
+    Streaming (``stream=True``, for a large corpus): the units' bags of words are written once as a gensim
+    Matrix Market corpus (:func:`write_bow_corpus`, in ``workdir``) and ``gensim.models.LdaMulticore``
+    reads it from disk at every pass, ``chunksize`` units at a time, the E-step of each chunk on one of
+    ``workers`` processes. ``batch=True``: the M-step runs once per pass on the summed statistics of every
+    chunk, the same update as the in-memory default (one chunk holding every document), so ``passes``,
+    ``iterations`` and ``eta`` keep their meaning. θ is then inferred chunk by chunk from the same file.
+    Memory is one chunk per worker plus the K × V topic statistics, whatever the number of units (θ, K
+    numbers per unit, is the result). ``LdaMulticore`` cannot learn alpha: ``alpha="auto"`` raises, use
+    ``"asymmetric"`` (``docs/methods.md`` §10; :data:`STREAM_LDA_DEFAULTS`). Reproducibility: with ``workers=1`` a
+    seed gives the same fit bit for bit; with more workers, gensim hands each chunk to whichever worker is
+    free, and each worker draws the γ starting points of its chunks from its own copy of the seeded random
+    state, so fits agree to the E-step tolerance (``gamma_threshold``), not bit for bit. Speed: gensim's
+    dispatcher (this process) polls its result queue while the workers compute, so cores − 1 workers keep
+    every core busy; on the 2-core benchmark machine (loaded) one worker took ~2.3× the time of the
+    in-memory fit (``benchmarks/bench_topics.py --stream-factors``).
+
+    Parameters
+    ----------
+    n_topics : int
+        Number of topics K.
+    seed : int, default=42
+        ``random_state`` of gensim (initial λ and the γ initialisation of inference).
+    passes, iterations : int, default=50, 400
+        Passes over the corpus; maximum E-step iterations per document.
+    alpha, eta : str or float, default="auto"
+        Dirichlet priors of θ and φ (``"auto"``, ``"symmetric"``, ``"asymmetric"`` or a number).
+    chunksize : int, optional
+        In memory: documents per update, None = all documents (one batch update per pass). Streamed: units
+        per chunk read from disk and per E-step job, None = :data:`STREAM_CHUNKSIZE` (one update per pass
+        either way).
+    gamma_threshold : float, default=0.001
+        E-step convergence threshold.
+    vocabulary : sequence of str, optional
+        Fixed vocabulary (e.g. the full corpus's when fitting on a subsample); None = terms of ``docs``.
+    stream : bool, default=False
+        Fit with ``LdaMulticore`` streaming from a Matrix Market corpus on disk (see above).
+    workers : int, optional
+        E-step processes of the streamed fit; None = cores − 1 (at least 1).
+    workdir : path, optional
+        Folder of the Matrix Market corpus (kept and reused by content); None = a temporary folder removed
+        after the fit.
+
+    Attributes
+    ----------
+    model_ : gensim.models.LdaModel or gensim.models.LdaMulticore
+    dictionary_ : gensim.corpora.Dictionary
+    vocabulary_ : ndarray of str
+    topic_term_ : ndarray (K, V)
+        φ, rows sum to 1, topics ordered by decreasing prevalence.
+    doc_topic_ : ndarray (n_units, K)
+        θ of the fitted units (γ normalised, as ``get_document_topics(minimum_probability=0)``).
+    alpha_ : ndarray (K,)
+        Learned document-topic prior, in topic order.
+    topic_order_ : ndarray (K,)
+        gensim topic index of each reported topic.
+    docs_ : DataFrame
+        The fitted units (without their terms).
+    workers_ : int
+        Worker processes used (streamed fits; None in memory).
+    corpus_path_ : Path or None
+        The Matrix Market corpus of a streamed fit with a ``workdir``.
+    """
+
+    name = "lda"
+
+    def __init__(
+        self,
+        n_topics: int,
+        *,
+        seed: int = 42,
+        passes: int = 50,
+        iterations: int = 400,
+        alpha: str | float = "auto",
+        eta: str | float = "auto",
+        chunksize: int | None = None,
+        gamma_threshold: float = 0.001,
+        vocabulary: Sequence[str] | None = None,
+        stream: bool = False,
+        workers: int | None = None,
+        workdir: str | Path | None = None,
+    ) -> None:
+        self.n_topics = n_topics
+        self.seed = seed
+        self.passes = passes
+        self.iterations = iterations
+        self.alpha = alpha
+        self.eta = eta
+        self.chunksize = chunksize
+        self.gamma_threshold = gamma_threshold
+        self.vocabulary = vocabulary
+        self.stream = stream
+        self.workers = workers
+        self.workdir = workdir
+
+    def fit(self, docs: pd.DataFrame) -> LdaTopicModel:
+        """Fit on ``docs`` (:func:`topic_documents`); returns self."""
+        self._start_fit(docs)
+        self.dictionary_ = gensim_dictionary(self.vocabulary_)
+        self.workers_, self.corpus_path_ = None, None
+        if self.stream:
+            theta = self._fit_stream(docs)
+        else:
+            from gensim.models import LdaModel
+
+            bow = [self.dictionary_.doc2bow(t) for t in topic_texts(docs)]
+            self.model_ = LdaModel(
+                corpus=bow,
+                id2word=self.dictionary_,
+                num_topics=self.n_topics,
+                passes=self.passes,
+                iterations=self.iterations,
+                alpha=self.alpha,
+                eta=self.eta,
+                chunksize=self.chunksize or max(len(bow), 1),
+                gamma_threshold=self.gamma_threshold,
+                random_state=self.seed,
+                eval_every=None,
+                dtype=np.float64,
+            )
+            self.topic_order_ = np.arange(self.n_topics)
+            theta = self._infer(bow)
+        weights = docs["n_tokens"].to_numpy(dtype=float)
+        self.topic_order_ = self._order_topics(theta, weights)
+        self.doc_topic_ = theta[:, self.topic_order_]
+        self.topic_term_ = self.model_.get_topics().astype(np.float64)[self.topic_order_]
+        self.alpha_ = np.asarray(self.model_.alpha, dtype=float)[self.topic_order_]
+        self.docs_ = docs.drop(columns=["terms"]).reset_index(drop=True)
+        return self
+
+    def _fit_stream(self, docs: pd.DataFrame) -> np.ndarray:
+        """LdaMulticore from a Matrix Market corpus on disk; returns θ in gensim's topic order."""
+        from gensim.corpora import MmCorpus
+        from gensim.models import LdaMulticore
+
+        if isinstance(self.alpha, str) and self.alpha == "auto":
+            raise SettingsError(
+                "alpha='auto' cannot be learned by a streamed fit (gensim LdaMulticore): "
+                "use alpha='asymmetric' (docs/methods.md §10) or a number."
+            )
+        self.workers_ = int(self.workers) if self.workers else max(1, (os.cpu_count() or 1) - 1)
+        chunksize = int(self.chunksize or STREAM_CHUNKSIZE)
+        with _work_folder(self.workdir) as folder:
+            path = write_bow_corpus(docs, self.vocabulary_, folder)
+            corpus = MmCorpus(str(path))
+            # the workers are forked: keep this process's objects (the topic documents among them) out of
+            # their garbage collections, which would otherwise copy every page holding one (copy-on-write)
+            frozen = gc.get_freeze_count() > 0  # frozen by the caller: theirs to unfreeze
+            gc.freeze()
+            try:
+                self.model_ = LdaMulticore(
+                    corpus=corpus,
+                    id2word=self.dictionary_,
+                    num_topics=self.n_topics,
+                    workers=self.workers_,
+                    chunksize=chunksize,
+                    passes=self.passes,
+                    batch=True,
+                    iterations=self.iterations,
+                    alpha=self.alpha,
+                    eta=self.eta,
+                    gamma_threshold=self.gamma_threshold,
+                    random_state=self.seed,
+                    eval_every=None,
+                    dtype=np.float64,
+                )
+            finally:
+                if not frozen:
+                    gc.unfreeze()
+            self.topic_order_ = np.arange(self.n_topics)
+            theta = self._infer(corpus, chunksize=chunksize, n_units=len(docs))
+        self.corpus_path_ = path if self.workdir is not None else None
+        return theta
+
+    def _infer(self, bow: Iterable, chunksize: int | None = None, n_units: int | None = None) -> np.ndarray:
+        # gensim draws the initial γ from the model's RandomState: reset it so θ does not depend on the
+        # history of calls (same seed, same θ). Equals get_document_topics(minimum_probability=0) row-wise.
+        # With a chunksize the units are read and inferred chunk by chunk; the γ draws follow one another in
+        # the same random stream, so θ is the same as in one call.
+        self.model_.random_state = np.random.RandomState(self.seed)
+        if chunksize is None:
+            gamma, _ = self.model_.inference(bow)
+            theta = gamma / gamma.sum(1, keepdims=True)
+        else:
+            n = len(bow) if n_units is None else n_units
+            theta, start, units = np.empty((n, self.n_topics)), 0, iter(bow)
+            while chunk := list(itertools.islice(units, chunksize)):
+                gamma, _ = self.model_.inference(chunk)
+                theta[start : start + len(chunk)] = gamma / gamma.sum(1, keepdims=True)
+                start += len(chunk)
+            if start != n:
+                raise SchemaError(f"inference: {start} units read, {n} expected.")
+        return theta[:, self.topic_order_]
+
+    def transform(self, docs: pd.DataFrame) -> np.ndarray:
+        """θ (units × K, topic order of this model) of new units, terms outside the vocabulary ignored.
+
+        A streamed model infers them ``chunksize`` units at a time."""
+        self._check_fitted()
+        check_topic_documents(docs)
+        if self.stream:
+            bow = (self.dictionary_.doc2bow(list(t)) for t in docs["terms"])
+            return self._infer(bow, chunksize=int(self.chunksize or STREAM_CHUNKSIZE), n_units=len(docs))
+        return self._infer([self.dictionary_.doc2bow(t) for t in topic_texts(docs)])
+
+
+@contextmanager
+def _work_folder(workdir: str | Path | None) -> Iterator[Path]:
+    """``workdir`` (created), or a temporary folder removed on exit."""
+    import tempfile
+
+    if workdir is not None:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        yield Path(workdir)
+        return
+    with tempfile.TemporaryDirectory(prefix="aictlab-topics-") as tmp:
+        yield Path(tmp)
+
+
+class NmfTopicModel(_TopicModelBase):
+    """Non-negative matrix factorisation of the TF-IDF matrix (scikit-learn), X ≈ W H.
+
+    X = TF-IDF of the units (``TfidfTransformer(sublinear_tf=True)``: tf = 1 + ln n, smooth idf, rows
+    l2-normalised; the document-frequency pruning of :func:`topic_documents` plays ``min_df``).
+    ``NMF(K, init="nndsvda", max_iter=1000)``: nndsvda is deterministic, so ``seed`` only matters with
+    ``init="random"``; stability therefore comes from subsamples (:func:`select_topic_models`).
+    Rows of H are rescaled to sum 1 (topic-term weights comparable to LDA's φ) and W by the inverse factor
+    (W H unchanged); θ = rows of the rescaled W normalised to 1: the share of a unit's reconstruction
+    mass due to each topic. A unit with W = 0 gets θ = NaN (it weighs 0 in prevalence).
+
+    Parameters
+    ----------
+    n_topics : int
+    seed : int, default=42
+    init : str, default="nndsvda"
+    max_iter : int, default=1000
+    vocabulary : sequence of str, optional
+
+    Attributes
+    ----------
+    model_ : sklearn.decomposition.NMF
+    tfidf_ : sklearn.feature_extraction.text.TfidfTransformer
+    vocabulary_, topic_term_, doc_topic_, topic_order_, docs_ : as :class:`LdaTopicModel`
+    scale_ : ndarray (K,)
+        Row sums of H (before ordering), used to rescale W.
+    """
+
+    name = "nmf"
+
+    def __init__(
+        self,
+        n_topics: int,
+        *,
+        seed: int = 42,
+        init: str = "nndsvda",
+        max_iter: int = 1000,
+        vocabulary: Sequence[str] | None = None,
+    ) -> None:
+        self.n_topics = n_topics
+        self.seed = seed
+        self.init = init
+        self.max_iter = max_iter
+        self.vocabulary = vocabulary
+
+    def fit(self, docs: pd.DataFrame) -> NmfTopicModel:
+        """Fit on ``docs`` (:func:`topic_documents`); returns self."""
+        from sklearn.decomposition import NMF
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        self._start_fit(docs)
+        counts = cast_dtm(topic_texts(docs), self.vocabulary_)
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        x = self.tfidf_.transform(counts)
+        self.model_ = NMF(self.n_topics, init=self.init, max_iter=self.max_iter, random_state=self.seed)
+        w = self.model_.fit_transform(x)
+        h = self.model_.components_
+        self.scale_ = h.sum(1)
+        self.scale_[self.scale_ == 0] = 1.0
+        self.topic_order_ = np.arange(self.n_topics)
+        theta = self._theta(w)
+        weights = docs["n_tokens"].to_numpy(dtype=float)
+        self.topic_order_ = self._order_topics(np.nan_to_num(theta), weights)
+        self.doc_topic_ = theta[:, self.topic_order_]
+        self.topic_term_ = (h / self.scale_[:, None])[self.topic_order_]
+        self.docs_ = docs.drop(columns=["terms"]).reset_index(drop=True)
+        return self
+
+    def _theta(self, w: np.ndarray) -> np.ndarray:
+        mass = w * self.scale_[None, :]
+        total = mass.sum(1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            theta = np.where(total > 0, mass / np.where(total > 0, total, 1.0), np.nan)
+        return theta[:, self.topic_order_]
+
+    def transform(self, docs: pd.DataFrame) -> np.ndarray:
+        """θ (units × K, topic order of this model) of new units."""
+        self._check_fitted()
+        check_topic_documents(docs)
+        x = self.tfidf_.transform(cast_dtm(topic_texts(docs), self.vocabulary_))
+        return self._theta(self.model_.transform(x))
+
+
+#: Default settings of each family (``docs/methods.md`` §10), overridable through ``params``.
+LDA_DEFAULTS: dict[str, Any] = {"passes": 50, "iterations": 400, "alpha": "auto", "eta": "auto"}
+NMF_DEFAULTS: dict[str, Any] = {"init": "nndsvda", "max_iter": 1000}
+#: Units per chunk of a streamed LDA fit (read from disk and sent to a worker at a time): gensim's default.
+STREAM_CHUNKSIZE = 2000
+#: What a streamed LDA fit changes in the grid's LDA settings: ``LdaMulticore`` cannot learn alpha, so
+#: alpha="auto" becomes "asymmetric" (``docs/methods.md`` §10); passes, iterations and eta="auto" stay.
+STREAM_LDA_DEFAULTS: dict[str, Any] = {"stream": True, "alpha": "asymmetric"}
+
+
+def make_topic_model(model: Literal["lda", "nmf"], n_topics: int, *, seed: int = 42, **params: Any):
+    """An unfitted :class:`LdaTopicModel` or :class:`NmfTopicModel` with the package defaults + ``params``."""
+    check_choice("model", model, MODELS)
+    if model == "lda":
+        return LdaTopicModel(n_topics, seed=seed, **{**LDA_DEFAULTS, **params})
+    return NmfTopicModel(n_topics, seed=seed, **{**NMF_DEFAULTS, **params})
+
+
+def fit_topic_model(
+    docs: pd.DataFrame, model: Literal["lda", "nmf"] = "lda", n_topics: int = 5, *, seed: int = 42, **params
+):
+    """Fit one topic model on ``docs``: ``make_topic_model(model, n_topics, seed=seed, **params).fit(docs)``."""
+    return make_topic_model(model, n_topics, seed=seed, **params).fit(docs)

@@ -1,0 +1,429 @@
+"""Topic prevalence over time: token-weighted mean topic proportions per group, with bootstrap intervals.
+
+prevalence_k(g) = Σ_{u∈g} n_u θ_uk / Σ_{u∈g} n_u (``docs/methods.md`` §10). Its interval comes from the one
+bootstrap of the package, :func:`aictlab.resample.resample_totals` (units drawn with replacement within their
+document, ``docs/methods.md`` §2): a replicate keeps each document's totals of the columns [n θ_1, ..., n θ_K,
+n]; a group's replicate is the sum over its documents, and its prevalence the ratio. Groups are the units'
+``period`` (from their documents), ``year`` or ``doc_id`` (:func:`aictlab.topics.units.unit_groups`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from aictlab import schema
+from aictlab.errors import SettingsError
+from aictlab.resample import bootstrap_interval, resample_totals
+from aictlab.topics.labels import OTHER, frame_sets, topic_frames
+from aictlab.topics.selection import TopicSelection
+from aictlab.topics.stability import topic_agreement
+from aictlab.topics.units import unit_groups
+
+__all__ = [
+    "bootstrap_group_means",
+    "frame_shares_by_k",
+    "frame_topic_prevalence",
+    "seed_prevalence_range",
+    "topic_mass_by_document",
+    "topic_prevalence",
+    "weighted_group_means",
+]
+
+_UNIT_KEYS = ("doc_id", "unit_id", "year", "period", "n_tokens")
+
+
+def _wide_theta(doc_topics: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    schema.require_columns(
+        doc_topics, ("doc_id", "unit_id", "year", "n_tokens", "topic", "proportion"), "doc_topics"
+    )
+    keys = ["doc_id", "unit_id"]
+    carried = [c for c in _UNIT_KEYS if c in doc_topics.columns]
+    units = doc_topics.drop_duplicates(keys)[carried].reset_index(drop=True)
+    wide = doc_topics.pivot(index=keys, columns="topic", values="proportion")
+    wide = wide.reindex(pd.MultiIndex.from_frame(units[keys]))
+    return units, wide.to_numpy(dtype=float), np.asarray(wide.columns)
+
+
+def bootstrap_group_means(
+    values: np.ndarray,
+    weights: np.ndarray,
+    strata: np.ndarray,
+    groups: np.ndarray,
+    *,
+    n_boot: int = 9999,
+    seed: int = 42,
+    alpha: float = 0.05,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted group means of unit rows with a stratified (within-document) bootstrap of the units.
+
+    Estimate for group g and column j: m_gj = Σ_{i∈g} w_i v_ij / Σ_{i∈g} w_i (:func:`weighted_group_means`).
+    Replicates: :func:`aictlab.resample.resample_totals` draws, in every stratum (document) s with n_s
+    units, n_s units with replacement and keeps the stratum's totals of the columns [w v_1, ..., w v_J, w];
+    the replicate of group g sums its strata's totals and m*_gj = (Σ w v_j)* / (Σ w)* (``docs/methods.md``
+    §2). A stratum spanning several groups is split by group (its units are drawn within stratum and
+    group). Percentile interval (:func:`aictlab.resample.bootstrap_interval`): α/2 and 1 − α/2 quantiles of
+    the finite replicates. Rows with NaN values weigh 0.
+
+    Parameters
+    ----------
+    values : ndarray (n, J)
+    weights : ndarray (n,)
+    strata : ndarray (n,)
+        Resampling stratum of each unit (document id).
+    groups : ndarray (n,)
+        Group of each unit (period, year...).
+    n_boot, seed, alpha
+
+    Returns
+    -------
+    (labels, estimate, low, high)
+        Sorted group labels and (G, J) arrays.
+    """
+    values = np.asarray(values, dtype=float)
+    weights = np.where(np.isnan(values).any(1), 0.0, np.asarray(weights, dtype=float))
+    values = np.nan_to_num(values)
+    labels, estimate = weighted_group_means(values, weights, groups)
+    _, g_idx = np.unique(np.asarray(groups), return_inverse=True)
+    s_labels, s_idx = np.unique(np.asarray(strata), return_inverse=True)
+    n_strata = len(s_labels)
+    j = values.shape[1]
+    columns = np.column_stack([weights[:, None] * values, weights])
+    keys = g_idx * n_strata + s_idx
+    # strata are summed into their group as they are drawn: memory grows with groups, not documents
+    reps = resample_totals(
+        columns, keys, n_boot=n_boot, seed=seed, groups={int(k): int(k) // n_strata for k in np.unique(keys)}
+    )
+    totals = np.zeros((len(labels), n_boot, j + 1))
+    for group, rep in reps.items():
+        totals[group] = rep
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = totals[:, :, :j] / totals[:, :, j:]
+    low, high = np.full(estimate.shape, np.nan), np.full(estimate.shape, np.nan)
+    for g in range(len(labels)):
+        for c in range(j):
+            interval = bootstrap_interval(estimate[g, c], ratio[g, :, c], alpha=alpha)
+            low[g, c], high[g, c] = interval["ci_low"], interval["ci_high"]
+    return labels, estimate, low, high
+
+
+def topic_prevalence(
+    doc_topics: pd.DataFrame,
+    *,
+    by: Literal["period", "year", "doc_id"] = "period",
+    n_boot: int = 9999,
+    seed: int = 42,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Topic prevalence per period, year or document with a seeded segment-bootstrap interval.
+
+    prevalence_k(g) = Σ_{u∈g} n_u θ_uk / Σ_{u∈g} n_u: the token-weighted mean topic proportion of the units
+    of group g (n_u = word tokens of unit u; ``docs/methods.md`` §10). The interval resamples units with replacement
+    within each document (``docs/methods.md`` §2; :func:`bootstrap_group_means`), percentile, 1 − ``alpha``. It reflects
+    within-document sampling only, given the documents and the fitted model (not refit uncertainty: see
+    :func:`seed_prevalence_range`).
+
+    Parameters
+    ----------
+    doc_topics : DataFrame
+        ``doc_id, unit_id, year, n_tokens, topic, proportion`` (``model.document_topics()``); a ``model``
+        column is carried as a key.
+    by : {"period", "year", "doc_id"}, default="period"
+    n_boot : int, default=9999
+    seed : int, default=42
+    alpha : float, default=0.05
+
+    Returns
+    -------
+    DataFrame
+        ``[model,] topic, <by>, prevalence, ci_low, ci_high, n_units, n_documents, tokens``.
+    """
+    if "model" in doc_topics.columns:
+        parts = [
+            topic_prevalence(g.drop(columns="model"), by=by, n_boot=n_boot, seed=seed, alpha=alpha).assign(
+                model=m
+            )
+            for m, g in doc_topics.groupby("model", sort=True)
+        ]
+        out = pd.concat(parts, ignore_index=True)
+        return out[["model", *[c for c in out.columns if c != "model"]]]
+    units, theta, topics = _wide_theta(doc_topics)
+    group = unit_groups(units, by).to_numpy()
+    labels, est, low, high = bootstrap_group_means(
+        theta,
+        units["n_tokens"].to_numpy(),
+        units["doc_id"].to_numpy(),
+        group,
+        n_boot=n_boot,
+        seed=seed,
+        alpha=alpha,
+    )
+    info = _group_info(units, group, labels)
+    out = pd.DataFrame(
+        {
+            "topic": np.tile(topics, len(labels)),
+            by: np.repeat(labels, len(topics)),
+            "prevalence": est.ravel(),
+            "ci_low": low.ravel(),
+            "ci_high": high.ravel(),
+        }
+    ).merge(info.rename(columns={"group": by}), on=by)
+    return out.sort_values(["topic", by], kind="stable").reset_index(drop=True)
+
+
+def _group_info(units: pd.DataFrame, group: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
+    info = (
+        units.assign(group=group)
+        .groupby("group")
+        .agg(n_units=("unit_id", "size"), n_documents=("doc_id", "nunique"), tokens=("n_tokens", "sum"))
+        .reindex(labels)
+        .reset_index()
+    )
+    return info.rename(columns={"index": "group"})
+
+
+def frame_topic_prevalence(
+    doc_topics: pd.DataFrame,
+    topic_frame: pd.DataFrame,
+    *,
+    by: Literal["period", "year", "doc_id"] = "period",
+    frames: Sequence[str] | None = None,
+    n_boot: int = 9999,
+    seed: int = 42,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Prevalence of frame-leaning topic groups: the topic-model view of the drift.
+
+    θ_u(f) = Σ_{k leaning to f} θ_uk, then as :func:`topic_prevalence`: share_f(g) = Σ n_u θ_u(f) / Σ n_u with a
+    within-document segment bootstrap (the same replicates for every frame, so shares of a replicate sum to
+    1). A frame without any leaning topic has share 0.
+
+    Parameters
+    ----------
+    doc_topics : DataFrame
+        ``[model,] doc_id, unit_id, year, n_tokens, topic, proportion``.
+    topic_frame : DataFrame
+        ``[model,] topic, frame`` (one row per topic; the topics table works too).
+    frames : sequence of str, optional
+        The groups reported. None: the lexicon's frames, read from the ``share_<frame>`` columns of
+        ``topic_frame`` (:func:`aictlab.topics.labels.label_topics`; else the frames it names), then
+        ``"other"``.
+    by, n_boot, seed, alpha
+        As :func:`topic_prevalence`.
+
+    Returns
+    -------
+    DataFrame
+        ``[model,] <by>, frame, prevalence, ci_low, ci_high, n_topics, topics, n_units, n_documents, tokens``.
+    """
+    schema.require_columns(topic_frame, ("topic", "frame"), "topic frames")
+    if frames is None:
+        frames = _frame_names(topic_frame)
+    if "model" in doc_topics.columns:
+        parts = []
+        for m, g in doc_topics.groupby("model", sort=True):
+            tf = topic_frame[topic_frame["model"] == m] if "model" in topic_frame.columns else topic_frame
+            parts.append(
+                frame_topic_prevalence(
+                    g.drop(columns="model"),
+                    tf.drop(columns="model", errors="ignore"),
+                    by=by,
+                    frames=frames,
+                    n_boot=n_boot,
+                    seed=seed,
+                    alpha=alpha,
+                ).assign(model=m)
+            )
+        out = pd.concat(parts, ignore_index=True)
+        return out[["model", *[c for c in out.columns if c != "model"]]]
+    mapping = topic_frame.drop_duplicates("topic").set_index("topic")["frame"]
+    units, theta, topics = _wide_theta(doc_topics)
+    lean = np.array([mapping.get(t, OTHER) for t in topics])
+    values = np.column_stack([theta[:, lean == f].sum(1) for f in frames])
+    values[np.isnan(theta).any(1)] = np.nan
+    group = unit_groups(units, by).to_numpy()
+    labels, est, low, high = bootstrap_group_means(
+        values,
+        units["n_tokens"].to_numpy(),
+        units["doc_id"].to_numpy(),
+        group,
+        n_boot=n_boot,
+        seed=seed,
+        alpha=alpha,
+    )
+    info = _group_info(units, group, labels)
+    out = pd.DataFrame(
+        {
+            by: np.repeat(labels, len(frames)),
+            "frame": np.tile(list(frames), len(labels)),
+            "prevalence": est.ravel(),
+            "ci_low": low.ravel(),
+            "ci_high": high.ravel(),
+            "n_topics": np.tile([int((lean == f).sum()) for f in frames], len(labels)),
+            "topics": np.tile([", ".join(map(str, topics[lean == f])) for f in frames], len(labels)),
+        }
+    ).merge(info.rename(columns={"group": by}), on=by)
+    return out.sort_values([by, "frame"], kind="stable").reset_index(drop=True)
+
+
+def _frame_names(topic_frame: pd.DataFrame) -> list[str]:
+    """The frames of a topics table in lexicon order (its ``share_<frame>`` columns), then ``"other"``."""
+    names = [c.removeprefix("share_") for c in topic_frame.columns if c.startswith("share_")]
+    if not names:
+        names = sorted(set(topic_frame["frame"].dropna().astype(str)) - {OTHER})
+    return [*names, OTHER]
+
+
+def topic_mass_by_document(doc_topics: pd.DataFrame) -> pd.DataFrame:
+    """Where each topic lives: the share of a topic's token mass Σ_u n_u θ_uk held by each document.
+
+    With one document per period, a topic held by one document is a document (genre, organiser) effect as
+    much as a period effect; this table shows it.
+
+    Returns
+    -------
+    DataFrame
+        ``[model,] topic, doc_id, mass, share`` (shares of a topic sum to 1), sorted by topic then share.
+    """
+    schema.require_columns(doc_topics, ("doc_id", "n_tokens", "topic", "proportion"), "doc_topics")
+    keys = [c for c in ("model",) if c in doc_topics.columns]
+    d = doc_topics.assign(mass=doc_topics["n_tokens"] * doc_topics["proportion"].fillna(0.0))
+    out = d.groupby([*keys, "topic", "doc_id"], sort=True)["mass"].sum().reset_index()
+    out["share"] = out["mass"] / out.groupby([*keys, "topic"])["mass"].transform("sum")
+    return out.sort_values(
+        [*keys, "topic", "share", "doc_id"], ascending=[True] * (len(keys) + 1) + [False, True]
+    )
+
+
+def weighted_group_means(
+    values: np.ndarray, weights: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Point estimates of :func:`bootstrap_group_means`: m_gj = Σ_{i∈g} w_i v_ij / Σ_{i∈g} w_i (NaN rows weigh 0).
+
+    Returns
+    -------
+    (labels, estimate)
+        Sorted group labels and a (G, J) array.
+    """
+    values = np.asarray(values, dtype=float)
+    weights = np.where(np.isnan(values).any(1), 0.0, np.asarray(weights, dtype=float))
+    values = np.nan_to_num(values)
+    labels, g_idx = np.unique(np.asarray(groups), return_inverse=True)
+    num = np.zeros((len(labels), values.shape[1]))
+    np.add.at(num, g_idx, weights[:, None] * values)
+    den = np.bincount(g_idx, weights=weights, minlength=len(labels))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return labels, num / den[:, None]
+
+
+def frame_shares_by_k(
+    selection: TopicSelection,
+    frames: Any,
+    *,
+    by: Literal["period", "year", "doc_id"] = "period",
+    topn: int = 20,
+    min_share: float = 0.05,
+    ratio: float = 2.0,
+) -> pd.DataFrame:
+    """Frame-leaning topic shares of every reference fit of a selection: does the picture depend on K?
+
+    For each (model, K) reference fit: topics lean by :func:`topic_frames`; share of each frame group per
+    ``by`` as in :func:`frame_topic_prevalence` (point estimates, no interval).
+
+    Returns
+    -------
+    DataFrame
+        ``model, k, <by>, frame, prevalence, n_topics``.
+    """
+    sets = frame_sets(frames)
+    names = [*sets, OTHER]
+    rows = []
+    for (model, k), fitted in sorted(selection.models.items()):
+        lean = topic_frames(fitted.topics(topn), sets, topn=topn, min_share=min_share, ratio=ratio)
+        lean = lean.set_index("topic")["frame"].reindex(np.arange(1, k + 1)).to_numpy()
+        theta = fitted.doc_topic_
+        values = np.column_stack([theta[:, lean == f].sum(1) for f in names])
+        values[np.isnan(theta).any(1)] = np.nan
+        units = fitted.docs_
+        labels, est = weighted_group_means(
+            values, units["n_tokens"].to_numpy(), unit_groups(units, by).to_numpy()
+        )
+        for g, label in enumerate(labels):
+            for j, f in enumerate(names):
+                rows.append(
+                    {
+                        "model": model,
+                        "k": k,
+                        by: label,
+                        "frame": f,
+                        "prevalence": est[g, j],
+                        "n_topics": int((lean == f).sum()),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def seed_prevalence_range(
+    selection: TopicSelection,
+    model: str,
+    k: int,
+    *,
+    by: Literal["period", "year", "doc_id"] = "period",
+    reference: Any = None,
+) -> pd.DataFrame:
+    """Range of topic prevalence over the subsample refits, topics aligned to the reference fit.
+
+    Each refit's θ on all units is reordered by its Hungarian matching to the reference topics
+    (:func:`topic_agreement`); its point prevalence per group is computed as in :func:`topic_prevalence`;
+    the table gives the minimum and maximum over refits (``docs/methods.md`` §10, band (ii): refit uncertainty,
+    which the segment bootstrap does not carry).
+
+    ``reference``: a fitted model whose topics the refits are matched to instead of the grid's reference
+    fit (the model of :func:`final_topic_model` when it was refitted on every unit); the units are still
+    the grid's (``selection.docs``, the sample of a capped grid).
+
+    Returns
+    -------
+    DataFrame
+        ``topic, <by>, seed_low, seed_high, n_refits``.
+    """
+    docs = selection.docs
+    group = unit_groups(docs, by).to_numpy()
+    weights = docs["n_tokens"].to_numpy(dtype=float)
+    labels, g_idx = np.unique(group, return_inverse=True)
+    estimates = []
+    for (m, kk, _s), run in sorted(selection.runs.items()):
+        if m != model or kk != int(k):
+            continue
+        match = run["match"]
+        if reference is not None:
+            _, match = topic_agreement(
+                reference.top_terms(selection.params["depth"]), run["top_terms"], selection.params["depth"]
+            )
+        theta = run["theta"][:, match]
+        ok = ~np.isnan(theta).any(1)
+        w = np.where(ok, weights, 0.0)
+        th = np.nan_to_num(theta)
+        est = np.vstack(
+            [(w[g_idx == g, None] * th[g_idx == g]).sum(0) / w[g_idx == g].sum() for g in range(len(labels))]
+        )
+        estimates.append(est)
+    if not estimates:
+        raise SettingsError(f"seed_prevalence_range: no subsample refits of {model} with K={k}.")
+    stack = np.stack(estimates)
+    return (
+        pd.DataFrame(
+            {
+                "topic": np.tile(np.arange(1, int(k) + 1), len(labels)),
+                by: np.repeat(labels, int(k)),
+                "seed_low": stack.min(0).ravel(),
+                "seed_high": stack.max(0).ravel(),
+                "n_refits": len(estimates),
+            }
+        )
+        .sort_values(["topic", by], kind="stable")
+        .reset_index(drop=True)
+    )

@@ -1,0 +1,446 @@
+"""Model selection: the K × seeds grid scored by coherence and stability, the choice of K, and the final fit.
+
+``docs/methods.md`` §10. Large corpora: with more than ``max_units`` units the grid runs on a seeded sample
+stratified by period (:func:`aictlab.topics.units.sample_topic_units`) and :func:`final_topic_model` then fits
+the chosen K on every unit, LDA streamed from disk when :func:`stream_final_fit` says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from aictlab import schema
+from aictlab.errors import SchemaError, SettingsError, check_choice
+from aictlab.topics.bow import gensim_dictionary, topic_texts, topic_vocabulary
+from aictlab.topics.coherence import coherence_many
+from aictlab.topics.models import LDA_DEFAULTS, MODELS, NMF_DEFAULTS, STREAM_LDA_DEFAULTS, make_topic_model
+from aictlab.topics.stability import topic_agreement
+from aictlab.topics.units import check_topic_documents, sample_topic_units, sampling_rule
+
+__all__ = [
+    "STREAM_MODES",
+    "TopicSelection",
+    "choose_k",
+    "final_topic_model",
+    "select_topic_models",
+    "stream_final_fit",
+]
+
+log = logging.getLogger("aictlab.topics")
+
+
+@dataclass(frozen=True, eq=False)
+class TopicSelection:
+    """Result of :func:`select_topic_models`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per fit: ``model, k, seed, sample, c_v, c_npmi, stability, agreement`` (deterministic).
+        ``sample`` is ``"full"`` (the reference fit on all units, seed = ``seed``) or ``"subsample"``;
+        ``agreement`` = agreement of that fit with the reference (NaN for the reference);
+        ``stability`` = stability(K) = mean agreement of the subsample fits (same on every row of a K).
+    summary : DataFrame
+        One row per model and K: ``model, k, c_v, c_npmi`` (means over all fits), ``c_v_ref, c_npmi_ref``
+        (reference fit), ``stability, stability_sd``, ``chosen`` (:func:`choose_k` with default rule).
+    models : dict
+        (model, k) -> the fitted reference model.
+    runs : dict
+        (model, k, seed) -> {"top_terms": list, "theta": ndarray (all units × K), "match": ndarray}: each
+        subsample fit's θ inferred on every unit, topics aligned to the reference (``match``).
+    docs : DataFrame
+        The topic documents the grid was fitted on: every unit, or the stratified sample of
+        :func:`sample_topic_units` when there were more than ``max_units`` (``params["sampled"]``).
+    timings : DataFrame
+        ``model, k, seed, sample, seconds, cpu_seconds`` of each fit (wall and process CPU time, coherence
+        excluded; the coherence time is in ``params``).
+    params : dict
+        Settings of the grid; ``n_units`` (units fitted), ``n_units_total`` (units given), ``max_units``,
+        ``sampled`` and ``sample_rule`` (the stated rule, None when every unit was used).
+    sample_rows : ndarray or None
+        Positions, in the ``docs`` given, of the sampled units (None when every unit was used).
+    """
+
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    models: dict = field(repr=False)
+    runs: dict = field(repr=False)
+    docs: pd.DataFrame = field(repr=False)
+    timings: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    params: dict = field(default_factory=dict)
+    sample_rows: np.ndarray | None = field(repr=False, default=None)
+
+    def reference(self, model: str, k: int):
+        """The reference fit (all units, main seed) of ``model`` with ``k`` topics."""
+        try:
+            return self.models[(model, int(k))]
+        except KeyError:
+            raise SettingsError(
+                f"no {model} fit with K={k} in this selection ({sorted(self.models)})."
+            ) from None
+
+    def chosen_k(self, model: str) -> int:
+        """K chosen by the default rule of :func:`choose_k` for ``model``."""
+        return choose_k(self.summary, model=model, **self.params.get("rule", {}))
+
+
+def _fit_run(task: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: int, topn: int):
+    start, cpu = time.perf_counter(), time.process_time()
+    train = docs.iloc[task["rows"]] if task["rows"] is not None else docs
+    fitted = make_topic_model(
+        task["model"], task["k"], seed=task["seed"], vocabulary=vocabulary, **task["params"]
+    ).fit(train)
+    top = fitted.top_terms(max(depth, topn))
+    theta = fitted.doc_topic_ if task["rows"] is None else fitted.transform(docs)
+    return {
+        **{k: task[k] for k in ("model", "k", "seed", "sample")},
+        "top_terms": top,
+        "theta": theta,
+        "fitted": fitted if task["rows"] is None else None,
+        "seconds": time.perf_counter() - start,
+        "cpu_seconds": time.process_time() - cpu,
+    }
+
+
+def _score_chunk(topic_sets: list, texts: list, vocabulary: np.ndarray, topn: int):
+    cpu = time.process_time()
+    scores = coherence_many(topic_sets, texts, topn=topn, dictionary=gensim_dictionary(vocabulary))
+    return scores, time.process_time() - cpu
+
+
+def select_topic_models(
+    docs: pd.DataFrame,
+    *,
+    k: Iterable[int] = range(2, 11),
+    models: Sequence[str] = MODELS,
+    seed: int = 42,
+    n_seeds: int = 5,
+    sample: float = 0.8,
+    depth: int = 20,
+    topn: int = 10,
+    n_jobs: int = 1,
+    lda_params: Mapping[str, Any] | None = None,
+    nmf_params: Mapping[str, Any] | None = None,
+    rule: Mapping[str, Any] | None = None,
+    max_units: int | None = None,
+) -> TopicSelection:
+    """Fit every model family for every K on all units and on ``n_seeds`` subsamples; score each fit.
+
+    For each (model, K): a *reference* fit on all units with ``seed``; then for r = 1..n_seeds a fit on a
+    random ``sample`` share of the units (drawn without replacement by ``default_rng(seed + r)``; LDA also
+    takes ``random_state = seed + r``). Each fit gets c_v and c_npmi (:func:`topic_coherence`, top ``topn``
+    terms, on all units) and its agreement with the reference (:func:`topic_agreement`, depth ``depth``);
+    stability(K) = mean agreement (Greene et al. 2014; ``docs/methods.md`` §10). Subsamples perturb both families:
+    NMF with nndsvda does not depend on the seed.
+
+    Cost: LDA fits are ~95 % of the time (~1.6 s CPU per fit at passes=50 on the 434 seed segments); the
+    default grid (9 K × 6 fits × 2 families = 108 fits) takes ~48 s on two idle cores with ``n_jobs=2``
+    and grows linearly with the number of units (``benchmarks/bench_topics.py``). ``docs/methods.md`` §10 suggests R >= 20
+    perturbed fits; the default R = 5 keeps the grid near one minute, so stability carries Monte Carlo
+    error (its standard deviation over fits is in ``summary.stability_sd``).
+
+    Capped grid: with more than ``max_units`` units, the whole grid (reference fits, subsamples, coherence)
+    runs on ``max_units`` units drawn by :func:`sample_topic_units` (seeded with ``seed``, stratified by
+    period so that every period is represented); the rule and the sizes are recorded in ``params``
+    (``sampled``, ``sample_rule``, ``n_units``, ``n_units_total``) and in the ``attrs`` of ``table`` and
+    ``summary``. The model of the chosen K is then fitted on every unit by :func:`final_topic_model`.
+
+    Parameters
+    ----------
+    docs : DataFrame
+        Topic documents (:func:`topic_documents`).
+    k : iterable of int, default=2..10
+    models : sequence of {"lda", "nmf"}
+    seed : int, default=42
+    n_seeds : int, default=5
+        Subsample fits per (model, K).
+    sample : float, default=0.8
+        Share of units in each subsample.
+    depth : int, default=20
+        Ranking depth t of the average Jaccard.
+    topn : int, default=10
+        Top terms scored by coherence.
+    n_jobs : int, default=1
+        Parallel fits (joblib processes); results do not depend on it.
+    lda_params, nmf_params : mapping, optional
+        Override :data:`LDA_DEFAULTS` / :data:`NMF_DEFAULTS`.
+    rule : mapping, optional
+        Keyword arguments of :func:`choose_k` (stored for :meth:`TopicSelection.chosen_k`).
+    max_units : int, optional
+        Cap on the units of the grid (see above; strata: the units' ``period`` column); None fits the grid on
+        every unit.
+
+    Returns
+    -------
+    TopicSelection
+    """
+    from joblib import Parallel, delayed
+
+    check_topic_documents(docs)
+    ks = sorted({int(x) for x in k})
+    if not ks or ks[0] < 2:
+        raise SettingsError(f"k={ks}: give numbers of topics >= 2.")
+    for m in models:
+        check_choice("model", m, MODELS)
+    if not 0 < sample <= 1:
+        raise SettingsError(f"sample={sample}: give a share of units in (0, 1].")
+    if max_units is not None and max_units < 1:
+        raise SettingsError(f"max_units={max_units}: give a positive number of units, or None for no cap.")
+    docs = docs.reset_index(drop=True)
+    n_total, sample_rows, sample_rule = len(docs), None, None
+    if max_units is not None and n_total > max_units:
+        sample_rows = sample_topic_units(docs, max_units, seed=seed)
+        docs = docs.iloc[sample_rows].reset_index(drop=True)
+        sample_rule = sampling_rule(max_units, n_total, seed)
+        log.info("topic model selection on %d of %d units (%s)", len(docs), n_total, sample_rule)
+    if ks[-1] >= len(docs):
+        raise SettingsError(f"K={ks[-1]} topics for {len(docs)} units: use fewer topics or more units.")
+    texts = topic_texts(docs)
+    vocabulary = topic_vocabulary(texts)
+    params = {"lda": {**LDA_DEFAULTS, **(lda_params or {})}, "nmf": {**NMF_DEFAULTS, **(nmf_params or {})}}
+    n = len(docs)
+    m_sub = max(int(round(sample * n)), ks[-1] + 1)
+    subsamples = {
+        seed + r: np.sort(np.random.default_rng(seed + r).choice(n, size=min(m_sub, n), replace=False))
+        for r in range(1, n_seeds + 1)
+    }
+    tasks = []
+    for model in models:
+        for kk in ks:
+            tasks.append(
+                {
+                    "model": model,
+                    "k": kk,
+                    "seed": seed,
+                    "sample": "full",
+                    "rows": None,
+                    "params": params[model],
+                }
+            )
+            for s, rows in subsamples.items():
+                tasks.append(
+                    {
+                        "model": model,
+                        "k": kk,
+                        "seed": s,
+                        "sample": "subsample",
+                        "rows": rows,
+                        "params": params[model],
+                    }
+                )
+    # biggest fits first keeps both workers busy
+    order = sorted(range(len(tasks)), key=lambda i: (tasks[i]["model"] != "lda", -tasks[i]["k"], i))
+    done = Parallel(n_jobs=n_jobs)(delayed(_fit_run)(tasks[i], docs, vocabulary, depth, topn) for i in order)
+    results = [None] * len(tasks)
+    for i, res in zip(order, done, strict=True):
+        results[i] = res
+    # coherence: one accumulator per measure and chunk of topic sets (identical values, see coherence_many)
+    coherence_start = time.perf_counter()
+    chunks = [c for c in np.array_split(np.arange(len(results)), max(1, n_jobs)) if c.size]
+    scored = Parallel(n_jobs=n_jobs)(
+        delayed(_score_chunk)([results[i]["top_terms"] for i in c], texts, vocabulary, topn) for c in chunks
+    )
+    scores = [score for chunk_scores, _ in scored for score in chunk_scores]
+    coherence_cpu = sum(cpu for _, cpu in scored)
+    coherence_seconds = time.perf_counter() - coherence_start
+    for res, score in zip(results, scores, strict=True):
+        res.update(score)
+
+    rows, fitted_models, runs = [], {}, {}
+    reference = {}
+    for res in results:
+        if res["sample"] == "full":
+            reference[(res["model"], res["k"])] = res
+            fitted_models[(res["model"], res["k"])] = res["fitted"]
+    for res in results:
+        ref = reference[(res["model"], res["k"])]
+        if res["sample"] == "full":
+            agreement, match = np.nan, np.arange(res["k"])
+        else:
+            agreement, match = topic_agreement(ref["top_terms"], res["top_terms"], depth)
+            runs[(res["model"], res["k"], res["seed"])] = {
+                "top_terms": res["top_terms"],
+                "theta": res["theta"],
+                "match": match,
+            }
+        rows.append(
+            {
+                "model": res["model"],
+                "k": res["k"],
+                "seed": res["seed"],
+                "sample": res["sample"],
+                "c_v": res["c_v"],
+                "c_npmi": res["c_npmi"],
+                "agreement": agreement,
+                "seconds": res["seconds"],
+                "cpu_seconds": res["cpu_seconds"],
+            }
+        )
+    table = pd.DataFrame(rows)
+    stab = table.groupby(["model", "k"])["agreement"].agg(stability="mean", stability_sd="std").reset_index()
+    table = table.merge(stab[["model", "k", "stability"]], on=["model", "k"], how="left")
+    table = table.sort_values(["model", "k", "sample", "seed"], kind="stable").reset_index(drop=True)
+    timings = table[["model", "k", "seed", "sample", "seconds", "cpu_seconds"]]
+    table = table[["model", "k", "seed", "sample", "c_v", "c_npmi", "stability", "agreement"]]
+    means = table.groupby(["model", "k"])[["c_v", "c_npmi"]].mean().reset_index()
+    refs = table[table["sample"] == "full"][["model", "k", "c_v", "c_npmi"]].rename(
+        columns={"c_v": "c_v_ref", "c_npmi": "c_npmi_ref"}
+    )
+    summary = means.merge(refs, on=["model", "k"]).merge(stab, on=["model", "k"])
+    rule = dict(rule or {})
+    summary["chosen"] = False
+    for m in summary["model"].unique():
+        kk = choose_k(summary, model=m, **rule)
+        summary.loc[(summary["model"] == m) & (summary["k"] == kk), "chosen"] = True
+    units = {
+        "n_units": n,
+        "n_units_total": n_total,
+        "max_units": max_units,
+        "sampled": sample_rows is not None,
+        "sample_rule": sample_rule,
+    }
+    table.attrs = dict(units)
+    summary.attrs = dict(units)
+    return TopicSelection(
+        table=table,
+        summary=summary,
+        models=fitted_models,
+        runs=runs,
+        docs=docs,
+        timings=timings,
+        sample_rows=sample_rows,
+        params={
+            "k": ks,
+            "models": list(models),
+            "seed": seed,
+            "n_seeds": n_seeds,
+            "sample": sample,
+            "depth": depth,
+            "topn": topn,
+            "lda": params["lda"],
+            "nmf": params["nmf"],
+            "rule": rule,
+            **units,
+            "coherence_seconds": coherence_seconds,
+            "coherence_cpu_seconds": coherence_cpu,
+            "vocabulary_size": len(vocabulary),
+        },
+    )
+
+
+#: Values of Settings.topic_stream (see :func:`stream_final_fit`).
+STREAM_MODES = ("auto", "never", "always")
+
+
+def stream_final_fit(mode: str, n_units: int, max_units: int | None) -> bool:
+    """Whether the final LDA model is fitted by streaming (Settings.topic_stream).
+
+    ``"auto"``: streamed exactly when the units exceed ``max_units`` (the grid then ran on a sample and the
+    chosen K must be refitted on every unit; below the cap the grid's in-memory reference fit is the model);
+    the engine does not enter, so the memory and Dask engines give the same topics. ``"always"``: a streamed
+    refit on every unit even below the cap (it then replaces the grid's reference fit). ``"never"``: the
+    refit above the cap is in memory (gensim ``LdaModel``, memory growing with the units).
+    """
+    check_choice("topic_stream", mode, STREAM_MODES)
+    if mode == "auto":
+        return max_units is not None and n_units > max_units
+    return mode == "always"
+
+
+def final_topic_model(
+    selection: TopicSelection,
+    docs: pd.DataFrame,
+    model: Literal["lda", "nmf"],
+    k: int,
+    *,
+    stream: bool = False,
+    workers: int | None = None,
+    workdir: str | Path | None = None,
+):
+    """The reported model of a family at K = ``k``: the grid's reference fit, or a fit on every unit.
+
+    When the grid ran on every unit and no streamed fit is asked, this is ``selection.reference(model, k)``.
+    Otherwise K topics are fitted on every unit of ``docs`` with the grid's settings and seed: LDA streamed
+    from disk when ``stream`` (:class:`LdaTopicModel` with :data:`STREAM_LDA_DEFAULTS`, ``workers``,
+    ``workdir``), in memory otherwise; NMF always in memory (scikit-learn needs the sparse units ×
+    vocabulary TF-IDF matrix, a few numbers per unit, much smaller than the token table).
+
+    Parameters
+    ----------
+    selection : TopicSelection
+    docs : DataFrame
+        Every topic document (the ``docs`` given to :func:`select_topic_models`).
+    model : {"lda", "nmf"}
+    k : int
+    stream : bool, default=False
+    workers : int, optional
+        Processes of a streamed fit (None: cores − 1).
+    workdir : path, optional
+        Folder of the Matrix Market corpus (the report uses the processed-data folder).
+    """
+    check_choice("model", model, MODELS)
+    streamed = bool(stream) and model == "lda"
+    if not selection.params.get("sampled") and not streamed:
+        return selection.reference(model, k)
+    total = selection.params.get("n_units_total", len(selection.docs))
+    if len(docs) != total:
+        raise SchemaError(
+            f"final_topic_model: {len(docs)} units given, the selection was drawn from {total}."
+        )
+    params = dict(selection.params[model])
+    if streamed:
+        params.update(STREAM_LDA_DEFAULTS if params.get("alpha") == "auto" else {"stream": True})
+        params.update(workers=workers, workdir=workdir)
+    return make_topic_model(model, int(k), seed=selection.params["seed"], **params).fit(docs)
+
+
+def choose_k(
+    summary: pd.DataFrame,
+    *,
+    model: str = "lda",
+    k_min: int = 3,
+    stability_tolerance: float = 0.05,
+    coherence_tolerance: float = 0.01,
+) -> int:
+    """Default number of topics: the stability plateau, then c_npmi, ties to the smaller K.
+
+    Rule (``docs/methods.md`` §10, fixed before looking at the seeds):
+
+    1. Candidates are K >= ``k_min`` (default 3: two topics cannot hold the two frames apart from the
+       rest of the discourse, programme and procedure; K = 2 is still scored).
+    2. Plateau = candidates with stability(K) >= max stability − ``stability_tolerance`` (0.05 of average
+       Jaccard, about one top-20 term in a pair of matched topics).
+    3. Among the plateau, the best mean c_npmi C*; every K with c_npmi >= C* − ``coherence_tolerance``
+       (0.01) ties, and the smallest of the tied K is chosen (parsimony).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        ``model, k, c_npmi, stability`` (``TopicSelection.summary``).
+    model : str
+    k_min : int, default=3
+    stability_tolerance, coherence_tolerance : float
+
+    Returns
+    -------
+    int
+    """
+    schema.require_columns(summary, ("model", "k", "c_npmi", "stability"), "topic model summary")
+    rows = summary[(summary["model"] == model) & (summary["k"] >= k_min)]
+    if rows.empty:
+        rows = summary[summary["model"] == model]
+    if rows.empty:
+        raise SettingsError(f"choose_k: no K scored for model {model!r}.")
+    stab = rows["stability"].fillna(1.0)  # a single fit per K (n_seeds=0): no stability information
+    plateau = rows[stab >= stab.max() - stability_tolerance]
+    best = plateau["c_npmi"].max()
+    tied = plateau[plateau["c_npmi"] >= best - coherence_tolerance]
+    return int(tied["k"].min())
