@@ -150,3 +150,40 @@ def test_seed_artefacts_are_repaired(seed_corpus):
 def test_cleaning_never_raises(text):
     paragraphs = clean.clean_text(text)
     assert all(p.text == p.text.strip() and p.text for p in paragraphs)
+
+
+def test_ligatures_fullwidth_and_invisible_characters():
+    text = "l\u2019in\ufb02uence, la ﬁn, l\uff07action, e\ufb00et, soli\u200bda\u2060rité\ufeff, cœur"
+    assert clean.normalize_quotes(clean.normalize_unicode(text)) == (
+        "l'influence, la fin, l'action, effet, solidarité, cœur"
+    )
+    # superscript footnote calls and ½ are not folded to digits (full NFKC would)
+    assert clean.normalize_unicode("villes¹ et Centers½Paris") == "villes¹ et Centers½Paris"
+
+
+def test_unicode_hyphens_and_soft_hyphen_at_line_end():
+    assert (
+        clean.normalize_unicode("socio\u2010économique\nnon\u2011violent") == "socio-économique\nnon-violent"
+    )
+    assert clean.normalize_unicode("la coopé\u00ad\n  ration et l'attrac\u00adtivité") == (
+        "la coopération et l'attractivité"
+    )
+    wrapped = "La coopé\u2010\nration décentralisée et le rayonne\u2011\nment du territoire."
+    assert clean.reflow_paragraphs(clean.normalize_unicode(wrapped)) == [
+        "La coopération décentralisée et le rayonnement du territoire."
+    ]
+
+
+def test_line_end_hyphen_joined_when_first_fragment_is_a_word():
+    # the first fragment is itself a word (rayonne, parte, coopéra, inter): joined all the same
+    assert clean.join_line("le rayonne-", "ment de la ville") == "le rayonnement de la ville"
+    assert clean.join_line("un parte-", "nariat") == "un partenariat"
+    assert clean.join_line("la coopéra-", "tion") == "la coopération"
+    assert clean.join_line("solidarité inter-", "nationale") == "solidarité internationale"
+    # a lexicon word the dictionary lacks
+    assert clean.join_line("la pa-", "ix") == "la paix"
+    assert clean.join_line("le codévelop-", "pement") == "le codéveloppement"
+    # attested hyphenated spellings and unknown joins keep the hyphen
+    assert clean.join_line("socio-", "économique") == "socio-économique"
+    assert clean.join_line("une grand-", "mère") == "une grand-mère"
+    assert clean.join_line("non-", "gouvernementales") == "non-gouvernementales"

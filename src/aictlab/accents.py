@@ -1,0 +1,144 @@
+"""Text written without accents: detect it, and restore a word's accents when French allows one reading.
+
+French drops accents on capitals (headings, acronyms: ``COOPERATION``, ``Etat``), and whole documents lose
+them to OCR or to typing without accents. A lexicon of accented lemmas then silently misses their words.
+Restoring accents from a dictionary is safe only when the accentless spelling has a single reading:
+``developpement`` can only be *développement*, but ``marche`` is *marche* or *marché*, and ``a`` is *a* or *à*;
+such words are left as they are, so restoration never adds a reading the text does not force.
+
+The dictionary is simplemma's French one (about 250 000 forms with their lemmas).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = [
+    "ACCENTLESS_MIN_LETTERS",
+    "ACCENTLESS_SHARE",
+    "accentless_documents",
+    "fold_accents",
+    "key_vocabulary",
+    "may_lack_accents",
+    "restore_accents",
+]
+
+#: A document whose accented letters are under this share of its letters is typed without accents (French
+#: prose has 3-4 %: é alone is about 2 %; the seeds have 3.5-4.3 %). A tenth of that leaves room for a few
+#: accented names in an accentless text and never catches ordinary French.
+ACCENTLESS_SHARE = 0.005
+#: Fewer letters than this: too little text to judge whether a document lacks accents.
+ACCENTLESS_MIN_LETTERS = 200
+
+_MARKS = re.compile(r"[\u0300-\u036f]")
+
+
+def fold_accents(text: str) -> str:
+    """``text`` without its combining accents (NFD, marks dropped, NFC): ``coopération`` -> ``cooperation``.
+
+    ``œ``, ``æ`` and ``ß`` are letters, not accented letters: they stay.
+    """
+    return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text)))
+
+
+#: Accented Latin letters -> their base letter (a fast ``str.translate`` table; same result as fold_accents).
+_LATIN_FOLD = {c: fold_accents(chr(c)) for c in range(0xC0, 0x250) if fold_accents(chr(c)) != chr(c)}
+_DROP_ACCENTED = dict.fromkeys(_LATIN_FOLD)
+
+
+@lru_cache(maxsize=1)
+def _accent_index() -> tuple[dict[str, frozenset[str]], dict[bytes, bytes], frozenset[bytes]]:
+    """simplemma's French dictionary for accent restoration: the accented forms and lemmas by accentless key
+    (``marches`` -> {marché}), the dictionary itself (form -> lemma, UTF-8) and its set of lemmas."""
+    from simplemma.strategies import DEFAULT_DICTIONARY_FACTORY
+
+    mapping = DEFAULT_DICTIONARY_FACTORY.get_dictionary("fr")
+    # the wrapper keeps a bytes -> bytes dict: reading it directly avoids decoding 250 000 entries
+    raw = getattr(mapping, "_dict", None)
+    if not isinstance(raw, dict):
+        raw = {k.encode(): str(v).encode() for k, v in mapping.items()}
+    lemmas = frozenset(raw.values())
+    index: dict[str, set[str]] = {}
+    for form, lemma in raw.items():
+        if not form.isascii():
+            index.setdefault(form.decode().lower().translate(_LATIN_FOLD), set()).add(lemma.decode())
+    for lemma in lemmas:
+        if not lemma.isascii():
+            text = lemma.decode()
+            index.setdefault(text.lower().translate(_LATIN_FOLD), set()).add(text)
+    return {k: frozenset(v) for k, v in index.items()}, raw, lemmas
+
+
+def key_vocabulary(words: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Words (e.g. a lexicon's lemmas) by accentless key, for :func:`restore_accents`."""
+    out: dict[str, set[str]] = {}
+    for word in words:
+        out.setdefault(word.lower().translate(_LATIN_FOLD), set()).add(word.lower())
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def restore_accents(word: str, vocabulary: Mapping[str, Iterable[str]] | Iterable[str] = ()) -> str | None:
+    """The lemma of a word written without accents, when French allows only one reading; else None.
+
+    The word's accentless key is looked up among simplemma's French forms and lemmas folded the same way, and
+    among ``vocabulary`` (words the dictionary may lack, e.g. a lexicon's lemmas; a plain iterable or
+    :func:`key_vocabulary`'s mapping): the lemma is returned only when every form with that key has the same
+    lemma.
+
+    Examples
+    --------
+    >>> restore_accents("SOLIDARITE"), restore_accents("retombees"), restore_accents("marches")
+    ('solidarité', 'retombée', None)
+    >>> restore_accents("paix"), restore_accents("paix", ["paix"])
+    (None, 'paix')
+    """
+    if not isinstance(vocabulary, Mapping):
+        vocabulary = key_vocabulary(vocabulary)
+    key = word.lower().translate(_LATIN_FOLD)
+    index, forms, lemmas = _accent_index()
+    found = {lemma.lower() for lemma in index.get(key, ())}
+    encoded = key.encode()
+    if encoded in forms:  # the accentless spelling is itself a form (marche)
+        found.add(forms[encoded].decode().lower())
+    elif encoded in lemmas:
+        found.add(key)
+    found.update(vocabulary.get(key, ()))
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def accentless_documents(doc_ids: np.ndarray, surface: np.ndarray) -> set[str]:
+    """Documents written without accents: accented letters under :data:`ACCENTLESS_SHARE` of their letters.
+
+    Parameters
+    ----------
+    doc_ids, surface : arrays
+        Document id and surface text of each token.
+
+    Returns
+    -------
+    set of str
+        Documents with at least :data:`ACCENTLESS_MIN_LETTERS` letters and almost no accented one.
+    """
+    letters: dict[str, int] = {}
+    accented: dict[str, int] = {}
+    for doc, text in zip(doc_ids, surface, strict=True):
+        text = str(text)
+        letters[doc] = letters.get(doc, 0) + sum(c.isalpha() for c in text)
+        accented[doc] = accented.get(doc, 0) + len(text) - len(text.translate(_DROP_ACCENTED))
+    return {
+        d for d, n in letters.items() if n >= ACCENTLESS_MIN_LETTERS and accented[d] < ACCENTLESS_SHARE * n
+    }
+
+
+def may_lack_accents(surface: str, accentless_document: bool) -> bool:
+    """A token whose accents may be missing: it has letters, none accented, and is ALL CAPS (2+ letters) or
+    stands in an accentless document. Elsewhere an accentless spelling is taken as written."""
+    letters = [c for c in surface if c.isalpha()]
+    if not letters or surface.translate(_DROP_ACCENTED) != surface:
+        return False
+    return accentless_document or (len(letters) >= 2 and all(c.isupper() for c in letters))

@@ -1,0 +1,203 @@
+"""Matching that does not depend on the form of the text (accents), senses of hits (names, titles, acronyms,
+context rules) and lexicons of any number of frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_lexicon import mini, toks
+
+from aictlab.accents import accentless_documents, restore_accents
+from aictlab.errors import LexiconError
+from aictlab.lexicon import load_lexicon, match_terms, parse_lexicon
+from aictlab.senses import read_titles, title_key
+
+PLAIN = "une phrase ordinaire sans aucun mot du lexique pour remplir le document ".split() * 6
+
+
+def sentence(words, *, lemmas=None, doc="d", ent=None):
+    """Token rows of one sentence: surface ``words``, lemmas lowercased surface unless given."""
+    t = toks(*(lemmas or [w.lower() for w in words]), tokens=list(words), doc=doc)
+    if ent is not None:
+        t["ent_type"] = ent
+    return t
+
+
+# ------------------------------------------------------------------------------------------------ accents
+def test_restore_accents_only_when_one_reading():
+    assert restore_accents("developpement") == "développement"
+    assert restore_accents("RETOMBEES") == "retombée"
+    assert restore_accents("economiques") == "économique"
+    assert restore_accents("marche") is None  # marche or marché
+    assert restore_accents("a") is None  # a or à
+    assert restore_accents("paix") is None and restore_accents("paix", ["paix"]) == "paix"
+
+
+def test_accentless_documents_by_share_of_accented_letters():
+    french = "la coopération décentralisée et la solidarité internationale " * 10
+    plain = "la cooperation decentralisee et la solidarite internationale " * 10
+    words = french.split() + plain.split()
+    docs = ["fr"] * len(french.split()) + ["plain"] * len(plain.split())
+    assert accentless_documents(pd.Series(docs).to_numpy(), pd.Series(words).to_numpy()) == {"plain"}
+    # too short to judge
+    assert accentless_documents(pd.Series(["x"]).to_numpy(), pd.Series(["solidarite"]).to_numpy()) == set()
+
+
+def test_all_caps_and_accentless_documents_match_on_restored_accents():
+    lex = load_lexicon()
+    # an ALL-CAPS heading in a document with accents
+    accented = " ".join(["la", "coopération", "décentralisée"] * 30).split()
+    heading = ["SOLIDARITE", "INTERNATIONALE", "ET", "DEVELOPPEMENT", "ECONOMIQUE"]
+    t = sentence(heading + accented)
+    m = match_terms(t, lex)
+    assert m["term"].tolist() == ["solidarité internationale", "développement économique"]
+    assert m["accent_restored"].tolist() == [True, True]
+    # the same words in lower case, in a document with accents: another spelling, not matched
+    assert match_terms(sentence([w.lower() for w in heading] + accented), lex).empty
+    # a whole document without accents
+    words = ["les", "retombees", "economiques", "du", "marche", "et", "la", "paix"] + PLAIN
+    m = match_terms(sentence(words), lex)
+    assert m["term"].tolist() == ["retombées économiques", "paix"]  # marche: marche or marché, not restored
+    assert m["accent_restored"].tolist() == [True, False]
+
+
+# ------------------------------------------------------------------------------------------------ senses
+def test_capitalised_mid_sentence_is_a_proper_name():
+    lex = load_lexicon()
+    t = sentence(["le", "Prix", "de", "la", "Paix", "et", "la", "paix"])
+    m = match_terms(t, lex, senses="all")
+    assert m[["keyword", "sense", "sense_reason"]].values.tolist() == [
+        ["Paix", "other_sense", "proper_name"],
+        ["paix", "frame", ""],
+    ]
+    assert match_terms(t, lex)["keyword"].tolist() == ["paix"]  # default: frame hits only
+    # sentence start, after a colon, after an elided article at the start: not names
+    for words in (["Paix", "et", "justice"], ["Axe", "2", ":", "Paix"], ["L'", "Attractivité", "du", "lieu"]):
+        assert match_terms(sentence(words), lex)["sense"].tolist() == ["frame"], words
+    # an elided article mid-sentence belongs to the name
+    m = match_terms(sentence(["chargé", "de", "l'", "Attractivité"]), lex, senses="all")
+    assert m["sense_reason"].tolist() == ["proper_name"]
+    # ALL CAPS is a heading, not title case; a term that is itself a name is exempt
+    assert match_terms(sentence(["le", "RAYONNEMENT"]), lex)["sense"].tolist() == ["frame"]
+    assert match_terms(sentence(["avec", "Business", "France"]), lex)["term"].tolist() == ["Business France"]
+
+
+def test_institutional_titles_and_named_entities():
+    lex = load_lexicon()
+    words = (
+        "Mme Z , Secrétaire d' État chargée du développement , de la francophonie et des "
+        "partenariats internationaux , a parlé du partenariat avec la ville"
+    ).split()
+    t = sentence(words)
+    t["lemma"] = t["lemma"].replace("partenariats", "partenariat")
+    m = match_terms(t, lex, senses="all")
+    assert m[["keyword", "sense", "sense_reason"]].values.tolist() == [
+        ["partenariats", "other_sense", "institutional_title"],
+        ["partenariat", "frame", ""],
+    ]
+    assert "francophonie et des partenariats internationaux" in read_titles()
+    assert title_key("Ministère de l’Europe") == "ministere de l europe"
+    ent = ["", "ORG", "ORG", "", "", ""]
+    m = match_terms(
+        sentence(["la", "solidarité", "laïque", "et", "la", "solidarité"], ent=ent), lex, senses="all"
+    )
+    assert m["sense_reason"].tolist() == ["named_entity", ""]
+    # a lexicon may bring its own titles
+    own = mini(
+        "- {term: paix, frame: a, tier: core, justification: w}\n- {term: y, frame: b, tier: core, justification: w}\n",
+        frames="institutional_titles: [maison de la paix]\nframes:\n  a: x\n  b: y\n",
+    )
+    m = match_terms(sentence(["la", "maison", "de", "la", "paix", "et", "la", "paix"]), own, senses="all")
+    assert m["sense"].tolist() == ["other_sense", "frame"]
+    # sense_rules false: names, titles and acronyms are counted in their frame
+    raw = mini(
+        "- {term: paix, frame: a, tier: core, justification: w}\n- {term: y, frame: b, tier: core, justification: w}\n",
+        frames="sense_rules: false\nframes:\n  a: x\n  b: y\n",
+    )
+    assert not raw.sense_rules and load_lexicon().sense_rules
+    t = sentence(["le", "Prix", "de", "la", "Paix", "et", "la", "paix"])
+    assert match_terms(t, raw)["sense"].tolist() == ["frame", "frame"]
+    with pytest.raises(LexiconError, match="'sense_rules' must be true or false"):
+        mini(
+            "- {term: y, frame: a, tier: core, justification: w}\n",
+            frames="sense_rules: maybe\nframes:\n  a: x\n",
+        )
+
+
+def test_bracketed_acronym_counts_once():
+    lex = load_lexicon()
+    words = ["les", "objectifs", "de", "développement", "durable", "(", "ODD", ")", "et", "les", "ODD"]
+    lemmas = ["le", "objectif", "de", "développement", "durable", "(", "odd", ")", "et", "le", "odd"]
+    m = match_terms(sentence(words, lemmas=lemmas), lex, senses="all")
+    assert m[["keyword", "sense", "sense_reason"]].values.tolist() == [
+        ["objectifs de développement durable", "frame", ""],
+        ["ODD", "repeat", "acronym"],
+        ["ODD", "frame", ""],
+    ]
+    # across two terms of one frame: the expansion and its acronym
+    words = ["la", "solidarité", "internationale", "(", "ECSI", ")"]
+    lemmas = ["le", "solidarité", "international", "(", "ecsi", ")"]
+    assert match_terms(sentence(words, lemmas=lemmas), lex)["term"].tolist() == ["solidarité internationale"]
+    # a bracketed word of another frame, or no acronym: both count
+    assert len(match_terms(sentence(["la", "paix", "(", "attractivité", ")"]), lex)) == 2
+
+
+CONTEXT = """\
+- {term: partenaire, frame: a, tier: core, justification: w, require: [coopération, jumelage], window: 3}
+- {term: influence, frame: b, tier: core, justification: w, exclude: [étranger]}
+"""
+
+
+def test_context_rules_require_and_exclude():
+    lex = mini(CONTEXT)
+    t = sentence(
+        "le partenaire de la coopération , avec le soutien d' un partenaire financier du projet et du jumelage".split()
+    )
+    m = match_terms(t, lex, senses="all")
+    # the second "partenaire" has coopération 5 words before it and jumelage 6 after: outside its window of 3
+    assert m[["sense", "sense_reason"]].values.tolist() == [["frame", ""], ["other_sense", "context_require"]]
+    t = sentence("les influences étrangères et l' influence de la ville".split(), lemmas=None)
+    t["lemma"] = ["le", "influence", "étranger", "et", "le", "influence", "de", "le", "ville"]
+    m = match_terms(t, lex, senses="all")
+    # the default window (10 words) reaches "étrangères" from both hits
+    assert m["sense_reason"].tolist() == ["context_exclude", "context_exclude"]
+    assert lex.terms.set_index("term").loc["partenaire", "require"] == ("coopération", "jumelage")
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("require: coopération décentralisée", "give single lemmas"),
+        ("require: [1, 2]", "'require' must be a list of lemmas"),
+        ("exclude: [x], window: 0", "'window' must be a whole number"),
+        ("window: 5", "'window' given without"),
+        ("require: [x], exclude: [x]", "both required and excluded"),
+    ],
+)
+def test_context_rule_validation(entry, message):
+    with pytest.raises(LexiconError, match=f"entry 1 \\('x'\\): .*{message}"):
+        mini(
+            "- {term: x, frame: a, tier: core, justification: w, " + entry + "}\n"
+            "- {term: y, frame: b, tier: core, justification: w}\n"
+        )
+
+
+# ------------------------------------------------------------------------------------------------ frames
+@pytest.mark.parametrize("n_frames", [2, 3, 6])
+def test_any_number_of_frames(n_frames):
+    names = [f"f{i}" for i in range(n_frames)]
+    words = ["paix", "rayonnement", "influence", "export", "tourisme", "humanitaire"][:n_frames]
+    lex = parse_lexicon(
+        {
+            "frames": {n: {"label": n.upper()} for n in names},
+            "terms": [
+                {"term": w, "frame": n, "tier": "core", "justification": "w"}
+                for n, w in zip(names, words, strict=True)
+            ],
+        }
+    )
+    assert lex.frame_names == tuple(names)
+    text = [w for w in words for _ in range(2)] + ["et"] + words[:1]
+    m = match_terms(sentence(text), lex)
+    counts = m.groupby("frame").size().to_dict()
+    assert counts == {n: (3 if i == 0 else 2) for i, n in enumerate(names)}
