@@ -129,6 +129,21 @@ class Settings:
     scheduler : str or None
         Address of a running Dask scheduler (``tcp://host:8786``) for ``engine="dask"``; None starts a
         ``LocalCluster`` with one worker per core.
+    cluster : str or None
+        Document-level inference (docs/methods.md §13): a document variable (e.g. ``organiser``) whose values
+        are the resampling units of the document bootstrap and the clusters of the trend's sandwich SEs;
+        None resamples documents. Must be a document column of the corpus (checked by the frames part).
+    min_documents : int, default=5
+        Units (documents, or clusters) an end period needs for the document bootstrap; thinner edge periods
+        merge inward; with no such pair, the outermost periods with the segment bootstrap (labelled).
+    min_tokens : int, default=2000
+        Word tokens an end period needs (same merge rule).
+    min_hits : int, default=10
+        Below this many hits of a frame over the two compared groups, its direction is ``undetermined (too
+        few hits)`` and never decides a verdict.
+    trend_min_documents, trend_min_years : int, default=10, 4
+        The continuous trend decides the verdict when the corpus holds >= this many documents over >= this
+        many distinct years; otherwise the period contrast does.
     """
 
     root: Path = Path(".")
@@ -155,6 +170,13 @@ class Settings:
     topic_workers: int | None = None
     engine: str = "memory"
     scheduler: str | None = None
+    # document-level inference of the frame drift (docs/methods.md §13)
+    cluster: str | None = None
+    min_documents: int = 5
+    min_tokens: int = 2000
+    min_hits: int = 10
+    trend_min_documents: int = 10
+    trend_min_years: int = 4
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -184,6 +206,14 @@ class Settings:
         object.__setattr__(self, "drift_frames", frames)  # a list from a settings file becomes the tuple
         if isinstance(self.periods, int) and self.periods < 1:
             raise SettingsError(f"periods={self.periods}: a bin width must be a positive number of years.")
+        # document-level inference (docs/methods.md §13); `cluster` is checked against the corpus's columns
+        if self.cluster is not None and (not isinstance(self.cluster, str) or not self.cluster.strip()):
+            raise SettingsError(f"cluster={self.cluster!r}: give a document variable name (e.g. organiser).")
+        for name, low in (("min_documents", 1), ("min_tokens", 0), ("min_hits", 0),
+                          ("trend_min_documents", 3), ("trend_min_years", 2)):  # fmt: skip
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise SettingsError(f"{name}={value!r}: give an integer >= {low}.")
 
     def path(self, name: str) -> Path:
         """Resolve the path setting ``name`` (``corpus``, ``out``, ``processed``...) against ``root``."""
