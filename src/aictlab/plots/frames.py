@@ -189,7 +189,11 @@ def plot_robustness(panel: pd.DataFrame, *, ax=None):
     ax.set_xlabel("ΔD = D(last period) − D(first period), with 95% CI")
     ax.set_title("Robustness of the drift change (sorted by ΔD; main on top)")
     ax.legend(
-        frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08 - 1.2 / height), ncol=2
+        frameon=False,
+        fontsize=7,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.6 / max(height - 1.0, 1.0)),
+        ncol=2,
     )
     return fig, data
 

@@ -32,9 +32,14 @@ def _period_profile(result: drift.DriftResult, documents: pd.DataFrame) -> tuple
         group = result.documents[result.documents["period"].eq(period)]
         rows = meta.reindex(group["doc_id"])[cols].fillna("").astype(str)
         single &= rows[cols[0]].nunique() <= 1
-        described = "; ".join(
-            " — ".join(v for v in row if v) for row in rows.drop_duplicates().itertuples(index=False)
-        )
+        combos = rows.drop_duplicates()
+        if len(combos) <= 3:
+            described = "; ".join(" — ".join(v for v in row if v) for row in combos.itertuples(index=False))
+        else:  # many documents: counts, not a list
+            described = f"{len(rows)} documents, " + ", ".join(
+                f"{rows[c].replace('', pd.NA).nunique()} {c}{'s' if rows[c].nunique() != 1 else ''}"
+                for c in cols
+            )
         parts.append(f"{period}: {described}")
     return " | ".join(parts), bool(single)
 
@@ -329,11 +334,16 @@ def run(ctx: ReportContext) -> str:
     loo = panel[panel["variant_type"].eq("leave-one-term-out")]
     most = loo.loc[(loo["drift_change"] - panel.iloc[0]["drift_change"]).abs().idxmax()] if len(loo) else None
     seeds = panel[panel["variant_type"].eq("bootstrap seed")]
+    lows = pd.concat([seeds[tA + "_ci_low"], pd.Series([v[tA + "_ci_low"]])]).astype(float)
     mc_txt = (
-        f" Monte Carlo check: the lower 95% bound of θ_A is {_fmt(v[tA + '_ci_low'])} at B = "
-        f"{s.bootstrap}, and {_fmt(seeds[tA + '_ci_low'].min())} to "
-        f"{_fmt(seeds[tA + '_ci_low'].max())} over {len(seeds)} other seeds at B = "
-        f"{s.robustness_bootstrap}: whether « A rises » is declared depends on bootstrap noise."
+        f" Monte Carlo check: the lower 95% bound of θ_A (segment bootstrap) is {_fmt(v[tA + '_ci_low'])} at "
+        f"B = {s.bootstrap}, and {_fmt(seeds[tA + '_ci_low'].min())} to {_fmt(seeds[tA + '_ci_low'].max())} over "
+        f"{len(seeds)} other seeds at B = {s.robustness_bootstrap}: "
+        + (
+            "whether « A rises » is declared depends on bootstrap noise."
+            if lows.min() <= 0 <= lows.max()
+            else "bootstrap noise does not change whether « A rises » is declared."
+        )
         if len(seeds)
         else ""
     )
