@@ -95,7 +95,7 @@ def test_issue13_zero_hits_at_both_ends_is_undetermined():
     dirs = inference.frame_directions(out.reset_index()).set_index("target")["direction"]
     assert dirs["attractivite"] == TOO_FEW_HITS
     assert dirs["solidarite"] == TOO_FEW_HITS
-    verdict, reason = inference.decide_verdict(dirs["attractivite"], dirs["solidarite"])
+    verdict, reason = inference.verdict_from_directions(dirs["attractivite"], dirs["solidarite"])
     assert verdict == "inconclusive" and "too few hits" in reason
 
 
@@ -144,7 +144,7 @@ def test_frame_direction(args, kw, expected):
     ],
 )
 def test_decide_verdict(a, s, verdict):
-    assert inference.decide_verdict(a, s)[0] == verdict
+    assert inference.verdict_from_directions(a, s)[0] == verdict
 
 
 def _corpus(n=60, seed=3, **kw):
@@ -211,7 +211,7 @@ def test_verdict_basis_rule():
     assert row["attractivite_direction"] == "rises"  # planted ×2 per decade
     small = tot.iloc[:8]
     row = inference.verdict_basis(small, con, tr).iloc[0]
-    assert row["primary"] == "period_contrast" and "below 10 documents" in row["primary_reason"]
+    assert row["primary"] == "period_contrast" and "the trend needs >= 10 documents" in row["primary_reason"]
     assert row["verdict"] == row["verdict_contrast"]
 
 

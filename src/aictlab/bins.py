@@ -13,12 +13,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aictlab.config import DRIFT_FRAMES
 from aictlab.errors import SettingsError
-from aictlab.inference import ATTRACTIVITE, DELTA, FRAMES, SOLIDARITE, period_contrast, table_verdict
+from aictlab.inference import DELTA, period_contrast, table_verdict
 from aictlab.periods import assign_periods, period_edges
 from aictlab.schema import DOC_ID, PERIOD, YEAR, require_columns
 
-__all__ = ["bin_robustness", "bin_robustness_summary", "end_periods", "merge_end_periods", "period_schemes"]
+__all__ = [
+    "bin_robustness",
+    "bin_robustness_summary",
+    "compared_periods",
+    "end_periods",
+    "merge_end_periods",
+    "period_schemes",
+]
 
 
 def _period_bounds(totals: pd.DataFrame) -> pd.DataFrame:
@@ -102,6 +110,38 @@ def merge_end_periods(totals: pd.DataFrame, ends: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def compared_periods(
+    totals: pd.DataFrame, *, min_documents: int = 5, min_tokens: int = 2000, cluster: str | None = None
+) -> dict[str, Any]:
+    """The two periods a contrast compares, and the rule that chose them (docs/methods.md §13).
+
+    :func:`end_periods` first; when no pair of end periods holds ``min_documents`` units and ``min_tokens``
+    tokens each, the earliest and latest periods as they are (their contrast then needs the segment fallback
+    of :func:`aictlab.inference.period_contrast`, within-document noise only).
+
+    Returns
+    -------
+    dict
+        ``totals`` (periods merged), ``first``, ``last``, ``ends`` (the :func:`end_periods` table),
+        ``merged`` (bool: some edge period merged inward), ``merge`` (the merge notes, ``"; "``-joined),
+        ``rule`` (``"end periods"`` or ``"outermost periods (too thin)"``).
+    """
+    ends = end_periods(totals, min_documents=min_documents, min_tokens=min_tokens, cluster=cluster)
+    merge = "; ".join(n for n in ends["note"] if n and "merged" in n)
+    if (ends["role"] == "too_thin").all():
+        return {"totals": totals, "first": ends[PERIOD].iloc[0], "last": ends[PERIOD].iloc[-1], "ends": ends,
+                "merged": False, "merge": "", "rule": "outermost periods (too thin)"}  # fmt: skip
+    return {
+        "totals": merge_end_periods(totals, ends),
+        "first": ends.loc[ends["role"].eq("first"), "end_period"].iloc[0],
+        "last": ends.loc[ends["role"].eq("last"), "end_period"].iloc[0],
+        "ends": ends,
+        "merged": bool(merge),
+        "merge": merge,
+        "rule": "end periods",
+    }
+
+
 # --------------------------------------------------------------------------------------------- bins
 def period_schemes(years: Sequence[int], widths: Sequence[int] = (3, 4, 5, 6)) -> pd.DataFrame:
     """Every period scheme of the given widths and each offset.
@@ -134,8 +174,9 @@ def bin_robustness(
     widths: Sequence[int] = (3, 4, 5, 6),
     trend: pd.DataFrame | None = None,
     reference: str = "5y+0",
-    frames: Sequence[str] = FRAMES,
+    drift_frames: Sequence[str] = DRIFT_FRAMES,
     cluster: str | None = None,
+    segments: pd.DataFrame | None = None,
     min_documents: int = 5,
     min_tokens: int = 2000,
     min_hits: int = 10,
@@ -147,9 +188,13 @@ def bin_robustness(
     """ΔD's sign and the verdict under every period scheme (:func:`period_schemes`), plus the continuous trend.
 
     Per scheme: periods from :func:`aictlab.periods.assign_periods` with the scheme's edges, end periods
-    merged (:func:`end_periods`), the document (cluster) bootstrap contrast (:func:`period_contrast`) and its
-    verdict (:func:`frame_direction`, :func:`decide_verdict`). The trend row (when ``trend`` is given) takes
-    ``drift_change`` = (θ_A − θ_S)/ln 2 per decade (same sign convention as ΔD).
+    merged (:func:`compared_periods`), the document (cluster) bootstrap contrast (:func:`period_contrast`) and
+    its verdict (:func:`aictlab.inference.table_verdict`). With ``segments`` (``doc_id, tokens, <frames>`` per
+    segment), a scheme without end periods thick enough compares its outermost periods and a thin period
+    falls back to the segment bootstrap (within-document noise only, said in ``basis``/``note``); without,
+    such a scheme is ``inconclusive`` ("no end periods"). The trend row (when ``trend`` is given) takes
+    ``drift_change`` = (θ_A − θ_S)/ln 2 per decade (same sign convention as ΔD). A, S = ``drift_frames``
+    (to, from).
 
     Returns
     -------
@@ -158,6 +203,8 @@ def bin_robustness(
         drift_change, drift_ci_low, drift_ci_high, theta_attractivite, theta_solidarite,
         attractivite_direction, solidarite_direction, verdict, verdict_reason, basis, note``.
     """
+    source, target = drift_frames
+    frames = (target, source)
     require_columns(totals, (DOC_ID, YEAR, PERIOD, "tokens", *frames), "totals")
     rows = []
     for sc in period_schemes(totals[YEAR], widths).itertuples(index=False):
@@ -165,33 +212,32 @@ def bin_robustness(
         t[PERIOD] = assign_periods(t[YEAR].astype(int).reset_index(drop=True), list(sc.edges))[
             PERIOD
         ].to_numpy()
-        ends = end_periods(t, min_documents=min_documents, min_tokens=min_tokens, cluster=cluster)
+        cmp = compared_periods(t, min_documents=min_documents, min_tokens=min_tokens, cluster=cluster)
         row: dict[str, Any] = {"scheme": sc.scheme, "width": sc.width, "offset": sc.offset,
-                               "merge": "; ".join(n for n in ends["note"] if n)}  # fmt: skip
-        if (ends["role"] == "too_thin").all():
+                               "merge": cmp["merge"]}  # fmt: skip
+        if t[PERIOD].nunique() < 2 or (cmp["rule"] != "end periods" and segments is None):
             row |= {"verdict": "inconclusive", "verdict_reason": "no end periods", "basis": "none"}
             rows.append(row)
             continue
-        merged = merge_end_periods(t, ends)
-        first = ends.loc[ends["role"].eq("first"), "end_period"].iloc[0]
-        last = ends.loc[ends["role"].eq("last"), "end_period"].iloc[0]
-        con = period_contrast(merged, first=first, last=last, frames=frames, cluster=cluster,
-                              min_documents=min_documents, n_boot=n_boot, seed=seed, alpha=alpha)  # fmt: skip
-        v = table_verdict(con, min_hits, delta, "ci")
-        row |= {"first_period": first, "last_period": last, "basis": con["basis"].iloc[0],
+        con = period_contrast(cmp["totals"], first=cmp["first"], last=cmp["last"], frames=frames,
+                              cluster=cluster, min_documents=min_documents, drift_frames=drift_frames,
+                              segments=segments, fallback=None if segments is None else "segment",
+                              n_boot=n_boot, seed=seed, alpha=alpha)  # fmt: skip
+        v = table_verdict(con, min_hits, delta, "ci", drift_frames=drift_frames)
+        row |= {"first_period": cmp["first"], "last_period": cmp["last"], "basis": con["basis"].iloc[0],
                 "note": con["note"].iloc[0], **v}  # fmt: skip
         rows.append(row)
     if trend is not None and not trend.empty:
-        v = table_verdict(trend, min_hits, delta, "ci")
+        v = table_verdict(trend, min_hits, delta, "ci", drift_frames=drift_frames)
         th = trend.set_index("target")["estimate"]
-        dd = (th.get(ATTRACTIVITE, np.nan) - th.get(SOLIDARITE, np.nan)) / math.log(2)
+        dd = (th.get(target, np.nan) - th.get(source, np.nan)) / math.log(2)
         rows.append({"scheme": "continuous trend", "drift_change": dd, "basis": trend["basis"].iloc[0], **v})
     out = pd.DataFrame(rows)
     out["is_reference"] = out["scheme"].eq(reference)
     cols = [
         "scheme", "width", "offset", "is_reference", "first_period", "last_period", "merge", "drift_change",
-        "drift_ci_low", "drift_ci_high", "theta_attractivite", "theta_solidarite", "attractivite_direction",
-        "solidarite_direction", "verdict", "verdict_reason", "basis", "note",
+        "drift_ci_low", "drift_ci_high", f"theta_{target}", f"theta_{source}", f"{target}_direction",
+        f"{source}_direction", "verdict", "verdict_reason", "basis", "note",
     ]  # fmt: skip
     return out.reindex(columns=cols)
 

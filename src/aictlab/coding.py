@@ -29,6 +29,7 @@ __all__ = [
     "KWIC_FRAME_COLUMNS",
     "USE_CODES",
     "code_matches",
+    "coded_documents",
     "coded_mention_documents",
     "document_defaults",
     "kwic_frames",
@@ -109,6 +110,14 @@ def document_defaults(coding: pd.DataFrame | None) -> dict[str, str]:
         return {}
     rows = coding[coding["term"].eq(DOCUMENT_ROW)]
     return dict(zip(rows[DOC_ID], rows["use"], strict=True))
+
+
+def coded_documents(coding: pd.DataFrame | None, doc_ids) -> list[str]:
+    """The documents of ``doc_ids`` that the coding covers (hit-level or document-level rows), sorted: the
+    mention-vs-use reading applies to a corpus only when this is not empty."""
+    if coding is None or coding.empty:
+        return []
+    return sorted(set(coding[DOC_ID].astype(str)) & {str(d) for d in doc_ids})
 
 
 def coded_mention_documents(coding: pd.DataFrame | None) -> tuple[str, ...]:

@@ -134,6 +134,23 @@ class Settings:
         ``LocalCluster`` with one worker per core.
     extra : dict, default={}
         Free values passed to the parts (a table of key = value; not checked here).
+    cluster : str or None
+        Document-level inference (docs/methods.md §13): a document variable (e.g. ``organiser``) whose values
+        are the resampling units of the document bootstrap and the clusters of the trend's sandwich SEs;
+        None resamples documents. Must be a document column of the corpus (checked by the frames part).
+    min_documents : int, default=5
+        Units (documents, or clusters) an end period needs for the document bootstrap; thinner edge periods
+        merge inward; with no such pair, the outermost periods with the segment bootstrap (labelled).
+    min_tokens : int, default=2000
+        Word tokens an end period needs (same merge rule).
+    min_hits : int, default=10
+        Below this many hits of a frame over the two compared groups, its direction is ``undetermined (too
+        few hits)`` and never decides a verdict.
+    trend_min_documents : int, default=10
+        The continuous trend decides the verdict when the corpus holds >= this many documents over >=
+        ``trend_min_years`` distinct years; otherwise the period contrast does.
+    trend_min_years : int, default=4
+        Distinct years the trend needs to decide (with ``trend_min_documents``).
     """
 
     root: Path = Path(".")
@@ -160,6 +177,13 @@ class Settings:
     topic_workers: int | None = None
     engine: str = "memory"
     scheduler: str | None = None
+    # document-level inference of the frame drift (docs/methods.md §13)
+    cluster: str | None = None
+    min_documents: int = 5
+    min_tokens: int = 2000
+    min_hits: int = 10
+    trend_min_documents: int = 10
+    trend_min_years: int = 4
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -361,6 +385,13 @@ SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "topic_workers": _integer(1, optional=True),
     "engine": _choice(ENGINES),
     "drift_frames": _frame_pair,
+    # document-level inference (docs/methods.md §13); `cluster` is checked against the corpus's columns
+    "cluster": _text(optional=True),
+    "min_documents": _integer(1),
+    "min_tokens": _integer(0),
+    "min_hits": _integer(0),
+    "trend_min_documents": _integer(3),
+    "trend_min_years": _integer(2),
     "scheduler": _text(optional=True),
     "extra": _mapping,
 }

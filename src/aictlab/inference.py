@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from aictlab.config import DRIFT_FRAMES
 from aictlab.errors import SettingsError
 from aictlab.resample import bootstrap_interval, resample_totals
 from aictlab.schema import DOC_ID, PERIOD, YEAR, require_columns
@@ -44,7 +45,6 @@ __all__ = [
     "TOO_FEW_HITS",
     "VERDICTS",
     "VERDICT_BASIS_RULE",
-    "decide_verdict",
     "document_totals",
     "frame_direction",
     "frame_directions",
@@ -53,10 +53,11 @@ __all__ = [
     "poisson_rate_ratio",
     "table_verdict",
     "verdict_basis",
+    "verdict_from_directions",
 ]
 
-ATTRACTIVITE = "attractivite"
-SOLIDARITE = "solidarite"
+#: The default (to, from) frames: A and S of ``Settings.drift_frames`` (count columns of the totals table).
+SOLIDARITE, ATTRACTIVITE = DRIFT_FRAMES
 FRAMES = (ATTRACTIVITE, SOLIDARITE)
 #: Equivalence margin for "stable" (docs/methods.md §4), fixed in advance: ±25 % in rate.
 DELTA = math.log(1.25)
@@ -199,19 +200,30 @@ def frame_directions(
     return out
 
 
-def decide_verdict(a_direction: str, s_direction: str) -> tuple[str, str]:
-    """Substitution vs stratification from the two frames' directions (docs/methods.md §4).
+def verdict_from_directions(
+    a_direction: str, s_direction: str, *, label: str = "attractivité"
+) -> tuple[str, str]:
+    """Substitution vs stratification from the two frames' directions (docs/methods.md §4, §13): THE rule,
+    used by every basis (segment change of :mod:`aictlab.verdict`, period contrast, trend, bin schemes).
+
+    Parameters
+    ----------
+    a_direction, s_direction : str
+        :func:`frame_direction` of A (the *to* frame) and S (the *from* frame).
+    label : str, default="attractivité"
+        How the reasons name the *to* frame.
 
     Returns
     -------
     tuple
-        ``(verdict, reason)``, verdict one of :data:`VERDICTS`.
+        ``(verdict, reason)``, verdict one of :data:`VERDICTS`. A direction ``undetermined (too few hits)``
+        never yields a directional verdict for A.
 
     Examples
     --------
-    >>> decide_verdict("rises", "stable")
+    >>> verdict_from_directions("rises", "stable")
     ('stratification', 'A rises and S stable')
-    >>> decide_verdict(TOO_FEW_HITS, "falls")[0]
+    >>> verdict_from_directions(TOO_FEW_HITS, "falls")[0]
     'inconclusive'
     """
     if a_direction == "rises":
@@ -223,9 +235,9 @@ def decide_verdict(a_direction: str, s_direction: str) -> tuple[str, str]:
     if a_direction == "falls":
         if s_direction == "rises":
             return "reversal", "A falls and S rises"
-        return "no_drift", f"no drift toward attractivité: A falls; S {s_direction}"
+        return "no_drift", f"no drift toward {label}: A falls; S {s_direction}"
     if a_direction == "stable":
-        return "no_drift", f"no drift toward attractivité: A stable; S {s_direction}"
+        return "no_drift", f"no drift toward {label}: A stable; S {s_direction}"
     if a_direction == TOO_FEW_HITS:
         return "inconclusive", f"A {TOO_FEW_HITS}; S {s_direction}"
     return "inconclusive", f"intervals too wide: A undetermined; S {s_direction}"
@@ -271,6 +283,7 @@ def period_contrast(
     segments: pd.DataFrame | None = None,
     fallback: str | None = None,
     min_documents: int = 5,
+    drift_frames: Sequence[str] = DRIFT_FRAMES,
     n_boot: int = 1999,
     seed: int = 42,
     alpha: float = 0.05,
@@ -296,11 +309,13 @@ def period_contrast(
         Compared periods (default: earliest and latest; see :func:`end_periods` for merged end periods).
     segments : DataFrame, optional
         ``doc_id, tokens, <frames>`` per segment; needed by ``unit="segment"`` or ``fallback="segment"``.
+    drift_frames : (str, str), default=("solidarite", "attractivite")
+        The (from, to) frames S and A of the drift index (``Settings.drift_frames``).
 
     Returns
     -------
     DataFrame
-        One row per target (each frame, then ``drift_index`` when both frames of :data:`FRAMES` are given):
+        One row per target (each frame, then ``drift_index`` when both ``drift_frames`` are in ``frames``):
         ``target, first_period, last_period, n_units_first, n_units_last, tokens_first, tokens_last,
         hits_first, hits_last, hits, estimate, ci_low, ci_high, ci90_low, ci90_high, bca_low, bca_high,
         bca90_low, bca90_high, exact_theta_low, exact_theta_high, exact_p_value, basis, note, n_boot, seed``.
@@ -366,8 +381,8 @@ def period_contrast(
     stats_: list[tuple[str, Any]] = [
         (f, lambda t, j=j: _log_rate(t, j)) for j, f in enumerate(frames, start=1)
     ]
-    if set(FRAMES) <= set(frames):
-        ia, is_ = cols.index(ATTRACTIVITE), cols.index(SOLIDARITE)
+    if set(drift_frames) <= set(frames):
+        ia, is_ = cols.index(drift_frames[1]), cols.index(drift_frames[0])
         stats_.append(("drift_index", lambda t: np.log2((t[..., ia] + 0.5) / (t[..., is_] + 0.5))))
     rows = []
     for target, fn in stats_:
@@ -594,9 +609,16 @@ def frame_trend(
 
 # --------------------------------------------------------------------------------------------- verdict basis
 def table_verdict(
-    table: pd.DataFrame | None, min_hits: int = 10, delta: float = DELTA, interval: str = "ci"
+    table: pd.DataFrame | None,
+    min_hits: int = 10,
+    delta: float = DELTA,
+    interval: str = "ci",
+    *,
+    drift_frames: Sequence[str] = DRIFT_FRAMES,
+    label: str = "attractivité",
 ) -> dict[str, Any]:
-    """Directions and verdict of one basis (a :func:`period_contrast` or :func:`frame_trend` table).
+    """Directions and verdict of one basis (a :func:`period_contrast` or :func:`frame_trend` table), by
+    :func:`verdict_from_directions` with A, S = ``drift_frames`` (to, from) and ``label`` naming A.
 
     Returns
     -------
@@ -609,7 +631,8 @@ def table_verdict(
     if table is None or table.empty:
         return {"verdict": "inconclusive", "verdict_reason": "not computed"}
     dirs = frame_directions(table, min_hits=min_hits, delta=delta, interval=interval).set_index("target")
-    for f in FRAMES:
+    source, target = drift_frames
+    for f in (target, source):
         if f in dirs.index:
             r = dirs.loc[f]
             out |= {f"theta_{f}": r["estimate"], f"theta_{f}_ci_low": r[f"{interval}_low"],
@@ -618,11 +641,8 @@ def table_verdict(
     if "drift_index" in dirs.index:
         r = dirs.loc["drift_index"]
         out |= {"drift_change": r["estimate"], "drift_ci_low": r["ci_low"], "drift_ci_high": r["ci_high"]}
-    a, s = (
-        out.get(f"{ATTRACTIVITE}_direction", "undetermined"),
-        out.get(f"{SOLIDARITE}_direction", "undetermined"),
-    )
-    out["verdict"], out["verdict_reason"] = decide_verdict(a, s)
+    a, s = out.get(f"{target}_direction", "undetermined"), out.get(f"{source}_direction", "undetermined")
+    out["verdict"], out["verdict_reason"] = verdict_from_directions(a, s, label=label)
     return out
 
 
@@ -636,14 +656,16 @@ def verdict_basis(
     min_hits: int = 10,
     delta: float = DELTA,
     trend_interval: str = "ci",
+    drift_frames: Sequence[str] = DRIFT_FRAMES,
+    label: str = "attractivité",
 ) -> pd.DataFrame:
     """The verdict from the primary θ, with both bases shown and which decided (docs/methods.md §4, §13).
 
     Primary = the trend (:func:`frame_trend`) when ``totals`` holds >= ``min_documents_trend`` documents over
     >= ``min_years_trend`` distinct years, else the period contrast (:func:`period_contrast`). Each basis gets
     its frame directions (:func:`frame_direction`, sparse-count rule ``min_hits``) and verdict
-    (:func:`decide_verdict`); ``trend_interval`` picks the trend's interval (``ci`` bootstrap, ``cl_ci``
-    clustered sandwich).
+    (:func:`verdict_from_directions`; A, S = ``drift_frames`` (to, from), ``label`` names A);
+    ``trend_interval`` picks the trend's interval (``ci`` bootstrap, ``cl_ci`` clustered sandwich).
 
     Returns
     -------
@@ -656,21 +678,23 @@ def verdict_basis(
     """
     n_docs, n_years = int(totals[DOC_ID].nunique()), int(totals[YEAR].nunique())
     use_trend = n_docs >= min_documents_trend and n_years >= min_years_trend
-    cmp = "(>= " if use_trend else "(below "
+    cmp = "(>= " if use_trend else "(the trend needs >= "
     reason = (
         f"{'trend' if use_trend else 'period contrast'}: {n_docs} documents over {n_years} distinct years "
-        f"{cmp}{min_documents_trend} documents and {min_years_trend} years)"
+        f"{cmp}{min_documents_trend} documents and >= {min_years_trend} years)"
     )
     by = {
-        "trend": table_verdict(trend, min_hits, delta, trend_interval),
-        "contrast": table_verdict(contrast, min_hits, delta, "ci"),
+        "trend": table_verdict(
+            trend, min_hits, delta, trend_interval, drift_frames=drift_frames, label=label
+        ),
+        "contrast": table_verdict(contrast, min_hits, delta, "ci", drift_frames=drift_frames, label=label),
     }
     prim = by["trend" if use_trend else "contrast"]
     row: dict[str, Any] = {
         "primary": "trend" if use_trend else "period_contrast", "primary_reason": reason,
         "verdict": prim["verdict"], "verdict_reason": prim["verdict_reason"],
         "n_documents": n_docs, "n_years": n_years,
-        **{f"{f}_direction": prim.get(f"{f}_direction", "undetermined") for f in FRAMES},
+        **{f"{f}_direction": prim.get(f"{f}_direction", "undetermined") for f in drift_frames[::-1]},
     }  # fmt: skip
     for key, vals in by.items():
         row |= {f"{k}_{key}": v for k, v in vals.items()}

@@ -27,6 +27,8 @@ from aictlab.verdict import decide_verdict
 
 __all__ = [
     "EXTRA_SEEDS",
+    "MAX_LEAVE_OUT",
+    "leave_out_units",
     "corpus_variants",
     "extra_bootstrap_seeds",
     "robustness_panel",
@@ -37,6 +39,43 @@ log = logging.getLogger(__name__)
 
 #: How many other bootstrap seeds of the main measurement the panel adds by default.
 EXTRA_SEEDS = 3
+#: Leave-one-document-out is informative while each document weighs on the result: beyond this many
+#: documents, clusters are left out (when given), else a seeded sample of this many documents.
+MAX_LEAVE_OUT = 30
+
+
+def leave_out_units(
+    doc_ids: Sequence[str],
+    *,
+    clusters: Mapping[str, str] | None = None,
+    max_units: int = MAX_LEAVE_OUT,
+    seed: int = 42,
+) -> tuple[str, dict[str, list[str]]]:
+    """What the leave-one-out rows of the panel leave out (``docs/methods.md`` §12).
+
+    Up to ``max_units`` documents: each document. Beyond: each cluster (``clusters``: document -> value,
+    e.g. ``Settings.cluster``'s column) when given, else a sample of ``max_units`` documents drawn without
+    replacement with ``numpy.random.default_rng((seed, max_units))`` (seed derived from the run's seed).
+
+    Returns
+    -------
+    (variant_type, units)
+        ``leave-one-document-out``, ``leave-one-cluster-out`` or ``leave-one-document-out (sample of n)``;
+        unit label -> the documents it removes.
+    """
+    docs = sorted(set(doc_ids))
+    if len(docs) <= max_units:
+        return "leave-one-document-out", {f"without document: {d}": [d] for d in docs}
+    if clusters:
+        groups: dict[str, list[str]] = {}
+        for d in docs:
+            groups.setdefault(str(clusters.get(d, f"document {d}")), []).append(d)
+        return "leave-one-cluster-out", {f"without cluster: {k}": v for k, v in sorted(groups.items())}
+    rng = np.random.default_rng((seed, max_units))
+    pick = sorted(rng.choice(len(docs), size=max_units, replace=False))
+    return f"leave-one-document-out (sample of {max_units})", {
+        f"without document: {docs[i]}": [docs[i]] for i in pick
+    }
 
 
 def extra_bootstrap_seeds(seed: int, n: int = EXTRA_SEEDS) -> tuple[int, ...]:
@@ -86,12 +125,15 @@ def robustness_panel(
     merge: Mapping[str, str] | None = None,
     coding: pd.DataFrame | None = None,
     mention_documents: Sequence[str] | None = None,
+    clusters: Mapping[str, str] | None = None,
+    max_leave_out: int = MAX_LEAVE_OUT,
 ) -> pd.DataFrame:
     """The drift change first → last period recomputed under each variant (``docs/methods.md`` §12).
 
     Variants: ``main``; ``leave-one-term-out`` (each lexicon term with at least one hit, its hits removed;
     terms without a hit give the main result by construction and are not listed); ``tier`` (core only, when
-    ``tier`` is extended); ``leave-one-document-out`` (each document; the compared periods may change);
+    ``tier`` is extended); ``leave-one-document-out`` (each document; the compared periods may change; beyond
+    ``max_leave_out`` documents each cluster of ``clusters`` or a seeded sample: :func:`leave_out_units`);
     ``corpus setting`` (the ``alternatives``); ``use coding`` (only the hits coded ``use`` by
     :func:`aictlab.coding.code_matches` with ``coding``: mentions, titles, off-sense hits out); ``bootstrap
     seed`` (Monte Carlo error of the bounds).
@@ -117,6 +159,9 @@ def robustness_panel(
         Hand coding of the hits (:func:`aictlab.coding.load_use_coding`): adds the ``use coding`` variant.
     mention_documents : sequence of str, optional
         Documents whose uncoded hits default to ``mention`` (default: the coding's document-level rows).
+    clusters : mapping, optional
+        Document -> cluster value (``Settings.cluster``), left out together beyond ``max_leave_out``.
+    max_leave_out : int, default=30
 
     Returns
     -------
@@ -153,21 +198,25 @@ def robustness_panel(
     if tier == "extended":
         _, m = merge_documents(raw_segments, fd.hits("core"), merge)
         rows.append({"variant": "core terms only", "variant_type": "tier", **change(variant(m))})
-    for doc in sorted(set(segments[DOC_ID])):
+    loo_type, units = leave_out_units(
+        segments[DOC_ID].tolist(), clusters=clusters, max_units=max_leave_out, seed=seed
+    )
+    for name, docs in units.items():
         try:
             rows.append(
                 {
-                    "variant": f"without document: {doc}",
-                    "variant_type": "leave-one-document-out",
+                    "variant": name,
+                    "variant_type": loo_type,
                     **change(
                         variant(
-                            main_matches[main_matches[DOC_ID].ne(doc)], segments[segments[DOC_ID].ne(doc)]
+                            main_matches[~main_matches[DOC_ID].isin(docs)],
+                            segments[~segments[DOC_ID].isin(docs)],
                         )
                     ),
                 }
             )
         except AictlabError as exc:
-            log.info("variant without %s skipped: %s", doc, exc)
+            log.info("variant %s skipped: %s", name, exc)
     for name, alt in (alternatives or {}).items():
         alt_fd = as_frame_data(alt, lexicon, periods=periods, tiers=(tier,))
         rows.append({"variant": name, "variant_type": "corpus setting", **change(alt_fd)})

@@ -18,14 +18,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aictlab.bins import compared_periods
 from aictlab.config import DRIFT_FRAMES
 from aictlab.drift import DriftResult
+from aictlab.errors import SettingsError
+from aictlab.inference import (
+    DELTA,
+    VERDICTS,
+    document_totals,
+    frame_direction,
+    frame_trend,
+    period_contrast,
+    verdict_basis,
+    verdict_from_directions,
+)
+from aictlab.schema import DOC_ID, N_TOKENS
 
-__all__ = ["DELTA", "VERDICTS", "VERDICT_RULE", "decide_verdict", "target_label", "verdict_table"]
-
-#: Equivalence margin for "stable" (``docs/methods.md`` §4), fixed in advance: ±25 % in rate.
-DELTA = math.log(1.25)
-VERDICTS = ("substitution", "stratification", "reversal", "no_drift", "inconclusive")
+__all__ = [
+    "DELTA",
+    "VERDICTS",
+    "VERDICT_RULE",
+    "decide_verdict",
+    "document_verdict",
+    "drift_verdict_table",
+    "result_totals",
+    "target_label",
+    "verdict_table",
+]
 
 VERDICT_RULE = (
     "θ_f = ln(rate_last/rate_first) per frame with segment-bootstrap percentile CIs; δ = ln 1.25. "
@@ -71,39 +90,19 @@ def decide_verdict(
     """
     source, target = drift_frames
     label = label or target
+    k95, k90 = ("ci", "ci90") if interval == "ci" else ("bca", "bca90")
 
-    def cond(frame):
-        k95, k90 = ("ci", "ci90") if interval == "ci" else ("bca", "bca90")
+    def direction(frame):
         lo, hi = change[f"theta_{frame}_{k95}_low"], change[f"theta_{frame}_{k95}_high"]
         lo90, hi90 = change[f"theta_{frame}_{k90}_low"], change[f"theta_{frame}_{k90}_high"]
-        ok = all(np.isfinite([lo, hi, lo90, hi90]))
-        return {
-            "rises": bool(ok and lo > 0),
-            "falls": bool(ok and hi < 0),
-            "stable": bool(ok and lo90 > -delta and hi90 < delta),
-        }
+        if not all(np.isfinite([lo, hi, lo90, hi90])):
+            return "undetermined"
+        # The segment change carries no hit counts: the sparse-count rule applies to the document-level bases.
+        return frame_direction(lo, hi, lo90, hi90, 0, min_hits=0, delta=delta)
 
-    a, s = cond(target), cond(source)
-    flags = {f"a_{k}": v for k, v in a.items()} | {f"s_{k}": v for k, v in s.items()}
-    s_state = (
-        "falls" if s["falls"] else "rises" if s["rises"] else "stable" if s["stable"] else "undetermined"
-    )
-    if a["rises"]:
-        if s["falls"]:
-            verdict, reason = "substitution", "A rises and S falls"
-        elif s["stable"] or s["rises"]:
-            verdict, reason = "stratification", f"A rises and S {s_state}"
-        else:
-            verdict, reason = "inconclusive", "A rises; S undetermined"
-    elif a["falls"]:
-        if s["rises"]:
-            verdict, reason = "reversal", "A falls and S rises"
-        else:
-            verdict, reason = "no_drift", f"no drift toward {label}: A falls; S {s_state}"
-    elif a["stable"]:
-        verdict, reason = "no_drift", f"no drift toward {label}: A stable; S {s_state}"
-    else:
-        verdict, reason = "inconclusive", f"intervals too wide: A undetermined; S {s_state}"
+    a, s = direction(target), direction(source)
+    flags = {f"{k}_{d}": v == d for k, v in (("a", a), ("s", s)) for d in ("rises", "falls", "stable")}
+    verdict, reason = verdict_from_directions(a, s, label=label)
     return {"verdict": verdict, "verdict_reason": reason, **flags}
 
 
@@ -157,4 +156,121 @@ def verdict_table(result: DriftResult, trend: pd.DataFrame, *, delta: float = DE
     row["verdict_bca"] = bca["verdict"]
     row["verdict_bca_reason"] = bca["verdict_reason"]
     row["rule"] = VERDICT_RULE
+    return pd.DataFrame([row])
+
+
+# ------------------------------------------------------------------------------- document-level verdict
+def result_totals(result: DriftResult, documents: pd.DataFrame | None = None, *, cluster: str | None = None):
+    """Per-document and per-segment totals of a drift measurement, for :mod:`aictlab.inference`.
+
+    Parameters
+    ----------
+    result : DriftResult
+    documents : DataFrame, optional
+        The corpus's documents table (needed for ``cluster``: the column is taken from it; documents
+        without a value form their own cluster).
+    cluster : str, optional
+        A document variable of ``documents`` (``Settings.cluster``).
+
+    Returns
+    -------
+    (totals, segments)
+        :func:`aictlab.inference.document_totals` (``doc_id, year, period, [cluster], tokens, <frames>``)
+        and the segments ``doc_id, tokens, <frames>``.
+
+    Raises
+    ------
+    SettingsError
+        ``cluster`` is not a column of ``documents``.
+    """
+    frames = tuple(result.drift_frames[::-1])
+    segments = result.segments[[DOC_ID, N_TOKENS, *frames]].rename(columns={N_TOKENS: "tokens"})
+    docs = result.documents
+    if cluster:
+        columns = [] if documents is None else [c for c in documents.columns if c != DOC_ID]
+        if cluster not in columns:
+            raise SettingsError(
+                f"cluster={cluster!r} is not a document variable of this corpus (document columns: "
+                f"{', '.join(map(str, columns)) or 'none'}); set `cluster` to one of them, or leave it unset "
+                "to resample documents."
+            )
+        meta = documents.drop_duplicates(DOC_ID).set_index(DOC_ID)[cluster]
+        values = docs[DOC_ID].map(meta)
+        docs = docs.assign(**{cluster: values.where(values.notna() & values.astype(str).ne(""),
+                                                    "document " + docs[DOC_ID].astype(str)).astype(str)})  # fmt: skip
+    return document_totals(segments, docs, frames=frames, cluster=cluster), segments
+
+
+def document_verdict(
+    result: DriftResult,
+    documents: pd.DataFrame | None = None,
+    *,
+    cluster: str | None = None,
+    min_documents: int = 5,
+    min_tokens: int = 2000,
+    min_hits: int = 10,
+    trend_min_documents: int = 10,
+    trend_min_years: int = 4,
+    delta: float = DELTA,
+    n_boot: int = 1999,
+    seed: int = 42,
+) -> dict[str, Any]:
+    """The verdict on document-level inference (docs/methods.md §4, §13), from a drift measurement.
+
+    Steps: per-document totals (:func:`result_totals`); the compared periods (:func:`aictlab.bins.
+    compared_periods`: end periods holding >= ``min_documents`` units and >= ``min_tokens`` tokens, thinner
+    edge periods merged inward, else the outermost periods); their contrast
+    (:func:`aictlab.inference.period_contrast`: document/cluster bootstrap, a period with fewer units falling
+    back to the segment bootstrap, within-document noise only); the continuous trend per frame
+    (:func:`aictlab.inference.frame_trend`); the basis (:func:`aictlab.inference.verdict_basis`: the trend
+    decides with >= ``trend_min_documents`` documents over >= ``trend_min_years`` years, else the contrast;
+    fewer than ``min_hits`` hits -> ``undetermined (too few hits)``).
+
+    Returns
+    -------
+    dict
+        ``totals, segments, compared`` (:func:`aictlab.bins.compared_periods`), ``contrast, trend, basis``
+        (DataFrames).
+    """
+    source, target = result.drift_frames
+    frames = (target, source)
+    totals, segments = result_totals(result, documents, cluster=cluster)
+    cmp = compared_periods(totals, min_documents=min_documents, min_tokens=min_tokens, cluster=cluster)
+    if totals["period"].nunique() < 2:
+        contrast = None
+    else:
+        contrast = period_contrast(
+            cmp["totals"], first=cmp["first"], last=cmp["last"], frames=frames, cluster=cluster,
+            segments=segments, fallback="segment", min_documents=min_documents, drift_frames=(source, target),
+            n_boot=n_boot, seed=seed,
+        )  # fmt: skip
+    trend = frame_trend(totals, frames=frames, cluster=cluster, n_boot=n_boot, seed=seed)
+    basis = verdict_basis(
+        totals, contrast, trend, min_documents_trend=trend_min_documents, min_years_trend=trend_min_years,
+        min_hits=min_hits, delta=delta, drift_frames=(source, target), label=target_label(result),
+    )  # fmt: skip
+    return {"totals": totals, "segments": segments, "compared": cmp, "contrast": contrast, "trend": trend,
+            "basis": basis}  # fmt: skip
+
+
+def drift_verdict_table(segment_verdict: pd.DataFrame, inference: Mapping[str, Any]) -> pd.DataFrame:
+    """The ``drift_verdict`` table: :func:`verdict_table`'s columns (the segment-bootstrap change first →
+    last period and the GLM trend tests), with ``verdict``/``verdict_reason`` replaced by the basis verdict of
+    :func:`document_verdict` (the segment one kept as ``verdict_segment``, ``verdict_segment_reason``), then
+    ``primary, primary_reason, verdict_basis_rule, compared_periods_rule, merge`` and both bases' numbers."""
+    row = segment_verdict.iloc[0].to_dict()
+    basis = inference["basis"].iloc[0].to_dict()
+    cmp = inference["compared"]
+    row["verdict_segment"], row["verdict_segment_reason"] = row["verdict"], row["verdict_reason"]
+    row["verdict"], row["verdict_reason"] = basis.pop("verdict"), basis.pop("verdict_reason")
+    row["primary"], row["primary_reason"] = basis.pop("primary"), basis.pop("primary_reason")
+    row["verdict_basis_rule"] = basis.pop("rule")
+    row["compared_periods_rule"], row["merge"] = cmp["rule"], cmp["merge"]
+    contrast = inference["contrast"]
+    if contrast is not None:
+        c = contrast.iloc[0]
+        row |= {"contrast_first_period": c["first_period"], "contrast_last_period": c["last_period"],
+                "contrast_basis": c["basis"], "contrast_note": c["note"]}  # fmt: skip
+    basis.pop("n_documents", None)
+    row |= {k: v for k, v in basis.items() if k not in row}
     return pd.DataFrame([row])

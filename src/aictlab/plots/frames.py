@@ -11,6 +11,7 @@ from aictlab.plots._style import GREYS, HATCHES, LINESTYLES, MARKERS, new_figure
 
 __all__ = [
     "FRAME_LABELS",
+    "MAX_LABELS",
     "FRAME_STYLE",
     "plot_frame_rates",
     "plot_drift_index",
@@ -31,6 +32,29 @@ FRAME_STYLE = {
 }
 
 
+#: Up to this many documents every document is labelled; beyond, only the extremes (readable at 500 documents).
+MAX_LABELS = 12
+
+
+def _labelled(values: pd.Series, max_labels: int) -> pd.Series:
+    """Which points carry a label: all up to ``max_labels``, else the highest and the lowest value only."""
+    if len(values) <= max_labels:
+        return pd.Series(True, index=values.index)
+    v = values.astype(float)
+    out = pd.Series(False, index=values.index)
+    if v.notna().any():
+        out[v.idxmax()] = out[v.idxmin()] = True
+    return out
+
+
+def _point_style(n: int) -> dict:
+    """Error-bar style that stays readable as documents multiply: no caps, smaller and lighter beyond
+    :data:`MAX_LABELS` points."""
+    if n <= MAX_LABELS:
+        return {"capsize": 3, "markersize": 5, "elinewidth": 1.0, "alpha": 1.0}
+    return {"capsize": 0, "markersize": 2.5 if n <= 100 else 1.5, "elinewidth": 0.5, "alpha": 0.6}
+
+
 def _jitter(years: pd.Series, docs: pd.Series, width: float = 0.35) -> np.ndarray:
     """Spread documents of the same year horizontally so that their bars do not overlap."""
     out = years.astype(float).to_numpy().copy()
@@ -42,47 +66,71 @@ def _jitter(years: pd.Series, docs: pd.Series, width: float = 0.35) -> np.ndarra
 
 
 @styled
-def plot_frame_rates(frame_rates: pd.DataFrame, *, ax=None):
+def plot_frame_rates(frame_rates: pd.DataFrame, *, max_labels: int = MAX_LABELS, ax=None):
     """Frame rate per 10 000 tokens of each document against its year, with bootstrap 95 % intervals.
 
     Parameters
     ----------
     frame_rates : DataFrame
         ``doc_id, year, frame, rate_per_10k, ci_low, ci_high`` (``DriftResult.frame_rates``).
+    max_labels : int, default=12
+        Every document is labelled up to this many documents; beyond, only the document with the highest
+        rate of each frame (column ``label`` of the returned data: the text drawn, or empty).
     """
     data = frame_rates.sort_values(["year", "doc_id", "frame"]).reset_index(drop=True)
     docs = data.drop_duplicates("doc_id")[["doc_id", "year"]].reset_index(drop=True)
     doc_x = dict(zip(docs["doc_id"], _jitter(docs["year"], docs["doc_id"]), strict=True))
     data["x"] = data["doc_id"].map(doc_x)
+    n_docs = len(docs)
+    few = n_docs <= max_labels
+    pt = _point_style(n_docs)
     fig, ax = new_figure(width=6.5, height=3.8) if ax is None else (ax.figure, ax)
+    data["label"] = ""
     for i, (frame, group) in enumerate(data.groupby("frame", sort=False)):
         st = FRAME_STYLE.get(frame, {"color": GREYS[i % 4], "marker": MARKERS[i % 7], "linestyle": "-"})
         x = group["x"].to_numpy() + (i - 0.5) * 0.12
         y = group["rate_per_10k"].to_numpy()
-        err = np.vstack([y - group["ci_low"].to_numpy(), group["ci_high"].to_numpy() - y])
+        err = np.clip(np.vstack([y - group["ci_low"].to_numpy(), group["ci_high"].to_numpy() - y]), 0, None)
         ax.errorbar(
-            x, y, yerr=err, fmt=st["marker"], color=st["color"], mfc="white" if i else st["color"], capsize=3,
-            label=FRAME_LABELS.get(frame, frame), linestyle="none",
+            x, y, yerr=err, fmt=st["marker"], color=st["color"], mfc="white" if i else st["color"],
+            label=FRAME_LABELS.get(frame, frame), linestyle="none", **pt,
         )  # fmt: skip
-        order = np.argsort(x)
-        ax.plot(x[order], y[order], linestyle=st["linestyle"], color=st["color"], linewidth=0.8)
-    for doc, group in data.groupby("doc_id"):
-        ax.annotate(doc, (doc_x[doc], group["ci_high"].max()), textcoords="offset points", xytext=(0, 4),
+        if few:  # a line through a handful of documents guides the eye; through hundreds it is noise
+            order = np.argsort(x)
+            ax.plot(x[order], y[order], linestyle=st["linestyle"], color=st["color"], linewidth=0.8)
+        else:
+            top = (
+                group["rate_per_10k"].astype(float).idxmax() if group["rate_per_10k"].notna().any() else None
+            )
+            if top is not None:
+                data.loc[top, "label"] = str(group.loc[top, "doc_id"])
+    if few:
+        first_rows = data.groupby("doc_id", sort=False).head(1).index
+        data.loc[first_rows, "label"] = data.loc[first_rows, "doc_id"].astype(str)
+    for idx in data.index[data["label"].ne("")]:
+        doc = data.loc[idx, "doc_id"]
+        y_top = data.loc[data["doc_id"].eq(doc), "ci_high"].max() if few else data.loc[idx, "ci_high"]
+        ax.annotate(data.loc[idx, "label"], (doc_x[doc], y_top), textcoords="offset points", xytext=(0, 4),
                     ha="center", fontsize=6.5)  # fmt: skip
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("year of the document")
     ax.set_ylabel("frame hits per 10,000 word tokens")
-    ax.set_title("Frame rates per document (segment bootstrap 95% CI)")
+    ax.set_title(f"Frame rates per document, n = {n_docs} (segment bootstrap 95% CI)")
     ax.legend(frameon=False)
     ax.set_ylim(bottom=0)
     return fig, data
 
 
 @styled
-def plot_drift_index(by_document: pd.DataFrame, by_period: pd.DataFrame, *, ax=None):
+def plot_drift_index(
+    by_document: pd.DataFrame, by_period: pd.DataFrame, *, max_labels: int = MAX_LABELS, ax=None
+):
     """Drift index D = log2((A+0.5)/(S+0.5)) per document (points, 95 % bars) and per period (horizontal
-    segments over the period's years with a shaded 95 % band). D > 0: attractivité dominates."""
+    segments over the period's years with a shaded 95 % band). D > 0: attractivité dominates. Every document
+    is labelled up to ``max_labels`` documents, else only the highest and lowest D (column ``label``)."""
     docs = by_document.sort_values(["year", "doc_id"]).reset_index(drop=True)
+    pt = _point_style(len(docs))
+    labels = np.where(_labelled(docs["drift_index"], max_labels), docs["doc_id"].astype(str), "")
     fig, ax = new_figure(width=6.5, height=3.8) if ax is None else (ax.figure, ax)
     ax.axhline(0, color=GREYS[3], linewidth=0.8, zorder=0)
     for i, p in enumerate(by_period.itertuples(index=False)):
@@ -92,10 +140,11 @@ def plot_drift_index(by_document: pd.DataFrame, by_period: pd.DataFrame, *, ax=N
                 label="period (pooled) and 95% CI" if i == 0 else None)  # fmt: skip
     x = _jitter(docs["year"], docs["doc_id"])
     y = docs["drift_index"].to_numpy()
-    err = np.vstack([y - docs["ci_low"].to_numpy(), docs["ci_high"].to_numpy() - y])
-    ax.errorbar(x, y, yerr=err, fmt="o", color=GREYS[0], capsize=3, label="document and 95% CI")
-    for xi, yi, doc in zip(x, docs["ci_high"], docs["doc_id"], strict=True):
-        ax.annotate(doc, (xi, yi), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=6.5)
+    err = np.clip(np.vstack([y - docs["ci_low"].to_numpy(), docs["ci_high"].to_numpy() - y]), 0, None)
+    ax.errorbar(x, y, yerr=err, fmt="o", color=GREYS[0], label="document and 95% CI", **pt)
+    for xi, yi, text in zip(x, docs["ci_high"], labels, strict=True):
+        if text:
+            ax.annotate(text, (xi, yi), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=6.5)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("year")
     ax.set_ylabel("drift index D = log2((A+0.5)/(S+0.5))")
@@ -103,7 +152,9 @@ def plot_drift_index(by_document: pd.DataFrame, by_period: pd.DataFrame, *, ax=N
     ax.legend(frameon=False, loc="upper left")
     data = pd.concat(
         [
-            docs[["doc_id", "year", "drift_index", "ci_low", "ci_high"]].assign(level="document", x=x),
+            docs[["doc_id", "year", "drift_index", "ci_low", "ci_high"]].assign(
+                level="document", x=x, label=labels
+            ),
             by_period[["period", "start_year", "end_year", "drift_index", "ci_low", "ci_high"]].assign(
                 level="period"
             ),
@@ -115,12 +166,13 @@ def plot_drift_index(by_document: pd.DataFrame, by_period: pd.DataFrame, *, ax=N
 
 @styled
 def plot_robustness(panel: pd.DataFrame, *, ax=None):
-    """Forest plot of the drift change ΔD (first → last period) with its 95 % interval under each variant.
-    The main estimate is the dashed vertical line; zero the solid one; variants that flip the sign are
-    drawn with open markers."""
+    """Forest plot of the drift change ΔD (first → last period) with its 95 % interval under each variant,
+    sorted by ΔD (the main row on top). The main estimate is the dashed vertical line; zero the solid one;
+    variants that flip the sign are drawn with open markers; the legend sits below the axes, off the data."""
     data = panel[["variant", "variant_type", "drift_change", "ci_low", "ci_high", "same_sign_as_main"]].copy()
-    data = data.iloc[::-1].reset_index(drop=True)
-    height = max(3.0, 0.16 * len(data) + 1.0)
+    others = data.iloc[1:].sort_values("drift_change", kind="stable", na_position="first")
+    data = pd.concat([others, data.iloc[:1]]).reset_index(drop=True)
+    height = min(max(3.0, 0.16 * len(data) + 1.4), 24.0)
     fig, ax = new_figure(width=6.5, height=height) if ax is None else (ax.figure, ax)
     y = np.arange(len(data))
     ax.axvline(0, color=GREYS[0], linewidth=0.8)
@@ -132,11 +184,17 @@ def plot_robustness(panel: pd.DataFrame, *, ax=None):
     ax.plot(data["drift_change"][~same], y[~same], "o", mfc="white", color=GREYS[0], markersize=4.5,
             linestyle="none", label="sign differs from main")  # fmt: skip
     ax.set_yticks(y)
-    ax.set_yticklabels(data["variant"], fontsize=6)
+    ax.set_yticklabels(data["variant"], fontsize=6 if len(data) <= 80 else 4)
     ax.set_ylim(-1, len(data))
     ax.set_xlabel("ΔD = D(last period) − D(first period), with 95% CI")
-    ax.set_title("Robustness of the drift change")
-    ax.legend(frameon=False, fontsize=7, loc="lower right")
+    ax.set_title("Robustness of the drift change (sorted by ΔD; main on top)")
+    ax.legend(
+        frameon=False,
+        fontsize=7,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.6 / max(height - 1.0, 1.0)),
+        ncol=2,
+    )
     return fig, data
 
 

@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from aictlab import coding, drift, frames, robustness, trend, verdict
+from aictlab import bins, coding, drift, frames, robustness, trend, verdict
+from aictlab.inference import TOO_FEW_HITS
 from aictlab.lexicon import Lexicon, load_lexicon
 from aictlab.plots import frames as fplots
 from aictlab.report.context import ReportContext
@@ -31,9 +32,14 @@ def _period_profile(result: drift.DriftResult, documents: pd.DataFrame) -> tuple
         group = result.documents[result.documents["period"].eq(period)]
         rows = meta.reindex(group["doc_id"])[cols].fillna("").astype(str)
         single &= rows[cols[0]].nunique() <= 1
-        described = "; ".join(
-            " — ".join(v for v in row if v) for row in rows.drop_duplicates().itertuples(index=False)
-        )
+        combos = rows.drop_duplicates()
+        if len(combos) <= 3:
+            described = "; ".join(" — ".join(v for v in row if v) for row in combos.itertuples(index=False))
+        else:  # many documents: counts, not a list
+            described = f"{len(rows)} documents, " + ", ".join(
+                f"{rows[c].replace('', pd.NA).nunique()} {c}{'s' if rows[c].nunique() != 1 else ''}"
+                for c in cols
+            )
         parts.append(f"{period}: {described}")
     return " | ".join(parts), bool(single)
 
@@ -51,6 +57,87 @@ def _variant_aggregates(ctx: ReportContext, lexicon: Lexicon) -> dict[str, frame
         out[name] = frames.frame_data(
             corpus.select(keep_duplicates=keep), lexicon, periods=s.periods, tiers=("extended",), window=None
         )
+    return out
+
+
+def _ci(x: float, lo: float, hi: float) -> str:
+    return f"{_fmt(x)} [{_fmt(lo)}, {_fmt(hi)}]"
+
+
+def _basis_lines(inf: dict, label_from: str, label_to: str, frm: str, to: str) -> dict[str, str]:
+    """Sentences of the document-level verdict, each computed from the tables of
+    :func:`aictlab.verdict.document_verdict`: which θ decided and why, both estimates, the compared periods
+    and any merge."""
+    b = inf["basis"].iloc[0]
+    cmp = inf["compared"]
+    out: dict[str, str] = {}
+    con = inf["contrast"]
+    if con is not None:
+        c = con.set_index("target")
+        units = ", ".join(
+            f"{p} ({n} unit{'s' if n != 1 else ''}, {t} tokens)"
+            for p, n, t in ((c.iloc[0]["first_period"], c.iloc[0]["n_units_first"], c.iloc[0]["tokens_first"]),
+                            (c.iloc[0]["last_period"], c.iloc[0]["n_units_last"], c.iloc[0]["tokens_last"]))
+        )  # fmt: skip
+        basis = str(c.iloc[0]["basis"])
+        if "segment" in basis:
+            basis = "segment bootstrap within documents, within-document noise only"
+        frames_txt = "; ".join(
+            f"θ_{lab} = {_ci(c.loc[f, 'estimate'], c.loc[f, 'ci_low'], c.loc[f, 'ci_high'])} "
+            f"({int(c.loc[f, 'hits_first'])} → {int(c.loc[f, 'hits_last'])} hits; {b[f'{f}_direction_contrast']})"
+            for f, lab in ((to, "A"), (frm, "S"))
+            if f in c.index
+        )
+        dd = (
+            f"; ΔD = {_ci(c.loc['drift_index', 'estimate'], c.loc['drift_index', 'ci_low'], c.loc['drift_index', 'ci_high'])}"
+            if "drift_index" in c.index
+            else ""
+        )
+        out["contrast"] = (
+            f"Period contrast {c.iloc[0]['first_period']} → {c.iloc[0]['last_period']} (ln rate ratios, 95% "
+            f"{basis}): {frames_txt}{dd}; verdict `{b['verdict_contrast']}` ({b['verdict_reason_contrast']})."
+            + (f" Compared groups: {units}." if units else "")
+            + (f" Note: {c.iloc[0]['note']}." if c.iloc[0]["note"] else "")
+        )
+    else:
+        out["contrast"] = "Period contrast: not computed (the documents fall in a single period)."
+    if cmp["rule"] == "end periods":
+        out["periods"] = (
+            "Compared periods: the first and last periods holding enough documents and tokens (thinner edge "
+            "periods merge inward)" + (f"; {cmp['merge']}." if cmp["merge"] else "; no merge was needed.")
+        )
+    else:
+        out["periods"] = (
+            "Compared periods: no pair of end periods holds enough documents and tokens, so the earliest and "
+            f"latest periods are compared as they are ({cmp['first']} → {cmp['last']}); a period with too few "
+            "units uses the segment bootstrap (within-document noise only)."
+        )
+    t = inf["trend"].set_index("target")
+    parts = []
+    for f, lab in ((to, "A"), (frm, "S")):
+        if f not in t.index:
+            continue
+        r = t.loc[f]
+        if math.isfinite(float(r["estimate"])):
+            parts.append(
+                f"{lab} ×{_fmt(math.exp(r['estimate']))} per decade (θ = {_ci(r['estimate'], r['ci_low'], r['ci_high'])}; "
+                f"{b[f'{f}_direction_trend']}" + (f"; {r['note']}" if r["note"] else "") + ")"
+            )
+        else:
+            parts.append(f"{lab}: {r['note']}")
+    r0 = t.iloc[0]
+    out["trend"] = (
+        f"Continuous trend (NB2 over {int(r0['n_documents'])} documents, {int(r0['n_years'])} distinct years; "
+        f"95% {r0['unit']} bootstrap): {'; '.join(parts)}; verdict `{b['verdict_trend']}` "
+        f"({b['verdict_reason_trend']})."
+    )
+    decided = "trend" if b["primary"] == "trend" else "period contrast"
+    other = "period contrast" if decided == "trend" else "trend"
+    ok = "agrees" if b["bases_agree"] else "disagrees"
+    out["decided"] = (
+        f"The {decided} decided: {b['primary_reason'].split(': ', 1)[-1]}; the {other} {ok} "
+        f"(`{b['verdict_contrast' if other == 'period contrast' else 'verdict_trend']}`)."
+    )
     return out
 
 
@@ -83,14 +170,37 @@ def run(ctx: ReportContext) -> str:
     measure = {"drift_frames": s.drift_frames, "seed": s.seed, "merge": merge}
     result = ctx.cached("frames_drift", key, lambda: drift.measure_drift(data, n_boot=s.bootstrap, **measure))
     trend_table = trend.trend_tests(result, seed=s.seed)
-    verdict_table = verdict.verdict_table(result, trend_table)
+    # Document-level inference (docs/methods.md §13): the verdict rests on documents (or clusters), not segments.
+    inf = verdict.document_verdict(
+        result, ctx.corpus.documents, cluster=s.cluster, min_documents=s.min_documents, min_tokens=s.min_tokens,
+        min_hits=s.min_hits, trend_min_documents=s.trend_min_documents, trend_min_years=s.trend_min_years,
+        n_boot=s.bootstrap, seed=s.seed,
+    )  # fmt: skip
+    verdict_table = verdict.drift_verdict_table(verdict.verdict_table(result, trend_table), inf)
+    bins_table = ctx.cached(
+        "frames_bins",
+        {**key, "cluster": s.cluster, "min": (s.min_documents, s.min_tokens, s.min_hits)},
+        lambda: bins.bin_robustness(
+            inf["totals"], trend=inf["trend"], drift_frames=result.drift_frames, cluster=s.cluster,
+            segments=inf["segments"], min_documents=s.min_documents, min_tokens=s.min_tokens,
+            min_hits=s.min_hits, n_boot=s.robustness_bootstrap, seed=s.seed,
+        ),
+    )  # fmt: skip
+    bsum = bins.bin_robustness_summary(bins_table)
+    # Mention vs use only when the hand coding covers documents of this corpus.
+    coded_docs = coding.coded_documents(use_coding, result.documents["doc_id"])
+    panel_coding = use_coding if coded_docs else None
+    clusters = (
+        dict(zip(inf["totals"]["doc_id"], inf["totals"][s.cluster], strict=True)) if s.cluster else None
+    )
     kwic = coding.kwic_frames(data, coding=use_coding)
     panel = ctx.cached(
         "frames_robustness",
-        {**key, "bootstrap": s.robustness_bootstrap, "mwe": str(s.mwe_path)},
+        {**key, "bootstrap": s.robustness_bootstrap, "mwe": str(s.mwe_path), "cluster": s.cluster,
+         "coded": bool(coded_docs)},
         lambda: robustness.robustness_panel(
             data, alternatives=_variant_aggregates(ctx, lexicon), n_boot=s.robustness_bootstrap,
-            coding=use_coding, **measure,
+            coding=panel_coding, clusters=clusters, **measure,
         ),
     )  # fmt: skip
     rsum = robustness.robustness_summary(panel)
@@ -106,8 +216,12 @@ def run(ctx: ReportContext) -> str:
     ctx.save_table(result.by_year, "drift_by_year")
     ctx.save_table(result.by_period, "drift_by_period")
     ctx.save_table(verdict_table, "drift_verdict")
+    if inf["contrast"] is not None:
+        ctx.save_table(inf["contrast"], "drift_contrast")
+    ctx.save_table(inf["trend"], "drift_frame_trend")
     ctx.save_table(trend_table, "drift_trend")
     ctx.save_table(panel, "robustness")
+    ctx.save_table(bins_table, "robustness_bins")
     ctx.save_table(kwic, "kwic_frames")
     ctx.save_table(mvu, "drift_mention_vs_use")
     ctx.save_table(lexicon.terms, "frame_lexicon")
@@ -127,16 +241,22 @@ def run(ctx: ReportContext) -> str:
     frm, to = result.drift_frames
     tS, tA = f"theta_{frm}", f"theta_{to}"
     label_from, label_to = (str(result.frame_labels.get(f, f)).lower() for f in (frm, to))
+    basis_txt = _basis_lines(inf, label_from, label_to, frm, to)
+    con = inf["contrast"].set_index("target") if inf["contrast"] is not None else None
+    has_dd = con is not None and "drift_index" in con.index
     ctx.results["verdict"] = {
         "verdict": v["verdict"],
         "reason": v["verdict_reason"],
-        "first_period": v["first_period"],
-        "last_period": v["last_period"],
-        "drift_change": float(v["drift_change"]),
-        "ci_low": float(v["ci_low"]),
-        "ci_high": float(v["ci_high"]),
+        "primary": v["primary"],
+        "first_period": con.iloc[0]["first_period"] if con is not None else v["first_period"],
+        "last_period": con.iloc[0]["last_period"] if con is not None else v["last_period"],
+        "drift_change": float(con.loc["drift_index", "estimate"]) if has_dd else float(v["drift_change"]),
+        "ci_low": float(con.loc["drift_index", "ci_low"]) if has_dd else float(v["ci_low"]),
+        "ci_high": float(con.loc["drift_index", "ci_high"]) if has_dd else float(v["ci_high"]),
         "robustness_same_sign": rsum["share_same_sign"],
         "closest_variant": rsum["closest_variant"],
+        "bins_share_sign": bsum["share_sign"],
+        "bins_share_verdict": bsum["share_verdict"],
     }
     periods_txt = "; ".join(
         f"{p.period}: {_fmt(p.drift_index)} [{_fmt(p.ci_low)}, {_fmt(p.ci_high)}]"
@@ -147,21 +267,36 @@ def run(ctx: ReportContext) -> str:
         f"the sign of ΔD holds under {sum(panel['same_sign_as_main'].iloc[1:])} of {rsum['n_variants']} variants"
         + (f"; it flips under: {', '.join(flips)}" if flips else " (all)")
     )
+    bins_txt = (
+        f"under {bsum['n_schemes']} period schemes (bin widths {', '.join(map(str, sorted(set(bins_table['width'].dropna().astype(int)))))} "
+        f"years at every offset, plus the continuous trend), {_fmt(100 * bsum['share_sign'], 0)}% keep the sign "
+        f"of ΔD of the default bins ({bsum['reference']}) and {_fmt(100 * bsum['share_verdict'], 0)}% its verdict "
+        f"`{bsum['reference_verdict']}` (`tables/robustness_bins.csv`)"
+    )
     use_only = panel[panel["variant"].eq("only hits coded use")]
+    too_few = [
+        lab for f, lab in ((to, label_to), (frm, label_from)) if v.get(f"{f}_direction") == TOO_FEW_HITS
+    ]
     headline = "\n".join(
         [
             "## Headline: frame drift",
             "",
-            f"- Drift index per period (D = log2((A+0.5)/(S+0.5)), 95% segment-bootstrap CI, B = {s.bootstrap}): "
-            f"{periods_txt}.",
-            f"- Change {v['first_period']} → {v['last_period']}: ΔD = {_fmt(v['drift_change'])} "
-            f"[{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]; θ_attractivité = {_fmt(v[tA])} "
-            f"[{_fmt(v[tA + '_ci_low'])}, {_fmt(v[tA + '_ci_high'])}], θ_solidarité = "
-            f"{_fmt(v[tS])} [{_fmt(v[tS + '_ci_low'])}, "
-            f"{_fmt(v[tS + '_ci_high'])}] (ln rate ratios).",
-            f"- **Verdict: `{v['verdict']}`** ({v['verdict_reason']}).",
+            f"- **Verdict: `{v['verdict']}`** ({v['verdict_reason']}). Basis: {v['primary_reason']}.",
+            *(
+                [
+                    f"- Too few hits (< {s.min_hits} over the compared documents) for: {', '.join(too_few)}; no "
+                    "direction is claimed for them."
+                ]
+                if too_few
+                else []
+            ),  # fmt: skip
+            f"- {basis_txt['contrast']}",
+            f"- {basis_txt['trend']}",
+            f"- {basis_txt['periods']}",
+            f"- Drift index per period (D = log2((A+0.5)/(S+0.5)), 95% segment-bootstrap CI, within-document "
+            f"noise only, B = {s.bootstrap}): {periods_txt}.",
             f"- Robustness: {sign_txt}; closest to flipping: {rsum['closest_variant']} "
-            f"(ΔD = {_fmt(rsum['closest_drift_change'])}).",
+            f"(ΔD = {_fmt(rsum['closest_drift_change'])}). Bins: {bins_txt}.",
             *(
                 [
                     f"- Counting only hits hand-coded as *use* (mentions of the paradigm, titles and off-sense hits "
@@ -199,11 +334,16 @@ def run(ctx: ReportContext) -> str:
     loo = panel[panel["variant_type"].eq("leave-one-term-out")]
     most = loo.loc[(loo["drift_change"] - panel.iloc[0]["drift_change"]).abs().idxmax()] if len(loo) else None
     seeds = panel[panel["variant_type"].eq("bootstrap seed")]
+    lows = pd.concat([seeds[tA + "_ci_low"], pd.Series([v[tA + "_ci_low"]])]).astype(float)
     mc_txt = (
-        f" Monte Carlo check: the lower 95% bound of θ_A is {_fmt(v[tA + '_ci_low'])} at B = "
-        f"{s.bootstrap}, and {_fmt(seeds[tA + '_ci_low'].min())} to "
-        f"{_fmt(seeds[tA + '_ci_low'].max())} over {len(seeds)} other seeds at B = "
-        f"{s.robustness_bootstrap}: whether « A rises » is declared depends on bootstrap noise."
+        f" Monte Carlo check: the lower 95% bound of θ_A (segment bootstrap) is {_fmt(v[tA + '_ci_low'])} at "
+        f"B = {s.bootstrap}, and {_fmt(seeds[tA + '_ci_low'].min())} to {_fmt(seeds[tA + '_ci_low'].max())} over "
+        f"{len(seeds)} other seeds at B = {s.robustness_bootstrap}: "
+        + (
+            "whether « A rises » is declared depends on bootstrap noise."
+            if lows.min() <= 0 <= lows.max()
+            else "bootstrap noise does not change whether « A rises » is declared."
+        )
         if len(seeds)
         else ""
     )
@@ -221,6 +361,19 @@ def run(ctx: ReportContext) -> str:
         else ""
     )
     nperm = int(trend_table["n_permutations"].iloc[0]) if len(trend_table) else 0
+    exact_perm = nperm > 0 and nperm == math.factorial(len(result.documents))
+    loo_types = panel.loc[panel["variant_type"].str.startswith("leave-one-") & panel["variant_type"].ne(
+        "leave-one-term-out"), "variant_type"].unique()  # fmt: skip
+    loo_txt = {
+        "leave-one-document-out": "each document left out",
+        "leave-one-cluster-out": f"each {s.cluster} left out (more than {robustness.MAX_LEAVE_OUT} documents)",
+    }.get(
+        loo_types[0] if len(loo_types) else "",
+        f"{loo_types[0]}: a seeded sample of documents left out one at a time (more than "
+        f"{robustness.MAX_LEAVE_OUT} documents)"
+        if len(loo_types)
+        else "no document left out",
+    )
     ndoc = len(result.documents)
     lines = [
         f"## Frame drift: {label_from} → {label_to}",
@@ -265,16 +418,24 @@ def run(ctx: ReportContext) -> str:
         "",
         "### Verdict",
         "",
-        f"Rule (docs/methods.md §4): {verdict.VERDICT_RULE}",
+        f"Rule (docs/methods.md §4, §13): {v['verdict_basis_rule']}",
         "",
-        f"First period {v['first_period']}, last period {v['last_period']}: ΔD = {_fmt(v['drift_change'])} "
+        f"**Verdict: `{v['verdict']}`** — {v['verdict_reason']}. {basis_txt['decided']}",
+        "",
+        f"- {basis_txt['contrast']} Per-frame rows with the exact Poisson bounds: `tables/drift_contrast.csv`.",
+        f"- {basis_txt['trend']} Fits: `tables/drift_frame_trend.csv`.",
+        f"- {basis_txt['periods']}",
+        "",
+        "Within-document view (segment bootstrap, +0.5 on counts, within-document noise only): "
+        f"{v['first_period']} → {v['last_period']}: ΔD = {_fmt(v['drift_change'])} "
         f"(95% percentile CI [{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}], BCa [{_fmt(v['bca_low'])}, "
         f"{_fmt(v['bca_high'])}]). θ_A = {_fmt(v[tA])} (95% [{_fmt(v[tA + '_ci_low'])}, "
         f"{_fmt(v[tA + '_ci_high'])}], 90% [{_fmt(v[tA + '_ci90_low'])}, "
         f"{_fmt(v[tA + '_ci90_high'])}]); θ_S = {_fmt(v[tS])} (95% "
         f"[{_fmt(v[tS + '_ci_low'])}, {_fmt(v[tS + '_ci_high'])}], 90% "
         f"[{_fmt(v[tS + '_ci90_low'])}, {_fmt(v[tS + '_ci90_high'])}]); δ = ln 1.25 = "
-        f"{_fmt(verdict.DELTA, 3)}. **Verdict: `{v['verdict']}`** — {v['verdict_reason']}"
+        f"{_fmt(verdict.DELTA, 3)}; by the same rule this view says `{v['verdict_segment']}` "
+        f"({v['verdict_segment_reason']})"
         + (f"; fragile (GLM sign disagrees for {v['fragile_frames']})." if v["fragile"] else ".")
         + f" With BCa instead of percentile intervals: `{v['verdict_bca']}` ({v['verdict_bca_reason']}).",
         "",
@@ -283,15 +444,25 @@ def run(ctx: ReportContext) -> str:
         markdown_table(trend_tbl),
         "",
         f"Documents are the units (n = {ndoc}); ratios are per decade (rate ratio for frames, odds ratio "
-        f"A:S for the index). The exact permutation test enumerates all {nperm} orderings of the years, so no "
-        f"p-value can go below {_fmt(1 / nperm if nperm else float('nan'), 4)}; with so few documents the trend "
-        "tests *cannot tell* and no token-level p-value is reported (pseudo-replication). NB2 fits are in "
-        "`tables/drift_trend.csv`.",
+        "A:S for the index); no token-level p-value is reported (pseudo-replication). "
+        + (
+            f"The exact permutation test enumerates all {nperm} orderings of the years, so no p-value can go "
+            f"below {_fmt(1 / nperm, 4)}. "
+            if exact_perm
+            else f"Permutation p-values from {nperm} random orderings of the years. "
+        )
+        + (
+            f"With fewer than {s.trend_min_documents} documents or {s.trend_min_years} distinct years the "
+            "trend does not decide the verdict. "
+            if v["primary"] != "trend"
+            else ""
+        )
+        + "NB2 fits are in `tables/drift_trend.csv`.",
         "",
         "### Robustness",
         "",
         f"ΔD recomputed under {rsum['n_variants']} variants (each term with a hit left out in turn, core terms only, "
-        f"each document left out, {', '.join(robustness.corpus_variants(s))}, {len(seeds)} other bootstrap seeds; "
+        f"{loo_txt}, {', '.join(robustness.corpus_variants(s))}, {len(seeds)} other bootstrap seeds; "
         f"B = {s.robustness_bootstrap} each): {sign_txt}. Closest to flipping: **{rsum['closest_variant']}** "
         f"(ΔD = {_fmt(rsum['closest_drift_change'])}); range of ΔD {_fmt(rsum['drift_change_range'][0])} to "
         f"{_fmt(rsum['drift_change_range'][1])}; the verdict is unchanged in "
@@ -303,6 +474,7 @@ def run(ctx: ReportContext) -> str:
             else ""
         )
         + mc_txt
+        + f" Period bins: {bins_txt}."
         + (
             f" Most influential single term: *{most['variant'].removeprefix('without term: ')}* "
             f"(ΔD without it = {_fmt(most['drift_change'])})."
@@ -318,33 +490,40 @@ def run(ctx: ReportContext) -> str:
         "",
         figure_markdown("term_contributions", "Hits per term and period, by frame"),
         "",
-        "### Mention vs use",
-        "",
-        f"{', '.join(mention_docs) or 'No document'} *discusses* the hypothesis of a drift more than it uses the "
-        "frames (a document-level `mention` row of the coding: its uncoded hits default to mention). Every frame "
-        f"hit was read in context and hand-coded ({n_hand} of {len(kwic)} hits; `src/aictlab/data/"
-        "frames_use_coding.csv`, rules in its header): `use` = the text speaks *in* the frame; `mention` = it "
-        "speaks *about* the frame (names or analyses the paradigm or the shift); `programme title` = part of "
-        "a title or name (a minister « chargé du Commerce extérieur et de l'Attractivité », the « Prix Nobel de la "
-        "Paix »); `other sense` = not the frame's sense (« triple influence », « investissement à long terme des "
-        f"élus »). {n_mention} hits are mentions. Uncoded hits (new documents) get a document-level default.",
-        "",
-        markdown_table(codes),
-        "",
-        (
-            "The mention document(s) lie outside the two compared periods, so they do not enter the first → last "
-            "change; they weigh on the trend tests and the middle of the series"
-            if mention_docs
-            and not set(result.documents.set_index("doc_id").loc[mention_docs, "period"])
-            & {v["first_period"], v["last_period"]}
-            else "See the table"
-        )
-        + " (figure below, `tables/drift_mention_vs_use.csv`)."
-        + use_txt,
-        "",
-        figure_markdown(
-            "drift_mention_vs_use",
-            "Drift by period with and without the document(s) discussing the hypothesis",
+        # Mention vs use only when the hand coding covers documents of this corpus; else nothing on coding.
+        *(
+            [
+                "### Mention vs use",
+                "",
+                f"{', '.join(mention_docs) or 'No document'} *discusses* the hypothesis of a drift more than it uses the "
+                "frames (a document-level `mention` row of the coding: its uncoded hits default to mention). "
+                f"{n_hand} of {len(kwic)} frame hits were read in context and hand-coded (`src/aictlab/data/"
+                "frames_use_coding.csv`, rules in its header): `use` = the text speaks *in* the frame; `mention` = it "
+                "speaks *about* the frame (names or analyses the paradigm or the shift); `programme title` = part of "
+                "a title or name (e.g. a minister « chargé du Commerce extérieur et de l'Attractivité », the « Prix Nobel de la "
+                "Paix »); `other sense` = not the frame's sense (e.g. « triple influence », « investissement à long terme des "
+                f"élus »). {n_mention} hits are mentions. Uncoded hits (new documents) get a document-level default.",
+                "",
+                markdown_table(codes),
+                "",
+                (
+                    "The mention document(s) lie outside the two compared periods, so they do not enter the first → last "
+                    "change; they weigh on the trend tests and the middle of the series"
+                    if mention_docs
+                    and not set(result.documents.set_index("doc_id").loc[mention_docs, "period"])
+                    & {v["first_period"], v["last_period"]}
+                    else "See the table"
+                )
+                + " (figure below, `tables/drift_mention_vs_use.csv`)."
+                + use_txt,
+                "",
+                figure_markdown(
+                    "drift_mention_vs_use",
+                    "Drift by period with and without the document(s) discussing the hypothesis",
+                ),
+            ]
+            if coded_docs
+            else []
         ),
     ]
     return "\n".join(lines)

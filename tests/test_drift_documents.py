@@ -1,0 +1,234 @@
+"""The frame-drift verdict on document-level inference (docs/methods.md §13), end to end on synthetic corpora
+with planted structure: measure_drift -> verdict.document_verdict -> the verdict basis; the sparse-count rule;
+what the robustness panel leaves out; scalable frame figures."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from aictlab import bins, coding, drift, robustness, synthetic, verdict
+from aictlab.config import Settings
+from aictlab.errors import SettingsError
+from aictlab.inference import TOO_FEW_HITS, verdict_from_directions
+from aictlab.lexicon import load_lexicon
+from aictlab.plots import frames as fplots
+
+LEX = load_lexicon()
+FILLER = np.array(["le", "de", "ville", "projet"])
+
+
+def tokens_from_segments(segments: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """A token table holding each segment's planted hits: « attractivité » / « solidarité » words among
+    neutral filler, one row per word token (``doc_id, seg_id, sent_id, tok_pos, token, lemma, is_word, year``)."""
+    year = documents.set_index("doc_id")["year"]
+    rows = []
+    for doc, segs in segments.groupby("doc_id", sort=True):
+        words, seg_ids = [], []
+        for seg in segs.itertuples(index=False):
+            n_a, n_s = int(seg.attractivite), int(seg.solidarite)
+            w = ["attractivité"] * n_a + ["solidarité"] * n_s
+            w += list(FILLER[np.arange(max(int(seg.tokens) - len(w), 0)) % len(FILLER)])
+            words += w
+            seg_ids += [f"{doc}_{seg.seg_id}"] * len(w)
+        n = len(words)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "doc_id": doc,
+                    "seg_id": seg_ids,
+                    "sent_id": pd.factorize(pd.Series(seg_ids))[0],
+                    "tok_pos": np.arange(n),
+                    "token": words,
+                    "lemma": words,
+                    "is_word": True,
+                    "year": int(year[doc]),
+                }  # fmt: skip
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """80 documents, 6 organisers, 2005-2024: attractivité ×2 per decade, solidarité flat (stratification)."""
+    docs, segs = synthetic.simulate_counts(
+        80, median_tokens=1500, sigma_cluster=0.2, sigma_document=0.2, seed=3
+    )
+    res = drift.measure_drift(tokens_from_segments(segs, docs), LEX, n_boot=200)
+    return docs, segs, res
+
+
+@pytest.mark.slow
+def test_planted_stratification_is_recovered_with_the_trend_as_basis(planted):
+    docs, segs, res = planted
+    # The counts the measure sees are the planted ones.
+    got = res.by_document.set_index("doc_id")[["attractivite", "solidarite"]]
+    want = docs.set_index("doc_id")[["attractivite", "solidarite"]]
+    pd.testing.assert_frame_equal(got.astype(int), want.astype(int), check_names=False)
+    inf = verdict.document_verdict(res, docs, cluster="organiser", n_boot=400, seed=1)
+    b = inf["basis"].iloc[0]
+    assert b["primary"] == "trend" and b["primary_reason"].startswith("trend: 80 documents")
+    assert b["attractivite_direction"] == "rises"
+    assert (b["verdict"], b["verdict_reason"]) == ("stratification", "A rises and S stable")
+    tr = inf["trend"].set_index("target")
+    assert tr.loc["attractivite", "unit"] == "cluster (organiser)" and tr.loc["attractivite", "n_units"] == 6
+    # The planted slope ln 2 lies in the cluster-bootstrap interval; solidarité's lies around 0.
+    assert tr.loc["attractivite", "ci_low"] < math.log(2) < tr.loc["attractivite", "ci_high"]
+    assert tr.loc["solidarite", "ci_low"] < 0 < tr.loc["solidarite", "ci_high"]
+    # The contrast compares end periods holding >= 5 organisers each; the drift_verdict table says which basis.
+    con = inf["contrast"].set_index("target")
+    assert con.loc["attractivite", "basis"] == "cluster bootstrap"
+    assert con.loc["attractivite", "n_units_first"] >= 5 and con.loc["attractivite", "n_units_last"] >= 5
+    table = verdict.drift_verdict_table(verdict.verdict_table(res, pd.DataFrame({"target": []})), inf)
+    row = table.iloc[0]
+    assert row["verdict"] == b["verdict"] and row["primary"] == "trend"
+    assert {"verdict_segment", "verdict_basis_rule", "compared_periods_rule"} <= set(table.columns)
+
+
+def test_zero_hits_at_both_ends_is_undetermined_never_a_direction():
+    """Issue 13: attractivité absent from both end periods; the old θ_A was the ratio of document sizes."""
+    rows = [
+        ("d2005", 2005, 250, 0, 6),
+        ("d2012", 2012, 2000, 12, 20),
+        ("d2017", 2017, 2000, 15, 18),
+        ("d2021", 2021, 2000, 9, 14),
+        ("d2026", 2026, 550, 0, 4),
+    ]
+    docs = pd.DataFrame(rows, columns=["doc_id", "year", "tokens", "attractivite", "solidarite"])
+    segs = pd.DataFrame(
+        [(d, 0, t, a, s) for d, _, t, a, s in rows], columns=["doc_id", "seg_id", "tokens", "attractivite",
+                                                                "solidarite"]
+    )  # fmt: skip
+    res = drift.measure_drift(tokens_from_segments(segs, docs), LEX, n_boot=300)
+    inf = verdict.document_verdict(res, n_boot=300)
+    con = inf["contrast"].set_index("target")
+    assert con.loc["attractivite", "hits"] == 0 and np.isnan(con.loc["attractivite", "estimate"])
+    assert "within documents" in con.loc["attractivite", "basis"]  # one document per end period
+    b = inf["basis"].iloc[0]
+    assert b["primary"] == "period_contrast"
+    assert b["attractivite_direction"] == TOO_FEW_HITS
+    assert b["verdict"] == "inconclusive" and b["verdict_reason"].startswith(f"A {TOO_FEW_HITS}")
+    # the same rule on a trend table: a frame with no hit is never given a direction
+    assert b["attractivite_direction_trend"] != "rises" and b["attractivite_direction_trend"] != "falls"
+
+
+def test_one_rule_for_every_basis():
+    """verdict.decide_verdict (segment change) and the document-level bases share verdict_from_directions."""
+    change = {
+        f"theta_{f}_{k}_{e}": v
+        for f, vals in (("attractivite", (0.2, 1.0, 0.3, 0.9)), ("solidarite", (-0.1, 0.1, -0.05, 0.05)))
+        for (k, e), v in zip((("ci", "low"), ("ci", "high"), ("ci90", "low"), ("ci90", "high")), vals, strict=True)
+    }  # fmt: skip
+    out = verdict.decide_verdict(change)
+    assert (out["verdict"], out["verdict_reason"]) == verdict_from_directions("rises", "stable")
+    assert out["a_rises"] and out["s_stable"] and not out["s_falls"]
+    assert verdict_from_directions("falls", "falls", label="x")[1] == "no drift toward x: A falls; S falls"
+
+
+def test_compared_periods_merge_thin_edges_and_fall_back_when_too_thin():
+    tot = pd.DataFrame(
+        {
+            "doc_id": [f"d{i}" for i in range(12)],
+            "year": [2004] + [2011] * 5 + [2016] + [2021] * 5,
+            "period": ["2000-2004"] + ["2010-2014"] * 5 + ["2015-2019"] + ["2020-2024"] * 5,
+            "tokens": 1000,
+        }  # fmt: skip
+    )
+    cmp = bins.compared_periods(tot, min_documents=5, min_tokens=2000)
+    # the merged end period is labelled by the years of its documents
+    assert (cmp["rule"], cmp["first"], cmp["last"]) == ("end periods", "2004-2011", "2020-2024")
+    assert cmp["merge"] == (
+        "2000-2004 (1 document, 1000 tokens) merged into 2004-2011; "
+        "2010-2014 (5 documents, 5000 tokens) merged into 2004-2011"
+    )
+    assert cmp["merged"] and set(cmp["totals"].loc[lambda t: t["year"] <= 2011, "period"]) == {"2004-2011"}
+    thin = bins.compared_periods(tot, min_documents=7)
+    assert thin["rule"] == "outermost periods (too thin)" and (thin["first"], thin["last"]) == (
+        "2000-2004",
+        "2020-2024",
+    )
+
+
+def test_leave_one_out_only_while_informative():
+    docs = [f"doc{i:02d}" for i in range(40)]
+    kind, units = robustness.leave_out_units(docs[:30])
+    assert kind == "leave-one-document-out" and len(units) == 30
+    kind, units = robustness.leave_out_units(docs, seed=42)
+    assert kind == "leave-one-document-out (sample of 30)" and len(units) == 30
+    assert units == robustness.leave_out_units(docs, seed=42)[1]  # seeded
+    assert units != robustness.leave_out_units(docs, seed=43)[1]
+    kind, units = robustness.leave_out_units(docs, clusters={d: f"org{i % 4}" for i, d in enumerate(docs)})
+    assert kind == "leave-one-cluster-out" and list(units) == [f"without cluster: org{k}" for k in range(4)]
+    assert all(len(v) == 10 for v in units.values())
+
+
+def test_coding_covers_only_its_own_documents():
+    use = coding.load_use_coding()
+    assert coding.coded_documents(use, ["synth_0001", "synth_0002"]) == []
+    some = str(use["doc_id"].iloc[0])
+    assert coding.coded_documents(use, [some, "synth_0001"]) == [some]
+    assert coding.coded_documents(None, [some]) == []
+
+
+def test_inference_settings_are_validated(planted):
+    s = Settings(cluster="organiser", min_hits=5)
+    assert (s.cluster, s.min_documents, s.min_tokens, s.trend_min_documents, s.trend_min_years) == (
+        "organiser", 5, 2000, 10, 4,
+    )  # fmt: skip
+    for bad in ({"min_hits": -1}, {"min_documents": 0}, {"trend_min_years": 1}, {"cluster": " "}):
+        with pytest.raises(SettingsError):
+            Settings(**bad)
+    docs, _, res = planted
+    with pytest.raises(SettingsError, match="cluster='region' is not a document variable"):
+        verdict.result_totals(res, docs, cluster="region")
+
+
+@pytest.mark.slow
+def test_frame_figures_scale_to_200_documents():
+    docs, segs = synthetic.simulate_counts(200, median_tokens=600, seed=9)
+    res = drift.measure_drift(tokens_from_segments(segs, docs), LEX, n_boot=100)
+    fig, data = fplots.plot_frame_rates(res.frame_rates)
+    assert data["doc_id"].nunique() == 200 and len(data) == 200 * res.frame_rates["frame"].nunique()
+    # beyond 12 documents only the top document of each frame is labelled
+    assert data["label"].ne("").sum() == 2 and len(fig.axes[0].texts) == 2
+    plt.close(fig)
+    fig, data = fplots.plot_drift_index(res.by_document, res.by_period)
+    d = data[data["level"].eq("document")]
+    assert len(d) == 200 and d["label"].ne("").sum() == 2 and len(fig.axes[0].texts) == 2
+    assert set(d.loc[d["label"].ne(""), "drift_index"]) == {d["drift_index"].max(), d["drift_index"].min()}
+    assert data["level"].eq("period").sum() == len(res.by_period)
+    plt.close(fig)
+    # few documents: every one labelled
+    small = res.by_document.head(5)
+    fig, data = fplots.plot_drift_index(small, res.by_period)
+    assert data["label"].fillna("").ne("").sum() == 5 and len(fig.axes[0].texts) == 5
+    plt.close(fig)
+    rng = np.random.default_rng(0)
+    dc = rng.normal(1, 1, 45)
+    panel = pd.DataFrame(
+        {
+            "variant": ["main", *(f"without document: d{i}" for i in range(44))],
+            "variant_type": "x",
+            "drift_change": dc,
+            "ci_low": dc - 1,
+            "ci_high": dc + 1,
+        }  # fmt: skip
+    )
+    panel["same_sign_as_main"] = np.sign(panel["drift_change"]).eq(np.sign(dc[0]))
+    fig, data = fplots.plot_robustness(panel)
+    assert data.iloc[-1]["variant"] == "main"
+    assert data["drift_change"].iloc[:-1].is_monotonic_increasing  # sorted by effect
+    fig.canvas.draw()
+    ax, leg = fig.axes[0], fig.axes[0].get_legend()
+    assert leg.get_window_extent().y1 <= ax.get_window_extent().y0  # legend below the axes, off the data
+    plt.close(fig)
+    for name, (fig, _) in {
+        "terms": fplots.plot_term_contributions(res.frame_terms),
+    }.items():
+        assert fig.axes, name
+        plt.close(fig)
