@@ -104,7 +104,7 @@ lexicon.terms.groupby("frame").head(4)[["frame", "term", "tier", "justification"
 data = frames.frame_data(
     corpus.select(keep_duplicates=settings.keep_duplicates), lexicon, periods=settings.periods
 )
-merge = frames.contained_documents(corpus.overlap)
+merge = frames.contained_documents(corpus.overlap, documents=corpus.documents)
 measure = {"drift_frames": settings.drift_frames, "seed": settings.seed, "merge": merge}
 merge
 

@@ -348,27 +348,51 @@ def frame_counts(segments: pd.DataFrame, matches: pd.DataFrame, *, frames: Seque
     return seg
 
 
-def contained_documents(overlap: pd.DataFrame, *, threshold: float = 0.8) -> dict[str, str]:
-    """Documents contained in another (containment C(A, B) >= ``threshold``, ``docs/methods.md`` §11) -> their
-    container.
+def contained_documents(
+    overlap: pd.DataFrame, *, documents: pd.DataFrame | None = None, threshold: float = 0.8
+) -> dict[str, str]:
+    """Documents contained in another (containment C(A, B) >= ``threshold``, ``docs/methods.md`` §11) -> the
+    document whose unit they are counted in.
+
+    Pairs are taken by decreasing containment: a document goes to its most containing container; chains
+    (A in B, B in C) end at the outermost container; of two documents contained in each other (two printings
+    of one article) the first pair wins and the other is dropped, so no cycle arises. With ``documents``, only
+    documents of the same year are merged: a text reprinted in another year stays a document of its own year
+    (its duplicated paragraphs are counted once anyway, by de-duplication).
 
     Parameters
     ----------
     overlap : DataFrame
         ``Corpus.overlap``: ``doc_a, doc_b, containment_a``.
+    documents : DataFrame, optional
+        ``doc_id, year``.
+    threshold : float, default=0.8
 
     Returns
     -------
     dict
-        ``doc_a -> doc_b`` for the contained documents (the most containing ``doc_b`` when several).
+        contained ``doc_id`` -> container ``doc_id``.
     """
     if overlap is None or overlap.empty:
         return {}
     require_columns(overlap, ("doc_a", "doc_b", "containment_a"), "overlap")
-    hit = overlap[overlap["containment_a"] >= threshold].sort_values(
-        ["doc_a", "containment_a"], ascending=[True, False]
-    )
-    return dict(hit.drop_duplicates("doc_a")[["doc_a", "doc_b"]].itertuples(index=False, name=None))
+    hit = overlap[overlap["containment_a"] >= threshold]
+    if documents is not None:
+        year = documents.set_index(DOC_ID)[YEAR]
+        hit = hit[hit["doc_a"].map(year).eq(hit["doc_b"].map(year))]
+    hit = hit.sort_values(["containment_a", "doc_a", "doc_b"], ascending=[False, True, True], kind="stable")
+    parent: dict[str, str] = {}
+
+    def root(doc: str) -> str:
+        while doc in parent:
+            doc = parent[doc]
+        return doc
+
+    for a, b in hit[["doc_a", "doc_b"]].itertuples(index=False, name=None):
+        if a in parent or root(b) == a:  # already placed, or the pair would close a cycle
+            continue
+        parent[a] = root(b)
+    return {a: root(a) for a in sorted(parent)}
 
 
 def merge_documents(

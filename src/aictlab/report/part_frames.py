@@ -144,7 +144,7 @@ def _basis_lines(inf: dict, label_from: str, label_to: str, frm: str, to: str) -
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     lexicon = load_lexicon(s.lexicon_path)
-    merge = frames.contained_documents(ctx.corpus.overlap)
+    merge = frames.contained_documents(ctx.corpus.overlap, documents=ctx.corpus.documents)
     use_coding = coding.load_use_coding()
     mention_docs_all = coding.coded_mention_documents(use_coding)
     # Per-segment token counts, hits and their KWIC lines, read partition by partition (punctuation kept: it
