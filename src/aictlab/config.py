@@ -137,8 +137,6 @@ class Settings:
     scheduler : str or None
         Address of a running Dask scheduler (``tcp://host:8786``) for ``engine="dask"``; None starts a
         ``LocalCluster`` with one worker per core.
-    extra : dict, default={}
-        Free values passed to the parts (a table of key = value; not checked here).
     cluster : str or None
         Document-level inference (docs/methods.md §13): a document variable (e.g. ``organiser``) whose values
         are the resampling units of the document bootstrap and the clusters of the trend's sandwich SEs;
@@ -156,6 +154,8 @@ class Settings:
         ``trend_min_years`` distinct years; otherwise the period contrast does.
     trend_min_years : int, default=4
         Distinct years the trend needs to decide (with ``trend_min_documents``).
+        extra : dict, default={}
+        Free values passed to the parts (a table of key = value; not checked here).
     """
 
     root: Path = Path(".")

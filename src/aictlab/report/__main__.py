@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--corpus",
         type=Path,
-        help="corpus folder (metadata.csv + documents) or an IRaMuTeQ .txt file; default data/raw. "
+        help="corpus folder (metadata.csv + documents), an IRaMuTeQ .txt file, or a Europresse HTML export "
+        "(or a folder of them); default data/raw. "
         "Never written to: --out and the cache must be outside it",
     )
     parser.add_argument(

@@ -210,8 +210,12 @@ def provenance(ctx: ReportContext, outcomes, current: dict, stale: dict) -> dict
     corpus = ctx.corpus
     folder = ctx.settings.path("corpus")
     docs = corpus.documents
-    if folder.is_file():  # an IRaMuTeQ corpus file
+    if folder.is_file():  # an IRaMuTeQ file or a Europresse export
         inputs = {folder.name: sha256_of(folder)}
+    elif not (folder / "metadata.csv").is_file():  # a folder of Europresse exports: every export file
+        from aictlab.europresse import europresse_files
+
+        inputs = {f.name: sha256_of(f) for f in europresse_files(folder)}
     else:
         inputs = {"metadata.csv": sha256_of(folder / "metadata.csv")}
         if "file" in docs.columns and "file_sha256" in docs.columns:
