@@ -154,7 +154,7 @@ class Settings:
         ``trend_min_years`` distinct years; otherwise the period contrast does.
     trend_min_years : int, default=4
         Distinct years the trend needs to decide (with ``trend_min_documents``).
-        extra : dict, default={}
+    extra : dict, default={}
         Free values passed to the parts (a table of key = value; not checked here).
     """
 
