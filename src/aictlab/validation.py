@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from aictlab.config import DRIFT_FRAMES
-from aictlab.errors import SchemaError
+from aictlab.errors import AictlabError, SchemaError
 from aictlab.frames import as_frame_data, check_frame_pair, frame_counts, merge_documents
 from aictlab.resample import bootstrap_interval, resample_totals
 from aictlab.schema import DOC_ID, SEG_ID, TEXT, TOK_POS, TOKEN, YEAR, require_columns
@@ -678,6 +678,10 @@ def adjusted_drift(
     seg["period"] = seg[DOC_ID].map(periods["period"])
     order = periods.sort_values("start_year")["period"].loc[lambda p: p.isin(set(seg["period"]))].unique()
     first, last = first or order[0], last or order[-1]
+    if first == last:
+        raise AictlabError(
+            f"adjusted_drift: the documents lie in one period ({first}); no change to measure."
+        )
     seg = seg[seg["period"].isin([first, last])]
     group = dict(zip(seg[DOC_ID], seg["period"], strict=False))
     x = seg[cols].to_numpy(dtype=float)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from aictlab import coding, drift, frames, validation
 from aictlab.config import PACKAGE_DATA
-from aictlab.errors import SchemaError
+from aictlab.errors import AictlabError
 from aictlab.lexicon import load_lexicon
 from aictlab.report.context import ReportContext
 from aictlab.report.render import markdown_table
@@ -130,7 +130,7 @@ def run(ctx: ReportContext) -> str:
         ]
         try:
             adjusted = validation.adjusted_drift(data, joined, **kw)
-        except SchemaError:
+        except AictlabError:  # a drift frame never coded, or a single period
             adjusted = None
         if adjusted is not None:
             rows.append({"variant": "precision-adjusted", **adjusted})
@@ -224,5 +224,8 @@ def _text(ctx, data, hits, sheet, joined, coded, precision, agree, recall, table
             )
         lines.append(text + ".")
     if "precision-adjusted" not in set(table["variant"]):
-        lines.append(f"- precision-adjusted: not computed (a frame of {frm}, {to} has no coded hit).")
+        lines.append(
+            f"- precision-adjusted: not computed ({frm} or {to} has no coded hit, or the documents lie in one "
+            "period)."
+        )
     return lines
