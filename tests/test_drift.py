@@ -522,47 +522,68 @@ def test_seed_tables_have_contract_columns_and_are_deterministic(seed_corpus):
 
 
 # ---------------------------------------------------------------------------------------------- use coding
-def _coding(rows):
-    return pd.DataFrame(rows, columns=["doc_id", "term", "occurrence", "keyword", "use", "note"])
+SHEET_HEADER = "# comment line\nhit_id,doc_id,frame,term,code,coder,note\n"
+
+
+def _sheet_rows(matches, picks):
+    """Coding-sheet lines for (doc_id, term, occurrence, code, note): the hit_id of that occurrence."""
+    m = matches.sort_values(["doc_id", "tok_pos"], kind="stable")
+    m = m.assign(occurrence=m.groupby(["doc_id", "term"]).cumcount() + 1)
+    lines = []
+    for doc, term, occ, code, note in picks:
+        hit = m[m.doc_id.eq(doc) & m.term.eq(term) & m.occurrence.eq(occ)].iloc[0]
+        lines.append(f"{doc}:{hit.tok_pos}:{term},{doc},{hit.frame},{term},{code},c1,{note}\n")
+    return "".join(lines)
 
 
 def test_use_coding_is_validated(tmp_path):
-    header = "# comment line\ndoc_id,term,occurrence,keyword,use,note\n"
     good = tmp_path / "good.csv"
-    good.write_text(header + "d,paix,1,paix,mention,why\n", encoding="utf-8")
-    assert coding.load_use_coding(good)["use"].tolist() == ["mention"]
+    good.write_text(SHEET_HEADER + "d:3:paix,d,s,paix,Mention,c1,why\n", encoding="utf-8")
+    assert coding.load_use_coding(good)["code"].tolist() == ["mention"]
     bad = tmp_path / "bad.csv"
-    bad.write_text(header + "d,paix,1,paix,maybe,\n", encoding="utf-8")
-    with pytest.raises(SchemaError, match=r"bad.csv: row 1 \(d, 'paix'\): code 'maybe'"):
+    bad.write_text(SHEET_HEADER + "d:3:paix,d,s,paix,maybe,c1,\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"bad.csv: row 1 \(hit_id 'd:3:paix'\): code 'maybe'"):
         coding.load_use_coding(bad)
     dup = tmp_path / "dup.csv"
-    dup.write_text(header + "d,paix,1,paix,use,\nd,paix,1,paix,mention,\n", encoding="utf-8")
+    dup.write_text(
+        SHEET_HEADER + "d:3:paix,d,s,paix,use,c1,\nd:3:paix,d,s,paix,mention,c1,\n", encoding="utf-8"
+    )
     with pytest.raises(SchemaError, match="coded twice"):
         coding.load_use_coding(dup)
     cols = tmp_path / "cols.csv"
     cols.write_text("doc_id,term,use\nd,paix,use\n", encoding="utf-8")
     with pytest.raises(SchemaError, match="missing column"):
         coding.load_use_coding(cols)
+    # two sheets are read as one
+    assert len(coding.load_use_coding([good, good.with_name("good.csv")])) == 2
 
 
-def test_code_matches_uses_hand_codes_where_keys_and_keywords_agree(tiny):
+def test_code_matches_uses_hand_codes_by_hit_id(tiny, tmp_path):
     m = match_terms(tiny, LEX)
-    use_coding = _coding(
-        [
-            ("a2012", "paix", 2, "paix", "programme title", "name"),
-            ("a2012", "solidarité", 1, "solidarités", "mention", "keyword differs: not applied"),
-            ("b2025", "export", 1, "export", "other sense", ""),
-        ]
+    path = tmp_path / "sheet.csv"
+    path.write_text(
+        SHEET_HEADER
+        + _sheet_rows(
+            m, [("a2012", "paix", 2, "other_sense", "name"), ("b2025", "export", 1, "other_sense", "")]
+        )
+        + "a2012:999:paix,a2012,solidarite,paix,use,c1,not a hit: not applied\n",
+        encoding="utf-8",
     )
+    use_coding = coding.load_use_coding(path)
     coded = coding.code_matches(m, use_coding, mention_documents=("a2012",))
+    coded = coded.assign(occurrence=coded["occurrence"].astype(int))
     by = coded.set_index(["doc_id", "term", "occurrence"])
-    assert by.loc[("a2012", "paix", 2), ["use", "use_coded_by"]].tolist() == ["programme title", "hand"]
+    assert by.loc[("a2012", "paix", 2), ["use", "use_coded_by", "use_note"]].tolist() == [
+        "other_sense",
+        "hand",
+        "name",
+    ]
     assert by.loc[("a2012", "paix", 1), ["use", "use_coded_by"]].tolist() == ["mention", "document default"]
-    assert by.loc[("a2012", "solidarité", 1), "use_coded_by"] == "document default"
-    assert by.loc[("b2025", "export", 1), "use"] == "other sense"
+    assert by.loc[("b2025", "export", 1), "use"] == "other_sense"
     assert by.loc[("b2025", "attractivité", 2), "use"] == "use"
+    assert coded["use_coded_by"].eq("hand").sum() == 2
     k = coding.kwic_frames(tiny, LEX, coding=use_coding, mention_documents=("a2012",))
-    assert k["use_coded_by"].eq("hand").sum() == 2
+    assert k["use_coded_by"].eq("hand").sum() == 2 and set(k["use"]) <= set(coding.USE_CODES)
     # the "use only" reading drops the coded title and the off-sense hit, and every default mention of a2012
     panel = robustness.robustness_panel(
         tiny, LEX, n_boot=50, extra_seeds=(), coding=use_coding, mention_documents=("a2012",)
@@ -573,47 +594,48 @@ def test_code_matches_uses_hand_codes_where_keys_and_keywords_agree(tiny):
 
 
 @pytest.mark.slow
-def test_packaged_coding_covers_every_seed_hit(seed_corpus):
+def test_packaged_coding_covers_the_seed_hits(seed_corpus):
     from aictlab.corpus import select_tokens
 
     tokens = select_tokens(seed_corpus.tokens, words_only=False)
     use_coding = coding.load_use_coding()
     assert coding.coded_mention_documents(use_coding) == ("ciedel_2017",)  # the document-level row
     # the coding was made on every hit of frames.yaml 1.0 (kept as a fixture, with its hits inside names and
-    # titles counted as they were then: sense_rules false)
+    # titles counted as they were then: sense_rules false); 191 of them carry over to the sheet
     lex_v1 = load_lexicon(Path(__file__).parent / "fixtures" / "frames_v1.yaml")
     k = coding.kwic_frames(tokens, lex_v1, coding=use_coding)
-    assert k["use_coded_by"].eq("hand").all()
-    codes = pd.crosstab(k["doc_id"], k["use"])
+    hand = k[k["use_coded_by"].eq("hand")]
+    assert len(hand) == 191 and hand["hit_id"].is_unique
+    codes = pd.crosstab(hand["doc_id"], hand["use"])
     # the document that discusses the paradigm is mostly mention; the others never
     assert codes.loc["ciedel_2017", "mention"] > 0.7 * codes.loc["ciedel_2017"].sum()
     assert codes.drop(index="ciedel_2017")["mention"].eq(0).all()
-    titles = k[k["use"].eq("programme title")]
-    assert set(titles.loc[titles.doc_id.eq("meae_2025"), "term"]) == {"attractivité", "commerce extérieur"}
+    titles = hand[hand["use"].eq("other_sense")]
+    assert {"attractivité", "commerce extérieur"} <= set(titles.loc[titles.doc_id.eq("meae_2025"), "term"])
 
 
 def test_document_level_rows_give_the_mention_documents(tmp_path, tiny):
-    header = "doc_id,term,occurrence,keyword,use,note\n"
+    m = match_terms(tiny, LEX)
     path = tmp_path / "coding.csv"
     path.write_text(
-        header + "a2012,*,,,mention,discusses the hypothesis\nb2025,export,1,export,other sense,\n"
+        SHEET_HEADER
+        + "a2012:*,a2012,,*,mention,c1,discusses the hypothesis\n"
+        + _sheet_rows(m, [("b2025", "export", 1, "other_sense", "")])
     )
     table = coding.load_use_coding(path)
     assert coding.coded_mention_documents(table) == ("a2012",)
     assert coding.document_defaults(table) == {"a2012": "mention"}
-    coded = coding.code_matches(match_terms(tiny, LEX), table)
+    coded = coding.code_matches(m, table)
     assert set(coded.loc[coded.doc_id.eq("a2012"), "use"]) == {"mention"}
-    assert coded.loc[coded.doc_id.eq("b2025"), "use"].value_counts().to_dict() == {"use": 6, "other sense": 1}
+    assert coded.loc[coded.doc_id.eq("b2025"), "use"].value_counts().to_dict() == {"use": 6, "other_sense": 1}
     # the mention document of mention_vs_use comes from the row, not from an argument
     table_mvu = coding.mention_vs_use(tiny, LEX, coding=table, n_boot=50)
     assert table_mvu["variant"].unique().tolist() == ["all documents", "without a2012", "only hits coded use"]
     assert coding.mention_vs_use(tiny, LEX, n_boot=50)["variant"].unique().tolist() == ["all documents"]
-    for rows, message in (
-        ("a2012,*,1,,mention,\n", "takes no occurrence"),
-        ("a2012,paix,,paix,use,\n", "no occurrence"),
-    ):
-        path.write_text(header + rows)
-        with pytest.raises(SchemaError, match=message):
+    # a document-level row is one with term * and hit_id <doc_id>:*, both or neither
+    for rows in ("a2012:1,a2012,,*,mention,c1,\n", "a2012:*,a2012,,paix,mention,c1,\n"):
+        path.write_text(SHEET_HEADER + rows)
+        with pytest.raises(SchemaError, match="document-level row"):
             coding.load_use_coding(path)
 
 

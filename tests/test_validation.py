@@ -17,6 +17,7 @@ from aictlab.validation import (
     agreement,
     cohen_kappa,
     hit_ids,
+    is_document_row,
     krippendorff_alpha,
     precision_table,
     precision_weights,
@@ -210,11 +211,25 @@ def test_agreement_between_two_coders_and_summary():
 
 
 def test_packaged_seed_coding_sheet():
-    sheet = read_sheet(PACKAGE_DATA / "frames_coding_seeds.csv")
-    assert len(sheet) == 191 and sheet["hit_id"].is_unique
+    table = read_sheet(PACKAGE_DATA / "frames_coding_seeds.csv")
+    assert len(table) == 192 and table["hit_id"].is_unique
+    # one document-level row: the document that discusses the hypothesis
+    assert table.loc[is_document_row(table), ["hit_id", "code"]].values.tolist() == [
+        ["ciedel_2017:*", "mention"]
+    ]
+    sheet = table[~is_document_row(table)]
     assert sheet["code"].value_counts().to_dict() == {"use": 98, "mention": 72, "other_sense": 21}
     assert sheet.groupby("frame").size().to_dict() == {"attractivite": 84, "solidarite": 107}
     assert sheet["left"].str.len().gt(0).mean() > 0.95
+    # frame-level precision of the seeds' hand coding (the document row is no hit): use / coded hits
+    prec = precision_table(table).set_index("frame")
+    assert prec["n"].to_dict() == {"attractivite": 84, "solidarite": 107}
+    assert prec.loc["attractivite", "precision"] == pytest.approx(25 / 84)
+    assert prec.loc["solidarite", "precision"] == pytest.approx(73 / 107)
+    assert prec.loc["attractivite", "lenient"] == pytest.approx((25 + 47) / 84)
+    assert prec.loc["solidarite", "lenient"] == pytest.approx((73 + 25) / 107)
+    lo, hi = prec.loc["attractivite", ["precision_low", "precision_high"]]
+    assert (round(lo, 4), round(hi, 4)) == (0.2104, 0.4025)  # by hand: centre 0.3065, half-width 0.0960
 
 
 @pytest.mark.slow

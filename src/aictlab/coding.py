@@ -1,11 +1,12 @@
 """Use coding of frame hits and their keyword-in-context lines: is a hit a *use* of the frame or a *mention*
 of it (``docs/methods.md`` §7)? And how much of the drift do the mentions carry?
 
-A hand coding (:func:`load_use_coding`, the packaged ``aictlab/data/frames_use_coding.csv`` by default) gives
-one code per hit (``use | mention | programme title | other sense``), keyed by document, term and occurrence.
-A *document-level* row (term ``*``, no occurrence) gives the code of that document's hits the coding does not
-cover: ``mention`` marks a document that *discusses* the hypothesis (its uncoded hits are mentions); the
-mention documents of :func:`mention_vs_use` are read from these rows, never from the code.
+The coding is a coding sheet (:func:`aictlab.validation.read_sheet`; :func:`load_use_coding` reads the
+packaged ``aictlab/data/frames_coding_seeds.csv`` by default): one code per hit (``use | mention |
+other_sense | wrong_frame``, docs/methods.md §15), keyed by ``hit_id`` = ``doc_id:tok_pos:term``. A
+*document-level* row (hit_id ``<doc_id>:*``, term ``*``) gives the code of that document's hits the sheet
+does not code: ``mention`` marks a document that *discusses* the hypothesis (its uncoded hits are mentions);
+the mention documents of :func:`mention_vs_use` are read from these rows, never from the code.
 """
 
 from __future__ import annotations
@@ -14,15 +15,14 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from aictlab.config import DRIFT_FRAMES
 from aictlab.drift import measure_drift
-from aictlab.errors import SchemaError
 from aictlab.frames import as_frame_data
 from aictlab.lexicon import Lexicon
-from aictlab.schema import DOC_ID, SEG_ID, TOK_POS, YEAR, require_columns
+from aictlab.schema import DOC_ID, SEG_ID, TOK_POS, YEAR
+from aictlab.validation import CODES, DOCUMENT_ROW, hit_ids, is_document_row, read_sheet
 
 __all__ = [
     "DOCUMENT_ROW",
@@ -39,77 +39,40 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Codes of the hand coding of frame hits (``docs/methods.md`` §7, plus "other sense" for off-sense hits).
-USE_CODES = ("use", "mention", "programme title", "other sense")
-#: The ``term`` of a document-level row: the code of the document's hits that no row covers.
-DOCUMENT_ROW = "*"
+#: Codes of a frame hit (``docs/methods.md`` §7, §15): the coding sheet's codes, values of ``use``.
+USE_CODES = CODES
 KWIC_FRAME_COLUMNS = [DOC_ID, YEAR, "frame", "term", "left", "keyword", "right"]
 
 
-def load_use_coding(path: str | Path | None = None) -> pd.DataFrame:
-    """Read a hand coding of frame hits (``doc_id, term, occurrence, keyword, use, note``; ``#`` comment lines).
+def load_use_coding(path: str | Path | Sequence[str | Path] | None = None) -> pd.DataFrame:
+    """Read coding sheets of frame hits (:func:`aictlab.validation.read_sheet`; several are concatenated).
 
     Parameters
     ----------
-    path : str or Path, optional
-        Default: the packaged ``aictlab/data/frames_use_coding.csv`` (the seed corpus, coded by reading every
-        KWIC line; the coding rules are in its header). A row with term ``*`` and no occurrence gives the
-        code of the document's uncoded hits.
+    path : str, Path or sequence of them, optional
+        Default: the packaged ``aictlab/data/frames_coding_seeds.csv`` (the seed corpus, every hit coded by
+        reading its KWIC line; the coding rules are in its header). A document-level row (hit_id
+        ``<doc_id>:*``, term ``*``) gives the code of the document's uncoded hits.
 
     Raises
     ------
     SchemaError
-        Unreadable file, missing columns, an unknown code, a repeated key, an occurrence missing (or given
-        on a ``*`` row); the message names the file and row.
+        As :func:`aictlab.validation.read_sheet` (the message names the file and row).
     """
     if path is None:
         from aictlab.config import PACKAGE_DATA
 
-        path = PACKAGE_DATA / "frames_use_coding.csv"
-    path = Path(path)
-    try:
-        table = pd.read_csv(
-            path,
-            comment="#",
-            dtype={"occurrence": "Int64"},
-            keep_default_na=False,
-            na_values={"occurrence": [""]},
-        )
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise SchemaError(f"{path}: cannot read the use coding ({exc}).") from exc
-    require_columns(table, (DOC_ID, "term", "occurrence", "keyword", "use"), str(path))
-
-    def fail(mask, message):
-        if mask.any():
-            i = int(np.flatnonzero(mask)[0])
-            raise SchemaError(
-                f"{path}: row {i + 1} ({table.loc[i, DOC_ID]}, {table.loc[i, 'term']!r}): {message(i)}"
-            )
-
-    fail(
-        ~table["use"].isin(USE_CODES),
-        lambda i: f"code {table.loc[i, 'use']!r} is not one of {', '.join(USE_CODES)}.",
-    )
-    document_row = table["term"].eq(DOCUMENT_ROW).to_numpy()
-    missing = table["occurrence"].isna().to_numpy()
-    fail(missing & ~document_row, lambda i: "no occurrence (only a document-level row, term '*', has none).")
-    fail(~missing & document_row, lambda i: "a document-level row (term '*') takes no occurrence.")
-    dup = table.duplicated([DOC_ID, "term", "occurrence"])
-    if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        raise SchemaError(
-            f"{path}: row {i + 1}: the key ({table.loc[i, DOC_ID]}, {table.loc[i, 'term']!r}, "
-            f"{table.loc[i, 'occurrence']}) is coded twice."
-        )
-    return table
+        path = PACKAGE_DATA / "frames_coding_seeds.csv"
+    paths = [path] if isinstance(path, str | Path) else list(path)
+    return pd.concat([read_sheet(p) for p in paths], ignore_index=True)
 
 
 def document_defaults(coding: pd.DataFrame | None) -> dict[str, str]:
     """Document -> code of its uncoded hits, from the coding's document-level rows (term ``*``)."""
     if coding is None or coding.empty:
         return {}
-    rows = coding[coding["term"].eq(DOCUMENT_ROW)]
-    return dict(zip(rows[DOC_ID], rows["use"], strict=True))
+    rows = coding[is_document_row(coding) & coding["code"].ne("")]
+    return dict(zip(rows[DOC_ID], rows["code"], strict=True))
 
 
 def coded_documents(coding: pd.DataFrame | None, doc_ids) -> list[str]:
@@ -125,62 +88,47 @@ def coded_mention_documents(coding: pd.DataFrame | None) -> tuple[str, ...]:
     return tuple(doc for doc, code in document_defaults(coding).items() if code == "mention")
 
 
-def _norm_kw(text: pd.Series) -> pd.Series:
-    return text.astype(str).str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
-
-
 def code_matches(
     matches: pd.DataFrame,
     coding: pd.DataFrame | None = None,
     *,
     mention_documents: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Attach the use code of each hit: the hand coding where its key and keyword agree, else the document
-    default (the coding's document-level row; ``mention`` in ``mention_documents``; ``use`` elsewhere).
+    """Attach the code of each hit: the sheet's code where it codes the hit (same ``hit_id``), else the
+    document default (the coding's document-level row; ``mention`` in ``mention_documents``; ``use``
+    elsewhere).
 
     Parameters
     ----------
     matches : DataFrame
         :func:`aictlab.lexicon.match_terms` output.
     coding : DataFrame, optional
-        :func:`load_use_coding` output.
+        :func:`load_use_coding` output (with two coders, the first coder's code of a hit).
     mention_documents : sequence of str, optional
         Documents whose uncoded hits default to ``mention``, whatever the coding says.
 
     Returns
     -------
     DataFrame
-        ``matches`` with ``occurrence`` (rank of the hit among its document's hits of that term, in text
-        order), ``use``, ``use_coded_by`` (``hand`` | ``document default``) and ``use_note``.
+        ``matches`` with ``hit_id`` (``doc_id:tok_pos:term``), ``occurrence`` (rank of the hit among its
+        document's hits of that term, in text order), ``use`` (one of :data:`USE_CODES`), ``use_coded_by``
+        (``hand`` | ``document default``) and ``use_note``.
     """
     defaults = document_defaults(coding) | dict.fromkeys(mention_documents or (), "mention")
     out = matches.sort_values([DOC_ID, TOK_POS], kind="stable").copy()
+    out["hit_id"] = hit_ids(out) if len(out) else pd.Series(dtype=str)
     out["occurrence"] = out.groupby([DOC_ID, "term"]).cumcount() + 1
     out["use"] = [defaults.get(doc, "use") for doc in out[DOC_ID]]
     out["use_coded_by"] = "document default"
     out["use_note"] = ""
-    hits = coding[coding["term"].ne(DOCUMENT_ROW)] if coding is not None else None
-    if hits is not None and len(hits) and len(out):
-        c = hits.rename(columns={"use": "_use", "keyword": "_kw", "note": "_note"})
-        c["occurrence"] = c["occurrence"].astype(int)
-        if "_note" not in c:
-            c["_note"] = ""
-        j = out[[DOC_ID, "term", "occurrence", "keyword"]].merge(
-            c[[DOC_ID, "term", "occurrence", "_use", "_kw", "_note"]],
-            on=[DOC_ID, "term", "occurrence"],
-            how="left",
-        )
-        found = j["_use"].notna().to_numpy()
-        agree = found & (_norm_kw(j["keyword"]) == _norm_kw(j["_kw"].fillna(""))).to_numpy()
-        if (found & ~agree).any():
-            log.warning(
-                "code_matches: %d coded hit(s) whose keyword differs; left uncoded.",
-                int((found & ~agree).sum()),
-            )
-        rows = out.index[agree]
-        out.loc[rows, "use"] = j.loc[agree, "_use"].to_numpy()
+    if coding is not None and len(out):
+        hand = coding[coding["code"].ne("") & ~is_document_row(coding)].drop_duplicates("hit_id")
+        hand = hand.set_index("hit_id")
+        found = out["hit_id"].isin(hand.index).to_numpy()
+        rows = out.index[found]
+        out.loc[rows, "use"] = out.loc[rows, "hit_id"].map(hand["code"]).to_numpy()
         out.loc[rows, "use_coded_by"] = "hand"
-        out.loc[rows, "use_note"] = j.loc[agree, "_note"].fillna("").to_numpy()
+        out.loc[rows, "use_note"] = out.loc[rows, "hit_id"].map(hand["note"]).fillna("").to_numpy()
     return out.sort_index()
 
 
@@ -215,13 +163,13 @@ def kwic_frames(
     -------
     DataFrame
         ``doc_id, year, frame, term, left, keyword, right`` plus ``tier, seg_id, start, end, occurrence`` and
-        ``use`` (``use | mention | programme title | other sense``): the hand coding where it covers the hit,
+        ``hit_id``, ``use`` (``use | mention | other_sense | wrong_frame``): the sheet's code where it has the hit,
         else the document-level default (:func:`code_matches`); ``use_coded_by`` says which and ``use_note``
         gives the coder's reason. Sorted by year, document and position; exactly one line per hit.
     """
     fd = as_frame_data(data, lexicon, tiers=(tier,), window=window)
     matches, lines = fd.hits(tier), fd.kwic
-    extra = ["tier", SEG_ID, "start", "end", "occurrence", "use", "use_coded_by", "use_note"]
+    extra = ["tier", SEG_ID, "start", "end", "occurrence", "hit_id", "use", "use_coded_by", "use_note"]
     if matches.empty:
         return pd.DataFrame(columns=KWIC_FRAME_COLUMNS + extra)
     lines = lines.drop(columns=["term", YEAR, SEG_ID], errors="ignore")
@@ -236,6 +184,7 @@ def kwic_frames(
             "term",
             "tier",
             "occurrence",
+            "hit_id",
             "use",
             "use_coded_by",
             "use_note",

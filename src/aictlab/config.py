@@ -98,6 +98,10 @@ class Settings:
     drift_frames : (str, str), default=("solidarite", "attractivite")
         The (from, to) frames of the drift index D = log2((to + 0.5) / (from + 0.5)); both must be frames of
         the lexicon (checked when the drift is measured).
+    coding : tuple of Path or None
+        Coding sheets of frame hits (``python -m aictlab.validate sample``, then coded) and of segments without
+        hits (``sample-misses``), read by the validation part (docs/methods.md §15); None uses the packaged
+        seed sheet, applied only to the documents it codes.
     mwe : Path or None
         Multi-word expression list; None uses the packaged ``mwe.txt``.
     seed : int, default=42
@@ -168,6 +172,7 @@ class Settings:
     periods: int | tuple[int, ...] = 5
     lexicon: Path | None = None
     drift_frames: tuple[str, str] = DRIFT_FRAMES
+    coding: tuple[Path, ...] | None = None
     mwe: Path | None = None
     seed: int = 42
     bootstrap: int = 9999
@@ -244,7 +249,7 @@ class Settings:
             if isinstance(value, Path):
                 value = value.as_posix()
             elif isinstance(value, tuple):
-                value = list(value)
+                value = [v.as_posix() if isinstance(v, Path) else v for v in value]
             out[f.name] = value
         return out
 
@@ -270,6 +275,16 @@ def _path(*, optional: bool = False) -> Callable[[Any], Any]:
         return Path(value)
 
     return check
+
+
+def _paths(value: Any) -> tuple[Path, ...] | None:
+    if value is None:
+        return None
+    one = _path()
+    values = [value] if isinstance(value, str | Path) else value
+    if not isinstance(values, (list, tuple)) or not values:
+        raise _Invalid("a list of paths (quoted strings), or nothing")
+    return tuple(one(v) for v in values)
 
 
 def _integer(minimum: int | None = None, maximum: int | None = None, *, optional: bool = False):
@@ -376,6 +391,7 @@ SETTING_CHECKS: dict[str, Callable[[Any], Any]] = {
     "keep_duplicates": _boolean,
     "periods": _periods,
     "lexicon": _path(optional=True),
+    "coding": _paths,
     "mwe": _path(optional=True),
     "seed": _integer(0, 2**32 - 1),
     "bootstrap": _integer(1, 10_000_000),

@@ -23,25 +23,32 @@ Krippendorff K. (2011), "Computing Krippendorff's alpha-reliability", Annenberg 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from aictlab.errors import SchemaError
+from aictlab.config import DRIFT_FRAMES
+from aictlab.errors import AictlabError, SchemaError
+from aictlab.frames import as_frame_data, check_frame_pair, frame_counts, merge_documents
+from aictlab.resample import bootstrap_interval, resample_totals
 from aictlab.schema import DOC_ID, SEG_ID, TEXT, TOK_POS, TOKEN, YEAR, require_columns
 
 __all__ = [
     "CODES",
+    "DOCUMENT_ROW",
     "MISS_COLUMNS",
     "SHEET_COLUMNS",
     "Z95",
     "adjusted_counts",
+    "adjusted_drift",
     "agreement",
     "cohen_kappa",
     "hit_contexts",
     "hit_ids",
+    "is_document_row",
     "krippendorff_alpha",
     "precision_table",
     "precision_weights",
@@ -51,7 +58,6 @@ __all__ = [
     "sample_hits",
     "sample_misses",
     "segments_without_hits",
-    "sheet_from_use_coding",
     "validation_summary",
     "wilson_interval",
 ]
@@ -73,6 +79,9 @@ SHEET_COLUMNS = (
     "note",
 )
 MISS_COLUMNS = ("segment_id", DOC_ID, YEAR, TEXT, "code", "coder", "note")
+#: The ``term`` of a document-level row (``hit_id`` ``<doc_id>:*``): the code of that document's hits that no
+#: row covers (``mention`` marks a document that discusses the frames; read by :mod:`aictlab.coding`).
+DOCUMENT_ROW = "*"
 #: Code of a missed segment that invokes no frame.
 NO_FRAME = "none"
 #: Two-sided 95 % normal quantile.
@@ -87,6 +96,11 @@ def hit_ids(matches: pd.DataFrame) -> pd.Series:
     return (
         matches[DOC_ID].astype(str) + ":" + matches[TOK_POS].astype(int).astype(str) + ":" + matches["term"]
     )
+
+
+def is_document_row(sheet: pd.DataFrame) -> pd.Series:
+    """True for a sheet's document-level rows (term :data:`DOCUMENT_ROW`): no hit, a document's default code."""
+    return sheet["term"].eq(DOCUMENT_ROW)
 
 
 def hit_contexts(matches: pd.DataFrame, tokens: pd.DataFrame, width: int = 12) -> pd.DataFrame:
@@ -264,12 +278,15 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     """Read a coded hit sheet (:data:`SHEET_COLUMNS`; ``#`` comment lines allowed).
 
     Codes are case-insensitive (``Other sense`` reads as ``other_sense``); a blank code is a row not coded
-    yet (kept, ignored by the measures). Rows are numbered from the first data row.
+    yet (kept, ignored by the measures). Rows are numbered from the first data row. A *document-level row*
+    (hit_id ``<doc_id>:*``, term ``*``, frame blank) gives the code of that document's hits no row covers
+    (:func:`aictlab.coding.code_matches`); the measures of this module ignore it.
 
     Raises
     ------
     SchemaError
-        Missing file or columns, an unknown code, or the same hit coded twice by one coder (file, row named).
+        Missing file or columns, an unknown code, the same hit coded twice by one coder, a document-level row
+        whose hit_id is not ``<doc_id>:*`` (file, row named).
     """
     path = Path(path)
     table = _read_csv(path, "coding sheet")
@@ -277,6 +294,14 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     for column in ("tier", "coder", "note", "keyword"):
         if column not in table:
             table[column] = ""
+    doc_row = is_document_row(table)
+    bad = doc_row.ne(table["hit_id"].eq(table[DOC_ID] + ":" + DOCUMENT_ROW))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SchemaError(
+            f"{path}: row {i + 1} (hit_id {table['hit_id'].iloc[i]!r}): a document-level row has term "
+            f"'{DOCUMENT_ROW}' and hit_id '<doc_id>:{DOCUMENT_ROW}', and only such a row."
+        )
     return _check_codes(table, path, CODES, "hit_id")
 
 
@@ -317,8 +342,8 @@ def wilson_interval(k: float, n: float, z: float = Z95) -> tuple[float, float]:
 
 
 def _coded(sheet: pd.DataFrame) -> pd.DataFrame:
-    """One code per hit: coded rows only; with several coders, the first coder in sheet order."""
-    rows = sheet[sheet["code"].ne("")]
+    """One code per hit: coded hit rows only; with several coders, the first coder in sheet order."""
+    rows = sheet[sheet["code"].ne("") & ~is_document_row(sheet)]
     return rows.drop_duplicates("hit_id", keep="first")
 
 
@@ -524,7 +549,7 @@ def agreement(sheet: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         One row: ``coder_a, coder_b, n_units, agreement, kappa, alpha``; empty when no hit is coded by two.
     """
-    coded = sheet[sheet["code"].ne("")]
+    coded = sheet[sheet["code"].ne("") & ~is_document_row(sheet)]
     coders = list(dict.fromkeys(coded["coder"]))
     columns = ["coder_a", "coder_b", "n_units", "agreement", "kappa", "alpha"]
     if len(coders) < 2:
@@ -592,34 +617,113 @@ def validation_summary(
     return out
 
 
-def sheet_from_use_coding(coding: pd.DataFrame, matches: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
-    """Convert a hand coding keyed by ``doc_id, term, occurrence`` into a coding sheet.
+# ------------------------------------------------------------------------------------------- drift
+def adjusted_drift(
+    data,
+    sheet: pd.DataFrame,
+    *,
+    drift_frames: Sequence[str] = DRIFT_FRAMES,
+    tier: str = "extended",
+    first: str | None = None,
+    last: str | None = None,
+    n_boot: int = 9999,
+    seed: int = 42,
+    alpha: float = 0.05,
+    merge: Mapping[str, str] | None = None,
+    prior: float = MIN_TERM_N,
+) -> dict[str, Any]:
+    """The drift change first → last period on precision-adjusted counts, with the coding's uncertainty.
 
-    ``occurrence`` is the rank of the hit among its document's hits of that term, in text order, in
-    ``matches`` (the hits the coding was made on). Old codes map as: ``use`` -> use, ``mention`` -> mention,
-    ``programme title`` and ``other sense`` -> other_sense. Rows whose keyword differs from the hit's are
-    dropped (the hit list has changed since).
+    Each hit counts ``p̃_t`` (:func:`precision_weights`), so ``S* = Σ_t S_t p̃_t``, ``A* = Σ_t A_t p̃_t`` per
+    period and ``D* = log2((A* + 0.5) / (S* + 0.5))`` (docs/methods.md §2, §15). One bootstrap carries both
+    sources of error: each replicate draws the segments with replacement within their documents
+    (:func:`aictlab.resample.resample_totals`, seed ``seed``, as :func:`aictlab.drift.drift_change`) *and*
+    the coded hits with replacement within their frame (as the sheet was drawn; a seed derived from
+    ``seed``), recomputes every ``p̃_t`` from the redrawn codes and weights the redrawn term counts with them.
+    The interval is the percentile one (no BCa: the two resampled samples have no joint jackknife); the
+    interval with the precisions held fixed (segments only) is given beside it.
+
+    Parameters
+    ----------
+    data : Corpus, DataFrame or FrameData
+        As in :func:`aictlab.drift.measure_drift` (a ``FrameData`` is used as it is).
+    sheet : DataFrame
+        Coded hits (:func:`read_sheet`) of the corpus's documents.
+    drift_frames, tier, first, last, n_boot, seed, alpha, merge
+        As in :func:`aictlab.drift.measure_drift`; ``first``/``last`` default to the earliest/latest period.
+    prior : float, default=5
+        Shrinkage weight ``m`` of :func:`adjusted_counts`.
+
+    Returns
+    -------
+    dict
+        ``first_period, last_period``, adjusted counts ``<from>_first, <to>_first, <from>_last, <to>_last``,
+        ``drift_first, drift_last, drift_change, ci_low, ci_high`` (segments and coding resampled),
+        ``segments_ci_low, segments_ci_high`` (precisions fixed), ``n_coded``.
     """
-    hits = matches.sort_values([DOC_ID, TOK_POS], kind="stable").copy()
-    hits["occurrence"] = hits.groupby([DOC_ID, "term"]).cumcount() + 1
-    old = coding.assign(occurrence=coding["occurrence"].astype(int))
-    joined = hits.merge(
-        old[[DOC_ID, "term", "occurrence", "keyword", "use", "note"]],
-        on=[DOC_ID, "term", "occurrence"],
-        suffixes=("", "_coded"),
+    fd = as_frame_data(data, None, tiers=(tier,))
+    pair = check_frame_pair(fd.frames, drift_frames)
+    segments, matches = merge_documents(fd.segments, fd.hits(tier), merge)
+    matches = matches[matches["frame"].isin(pair)]
+    coded = _coded(sheet)
+    coded = coded[coded["frame"].isin(pair)]
+    missing = [f for f in pair if f not in set(coded["frame"])]
+    if missing:
+        raise SchemaError(f"adjusted_drift: no coded hit of frame(s) {', '.join(missing)} in the sheet.")
+    terms = matches[["frame", "term"]].drop_duplicates().sort_values(["frame", "term"])
+    column = {t: f"term_{i}" for i, t in enumerate(terms["term"])}
+    cols = list(column.values())
+    seg = frame_counts(segments, matches.assign(frame=matches["term"].map(column)), frames=cols)
+    periods = fd.documents.set_index(DOC_ID)
+    seg["period"] = seg[DOC_ID].map(periods["period"])
+    order = periods.sort_values("start_year")["period"].loc[lambda p: p.isin(set(seg["period"]))].unique()
+    first, last = first or order[0], last or order[-1]
+    if first == last:
+        raise AictlabError(
+            f"adjusted_drift: the documents lie in one period ({first}); no change to measure."
+        )
+    seg = seg[seg["period"].isin([first, last])]
+    group = dict(zip(seg[DOC_ID], seg["period"], strict=False))
+    x = seg[cols].to_numpy(dtype=float)
+    reps = resample_totals(x, seg[DOC_ID].to_numpy(), n_boot=n_boot, seed=seed, groups=group)
+    totals = {p: x[seg["period"].eq(p).to_numpy()].sum(axis=0) for p in (first, last)}
+    # coded hits: use and n per term, then per drift frame; resampled within frame
+    term_frame = terms["frame"].to_numpy()
+    k_t = np.stack([(coded["term"].eq(t) & coded["code"].eq("use")).to_numpy() for t in terms["term"]], 1)
+    n_t = np.stack([coded["term"].eq(t).to_numpy() for t in terms["term"]], 1)
+    k_f = np.stack([(coded["frame"].eq(f) & coded["code"].eq("use")).to_numpy() for f in pair], 1)
+    n_f = np.stack([coded["frame"].eq(f).to_numpy() for f in pair], 1)
+    values = np.hstack([k_t, n_t, k_f, n_f]).astype(float).reshape(len(coded), -1)
+    code_seed = int(np.random.SeedSequence([seed, 15]).generate_state(1)[0])
+    code_reps = sum(
+        resample_totals(values, coded["frame"].to_numpy(), n_boot=n_boot, seed=code_seed).values()
     )
-    same = (
-        joined["keyword"].str.casefold().str.split().str.join(" ") == joined["keyword_coded"].str.casefold()
-    )
-    joined = joined[same]
-    codes = {
-        "use": "use",
-        "mention": "mention",
-        "programme title": "other_sense",
-        "other sense": "other_sense",
-    }
-    sheet = sample_hits(joined.drop(columns=["use", "note"]), tokens, n_per_frame=len(joined) + 1)
-    by_id = joined.assign(hit_id=hit_ids(joined)).set_index("hit_id")
-    sheet["code"] = sheet["hit_id"].map(by_id["use"].map(codes))
-    sheet["note"] = sheet["hit_id"].map(by_id["note"]).fillna("")
-    return sheet.sort_values([DOC_ID, "hit_id"]).reset_index(drop=True)
+    n_terms = len(cols)
+
+    def weights(v: np.ndarray) -> np.ndarray:
+        """p̃_t (last axis: terms) from totals ``v`` of ``values``'s columns."""
+        kt, nt = v[..., :n_terms], v[..., n_terms : 2 * n_terms]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pf = v[..., 2 * n_terms : 2 * n_terms + 2] / v[..., 2 * n_terms + 2 :]
+        base = np.stack([pf[..., pair.index(f)] for f in term_frame], -1) if n_terms else kt
+        return (kt + prior * base) / (nt + prior)
+
+    def drift(t: np.ndarray, w: np.ndarray) -> np.ndarray:
+        s, a = ((t * w)[..., term_frame == f].sum(-1) for f in pair)
+        return np.log2((a + 0.5) / (s + 0.5))
+
+    def d_change(t_first: np.ndarray, t_last: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return drift(t_last, w) - drift(t_first, w)
+
+    w_hat = weights(values.sum(axis=0))
+    theta = float(d_change(totals[first], totals[last], w_hat))
+    full = bootstrap_interval(theta, d_change(reps[first], reps[last], weights(code_reps)), alpha=alpha)
+    fixed = bootstrap_interval(theta, d_change(reps[first], reps[last], w_hat), alpha=alpha)
+    out: dict[str, Any] = {"first_period": first, "last_period": last}
+    for name, t in (("first", totals[first]), ("last", totals[last])):
+        for f in pair:
+            out[f"{f}_{name}"] = float((t * w_hat)[term_frame == f].sum())
+        out[f"drift_{name}"] = float(drift(t, w_hat))
+    out.update(drift_change=theta, ci_low=full["ci_low"], ci_high=full["ci_high"])
+    out.update(segments_ci_low=fixed["ci_low"], segments_ci_high=fixed["ci_high"], n_coded=len(coded))
+    return out

@@ -97,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--lexicon", type=Path, help="frame lexicon YAML (default: the packaged frames.yaml); must exist"
     )
     parser.add_argument(
+        "--coding",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="coded sheets of frame hits and of segments without hits (python -m aictlab.validate sample / "
+        "sample-misses) for the validation part (default: the packaged seed sheet, on the seed documents)",
+    )
+    parser.add_argument(
         "--seed",
         type=int,
         help="seed of every random step (bootstrap, topic models, samples), a whole number >= 0; default 42. "
@@ -171,6 +179,7 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
         "periods": args.periods,
         "keep_duplicates": args.keep_duplicates,
         "lexicon": args.lexicon,
+        "coding": args.coding,
         "seed": args.seed,
         "bootstrap": args.bootstrap,
         "use_cache": False if args.no_cache else None,

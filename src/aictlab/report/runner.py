@@ -40,6 +40,7 @@ log = logging.getLogger("aictlab.report")
 PARTS = {
     "corpus": "aictlab.report.part_corpus",
     "frames": "aictlab.report.part_frames",
+    "validation": "aictlab.report.part_validation",
     "semantic": "aictlab.report.part_semantic",
     "textometry": "aictlab.report.part_textometry",
     "geography": "aictlab.report.part_geography",
