@@ -253,12 +253,13 @@ fig
 # %% [markdown]
 # ## Mention vs use
 #
-# A hit is not always a use of the frame. Every hit of the seed corpus was read in context and hand-coded
-# (`aictlab/data/frames_use_coding.csv`, rules in its header): `use` = the text speaks *in* the frame;
-# `mention` = it speaks *about* the frame (names or analyses the paradigm or the shift); `programme title` =
-# part of a title or name; `other sense` = not the frame's sense. Hits the coding does not cover (new
-# documents) get a document-level default: a row with term `*` in the coding file gives a document's default
-# code, and the documents whose default is `mention` are those that discuss the hypothesis.
+# A hit is not always a use of the frame. The hits of the seed corpus were read in context and hand-coded in a
+# coding sheet (`aictlab/data/frames_coding_seeds.csv`, rules in its header; `python -m aictlab.validate sample`
+# draws a sheet for your corpus): `use` = the text speaks *in* the frame; `mention` = it speaks *about* the
+# frame (names or analyses the paradigm or the shift); `other_sense` = a title, a name or another meaning;
+# `wrong_frame` = the other frame's sense. Hits the sheet does not cover get their document's default: a row
+# with hit_id `<doc_id>:*` gives it, and the documents whose default is `mention` are those that discuss the
+# hypothesis.
 
 # %%
 kwic = coding.kwic_frames(data, coding=use_coding)

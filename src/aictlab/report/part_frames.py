@@ -497,12 +497,13 @@ def run(ctx: ReportContext) -> str:
                 "",
                 f"{', '.join(mention_docs) or 'No document'} *discusses* the hypothesis of a drift more than it uses the "
                 "frames (a document-level `mention` row of the coding: its uncoded hits default to mention). "
-                f"{n_hand} of {len(kwic)} frame hits were read in context and hand-coded (`src/aictlab/data/"
-                "frames_use_coding.csv`, rules in its header): `use` = the text speaks *in* the frame; `mention` = it "
-                "speaks *about* the frame (names or analyses the paradigm or the shift); `programme title` = part of "
-                "a title or name (e.g. a minister « chargé du Commerce extérieur et de l'Attractivité », the « Prix Nobel de la "
-                "Paix »); `other sense` = not the frame's sense (e.g. « triple influence », « investissement à long terme des "
-                f"élus »). {n_mention} hits are mentions. Uncoded hits (new documents) get a document-level default.",
+                f"{n_hand} of {len(kwic)} frame hits are coded in a coding sheet (`--coding`; by default the packaged "
+                "sheet of the seed corpus, `src/aictlab/data/frames_coding_seeds.csv`, applied to the documents it "
+                "names; rules in its header): `use` = the text speaks *in* the frame; `mention` = it speaks *about* "
+                "the frame (names or analyses the paradigm or the shift); `other_sense` = a title, a name or another "
+                "meaning of the word; `wrong_frame` = the other frame's sense. "
+                f"{n_mention} hits are mentions. Uncoded hits take their document's default (`use` unless a "
+                "`<doc_id>:*` row of the sheet says otherwise). The `validation` section gives precision with intervals.",
                 "",
                 markdown_table(codes),
                 "",
