@@ -26,8 +26,10 @@ from aictlab.reinert.classify import ReinertResult, class_labels, reinert, split
 from aictlab.reinert.double import reinert_double
 from aictlab.reinert.matrix import (
     ACTIVE_POS,
+    MIN_SEGMENTS_RATE,
     SegmentTermMatrix,
     merge_segments,
+    scaled_min_segments,
     segment_counts,
     segment_term_matrix,
 )
@@ -35,6 +37,7 @@ from aictlab.reinert.profiles import class_distribution, class_profiles, reinert
 
 __all__ = [
     "ACTIVE_POS",
+    "MIN_SEGMENTS_RATE",
     "ReinertResult",
     "SegmentTermMatrix",
     "class_distribution",
@@ -44,6 +47,7 @@ __all__ = [
     "reinert",
     "reinert_double",
     "reinert_tables",
+    "scaled_min_segments",
     "segment_counts",
     "segment_term_matrix",
     "split_cluster",
