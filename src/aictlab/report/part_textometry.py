@@ -12,6 +12,8 @@ Rules that follow the corpus (each stated in the section):
 - Reinert's term filter: terms present in ≥ max(3, ⌈0.0015 × segments⌉) segments
   (:func:`aictlab.reinert.scaled_min_segments`; 3 below 2,000 segments); settings ``extra.reinert_min_segments``
   fixes it, ``extra.reinert_min_segment_size`` merges segments into units (rainette's ``min_segment_size``).
+- Reinert runs on at least 20 segments per requested class (:data:`SEGMENTS_PER_CLASS`; 100 for the default
+  k = 5); below, the section says why it did not run.
 - A Reinert class holding more than 90 % of the segments (:data:`DEGENERATE_CLASS_SHARE`) is called degenerate
   in the section, with those two settings as what to change.
 - Period contrasts point to the design notes of the Corpus section (:func:`aictlab.design.design_notes`) when
@@ -38,7 +40,7 @@ from aictlab.plots import textometry as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 
-__all__ = ["COLLOCATION_NODES", "DEGENERATE_CLASS_SHARE", "KEYNESS_COLUMNS", "run"]
+__all__ = ["COLLOCATION_NODES", "DEGENERATE_CLASS_SHARE", "KEYNESS_COLUMNS", "SEGMENTS_PER_CLASS", "run"]
 
 #: Node lemmas whose collocates are tabulated per period (those absent from the corpus are skipped).
 COLLOCATION_NODES = (
@@ -54,6 +56,8 @@ COLLOCATION_NODES = (
 )
 #: A Reinert class holding more than this share of the segments is reported as degenerate.
 DEGENERATE_CLASS_SHARE = 0.9
+#: Fewest segments per requested Reinert class: the classification runs on ≥ SEGMENTS_PER_CLASS × k segments.
+SEGMENTS_PER_CLASS = 20
 KEYNESS_COLUMNS = ["group", "term", "count_target", "count_reference", "g2", "chi2", "log_ratio", "pct_diff",
                    "p_value", "specificity"]  # fmt: skip
 
@@ -304,6 +308,17 @@ def _reinert_section(ctx: ReportContext, stm: rn.SegmentTermMatrix) -> list[str]
     key = {"k": reinert_k, "keep_duplicates": s.keep_duplicates, "lemmatizer": s.lemmatizer,
            "segment_size": s.segment_size, "periods": s.periods, "min_segments": stm.min_segments,
            "min_segment_size": unit_size, "version": 1}  # fmt: skip
+    n_segments = len(stm.segments)
+    if n_segments < SEGMENTS_PER_CLASS * reinert_k:
+        return [
+            "### Reinert classification",
+            "",
+            f"Not run: too few segments for a Reinert classification: {n_segments} < {SEGMENTS_PER_CLASS} × "
+            f"k = {SEGMENTS_PER_CLASS * reinert_k} (k = {reinert_k} classes; at least {SEGMENTS_PER_CLASS} "
+            "segments per class, or the splits only peel off single segments). Add documents, shorten "
+            "segments (`segment_size`) or ask for fewer classes (`extra.reinert_k`).",
+            "",
+        ]
     try:
         res = ctx.cached("reinert", key, lambda: rn.reinert(stm, k=reinert_k, min_segment_size=unit_size))
     except SettingsError as err:
