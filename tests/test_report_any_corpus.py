@@ -281,3 +281,16 @@ def test_corpus_overview_figure_draws_years_beyond_forty_documents():
     _, per_doc = plot_corpus_overview(overview.head(40))
     assert len(per_doc) == 40 and "n_documents" not in per_doc.columns
     plt.close("all")
+
+
+def test_degenerate_reinert_class_is_one_above_ninety_percent():
+    # the 1,000 thesis abstracts: 6,260 of 6,305 segments in one class, four of 6-21
+    n = [6260, 21, 10, 8, 6]
+    classes = pd.DataFrame({"class": [1, 2, 3, 4, 5], "n_segments": n, "share": np.array(n) / sum(n)})
+    bad = rn.degenerate_classes(classes)
+    assert bad["class"].tolist() == [1]
+    assert bad["share"].iloc[0] == pytest.approx(6260 / 6305)
+    # the same abstracts with the term filter at 10: 2,134 / 1,083 / 509 / 2,561 / 17, nothing flagged
+    n = [2134, 1083, 509, 2561, 17]
+    readable = pd.DataFrame({"class": [1, 2, 3, 4, 5], "n_segments": n, "share": np.array(n) / sum(n)})
+    assert rn.degenerate_classes(readable).empty

@@ -14,7 +14,7 @@ Rules that follow the corpus (each stated in the section):
   fixes it, ``extra.reinert_min_segment_size`` merges segments into units (rainette's ``min_segment_size``).
 - Reinert runs on at least 20 segments per requested class (:data:`SEGMENTS_PER_CLASS`; 100 for the default
   k = 5); below, the section says why it did not run.
-- A Reinert class holding more than 90 % of the segments (:data:`DEGENERATE_CLASS_SHARE`) is called degenerate
+- A Reinert class holding more than 90 % of the segments (:func:`aictlab.reinert.degenerate_classes`) is called degenerate
   in the section, with those two settings as what to change.
 - Period contrasts point to the design notes of the Corpus section (:func:`aictlab.design.design_notes`) when
   there are any.
@@ -40,7 +40,7 @@ from aictlab.plots import textometry as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 
-__all__ = ["COLLOCATION_NODES", "DEGENERATE_CLASS_SHARE", "KEYNESS_COLUMNS", "SEGMENTS_PER_CLASS", "run"]
+__all__ = ["COLLOCATION_NODES", "KEYNESS_COLUMNS", "SEGMENTS_PER_CLASS", "run"]
 
 #: Node lemmas whose collocates are tabulated per period (those absent from the corpus are skipped).
 COLLOCATION_NODES = (
@@ -54,8 +54,6 @@ COLLOCATION_NODES = (
     "rayonnement",
     "partenariat",
 )
-#: A Reinert class holding more than this share of the segments is reported as degenerate.
-DEGENERATE_CLASS_SHARE = 0.9
 #: Fewest segments per requested Reinert class: the classification runs on ≥ SEGMENTS_PER_CLASS × k segments.
 SEGMENTS_PER_CLASS = 20
 KEYNESS_COLUMNS = ["group", "term", "count_target", "count_reference", "g2", "chi2", "log_ratio", "pct_diff",
@@ -377,12 +375,12 @@ def _reinert_section(ctx: ReportContext, stm: rn.SegmentTermMatrix) -> list[str]
             + ", ".join(t.replace("_", " ") for t in terms)
             + peak
         )
-    big = res.classes[res.classes["share"] > DEGENERATE_CLASS_SHARE]
+    big = rn.degenerate_classes(res.classes)
     if len(big):
         c = big.iloc[0]
         class_lines.append(
             f"- **Degenerate classification**: class {int(c['class'])} holds {100 * c['share']:.1f} % of the "
-            f"segments (> {100 * DEGENERATE_CLASS_SHARE:.0f} %): the other splits peel off a few outlying "
+            f"segments (> {100 * rn.DEGENERATE_CLASS_SHARE:.0f} %): the other splits peel off a few outlying "
             f"segments, not lexical worlds. Raise the term filter (settings `extra.reinert_min_segments`, now "
             f"{stm.min_segments}: rare terms drive such splits) or merge segments into larger units "
             "(`extra.reinert_min_segment_size`, e.g. 10), and read the double classification below."
