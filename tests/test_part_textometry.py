@@ -64,8 +64,9 @@ def test_confounding_is_said_only_when_the_period_by_organiser_table_shows_it(sm
         small_corpus, documents=docs.assign(organiser=["CUF"] * 3 + ["MEAE"] * 3, genre=["rapport"] * 6)
     )
     markdown = run_part(one_each, tmp_path / "a")
-    # one organiser per period, two organisers in all; a single genre is no confounder
-    assert "Each period holds documents of a single organiser (2010-2014: CUF; 2020-2024: MEAE)" in markdown
-    assert "period and organiser are confounded here" in markdown and "single genre" not in markdown
+    # one organiser per period (aictlab.design.design_notes): organiser confounded, strongly associated (V = 1);
+    # the single genre of both ends is noted as no confounder; the part points to those three notes
+    assert "the Corpus section lists 3 design note(s) on this corpus" in markdown
+    assert "(e.g. each end period holds a single organiser (CUF in 2010-2014, MEAE in 2020-2024)" in markdown
     mixed = dataclasses.replace(small_corpus, documents=docs.assign(organiser=["CUF", "MEAE"] * 3))
-    assert "confounded" not in run_part(mixed, tmp_path / "b")
+    assert "design note" not in run_part(mixed, tmp_path / "b")

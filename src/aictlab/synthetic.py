@@ -157,8 +157,9 @@ def simulate_documents(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """French text documents with the planted frame counts of :func:`simulate_counts`.
 
-    Each segment becomes one sentence per hit (a template holding a lexicon term of the hit's frame, drawn
-    from ``terms``) followed by filler sentences (:data:`FILLER_SENTENCES`) until it holds about its planted
+    Each segment becomes a numbered agenda line (``Point 12 de l'ordre du jour.``, unique in the corpus), one
+    sentence per hit (a template holding a lexicon term of the hit's frame, drawn from ``terms``) and filler
+    sentences (:data:`FILLER_SENTENCES`) until it holds about its planted
     number of tokens; paragraphs are segments.
 
     Parameters
@@ -185,8 +186,10 @@ def simulate_documents(
     rng = np.random.default_rng(seed + 1)
     fill_words = [len(s.split()) for s in FILLER_SENTENCES]
     paragraphs: dict[str, list[str]] = {d: [] for d in planted["doc_id"]}
-    for seg in segments.itertuples(index=False):
-        sentences, words = [], 0
+    for number, seg in enumerate(segments.itertuples(index=False), start=1):
+        # a numbered agenda item opens each paragraph: no two paragraphs of the corpus are identical, so
+        # de-duplication (which counts a repeated paragraph once) leaves the planted counts whole
+        sentences, words = [f"Point {number} de l'ordre du jour."], 6
         for frame in frames:
             for _ in range(int(getattr(seg, frame))):
                 term = terms[frame][rng.integers(len(terms[frame]))]

@@ -26,24 +26,37 @@ from aictlab.reinert.classify import ReinertResult, class_labels, reinert, split
 from aictlab.reinert.double import reinert_double
 from aictlab.reinert.matrix import (
     ACTIVE_POS,
+    MIN_SEGMENTS_RATE,
     SegmentTermMatrix,
     merge_segments,
+    scaled_min_segments,
     segment_counts,
     segment_term_matrix,
 )
-from aictlab.reinert.profiles import class_distribution, class_profiles, reinert_tables, typical_segments
+from aictlab.reinert.profiles import (
+    DEGENERATE_CLASS_SHARE,
+    class_distribution,
+    class_profiles,
+    degenerate_classes,
+    reinert_tables,
+    typical_segments,
+)
 
 __all__ = [
     "ACTIVE_POS",
+    "DEGENERATE_CLASS_SHARE",
+    "MIN_SEGMENTS_RATE",
     "ReinertResult",
     "SegmentTermMatrix",
     "class_distribution",
     "class_labels",
     "class_profiles",
+    "degenerate_classes",
     "merge_segments",
     "reinert",
     "reinert_double",
     "reinert_tables",
+    "scaled_min_segments",
     "segment_counts",
     "segment_term_matrix",
     "split_cluster",

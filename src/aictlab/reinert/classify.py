@@ -263,7 +263,7 @@ def reinert(
     cc_test: float = 0.3,
     tsj: int = 3,
     pos: Sequence[str] | None = ACTIVE_POS,
-    min_segments: int = 3,
+    min_segments: int | str = 3,
     extra: Sequence[str] = (),
 ) -> ReinertResult:
     """Reinert descending hierarchical classification of segments (rainette's ``rainette``).
@@ -283,7 +283,7 @@ def reinert(
     tsj : int, default=3
         Minimum frequency of a term in a half to stay in it.
     pos, min_segments, extra
-        Passed to :func:`segment_term_matrix`.
+        Passed to :func:`segment_term_matrix` (``min_segments="auto"``: :func:`scaled_min_segments`).
 
     Returns
     -------
@@ -305,6 +305,8 @@ def reinert(
         if isinstance(tokens, SegmentTermMatrix)
         else segment_term_matrix(tokens, pos=pos, min_segments=min_segments, extra=extra)
     )
+    if stm.min_segments is not None:
+        min_segments = stm.min_segments
     if stm.matrix.shape[1] < 3:
         raise SettingsError(
             f"reinert: only {stm.matrix.shape[1]} term(s) present in >= {min_segments} segments; too few to classify."

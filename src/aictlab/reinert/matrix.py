@@ -6,6 +6,7 @@ whose tokens stay on disk gives partition by partition (``corpus.map_tokens``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -16,13 +17,52 @@ from scipy import sparse
 
 from aictlab import schema
 from aictlab.corpus import Corpus, as_corpus
-from aictlab.errors import SchemaError
+from aictlab.errors import SchemaError, SettingsError
 from aictlab.keyness import add_group_column
 
-__all__ = ["ACTIVE_POS", "SegmentTermMatrix", "merge_segments", "segment_counts", "segment_term_matrix"]
+__all__ = [
+    "ACTIVE_POS",
+    "MIN_SEGMENTS_RATE",
+    "SegmentTermMatrix",
+    "merge_segments",
+    "scaled_min_segments",
+    "segment_counts",
+    "segment_term_matrix",
+]
 
 #: Parts of speech of the analysed terms (IRaMuTeQ's "formes actives"): nouns, verbs, adjectives, adverbs.
 ACTIVE_POS = ("NOUN", "VERB", "ADJ", "ADV")
+#: Share of segments a term must appear in (beyond the floor of 3) under ``min_segments="auto"``.
+MIN_SEGMENTS_RATE = 0.0015
+
+
+def scaled_min_segments(n_segments: int, *, floor: int = 3, rate: float = MIN_SEGMENTS_RATE) -> int:
+    """The term filter of the classification for a corpus of ``n_segments`` segments: max(floor, ⌈rate·n⌉).
+
+    Rule: a term is analysed when it appears in at least 3 segments (rainette's and IRaMuTeQ's usual
+    ``min_docfreq = 3``) and in at least 0.15 % of the segments. Below 2,000 segments the rule gives 3 (the
+    fixed default, unchanged on small corpora); near 6,300 segments it gives 10. On 1,000 thesis abstracts
+    (~6,300 segments) a threshold of 3 let rare terms drive every split (k = 5 gave one class of 99.3 % and
+    four classes of one abstract each), 10 gave readable classes (docs/methods.md §9): rare terms are present
+    in too few segments to separate lexical worlds, and their number grows with the corpus.
+
+    Parameters
+    ----------
+    n_segments : int
+        Segments of the classified corpus.
+    floor : int, default=3
+    rate : float, default=:data:`MIN_SEGMENTS_RATE`
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> scaled_min_segments(434), scaled_min_segments(6300), scaled_min_segments(50_000)
+    (3, 10, 75)
+    """
+    return max(int(floor), math.ceil(rate * int(n_segments) - 1e-9))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -43,12 +83,15 @@ class SegmentTermMatrix:
         Column labels.
     counts : scipy.sparse.csr_matrix or None
         Token counts of the same terms in the same segments (quanteda-style class profiles).
+    min_segments : int or None
+        The term filter applied (terms present in at least this many segments), when known.
     """
 
     matrix: sparse.csr_matrix
     segments: pd.DataFrame
     terms: np.ndarray
     counts: sparse.csr_matrix | None = None
+    min_segments: int | None = None
 
 
 def segment_term_matrix(
@@ -56,7 +99,7 @@ def segment_term_matrix(
     *,
     by: str = "lemma",
     pos: Sequence[str] | None = ACTIVE_POS,
-    min_segments: int = 3,
+    min_segments: int | str = 3,
     keep_stop: bool = False,
     extra: Sequence[str] = (),
     periods: int | Sequence[int] | None = None,
@@ -77,8 +120,9 @@ def segment_term_matrix(
     pos : sequence of str or None, default=("NOUN", "VERB", "ADJ", "ADV")
         Parts of speech kept (multi-word expressions always kept). When the ``pos`` column is empty (simplemma),
         or ``None``, every non-stop word is a term.
-    min_segments : int, default=3
-        Keep terms present in at least this many segments.
+    min_segments : int or "auto", default=3
+        Keep terms present in at least this many segments; ``"auto"``: :func:`scaled_min_segments` of the
+        number of segments (the value used is in the result's ``min_segments``).
     keep_stop : bool, default=False
         Keep stop words as terms.
     extra : sequence of str
@@ -188,7 +232,7 @@ def segment_counts(
 
 
 def _matrix_of_counts(
-    segments: pd.DataFrame, counts: pd.DataFrame, *, min_segments: int
+    segments: pd.DataFrame, counts: pd.DataFrame, *, min_segments: int | str
 ) -> SegmentTermMatrix:
     """The segments × terms matrix of :func:`segment_counts` tables (concatenated over partitions)."""
     # object columns left by empty partitions get their values' dtype: the matrix does not depend on the split
@@ -211,11 +255,15 @@ def _matrix_of_counts(
     freq = m.copy()
     m.data[:] = 1
     docfreq = np.asarray(m.sum(axis=0)).ravel()
+    if min_segments == "auto":
+        min_segments = scaled_min_segments(len(seg_table))
+    elif not isinstance(min_segments, int | np.integer) or min_segments < 1:
+        raise SettingsError(f"min_segments={min_segments!r}: give a positive number of segments, or 'auto'.")
     cols = np.flatnonzero(docfreq >= min_segments)
     m = m[:, cols].tocsr()
     seg_table["n_terms"] = np.asarray(m.sum(axis=1)).ravel().astype(int)
     terms = np.asarray(uniq_t, dtype=object)[cols]
-    return SegmentTermMatrix(m.astype(np.int8), seg_table, terms, freq[:, cols].tocsr())
+    return SegmentTermMatrix(m.astype(np.int8), seg_table, terms, freq[:, cols].tocsr(), int(min_segments))
 
 
 def merge_segments(stm: SegmentTermMatrix, min_segment_size: int) -> np.ndarray:

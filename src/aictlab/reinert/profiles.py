@@ -11,7 +11,38 @@ from aictlab.contingency import chi_squared
 from aictlab.errors import SettingsError, check_choice
 from aictlab.reinert.classify import ReinertResult
 
-__all__ = ["class_distribution", "class_profiles", "reinert_tables", "typical_segments"]
+__all__ = [
+    "DEGENERATE_CLASS_SHARE",
+    "class_distribution",
+    "class_profiles",
+    "degenerate_classes",
+    "reinert_tables",
+    "typical_segments",
+]
+
+#: A class holding more than this share of the classified segments makes the classification degenerate.
+DEGENERATE_CLASS_SHARE = 0.9
+
+
+def degenerate_classes(classes: pd.DataFrame, threshold: float = DEGENERATE_CLASS_SHARE) -> pd.DataFrame:
+    """Classes holding more than ``threshold`` of the segments (``share`` of :attr:`ReinertResult.classes`).
+
+    Such a class means the other splits peeled off a few outlying segments (rainette splits the largest
+    class whatever the sizes of the halves), typically because rare terms drive them: on 1,000 thesis
+    abstracts with a term filter of 3 segments, k = 5 gave one class of 99.3 %.
+
+    Parameters
+    ----------
+    classes : DataFrame
+        ``class, n_segments, share``.
+    threshold : float, default=0.9
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``classes`` above the threshold (empty when the classification is not degenerate).
+    """
+    return classes[classes["share"] > threshold].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -6,6 +6,18 @@ through ``corpus.map_tokens``): term, window and bigram counts per document, ter
 the measures as their ``counts``; documents are grouped into periods by their ``period`` (one assignment,
 :func:`aictlab.corpus.as_corpus`). The token table is never in memory as a whole. Every sentence about the
 corpus is computed from it (no sentence is written when its list would be empty).
+
+Rules that follow the corpus (each stated in the section):
+
+- Reinert's term filter: terms present in ≥ max(3, ⌈0.0015 × segments⌉) segments
+  (:func:`aictlab.reinert.scaled_min_segments`; 3 below 2,000 segments); settings ``extra.reinert_min_segments``
+  fixes it, ``extra.reinert_min_segment_size`` merges segments into units (rainette's ``min_segment_size``).
+- Reinert runs on at least 20 segments per requested class (:data:`SEGMENTS_PER_CLASS`; 100 for the default
+  k = 5); below, the section says why it did not run.
+- A Reinert class holding more than 90 % of the segments (:func:`aictlab.reinert.degenerate_classes`) is called degenerate
+  in the section, with those two settings as what to change.
+- Period contrasts point to the design notes of the Corpus section (:func:`aictlab.design.design_notes`) when
+  there are any.
 """
 
 from __future__ import annotations
@@ -22,12 +34,13 @@ from aictlab import schema
 from aictlab.concordance import bigram_counts, collocations, cooccurrences, top_bigrams
 from aictlab.contingency import CRITICAL_0001
 from aictlab.corpus import as_corpus
+from aictlab.design import design_notes
 from aictlab.errors import SettingsError
 from aictlab.plots import textometry as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 
-__all__ = ["COLLOCATION_NODES", "KEYNESS_COLUMNS", "run"]
+__all__ = ["COLLOCATION_NODES", "KEYNESS_COLUMNS", "SEGMENTS_PER_CLASS", "run"]
 
 #: Node lemmas whose collocates are tabulated per period (those absent from the corpus are skipped).
 COLLOCATION_NODES = (
@@ -41,8 +54,8 @@ COLLOCATION_NODES = (
     "rayonnement",
     "partenariat",
 )
-#: Document variables checked for confounding with the period.
-CONFOUNDERS = ("organiser", "genre")
+#: Fewest segments per requested Reinert class: the classification runs on ≥ SEGMENTS_PER_CLASS × k segments.
+SEGMENTS_PER_CLASS = 20
 KEYNESS_COLUMNS = ["group", "term", "count_target", "count_reference", "g2", "chi2", "log_ratio", "pct_diff",
                    "p_value", "specificity"]  # fmt: skip
 
@@ -70,26 +83,15 @@ def _short(value: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def _confounding(documents: pd.DataFrame) -> str:
-    """The sentence saying which document variables (organiser, genre) are confounded with the period: those
-    with several values in the corpus but a single one in every period (empty when none is)."""
-    confounded = [
-        name
-        for name in CONFOUNDERS
-        if name in documents.columns
-        and documents[name].nunique() > 1
-        and (documents.groupby(schema.PERIOD)[name].nunique(dropna=False) == 1).all()
-    ]
-    if not confounded:
+def _design_pointer(documents: pd.DataFrame) -> str:
+    """A sentence pointing to the design notes (:func:`aictlab.design.design_notes`) when there are any: then
+    period contrasts are also contrasts between documents, organisers or genres."""
+    notes = design_notes(documents)
+    if not notes:
         return ""
-    per_period = documents.groupby(schema.PERIOD, sort=True)[confounded].first()
-    listing = "; ".join(
-        f"{period}: " + ", ".join(_short(v) for v in row) for period, row in per_period.iterrows()
-    )
-    names = " and ".join(confounded)
     return (
-        f" Each period holds documents of a single {' and a single '.join(confounded)} ({listing}), so period "
-        f"and {names} are confounded here: read 'period' as 'these documents'."
+        f" Read 'period' as 'the documents of the period': the Corpus section lists {len(notes)} design "
+        f"note(s) on this corpus (e.g. {notes[0][0].lower() + notes[0][1:].rstrip('.')})."
     )
 
 
@@ -98,14 +100,18 @@ def run(ctx: ReportContext) -> str:
     # the documents carry their period (one assignment for the run); the tokens are those the run counts
     corpus = as_corpus(ctx.corpus.select(keep_duplicates=s.keep_duplicates), periods=s.periods)
     agg = corpus.map_tokens(_aggregates)
-    stm = rn.segment_term_matrix(corpus, extra=(schema.PERIOD,), counts=agg["segments"])
+    # Reinert's term filter scales with the corpus (rn.scaled_min_segments) unless set (extra key)
+    min_segments = dict(s.extra or {}).get("reinert_min_segments", "auto")
+    stm = rn.segment_term_matrix(
+        corpus, extra=(schema.PERIOD,), counts=agg["segments"], min_segments=min_segments
+    )
     counted = corpus.documents[corpus.documents[schema.DOC_ID].isin(agg["terms"][schema.DOC_ID])]
     sections: list[str] = ["## Textometry", ""]
     sections.append(
         "Which words characterise each period, what goes with what, and which lexical worlds structure the corpus. "
         "*Reading guide*: a Lafon specificity of +3 means the lemma is this frequent in the period with probability "
         "≤ 10⁻³ under random allocation (−3: this rare); |s| ≥ 2 is TXM's threshold (p ≤ 0.01, one-sided, no "
-        "multiplicity correction; `docs/methods.md` §6)." + _confounding(counted)
+        "multiplicity correction; `docs/methods.md` §6)." + _design_pointer(counted)
     )
     sections.append("")
 
@@ -296,10 +302,23 @@ def _reinert_section(ctx: ReportContext, stm: rn.SegmentTermMatrix) -> list[str]
     period): tables, figure and the Markdown lines."""
     s = ctx.settings
     reinert_k = int(dict(s.extra or {}).get("reinert_k", 5))  # = rainette2's max_k: both comparable
+    unit_size = int(dict(s.extra or {}).get("reinert_min_segment_size", 0))  # rainette's default 0
     key = {"k": reinert_k, "keep_duplicates": s.keep_duplicates, "lemmatizer": s.lemmatizer,
-           "segment_size": s.segment_size, "periods": s.periods, "version": 1}  # fmt: skip
+           "segment_size": s.segment_size, "periods": s.periods, "min_segments": stm.min_segments,
+           "min_segment_size": unit_size, "version": 1}  # fmt: skip
+    n_segments = len(stm.segments)
+    if n_segments < SEGMENTS_PER_CLASS * reinert_k:
+        return [
+            "### Reinert classification",
+            "",
+            f"Not run: too few segments for a Reinert classification: {n_segments} < {SEGMENTS_PER_CLASS} × "
+            f"k = {SEGMENTS_PER_CLASS * reinert_k} (k = {reinert_k} classes; at least {SEGMENTS_PER_CLASS} "
+            "segments per class, or the splits only peel off single segments). Add documents, shorten "
+            "segments (`segment_size`) or ask for fewer classes (`extra.reinert_k`).",
+            "",
+        ]
     try:
-        res = ctx.cached("reinert", key, lambda: rn.reinert(stm, k=reinert_k))
+        res = ctx.cached("reinert", key, lambda: rn.reinert(stm, k=reinert_k, min_segment_size=unit_size))
     except SettingsError as err:
         return ["### Reinert classification", "", f"Not run: {err}", ""]
     profiles = rn.class_profiles(res, n=30)
@@ -356,6 +375,16 @@ def _reinert_section(ctx: ReportContext, stm: rn.SegmentTermMatrix) -> list[str]
             + ", ".join(t.replace("_", " ") for t in terms)
             + peak
         )
+    big = rn.degenerate_classes(res.classes)
+    if len(big):
+        c = big.iloc[0]
+        class_lines.append(
+            f"- **Degenerate classification**: class {int(c['class'])} holds {100 * c['share']:.1f} % of the "
+            f"segments (> {100 * rn.DEGENERATE_CLASS_SHARE:.0f} %): the other splits peel off a few outlying "
+            f"segments, not lexical worlds. Raise the term filter (settings `extra.reinert_min_segments`, now "
+            f"{stm.min_segments}: rare terms drive such splits) or merge segments into larger units "
+            "(`extra.reinert_min_segment_size`, e.g. 10), and read the double classification below."
+        )
     small = res.classes[res.classes["share"] < 0.05]
     if len(small):
         class_lines.append(
@@ -363,11 +392,18 @@ def _reinert_section(ctx: ReportContext, stm: rn.SegmentTermMatrix) -> list[str]
             "read them as outlying passages, not lexical worlds (rainette splits the largest class whatever "
             "the size of the halves); the double classification keeps only classes stable across unit sizes."
         )
+    rule = (
+        "set by `extra.reinert_min_segments`"
+        if "reinert_min_segments" in dict(s.extra or {})
+        else f"rule max(3, ⌈{rn.MIN_SEGMENTS_RATE:g} × {len(stm.segments)} segments⌉), so that rare terms do "
+        "not drive the splits of a large corpus"
+    )
     lines = [
         "### Reinert classification (IRaMuTeQ / rainette method)",
         "",
         f"Descending hierarchical classification of {len(res.segments)} segments on {res.params['n_terms']} lemmas "
-        f"(nouns, verbs, adjectives, adverbs present in ≥ 3 segments), k = {res.k} classes; "
+        f"(nouns, verbs, adjectives, adverbs present in ≥ {stm.min_segments} segments; {rule}), k = {res.k} "
+        "classes; "
         f"{100 * res.unclassified_share:.1f} % of segments unclassified. Class terms by signed χ² "
         "(`tables/reinert_classes.csv`), segments' classes (`tables/reinert_segments.csv`), typical segments "
         "(`tables/reinert_typical_segments.csv`).",

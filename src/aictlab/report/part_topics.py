@@ -1,4 +1,11 @@
-"""Report part: topic models (LDA and NMF), choice of K, frame-labelled topics, prevalence over time."""
+"""Report part: topic models (LDA and NMF), choice of K, frame-labelled topics, prevalence over time.
+
+Rules that follow the corpus (each stated in the section): the vocabulary keeps lemmas in ≥ max(2, ⌈0.0005 ×
+units⌉) units (:func:`aictlab.topics.scaled_min_df`); K runs over ``Settings.topic_k`` capped at
+⌊units / 30⌋ (:func:`aictlab.topics.topic_k_grid`); with fewer than 100 units the section says so and nothing
+is fitted; a topic with more than 90 % of its token mass in one document is named, with what to change
+(:func:`aictlab.topics.degenerate_topics`).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,47 @@ from collections.abc import Sequence
 import pandas as pd
 
 from aictlab import topics as tp
+from aictlab.errors import SchemaError, SettingsError
 from aictlab.lexicon import load_lexicon
 from aictlab.plots import topics as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 
 __all__ = ["run"]
+
+
+def _not_run(err: Exception) -> str:
+    """The section of a corpus the topic models cannot run on: why, and what would let them run."""
+    return "\n".join(
+        [
+            "## Topic models",
+            "",
+            f"Not run: {err}. Topic models need at least {tp.TOPIC_MIN_UNITS} units and "
+            f"{tp.UNITS_PER_TOPIC} units per topic (K <= units / {tp.UNITS_PER_TOPIC}); add documents, or "
+            "use shorter segments (`segment_size`).",
+            "",
+        ]
+    )
+
+
+def _degenerate_topics(doc_topics: pd.DataFrame) -> list[str]:
+    """Lines naming the topics whose token mass sits on one document (:func:`aictlab.topics.degenerate_topics`),
+    with what to change (empty when there is none)."""
+    bad = tp.degenerate_topics(doc_topics)
+    if bad.empty:
+        return []
+    listing = "; ".join(
+        f"{tplots.MODEL_LABELS.get(r.model, r.model)} topic {r.topic}: {100 * r.share:.0f} % in {r.doc_id}"
+        for r in bad.itertuples()
+    )
+    return [
+        f"**Topics on one document** ({len(bad)}): {listing}. More than "
+        f"{100 * tp.DEGENERATE_TOPIC_SHARE:.0f} % of each one's token-weighted prevalence comes from a single "
+        "document: it describes that document (its genre, its organiser), not a theme of the corpus, and its "
+        "prevalence over periods follows the document's date. Try a smaller K (`topic_k_chosen`), check the "
+        "document for duplication or boilerplate, or read these topics as document markers.",
+        "",
+    ]
 
 
 def _fmt(x: float, nd: int = 3) -> str:
@@ -46,15 +88,30 @@ def _by_k_table(by_k: pd.DataFrame, frames: Sequence[str], first: str, last: str
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     lexicon = load_lexicon(s.lexicon_path)
-    docs = ctx.cached(
-        "topic_documents",
-        {"unit": s.topic_unit, "keep_duplicates": s.keep_duplicates, "periods": s.periods},
-        # partition by partition (Corpus.map_tokens): tokens on disk (Dask engine) are never all in memory;
-        # the units carry their document's period, assigned once (as_corpus)
-        lambda: tp.topic_documents(
-            ctx.corpus, unit=s.topic_unit, keep_duplicates=s.keep_duplicates, periods=s.periods
-        ),
-    )
+    try:
+        docs = ctx.cached(
+            "topic_documents",
+            {
+                "unit": s.topic_unit,
+                "keep_duplicates": s.keep_duplicates,
+                "periods": s.periods,
+                "min_df": "auto",
+            },
+            # partition by partition (Corpus.map_tokens): tokens on disk (Dask engine) are never all in memory;
+            # the units carry their document's period, assigned once (as_corpus); the vocabulary's minimum
+            # document frequency scales with the number of units (tp.scaled_min_df)
+            lambda: tp.topic_documents(
+                ctx.corpus,
+                unit=s.topic_unit,
+                keep_duplicates=s.keep_duplicates,
+                periods=s.periods,
+                min_df="auto",
+            ),
+        )
+        # the K grid scales with the units (tp.topic_k_grid): too few units -> the section says why
+        k_grid = tp.topic_k_grid(len(docs), s.topic_k, unit=s.topic_unit)
+    except (SettingsError, SchemaError) as err:
+        return _not_run(err)
     max_units = s.topic_max_units or None
     sampled = max_units is not None and len(docs) > max_units
     key = {
@@ -62,7 +119,7 @@ def run(ctx: ReportContext) -> str:
         "keep_duplicates": s.keep_duplicates,
         "lemmatizer": s.lemmatizer,
         "segment_size": s.segment_size,
-        "k": list(s.topic_k),
+        "k": k_grid,
         "n_seeds": s.topic_seeds,
         "seed": s.seed,
         "lda": tp.LDA_DEFAULTS,
@@ -77,7 +134,7 @@ def run(ctx: ReportContext) -> str:
         key,
         lambda: tp.select_topic_models(
             docs,
-            k=s.topic_k,
+            k=k_grid,
             seed=s.seed,
             n_seeds=s.topic_seeds,
             n_jobs=n_jobs,
@@ -274,16 +331,30 @@ def run(ctx: ReportContext) -> str:
                 " LDA is then refitted on every unit streamed from disk (topic_stream = 'always'; gensim "
                 f"LdaMulticore, {workers} worker(s), alpha 'asymmetric'): the reported LDA topics are that fit."
             )
+    per_period = docs.groupby("period")["doc_id"].nunique()
+    single_doc_periods = bool(len(per_period)) and bool((per_period == 1).all())
+    k_max = len(docs) // tp.UNITS_PER_TOPIC
+    k_rule = (
+        f"`topic_k` {list(s.topic_k)} capped at K <= {len(docs)} units / {tp.UNITS_PER_TOPIC} = {k_max}"
+        if list(k_grid) != sorted(set(s.topic_k))
+        else f"`topic_k`; the cap K <= units / {tp.UNITS_PER_TOPIC} = {k_max} removes none"
+    )
     lines = [
         "## Topic models",
         "",
         f"*Reading guide.* Topics are fitted on {len(docs)} text {s.topic_unit}s (lemmas, stop words and "
-        f"numbers out, vocabulary of {docs.attrs['vocabulary_size']} lemmas in >= 2 units and <= 50 % of them). "
+        f"numbers out, vocabulary of {docs.attrs['vocabulary_size']} lemmas in >= {docs.attrs['min_df']} units "
+        f"and <= 50 % of them; rule: max(2, ⌈{tp.MIN_DF_RATE:g} × {docs.attrs['n_units']} units⌉)). "
         "A topic *leans* to a frame when its top-20 term weight falls in that frame's lexicon (>= 5 % and twice "
         "every other frame); frame-leaning shares over periods are the topic-model view of the drift, to set beside the "
-        "lexicon rates. With one document per period, period differences are also document differences.",
+        "lexicon rates."
+        + (
+            " Each period holds a single document here, so period differences are also document differences."
+            if single_doc_periods
+            else ""
+        ),
         "",
-        f"Model selection: K in {p['k'][0]}–{p['k'][-1]}; per K one reference fit on all units (seed {p['seed']}) and "
+        f"Model selection: K in {p['k'][0]}–{p['k'][-1]} ({k_rule}); per K one reference fit on all units (seed {p['seed']}) and "
         f"{p['n_seeds']} fits on {int(p['sample'] * 100)} % subsamples (docs/methods.md §10 suggests >= 20; {p['n_seeds']} keeps "
         "the grid near one minute); stability = mean matched average Jaccard "
         f"of the top {p['depth']} terms against the reference (Greene et al. 2014); coherence on the top "
@@ -304,6 +375,7 @@ def run(ctx: ReportContext) -> str:
         "",
         markdown_table(topic_rows, max_rows=40),
         "",
+        *_degenerate_topics(dt),
     ]
     for m in models:
         lines += [

@@ -24,7 +24,9 @@ from aictlab.topics.stability import topic_agreement
 from aictlab.topics.units import unit_groups
 
 __all__ = [
+    "DEGENERATE_TOPIC_SHARE",
     "bootstrap_group_means",
+    "degenerate_topics",
     "frame_shares_by_k",
     "frame_topic_prevalence",
     "seed_prevalence_range",
@@ -34,6 +36,8 @@ __all__ = [
 ]
 
 _UNIT_KEYS = ("doc_id", "unit_id", "year", "period", "n_tokens")
+#: A topic more than this share of whose token mass lies in one document is degenerate (:func:`degenerate_topics`).
+DEGENERATE_TOPIC_SHARE = 0.9
 
 
 def _wide_theta(doc_topics: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -296,6 +300,33 @@ def topic_mass_by_document(doc_topics: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(
         [*keys, "topic", "share", "doc_id"], ascending=[True] * (len(keys) + 1) + [False, True]
     )
+
+
+def degenerate_topics(doc_topics: pd.DataFrame, threshold: float = DEGENERATE_TOPIC_SHARE) -> pd.DataFrame:
+    """Topics that describe one document: more than ``threshold`` of their token mass Σ_u n_u θ_uk lies in a
+    single document (:func:`topic_mass_by_document`).
+
+    Such a topic follows that document's date, genre and organiser: its prevalence over periods is not a
+    trend of the corpus. Nothing is flagged when the units come from fewer than two documents.
+
+    Parameters
+    ----------
+    doc_topics : DataFrame
+        ``[model,] doc_id, n_tokens, topic, proportion`` (one row per unit and topic).
+    threshold : float, default=0.9
+
+    Returns
+    -------
+    DataFrame
+        ``[model,] topic, doc_id, share`` of the flagged topics (their main document and its share), sorted.
+    """
+    main = topic_mass_by_document(doc_topics)
+    keys = [c for c in ("model",) if c in main.columns]
+    cols = [*keys, "topic", "doc_id", "share"]
+    if doc_topics["doc_id"].nunique() < 2:
+        return main.iloc[:0][cols]
+    top = main.drop_duplicates([*keys, "topic"])
+    return top[top["share"] > threshold][cols].reset_index(drop=True)
 
 
 def weighted_group_means(

@@ -8,6 +8,7 @@ reads one assignment.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import unicodedata
@@ -23,15 +24,20 @@ from aictlab.errors import SchemaError, SettingsError, check_choice
 
 __all__ = [
     "GROUP_BY",
+    "MIN_DF_RATE",
     "TOPIC_DOCUMENT_COLUMNS",
     "TOPIC_MAX_UNITS",
+    "TOPIC_MIN_UNITS",
+    "UNITS_PER_TOPIC",
     "TOPIC_STOP_WORDS",
     "UNITS",
     "allocate_sample",
     "check_topic_documents",
     "sample_topic_units",
     "sampling_rule",
+    "scaled_min_df",
     "topic_documents",
+    "topic_k_grid",
     "unit_groups",
 ]
 
@@ -50,13 +56,78 @@ GROUP_BY = ("period", "year", "doc_id")
 #: still give thousands of units per period for coherence and stability, and their in-memory bags of words
 #: take a few tens of MB.
 TOPIC_MAX_UNITS = 20_000
+#: Fewest units a topic model is fitted on (below, the report's topic part says why it did not run).
+TOPIC_MIN_UNITS = 100
+#: Fewest units per topic on average: K ≤ ⌊units / UNITS_PER_TOPIC⌋ (:func:`topic_k_grid`).
+UNITS_PER_TOPIC = 30
+#: Share of units a term must appear in (beyond the floor of 2) under ``min_df="auto"``.
+MIN_DF_RATE = 0.0005
+
+
+def scaled_min_df(n_units: int, *, floor: int = 2, rate: float = MIN_DF_RATE) -> int:
+    """The vocabulary's minimum document frequency for ``n_units`` topic units: max(floor, ⌈rate·n⌉).
+
+    Rule: a term enters the vocabulary when it appears in at least 2 units and in at least 0.05 % of them
+    (2 up to 4,000 units, 10 at 20,000). A term seen in a handful of units of a large corpus cannot shape a
+    topic but inflates the vocabulary (and the cost of every fit) roughly in proportion to the corpus.
+
+    Examples
+    --------
+    >>> scaled_min_df(434), scaled_min_df(4000), scaled_min_df(20_000)
+    (2, 2, 10)
+    """
+    return max(int(floor), math.ceil(rate * int(n_units) - 1e-9))
+
+
+def topic_k_grid(
+    n_units: int,
+    k: Iterable[int],
+    *,
+    min_units: int = TOPIC_MIN_UNITS,
+    units_per_topic: int = UNITS_PER_TOPIC,
+    unit: str = "segment",
+) -> list[int]:
+    """The numbers of topics tried on ``n_units`` units: those of ``k`` with K ≤ ⌊n_units / units_per_topic⌋.
+
+    Rule: a topic model needs at least ``min_units`` units (100), and at least ``units_per_topic`` units per
+    topic on average (30): with fewer, topics are carried by single units and stability cannot be measured
+    on subsamples. The configured grid (``Settings.topic_k``) is the upper bound; it is never widened.
+
+    Returns
+    -------
+    list of int
+        Sorted.
+
+    Raises
+    ------
+    SettingsError
+        Too few units (``"too few segments for topic models: 12 < 100"``), or no K of ``k`` fits (the
+        message names the largest K allowed).
+
+    Examples
+    --------
+    >>> topic_k_grid(434, range(2, 11))
+    [2, 3, 4, 5, 6, 7, 8, 9, 10]
+    >>> topic_k_grid(150, range(2, 11))
+    [2, 3, 4, 5]
+    """
+    if n_units < min_units:
+        raise SettingsError(f"too few {unit}s for topic models: {n_units} < {min_units}")
+    k_max = n_units // units_per_topic
+    grid = sorted({int(x) for x in k if 2 <= int(x) <= k_max})
+    if not grid:
+        raise SettingsError(
+            f"no K of topic_k {sorted(k)} fits {n_units} {unit}s: K <= {n_units} / {units_per_topic} = {k_max} "
+            "(at least 30 units per topic); give smaller K values."
+        )
+    return grid
 
 
 def topic_documents(
     data: pd.DataFrame | Any,
     *,
     unit: Literal["segment", "paragraph"] = "segment",
-    min_df: int = 2,
+    min_df: int | str = 2,
     max_df: float = 0.5,
     min_length: int = 2,
     pos: Sequence[str] | None = None,
@@ -94,8 +165,9 @@ def topic_documents(
         token table (columns of :data:`aictlab.schema.TOKEN_COLUMNS`).
     unit : {"segment", "paragraph"}, default="segment"
         The document of the topic model.
-    min_df : int, default=2
-        Minimum number of units a lemma must occur in (hapax-like terms carry no co-occurrence).
+    min_df : int or "auto", default=2
+        Minimum number of units a lemma must occur in (hapax-like terms carry no co-occurrence); ``"auto"``:
+        :func:`scaled_min_df` of the number of units (the value used is in ``attrs["min_df"]``).
     max_df : float, default=0.5
         Maximum share of units a lemma may occur in (corpus-wide words do not separate topics).
     min_length : int, default=2
@@ -133,7 +205,7 @@ def topic_documents(
     from aictlab.corpus import as_corpus
 
     check_choice("unit", unit, UNITS)
-    if min_df < 1:
+    if min_df != "auto" and (not isinstance(min_df, int | np.integer) or min_df < 1):
         raise SettingsError(f"min_df={min_df}: a term must occur in at least one unit.")
     if not 0 < max_df <= 1:
         raise SettingsError(f"max_df={max_df}: give a share of units in (0, 1].")
@@ -153,6 +225,8 @@ def topic_documents(
     period = corpus.documents.drop_duplicates(schema.DOC_ID).set_index(schema.DOC_ID)[schema.PERIOD]
     units["period"] = units["doc_id"].map(period).to_numpy(dtype=object)
     n_units = len(units)
+    if min_df == "auto":
+        min_df = scaled_min_df(n_units)
     df_counts = df_parts.groupby("lemma", sort=False)["df"].sum()
     vocab = df_counts[(df_counts >= min_df) & (df_counts <= max_df * n_units)].index
     kept = set(vocab)
