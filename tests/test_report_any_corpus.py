@@ -21,8 +21,6 @@ from aictlab.synthetic import simulate_documents
 
 #: Words of the seed corpus and of its former hand-written narrative, which no other corpus's report may hold.
 SEED_WORDS = ("ciedel", "cnfpt", "meae_2025", "cuf_2023", "seminar", "METHODS §")
-#: Parts checked by their own tests on this corpus (see test_tiny_corpus_runs_and_says_why_topics_did_not).
-NOT_HERE = ("frames",)
 #: Sentence shapes left when a computed list is empty.
 EMPTY_PATTERNS = (": ;", ": .", "[]", "(): ", ", .")
 
@@ -167,9 +165,7 @@ def test_textometry_and_topics_state_their_scaled_rules(synthetic_report):
 @pytest.mark.slow
 def test_tiny_corpus_runs_and_says_why_topics_did_not(tiny_report):
     outcomes = tiny_report["outcomes"]
-    # the frames part (drift, trend, verdict) is being made document-level in its own branch (issue 13 items
-    # 1-2); on 3 documents it currently fails in trend.trend_tests, so its status is checked there
-    assert all(status == "ok" for name, (status, _) in outcomes.items() if name not in NOT_HERE), outcomes
+    assert all(status == "ok" for status, _ in outcomes.values()), outcomes
     topics = tiny_report["sections"]["topics"]
     m = re.search(r"Not run: too few segments for topic models: (\d+) < 100\.", topics)
     assert m and int(m.group(1)) < 100

@@ -121,8 +121,9 @@ def design_notes(
     single = table.loc[table["n_documents"].eq(1), S.PERIOD].tolist()
     if single:
         notes.append(
-            f"{len(single)} of {len(table)} periods hold a single document ({', '.join(single)}): their "
-            "intervals can only reflect variation within that document."
+            f"{len(single)} of {len(table)} periods {'holds' if len(single) == 1 else 'hold'} a single document "
+            f"({', '.join(single)}): {'its' if len(single) == 1 else 'their'} intervals can only reflect variation "
+            "within that document."
         )
     ends = table.set_index(S.PERIOD).loc[[first, last]] if first != last else None
     for v in _present(documents, variables):

@@ -96,6 +96,13 @@ def _spearman(x, y) -> float:
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
+def _per_decade(beta: float) -> float:
+    """exp(10 β): the ratio per decade; NaN when it overflows (a slope that large comes from separation, e.g. a
+    frame present only in the last documents, and is not an estimate)."""
+    value = 10 * float(beta)
+    return math.exp(value) if np.isfinite(value) and abs(value) < 700 else float("nan")
+
+
 def trend_tests(
     result: DriftResult | pd.DataFrame,
     *,
@@ -208,9 +215,9 @@ def trend_tests(
         row.update(
             model=model_name,
             beta_year=beta,
-            ratio_per_decade=math.exp(10 * beta),
-            ci_low=math.exp(10 * lo),
-            ci_high=math.exp(10 * hi),
+            ratio_per_decade=_per_decade(beta),
+            ci_low=_per_decade(lo),
+            ci_high=_per_decade(hi),
             p_value=float(fit.pvalues[1]),
         )
         if target != "drift_index":
@@ -224,9 +231,9 @@ def trend_tests(
                 if ok:
                     row.update(
                         nb_alpha=float(nb.params["alpha"]),
-                        nb_ratio_per_decade=math.exp(10 * nb_b),
-                        nb_ci_low=math.exp(10 * nb_lo),
-                        nb_ci_high=math.exp(10 * nb_hi),
+                        nb_ratio_per_decade=_per_decade(nb_b),
+                        nb_ci_low=_per_decade(nb_lo),
+                        nb_ci_high=_per_decade(nb_hi),
                         nb_p_value=float(nb.pvalues["yr"]),
                     )
             except Exception as exc:

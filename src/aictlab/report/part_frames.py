@@ -12,12 +12,10 @@ from aictlab.lexicon import Lexicon, load_lexicon
 from aictlab.plots import frames as fplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
+from aictlab.report.text import fmt_number as _fmt
+from aictlab.report.text import no_interval
 
 __all__ = ["run"]
-
-
-def _fmt(x: float, nd: int = 2) -> str:
-    return "NaN" if x is None or not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
 
 
 def _period_profile(result: drift.DriftResult, documents: pd.DataFrame) -> tuple[str, bool]:
@@ -315,7 +313,7 @@ def run(ctx: ReportContext) -> str:
             + "the change is a contrast between documents, not a trend of a population.",
         ]
     )
-    ctx.results["headline"] = headline
+    ctx.results["headline"] = no_interval(headline)
 
     doc_tbl = result.by_document[
         ["doc_id", "year", "tokens", frm, to, "drift_index", "ci_low", "ci_high", f"share_{to}"]
@@ -383,16 +381,19 @@ def run(ctx: ReportContext) -> str:
         f"D = log2((A+0.5)/(S+0.5)) > 0 means {label_to} hits (A) outnumber {label_from} hits (S); intervals resample "
         "~40-token segments within each document (within-document noise only, given the documents).",
         "",
-        "**Confounding.** Organisers and genres per period (metadata): "
-        + (profile or "not given")
-        + ". "
-        + (
-            "Each period holds one organiser, so any change between periods is equally a change between "
-            "organisers and genres; "
-            if one_organiser
-            else ""
-        )
-        + "the numbers below describe these documents, not a population trend.",
+        (
+            "**Confounding.** Organisers and genres per period (metadata): "
+            + profile
+            + ". "
+            + (
+                "Each period holds one organiser, so any change between periods is equally a change between "
+                "organisers and genres; the numbers below describe these documents, not a population trend."
+                if one_organiser
+                else "The corpus section's design table shows how they spread over the periods."
+            )
+            if profile
+            else "The metadata give no organiser or genre: periods cannot be checked for confounding with them."
+        ),
         "",
         "### Documents",
         "",
@@ -527,4 +528,4 @@ def run(ctx: ReportContext) -> str:
             else []
         ),
     ]
-    return "\n".join(lines)
+    return no_interval("\n".join(lines))

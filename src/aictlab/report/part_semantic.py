@@ -9,21 +9,11 @@ from aictlab.lexicon import load_lexicon
 from aictlab.plots.scaling import plot_semantic_scores
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
+from aictlab.report.synthesis import interval_direction
+from aictlab.report.text import fmt_number as _fmt
 from aictlab.scaling import VECTOR_MODEL, semantic_scaling
 
 __all__ = ["run"]
-
-
-def _fmt(x: float, nd: int = 2) -> str:
-    return "NaN" if x is None or not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
-
-
-def _direction(low: float, high: float) -> str:
-    if math.isfinite(low) and low > 0:
-        return "toward attractivité"
-    if math.isfinite(high) and high < 0:
-        return "toward solidarité"
-    return "undetermined"
 
 
 def run(ctx: ReportContext) -> str:
@@ -49,7 +39,7 @@ def run(ctx: ReportContext) -> str:
     ctx.save_figure(fig, "semantic_scores")
 
     ch = res.change.iloc[0]
-    semantic_dir = _direction(ch["ci_low"], ch["ci_high"])
+    semantic_dir = interval_direction(ch["ci_low"], ch["ci_high"])
     ctx.results["semantic"] = {
         "first_period": ch["first_period"],
         "last_period": ch["last_period"],
@@ -83,7 +73,7 @@ def run(ctx: ReportContext) -> str:
         )
     verdict = ctx.results.get("verdict")
     if verdict and math.isfinite(ch.get("score_change", math.nan)):
-        lexicon_dir = _direction(verdict["ci_low"], verdict["ci_high"])
+        lexicon_dir = interval_direction(verdict["ci_low"], verdict["ci_high"])
         agree = (
             "agree" if lexicon_dir == semantic_dir else "disagree" if "undetermined" not in (lexicon_dir, semantic_dir)
             else "do not both decide"

@@ -9,7 +9,6 @@ is fitted; a topic with more than 90 % of its token mass in one document is name
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 
@@ -21,6 +20,7 @@ from aictlab.lexicon import load_lexicon
 from aictlab.plots import topics as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
+from aictlab.report.text import fmt_number
 
 __all__ = ["run"]
 
@@ -57,10 +57,6 @@ def _degenerate_topics(doc_topics: pd.DataFrame) -> list[str]:
         "document for duplication or boilerplate, or read these topics as document markers.",
         "",
     ]
-
-
-def _fmt(x: float, nd: int = 3) -> str:
-    return "NaN" if x is None or not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
 
 
 def _primary(summary: pd.DataFrame, chosen: dict[str, int]) -> str:
@@ -304,9 +300,9 @@ def run(ctx: ReportContext) -> str:
         r = summary[(summary["model"] == m) & (summary["k"] == chosen[m])].iloc[0]
         how = "set by topic_k_chosen" if s.topic_k_chosen else "default rule"
         why.append(
-            f"- **{tplots.MODEL_LABELS.get(m, m)}: K = {chosen[m]}** ({how}): stability {_fmt(r['stability'])} "
-            f"(max over K >= 3: {_fmt(summary[(summary['model'] == m) & (summary['k'] >= 3)]['stability'].max())}), "
-            f"c_npmi {_fmt(r['c_npmi'])}, c_v {_fmt(r['c_v'])}."
+            f"- **{tplots.MODEL_LABELS.get(m, m)}: K = {chosen[m]}** ({how}): stability {fmt_number(r['stability'], 3)} "
+            f"(max over K >= 3: {fmt_number(summary[(summary['model'] == m) & (summary['k'] >= 3)]['stability'].max(), 3)}), "
+            f"c_npmi {fmt_number(r['c_npmi'], 3)}, c_v {fmt_number(r['c_v'], 3)}."
         )
     if p.get("sampled"):
         units_note = (

@@ -8,7 +8,6 @@ on precision-adjusted counts (:func:`aictlab.validation.adjusted_drift`).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -19,15 +18,12 @@ from aictlab.errors import AictlabError
 from aictlab.lexicon import load_lexicon
 from aictlab.report.context import ReportContext
 from aictlab.report.render import markdown_table
+from aictlab.report.text import fmt_number as _fmt
 from aictlab.schema import DOC_ID
 
 __all__ = ["run"]
 
 TIER = "extended"
-
-
-def _fmt(x: float, nd: int = 2) -> str:
-    return "NaN" if x is None or not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
 
 
 def _sheet_paths(ctx: ReportContext) -> tuple[list[Path], list[Path]]:

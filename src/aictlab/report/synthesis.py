@@ -14,21 +14,18 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["agreement_sentence", "synthesis_table"]
+from aictlab.report.text import fmt_number as _fmt
+
+__all__ = ["agreement_sentence", "interval_direction", "synthesis_table"]
 
 TOWARD_B = "toward attractivité"
 TOWARD_A = "toward solidarité"
 UNDETERMINED = "undetermined"
 
 
-def _fmt(x: Any, nd: int = 2) -> str:
-    try:
-        return "NaN" if not math.isfinite(float(x)) else f"{float(x):.{nd}f}"
-    except (TypeError, ValueError):
-        return str(x)
-
-
-def _interval_direction(low: float, high: float) -> str:
+def interval_direction(low: float, high: float) -> str:
+    """Direction of a change from its 95 % interval: wholly above 0 -> toward the "to" frame, wholly below ->
+    toward the "from" frame, else undetermined (NaN bounds decide nothing)."""
     if math.isfinite(low) and low > 0:
         return TOWARD_B
     if math.isfinite(high) and high < 0:
@@ -85,7 +82,7 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = ("soli
             "view": "lexicon",
             "measure": f"ΔD {verdict['first_period']} → {verdict['last_period']}",
             "estimate": f"{_fmt(verdict['drift_change'])} [{_fmt(verdict['ci_low'])}, {_fmt(verdict['ci_high'])}]",
-            "direction": _interval_direction(verdict["ci_low"], verdict["ci_high"]),
+            "direction": interval_direction(verdict["ci_low"], verdict["ci_high"]),
             "rule": "95 % interval of ΔD wholly above (below) 0",
         })  # fmt: skip
     else:
@@ -109,7 +106,7 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = ("soli
             "view": "semantic scaling",
             "measure": f"mean segment score {semantic['first_period']} → {semantic['last_period']}",
             "estimate": f"{_fmt(semantic['change'])} [{_fmt(semantic['ci_low'])}, {_fmt(semantic['ci_high'])}]",
-            "direction": _interval_direction(semantic["ci_low"], semantic["ci_high"]),
+            "direction": interval_direction(semantic["ci_low"], semantic["ci_high"]),
             "rule": "95 % interval of the change wholly above (below) 0",
         })  # fmt: skip
     else:
