@@ -14,6 +14,7 @@ from aictlab.draft_metadata import (
     date_from_name,
     date_from_text,
     doc_id_from_name,
+    draft_rows,
     init_metadata,
     main,
 )
@@ -162,3 +163,17 @@ def test_command_line_then_the_folder_loads_once_reviewed(bare_folder, capsys, t
         "compte_rendu_assises": 2023,
         "note": 2020,
     }
+
+
+def test_links_to_files_outside_the_folder_are_left_out(tmp_path):
+    outside = tmp_path / "private" / "2019-01-01_secret.txt"
+    outside.parent.mkdir()
+    outside.write_text("Première ligne confidentielle.\n", encoding="utf-8")
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "2018-05-02_rapport.txt").write_text("Rapport de coopération.\n", encoding="utf-8")
+    (folder / "link.txt").symlink_to(outside)
+    with pytest.warns(MetadataDraftWarning, match="outside"):
+        rows = draft_rows(folder)
+    assert [r["file"] for r in rows] == ["2018-05-02_rapport.txt"]
+    assert not any("confidentielle" in r["title"] for r in rows)

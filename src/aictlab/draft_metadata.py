@@ -163,7 +163,8 @@ def draft_rows(folder: str | Path) -> list[dict[str, str]]:
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"{folder}: no such folder.")
-    files = sorted(
+    root = folder.resolve()
+    candidates = sorted(
         p
         for p in folder.rglob("*")
         if p.is_file()
@@ -171,6 +172,16 @@ def draft_rows(folder: str | Path) -> list[dict[str, str]]:
         and p.name != "metadata.csv"
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
+    # a link to a file outside the folder is not a document of this corpus: never read it, say so
+    outside = [p for p in candidates if not p.resolve().is_relative_to(root)]
+    for path in outside:
+        warnings.warn(
+            f"{path}: links to {path.resolve()}, outside {folder}; left out (copy the file into the folder "
+            "to describe it).",
+            MetadataDraftWarning,
+            stacklevel=2,
+        )
+    files = [p for p in candidates if p not in outside]
     if not files:
         raise CorpusError(
             f"{folder}: no documents ({', '.join(SUPPORTED_SUFFIXES)}) found; nothing to describe."
