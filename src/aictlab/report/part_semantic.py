@@ -19,7 +19,7 @@ __all__ = ["run"]
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     lexicon = load_lexicon(s.lexicon_path)
-    frames = tuple(getattr(s, "drift_frames", ("solidarite", "attractivite")))
+    frames = tuple(s.drift_frames)
     corpus = as_corpus(ctx.corpus.select(keep_duplicates=s.keep_duplicates), periods=s.periods)
     key = {"lexicon": lexicon.sha256, "frames": frames, "periods": s.periods, "seed": s.seed,
            "bootstrap": s.robustness_bootstrap, "keep_duplicates": s.keep_duplicates}  # fmt: skip
