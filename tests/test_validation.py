@@ -84,21 +84,26 @@ def hits_table():
 
 def test_sample_hits_stratified_seeded_with_context():
     m = hits_table()
-    tokens = pd.DataFrame({"doc_id": "d1", "tok_pos": range(60), "token": [f"w{i}" for i in range(60)]})
-    sheet = sample_hits(m, tokens, n_per_frame=4, seed=1, width=2)
+    # KWIC lines (as frames.hit_contexts gives them) for the hits of d1 only
+    d1_hits = m[m["doc_id"].eq("d1")]
+    contexts = pd.DataFrame(
+        {"doc_id": "d1", "start": d1_hits["tok_pos"], "left": [f"w{p - 1}" for p in d1_hits["tok_pos"]],
+         "right": [f"w{p + 1} w{p + 2}" for p in d1_hits["tok_pos"]]}
+    )  # fmt: skip
+    sheet = sample_hits(m, contexts, n_per_frame=4, seed=1)
     assert list(sheet.columns) == list(SHEET_COLUMNS)
     assert sheet.groupby("frame").size().to_dict() == {"a": 4, "b": 3}  # all of b
-    assert sheet.equals(sample_hits(m, tokens, n_per_frame=4, seed=1, width=2))
-    assert not sheet.equals(sample_hits(m, tokens, n_per_frame=4, seed=2, width=2))
+    assert sheet.equals(sample_hits(m, contexts, n_per_frame=4, seed=1))
+    assert not sheet.equals(sample_hits(m, contexts, n_per_frame=4, seed=2))
     d1 = sheet[sheet["doc_id"].eq("d1")]
     positions = d1["hit_id"].str.split(":").str[1].astype(int)
-    assert d1["left"].tolist() == [" ".join(f"w{i}" for i in range(max(0, p - 2), p)) for p in positions]
+    assert d1["left"].tolist() == [f"w{p - 1}" for p in positions]
     assert d1["right"].tolist() == [f"w{p + 1} w{p + 2}" for p in positions]
-    assert sheet.loc[sheet["doc_id"].eq("d2"), "left"].eq("").all()  # no tokens given for d2
+    assert sheet.loc[sheet["doc_id"].eq("d2"), "left"].eq("").all()  # no line given for d2
     assert set(sheet["code"]) == {""}
     assert hit_ids(m).iloc[0] == "d1:0:x"
     # stratified by document too: a's 7 hits are 6 in d1 and 1 in d2 -> quota 3 and 1 for 4 draws
-    by_doc = sample_hits(m, tokens, n_per_frame=4, seed=1, by_document=True)
+    by_doc = sample_hits(m, contexts, n_per_frame=4, seed=1, by_document=True)
     assert by_doc[by_doc["frame"].eq("a")].groupby("doc_id").size().to_dict() == {"d1": 3, "d2": 1}
 
 

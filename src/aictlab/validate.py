@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from aictlab.config import LEMMATIZERS
 from aictlab.errors import AictlabError
 
 __all__ = ["build_parser", "main"]
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
             "--corpus", type=Path, default=Path("data/raw"), help="corpus folder (default data/raw)"
         )
         p.add_argument("--lexicon", type=Path, help="frame lexicon YAML (default: the packaged one)")
-        p.add_argument("--lemmatizer", choices=("spacy", "simplemma"), default="spacy")
+        p.add_argument("--lemmatizer", choices=LEMMATIZERS, default="spacy")
         p.add_argument("--cache", type=Path, default=Path("data/processed"), help="processed-table cache")
         p.add_argument("--seed", type=int, help="seed of the draw (default: the settings' seed, 42)")
         p.add_argument("--tier", choices=("core", "extended"), default="extended")
@@ -51,24 +52,21 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from aictlab.config import Settings
     from aictlab.corpus import load_corpus
-    from aictlab.lexicon import load_lexicon, match_terms
-    from aictlab.schema import DOC_ID
-    from aictlab.validation import hit_contexts, hit_ids, sample_hits, sample_misses
+    from aictlab.frames import frame_data
+    from aictlab.lexicon import load_lexicon
+    from aictlab.validation import sample_hits, sample_misses
 
     try:
         seed = Settings().seed if args.seed is None else args.seed
         corpus = load_corpus(args.corpus, lemmatizer=args.lemmatizer, cache_dir=args.cache)
         lexicon = load_lexicon(args.lexicon)
-        # partition by partition, with punctuation (it breaks multi-word matches), as the report counts
-        matches = corpus.map_tokens(lambda t: match_terms(t, lexicon, tier=args.tier), words_only=False)
+        # the hits and their KWIC lines as the report finds them (partition by partition, punctuation kept)
+        data = frame_data(corpus, lexicon, tiers=(args.tier,), window=getattr(args, "width", None))
+        matches = data.hits(args.tier)
         if args.command == "sample":
-            sheet = sample_hits(matches, None, n_per_frame=args.n, seed=seed, by_document=args.by_document)
-            drawn = matches[hit_ids(matches).isin(set(sheet["hit_id"]))]
-            docs = set(drawn[DOC_ID])
-            tokens = corpus.map_tokens(lambda t: t[t[DOC_ID].isin(docs)], words_only=False)
-            context = hit_contexts(drawn, tokens, args.width).set_index(hit_ids(drawn))
-            sheet["left"] = sheet["hit_id"].map(context["left"])
-            sheet["right"] = sheet["hit_id"].map(context["right"])
+            sheet = sample_hits(
+                matches, data.kwic, n_per_frame=args.n, seed=seed, by_document=args.by_document
+            )
         else:
             sheet = sample_misses(corpus.segments, matches, n=args.n, seed=seed)
         args.out.parent.mkdir(parents=True, exist_ok=True)

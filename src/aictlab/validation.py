@@ -34,7 +34,7 @@ from aictlab.config import DRIFT_FRAMES
 from aictlab.errors import AictlabError, SchemaError
 from aictlab.frames import as_frame_data, check_frame_pair, frame_counts, merge_documents
 from aictlab.resample import bootstrap_interval, resample_totals
-from aictlab.schema import DOC_ID, SEG_ID, TEXT, TOK_POS, TOKEN, YEAR, require_columns
+from aictlab.schema import DOC_ID, SEG_ID, TEXT, TOK_POS, YEAR, require_columns
 
 __all__ = [
     "CODES",
@@ -46,7 +46,6 @@ __all__ = [
     "adjusted_drift",
     "agreement",
     "cohen_kappa",
-    "hit_contexts",
     "hit_ids",
     "is_document_row",
     "krippendorff_alpha",
@@ -103,37 +102,13 @@ def is_document_row(sheet: pd.DataFrame) -> pd.Series:
     return sheet["term"].eq(DOCUMENT_ROW)
 
 
-def hit_contexts(matches: pd.DataFrame, tokens: pd.DataFrame, width: int = 12) -> pd.DataFrame:
-    """``left, right``: up to ``width`` tokens before each hit's first and after its last token.
-
-    ``tokens`` needs only the hits' documents (e.g. ``Corpus.map_tokens`` filtered on them); the index is
-    ``matches``'s.
-    """
-    require_columns(tokens, (DOC_ID, TOK_POS, TOKEN), "tokens")
-    left, right = [], []
-    by_doc = {d: t.sort_values(TOK_POS) for d, t in tokens.groupby(DOC_ID, sort=False)}
-    for doc, start, end in zip(matches[DOC_ID], matches[TOK_POS], matches["tok_pos_end"], strict=True):
-        t = by_doc.get(doc)
-        if t is None:
-            left.append("")
-            right.append("")
-            continue
-        pos = t[TOK_POS].to_numpy()
-        words = t[TOKEN].astype(str).to_numpy()
-        i, j = np.searchsorted(pos, start), np.searchsorted(pos, end, side="right")
-        left.append(" ".join(words[max(0, i - width) : i]))
-        right.append(" ".join(words[j : j + width]))
-    return pd.DataFrame({"left": left, "right": right}, index=matches.index)
-
-
 def sample_hits(
     matches: pd.DataFrame,
-    tokens: pd.DataFrame | None,
+    contexts: pd.DataFrame | None,
     *,
     n_per_frame: int = 50,
     seed: int = 42,
     by_document: bool = False,
-    width: int = 12,
 ) -> pd.DataFrame:
     """A coding sheet: a seeded random sample of hits, stratified by frame.
 
@@ -141,9 +116,10 @@ def sample_hits(
     ----------
     matches : DataFrame
         Hits (:func:`aictlab.lexicon.match_terms`).
-    tokens : DataFrame or None
-        The tokens they were found in (with punctuation), for the context columns; None leaves ``left`` and
-        ``right`` blank (fill them with :func:`hit_contexts`).
+    contexts : DataFrame or None
+        The hits' KWIC lines, ``doc_id, start, left, right`` (:func:`aictlab.frames.hit_contexts`, e.g.
+        ``frame_data(corpus, lexicon, window=12).kwic``: the one concordance of the package); None leaves
+        ``left`` and ``right`` blank.
     n_per_frame : int, default=50
         Hits drawn per frame (all of them when a frame has fewer).
     seed : int, default=42
@@ -151,8 +127,6 @@ def sample_hits(
     by_document : bool, default=False
         Stratify by frame *and* document: ``n_per_frame`` is spread over the documents in proportion to
         their hits (at least one per document with hits).
-    width : int, default=12
-        Tokens of context on each side.
 
     Returns
     -------
@@ -173,10 +147,14 @@ def sample_hits(
         else:
             drawn.append(group.iloc[rng.permutation(len(group))[:n_per_frame]])
     sample = pd.concat(drawn) if drawn else hits.iloc[:0]
-    if tokens is None:
+    if contexts is None:
         sample = sample.assign(left="", right="")
     else:
-        sample = pd.concat([sample, hit_contexts(sample, tokens, width)], axis=1)
+        lines = contexts[[DOC_ID, "start", "left", "right"]].rename(columns={"start": TOK_POS})
+        sample = sample.drop(columns=["left", "right"], errors="ignore").merge(
+            lines, on=[DOC_ID, TOK_POS], how="left"
+        )
+        sample[["left", "right"]] = sample[["left", "right"]].fillna("")
     if YEAR not in sample.columns:
         sample[YEAR] = pd.NA
     sample = sample.assign(code="", coder="", note="")
