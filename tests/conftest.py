@@ -7,6 +7,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from aictlab.corpus import load_corpus
@@ -71,3 +72,20 @@ def split_on_disk(corpus, folder: Path, n_parts: int = 3):
 def seed_corpus_on_disk(seed_corpus, tmp_path_factory):
     """The seed corpus with its tokens in three parquet partitions (the Dask engine's layout)."""
     return split_on_disk(seed_corpus, tmp_path_factory.mktemp("token_parts"))
+
+
+def make_tokens(docs, seg_size=40):
+    """Full-schema token table from ``(doc_id, year, list of lemmas)``; surface = lemma; one sentence per
+    segment; all tokens are words, none duplicate or structure."""
+    rows = []
+    for doc_id, year, words in docs:
+        for i, w in enumerate(words):
+            rows.append(
+                {
+                    "doc_id": doc_id, "para_id": f"{doc_id}_p0", "seg_id": f"{doc_id}_s{i // seg_size:04d}",
+                    "sent_id": i // seg_size, "tok_pos": i, "token": w, "lemma": w, "pos": "", "is_stop": False,
+                    "is_punct": False, "is_word": True, "space_after": True, "is_structure": False,
+                    "is_duplicate": False, "year": year,
+                }
+            )  # fmt: skip
+    return pd.DataFrame(rows)

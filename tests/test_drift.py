@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from conftest import make_tokens
 from scipy import stats
 
 from aictlab import coding, drift, frames, robustness, trend, verdict
@@ -23,23 +24,6 @@ from aictlab.resample import bootstrap_interval
 
 FILLER = "le de et pour avec une ville région action projet".split()
 LEX = load_lexicon()
-
-
-def make_tokens(docs, seg_size=40):
-    """Full-schema token table from ``(doc_id, year, list of lemmas)``; surface = lemma; one sentence per
-    segment; all tokens are words, none duplicate or structure."""
-    rows = []
-    for doc_id, year, words in docs:
-        for i, w in enumerate(words):
-            rows.append(
-                {
-                    "doc_id": doc_id, "para_id": f"{doc_id}_p0", "seg_id": f"{doc_id}_s{i // seg_size:04d}",
-                    "sent_id": i // seg_size, "tok_pos": i, "token": w, "lemma": w, "pos": "", "is_stop": False,
-                    "is_punct": False, "is_word": True, "space_after": True, "is_structure": False,
-                    "is_duplicate": False, "year": year,
-                }
-            )  # fmt: skip
-    return pd.DataFrame(rows)
 
 
 def planted(doc_id, year, n_a, n_s, *, n=4000, seed=0):

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import RAW
+from conftest import RAW, make_tokens
 from statsmodels.stats.proportion import proportion_confint
 
 from aictlab import coding, drift, frames
@@ -19,22 +19,6 @@ from aictlab.validate import main
 from aictlab.validation import adjusted_drift, cohen_kappa, hit_ids, read_sheet, wilson_interval
 
 LEX = load_lexicon()
-
-
-def make_tokens(docs, seg_size=20):
-    """Full-schema token table from ``(doc_id, year, lemmas)``; surface = lemma, one sentence per segment."""
-    rows = []
-    for doc_id, year, words in docs:
-        for i, w in enumerate(words):
-            rows.append(
-                {
-                    "doc_id": doc_id, "para_id": f"{doc_id}_p0", "seg_id": f"{doc_id}_s{i // seg_size:04d}",
-                    "sent_id": i // seg_size, "tok_pos": i, "token": w, "lemma": w, "pos": "", "is_stop": False,
-                    "is_punct": False, "is_word": True, "space_after": True, "is_structure": False,
-                    "is_duplicate": False, "year": year,
-                }
-            )  # fmt: skip
-    return pd.DataFrame(rows)
 
 
 FILL = "le ville de le région pour le action et projet "
@@ -49,7 +33,7 @@ def two():
     d2 = ("le attractivité de le ville et le rayonnement de région " * 3
           + "le solidarité de le ville et le paix pour projet " + FILL * 4).split()  # fmt: skip
     assert len(d1) == len(d2) == 80
-    return make_tokens([("a2012", 2012, d1), ("b2025", 2025, d2)])
+    return make_tokens([("a2012", 2012, d1), ("b2025", 2025, d2)], seg_size=20)
 
 
 #: codes of every hit of ``two``, per (doc, term) in text order
