@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from test_lexicon import mini, toks
 
-from aictlab.accents import accentless_documents, restore_accents
+from aictlab.accents import accent_readings, accentless_documents, restore_accents
 from aictlab.errors import LexiconError
 from aictlab.lexicon import load_lexicon, match_terms, parse_lexicon
 from aictlab.senses import read_titles, title_key
@@ -55,10 +55,40 @@ def test_all_caps_and_accentless_documents_match_on_restored_accents():
     # the same words in lower case, in a document with accents: another spelling, not matched
     assert match_terms(sentence([w.lower() for w in heading] + accented), lex).empty
     # a whole document without accents
-    words = ["les", "retombees", "economiques", "du", "marche", "et", "la", "paix"] + PLAIN
+    words = (
+        ["les", "retombees", "economiques", "et", "la", "paix"] + PLAIN + ["la", "marche", "des", "habitants"]
+    )
     m = match_terms(sentence(words), lex)
     assert m["term"].tolist() == ["retombées économiques", "paix"]  # marche: marche or marché, not restored
     assert m["accent_restored"].tolist() == [True, False]
+
+
+def test_accentless_word_of_two_readings_restored_only_in_its_entry_context():
+    lex = load_lexicon()
+    assert sorted(accent_readings("marches")) == ["marche", "marché"]
+    # an accentless document: "marches" next to firms is marché (the entry requires firm or trade words) ...
+    words = ["trouver", "de", "nouveaux", "marches", "pour", "les", "entreprises", "locales"] + PLAIN
+    m = match_terms(sentence(words), lex, senses="all")
+    assert m[["keyword", "term", "sense", "accent_restored"]].values.tolist() == [
+        ["marches", "marché", "frame", True]
+    ]
+    # ... "en marche" is the other word: no hit at all, not even another sense
+    words = ["la", "reconnaissance", "des", "collectivites", "est", "en", "marche"] + PLAIN
+    assert match_terms(sentence(words), lex, senses="all").empty
+    # an entry without a require rule is never read from an ambiguous spelling
+    lex_plain = parse_lexicon(
+        {
+            "frames": {"a": "x"},
+            "terms": [{"term": "marché", "frame": "a", "tier": "core", "justification": "j"}],
+        }
+    )
+    words = ["trouver", "de", "nouveaux", "marches", "pour", "les", "entreprises"] + PLAIN
+    assert match_terms(sentence(words), lex_plain, senses="all").empty
+    # the accented spelling keeps its ordinary rule: "marché" with no firm nearby is another sense
+    m = match_terms(sentence(["le", "marché", "couvert", "du", "quartier"]), lex, senses="all")
+    assert m[["term", "sense", "sense_reason"]].values.tolist() == [
+        ["marché", "other_sense", "context_require"]
+    ]
 
 
 # ------------------------------------------------------------------------------------------------ senses

@@ -4,7 +4,8 @@ French drops accents on capitals (headings, acronyms: ``COOPERATION``, ``Etat``)
 them to OCR or to typing without accents. A lexicon of accented lemmas then silently misses their words.
 Restoring accents from a dictionary is safe only when the accentless spelling has a single reading:
 ``developpement`` can only be *développement*, but ``marche`` is *marche* or *marché*, and ``a`` is *a* or *à*;
-such words are left as they are, so restoration never adds a reading the text does not force.
+such words are left as they are, so restoration never adds a reading the text does not force (the lexicon
+restores them only where an entry's context rule shows its reading, :func:`aictlab.lexicon.match_terms`).
 
 The dictionary is simplemma's French one (about 250 000 forms with their lemmas).
 """
@@ -21,6 +22,7 @@ import numpy as np
 __all__ = [
     "ACCENTLESS_MIN_LETTERS",
     "ACCENTLESS_SHARE",
+    "accent_readings",
     "accentless_documents",
     "fold_accents",
     "key_vocabulary",
@@ -82,20 +84,19 @@ def key_vocabulary(words: Iterable[str]) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def restore_accents(word: str, vocabulary: Mapping[str, Iterable[str]] | Iterable[str] = ()) -> str | None:
-    """The lemma of a word written without accents, when French allows only one reading; else None.
+def accent_readings(
+    word: str, vocabulary: Mapping[str, Iterable[str]] | Iterable[str] = ()
+) -> frozenset[str]:
+    """Every lemma a word written without accents may stand for (lowercased).
 
     The word's accentless key is looked up among simplemma's French forms and lemmas folded the same way, and
     among ``vocabulary`` (words the dictionary may lack, e.g. a lexicon's lemmas; a plain iterable or
-    :func:`key_vocabulary`'s mapping): the lemma is returned only when every form with that key has the same
-    lemma.
+    :func:`key_vocabulary`'s mapping).
 
     Examples
     --------
-    >>> restore_accents("SOLIDARITE"), restore_accents("retombees"), restore_accents("marches")
-    ('solidarité', 'retombée', None)
-    >>> restore_accents("paix"), restore_accents("paix", ["paix"])
-    (None, 'paix')
+    >>> sorted(accent_readings("marches"))
+    ['marche', 'marché']
     """
     if not isinstance(vocabulary, Mapping):
         vocabulary = key_vocabulary(vocabulary)
@@ -108,6 +109,23 @@ def restore_accents(word: str, vocabulary: Mapping[str, Iterable[str]] | Iterabl
     elif encoded in lemmas:
         found.add(key)
     found.update(vocabulary.get(key, ()))
+    return frozenset(found)
+
+
+def restore_accents(word: str, vocabulary: Mapping[str, Iterable[str]] | Iterable[str] = ()) -> str | None:
+    """The lemma of a word written without accents, when French allows only one reading; else None.
+
+    The lemma is returned only when every form with the word's accentless key has the same lemma
+    (:func:`accent_readings`).
+
+    Examples
+    --------
+    >>> restore_accents("SOLIDARITE"), restore_accents("retombees"), restore_accents("marches")
+    ('solidarité', 'retombée', None)
+    >>> restore_accents("paix"), restore_accents("paix", ["paix"])
+    (None, 'paix')
+    """
+    found = accent_readings(word, vocabulary)
     return next(iter(found)) if len(found) == 1 else None
 
 

@@ -30,7 +30,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aictlab.accents import accentless_documents, key_vocabulary, may_lack_accents, restore_accents
+from aictlab.accents import (
+    accent_readings,
+    accentless_documents,
+    key_vocabulary,
+    may_lack_accents,
+    restore_accents,
+)
 from aictlab.errors import LexiconError, check_choice
 from aictlab.schema import DOC_ID, LEMMA, MWE_JOINER, SEG_ID, SENT_ID, TOK_POS, TOKEN, YEAR, require_columns
 from aictlab.senses import HitContext, classify_hits, read_titles, title_key
@@ -431,9 +437,12 @@ def match_terms(
     Text without accents: a token with no accented letter, ALL CAPS or in a document typed without accents
     (:func:`aictlab.accents.accentless_documents`), is matched on its restored lemma
     (:func:`aictlab.accents.restore_accents`) when French
-    allows one reading only: ``COOPERATION`` and ``developpement`` match, ``marche`` (marche or marché)
-    does not. French drops accents on capitals in headings and acronyms, and whole texts lose them to OCR or
-    typing; elsewhere an accentless spelling is a different word and is left alone.
+    allows one reading only: ``COOPERATION`` and ``developpement`` match. An accentless spelling that is
+    also another word (``marches``: marché or marche) is read as a lexicon word only where that word's
+    entry has a ``require`` rule and its context is there (``de nouveaux marches pour les entreprises``);
+    elsewhere (``en marche``) it is the other word and gives no hit. French drops accents on capitals in
+    headings and acronyms, and whole texts lose them to OCR or typing; elsewhere an accentless spelling is a
+    different word and is left alone.
 
     Every hit gets a sense (:func:`aictlab.senses.classify_hits`): ``frame``, ``other_sense`` (inside a
     proper name or an institutional title, or failing the entry's ``require``/``exclude`` context rule) or
@@ -503,11 +512,24 @@ def match_terms(
     row_block = np.cumsum(new_block)
 
     vocabulary = key_vocabulary(w for form in lex.forms["form"] for w in form.split(" "))
-    restored_of: dict[str, str | None] = {}  # one dictionary look-up per distinct word
+    # Words of entries with a `require` rule: their accentless spelling may be read as them where the rule's
+    # context is there (below), even when it is also another French word (marches: marché or marche).
+    required = set(lex.terms.loc[[bool(r) for r in lex.terms["require"]], "term"])
+    rule_words = frozenset(
+        w for f in lex.forms.itertuples(index=False) if f.term in required for w in f.form.split(" ")
+    )
+    restored_of: dict[str, tuple[str | None, bool]] = {}  # one dictionary look-up per distinct word
 
-    def restore(word: str) -> str | None:
+    def restore(word: str) -> tuple[str | None, bool]:
+        """Restored lemma and whether it holds only in the entry's required context (else None, False)."""
         if word not in restored_of:
-            restored_of[word] = restore_accents(word, vocabulary)
+            lemma = restore_accents(word, vocabulary)
+            conditional = False
+            if lemma is None:
+                readings = accent_readings(word, vocabulary) & rule_words
+                if len(readings) == 1:
+                    lemma, conditional = next(iter(readings)), True
+            restored_of[word] = (lemma, conditional)
         return restored_of[word]
 
     no_accents = accentless_documents(doc, surface)
@@ -519,6 +541,7 @@ def match_terms(
     part_first: list[bool] = []
     part_last: list[bool] = []
     part_restored: list[bool] = []
+    part_conditional: list[bool] = []
     for r, lem in enumerate(lemmas):
         pieces = [p for p in re.split(r"[\s" + MWE_JOINER + r"]+", lem) if p] if lem.strip() else []
         if not pieces:  # whitespace token: a barrier, never part of a match
@@ -530,14 +553,16 @@ def match_terms(
             part = canonical_lemma(p) if p != "\x00" else p
             # One-part tokens also offer their surface form to one-word entries (lemmatiser errors).
             offered = surface_key[r] if len(pieces) == 1 and p != "\x00" else None
-            restored = None
+            restored, conditional = None, False
             if restorable:
                 word = words[j] if len(words) == len(pieces) else p
-                restored = restore(word) or restore(p)
+                restored, conditional = restore(word)
+                if restored is None:
+                    restored, conditional = restore(p)
             if restored is not None and canonical_lemma(restored) != part:
                 part, offered = canonical_lemma(restored), None
             else:
-                restored = None
+                restored, conditional = None, False
             parts.append(part)
             canon.append(part)
             part_surface.append(offered)
@@ -545,6 +570,7 @@ def match_terms(
             part_first.append(j == 0)
             part_last.append(j == len(pieces) - 1)
             part_restored.append(restored is not None)
+            part_conditional.append(conditional)
         row_parts.append(tuple(canon))
     part_row_a = np.asarray(part_row)
     part_block = row_block[part_row_a]
@@ -568,7 +594,7 @@ def match_terms(
             if taken_row[r0 : r1 + 1].any():
                 continue
             taken_row[r0 : r1 + 1] = True
-            found.append((r0, r1, *hit, any(part_restored[i : j + 1])))
+            found.append((r0, r1, *hit, any(part_restored[i : j + 1]), any(part_conditional[i : j + 1])))
     if not found:
         return empty
     found.sort()
@@ -594,6 +620,17 @@ def match_terms(
         name_terms=name_terms,
         names=lex.sense_rules,
     )
+    # A word restored only on its entry's context (marches -> marché) is that entry's word where the context
+    # is there; elsewhere it is the other word (la marche, en marche): no hit at all, not another sense.
+    keep = [
+        not f[7] or (f[3] in required and r != "context_require") for f, r in zip(found, reason, strict=True)
+    ]
+    if not all(keep):
+        found = [f for f, k in zip(found, keep, strict=True) if k]
+        sense = [x for x, k in zip(sense, keep, strict=True) if k]
+        reason = [x for x, k in zip(reason, keep, strict=True) if k]
+        if not found:
+            return empty
     idx = toks.index.to_numpy()
     pos = toks[TOK_POS].to_numpy()
     seg = toks[SEG_ID].to_numpy() if SEG_ID in toks.columns else np.full(n_rows, None)
