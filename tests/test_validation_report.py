@@ -12,11 +12,12 @@ from conftest import RAW, make_tokens
 from statsmodels.stats.proportion import proportion_confint
 
 from aictlab import coding, drift, frames
+from aictlab.adjusted import adjusted_drift
 from aictlab.config import PACKAGE_DATA, Settings
 from aictlab.lexicon import load_lexicon
 from aictlab.report import runner
 from aictlab.validate import main
-from aictlab.validation import adjusted_drift, cohen_kappa, hit_ids, read_sheet, wilson_interval
+from aictlab.validation import cohen_kappa, hit_ids, read_sheet, wilson_interval
 
 LEX = load_lexicon()
 
@@ -63,9 +64,7 @@ def test_use_only_drift_equals_the_drift_of_hand_filtered_tokens(two):
         ("b2025", "attractivite"): 6, ("b2025", "solidarite"): 2,
     }  # fmt: skip
     sheet = code_all(hits, CODES_TWO)
-    coded = coding.code_matches(hits, sheet)
-    use = data.with_hits(hits.loc[coded.index[coded["use"].eq("use")]], tier="extended")
-    res = drift.measure_drift(use, n_boot=300, seed=5).change.iloc[0]
+    res = coding.use_only_drift(data, sheet, n_boot=300, seed=5).change.iloc[0]
     # by hand: the non-use hits' lemmas replaced by a filler word in the tokens
     not_use = sheet.loc[sheet["code"].ne("use"), ["doc_id", "tok_pos"]].itertuples(index=False)
     filtered = two.copy()

@@ -35,6 +35,7 @@ __all__ = [
     "kwic_frames",
     "load_use_coding",
     "mention_vs_use",
+    "use_only_drift",
 ]
 
 log = logging.getLogger(__name__)
@@ -200,6 +201,48 @@ def kwic_frames(
     return out[KWIC_FRAME_COLUMNS + extra]
 
 
+def use_only_drift(
+    data,
+    coding: pd.DataFrame | None,
+    lexicon: Lexicon | None = None,
+    *,
+    mention_documents: Sequence[str] | None = None,
+    tier: str = "extended",
+    periods: int | Sequence[int] | None = None,
+    **drift_options,
+):
+    """The drift counting only the hits coded ``use`` (docs/methods.md §7, §15).
+
+    Each hit takes its code from :func:`code_matches` (the sheet's code, else its document's default); the
+    others are left out of the counts and the drift is measured as usual.
+
+    Parameters
+    ----------
+    data : Corpus, DataFrame or FrameData
+        As in :func:`aictlab.drift.measure_drift`.
+    coding : DataFrame or None
+        Coded hits (:func:`load_use_coding` or :func:`aictlab.validation.read_sheet`).
+    lexicon : Lexicon, optional
+        Needed unless ``data`` is a ``FrameData``.
+    mention_documents : sequence of str, optional
+        As in :func:`code_matches`.
+    tier, periods
+        As in :func:`aictlab.drift.measure_drift`.
+    **drift_options
+        Passed to :func:`aictlab.drift.measure_drift` (``drift_frames, n_boot, seed, alpha, merge``).
+
+    Returns
+    -------
+    DriftResult
+        :func:`aictlab.drift.measure_drift`'s result on the hits coded ``use``.
+    """
+    fd = as_frame_data(data, lexicon, periods=periods, tiers=(tier,))
+    matches = fd.hits(tier)
+    coded = code_matches(matches, coding, mention_documents=mention_documents)
+    use = matches.loc[coded.index[coded["use"].eq("use")]].sort_index()
+    return measure_drift(fd.with_hits(use, tier=tier), tier=tier, **drift_options)
+
+
 def mention_vs_use(
     data,
     lexicon: Lexicon | None = None,
@@ -241,7 +284,6 @@ def mention_vs_use(
         columns.
     """
     fd = as_frame_data(data, lexicon, periods=periods, tiers=(tier,))
-    matches = fd.hits(tier)
     mentions = tuple(mention_documents) if mention_documents is not None else coded_mention_documents(coding)
     present = [d for d in mentions if d in set(fd.segments[DOC_ID])]
     kw = {
@@ -257,8 +299,8 @@ def mention_vs_use(
         res = measure_drift(fd, exclude_documents=present, **kw)
         out.append(res.by_period.assign(variant="without " + ", ".join(present)))
     if coding is not None:
-        coded = code_matches(matches, coding, mention_documents=mentions)
-        res = measure_drift(fd.with_hits(coded[coded["use"].eq("use")], tier=tier), **kw)
+        kw.pop("tier")
+        res = use_only_drift(fd, coding, mention_documents=mentions, tier=tier, **kw)
         out.append(res.by_period.assign(variant="only hits coded use"))
     table = pd.concat(out, ignore_index=True)
     return table[["variant"] + [c for c in table.columns if c != "variant"]]

@@ -3,7 +3,7 @@
 Reads the coding sheets of ``Settings.coding`` (``--coding``; the packaged seed sheet by default), keeps the
 rows of this corpus's documents whose hits the current lexicon still finds, and reports precision per frame,
 tier and term, recall (a miss sheet), agreement between two coders, and the drift change on use-only hits and
-on precision-adjusted counts (:func:`aictlab.validation.adjusted_drift`).
+on precision-adjusted counts (:func:`aictlab.coding.use_only_drift`, :func:`aictlab.adjusted.adjusted_drift`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from aictlab import coding, drift, frames, validation
+from aictlab.adjusted import adjusted_drift
 from aictlab.config import PACKAGE_DATA
 from aictlab.errors import AictlabError
 from aictlab.lexicon import load_lexicon
@@ -114,18 +115,18 @@ def run(ctx: ReportContext) -> str:
            "keep_duplicates": s.keep_duplicates, "periods": s.periods, "bootstrap": s.bootstrap, "seed": s.seed,
            "drift_frames": s.drift_frames, "lemmatizer": s.lemmatizer}  # fmt: skip
     coded = coding.code_matches(hits, sheet)
-    use_hits = hits.loc[coded.index[coded["use"].eq("use")]].sort_index()
+    use_kw = {k: v for k, v in kw.items() if k != "tier"}
 
     def variants() -> pd.DataFrame:
         rows = [
             {"variant": "all hits", **drift.measure_drift(data, **kw).change.iloc[0].to_dict()},
             {
                 "variant": "use-only hits",
-                **drift.measure_drift(data.with_hits(use_hits, tier=TIER), **kw).change.iloc[0].to_dict(),
+                **coding.use_only_drift(data, sheet, tier=TIER, **use_kw).change.iloc[0].to_dict(),
             },
         ]
         try:
-            adjusted = validation.adjusted_drift(data, joined, **kw)
+            adjusted = adjusted_drift(data, joined, **kw)
         except AictlabError:  # a drift frame never coded, or a single period
             adjusted = None
         if adjusted is not None:
