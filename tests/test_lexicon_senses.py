@@ -194,6 +194,54 @@ def test_context_rules_require_and_exclude():
     assert lex.terms.set_index("term").loc["partenaire", "require"] == ("coopération", "jumelage")
 
 
+def senses_of(text: str, lemmas: str) -> list[tuple[str, str]]:
+    """(keyword, sense or reason) of the packaged lexicon's hits in one sentence with the given lemmas."""
+    t = sentence(text.split(), lemmas=lemmas.split())
+    m = match_terms(t, load_lexicon(), senses="all")
+    return [(k, r or s) for k, s, r in m[["keyword", "sense", "sense_reason"]].itertuples(index=False)]
+
+
+def test_packaged_lexicon_sets_apart_the_error_classes_of_unseen_documents():
+    """The error classes found on unseen documents (issue 14), each by its entry's rule (lexicon 2.2)."""
+    # France's national influence, not a territory's attractiveness
+    assert senses_of("le rayonnement de la France", "le rayonnement de le france") == [
+        ("rayonnement", "context_exclude")
+    ]
+    assert senses_of("faire rayonner notre pays", "faire rayonner notre pays") == [
+        ("rayonner", "context_exclude")
+    ]
+    assert senses_of("l' attractivité de leur territoire", "le attractivité de leur territoire") == [
+        ("attractivité", "frame")
+    ]
+    # "pays" four words off is a partner country, not the possessor
+    assert senses_of(
+        "diplomatie économique : relations avec les pays émergents",
+        "diplomatie économique : relation avec le pays émergent",
+    ) == [("diplomatie économique", "frame")]
+    # generic partners: co-organisers, the State, firms
+    assert senses_of(
+        "la rencontre organisée en partenariat avec la ville",
+        "le rencontre organiser en partenariat avec le ville",
+    ) == [("partenariat", "context_exclude")]
+    assert senses_of(
+        "l' État et les collectivités sont partenaires", "le état et le collectivité être partenaire"
+    ) == [("partenaires", "context_exclude")]
+    assert senses_of("les villes partenaires de la coopération", "le ville partenaire de le coopération") == [
+        ("partenaires", "frame")
+    ]
+    # domestic solidarity and local development at home; the home territory's benefit
+    assert senses_of("la solidarité intercommunale", "le solidarité intercommunal") == [
+        ("solidarité", "context_exclude")
+    ]
+    assert senses_of("le développement local de la commune", "le développement local de le commune") == [
+        ("développement local", "context_require")
+    ]
+    assert senses_of("un bénéfice réciproque", "un bénéfice réciproque") == [
+        ("réciproque", "context_exclude")
+    ]
+    assert senses_of("des intérêts réciproques", "un intérêt réciproque") == [("réciproques", "frame")]
+
+
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
