@@ -99,7 +99,12 @@ def run(ctx: ReportContext) -> str:
     s = ctx.settings
     # the documents carry their period (one assignment for the run); the tokens are those the run counts
     corpus = as_corpus(ctx.corpus.select(keep_duplicates=s.keep_duplicates), periods=s.periods)
-    agg = corpus.map_tokens(_aggregates)
+    # a pure function of the counted tokens: cached with the corpus (content + processing settings)
+    agg = ctx.cached(
+        "textometry_aggregates",
+        {"keep_duplicates": s.keep_duplicates, "nodes": COLLOCATION_NODES, "version": 1},
+        lambda: corpus.map_tokens(_aggregates),
+    )
     # Reinert's term filter scales with the corpus (rn.scaled_min_segments) unless set (extra key)
     min_segments = dict(s.extra or {}).get("reinert_min_segments", "auto")
     stm = rn.segment_term_matrix(
@@ -131,10 +136,8 @@ def run(ctx: ReportContext) -> str:
     spec = kn.specificities(table)
     spec_long = spec.stack().rename("specificity").reset_index().sort_values(["group", "term"], kind="stable")
     ctx.save_table(spec_long[["group", "term", "specificity"]], "specificities_periods")
-    fig, _ = tplots.plot_keyness(kw, n=10, by="g2")
-    ctx.save_figure(fig, "keyness_periods")
-    fig, _ = tplots.plot_specificities_heatmap(spec, n=30)
-    ctx.save_figure(fig, "specificities_heatmap")
+    ctx.plot("keyness_periods", tplots.plot_keyness, kw, n=10, by="g2")
+    ctx.plot("specificities_heatmap", tplots.plot_specificities_heatmap, spec, n=30)
 
     top = kn.top_terms(kw, 10, by="specificity")
     earliest, latest = periods[0], periods[-1]
@@ -257,8 +260,7 @@ def run(ctx: ReportContext) -> str:
         ctx.save_table(tables["ca_terms"], "ca_terms")
         ctx.save_table(tables["ca_groups"], "ca_groups")
         ctx.save_table(tables["ca_eigenvalues"], "ca_eigenvalues")
-        fig, _ = tplots.plot_ca_biplot(ca, n_terms=30)
-        ctx.save_figure(fig, "ca_biplot")
+        ctx.plot("ca_biplot", tplots.plot_ca_biplot, ca, n_terms=30)
         eig = ca.eigenvalues
         eig_text = "; ".join(
             f"λ{int(r.dim)} = {r.eigenvalue:.4f} ({r.percent:.1f} %)" for r in eig.head(2).itertuples()
@@ -329,8 +331,7 @@ def _reinert_section(ctx: ReportContext, stm: rn.SegmentTermMatrix) -> list[str]
     ctx.save_table(dist_year, "reinert_distribution")
     typical = rn.typical_segments(res, ctx.corpus.segments, n=3, profiles=rn.class_profiles(res, n=None))
     ctx.save_table(typical, "reinert_typical_segments")
-    fig, _ = tplots.plot_reinert(res, profiles, dist_year, by="year")
-    ctx.save_figure(fig, "reinert_classes")
+    ctx.plot("reinert_classes", tplots.plot_reinert, res, profiles, dist_year, by="year")
     double_key = {**key, "double": True}
     try:
         # the double classification's segments never carried the period
@@ -351,8 +352,14 @@ def _reinert_section(ctx: ReportContext, stm: rn.SegmentTermMatrix) -> list[str]
                 *dlines,
             ]
         )
-        fig, _ = tplots.plot_reinert(double, dprof, rn.class_distribution(double, "year"), by="year")
-        ctx.save_figure(fig, "reinert_double_classes")
+        ctx.plot(
+            "reinert_double_classes",
+            tplots.plot_reinert,
+            double,
+            dprof,
+            rn.class_distribution(double, "year"),
+            by="year",
+        )
         double_note += "\n\n" + figure_markdown(
             "reinert_double_classes",
             "Double classification: stable classes and share of each year's segments",
