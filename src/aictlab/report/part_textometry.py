@@ -95,6 +95,34 @@ def _design_pointer(documents: pd.DataFrame) -> str:
     )
 
 
+def _period_measures(corpus, table: kn.LexicalTable, agg: dict[str, Any]) -> dict[str, Any]:
+    """The period contrasts of the section, from the lexical table (≥ 2 periods) and the aggregates: keyness
+    and specificities of each period, latest vs earliest keyness, collocations, adjacent pairs, and the
+    correspondence analysis (None, with ``ca_error``, when it cannot run)."""
+    periods = table.groups
+    kw = kn.keyness_each(table)
+    present = set(table.counts.index)
+    nodes = [n for n in COLLOCATION_NODES if n in present]
+    try:
+        ca, ca_error = (
+            ca_mod.correspondence_analysis(table.counts, min_total=5, orient_column=periods[-1]),
+            "",
+        )
+    except SettingsError as err:
+        ca, ca_error = None, str(err)
+    return {
+        "keyness": kw[KEYNESS_COLUMNS + [c for c in kw.columns if c not in KEYNESS_COLUMNS]],
+        "specificities": kn.specificities(table),
+        "latest_vs_earliest": kn.keyness(table, periods[-1], periods[0]),
+        "collocations": collocations(
+            corpus, nodes, span=5, group=schema.PERIOD, min_cofreq=2, counts=agg["cooccurrences"]
+        ),
+        "bigrams": top_bigrams(corpus, min_count=3, n=200, counts=agg["bigrams"]),
+        "ca": ca,
+        "ca_error": ca_error,
+    }
+
+
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     # the documents carry their period (one assignment for the run); the tokens are those the run counts
@@ -130,10 +158,14 @@ def run(ctx: ReportContext) -> str:
         )
         sections += _reinert_section(ctx, stm)
         return "\n".join(sections)
-    kw = kn.keyness_each(table)
-    kw = kw[KEYNESS_COLUMNS + [c for c in kw.columns if c not in KEYNESS_COLUMNS]]
+    # pure functions of the aggregates and the periods: cached with them (a warm run only reads them)
+    measures = ctx.cached(
+        "textometry_measures",
+        {"keep_duplicates": s.keep_duplicates, "periods": s.periods, "version": 1},
+        lambda: _period_measures(corpus, table, agg),
+    )
+    kw, spec = measures["keyness"], measures["specificities"]
     ctx.save_table(kw, "keyness_periods")
-    spec = kn.specificities(table)
     spec_long = spec.stack().rename("specificity").reset_index().sort_values(["group", "term"], kind="stable")
     ctx.save_table(spec_long[["group", "term", "specificity"]], "specificities_periods")
     ctx.plot("keyness_periods", tplots.plot_keyness, kw, n=10, by="g2")
@@ -145,7 +177,7 @@ def run(ctx: ReportContext) -> str:
     top_late = top[top["group"] == latest]
     sizes = ", ".join(f"{g}: {int(n)}" for g, n in table.sizes.items())
     # latest vs earliest period directly (the drift question), filtered by G² >= 10.83 (p <= 0.001)
-    late_early = kn.keyness(table, latest, earliest)
+    late_early = measures["latest_vs_earliest"]
     ctx.save_table(late_early, "keyness_latest_vs_earliest")
     sig = late_early[late_early["g2"].abs() >= CRITICAL_0001]
     over_late = sig[sig["g2"] > 0].sort_values(["log_ratio", "term"], ascending=[False, True]).head(10)
@@ -196,11 +228,9 @@ def run(ctx: ReportContext) -> str:
     ]
 
     # -- collocations -------------------------------------------------------------------------------------------
-    present = set(table.counts.index)
-    nodes = [n for n in COLLOCATION_NODES if n in present]
-    coll = collocations(corpus, nodes, span=5, group=schema.PERIOD, min_cofreq=2, counts=agg["cooccurrences"])
+    coll = measures["collocations"]
     ctx.save_table(coll, "collocations")
-    bigrams = top_bigrams(corpus, min_count=3, n=200, counts=agg["bigrams"])
+    bigrams = measures["bigrams"]
     ctx.save_table(bigrams, "collocation_bigrams")
     strong = coll[(coll["ll"] >= 3.84) & (coll["cofreq"] >= 2)]
     coll_lines = []
@@ -245,14 +275,12 @@ def run(ctx: ReportContext) -> str:
     ]
 
     # -- correspondence analysis ----------------------------------------------------------------------------------
-    try:
-        ca = ca_mod.correspondence_analysis(table.counts, min_total=5, orient_column=latest)
-    except SettingsError as err:  # e.g. no lemma occurs 5 times: the section says why
-        ca = None
+    ca = measures["ca"]
+    if ca is None:  # e.g. no lemma occurs 5 times: the section says why
         sections += [
             "### Correspondence analysis (lemmas × periods)",
             "",
-            f"Not run (lemmas with ≥ 5 occurrences): {err}",
+            f"Not run (lemmas with ≥ 5 occurrences): {measures['ca_error']}",
             "",
         ]
     if ca is not None:
