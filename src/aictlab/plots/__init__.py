@@ -7,6 +7,6 @@ locally (:func:`figure_style`), never to matplotlib's global settings.
 
 from __future__ import annotations
 
-from aictlab.plots._style import GREYS, HATCHES, LINESTYLES, MARKERS, figure_style, new_figure, styled
+from aictlab.plots._style import GREYS, HATCHES, LINESTYLES, MARKERS, RC, figure_style, new_figure, styled
 
-__all__ = ["GREYS", "HATCHES", "LINESTYLES", "MARKERS", "figure_style", "new_figure", "styled"]
+__all__ = ["GREYS", "HATCHES", "LINESTYLES", "MARKERS", "RC", "figure_style", "new_figure", "styled"]

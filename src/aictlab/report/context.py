@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import hashlib
 import io
 import json
 import logging
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from aictlab import __version__
@@ -21,12 +25,16 @@ from aictlab.io import atomic_write_bytes
 __all__ = [
     "table_bytes",
     "settings_key",
+    "content_digest",
+    "figure_bytes",
     "ReportContext",
     "NOT_IN_FINGERPRINT",
     "SEAL_MAGIC",
     "run_fingerprint",
     "seal",
     "unseal",
+    "read_entry",
+    "write_entry",
 ]
 
 log = logging.getLogger("aictlab.report")
@@ -81,6 +89,8 @@ class ReportContext:
         Values a part leaves for later parts and for the report's summary (e.g. ``results["verdict"]``).
     outputs : list of Path
         Every file written so far (for provenance).
+    show_progress : bool
+        Whether progress bars are shown (:meth:`progress_bar`).
     """
 
     settings: Settings
@@ -88,6 +98,7 @@ class ReportContext:
     client: Any = None
     results: dict[str, Any] = field(default_factory=dict)
     outputs: list[Path] = field(default_factory=list)
+    show_progress: bool = False
 
     @property
     def out_dir(self) -> Path:
@@ -121,22 +132,63 @@ class ReportContext:
         return path
 
     def save_figure(self, fig, name: str) -> list[Path]:
-        """Write ``fig`` as ``<out>/<name>.png`` and ``.pdf`` with no embedded dates, then close it."""
+        """Write ``fig`` as ``<out>/<name>.png`` and ``.pdf`` with no embedded dates, then close it.
+
+        Prefer :meth:`plot`, which skips drawing when the figure's inputs are unchanged.
+        """
         import matplotlib.pyplot as plt
 
-        from aictlab.plots import figure_style
-
-        paths = []
-        for ext, metadata in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
-            buffer = io.BytesIO()
-            with figure_style():  # the house style is local; PDFs keep TrueType fonts
-                fig.savefig(buffer, format=ext, metadata=metadata, dpi=200)
-            path = self.out_dir / f"{name}.{ext}"
-            atomic_write_bytes(path, buffer.getvalue())
-            paths.append(path)
+        images = figure_bytes(fig)
         plt.close(fig)
+        return self._write_figure(name, images)
+
+    def _write_figure(self, name: str, images: dict[str, bytes]) -> list[Path]:
+        paths = []
+        for ext, data in images.items():
+            path = self.out_dir / f"{name}.{ext}"
+            atomic_write_bytes(path, data)
+            paths.append(path)
         self.outputs.extend(paths)
         return paths
+
+    def plot(self, name: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> pd.DataFrame:
+        """Draw ``func(*args, **kwargs)`` (a figure function returning ``(Figure, DataFrame)``) and write it as
+        ``<out>/<name>.png`` and ``.pdf``; return the DataFrame drawn.
+
+        The figure is a function of its inputs, the figure code and the house style, so it is cached under
+        ``<processed>/figures/<name>-<key>.pkl``, the key hashing the function's name, its arguments' content
+        (:func:`content_digest`), the style, the matplotlib version and the package's code
+        (:func:`settings_key`). A warm run copies the PNG and PDF bytes of the entry into ``<out>`` (this
+        run's outputs, as a drawn figure would be) without building or drawing the figure. Entries are sealed
+        like every result (:func:`write_entry`): a damaged one is redrawn with a warning. Arguments that
+        cannot be hashed (an unknown object) simply disable the cache for that figure.
+        """
+        import matplotlib
+        import matplotlib.pyplot as plt
+
+        from aictlab.plots import RC
+
+        try:
+            inputs = content_digest([args, kwargs])
+        except TypeError as err:
+            log.debug("figure %s not cached: %s", name, err)
+            path = None
+        else:
+            style = {"rc": repr(sorted(RC.items())), "dpi": FIGURE_DPI, "matplotlib": matplotlib.__version__}
+            func_name = f"{func.__module__}.{func.__qualname__}"
+            key = settings_key("figure", name, func_name, inputs, style)
+            path = self.settings.path("processed") / "figures" / f"{name}-{key}.pkl"
+            entry = read_entry(path, None) if self.settings.use_cache else None
+            if isinstance(entry, dict) and set(entry) == {"images", "data"}:
+                self._write_figure(name, entry["images"])
+                return entry["data"]
+        fig, data = func(*args, **kwargs)
+        images = figure_bytes(fig)
+        plt.close(fig)
+        self._write_figure(name, images)
+        if path is not None:
+            write_entry(path, {"images": images, "data": data})
+        return data
 
     def cached(self, name: str, key_parts: dict[str, Any], compute: Callable[[], Any]) -> Any:
         """Return ``compute()``, reusing ``<processed>/results/<name>-<key>.pkl`` when the key matches.
@@ -148,17 +200,119 @@ class ReportContext:
         """
         key = settings_key(name, self.corpus.cache_key or self.corpus.corpus_hash, key_parts)
         path = self.settings.path("processed") / "results" / f"{name}-{key}.pkl"
-        if self.settings.use_cache and path.exists():
-            try:
-                value = pickle.loads(unseal(path.read_bytes()))
-            except Exception as err:  # any damage, including a pickle that no longer loads
-                log.warning("cache entry %s is damaged (%s); recomputing it.", path, err)
-            else:
-                log.debug("cache hit %s", path.name)
-                return value
+        value = read_entry(path, _MISSING) if self.settings.use_cache else _MISSING
+        if value is not _MISSING:
+            return value
         value = compute()
-        atomic_write_bytes(path, seal(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
+        write_entry(path, value)
         return value
+
+    @contextlib.contextmanager
+    def progress_bar(self, total: int | None = None, desc: str = "") -> Iterator[Any]:
+        """A progress bar for the steps inside a part (e.g. the fits of the topic grid), under the report's.
+
+        ``with ctx.progress_bar(total=len(grid), desc="topic grid") as bar: ... bar.update(1)``. It shows the
+        count, the elapsed time and the rate (no guessed time left); it is silent unless the run shows
+        progress (``ctx.show_progress``), and is closed (and cleared) when the block ends.
+        """
+        from tqdm.auto import tqdm
+
+        bar = tqdm(
+            total=total,
+            desc=desc,
+            leave=False,
+            position=1,
+            disable=not self.show_progress,
+            bar_format="  {desc}: {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}]{postfix}",
+        )
+        try:
+            yield bar
+        finally:
+            bar.close()
+
+
+_MISSING = object()
+
+#: Resolution of the PNG figures (the PDFs are vector).
+FIGURE_DPI = 200
+
+
+def figure_bytes(fig) -> dict[str, bytes]:
+    """``fig`` as PNG and PDF bytes in the house style, with no embedded dates or software version."""
+    from aictlab.plots import figure_style
+
+    images = {}
+    for ext, metadata in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
+        buffer = io.BytesIO()
+        with figure_style():  # the house style is local; PDFs keep TrueType fonts
+            fig.savefig(buffer, format=ext, metadata=metadata, dpi=FIGURE_DPI)
+        images[ext] = buffer.getvalue()
+    return images
+
+
+def content_digest(value: Any) -> str:
+    """sha256 of ``value``'s content: DataFrames, Series, arrays, dataclasses, mappings, sequences and scalars.
+
+    Two values with equal content give the same digest whatever their memory layout or process (a figure
+    cache key). Raises TypeError for anything else (e.g. a fitted model object): the caller does not cache.
+    """
+    digest = hashlib.sha256()
+    _feed(digest, value, set())
+    return digest.hexdigest()
+
+
+def _feed(digest, value: Any, seen: set[int]) -> None:
+    """Add ``value`` to ``digest``, recursively (``seen``: containers on the path, to refuse cycles)."""
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic)):
+        digest.update(repr((type(value).__name__, value)).encode("utf-8"))
+        return
+    if id(value) in seen:
+        raise TypeError("a value that contains itself")
+    seen = seen | {id(value)}
+    if isinstance(value, (pd.DataFrame, pd.Series, pd.Index)):
+        frame = value.to_frame() if isinstance(value, pd.Series) else value
+        digest.update(repr((type(value).__name__, getattr(value, "shape", None))).encode())
+        names = frame.columns if isinstance(frame, pd.DataFrame) else [frame.name]
+        digest.update(repr([(str(c), str(t)) for c, t in zip(names, _dtypes(frame), strict=True)]).encode())
+        if isinstance(frame, pd.DataFrame):
+            digest.update(repr(list(frame.index.names)).encode())
+        try:
+            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        except TypeError:  # unhashable cells (lists): their text, exactly
+            digest.update(frame.to_csv(lineterminator="\n").encode("utf-8"))
+    elif isinstance(value, np.ndarray):
+        digest.update(repr(("ndarray", value.dtype.str, value.shape)).encode())
+        if value.dtype == object:
+            _feed(digest, value.tolist(), seen)
+        else:
+            digest.update(np.ascontiguousarray(value).tobytes())
+    elif hasattr(value, "tocsr") and hasattr(value, "shape"):  # a scipy sparse matrix
+        csr = value.tocsr()
+        _feed(digest, ("sparse", csr.shape, csr.data, csr.indices, csr.indptr), seen)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        digest.update(f"{type(value).__module__}.{type(value).__qualname__}".encode())
+        for f in dataclasses.fields(value):
+            _feed(digest, (f.name, getattr(value, f.name)), seen)
+    elif isinstance(value, dict):
+        digest.update(b"dict")
+        for k, v in sorted(value.items(), key=lambda kv: repr(kv[0])):
+            _feed(digest, (k, v), seen)
+    elif isinstance(value, (list, tuple)):
+        digest.update(repr((type(value).__name__, len(value))).encode())
+        for item in value:
+            _feed(digest, item, seen)
+    elif isinstance(value, (set, frozenset)):
+        _feed(digest, sorted(value, key=repr), seen)
+    elif isinstance(value, functools.partial):
+        _feed(digest, (value.func, value.args, value.keywords), seen)
+    elif callable(value) and hasattr(value, "__qualname__"):  # a function: by name (its code is in the key)
+        digest.update(f"{value.__module__}.{value.__qualname__}".encode())
+    else:
+        raise TypeError(f"cannot hash a {type(value).__name__} by content")
+
+
+def _dtypes(frame) -> list:
+    return list(frame.dtypes) if isinstance(frame, pd.DataFrame) else [frame.dtype]
 
 
 #: First bytes of a sealed cache entry (then the payload's 32-byte sha256, then the payload).
@@ -185,3 +339,25 @@ def unseal(data: bytes) -> bytes:
     if len(digest) < 32 or hashlib.sha256(payload).digest() != digest:
         raise ValueError("its sha256 does not match (truncated or damaged)")
     return payload
+
+
+def read_entry(path: Path, default: Any = None) -> Any:
+    """The value of the sealed cache entry at ``path`` (:func:`write_entry`), or ``default`` when there is none.
+
+    An entry that is truncated, damaged, foreign or no longer loads is never used: a warning names it and
+    ``default`` is returned, so that the caller recomputes (and rewrites) it.
+    """
+    if not path.exists():
+        return default
+    try:
+        value = pickle.loads(unseal(path.read_bytes()))
+    except Exception as err:  # any damage, including a pickle that no longer loads
+        log.warning("cache entry %s is damaged (%s); recomputing it.", path, err)
+        return default
+    log.debug("cache hit %s", path.name)
+    return value
+
+
+def write_entry(path: Path, value: Any) -> None:
+    """Pickle ``value`` into the cache entry ``path``, sealed (:func:`seal`) and written atomically."""
+    atomic_write_bytes(path, seal(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))

@@ -56,8 +56,7 @@ def run(ctx: ReportContext) -> str:
     design = design_table(documents)
     ctx.save_table(design, "corpus_design")
     notes = design_notes(documents)
-    fig, drawn = plot_corpus_overview(overview)
-    ctx.save_figure(fig, "corpus_overview")
+    drawn = ctx.plot("corpus_overview", plot_corpus_overview, overview)
     per = "year" if "n_documents" in drawn.columns else "document"
     shown = overview[
         ["doc_id", "date", "paragraphs", "segments", "tokens", "duplicated_share", "tokens_counted"]

@@ -223,14 +223,11 @@ def run(ctx: ReportContext) -> str:
     ctx.save_table(kwic, "kwic_frames")
     ctx.save_table(mvu, "drift_mention_vs_use")
     ctx.save_table(lexicon.terms, "frame_lexicon")
-    for name, (fig, _) in {
-        "frame_rates": fplots.plot_frame_rates(result.frame_rates),
-        "drift_index": fplots.plot_drift_index(result.by_document, result.by_period),
-        "robustness": fplots.plot_robustness(panel),
-        "term_contributions": fplots.plot_term_contributions(result.frame_terms),
-        "drift_mention_vs_use": fplots.plot_mention_vs_use(mvu),
-    }.items():
-        ctx.save_figure(fig, name)
+    ctx.plot("frame_rates", fplots.plot_frame_rates, result.frame_rates)
+    ctx.plot("drift_index", fplots.plot_drift_index, result.by_document, result.by_period)
+    ctx.plot("robustness", fplots.plot_robustness, panel)
+    ctx.plot("term_contributions", fplots.plot_term_contributions, result.frame_terms)
+    ctx.plot("drift_mention_vs_use", fplots.plot_mention_vs_use, mvu)
 
     v = verdict_table.iloc[0]
     profile, one_organiser = _period_profile(result, ctx.corpus.documents)

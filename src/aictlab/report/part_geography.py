@@ -110,8 +110,7 @@ def run(ctx: ReportContext) -> str:
     ctx.save_table(result.by_period, "geography_by_period")
     ctx.save_table(result.trend, "geography_trend")
     ctx.save_table(geography.place_coding_sheet(result.mentions), "geography_coding_sheet")
-    fig, _ = plot_partner_geography(result.by_period)
-    ctx.save_figure(fig, "geography_partners")
+    ctx.plot("geography_partners", plot_partner_geography, result.by_period)
     shown = result.by_period[result.by_period["group"].isin(geography.GROUPS)][
         ["period", "group", "mentions", "partner", "share", "ci_low", "ci_high", "n_documents_with_partner"]
     ]

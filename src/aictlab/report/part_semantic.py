@@ -35,8 +35,7 @@ def run(ctx: ReportContext) -> str:
     ctx.save_table(res.words, "semantic_word_polarity")
     ctx.save_table(res.neighbours, "semantic_recall_suggestions")
     labels = tuple(lexicon.frames[f]["label"] for f in frames)
-    fig, _ = plot_semantic_scores(res.by_document, res.by_period, frames=labels)
-    ctx.save_figure(fig, "semantic_scores")
+    ctx.plot("semantic_scores", plot_semantic_scores, res.by_document, res.by_period, frames=labels)
 
     ch = res.change.iloc[0]
     semantic_dir = interval_direction(ch["ci_low"], ch["ci_high"])

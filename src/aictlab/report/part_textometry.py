@@ -95,11 +95,44 @@ def _design_pointer(documents: pd.DataFrame) -> str:
     )
 
 
+def _period_measures(corpus, table: kn.LexicalTable, agg: dict[str, Any]) -> dict[str, Any]:
+    """The period contrasts of the section, from the lexical table (≥ 2 periods) and the aggregates: keyness
+    and specificities of each period, latest vs earliest keyness, collocations, adjacent pairs, and the
+    correspondence analysis (None, with ``ca_error``, when it cannot run)."""
+    periods = table.groups
+    kw = kn.keyness_each(table)
+    present = set(table.counts.index)
+    nodes = [n for n in COLLOCATION_NODES if n in present]
+    try:
+        ca, ca_error = (
+            ca_mod.correspondence_analysis(table.counts, min_total=5, orient_column=periods[-1]),
+            "",
+        )
+    except SettingsError as err:
+        ca, ca_error = None, str(err)
+    return {
+        "keyness": kw[KEYNESS_COLUMNS + [c for c in kw.columns if c not in KEYNESS_COLUMNS]],
+        "specificities": kn.specificities(table),
+        "latest_vs_earliest": kn.keyness(table, periods[-1], periods[0]),
+        "collocations": collocations(
+            corpus, nodes, span=5, group=schema.PERIOD, min_cofreq=2, counts=agg["cooccurrences"]
+        ),
+        "bigrams": top_bigrams(corpus, min_count=3, n=200, counts=agg["bigrams"]),
+        "ca": ca,
+        "ca_error": ca_error,
+    }
+
+
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     # the documents carry their period (one assignment for the run); the tokens are those the run counts
     corpus = as_corpus(ctx.corpus.select(keep_duplicates=s.keep_duplicates), periods=s.periods)
-    agg = corpus.map_tokens(_aggregates)
+    # a pure function of the counted tokens: cached with the corpus (content + processing settings)
+    agg = ctx.cached(
+        "textometry_aggregates",
+        {"keep_duplicates": s.keep_duplicates, "nodes": COLLOCATION_NODES, "version": 1},
+        lambda: corpus.map_tokens(_aggregates),
+    )
     # Reinert's term filter scales with the corpus (rn.scaled_min_segments) unless set (extra key)
     min_segments = dict(s.extra or {}).get("reinert_min_segments", "auto")
     stm = rn.segment_term_matrix(
@@ -125,16 +158,18 @@ def run(ctx: ReportContext) -> str:
         )
         sections += _reinert_section(ctx, stm)
         return "\n".join(sections)
-    kw = kn.keyness_each(table)
-    kw = kw[KEYNESS_COLUMNS + [c for c in kw.columns if c not in KEYNESS_COLUMNS]]
+    # pure functions of the aggregates and the periods: cached with them (a warm run only reads them)
+    measures = ctx.cached(
+        "textometry_measures",
+        {"keep_duplicates": s.keep_duplicates, "periods": s.periods, "version": 1},
+        lambda: _period_measures(corpus, table, agg),
+    )
+    kw, spec = measures["keyness"], measures["specificities"]
     ctx.save_table(kw, "keyness_periods")
-    spec = kn.specificities(table)
     spec_long = spec.stack().rename("specificity").reset_index().sort_values(["group", "term"], kind="stable")
     ctx.save_table(spec_long[["group", "term", "specificity"]], "specificities_periods")
-    fig, _ = tplots.plot_keyness(kw, n=10, by="g2")
-    ctx.save_figure(fig, "keyness_periods")
-    fig, _ = tplots.plot_specificities_heatmap(spec, n=30)
-    ctx.save_figure(fig, "specificities_heatmap")
+    ctx.plot("keyness_periods", tplots.plot_keyness, kw, n=10, by="g2")
+    ctx.plot("specificities_heatmap", tplots.plot_specificities_heatmap, spec, n=30)
 
     top = kn.top_terms(kw, 10, by="specificity")
     earliest, latest = periods[0], periods[-1]
@@ -142,7 +177,7 @@ def run(ctx: ReportContext) -> str:
     top_late = top[top["group"] == latest]
     sizes = ", ".join(f"{g}: {int(n)}" for g, n in table.sizes.items())
     # latest vs earliest period directly (the drift question), filtered by G² >= 10.83 (p <= 0.001)
-    late_early = kn.keyness(table, latest, earliest)
+    late_early = measures["latest_vs_earliest"]
     ctx.save_table(late_early, "keyness_latest_vs_earliest")
     sig = late_early[late_early["g2"].abs() >= CRITICAL_0001]
     over_late = sig[sig["g2"] > 0].sort_values(["log_ratio", "term"], ascending=[False, True]).head(10)
@@ -193,11 +228,9 @@ def run(ctx: ReportContext) -> str:
     ]
 
     # -- collocations -------------------------------------------------------------------------------------------
-    present = set(table.counts.index)
-    nodes = [n for n in COLLOCATION_NODES if n in present]
-    coll = collocations(corpus, nodes, span=5, group=schema.PERIOD, min_cofreq=2, counts=agg["cooccurrences"])
+    coll = measures["collocations"]
     ctx.save_table(coll, "collocations")
-    bigrams = top_bigrams(corpus, min_count=3, n=200, counts=agg["bigrams"])
+    bigrams = measures["bigrams"]
     ctx.save_table(bigrams, "collocation_bigrams")
     strong = coll[(coll["ll"] >= 3.84) & (coll["cofreq"] >= 2)]
     coll_lines = []
@@ -242,14 +275,12 @@ def run(ctx: ReportContext) -> str:
     ]
 
     # -- correspondence analysis ----------------------------------------------------------------------------------
-    try:
-        ca = ca_mod.correspondence_analysis(table.counts, min_total=5, orient_column=latest)
-    except SettingsError as err:  # e.g. no lemma occurs 5 times: the section says why
-        ca = None
+    ca = measures["ca"]
+    if ca is None:  # e.g. no lemma occurs 5 times: the section says why
         sections += [
             "### Correspondence analysis (lemmas × periods)",
             "",
-            f"Not run (lemmas with ≥ 5 occurrences): {err}",
+            f"Not run (lemmas with ≥ 5 occurrences): {measures['ca_error']}",
             "",
         ]
     if ca is not None:
@@ -257,8 +288,7 @@ def run(ctx: ReportContext) -> str:
         ctx.save_table(tables["ca_terms"], "ca_terms")
         ctx.save_table(tables["ca_groups"], "ca_groups")
         ctx.save_table(tables["ca_eigenvalues"], "ca_eigenvalues")
-        fig, _ = tplots.plot_ca_biplot(ca, n_terms=30)
-        ctx.save_figure(fig, "ca_biplot")
+        ctx.plot("ca_biplot", tplots.plot_ca_biplot, ca, n_terms=30)
         eig = ca.eigenvalues
         eig_text = "; ".join(
             f"λ{int(r.dim)} = {r.eigenvalue:.4f} ({r.percent:.1f} %)" for r in eig.head(2).itertuples()
@@ -329,8 +359,7 @@ def _reinert_section(ctx: ReportContext, stm: rn.SegmentTermMatrix) -> list[str]
     ctx.save_table(dist_year, "reinert_distribution")
     typical = rn.typical_segments(res, ctx.corpus.segments, n=3, profiles=rn.class_profiles(res, n=None))
     ctx.save_table(typical, "reinert_typical_segments")
-    fig, _ = tplots.plot_reinert(res, profiles, dist_year, by="year")
-    ctx.save_figure(fig, "reinert_classes")
+    ctx.plot("reinert_classes", tplots.plot_reinert, res, profiles, dist_year, by="year")
     double_key = {**key, "double": True}
     try:
         # the double classification's segments never carried the period
@@ -351,8 +380,14 @@ def _reinert_section(ctx: ReportContext, stm: rn.SegmentTermMatrix) -> list[str]
                 *dlines,
             ]
         )
-        fig, _ = tplots.plot_reinert(double, dprof, rn.class_distribution(double, "year"), by="year")
-        ctx.save_figure(fig, "reinert_double_classes")
+        ctx.plot(
+            "reinert_double_classes",
+            tplots.plot_reinert,
+            double,
+            dprof,
+            rn.class_distribution(double, "year"),
+            by="year",
+        )
         double_note += "\n\n" + figure_markdown(
             "reinert_double_classes",
             "Double classification: stable classes and share of each year's segments",

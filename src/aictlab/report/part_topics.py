@@ -235,18 +235,17 @@ def run(ctx: ReportContext) -> str:
         )
         ctx.save_table(dynamic, "topic_dynamic")
 
-    fig, _ = tplots.plot_model_selection(selection.table, chosen=chosen)
-    ctx.save_figure(fig, "topic_model_selection")
+    ctx.plot("topic_model_selection", tplots.plot_model_selection, selection.table, chosen=chosen)
     labels = topics.drop_duplicates(["model", "topic"])[["model", "topic", "label", "frame"]]
     for m in models:
-        fig, _ = tplots.plot_top_terms(topics, model=m, n=10)
-        ctx.save_figure(fig, f"topic_top_terms_{m}")
-        fig, _ = tplots.plot_topic_prevalence(
-            prevalence[prevalence["model"] == m], labels=labels[labels["model"] == m]
+        ctx.plot(f"topic_top_terms_{m}", tplots.plot_top_terms, topics, model=m, n=10)
+        ctx.plot(
+            f"topic_prevalence_{m}",
+            tplots.plot_topic_prevalence,
+            prevalence[prevalence["model"] == m],
+            labels=labels[labels["model"] == m],
         )
-        ctx.save_figure(fig, f"topic_prevalence_{m}")
-    fig, _ = tplots.plot_frame_topic_share(frame_prev)
-    ctx.save_figure(fig, "frame_topic_share")
+    ctx.plot("frame_topic_share", tplots.plot_frame_topic_share, frame_prev)
 
     summary = selection.summary
     primary = _primary(summary, chosen)

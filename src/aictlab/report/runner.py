@@ -12,7 +12,6 @@ import contextlib
 import importlib
 import json
 import logging
-import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -132,7 +131,8 @@ def run_report(
 ) -> list[PartOutcome]:
     """Run the report parts (all, or those named in ``only``) and write REPORT.md, report.html, provenance.
 
-    ``progress`` shows a tqdm bar over the parts (on stderr).
+    ``progress`` shows a tqdm bar over the steps (loading the corpus, then each part; on stderr), and lets
+    parts show their own (:meth:`ReportContext.progress_bar`).
 
     Returns
     -------
@@ -172,53 +172,75 @@ def run_report(
 
 
 def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[PartOutcome]:
-    """Load the corpus, then run each part in turn; a failing part is reported and the others go on."""
-    started = time.perf_counter()
-    if progress:  # the first load (cleaning, NLP) takes a while before the parts' bar appears
-        print(
-            "aictlab report: loading the corpus (cleaning and NLP on a first run, then cached)...",
-            file=sys.stderr,
-        )
-    ctx.corpus = ctx.load_corpus()
-    log.info(
-        "corpus loaded: %d documents, %d tokens (%.1f s)",
-        len(ctx.corpus.documents),
-        ctx.corpus.n_tokens,
-        time.perf_counter() - started,
-    )
-    from aictlab.periods import add_periods
+    """Load the corpus, then run each part in turn; a failing part is reported and the others go on.
 
-    try:  # periods that do not fit the corpus' years stop the run before any part writes
-        add_periods(ctx.corpus.documents, ctx.settings.periods)
-    except SettingsError as err:
-        raise SettingsError(f"periods = {ctx.settings.periods!r}: {err}") from None
+    The progress bar counts steps (loading the corpus, then each part), with the elapsed time and the time
+    of the last step, and no time left: parts differ too much in cost (the topic grid alone can be most of a
+    cold run) for an average to predict anything. Parts show their own steps with
+    :meth:`ReportContext.progress_bar`.
+    """
     from tqdm.auto import tqdm
 
-    outcomes = []
-    bar = tqdm(names, desc="aictlab report", unit="part", disable=not progress)
-    for name in bar:
-        bar.set_postfix_str(name)
-        t0 = time.perf_counter()
-        first_output = len(ctx.outputs)
-        results_before = dict(ctx.results)
-        if name == "frames":  # the headline is the frames part's: never one left by an earlier run
-            ctx.results.pop("headline", None)
-        try:
-            module = importlib.import_module(PARTS[name])
-            section = module.run(ctx)
-            status, error = "ok", ""
-        except Exception as err:  # one failing part must not lose the others
-            log.error("part %s failed: %s\n%s", name, err, traceback.format_exc())
-            section = f"## {name}\n\n**This part failed:** `{type(err).__name__}: {err}`\n"
-            status, error = "failed", f"{type(err).__name__}: {err}"
-        seconds = time.perf_counter() - t0
-        log.info("part %-11s %s (%.1f s)", name, status, seconds)
-        outcomes.append(PartOutcome(name, status, seconds, error))
-        written = [p.relative_to(ctx.out_dir).as_posix() for p in ctx.outputs[first_output:]]
-        headline = ctx.results.get("headline", "") if name == "frames" and status == "ok" else ""
-        left = {k: v for k, v in ctx.results.items() if k != "headline" and results_before.get(k) is not v}
-        _write_record(ctx, name, section, status, written, headline, left if status == "ok" else {})
+    ctx.show_progress = progress
+    bar = tqdm(
+        total=len(names) + 1,
+        desc="aictlab report",
+        unit="step",
+        disable=not progress,
+        bar_format="{desc}: {n_fmt}/{total_fmt} steps |{bar:20}| {elapsed} elapsed{postfix}",
+    )
+    with bar:
+        bar.set_postfix_str("loading the corpus (cleaning and NLP on a first run, then cached)")
+        started = time.perf_counter()
+        ctx.corpus = ctx.load_corpus()
+        seconds = time.perf_counter() - started
+        log.info(
+            "corpus loaded: %d documents, %d tokens (%.1f s)",
+            len(ctx.corpus.documents),
+            ctx.corpus.n_tokens,
+            seconds,
+        )
+        bar.update(1)
+        from aictlab.periods import add_periods
+
+        try:  # periods that do not fit the corpus' years stop the run before any part writes
+            add_periods(ctx.corpus.documents, ctx.settings.periods)
+        except SettingsError as err:
+            raise SettingsError(f"periods = {ctx.settings.periods!r}: {err}") from None
+        outcomes = []
+        last = f"corpus {seconds:.1f} s"
+        for name in names:
+            bar.set_postfix_str(f"{name} (last: {last})")
+            outcome = _run_part(ctx, name)
+            outcomes.append(outcome)
+            last = f"{name} {outcome.seconds:.1f} s"
+            bar.update(1)
+        bar.set_postfix_str(f"done (last: {last})")
     return outcomes
+
+
+def _run_part(ctx: ReportContext, name: str) -> PartOutcome:
+    """Run one part, write its section and record; a failure is caught, logged and recorded."""
+    t0 = time.perf_counter()
+    first_output = len(ctx.outputs)
+    results_before = dict(ctx.results)
+    if name == "frames":  # the headline is the frames part's: never one left by an earlier run
+        ctx.results.pop("headline", None)
+    try:
+        module = importlib.import_module(PARTS[name])
+        section = module.run(ctx)
+        status, error = "ok", ""
+    except Exception as err:  # one failing part must not lose the others
+        log.error("part %s failed: %s\n%s", name, err, traceback.format_exc())
+        section = f"## {name}\n\n**This part failed:** `{type(err).__name__}: {err}`\n"
+        status, error = "failed", f"{type(err).__name__}: {err}"
+    seconds = time.perf_counter() - t0
+    log.info("part %-11s %s (%.1f s)", name, status, seconds)
+    written = [p.relative_to(ctx.out_dir).as_posix() for p in ctx.outputs[first_output:]]
+    headline = ctx.results.get("headline", "") if name == "frames" and status == "ok" else ""
+    left = {k: v for k, v in ctx.results.items() if k != "headline" and results_before.get(k) is not v}
+    _write_record(ctx, name, section, status, written, headline, left if status == "ok" else {})
+    return PartOutcome(name, status, seconds, error)
 
 
 def _json_value(value):
