@@ -246,6 +246,9 @@ def run(ctx: ReportContext) -> str:
         "verdict": v["verdict"],
         "reason": v["verdict_reason"],
         "primary": v["primary"],
+        # the compared frames as the lexicon names them: the synthesis labels its directions with these
+        "frames": [frm, to],
+        "frame_labels": [label_from, label_to],
         "first_period": con.iloc[0]["first_period"] if con is not None else v["first_period"],
         "last_period": con.iloc[0]["last_period"] if con is not None else v["last_period"],
         "drift_change": float(con.loc["drift_index", "estimate"]) if has_dd else float(v["drift_change"]),
