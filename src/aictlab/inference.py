@@ -64,7 +64,8 @@ DELTA = math.log(1.25)
 VERDICTS = ("substitution", "stratification", "reversal", "no_drift", "inconclusive")
 TOO_FEW_HITS = "undetermined (too few hits)"
 VERDICT_BASIS_RULE = (
-    "Primary θ = the continuous trend (NB2 slope per decade, document/cluster bootstrap interval) when the "
+    "Primary θ = the continuous trend (NB2 slope per decade, document/cluster bootstrap; intervals are "
+    "expanded percentile intervals, widened for few documents) when the "
     "corpus has >= {min_documents} documents over >= {min_years} distinct years, else the first -> last "
     "period contrast (document/cluster bootstrap within period). A frame's direction is 'undetermined (too few "
     "hits)' when its hits in the compared documents sum to < {min_hits}; rises: lower 95% bound > 0; falls: "
