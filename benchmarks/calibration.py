@@ -221,8 +221,14 @@ def figure(res: pd.DataFrame, path: Path) -> None:
                 continue
             for sigma, colour in zip((0.0, 0.3, 0.6), ("#1b9e77", "#d95f02", "#7570b3"), strict=True):
                 cov = res[res["sigma_d"] == sigma].groupby("D")[col].mean()
+                name = {
+                    "document_pct": "document, percentile (before)",
+                    "trend_pct": "trend, percentile (before)",
+                    "document": "document, expanded",
+                    "trend": "trend, expanded",
+                }.get(arm, arm)
                 ax.plot(cov.index, cov.values, style, color=colour, alpha=0.9,
-                        label=f"{arm}, σ_d={sigma}")  # fmt: skip
+                        label=f"{name}, σ_d={sigma}")  # fmt: skip
         ax.axhspan(0.93, 0.97, color="grey", alpha=0.15)
         ax.set_xscale("log")
         ax.set_xticks([5, 20, 50, 200], ["5", "20", "50", "200"])
