@@ -22,8 +22,8 @@ Truth for a contrast: ln(mean e^{θ y/10} over the last group's years) − the s
 when the ends hold dozens of hits). Truth for the trend: θ.
 
 Usage: ``python benchmarks/calibration.py [--corpora 100] [--boot 400] [--out-md docs/calibration.md]``.
-The run reported in docs/calibration.md used ``--corpora 25 --boot 200`` (25 corpora per cell, 10 at D = 200;
-~10 min on a shared machine); more corpora narrow the Monte Carlo error of the coverages. ``--from-csv``
+The run reported in docs/calibration.md used ``--corpora 50 --boot 400`` (50 corpora per cell, 20 at D = 200;
+~35 min on a shared machine); more corpora narrow the Monte Carlo error of the coverages. ``--from-csv``
 re-tabulates a saved run.
 """
 
