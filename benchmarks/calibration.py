@@ -12,13 +12,18 @@ effect (the cluster bootstrap is checked in tests). For each corpus, the end per
 - the NB2 trend with its document-bootstrap interval and its clustered-sandwich interval;
 - the §13 primary verdict (:func:`aictlab.inference.verdict_basis`).
 
+Each document-level bootstrap interval is scored three ways from the same replicates: the expanded
+percentile interval the verdict reads (``ci``, :func:`aictlab.resample.expanded_level`), the plain
+percentile (``pct``, the interval before the expansion) and BCa (``bca``); verdicts are computed from the
+expanded and from the plain percentile intervals (``*_pct_verdict``: before).
+
 Truth for a contrast: ln(mean e^{θ y/10} over the last group's years) − the same over the first group's
 (:func:`aictlab.synthetic.planted_log_ratio`); ΔD's truth (θ_A − θ_S)/ln 2 (ignores the +0.5, negligible
 when the ends hold dozens of hits). Truth for the trend: θ.
 
 Usage: ``python benchmarks/calibration.py [--corpora 100] [--boot 400] [--out-md docs/calibration.md]``.
-The run reported in docs/calibration.md used ``--corpora 25 --boot 200`` (25 corpora per cell, 10 at D = 200;
-~10 min on a shared machine); more corpora narrow the Monte Carlo error of the coverages. ``--from-csv``
+The run reported in docs/calibration.md used ``--corpora 50 --boot 400`` (50 corpora per cell, 20 at D = 200;
+~35 min on a shared machine); more corpora narrow the Monte Carlo error of the coverages. ``--from-csv``
 re-tabulates a saved run.
 """
 
@@ -43,6 +48,8 @@ SCENARIOS = {
 }
 YEARS = (2005, 2024)
 ARMS = ("segment", "document", "trend", "primary")
+#: Interval kinds scored per document-level arm: column prefix in the inference tables -> label.
+KINDS = {"ci": "expanded", "pct": "percentile", "bca": "BCa"}
 
 
 def _covers(row: pd.Series, truth: float, lo: str = "ci_low", hi: str = "ci_high") -> float:
@@ -96,16 +103,26 @@ def one_corpus(scenario: str, n_docs: int, sigma_d: float, rep: int, n_boot: int
             goal = truth[target] if arm != "trend" else (th_a if target == "attractivite" else th_s)
             out[f"{arm}_{target}_cover"] = _covers(r, goal)
             out[f"{arm}_{target}_width"] = r["ci_high"] - r["ci_low"]
+            if arm != "segment":
+                for kind in ("pct", "bca"):
+                    out[f"{arm}_{kind}_{target}_cover"] = _covers(r, goal, f"{kind}_low", f"{kind}_high")
+                out[f"{arm}_pct_{target}_width"] = r["pct_high"] - r["pct_low"]
             if arm == "trend":
                 out[f"trend_sandwich_{target}_cover"] = _covers(r, goal, "cl_ci_low", "cl_ci_high")
-        v = inference.table_verdict(tab)
-        out[f"{arm}_verdict"] = v["verdict"]
-        out[f"{arm}_a_direction"] = v.get("attractivite_direction")
-        out[f"{arm}_s_direction"] = v.get("solidarite_direction")
+        for tag, kind in (("", "ci"), ("_pct", "pct")):
+            if tag and arm == "segment":
+                continue
+            v = inference.table_verdict(tab, interval=kind)
+            out[f"{arm}{tag}_verdict"] = v["verdict"]
+            out[f"{arm}{tag}_a_direction"] = v.get("attractivite_direction")
+            out[f"{arm}{tag}_s_direction"] = v.get("solidarite_direction")
     basis = inference.verdict_basis(totals, tables["document"], tables["trend"]).iloc[0]
     out["primary_verdict"], out["primary_basis"] = basis["verdict"], basis["primary"]
     out["primary_a_direction"] = basis["attractivite_direction"]
     out["primary_s_direction"] = basis["solidarite_direction"]
+    before = "trend" if basis["primary"] == "trend" else "document"  # the same rule, percentile intervals
+    for key in ("verdict", "a_direction", "s_direction"):
+        out[f"primary_pct_{key}"] = out[f"{before}_pct_{key}"]
     return out
 
 
@@ -124,20 +141,30 @@ def run(n_corpora: int, n_boot: int, d_values=(5, 20, 50, 200), sigmas=(0.0, 0.3
     return pd.DataFrame(rows)
 
 
-def coverage_table(res: pd.DataFrame) -> pd.DataFrame:
-    """Coverage of the 95 % intervals per D and σ_d (all scenarios pooled), with the share of corpora where
-    the interval exists."""
-    cols = {
-        "seg θ_A": "segment_attractivite_cover", "seg θ_S": "segment_solidarite_cover",
-        "seg ΔD": "segment_drift_index_cover", "doc θ_A": "document_attractivite_cover",
-        "doc θ_S": "document_solidarite_cover", "doc ΔD": "document_drift_index_cover",
-        "trend θ_A": "trend_attractivite_cover", "trend θ_S": "trend_solidarite_cover",
-        "sandwich θ_A": "trend_sandwich_attractivite_cover", "sandwich θ_S": "trend_sandwich_solidarite_cover",
-    }  # fmt: skip
-    g = res.groupby(["D", "sigma_d"])
-    out = pd.DataFrame({k: g[v].mean() for k, v in cols.items() if v in res})
-    out["doc defined"] = g["document_attractivite_cover"].apply(lambda s: s.notna().mean())
-    out["corpora"] = g.size()
+def _mc(p: float, r: int) -> float:
+    """Half-width of the 95 % Monte Carlo interval of a coverage p estimated from r corpora."""
+    return 1.96 * math.sqrt(p * (1 - p) / r) if r else float("nan")
+
+
+def coverage_table(res: pd.DataFrame, arm: str, by=("D", "sigma_d")) -> pd.DataFrame:
+    """Coverage of the 95 % intervals of one arm per ``by`` cell (all scenarios pooled): for the document
+    and trend arms the expanded percentile, the plain percentile and BCa (and the trend's clustered
+    sandwich), with the share of corpora where the interval exists and the Monte Carlo half-width at 0.95."""
+    targets = {"θ_A": "attractivite", "θ_S": "solidarite", "ΔD": "drift_index"}
+    kinds = {"": ""} if arm == "segment" else {"expanded ": "", "percentile ": "pct_", "BCa ": "bca_"}
+    if arm == "trend":
+        kinds["sandwich "] = "sandwich_"
+    g = res.groupby(list(by))
+    cols = {}
+    for k, prefix in kinds.items():
+        for t, target in targets.items():
+            col = f"{arm}_{prefix}{target}_cover"
+            if col in res and res[col].notna().any():
+                cols[f"{k}{t}"] = g[col].mean()
+    out = pd.DataFrame(cols)
+    defined = g[f"{arm}_attractivite_cover"].apply(lambda s: int(s.notna().sum()))
+    out["corpora with interval"] = defined
+    out["MC ± at 0.95"] = [round(_mc(0.95, int(r)), 3) for r in defined]
     return out.round(3)
 
 
@@ -154,7 +181,7 @@ def false_direction(res: pd.DataFrame) -> pd.DataFrame:
     nd = res[res["scenario"] == "no_drift"]
     directional = ("substitution", "stratification", "reversal")
     rows = {}
-    for arm in ARMS:
+    for arm in (*ARMS, "document_pct", "trend_pct", "primary_pct"):
         g = nd.groupby(["D", "sigma_d"])
         rows[f"{arm} directional"] = g[f"{arm}_verdict"].apply(lambda s: s.isin(directional).mean())
         rows[f"{arm} A rises"] = g[f"{arm}_a_direction"].apply(lambda s: (s == "rises").mean())
@@ -166,7 +193,7 @@ def power(res: pd.DataFrame) -> pd.DataFrame:
     the verdict is stratification, per D and arm (σ_d pooled by column)."""
     st = res[res["scenario"] == "stratification"]
     rows = {}
-    for arm in ("document", "trend", "primary"):
+    for arm in ("document", "trend", "primary", "primary_pct"):
         g = st.groupby(["D", "sigma_d"])
         rows[f"{arm} A rises"] = g[f"{arm}_a_direction"].apply(lambda s: (s == "rises").mean())
         rows[f"{arm} stratification"] = g[f"{arm}_verdict"].apply(lambda s: (s == "stratification").mean())
@@ -182,14 +209,26 @@ def figure(res: pd.DataFrame, path: Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
     for ax, target, label in zip(axes, ("attractivite", "solidarite", "drift_index"), ("θ_A", "θ_S", "ΔD"),
                                  strict=True):  # fmt: skip
-        for arm, style in (("segment", "o--"), ("document", "s-"), ("trend", "^-")):
+        for arm, style in (
+            ("segment", "o--"),
+            ("document", "s-"),
+            ("trend", "^-"),
+            ("document_pct", "s:"),
+            ("trend_pct", "^:"),
+        ):
             col = f"{arm}_{target}_cover"
             if col not in res:
                 continue
             for sigma, colour in zip((0.0, 0.3, 0.6), ("#1b9e77", "#d95f02", "#7570b3"), strict=True):
                 cov = res[res["sigma_d"] == sigma].groupby("D")[col].mean()
+                name = {
+                    "document_pct": "document, percentile (before)",
+                    "trend_pct": "trend, percentile (before)",
+                    "document": "document, expanded",
+                    "trend": "trend, expanded",
+                }.get(arm, arm)
                 ax.plot(cov.index, cov.values, style, color=colour, alpha=0.9,
-                        label=f"{arm}, σ_d={sigma}")  # fmt: skip
+                        label=f"{name}, σ_d={sigma}")  # fmt: skip
         ax.axhspan(0.93, 0.97, color="grey", alpha=0.15)
         ax.set_xscale("log")
         ax.set_xticks([5, 20, 50, 200], ["5", "20", "50", "200"])
@@ -230,13 +269,24 @@ def main() -> None:
         res = run(args.corpora, args.boot)
         res.to_csv(args.csv, index=False)
     figure(res, args.figure)
+    big = res[res["D"] >= 20]
     parts = [
         f"Corpora: {len(res)}; B = {int(res['n_boot'].iloc[0])}; runtime {time.time() - t0:.0f} s.",
-        "## Coverage\n\n" + coverage_table(res).pipe(markdown),
+        *(f"## Coverage: {arm}\n\n" + coverage_table(res, arm).pipe(markdown) for arm in ARMS[:3]),
+        *(
+            f"## Coverage pooled over D >= 20: {arm}\n\n"
+            + coverage_table(big, arm, ("sigma_d",)).pipe(markdown)
+            for arm in ARMS[:3]
+        ),
+        "## Coverage pooled over D >= 20 and sigma_d: "
+        + ", ".join(
+            f"{arm}: " + coverage_table(big.assign(all=1), arm, ("all",)).to_dict("records")[0].__repr__()
+            for arm in ARMS[:3]
+        ),
         "## Directional verdicts under no drift\n\n" + false_direction(res).pipe(markdown),
         "## Power (stratification planted)\n\n" + power(res).pipe(markdown),
     ]
-    for arm in ARMS:
+    for arm in (*ARMS, "primary_pct"):
         for n_docs in (20, 50, 200):
             parts.append(
                 f"## Confusion: {arm}, D = {n_docs}\n\n" + confusion(res, arm, n_docs).pipe(markdown)

@@ -262,6 +262,33 @@ def test_report_part_says_too_few_mentions(tmp_path):
     assert "**The corpus cannot tell**: too few partner mentions" in section
 
 
+def test_report_part_without_foreign_country(tmp_path):
+    """Only France and a region named: the section says the corpus cannot tell, with no all-zero table, no
+    figure, and the share and trend tables written with their columns and no rows."""
+    texts = {"a": (2012, "La France et le Maghreb ."), "b": (2018, "Rien ici ."), "c": (2022, "La France .")}
+    ctx = ReportContext(settings=Settings(root=tmp_path, bootstrap=99), corpus=as_corpus(tokens_of(texts)))
+    section = part_geography.run(ctx)
+    assert "**The corpus cannot tell**: none of its 3 documents names a foreign country (France and its " \
+        "territories: 2 mentions; regions: 1;" in section  # fmt: skip
+    assert "|" not in section and "geography_partners" not in section
+    assert not (tmp_path / "figures" / "geography_partners.png").exists()
+    tables = tmp_path / "figures" / "tables"
+    by_period = pd.read_csv(tables / "geography_by_period.csv")
+    assert by_period.empty and {"period", "group", "share", "ci_low", "ci_high"} <= set(by_period.columns)
+    trend = pd.read_csv(tables / "geography_trend.csv")
+    assert trend.empty and "odds_ratio_per_decade" in trend.columns
+    assert pd.read_csv(tables / "geography_by_document.csv")["partner"].tolist() == [0, 0, 0]
+
+
+def test_report_part_leaves_out_periods_without_foreign_country(tmp_path):
+    texts = {"a": (2012, "La coopération avec Bamako ."), "b": (2017, "Rien ici ."),
+             "c": (2022, "Une mission à Hué .")}  # fmt: skip
+    ctx = ReportContext(settings=Settings(root=tmp_path, bootstrap=99), corpus=as_corpus(tokens_of(texts)))
+    section = part_geography.run(ctx)
+    assert "No foreign country is named in 2015-2019 (left out of the table)." in section
+    assert "| 2015-2019" not in section and "| 2010-2014" in section and "| 2020-2024" in section
+
+
 def test_corpus_without_places():
     texts = {"a": (2012, "Rien ici ."), "b": (2020, "Ni là ."), "c": (2021, "Nulle part .")}
     result = g.partner_geography(tokens_of(texts), n_boot=99)
@@ -269,7 +296,11 @@ def test_corpus_without_places():
     assert result.by_document["partner"].tolist() == [0, 0, 0]
     assert result.by_period["share"].isna().all()
     assert np.isnan(result.trend["odds_ratio_per_decade"].iloc[0])
-    assert "too few partner mentions" in part_geography.answer(result)[-1]
+    assert part_geography.answer(result) == [
+        "**The corpus cannot tell**: none of its 3 documents names a foreign country (France and its "
+        "territories: 0 mentions; regions: 0; ambiguous forms left uncounted: 0), so there is no partner "
+        "geography to compare between periods. No table or figure is drawn."
+    ]
     fig, drawn = plot_partner_geography(result.by_period)
     assert drawn["partner"].tolist() == [0, 0]
 

@@ -13,6 +13,7 @@ from aictlab import bins, inference, synthetic
 from aictlab.errors import SettingsError
 from aictlab.inference import TOO_FEW_HITS
 from aictlab.periods import add_periods
+from aictlab.resample import expanded_level, resample_totals
 
 
 def _totals(rows):
@@ -315,3 +316,49 @@ def test_trend_needs_enough_units_and_tokens():
         inference.period_contrast(
             tot.assign(tokens=np.where(tot["doc_id"] == "synth_0001", 0, tot["tokens"]))
         )
+
+
+def test_contrast_interval_is_the_expanded_percentile_of_the_same_replicates():
+    """ci_* = the replicates' quantiles at Hesterberg's α' (Welch–Satterthwaite over the two periods' own
+    bootstrap variances); pct_* = the plain percentile; the draws are those of resample_totals."""
+    rng = np.random.default_rng(5)
+    n_first, n_last = 6, 9
+    tot = _totals(
+        [(f"d{i}", 2011 if i < n_first else 2021, "2010-2014" if i < n_first else "2020-2024",
+          int(rng.integers(500, 1500)), int(rng.integers(2, 20)), int(rng.integers(5, 30)))
+         for i in range(n_first + n_last)]
+    )  # fmt: skip
+    out = inference.period_contrast(tot, n_boot=999, seed=3).set_index("target")
+    a = out.loc["attractivite"]
+    assert a["interval"] == "expanded percentile"
+    strata = np.where(tot["period"].eq("2010-2014"), "first", "last")
+    reps = resample_totals(
+        tot[["tokens", "attractivite", "solidarite"]].to_numpy(float), strata, n_boot=999, seed=3
+    )
+    first, last = (np.log(reps[k][:, 1] / reps[k][:, 0]) for k in ("first", "last"))
+    level = expanded_level([n_last, n_first], variances=[np.var(last), np.var(first)])
+    assert level < 0.025  # 6 and 9 documents: well below 0.05
+    rep = last - first
+    assert a["pct_low"] == pytest.approx(np.quantile(rep, 0.025))
+    assert a["ci_low"] == pytest.approx(np.quantile(rep, level / 2))
+    assert a["ci_high"] == pytest.approx(np.quantile(rep, 1 - level / 2))
+    assert a["ci_low"] < a["pct_low"] < a["pct_high"] < a["ci_high"]
+    plain = inference.period_contrast(tot, n_boot=999, seed=3, interval="percentile")
+    assert (plain["interval"] == "percentile").all()
+    np.testing.assert_allclose(plain["ci_low"], plain["pct_low"])
+    np.testing.assert_allclose(plain["ci_low"], out["pct_low"].to_numpy())
+    with pytest.raises(SettingsError, match="interval='bca'"):
+        inference.period_contrast(tot, interval="bca")
+
+
+def test_trend_interval_expands_over_units_with_two_parameters():
+    tot, _ = _corpus(20)
+    tr = inference.frame_trend(tot, n_boot=400, n_perm=0).set_index("target")
+    plain = inference.frame_trend(tot, n_boot=400, n_perm=0, interval="percentile").set_index("target")
+    for frame in ("attractivite", "solidarite"):
+        r = tr.loc[frame]
+        assert r["interval"] == "expanded percentile"
+        # same replicates: the percentile bounds agree, and the expanded interval contains them
+        assert r["pct_low"] == pytest.approx(plain.loc[frame, "ci_low"])
+        assert r["ci_low"] <= r["pct_low"] < r["pct_high"] <= r["ci_high"]
+        assert r["ci_low"] < r["pct_low"] or r["ci_high"] > r["pct_high"]

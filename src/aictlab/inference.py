@@ -64,7 +64,8 @@ DELTA = math.log(1.25)
 VERDICTS = ("substitution", "stratification", "reversal", "no_drift", "inconclusive")
 TOO_FEW_HITS = "undetermined (too few hits)"
 VERDICT_BASIS_RULE = (
-    "Primary θ = the continuous trend (NB2 slope per decade, document/cluster bootstrap interval) when the "
+    "Primary θ = the continuous trend (NB2 slope per decade, document/cluster bootstrap; intervals are "
+    "expanded percentile intervals, widened for few documents) when the "
     "corpus has >= {min_documents} documents over >= {min_years} distinct years, else the first -> last "
     "period contrast (document/cluster bootstrap within period). A frame's direction is 'undetermined (too few "
     "hits)' when its hits in the compared documents sum to < {min_hits}; rises: lower 95% bound > 0; falls: "
@@ -182,7 +183,8 @@ def frame_directions(
     table: pd.DataFrame, *, min_hits: int = 10, delta: float = DELTA, interval: str = "ci"
 ) -> pd.DataFrame:
     """:func:`frame_direction` for every frame row of a :func:`period_contrast` or :func:`frame_trend` table
-    (``interval``: ``ci`` bootstrap percentile, ``bca``, or ``cl_ci`` clustered sandwich); adds ``direction``."""
+    (``interval``: ``ci`` the bootstrap interval the verdict reads (expanded percentile by default), ``pct``
+    percentile, ``bca``, or ``cl_ci`` clustered sandwich); adds ``direction``."""
     lo, hi = f"{interval}_low", f"{interval}_high"
     lo90, hi90 = (
         (f"{interval}90_low", f"{interval}90_high") if interval != "bca" else ("bca90_low", "bca90_high")
@@ -253,17 +255,40 @@ def _unclip(v: float) -> float:
     return np.inf if v >= _BIG / 2 else -np.inf if v <= -_BIG / 2 else float(v)
 
 
-def _interval(theta: float, reps, jack, alpha: float) -> dict[str, float]:
-    """95 % (``ci``, ``bca``) and 90 % (``ci90``, ``bca90``) intervals of one statistic."""
-    out = {}
+def _interval(
+    theta: float,
+    reps,
+    jack,
+    alpha: float,
+    *,
+    interval: str = "percentile",
+    n_units=None,
+    components=None,
+    n_params: int = 1,
+) -> dict[str, float]:
+    """95 % (``ci``, ``bca``, ``pct``) and 90 % (``ci90``, ``bca90``, ``pct90``) intervals of one statistic.
+
+    ``pct`` is the percentile interval; ``ci`` is the interval the verdict reads: the expanded percentile
+    (:func:`aictlab.resample.expanded_level`, from ``n_units``, ``components``, ``n_params``) when
+    ``interval="expanded"`` and it is defined, else the percentile; ``interval`` names which."""
+    out: dict[str, Any] = {}
+    expand = interval == "expanded" and n_units is not None
+    comps = None if components is None else [_clip(c) for c in components]
+    used = "expanded percentile" if expand else "percentile"
     with warnings.catch_warnings():  # degenerate BCa -> NaN, said by the NaN itself
         warnings.simplefilter("ignore")
         for a, tag in ((alpha, ""), (2 * alpha, "90")):
             ci = bootstrap_interval(
-                float(_clip(theta)), _clip(reps), None if jack is None else _clip(jack), alpha=a
-            )
-            out[f"ci{tag}_low"], out[f"ci{tag}_high"] = _unclip(ci["ci_low"]), _unclip(ci["ci_high"])
+                float(_clip(theta)), _clip(reps), None if jack is None else _clip(jack), alpha=a,
+                n_units=n_units if expand else None, components=comps, n_params=n_params,
+            )  # fmt: skip
+            out[f"pct{tag}_low"], out[f"pct{tag}_high"] = _unclip(ci["ci_low"]), _unclip(ci["ci_high"])
+            key = "exp" if expand and np.isfinite(ci.get("exp_alpha", np.nan)) else "ci"
+            if key == "ci":
+                used = "percentile"
+            out[f"ci{tag}_low"], out[f"ci{tag}_high"] = _unclip(ci[f"{key}_low"]), _unclip(ci[f"{key}_high"])
             out[f"bca{tag}_low"], out[f"bca{tag}_high"] = _unclip(ci["bca_low"]), _unclip(ci["bca_high"])
+    out["interval"] = used
     return out
 
 
@@ -287,6 +312,7 @@ def period_contrast(
     n_boot: int = 1999,
     seed: int = 42,
     alpha: float = 0.05,
+    interval: str = "expanded",
 ) -> pd.DataFrame:
     """First → last period contrast per frame (θ_f) and of the drift index (ΔD), with bootstrap intervals.
 
@@ -294,8 +320,12 @@ def period_contrast(
     period's n_p documents (or clusters: the documents sharing a value of ``cluster`` in the period, summed)
     are drawn with replacement, each kept whole, and summed (:func:`aictlab.resample.resample_totals` with
     strata = period). θ_f = ln(C_last/N_last) − ln(C_first/N_first) (no +0.5: ±inf when a frame is absent
-    from an end), ΔD = D_last − D_first with D = log2((A + 0.5)/(S + 0.5)). Percentile and BCa intervals at
-    95 % and 90 %; BCa acceleration from the leave-one-unit-out jackknife. A period with fewer than
+    from an end), ΔD = D_last − D_first with D = log2((A + 0.5)/(S + 0.5)). Percentile (``pct_*``) and BCa
+    intervals at 95 % and 90 %, BCa acceleration from the leave-one-unit-out jackknife; ``ci_*`` (read by the
+    verdict) is, with ``interval="expanded"`` (default) and a document (cluster) bootstrap at both ends, the
+    expanded percentile interval (:func:`aictlab.resample.expanded_level`: few documents per period make the
+    percentile interval too narrow; Welch–Satterthwaite over the two periods), else the percentile interval;
+    the ``interval`` column says which. A period with fewer than
     ``min_documents`` units cannot carry a document bootstrap: its intervals are NaN and ``basis``/``note``
     say so, unless ``fallback="segment"`` resamples that period's segments within documents (docs/methods.md
     §2, within-document noise only; labelled). ``unit="segment"`` uses the segment bootstrap for both periods.
@@ -318,13 +348,16 @@ def period_contrast(
         One row per target (each frame, then ``drift_index`` when both ``drift_frames`` are in ``frames``):
         ``target, first_period, last_period, n_units_first, n_units_last, tokens_first, tokens_last,
         hits_first, hits_last, hits, estimate, ci_low, ci_high, ci90_low, ci90_high, bca_low, bca_high,
-        bca90_low, bca90_high, exact_theta_low, exact_theta_high, exact_p_value, basis, note, n_boot, seed``.
+        bca90_low, bca90_high, exact_theta_low, exact_theta_high, exact_p_value, basis, note, n_boot, seed,
+        interval, pct_low, pct_high, pct90_low, pct90_high``.
     """
     _check_totals(totals, frames, cluster)
     if unit not in ("document", "segment") or fallback not in (None, "segment"):
         raise SettingsError(
             f"unit={unit!r} / fallback={fallback!r}: use 'document'|'segment' / None|'segment'."
         )
+    if interval not in ("expanded", "percentile"):
+        raise SettingsError(f"interval={interval!r}: use 'expanded' or 'percentile'.")
     order = totals.groupby(PERIOD)[YEAR].min().sort_values(kind="stable").index.tolist()
     first, last = first or order[0], last or order[-1]
     for p in (first, last):
@@ -373,6 +406,8 @@ def period_contrast(
         (parts["first"]["x"], parts["first"]["total"]),
         (parts["last"]["x"], parts["last"]["total"]),
     )
+    # the small-sample expansion counts documents (clusters): not for segments resampled within documents
+    doc_units = all("segment" not in parts[k]["basis"] for k in parts)
     basis = (
         parts["first"]["basis"]
         if parts["first"]["basis"] == parts["last"]["basis"]
@@ -403,16 +438,20 @@ def period_contrast(
                     exact_p_value=ex["p_value"],
                 )
             if boot:
-                rep = fn(parts["last"]["reps"]) - fn(parts["first"]["reps"])
+                last_rep, first_rep = fn(parts["last"]["reps"]), fn(parts["first"]["reps"])
+                rep = last_rep - first_rep
                 jack = np.concatenate([fn(t1) - fn(t0 - x0), fn(t1 - x1) - fn(t0)])
-                row.update(_interval(theta, rep, jack, alpha))
+                row.update(_interval(
+                    theta, rep, jack, alpha, interval=interval if doc_units else "percentile",
+                    n_units=(parts["last"]["n"], parts["first"]["n"]), components=(last_rep, first_rep),
+                ))  # fmt: skip
         row.update(basis=basis, note="; ".join(notes), n_boot=n_boot if boot else 0, seed=seed)
         rows.append(row)
     cols_out = [
         "target", "first_period", "last_period", "n_units_first", "n_units_last", "tokens_first", "tokens_last",
         "hits_first", "hits_last", "hits", "estimate", "ci_low", "ci_high", "ci90_low", "ci90_high", "bca_low",
         "bca_high", "bca90_low", "bca90_high", "exact_theta_low", "exact_theta_high", "exact_p_value", "basis",
-        "note", "n_boot", "seed",
+        "note", "n_boot", "seed", "interval", "pct_low", "pct_high", "pct90_low", "pct90_high",
     ]  # fmt: skip
     out = pd.DataFrame(rows).reindex(columns=cols_out)
     return out.astype({c: "Int64" for c in ("hits_first", "hits_last", "hits")})
@@ -505,6 +544,7 @@ def frame_trend(
     seed: int = 42,
     alpha: float = 0.05,
     min_units: int = 5,
+    interval: str = "expanded",
 ) -> pd.DataFrame:
     """Continuous trend of each frame's rate over documents' years (docs/methods.md §13).
 
@@ -512,8 +552,10 @@ def frame_trend(
     rate ratio per decade), α by maximum likelihood. Intervals: (1) document (cluster) bootstrap of the fit:
     documents, or the clusters given by ``cluster``, drawn with replacement over the corpus
     (:func:`aictlab.resample.resample_totals` of unit-membership rows, one stratum), the fit repeated with α
-    fixed at its estimate; percentile at 95 and 90 %, BCa from the leave-one-unit-out jackknife (up to 2 000
-    units); (2) cluster-robust sandwich SEs (statsmodels ``GLM(...).fit(cov_type="cluster")``, groups =
+    fixed at its estimate; percentile (``pct_*``) at 95 and 90 %, BCa from the leave-one-unit-out jackknife (up
+    to 2 000 units), and as ``ci_*`` (read by the verdict) the expanded percentile over the G units with two
+    parameters (:func:`aictlab.resample.expanded_level`, ν = G − 2) when ``interval="expanded"`` (default),
+    else the percentile; (2) cluster-robust sandwich SEs (statsmodels ``GLM(...).fit(cov_type="cluster")``, groups =
     clusters or documents), t(G − 1) intervals. Permutation p: years permuted across documents (all n! when
     n! <= ``n_perm``, identity included; else ``n_perm`` random, p = (1 + #)/(B + 1)); with ``cluster`` the
     permutation still moves documents (it ignores the clustering: read the bootstrap interval).
@@ -524,13 +566,15 @@ def frame_trend(
         One row per frame: ``target, n_documents, n_units, unit, n_years, hits, tokens, nb_alpha, estimate,
         ratio_per_decade, ci_low, ci_high, ci90_low, ci90_high, bca_low, bca_high, bca90_low, bca90_high,
         boot_failed, se_cluster, cl_ci_low, cl_ci_high, cl_ci90_low, cl_ci90_high, perm_p_value,
-        n_permutations, basis, note``. Too few documents, years or hits give NaN with the reason in ``note``;
+        n_permutations, basis, note, interval, pct_low, pct_high, pct90_low, pct90_high``. Too few documents, years or hits give NaN with the reason in ``note``;
         fewer than ``min_units`` resampling units (documents or clusters) give the point estimate without
         intervals (a bootstrap over 1-4 units is degenerate), said in ``note``.
     """
     import statsmodels.api as sm
 
     _check_totals(totals, frames, cluster)
+    if interval not in ("expanded", "percentile"):
+        raise SettingsError(f"interval={interval!r}: use 'expanded' or 'percentile'.")
     df = totals.sort_values(DOC_ID).reset_index(drop=True)
     n = len(df)
     years = df[YEAR].to_numpy(dtype=float)
@@ -576,7 +620,9 @@ def frame_trend(
         if weights is not None:
             rep = _nb_fit(y, x, offset, a, weights=weights)[:, 1]
             jack = _nb_fit(y, x, offset, a, weights=jack_w)[:, 1] if jack_w is not None else None
-            row.update(_interval(float(b[1]), rep, jack, alpha))
+            row.update(
+                _interval(float(b[1]), rep, jack, alpha, interval=interval, n_units=n_units, n_params=2)
+            )
             row["boot_failed"] = int(np.sum(~np.isfinite(rep)))
         try:
             family = sm.families.NegativeBinomial(alpha=a) if a > 0 else sm.families.Poisson()
@@ -602,7 +648,8 @@ def frame_trend(
         "target", "n_documents", "n_units", "unit", "n_years", "hits", "tokens", "nb_alpha", "estimate",
         "ratio_per_decade", "ci_low", "ci_high", "ci90_low", "ci90_high", "bca_low", "bca_high", "bca90_low",
         "bca90_high", "boot_failed", "se_cluster", "cl_ci_low", "cl_ci_high", "cl_ci90_low", "cl_ci90_high",
-        "perm_p_value", "n_permutations", "basis", "note",
+        "perm_p_value", "n_permutations", "basis", "note", "interval", "pct_low", "pct_high", "pct90_low",
+        "pct90_high",
     ]  # fmt: skip
     return pd.DataFrame(rows).reindex(columns=cols)
 

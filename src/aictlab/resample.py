@@ -6,24 +6,26 @@ period for the document bootstrap, docs/methods.md §2 and §13), and what is ke
 column totals of the drawn units. Any statistic that is a function of summed counts (frame rates, the drift
 index, weighted means such as topic prevalence: Σ w v / Σ w) is then computed on the replicate totals, so one
 draw serves every statistic and every grouping of strata. :func:`bootstrap_interval` turns replicates into
-percentile and BCa intervals.
+percentile, BCa and (given the number of resampled units) expanded percentile intervals.
 
 References
 ----------
 Efron B. (1987), Better bootstrap confidence intervals, JASA 82(397). Davison A. C. & Hinkley D. V. (1997),
 Bootstrap Methods and their Application, §3.8 (clustered data). Field C. A. & Welsh A. H. (2007),
-Bootstrapping clustered data, JRSS-B 69(3).
+Bootstrapping clustered data, JRSS-B 69(3). Hesterberg T. C. (2015), What teachers should know about the
+bootstrap, The American Statistician 69(4) (expanded percentile interval).
 """
 
 from __future__ import annotations
 
+import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["BOOTSTRAP_CELLS", "bootstrap_interval", "resample_totals"]
+__all__ = ["BOOTSTRAP_CELLS", "bootstrap_interval", "expanded_level", "resample_totals"]
 
 #: Cap on the cells (replicates × units) of one block of multinomial counts drawn at once; a stratum with more
 #: units is drawn in blocks of replicates, so memory stays near 256 MiB whatever its size.
@@ -96,32 +98,117 @@ def resample_totals(
     return out
 
 
+def expanded_level(
+    n_units: int | Sequence[int],
+    alpha: float = 0.05,
+    *,
+    variances: Sequence[float] | None = None,
+    n_params: int = 1,
+) -> float:
+    """The level α' at which percentile quantiles give Hesterberg's expanded percentile interval.
+
+    The bootstrap distribution of a statistic over n resampled units has the plug-in variance (divisor n,
+    too small by (n − p)/n for p estimated parameters) and normal-like tails where a t(n − p) applies: the
+    percentile interval is too narrow with few units. The expanded percentile interval (Hesterberg 2015)
+    takes the α'/2 and 1 − α'/2 quantiles, α' = 2 Φ(−k · t_{1−α/2, ν}), k = √(n / (n − p)), ν = n − p.
+    For a statistic that sums independent contributions of several strata (a contrast of two periods, each
+    resampled within itself) with bootstrap variances v_s over n_s units: v'_s = v_s n_s / (n_s − p),
+    k = √(Σ v'_s / Σ v_s) and ν by Welch–Satterthwaite, (Σ v'_s)² / Σ v'_s² / (n_s − p).
+
+    Parameters
+    ----------
+    n_units : int or sequence of int
+        Resampled units (documents or clusters), one count per stratum.
+    alpha : float, default=0.05
+    variances : sequence of float, optional
+        Bootstrap variance of each stratum's contribution (needed with several strata).
+    n_params : int, default=1
+        Parameters estimated from the units (1 for a mean or ratio of sums, 2 for a regression slope).
+
+    Returns
+    -------
+    float
+        α' (< α); NaN when a stratum has no more units than ``n_params`` or the variances are not finite.
+        A stratum whose contribution never varies (a single unit) is left out of the correction.
+
+    Examples
+    --------
+    >>> round(expanded_level(10), 4)  # 10 units: the 95 % interval takes the 0.86 % and 99.14 % quantiles
+    0.0171
+    """
+    n = np.atleast_1d(np.asarray(n_units, dtype=float))
+    if n.size > 1:
+        v = np.asarray(variances, dtype=float) if variances is not None else np.full(n.size, np.nan)
+        if v.shape != n.shape or not np.all(np.isfinite(v)) or v.sum() <= 0:
+            return np.nan
+        n, v = n[v > 0], v[v > 0]  # a stratum that never varies (one unit) adds nothing to correct
+    if np.any(n <= n_params):
+        return np.nan
+    dof_s = n - n_params
+    if n.size == 1:
+        k2, dof = n[0] / dof_s[0], dof_s[0]
+    else:
+        v_adj = v * n / dof_s
+        k2 = v_adj.sum() / v.sum()
+        dof = v_adj.sum() ** 2 / np.sum(v_adj**2 / dof_s)
+    return float(2 * stats.norm.cdf(-math.sqrt(k2) * stats.t.ppf(1 - alpha / 2, dof)))
+
+
 def bootstrap_interval(
     theta_hat: float,
     replicates: np.ndarray,
     jackknife: np.ndarray | None = None,
     *,
     alpha: float = 0.05,
+    n_units: int | Sequence[int] | None = None,
+    components: Sequence[np.ndarray] | None = None,
+    n_params: int = 1,
 ) -> dict[str, float]:
-    """Percentile and BCa intervals from bootstrap replicates (docs/methods.md §2).
+    """Percentile, BCa and expanded percentile intervals from bootstrap replicates (docs/methods.md §2, §13).
 
     Percentile: the α/2 and 1 − α/2 quantiles of the replicates (NaN replicates dropped). BCa (Efron 1987):
     z0 = Φ⁻¹(share of replicates < θ̂, ties counted half); acceleration
     a = Σ(θ̄ − θ₍ᵢ₎)³ / (6 [Σ(θ̄ − θ₍ᵢ₎)²]^1.5) from the leave-one-unit-out jackknife θ₍ᵢ₎;
     levels α_j = Φ(z0 + (z0 + z_j) / (1 − a (z0 + z_j))), z_j = Φ⁻¹(α/2), Φ⁻¹(1 − α/2). Degenerate cases
     (all replicates equal or on one side of θ̂, constant jackknife) give NaN with a warning, no fallback.
+    Expanded percentile (Hesterberg 2015), when ``n_units`` is given: the α'/2 and 1 − α'/2 quantiles with
+    α' = :func:`expanded_level` (the small-sample correction of the percentile interval over few units).
+
+    Parameters
+    ----------
+    theta_hat : float
+    replicates : ndarray
+        The statistic on each replicate.
+    jackknife : ndarray, optional
+        The statistic leaving out each unit in turn (for BCa).
+    alpha : float, default=0.05
+    n_units : int or sequence of int, optional
+        Units resampled (per stratum when several strata contribute): adds the expanded interval.
+    components : sequence of ndarray, optional
+        With several strata, each stratum's contribution to the replicates (their variances weigh the
+        strata in :func:`expanded_level`).
+    n_params : int, default=1
+        See :func:`expanded_level`.
 
     Returns
     -------
     dict
-        ``ci_low, ci_high, bca_low, bca_high``.
+        ``ci_low, ci_high, bca_low, bca_high`` and, with ``n_units``, ``exp_low, exp_high, exp_alpha``.
     """
     reps = np.asarray(replicates, dtype=float)
     reps = reps[np.isfinite(reps)]
     out = {"ci_low": np.nan, "ci_high": np.nan, "bca_low": np.nan, "bca_high": np.nan}
+    if n_units is not None:
+        variances = None
+        if components is not None:
+            variances = [float(np.var(np.asarray(c, dtype=float)[np.isfinite(c)])) for c in components]
+        level = expanded_level(n_units, alpha, variances=variances, n_params=n_params)
+        out |= {"exp_low": np.nan, "exp_high": np.nan, "exp_alpha": level}
     if reps.size == 0 or not np.isfinite(theta_hat):
         return out
     out["ci_low"], out["ci_high"] = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
+    if n_units is not None and np.isfinite(out["exp_alpha"]):
+        out["exp_low"], out["exp_high"] = np.quantile(reps, [out["exp_alpha"] / 2, 1 - out["exp_alpha"] / 2])
     if jackknife is None:
         return out
     below = (np.sum(reps < theta_hat) + 0.5 * np.sum(reps == theta_hat)) / reps.size

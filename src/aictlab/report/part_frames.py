@@ -80,6 +80,8 @@ def _basis_lines(inf: dict, label_from: str, label_to: str, frm: str, to: str) -
         basis = str(c.iloc[0]["basis"])
         if "segment" in basis:
             basis = "segment bootstrap within documents, within-document noise only"
+        elif c.iloc[0].get("interval") == "expanded percentile":
+            basis += ", expanded percentile interval for few documents"
         frames_txt = "; ".join(
             f"θ_{lab} = {_ci(c.loc[f, 'estimate'], c.loc[f, 'ci_low'], c.loc[f, 'ci_high'])} "
             f"({int(c.loc[f, 'hits_first'])} → {int(c.loc[f, 'hits_last'])} hits; {b[f'{f}_direction_contrast']})"
@@ -126,7 +128,9 @@ def _basis_lines(inf: dict, label_from: str, label_to: str, frm: str, to: str) -
     r0 = t.iloc[0]
     out["trend"] = (
         f"Continuous trend (NB2 over {int(r0['n_documents'])} documents, {int(r0['n_years'])} distinct years; "
-        f"95% {r0['unit']} bootstrap): {'; '.join(parts)}; verdict `{b['verdict_trend']}` "
+        f"95% {r0['unit']} bootstrap"
+        + (", expanded percentile interval" if r0.get("interval") == "expanded percentile" else "")
+        + f"): {'; '.join(parts)}; verdict `{b['verdict_trend']}` "
         f"({b['verdict_reason_trend']})."
     )
     decided = "trend" if b["primary"] == "trend" else "period contrast"
@@ -243,6 +247,9 @@ def run(ctx: ReportContext) -> str:
         "verdict": v["verdict"],
         "reason": v["verdict_reason"],
         "primary": v["primary"],
+        # the compared frames as the lexicon names them: the synthesis labels its directions with these
+        "frames": [frm, to],
+        "frame_labels": [label_from, label_to],
         "first_period": con.iloc[0]["first_period"] if con is not None else v["first_period"],
         "last_period": con.iloc[0]["last_period"] if con is not None else v["last_period"],
         "drift_change": float(con.loc["drift_index", "estimate"]) if has_dd else float(v["drift_change"]),

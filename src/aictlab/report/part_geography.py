@@ -42,6 +42,13 @@ def answer(result: geography.GeographyResult) -> list[str]:
     total = int(docs["partner"].sum())
     with_partner = int((docs["partner"] > 0).sum())
     ldc = result.by_period[(result.by_period["group"] == "ldc") & (result.by_period["partner"] > 0)]
+    if total == 0:
+        return [
+            f"**The corpus cannot tell**: none of its {len(docs)} documents names a foreign country (France and "
+            f"its territories: {int(docs['home'].sum())} mentions; regions: {int(docs['region'].sum())}; "
+            f"ambiguous forms left uncounted: {int(docs['ambiguous'].sum())}), so there is no partner "
+            "geography to compare between periods. No table or figure is drawn."
+        ]
     lines = [
         f"The texts name foreign countries (the candidates for partners) {total} times in {with_partner} of "
         f"{len(docs)} documents (France and its territories: {int(docs['home'].sum())} mentions, counted apart; "
@@ -104,29 +111,46 @@ def run(ctx: ReportContext) -> str:
             keep_duplicates=s.keep_duplicates,
         ),
     )  # fmt: skip
+    ctx.results["geography"] = answer(result)
+    intro = [
+        "## Geography of partners",
+        "",
+        "Do the texts move from the least developed countries (LDC) towards middle-income and developed "
+        "partners? Places named in the text (countries, demonyms, capitals and partner cities, regions) are "
+        "resolved to countries by the packaged gazetteer; each partner country gets its status in the "
+        "document's year: UN LDC list (inclusion and graduation) and World Bank income group (fiscal year).",
+        "",
+        *[f"{line}\n" for line in ctx.results["geography"]],
+    ]
     ctx.save_table(result.places, "geography_places")
     ctx.save_table(result.mentions, "geography_kwic")
     ctx.save_table(result.by_document, "geography_by_document")
+    ctx.save_table(geography.place_coding_sheet(result.mentions), "geography_coding_sheet")
+    if int(result.by_document["partner"].sum()) == 0:
+        # No foreign country named: an all-zero share table, a NaN trend and an empty figure would read as a
+        # measured absence of shift. The tables keep their columns with no rows; the per-document counts
+        # (all zero) stay as the evidence.
+        ctx.save_table(result.by_period.iloc[:0], "geography_by_period")
+        ctx.save_table(result.trend.iloc[:0], "geography_trend")
+        return "\n".join([*intro, "Every place found, per document, is in `tables/geography_places.csv`."])
     ctx.save_table(result.by_period, "geography_by_period")
     ctx.save_table(result.trend, "geography_trend")
-    ctx.save_table(geography.place_coding_sheet(result.mentions), "geography_coding_sheet")
     ctx.plot("geography_partners", plot_partner_geography, result.by_period)
-    shown = result.by_period[result.by_period["group"].isin(geography.GROUPS)][
-        ["period", "group", "mentions", "partner", "share", "ci_low", "ci_high", "n_documents_with_partner"]
-    ]
-    ctx.results["geography"] = answer(result)
+    # periods where no foreign country is named have no shares to show
+    shown = result.by_period[
+        result.by_period["group"].isin(geography.GROUPS) & result.by_period["partner"].gt(0)
+    ][["period", "group", "mentions", "partner", "share", "ci_low", "ci_high", "n_documents_with_partner"]]
+    empty_periods = sorted(set(result.by_period["period"]) - set(shown["period"]))
     return "\n".join(
         [
-            "## Geography of partners",
-            "",
-            "Do the texts move from the least developed countries (LDC) towards middle-income and developed "
-            "partners? Places named in the text (countries, demonyms, capitals and partner cities, regions) are "
-            "resolved to countries by the packaged gazetteer; each partner country gets its status in the "
-            "document's year: UN LDC list (inclusion and graduation) and World Bank income group (fiscal year).",
-            "",
-            *[f"{line}\n" for line in ctx.results["geography"]],
+            *intro,
             markdown_table(shown, max_rows=60),
             "",
+            *(
+                [f"No foreign country is named in {', '.join(empty_periods)} (left out of the table).", ""]
+                if empty_periods
+                else []
+            ),
             "*Reading guide*: `share` pools the period's mentions; intervals resample documents within their "
             "period. Every foreign country named counts, as partner or not (a city named for an event, a war): "
             "the shift measured is that of the countries the texts talk about. Every place found, per document, is in `tables/geography_places.csv` (check it against the "

@@ -38,8 +38,11 @@ def run(ctx: ReportContext) -> str:
     ctx.plot("semantic_scores", plot_semantic_scores, res.by_document, res.by_period, frames=labels)
 
     ch = res.change.iloc[0]
-    semantic_dir = interval_direction(ch["ci_low"], ch["ci_high"])
+    direction_labels = tuple(label.lower() for label in labels)
+    semantic_dir = interval_direction(ch["ci_low"], ch["ci_high"], direction_labels)
     ctx.results["semantic"] = {
+        "frames": list(frames),
+        "frame_labels": list(direction_labels),
         "first_period": ch["first_period"],
         "last_period": ch["last_period"],
         "change": float(ch["score_change"]),
@@ -72,7 +75,7 @@ def run(ctx: ReportContext) -> str:
         )
     verdict = ctx.results.get("verdict")
     if verdict and math.isfinite(ch.get("score_change", math.nan)):
-        lexicon_dir = interval_direction(verdict["ci_low"], verdict["ci_high"])
+        lexicon_dir = interval_direction(verdict["ci_low"], verdict["ci_high"], direction_labels)
         agree = (
             "agree" if lexicon_dir == semantic_dir else "disagree" if "undetermined" not in (lexicon_dir, semantic_dir)
             else "do not both decide"

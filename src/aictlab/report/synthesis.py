@@ -3,7 +3,8 @@
 Each view says in which direction the corpus moved between its compared periods, by a rule stated in the
 table, and the synthesis says whether the views agree. It reads only what the parts left in
 ``ReportContext.results`` (``verdict`` from frames, ``topics``, ``semantic``); a view whose part did not run
-is listed as such.
+is listed as such. Directions are named after the compared frames' lexicon labels, which the frames (or
+semantic) part records with its results (``frames``, ``frame_labels``), so any frame pair reads correctly.
 """
 
 from __future__ import annotations
@@ -14,27 +15,56 @@ from typing import Any
 
 import pandas as pd
 
+from aictlab.config import DRIFT_FRAMES
 from aictlab.report.text import fmt_number as _fmt
 
-__all__ = ["agreement_sentence", "interval_direction", "synthesis_table"]
+__all__ = ["agreement_sentence", "frame_pair", "interval_direction", "synthesis_table", "toward"]
 
-TOWARD_B = "toward attractivité"
-TOWARD_A = "toward solidarité"
 UNDETERMINED = "undetermined"
 
 
-def interval_direction(low: float, high: float) -> str:
+def toward(label: str) -> str:
+    """The direction toward a frame, named by its label (« toward attractivité »)."""
+    return f"toward {label}"
+
+
+def interval_direction(low: float, high: float, labels: tuple[str, str]) -> str:
     """Direction of a change from its 95 % interval: wholly above 0 -> toward the "to" frame, wholly below ->
-    toward the "from" frame, else undetermined (NaN bounds decide nothing)."""
+    toward the "from" frame, else undetermined (NaN bounds decide nothing).
+
+    Parameters
+    ----------
+    low, high : float
+        The interval of a change whose positive sign means "toward the *to* frame".
+    labels : (str, str)
+        Labels of the ("from", "to") frames, as the lexicon names them.
+    """
     if math.isfinite(low) and low > 0:
-        return TOWARD_B
+        return toward(labels[1])
     if math.isfinite(high) and high < 0:
-        return TOWARD_A
+        return toward(labels[0])
     return UNDETERMINED
 
 
+def frame_pair(
+    results: Mapping[str, Any], frames: tuple[str, str]
+) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The compared frames' names and labels: as the frames part recorded them (``results["verdict"]``), else
+    the semantic part (``results["semantic"]``), else ``frames`` named by themselves.
+
+    Returns
+    -------
+    ((from, to), (from label, to label))
+    """
+    for view in ("verdict", "semantic"):
+        rec = results.get(view) or {}
+        if rec.get("frames") and rec.get("frame_labels"):
+            return tuple(rec["frames"]), tuple(rec["frame_labels"])  # type: ignore[return-value]
+    return tuple(frames), tuple(frames)  # type: ignore[return-value]
+
+
 def _topic_direction(
-    shares: Mapping[str, Mapping[str, Mapping[str, float]]], a: str, b: str
+    shares: Mapping[str, Mapping[str, Mapping[str, float]]], a: str, b: str, labels: tuple[str, str]
 ) -> tuple[str, str]:
     """Direction from frame-labelled topic prevalence at the two end periods: a frame *rises* (falls) when
     its last-period interval lies wholly above (below) its first-period interval."""
@@ -58,13 +88,13 @@ def _topic_direction(
         if f in first and f in last
     )
     if to_b and not to_a:
-        return TOWARD_B, detail
+        return toward(labels[1]), detail
     if to_a and not to_b:
-        return TOWARD_A, detail
+        return toward(labels[0]), detail
     return UNDETERMINED, detail
 
 
-def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = ("solidarite", "attractivite")):
+def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = DRIFT_FRAMES):
     """One row per view: ``view, measure, estimate, direction, rule``.
 
     Parameters
@@ -72,9 +102,9 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = ("soli
     results : mapping
         ``ReportContext.results``.
     frames : (str, str)
-        The compared frames ("from", "to").
+        The compared frames ("from", "to") when no part recorded them (see :func:`frame_pair`).
     """
-    a, b = frames
+    (a, b), labels = frame_pair(results, frames)
     rows = []
     verdict = results.get("verdict")
     if verdict:
@@ -82,7 +112,7 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = ("soli
             "view": "lexicon",
             "measure": f"ΔD {verdict['first_period']} → {verdict['last_period']}",
             "estimate": f"{_fmt(verdict['drift_change'])} [{_fmt(verdict['ci_low'])}, {_fmt(verdict['ci_high'])}]",
-            "direction": interval_direction(verdict["ci_low"], verdict["ci_high"]),
+            "direction": interval_direction(verdict["ci_low"], verdict["ci_high"], labels),
             "rule": "95 % interval of ΔD wholly above (below) 0",
         })  # fmt: skip
     else:
@@ -90,7 +120,7 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = ("soli
     topics = results.get("topics")
     if topics and topics.get("frame_shares"):
         model = topics.get("primary_model") or next(iter(topics["frame_shares"]))
-        direction, detail = _topic_direction(topics["frame_shares"][model], a, b)
+        direction, detail = _topic_direction(topics["frame_shares"][model], a, b, labels)
         rows.append({
             "view": "topics",
             "measure": f"{model} frame-labelled topic share, first → last period",
@@ -106,7 +136,7 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = ("soli
             "view": "semantic scaling",
             "measure": f"mean segment score {semantic['first_period']} → {semantic['last_period']}",
             "estimate": f"{_fmt(semantic['change'])} [{_fmt(semantic['ci_low'])}, {_fmt(semantic['ci_high'])}]",
-            "direction": interval_direction(semantic["ci_low"], semantic["ci_high"]),
+            "direction": interval_direction(semantic["ci_low"], semantic["ci_high"], labels),
             "rule": "95 % interval of the change wholly above (below) 0",
         })  # fmt: skip
     else:
@@ -118,7 +148,7 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = ("soli
 
 def agreement_sentence(table: pd.DataFrame) -> str:
     """One sentence on whether the views of :func:`synthesis_table` that decide a direction agree."""
-    decided = table[table["direction"].isin([TOWARD_A, TOWARD_B])]
+    decided = table[table["direction"].str.startswith(toward(""))]
     ran = table[~table["direction"].eq("not run")]
     if len(decided) >= 2 and decided["direction"].nunique() == 1:
         return f"The {len(decided)} views that decide agree: {decided['direction'].iloc[0]}."
