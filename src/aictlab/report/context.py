@@ -131,17 +131,6 @@ class ReportContext:
         self.outputs.append(path)
         return path
 
-    def save_figure(self, fig, name: str) -> list[Path]:
-        """Write ``fig`` as ``<out>/<name>.png`` and ``.pdf`` with no embedded dates, then close it.
-
-        Prefer :meth:`plot`, which skips drawing when the figure's inputs are unchanged.
-        """
-        import matplotlib.pyplot as plt
-
-        images = figure_bytes(fig)
-        plt.close(fig)
-        return self._write_figure(name, images)
-
     def _write_figure(self, name: str, images: dict[str, bytes]) -> list[Path]:
         paths = []
         for ext, data in images.items():
