@@ -92,3 +92,37 @@ def test_spacy_in_two_processes_gives_the_tokens_of_one(reference):
     )
     assert len(one) > 5000
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_nlp_rows_cached_by_paragraph_so_a_new_document_does_not_redo_the_others(
+    reference, tmp_path, monkeypatch
+):
+    import shutil
+
+    folder = tmp_path / "corpus"
+    shutil.copytree(RAW, folder)
+    metadata = (folder / "metadata.csv").read_text(encoding="utf-8")
+    lines = metadata.splitlines(keepends=True)
+    header_and_first = "".join(lines[:-1])  # every document but the last
+    (folder / "metadata.csv").write_text(header_and_first, encoding="utf-8")
+    cache = tmp_path / "processed"
+    load_corpus(folder, lemmatizer="simplemma", cache_dir=cache)
+
+    seen: list[str] = []
+    iter_tokens = nlp.iter_tokens
+
+    def counting(texts, **kwargs):
+        texts = list(texts)
+        seen.extend(texts)
+        return iter_tokens(texts, **kwargs)
+
+    monkeypatch.setattr(nlp, "iter_tokens", counting)
+    (folder / "metadata.csv").write_text(metadata, encoding="utf-8")  # the last document added
+    grown = load_corpus(folder, lemmatizer="simplemma", cache_dir=cache)
+    new_doc = reference.documents["doc_id"].iloc[-1]
+    new_texts = reference.paragraphs.loc[reference.paragraphs["doc_id"] == new_doc, "text"]
+    old_texts = set(reference.paragraphs.loc[reference.paragraphs["doc_id"] != new_doc, "text"])
+    assert seen and set(seen) <= set(new_texts) and set(seen).isdisjoint(old_texts)
+    assert sorted(seen) == sorted(t for t in new_texts if t not in old_texts)
+    for name in TABLES:
+        _frames_equal(getattr(grown, name), getattr(reference, name))

@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from aictlab import pipeline
+from aictlab import progress
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -57,7 +57,7 @@ def test_no_spacy_worker_survives_an_interrupted_parent(signum):
 
 def test_nlp_processes_only_for_spacy_on_large_corpora():
     cores = len(os.sched_getaffinity(0))
-    assert pipeline.nlp_processes("simplemma", 10**9) == 1
-    assert pipeline.nlp_processes("spacy", pipeline.PARALLEL_NLP_CHARS - 1) == 1
-    assert pipeline.nlp_processes("spacy", 10**9) == cores
-    assert pipeline.nlp_processes("spacy", 2 * pipeline.PARALLEL_NLP_CHARS) == min(cores, 2)
+    assert progress.nlp_processes("simplemma", 10**9) == 1
+    assert progress.nlp_processes("spacy", progress.PARALLEL_NLP_CHARS - 1) == 1
+    assert progress.nlp_processes("spacy", 10**9) == cores
+    assert progress.nlp_processes("spacy", 2 * progress.PARALLEL_NLP_CHARS) == min(cores, 2)

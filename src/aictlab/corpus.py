@@ -35,8 +35,8 @@ from aictlab.pipeline import (
 )
 
 #: Characters of clean text above which the in-memory engine streams the tokens to disk when it caches them
-#: (a :class:`Corpus` whose tokens stay in partitions): ~3 million tokens, ~1 GB as Python objects.
-IN_MEMORY_CHARS = 20_000_000
+#: (a :class:`Corpus` whose tokens stay in partitions): ~1.5 million tokens, ~0.5 GB as Python objects.
+IN_MEMORY_CHARS = 10_000_000
 
 __all__ = [
     "IN_MEMORY_CHARS",
@@ -393,7 +393,12 @@ def _build(
                 **options,
                 **token_destination(cache_path),
             )
-        return process_paragraphs(documents, paragraphs, progress=progress, **options)
+        nlp_cache = None
+        if cache_path is not None:  # NLP rows cached by paragraph next to the corpus entries
+            from aictlab.paragraph_cache import store_folder
+
+            nlp_cache = store_folder(cache_path.parent.parent, options["lemmatizer"])
+        return process_paragraphs(documents, paragraphs, progress=progress, nlp_cache=nlp_cache, **options)
 
 
 def _cached_build(
@@ -427,6 +432,12 @@ def _cached_build(
         cached = _read_cache(cache_path, corpus_hash, cache_key, lazy_tokens=engine == "dask")
         if cached is not None:  # None: a damaged entry, rebuilt below
             return cached
+    if cache_dir is not None and not use_cache:  # a rebuild redoes the NLP too
+        import shutil
+
+        from aictlab.paragraph_cache import store_folder
+
+        shutil.rmtree(store_folder(cache_dir, lemmatizer), ignore_errors=True)
     documents, paragraphs = read_input()
     built = _build(
         documents,
@@ -478,7 +489,7 @@ def load_corpus(
         Dask scheduler address for ``engine="dask"`` (default: a LocalCluster, one worker per core).
     progress : callable, optional
         ``progress(chars_done, chars_total, documents_done, documents_total)`` during the NLP stage of a build
-        (:func:`aictlab.pipeline.process_paragraphs`; :func:`aictlab.pipeline.tqdm_progress` draws a bar).
+        (:func:`aictlab.pipeline.process_paragraphs`; :func:`aictlab.progress.tqdm_progress` draws a bar).
 
     ``path`` may also be an IRaMuTeQ ``.txt`` file (:func:`read_iramuteq`), or a Europresse HTML export or a
     folder of them without ``metadata.csv`` (:func:`read_europresse`).

@@ -372,16 +372,19 @@ def token_chunks(
     chunk_tokens: int = CHUNK_TOKENS,
     n_process: int = 1,
     progress: Callable[[int, str], None] | None = None,
+    token_rows: Iterable[list[tuple]] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """The token table of :func:`tokens_table` in consecutive pieces of about ``chunk_tokens`` rows.
 
     The paragraphs stream through spaCy (:func:`iter_tokens`) and a piece is yielded as soon as it is full
     (always at a paragraph end; a document may span pieces, its ``sent_id`` and ``tok_pos`` counters carry
     on), so the memory held does not grow with the corpus. Concatenated, the pieces are :func:`tokens_table`.
-    ``progress(characters, doc_id)`` is called after each paragraph.
+    ``progress(characters, doc_id)`` is called after each paragraph. ``token_rows``: the paragraphs' rows
+    of :func:`iter_tokens` when they come from elsewhere (:func:`aictlab.paragraph_cache.cached_tokens`).
     """
     S.require_columns(paragraphs, (S.DOC_ID, S.PARA_ID, S.TEXT), "paragraphs")
-    token_rows = iter_tokens(paragraphs[S.TEXT], lemmatizer=lemmatizer, n_process=n_process)
+    if token_rows is None:
+        token_rows = iter_tokens(paragraphs[S.TEXT], lemmatizer=lemmatizer, n_process=n_process)
     carry = [c for c in (S.IS_STRUCTURE, S.IS_DUPLICATE, S.YEAR) if c in paragraphs.columns]
     columns = [*_TOKEN_COLUMNS, *carry]
     records: list[tuple] = []

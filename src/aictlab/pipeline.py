@@ -32,6 +32,7 @@ from aictlab import __version__
 from aictlab import schema as S
 from aictlab.config import LEMMATIZERS, mwe_file
 from aictlab.errors import CorpusError, SettingsError, check_choice
+from aictlab.progress import ProgressTracker, nlp_processes
 
 __all__ = [
     "LocalRunner",
@@ -43,9 +44,7 @@ __all__ = [
     "content_hash",
     "corpus_settings",
     "document_totals",
-    "PARALLEL_NLP_CHARS",
     "nlp_partition",
-    "nlp_processes",
     "paragraphs_frame",
     "partition_bounds",
     "process_paragraphs",
@@ -53,7 +52,6 @@ __all__ = [
     "select_tokens",
     "stream_tokens",
     "token_partition_files",
-    "tqdm_progress",
     "tokens_and_segments",
 ]
 
@@ -213,12 +211,30 @@ def tokens_and_segments(
     mwes: list,
     n_process: int = 1,
     progress: Callable[[int, str], None] | None = None,
+    nlp_cache: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """NLP and segmentation of whole documents' paragraphs: ``(tokens, segments)``."""
+    """NLP and segmentation of whole documents' paragraphs: ``(tokens, segments)``.
+
+    ``nlp_cache``: a folder of :mod:`aictlab.paragraph_cache` (paragraphs seen before are not processed again).
+    """
     from aictlab import nlp, segment
 
+    rows = None
+    if nlp_cache is not None:
+        from aictlab.paragraph_cache import cached_tokens
+
+        rows = cached_tokens(
+            paragraphs[S.TEXT], folder=Path(nlp_cache), lemmatizer=lemmatizer, n_process=n_process
+        )
     chunks = list(
-        nlp.token_chunks(paragraphs, lemmatizer=lemmatizer, mwes=mwes, n_process=n_process, progress=progress)
+        nlp.token_chunks(
+            paragraphs,
+            lemmatizer=lemmatizer,
+            mwes=mwes,
+            n_process=n_process,
+            progress=progress,
+            token_rows=rows,
+        )
     )
     tokens = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
     tokens.insert(2, S.SEG_ID, segment.segment_ids(tokens, size=segment_size))
@@ -237,6 +253,7 @@ def nlp_partition(
     return_tokens: bool,
     n_process: int = 1,
     progress: Callable[[int, str], None] | None = None,
+    nlp_cache: str | None = None,
 ) -> dict[str, Any]:
     """The task of one partition: tokens, segments and aggregates; tokens written as parquet.
 
@@ -262,6 +279,7 @@ def nlp_partition(
         mwes=mwes,
         n_process=n_process,
         progress=progress,
+        nlp_cache=nlp_cache,
     )
     if tokens_dir is not None:
         tokens.to_parquet(Path(tokens_dir) / f"part.{index:05d}.parquet", index=False)
@@ -382,21 +400,6 @@ def corpus_settings(lemmatizer: str, segment_size: int, mwe_path: Path) -> dict[
 
 # --- the driver ------------------------------------------------------------------------------------------------
 
-#: Characters of text per spaCy process below which the in-memory engine does not start more processes:
-#: forking a process and shipping its documents back costs about what spaCy does with this much text
-#: (measured in docs/benchmarks.md, "corpus stage: memory and processes").
-PARALLEL_NLP_CHARS = 400_000
-
-
-def nlp_processes(lemmatizer: str, n_chars: int) -> int:
-    """spaCy processes for ``n_chars`` characters of text: 1 for ``"simplemma"`` (the tokenizer alone is
-    faster than shipping its documents between processes) and for small corpora; else one per
-    :data:`PARALLEL_NLP_CHARS` characters, at most one per available core."""
-    if lemmatizer != "spacy":
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cores, n_chars // PARALLEL_NLP_CHARS))
-
 
 class Runner(Protocol):
     """Where partition tasks run: :class:`LocalRunner` or :class:`aictlab.engine.DaskRunner`."""
@@ -502,46 +505,6 @@ class PartitionedCorpus:
         return dd.read_parquet(str(self.tokens_dir))
 
 
-class _ProgressTracker:
-    """Turns per-paragraph notices of the NLP stage into throttled ``progress(chars, total, docs, n_docs)``."""
-
-    def __init__(self, callback: Callable[[int, int, int, int], None], total: int, n_documents: int):
-        self.callback, self.total, self.n_documents = callback, total, n_documents
-        self.chars, self.documents, self.doc, self.last = 0, 0, None, 0.0
-
-    def paragraph(self, n_chars: int, doc_id: str) -> None:
-        if doc_id != self.doc:
-            self.documents += self.doc is not None
-            self.doc = doc_id
-        self.chars += n_chars
-        now = time.monotonic()
-        if now - self.last >= 0.5:
-            self.last = now
-            self.callback(self.chars, self.total, self.documents, self.n_documents)
-
-    def finish(self) -> None:
-        self.callback(self.total, self.total, self.n_documents, self.n_documents)
-
-
-def tqdm_progress(desc: str = "corpus: NLP") -> Callable[[int, int, int, int], None]:
-    """A ``progress`` callback for :func:`process_paragraphs` drawing a tqdm bar (on stderr) over characters
-    of text, with the documents done as its postfix; the bar closes when the stage ends."""
-    from tqdm.auto import tqdm
-
-    bar = None
-
-    def update(chars: int, total: int, documents: int, n_documents: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, desc=desc, unit="char", unit_scale=True, leave=False)
-        bar.update(chars - bar.n)
-        bar.set_postfix_str(f"{documents}/{n_documents} documents", refresh=False)
-        if chars >= total:
-            bar.close()
-
-    return update
-
-
 def process_paragraphs(
     docs: pd.DataFrame,
     paragraphs: pd.DataFrame,
@@ -554,6 +517,7 @@ def process_paragraphs(
     return_tokens: bool = True,
     n_process: int | None = None,
     progress: Callable[[int, int, int, int], None] | None = None,
+    nlp_cache: str | Path | None = None,
 ) -> PartitionedCorpus:
     """From clean documents and their paragraphs to the corpus tables (de-duplication, NLP, segments).
 
@@ -577,13 +541,16 @@ def process_paragraphs(
         Bring the token tables back to this process (``PartitionedCorpus.tokens``); False keeps only the
         aggregates in memory (needs ``tokens_dir``).
     n_process : int, optional
-        spaCy processes of the :class:`LocalRunner` (:func:`nlp_processes`: one per core once the corpus is
-        large enough to repay their start); Dask workers always run one.
+        spaCy processes of the :class:`LocalRunner` (default :func:`aictlab.progress.nlp_processes`: one
+        per core once the corpus is large enough to repay their start); Dask workers always run one.
     progress : callable, optional
         ``progress(chars_done, chars_total, documents_done, documents_total)``, called as the NLP stage goes
         through the paragraphs (at most twice a second, and once at the end): characters measure the work,
-        so an ETA drawn from them is honest whatever the documents' sizes (:func:`tqdm_progress` draws one).
-        With a Dask runner it is called once, at the end.
+        so an ETA drawn from them is honest whatever the documents' sizes
+        (:func:`aictlab.progress.tqdm_progress` draws one). With a Dask runner it is called once, at the end.
+    nlp_cache : path, optional
+        Folder of NLP rows cached by paragraph (:mod:`aictlab.paragraph_cache`) for the tasks that keep their
+        tokens in memory: paragraphs seen in an earlier build are not processed again.
     """
     from aictlab import dedup, nlp
 
@@ -619,8 +586,9 @@ def process_paragraphs(
     if n_process is None:
         local = isinstance(runner, LocalRunner)
         n_process = nlp_processes(lemmatizer, int(per_doc.sum())) if local else 1
-    tracker = _ProgressTracker(progress, int(per_doc.sum()), len(order)) if progress else None
+    tracker = ProgressTracker(progress, int(per_doc.sum()), len(order)) if progress else None
     kwargs = {
+        "nlp_cache": str(nlp_cache) if nlp_cache is not None and return_tokens else None,
         "n_process": n_process,
         "progress": tracker.paragraph if tracker and isinstance(runner, LocalRunner) else None,
         "lemmatizer": lemmatizer,
