@@ -58,6 +58,7 @@ def test_stream_tokens_gives_the_tables_of_the_whole_table_path(reference, tmp_p
 
 def test_large_corpus_streams_tokens_to_disk_and_stays_there_on_a_cache_hit(reference, tmp_path, monkeypatch):
     monkeypatch.setattr(corpus_module, "IN_MEMORY_CHARS", 0)  # every corpus counts as large
+    monkeypatch.setattr(corpus_module, "IN_MEMORY_TOKENS", 0)
     monkeypatch.setattr(nlp, "CHUNK_TOKENS", 1000)
     cache = tmp_path / "processed"
     calls: list[tuple[int, int, int, int]] = []

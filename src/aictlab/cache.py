@@ -111,10 +111,12 @@ def parquet_rows(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
 
 
-def read_entry(path: Path, cache_key: str, *, lazy_tokens: bool = False) -> dict[str, Any] | None:
+def read_entry(
+    path: Path, cache_key: str, *, lazy_tokens: bool = False, max_rows: int | None = None
+) -> dict[str, Any] | None:
     """The tables of a cache entry: ``{name: DataFrame}`` for every table but the tokens, plus ``tokens``
-    (None when ``lazy_tokens`` or when the entry holds token partitions: they stay on disk),
-    ``token_files`` and ``settings``.
+    (None when ``lazy_tokens`` or when the token files hold more than ``max_rows`` rows: they stay on disk
+    and only their footers are read), ``token_files`` and ``settings``.
 
     Every file is checked against the sha256 that :func:`write_entry` recorded. A damaged, truncated,
     foreign or incomplete entry (or one written before hashes were recorded) is never used: a warning
@@ -135,8 +137,8 @@ def read_entry(path: Path, cache_key: str, *, lazy_tokens: bool = False) -> dict
             raise ValueError(f"it holds the entry {meta['cache_key']}")
         partitions = token_partition_files(path / "tokens")
         token_files = partitions or (path / "tokens.parquet",)
-        # a corpus stored in partitions (too large to hold in memory) stays on disk when read back
-        lazy = lazy_tokens or bool(partitions)
+        # a large token table stays on disk when read back (read partition by partition)
+        lazy = lazy_tokens or (max_rows is not None and sum(parquet_rows(f) for f in token_files) > max_rows)
         out: dict[str, Any] = {
             name: pd.read_parquet(path / f"{name}.parquet") for name in TABLES if name != "tokens"
         }

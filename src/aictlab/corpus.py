@@ -37,9 +37,12 @@ from aictlab.pipeline import (
 #: Characters of clean text above which the in-memory engine streams the tokens to disk when it caches them
 #: (a :class:`Corpus` whose tokens stay in partitions): ~1.5 million tokens, ~0.5 GB as Python objects.
 IN_MEMORY_CHARS = 10_000_000
+#: Token rows above which a cached corpus is read back with its tokens left on disk (``Corpus.token_files``).
+IN_MEMORY_TOKENS = 1_500_000
 
 __all__ = [
     "IN_MEMORY_CHARS",
+    "IN_MEMORY_TOKENS",
     "Corpus",
     "as_corpus",
     "build_corpus",
@@ -731,7 +734,7 @@ def _read_table(path: Path) -> pd.DataFrame:
 
 def _read_cache(path: Path, corpus_hash: str, cache_key: str, *, lazy_tokens: bool = False) -> Corpus | None:
     """A cached corpus (:func:`aictlab.cache.read_entry`), or None for a damaged entry (rebuilt)."""
-    entry = read_entry(path, cache_key, lazy_tokens=lazy_tokens)
+    entry = read_entry(path, cache_key, lazy_tokens=lazy_tokens, max_rows=IN_MEMORY_TOKENS)
     if entry is None:
         return None
     return Corpus(**entry, corpus_hash=corpus_hash, cache_key=cache_key)
