@@ -9,7 +9,8 @@ import pytest
 from conftest import RAW
 
 from aictlab import engine, pipeline
-from aictlab.corpus import _TABLES, build_corpus, document_totals, load_corpus, read_iramuteq, store_corpus
+from aictlab.cache import TABLES
+from aictlab.corpus import build_corpus, document_totals, load_corpus, read_iramuteq, store_corpus
 from aictlab.errors import CorpusError, SettingsError
 from aictlab.io import check_corpus_folder, read_texts
 
@@ -67,7 +68,7 @@ def test_dask_engine_gives_identical_tables_on_the_seeds(seed_corpus, dask_seeds
     corpus = store_corpus(result, None)
     assert result.n_partitions >= 2  # the work was really split
     assert len(list(tokens_dir.glob("part.*.parquet"))) == result.n_partitions
-    for name in _TABLES:
+    for name in TABLES:
         expected, got = getattr(seed_corpus, name), getattr(corpus, name)
         pd.testing.assert_frame_equal(got, expected, check_exact=True, obj=name)
         assert _csv_bytes(got) == _csv_bytes(expected), name
@@ -146,7 +147,7 @@ def test_in_process_path_equals_build_corpus_on_a_small_corpus():
     docs["text"] = texts
     got = pipeline.process_paragraphs(docs, pipeline.paragraphs_frame(rows), lemmatizer="simplemma")
     got = store_corpus(got, None)
-    for name in _TABLES:
+    for name in TABLES:
         pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name), check_exact=True)
     lemmas = got.tokens["lemma"].tolist()
     assert "coopération_décentralisée" in lemmas and "marketing_territorial" in lemmas
@@ -170,7 +171,7 @@ def test_iramuteq_file_on_the_dask_engine(client, seed_corpus_simplemma, tmp_pat
     path = write_iramuteq(seed_corpus_simplemma, tmp_path / "seeds.txt")
     in_memory = read_iramuteq(path, lemmatizer="simplemma")
     on_dask = read_iramuteq(path, lemmatizer="simplemma", engine="dask", scheduler=client)
-    for name in _TABLES:
+    for name in TABLES:
         pd.testing.assert_frame_equal(getattr(on_dask, name), getattr(in_memory, name), check_exact=True)
 
 

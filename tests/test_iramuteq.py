@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from aictlab.corpus import _TABLES, build_corpus, read_iramuteq
+from aictlab.cache import TABLES
+from aictlab.corpus import build_corpus, read_iramuteq
 from aictlab.errors import CorpusError
 from aictlab.iramuteq import (
     iramuteq_documents,
@@ -157,5 +158,5 @@ def test_round_trip_of_the_seeds(seed_corpus_simplemma, tmp_path):
     # the second read comes from the cache, with the same tables
     cached = read_iramuteq(path, lemmatizer="simplemma", cache_dir=tmp_path / "processed")
     assert cached.cache_key == back.cache_key and cached.corpus_hash == back.corpus_hash
-    for name in _TABLES:
+    for name in TABLES:
         pd.testing.assert_frame_equal(getattr(cached, name), getattr(back, name), check_dtype=False)

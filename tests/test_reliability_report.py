@@ -21,8 +21,9 @@ import pandas as pd
 import pytest
 from conftest import RAW, REPO, folder_snapshot
 
+from aictlab.cache import TABLES
 from aictlab.config import SETTING_CHECKS, Settings, check_settings_values, settings_reference
-from aictlab.corpus import _TABLES, load_corpus
+from aictlab.corpus import load_corpus
 from aictlab.errors import SettingsError
 from aictlab.io import atomic_write_bytes, current_umask
 from aictlab.report import runner
@@ -190,7 +191,7 @@ def _tiny_corpus(folder: Path) -> Path:
 
 
 def _tables(corpus) -> dict:
-    return {name: getattr(corpus, name).reset_index(drop=True) for name in _TABLES}
+    return {name: getattr(corpus, name).reset_index(drop=True) for name in TABLES}
 
 
 def _damage_truncate(entry):

@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from aictlab import __version__
 from aictlab import schema as S
-from aictlab.config import ENGINES, LEMMATIZERS, Settings, code_fingerprint, mwe_file
+from aictlab.cache import TABLES, corpus_cache_key, parquet_rows, read_entry, token_destination, write_entry
+from aictlab.config import ENGINES, LEMMATIZERS, Settings, mwe_file
 from aictlab.errors import SchemaError, check_choice
 from aictlab.pipeline import (
     PartitionedCorpus,
@@ -38,7 +34,15 @@ from aictlab.pipeline import (
     token_partition_files,
 )
 
+#: Characters of clean text above which the in-memory engine streams the tokens to disk when it caches them
+#: (a :class:`Corpus` whose tokens stay in partitions): ~1.5 million tokens, ~0.5 GB as Python objects.
+IN_MEMORY_CHARS = 10_000_000
+#: Token rows above which a cached corpus is read back with its tokens left on disk (``Corpus.token_files``).
+IN_MEMORY_TOKENS = 1_500_000
+
 __all__ = [
+    "IN_MEMORY_CHARS",
+    "IN_MEMORY_TOKENS",
     "Corpus",
     "as_corpus",
     "build_corpus",
@@ -55,8 +59,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_TABLES = ("documents", "paragraphs", "segments", "tokens", "overlap", "duplicate_pairs")
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,7 +110,7 @@ class Corpus:
 
     def __post_init__(self):
         # one dtype for text whichever path built the tables (pandas 3 infers "str", parquet gives either)
-        for name in _TABLES:
+        for name in TABLES:
             frame = getattr(self, name)
             if frame is not None:
                 _object_strings(frame)
@@ -118,7 +120,7 @@ class Corpus:
         """Rows of the token table (punctuation included), without reading the token files."""
         if self.tokens is not None:
             return len(self.tokens)
-        return sum(_parquet_rows(f) for f in self.token_files)
+        return sum(parquet_rows(f) for f in self.token_files)
 
     def read_tokens(self) -> pd.DataFrame:
         """The whole token table in memory (``tokens``, or the token files concatenated)."""
@@ -314,6 +316,7 @@ def build_corpus(
     mwe_path: Path | None = None,
     engine: str = "memory",
     scheduler: Any = None,
+    progress: Callable[[int, int, int, int], None] | None = None,
 ) -> Corpus:
     """Process documents held in memory (the tables of :func:`load_corpus`, without a folder or a cache).
 
@@ -329,6 +332,8 @@ def build_corpus(
         ``"dask"``: cleaning and NLP on Dask workers (:mod:`aictlab.engine`); the same tables.
     scheduler : str or distributed.Client, optional
         For ``engine="dask"`` (default: a LocalCluster).
+    progress : callable, optional
+        As in :func:`load_corpus`.
 
     Raises
     ------
@@ -346,6 +351,7 @@ def build_corpus(
         engine=engine,
         scheduler=scheduler,
         cache_path=None,
+        progress=progress,
     )
     return store_corpus(built, None)
 
@@ -357,35 +363,45 @@ def _build(
     engine: str,
     scheduler: Any,
     cache_path: Path | None,
+    progress: Callable[[int, int, int, int], None] | None = None,
     **options: Any,
 ) -> PartitionedCorpus:
-    """Run the pipeline on one engine: documents to clean (``paragraphs`` None) or already laid out."""
-    if engine == "dask":  # same tables (tests/test_engine.py), so the same cache key
-        from aictlab.engine import process_corpus
+    """Run the pipeline on one engine: documents to clean (``paragraphs`` None) or already laid out.
 
-        return process_corpus(
-            documents, paragraphs, scheduler=scheduler, **options, **_token_destination(cache_path)
-        )
-    if paragraphs is None:
-        documents, paragraphs = clean_documents(documents)
-    return process_paragraphs(documents, paragraphs, **options)
+    Worker processes it starts (spaCy's, Dask's) end with it, even when it is interrupted
+    (:func:`aictlab.workers.worker_guard`).
+    """
+    from aictlab.workers import worker_guard
 
+    with worker_guard():
+        if engine == "dask":  # same tables (tests/test_engine.py), so the same cache key
+            from aictlab.engine import process_corpus
 
-def corpus_cache_key(source: dict[str, str], *, lemmatizer: str, segment_size: int, mwe_file: Path) -> str:
-    """Cache key of processed tables: the input's identity (``source``), the processing settings, the MWE
-    file, the code fingerprint and the NLP resources' versions."""
-    from aictlab import nlp
+            return process_corpus(
+                documents, paragraphs, scheduler=scheduler, **options, **token_destination(cache_path)
+            )
+        if paragraphs is None:
+            documents, paragraphs = clean_documents(documents)
+        if cache_path is not None and int(paragraphs[S.TEXT].str.len().sum()) > IN_MEMORY_CHARS:
+            # too large to hold as Python objects: tokens streamed to disk in partitions, read partition-wise
+            from aictlab.engine import PARTITION_CHARS
+            from aictlab.pipeline import LocalRunner
 
-    payload = {
-        **source,
-        "lemmatizer": lemmatizer,
-        "segment_size": segment_size,
-        "mwe": hashlib.sha256(Path(mwe_file).read_bytes()).hexdigest(),
-        "aictlab": __version__,
-        "code": code_fingerprint(),
-        **nlp.model_versions(),
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+            runner = LocalRunner(partition_chars=PARTITION_CHARS)
+            return process_paragraphs(
+                documents,
+                paragraphs,
+                runner=runner,
+                progress=progress,
+                **options,
+                **token_destination(cache_path),
+            )
+        nlp_cache = None
+        if cache_path is not None:  # NLP rows cached by paragraph next to the corpus entries
+            from aictlab.paragraph_cache import store_folder
+
+            nlp_cache = store_folder(cache_path.parent.parent, options["lemmatizer"])
+        return process_paragraphs(documents, paragraphs, progress=progress, nlp_cache=nlp_cache, **options)
 
 
 def _cached_build(
@@ -401,6 +417,7 @@ def _cached_build(
     engine: str,
     scheduler: Any,
     finish: Callable[[PartitionedCorpus], PartitionedCorpus] | None = None,
+    progress: Callable[[int, int, int, int], None] | None = None,
 ) -> Corpus:
     """The one cache-and-engine path of :func:`load_corpus` and :func:`read_iramuteq`.
 
@@ -418,6 +435,12 @@ def _cached_build(
         cached = _read_cache(cache_path, corpus_hash, cache_key, lazy_tokens=engine == "dask")
         if cached is not None:  # None: a damaged entry, rebuilt below
             return cached
+    if cache_dir is not None and not use_cache:  # a rebuild redoes the NLP too
+        import shutil
+
+        from aictlab.paragraph_cache import store_folder
+
+        shutil.rmtree(store_folder(cache_dir, lemmatizer), ignore_errors=True)
     documents, paragraphs = read_input()
     built = _build(
         documents,
@@ -428,6 +451,7 @@ def _cached_build(
         engine=engine,
         scheduler=scheduler,
         cache_path=cache_path,
+        progress=progress,
     )
     if finish is not None:
         built = finish(built)
@@ -444,6 +468,7 @@ def load_corpus(
     use_cache: bool = True,
     engine: str = "memory",
     scheduler: str | None = None,
+    progress: Callable[[int, int, int, int], None] | None = None,
 ) -> Corpus:
     """Load a corpus folder (``metadata.csv`` + documents) as tidy tables.
 
@@ -465,6 +490,9 @@ def load_corpus(
         parquet in the cache entry (:mod:`aictlab.engine`); the same tables and cache key.
     scheduler : str, optional
         Dask scheduler address for ``engine="dask"`` (default: a LocalCluster, one worker per core).
+    progress : callable, optional
+        ``progress(chars_done, chars_total, documents_done, documents_total)`` during the NLP stage of a build
+        (:func:`aictlab.pipeline.process_paragraphs`; :func:`aictlab.progress.tqdm_progress` draws a bar).
 
     ``path`` may also be an IRaMuTeQ ``.txt`` file (:func:`read_iramuteq`), or a Europresse HTML export or a
     folder of them without ``metadata.csv`` (:func:`read_europresse`).
@@ -494,6 +522,7 @@ def load_corpus(
         "use_cache": use_cache,
         "engine": engine,
         "scheduler": scheduler,
+        "progress": progress,
     }
     check_choice("lemmatizer", lemmatizer, LEMMATIZERS)
     check_choice("engine", engine, ENGINES)
@@ -534,6 +563,7 @@ def read_iramuteq(
     use_cache: bool = True,
     engine: str = "memory",
     scheduler: Any = None,
+    progress: Callable[[int, int, int, int], None] | None = None,
 ) -> Corpus:
     """Read an IRaMuTeQ corpus file as a :class:`Corpus` (the tables of :func:`load_corpus`).
 
@@ -549,7 +579,7 @@ def read_iramuteq(
     ----------
     file : str or Path
         The IRaMuTeQ ``.txt`` file (UTF-8; legacy encodings are decoded with a warning).
-    lemmatizer, segment_size, mwe_path, use_cache, engine, scheduler
+    lemmatizer, segment_size, mwe_path, use_cache, engine, scheduler, progress
         As in :func:`load_corpus`.
     cache_dir : path, optional
         Cache the tables there (``<cache_dir>/corpus/<key>``), keyed by the file's sha256 and the settings.
@@ -589,6 +619,7 @@ def read_iramuteq(
         engine=engine,
         scheduler=scheduler,
         finish=finish,
+        progress=progress,
     )
 
 
@@ -603,6 +634,7 @@ def read_europresse(
     use_cache: bool = True,
     engine: str = "memory",
     scheduler: Any = None,
+    progress: Callable[[int, int, int, int], None] | None = None,
 ) -> Corpus:
     """Read a Europresse HTML export (or a folder of them) as a :class:`Corpus`, one document per article.
 
@@ -617,7 +649,7 @@ def read_europresse(
         An ``.html``/``.htm`` export, or a folder of them.
     title_in_text : bool, default=False
         Count the title as the first paragraph of the text.
-    lemmatizer, segment_size, mwe_path, cache_dir, use_cache, engine, scheduler
+    lemmatizer, segment_size, mwe_path, cache_dir, use_cache, engine, scheduler, progress
         As in :func:`load_corpus`; the cache is keyed by the files' sha256.
 
     Raises
@@ -642,15 +674,8 @@ def read_europresse(
         use_cache=use_cache,
         engine=engine,
         scheduler=scheduler,
+        progress=progress,
     )
-
-
-def _token_destination(cache_path: Path | None) -> dict[str, Any]:
-    """Where the Dask engine writes token partitions: next to the cache entry, never back to the driver; with
-    no cache, the tokens come back in memory."""
-    if cache_path is None:
-        return {"tokens_dir": None, "return_tokens": True}
-    return {"tokens_dir": cache_path.parent / f".{cache_path.name}.tokens", "return_tokens": False}
 
 
 def store_corpus(built: Any, cache_path: Path | None, **attributes: Any) -> Corpus:
@@ -665,13 +690,15 @@ def store_corpus(built: Any, cache_path: Path | None, **attributes: Any) -> Corp
     lazy = built.tokens is None
     attributes = {"settings": built.settings, "corpus_hash": built.corpus_hash, **attributes}
     corpus = Corpus(
-        **{name: getattr(built, name) for name in _TABLES},
+        **{name: getattr(built, name) for name in TABLES},
         **attributes,
         token_files=token_partition_files(tokens_dir) if lazy else (),
     )
     if cache_path is None:
         return corpus
-    _write_cache(cache_path, corpus, tokens_dir=tokens_dir if lazy else None)
+    meta = {"settings": corpus.settings, "corpus_hash": corpus.corpus_hash, "cache_key": corpus.cache_key}
+    tables = {name: getattr(corpus, name) for name in TABLES}
+    write_entry(cache_path, tables, meta, tokens_dir=tokens_dir if lazy else None)
     if lazy:
         return _read_cache(cache_path, corpus.corpus_hash, corpus.cache_key, lazy_tokens=True)
     return corpus
@@ -692,44 +719,6 @@ def load_settings_corpus(settings: Settings, **overrides: Any) -> Corpus:
     return load_corpus(settings.path("corpus"), **kwargs)
 
 
-def _write_cache(path: Path, corpus: Corpus, *, tokens_dir: Path | None = None) -> None:
-    """Write the tables as parquet into a temporary folder, then rename it into place (atomic).
-
-    The tokens are ``tokens.parquet``, or, when the Dask engine left them in ``tokens_dir``, that folder's
-    partitions moved to ``tokens/``. ``settings.json``, written last, records the sha256 of every file, which
-    :func:`_read_cache` verifies. Folder and files get the user's umask (not ``mkdtemp``'s private 0700).
-    """
-    from aictlab.io import current_umask, sha256_file
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-    try:
-        os.chmod(tmp, 0o777 & ~current_umask())
-        for name in _TABLES:
-            if name == "tokens" and tokens_dir is not None:
-                os.replace(tokens_dir, tmp / "tokens")
-                os.chmod(tmp / "tokens", 0o777 & ~current_umask())  # the engine made it with mkdtemp (0700)
-            else:
-                getattr(corpus, name).to_parquet(tmp / f"{name}.parquet", index=False)
-        files = {f.relative_to(tmp).as_posix(): sha256_file(f) for f in sorted(tmp.rglob("*")) if f.is_file()}
-        meta = {
-            "settings": corpus.settings,
-            "corpus_hash": corpus.corpus_hash,
-            "cache_key": corpus.cache_key,
-            "files": files,
-        }
-        (tmp / "settings.json").write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-        if path.exists():  # a rebuild (use_cache=False, or a damaged entry) replaces the old tables
-            shutil.rmtree(path, ignore_errors=True)
-        try:
-            os.replace(tmp, path)
-        except OSError:  # another process wrote the same key meanwhile: its tables are identical
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
 def _object_strings(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns as ``object`` dtype, in place."""
     for column in frame.columns:
@@ -743,51 +732,12 @@ def _read_table(path: Path) -> pd.DataFrame:
     return _object_strings(pd.read_parquet(path))
 
 
-def _parquet_rows(path: Path) -> int:
-    import pyarrow.parquet as pq
-
-    return pq.ParquetFile(path).metadata.num_rows
-
-
 def _read_cache(path: Path, corpus_hash: str, cache_key: str, *, lazy_tokens: bool = False) -> Corpus | None:
-    """A cached corpus; with ``lazy_tokens`` the tokens stay on disk (``Corpus.token_files``).
-
-    Every file is checked against the sha256 that :func:`_write_cache` recorded. A damaged, truncated,
-    foreign or incomplete entry (or one written before hashes were recorded) is never used: a warning
-    names it and None is returned, so that the caller rebuilds (and rewrites) it.
-    """
-    from aictlab.io import sha256_file
-
-    try:
-        meta = json.loads((path / "settings.json").read_text(encoding="utf-8"))
-        files = meta["files"]
-        on_disk = {f.relative_to(path).as_posix() for f in path.rglob("*") if f.is_file()} - {"settings.json"}
-        if set(files) != on_disk:
-            raise ValueError(f"files missing or added: {sorted(set(files) ^ on_disk)[:3]}")
-        changed = [name for name, digest in files.items() if sha256_file(path / name) != digest]
-        if changed:
-            raise ValueError(f"{changed[0]} differs from the file written (sha256)")
-        if meta.get("cache_key") and meta["cache_key"] != cache_key:
-            raise ValueError(f"it holds the entry {meta['cache_key']}")
-        token_files = token_partition_files(path / "tokens") or (path / "tokens.parquet",)
-        # (Corpus normalises the text dtypes of its tables)
-        tables = {name: pd.read_parquet(path / f"{name}.parquet") for name in _TABLES if name != "tokens"}
-        tokens = (
-            None if lazy_tokens else pd.concat([pd.read_parquet(f) for f in token_files], ignore_index=True)
-        )
-        return Corpus(
-            **tables,
-            tokens=tokens,
-            settings=meta["settings"],
-            corpus_hash=corpus_hash,
-            cache_key=cache_key,
-            token_files=token_files if lazy_tokens else (),
-        )
-    except Exception as err:  # whatever the damage, the entry is rebuilt, never used and never fatal
-        log.warning(
-            "corpus cache entry %s is unusable (%s: %s); rebuilding it.", path, type(err).__name__, err
-        )
+    """A cached corpus (:func:`aictlab.cache.read_entry`), or None for a damaged entry (rebuilt)."""
+    entry = read_entry(path, cache_key, lazy_tokens=lazy_tokens, max_rows=IN_MEMORY_TOKENS)
+    if entry is None:
         return None
+    return Corpus(**entry, corpus_hash=corpus_hash, cache_key=cache_key)
 
 
 if __name__ == "__main__":  # python -m aictlab.corpus init DIR

@@ -13,6 +13,7 @@ import unicodedata
 from collections import defaultdict
 from itertools import combinations
 
+import numpy as np
 import pandas as pd
 
 from aictlab import schema as S
@@ -75,17 +76,39 @@ def duplicate_pairs(paragraphs: pd.DataFrame, *, max_postings: int = 50) -> pd.D
     S.require_columns(paragraphs, (S.DOC_ID, S.PARA_ID, S.TEXT), "paragraphs")
     ids = paragraphs[S.PARA_ID].tolist()
     docs = paragraphs[S.DOC_ID].tolist()
-    sets = [shingles(normalize_for_shingles(t)) for t in paragraphs[S.TEXT]]
-    postings: dict[tuple, list[int]] = defaultdict(list)
-    for index, shingle_set in enumerate(sets):
-        for shingle in shingle_set:
-            postings[shingle].append(index)
+    # Postings over 64-bit shingle hashes in two flat arrays, not a dict of word tuples: a few bytes per
+    # shingle, so a 50 MB document fits in memory. Candidates are then scored on the exact shingle sets; a
+    # hash collision can only propose a pair that the exact score rejects.
+    hashes, owners = [], []
+    for index, text in enumerate(paragraphs[S.TEXT]):
+        found = np.unique(np.fromiter(map(hash, shingles(normalize_for_shingles(text))), dtype=np.int64))
+        hashes.append(found)
+        owners.append(np.full(len(found), index, dtype=np.int64))
+    flat = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.int64)
+    owner = np.concatenate(owners) if owners else np.empty(0, dtype=np.int64)
+    del hashes, owners
+    order = np.lexsort((owner, flat))
+    flat, owner = flat[order], owner[order]
+    starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]]) if len(flat) else np.empty(0, dtype=np.int64)
+    sizes = np.diff(np.r_[starts, len(flat)])
+    doc_code = pd.factorize(pd.Series(docs, dtype=object))[0][owner]
+    mixed = (
+        np.minimum.reduceat(doc_code, starts) != np.maximum.reduceat(doc_code, starts)
+        if len(starts)
+        else np.empty(0, dtype=bool)
+    )  # a shingle of one document only makes no candidate
+    keep = (sizes > 1) & (sizes <= max_postings) & mixed
     candidates: set[tuple[int, int]] = set()
-    for members in postings.values():
-        if 1 < len(members) <= max_postings:
-            for a, b in combinations(members, 2):
-                if docs[a] != docs[b]:
-                    candidates.add((a, b))
+    for start, size in zip(starts[keep].tolist(), sizes[keep].tolist(), strict=True):
+        for a, b in combinations(owner[start : start + size].tolist(), 2):
+            if docs[a] != docs[b]:
+                candidates.add((a, b))
+    texts = paragraphs[S.TEXT].tolist()
+    sets: dict[int, frozenset] = {}
+    for a, b in candidates:
+        for i in (a, b):
+            if i not in sets:
+                sets[i] = shingles(normalize_for_shingles(texts[i]))
     rows = []
     for a, b in sorted(candidates):
         inter = len(sets[a] & sets[b])
@@ -140,14 +163,13 @@ def document_overlap(documents: pd.DataFrame, paragraphs: pd.DataFrame, pairs: p
     and ``jaccard``. Programme ⊂ report gives a high containment and a low Jaccard.
     """
     counts = paragraphs.groupby(S.DOC_ID).size()
-    doc_shingles = {
-        row.doc_id: shingles(normalize_for_shingles(row.text), 5)
-        for row in documents[[S.DOC_ID, S.TEXT]].itertuples(index=False)
-    }
     linked: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in pairs.itertuples(index=False):
         linked[(row.doc_a, row.doc_b)].add(row.para_a)
         linked[(row.doc_b, row.doc_a)].add(row.para_b)
+    # whole-text shingles only of the documents that share paragraphs (a document's set is large)
+    texts = dict(zip(documents[S.DOC_ID], documents[S.TEXT], strict=True))
+    doc_shingles = {d: shingles(normalize_for_shingles(texts[d]), 5) for pair in linked for d in pair}
     rows = []
     for (doc_a, doc_b), paras in sorted(linked.items()):
         a, b = doc_shingles[doc_a], doc_shingles[doc_b]

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -49,6 +48,7 @@ from aictlab.pipeline import (
     check_documents,
     clean_partition,
     paragraphs_frame,
+    partition_bounds,
     process_paragraphs,
 )
 
@@ -139,31 +139,6 @@ def warm_worker(lemmatizer: str) -> bool:
     nlp.spacy_pipeline(lemmatizer)
     clean.is_known_word("coopération")
     return True
-
-
-# --- partitions -------------------------------------------------------------------------------------------
-
-
-def partition_bounds(sizes: list[int], *, partition_chars: int, n_workers: int = 1) -> list[tuple[int, int]]:
-    """Split consecutive items (documents) into ``[start, end)`` runs of about ``target`` characters.
-
-    ``target = min(partition_chars, ceil(total / (2 × n_workers)))``: at least two partitions per worker when
-    the corpus is small, so that the workers share the load; never more than ``partition_chars`` characters
-    in one partition unless a single document is larger (documents are never split).
-    """
-    if partition_chars < 1:
-        raise SettingsError(f"partition_chars={partition_chars}: must be a positive number of characters.")
-    total = sum(sizes)
-    target = max(1, min(partition_chars, math.ceil(total / (2 * max(n_workers, 1)))))
-    bounds, start, filled = [], 0, 0
-    for i, size in enumerate(sizes):
-        if filled and filled + size > target:
-            bounds.append((start, i))
-            start, filled = i, 0
-        filled += size
-    if start < len(sizes):
-        bounds.append((start, len(sizes)))
-    return bounds
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +33,10 @@ __all__ = [
     "spacy_pipeline",
     "model_versions",
     "TITLE_STOP_WORDS",
+    "iter_tokens",
     "tokenize",
+    "CHUNK_TOKENS",
+    "token_chunks",
     "MWE",
     "read_mwes",
     "join_mwes",
@@ -162,6 +166,44 @@ def _rows_from_doc(doc, lemmatizer: str) -> list[tuple]:
     return rows
 
 
+def iter_tokens(
+    texts: Iterable[str], *, lemmatizer: str = "spacy", batch_size: int = 64, n_process: int = 1
+) -> Iterator[list[tuple]]:
+    """Tokens of each text, one list of rows per text, as the texts stream through spaCy (see :func:`tokenize`).
+
+    ``texts`` is consumed lazily, so a corpus of any size holds only spaCy's current batch in memory.
+    ``n_process`` > 1 runs the spaCy pipeline in that many processes (``nlp.pipe(n_process=...)``; the
+    tokenizer alone, for ``"simplemma"``, runs here); the rows are the same.
+    """
+    check_choice("lemmatizer", lemmatizer, LEMMATIZERS)
+    pipeline = spacy_pipeline(lemmatizer)
+    limit = min(MAX_CHUNK_CHARS, getattr(pipeline, "max_length", MAX_CHUNK_CHARS))
+    owners: deque[int] = deque()
+
+    def pieces() -> Iterator[str]:  # a paragraph over the limit goes through spaCy in pieces (E088)
+        for index, text in enumerate(texts):
+            for piece in split_long_text(text, limit):
+                owners.append(index)
+                yield piece
+
+    if lemmatizer == "spacy" and n_process > 1:
+        docs = pipeline.pipe(pieces(), batch_size=batch_size, n_process=n_process)
+    else:
+        docs = pipeline.pipe(pieces(), batch_size=batch_size)
+    current, rows = -1, []
+    for doc in docs:
+        owner = owners.popleft()  # each piece was yielded (its owner known) before its doc comes back
+        piece_rows = _rows_from_doc(doc, lemmatizer)
+        if owner == current:
+            rows.extend(piece_rows)
+            continue
+        if current >= 0:
+            yield rows
+        current, rows = owner, piece_rows
+    if current >= 0:
+        yield rows
+
+
 def tokenize(texts: Iterable[str], *, lemmatizer: str = "spacy", batch_size: int = 64) -> list[list[tuple]]:
     """Tokens of each text as tuples ``(token, lemma, pos, is_stop, is_punct, is_word, space_after)``.
 
@@ -173,25 +215,7 @@ def tokenize(texts: Iterable[str], *, lemmatizer: str = "spacy", batch_size: int
     batch_size : int
         spaCy ``nlp.pipe`` batch size.
     """
-    check_choice("lemmatizer", lemmatizer, LEMMATIZERS)
-    pipeline = spacy_pipeline(lemmatizer)
-    limit = min(MAX_CHUNK_CHARS, getattr(pipeline, "max_length", MAX_CHUNK_CHARS))
-    owners: list[int] = []
-
-    def pieces() -> Iterable[str]:  # a paragraph over the limit goes through spaCy in pieces (E088)
-        for index, text in enumerate(texts):
-            for piece in split_long_text(text, limit):
-                owners.append(index)
-                yield piece
-
-    out: list[list[tuple]] = []
-    for i, doc in enumerate(pipeline.pipe(pieces(), batch_size=batch_size)):
-        rows = _rows_from_doc(doc, lemmatizer)  # piece i was yielded (its owner known) before doc i
-        if owners[i] == len(out):
-            out.append(rows)
-        else:
-            out[owners[i]].extend(rows)
-    return out
+    return list(iter_tokens(texts, lemmatizer=lemmatizer, batch_size=batch_size))
 
 
 #: Longest text handed to spaCy at once (its ``max_length`` is 1,000,000 characters; tok2vec's memory grows
@@ -322,6 +346,73 @@ def join_mwes(rows: list[tuple], mwes: list[MWE]) -> list[tuple]:
     return out
 
 
+#: Token rows per table of :func:`token_chunks`: what the streamed NLP stage holds at once as Python objects.
+CHUNK_TOKENS = 200_000
+
+_TOKEN_COLUMNS = [
+    S.DOC_ID,
+    S.PARA_ID,
+    S.SENT_ID,
+    S.TOK_POS,
+    S.TOKEN,
+    S.LEMMA,
+    S.POS,
+    S.IS_STOP,
+    S.IS_PUNCT,
+    S.IS_WORD,
+    S.SPACE_AFTER,
+]
+
+
+def token_chunks(
+    paragraphs: pd.DataFrame,
+    *,
+    lemmatizer: str = "spacy",
+    mwes: list[MWE] | None = None,
+    chunk_tokens: int = CHUNK_TOKENS,
+    n_process: int = 1,
+    progress: Callable[[int, str], None] | None = None,
+    token_rows: Iterable[list[tuple]] | None = None,
+) -> Iterator[pd.DataFrame]:
+    """The token table of :func:`tokens_table` in consecutive pieces of about ``chunk_tokens`` rows.
+
+    The paragraphs stream through spaCy (:func:`iter_tokens`) and a piece is yielded as soon as it is full
+    (always at a paragraph end; a document may span pieces, its ``sent_id`` and ``tok_pos`` counters carry
+    on), so the memory held does not grow with the corpus. Concatenated, the pieces are :func:`tokens_table`.
+    ``progress(characters, doc_id)`` is called after each paragraph. ``token_rows``: the paragraphs' rows
+    of :func:`iter_tokens` when they come from elsewhere (:func:`aictlab.paragraph_cache.cached_tokens`).
+    """
+    S.require_columns(paragraphs, (S.DOC_ID, S.PARA_ID, S.TEXT), "paragraphs")
+    if token_rows is None:
+        token_rows = iter_tokens(paragraphs[S.TEXT], lemmatizer=lemmatizer, n_process=n_process)
+    carry = [c for c in (S.IS_STRUCTURE, S.IS_DUPLICATE, S.YEAR) if c in paragraphs.columns]
+    columns = [*_TOKEN_COLUMNS, *carry]
+    records: list[tuple] = []
+    yielded = False
+    last_doc, sent, pos = None, -1, 0
+    lengths = paragraphs[S.TEXT].str.len().to_numpy() if progress else None
+    meta = paragraphs[[S.DOC_ID, S.PARA_ID, *carry]].itertuples(index=False, name=None)
+    for i, ((doc_id, para_id, *flags), rows) in enumerate(zip(meta, token_rows, strict=True)):
+        if progress is not None:
+            progress(int(lengths[i]), doc_id)
+        rows = join_mwes(rows, mwes or [])
+        if rows:  # a paragraph break reads as a space when contexts are rebuilt from tokens
+            rows[-1] = (*rows[-1][:6], True)
+        if doc_id != last_doc:
+            last_doc, sent, pos = doc_id, -1, 0
+        sent += 1
+        for k, row in enumerate(rows):
+            records.append((doc_id, para_id, sent, pos, *row, *flags))
+            pos += 1
+            if row[0] in _SENTENCE_FINAL and k < len(rows) - 1:
+                sent += 1
+        if len(records) >= chunk_tokens:
+            yield pd.DataFrame.from_records(records, columns=columns)
+            records, yielded = [], True
+    if records or not yielded:
+        yield pd.DataFrame.from_records(records, columns=columns)
+
+
 def tokens_table(paragraphs: pd.DataFrame, *, lemmatizer: str = "spacy", mwes: list[MWE] | None = None):
     """Token table of a paragraph table (one row per token, in document order).
 
@@ -340,37 +431,5 @@ def tokens_table(paragraphs: pd.DataFrame, *, lemmatizer: str = "spacy", mwes: l
         the copied paragraph flags. ``sent_id`` counts sentences within the document (a sentence ends at
         ``. ! ? …`` or at the end of a paragraph); ``tok_pos`` counts tokens within the document.
     """
-    S.require_columns(paragraphs, (S.DOC_ID, S.PARA_ID, S.TEXT), "paragraphs")
-    token_rows = tokenize(paragraphs[S.TEXT].tolist(), lemmatizer=lemmatizer)
-    carry = [c for c in (S.IS_STRUCTURE, S.IS_DUPLICATE, S.YEAR) if c in paragraphs.columns]
-    records = []
-    last_doc, sent, pos = None, -1, 0
-    for (doc_id, para_id, *flags), rows in zip(
-        paragraphs[[S.DOC_ID, S.PARA_ID, *carry]].itertuples(index=False, name=None), token_rows, strict=True
-    ):
-        rows = join_mwes(rows, mwes or [])
-        if rows:  # a paragraph break reads as a space when contexts are rebuilt from tokens
-            rows[-1] = (*rows[-1][:6], True)
-        if doc_id != last_doc:
-            last_doc, sent, pos = doc_id, -1, 0
-        sent += 1
-        for k, row in enumerate(rows):
-            records.append((doc_id, para_id, sent, pos, *row, *flags))
-            pos += 1
-            if row[0] in _SENTENCE_FINAL and k < len(rows) - 1:
-                sent += 1
-    columns = [
-        S.DOC_ID,
-        S.PARA_ID,
-        S.SENT_ID,
-        S.TOK_POS,
-        S.TOKEN,
-        S.LEMMA,
-        S.POS,
-        S.IS_STOP,
-        S.IS_PUNCT,
-        S.IS_WORD,
-        S.SPACE_AFTER,
-        *carry,
-    ]
-    return pd.DataFrame.from_records(records, columns=columns)
+    chunks = list(token_chunks(paragraphs, lemmatizer=lemmatizer, mwes=mwes))
+    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)

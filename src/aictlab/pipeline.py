@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
 import tempfile
@@ -23,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import pandas as pd
 
@@ -31,6 +32,7 @@ from aictlab import __version__
 from aictlab import schema as S
 from aictlab.config import LEMMATIZERS, mwe_file
 from aictlab.errors import CorpusError, SettingsError, check_choice
+from aictlab.progress import ProgressTracker, nlp_processes
 
 __all__ = [
     "LocalRunner",
@@ -44,9 +46,11 @@ __all__ = [
     "document_totals",
     "nlp_partition",
     "paragraphs_frame",
+    "partition_bounds",
     "process_paragraphs",
     "read_token_partitions",
     "select_tokens",
+    "stream_tokens",
     "token_partition_files",
     "tokens_and_segments",
 ]
@@ -200,12 +204,39 @@ def clean_documents(documents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def tokens_and_segments(
-    paragraphs: pd.DataFrame, *, lemmatizer: str, segment_size: int, mwes: list
+    paragraphs: pd.DataFrame,
+    *,
+    lemmatizer: str,
+    segment_size: int,
+    mwes: list,
+    n_process: int = 1,
+    progress: Callable[[int, str], None] | None = None,
+    nlp_cache: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """NLP and segmentation of whole documents' paragraphs: ``(tokens, segments)``."""
+    """NLP and segmentation of whole documents' paragraphs: ``(tokens, segments)``.
+
+    ``nlp_cache``: a folder of :mod:`aictlab.paragraph_cache` (paragraphs seen before are not processed again).
+    """
     from aictlab import nlp, segment
 
-    tokens = nlp.tokens_table(paragraphs, lemmatizer=lemmatizer, mwes=mwes)
+    rows = None
+    if nlp_cache is not None:
+        from aictlab.paragraph_cache import cached_tokens
+
+        rows = cached_tokens(
+            paragraphs[S.TEXT], folder=Path(nlp_cache), lemmatizer=lemmatizer, n_process=n_process
+        )
+    chunks = list(
+        nlp.token_chunks(
+            paragraphs,
+            lemmatizer=lemmatizer,
+            mwes=mwes,
+            n_process=n_process,
+            progress=progress,
+            token_rows=rows,
+        )
+    )
+    tokens = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
     tokens.insert(2, S.SEG_ID, segment.segment_ids(tokens, size=segment_size))
     tokens = tokens[[c for c in S.TOKEN_COLUMNS if c in tokens.columns]]
     return tokens, segment.segments_table(tokens)
@@ -220,14 +251,35 @@ def nlp_partition(
     mwes: list,
     tokens_dir: str | None,
     return_tokens: bool,
+    n_process: int = 1,
+    progress: Callable[[int, str], None] | None = None,
+    nlp_cache: str | None = None,
 ) -> dict[str, Any]:
     """The task of one partition: tokens, segments and aggregates; tokens written as parquet.
 
     Returns a small dict (segments, document totals, token count) and the token table only when
-    ``return_tokens``; the partition's tokens are written to ``tokens_dir/part.<index>.parquet``.
+    ``return_tokens``; the partition's tokens are written to ``tokens_dir/part.<index>.parquet``. Written to
+    a file, the tokens stream there in chunks (:func:`stream_tokens`), so the memory of the task stays bounded
+    whatever the size of its documents.
     """
+    if tokens_dir is not None and not return_tokens:
+        return stream_tokens(
+            paragraphs,
+            Path(tokens_dir) / f"part.{index:05d}.parquet",
+            lemmatizer=lemmatizer,
+            segment_size=segment_size,
+            mwes=mwes,
+            n_process=n_process,
+            progress=progress,
+        )
     tokens, segments = tokens_and_segments(
-        paragraphs, lemmatizer=lemmatizer, segment_size=segment_size, mwes=mwes
+        paragraphs,
+        lemmatizer=lemmatizer,
+        segment_size=segment_size,
+        mwes=mwes,
+        n_process=n_process,
+        progress=progress,
+        nlp_cache=nlp_cache,
     )
     if tokens_dir is not None:
         tokens.to_parquet(Path(tokens_dir) / f"part.{index:05d}.parquet", index=False)
@@ -236,6 +288,83 @@ def nlp_partition(
         "document_totals": document_totals(tokens),
         "n_tokens": len(tokens),
         "tokens": tokens if return_tokens else None,
+    }
+
+
+def stream_tokens(
+    paragraphs: pd.DataFrame,
+    path: Path,
+    *,
+    lemmatizer: str,
+    segment_size: int,
+    mwes: list,
+    n_process: int = 1,
+    progress: Callable[[int, str], None] | None = None,
+) -> dict[str, Any]:
+    """:func:`nlp_partition` with bounded memory: the token table goes to the parquet file ``path``.
+
+    Two passes over chunks of :data:`aictlab.nlp.CHUNK_TOKENS` rows: the NLP chunks are spooled to a
+    temporary parquet file while the few columns segmentation needs are kept (numbers and flags); segments
+    are assigned over the whole partition (:func:`aictlab.segment.segment_ids`, which needs whole
+    documents); then each chunk is read back, given its ``seg_id`` and appended to ``path``, and its
+    segments and document totals are added up. The tables are those of :func:`tokens_and_segments`.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from aictlab import nlp, segment
+
+    spool = path.with_name(f".{path.name}.spool")
+    keys: list[pd.DataFrame] = []
+    writer = None
+    try:
+        chunks = nlp.token_chunks(
+            paragraphs,
+            lemmatizer=lemmatizer,
+            mwes=mwes,
+            chunk_tokens=nlp.CHUNK_TOKENS,
+            n_process=n_process,
+            progress=progress,
+        )
+        for chunk in chunks:
+            table = pa.Table.from_pandas(
+                chunk, preserve_index=False, schema=writer.schema if writer else None
+            )
+            writer = writer or pq.ParquetWriter(spool, table.schema)
+            writer.write_table(table)
+            flags = [c for c in (S.IS_STRUCTURE, S.IS_DUPLICATE) if c in chunk.columns]
+            keys.append(chunk[[S.DOC_ID, S.SENT_ID, S.IS_WORD, *flags]])
+            del chunk, table
+        writer.close()
+        key_frame = pd.concat(keys, ignore_index=True)
+        del keys
+        seg_ids = segment.segment_ids(key_frame, size=segment_size).to_numpy(dtype=object)
+        del key_frame
+        pieces, totals, offset, out = [], [], 0, None
+        try:
+            for batch in pq.ParquetFile(spool).iter_batches(batch_size=nlp.CHUNK_TOKENS):
+                part = batch.to_pandas()
+                part.insert(2, S.SEG_ID, seg_ids[offset : offset + len(part)])
+                offset += len(part)
+                part = part[[c for c in S.TOKEN_COLUMNS if c in part.columns]]
+                table = pa.Table.from_pandas(part, preserve_index=False, schema=out.schema if out else None)
+                out = out or pq.ParquetWriter(path, table.schema)
+                out.write_table(table)
+                pieces.append(segment.segments_table(part, strip=False))
+                totals.append(document_totals(part))
+        finally:
+            if out is not None:
+                out.close()
+    finally:
+        if writer is not None:
+            writer.close()
+        spool.unlink(missing_ok=True)
+    total = pd.concat(totals, ignore_index=True).groupby(S.DOC_ID, sort=False).sum()
+    return {
+        "segments": segment.join_segment_pieces(pieces),
+        "document_totals": total.astype("int64").reset_index(),
+        "n_tokens": offset,
+        "tokens": None,
     }
 
 
@@ -284,16 +413,49 @@ class Runner(Protocol):
         """``[func(part, index=i, **kwargs) for i, part in enumerate(parts)]``, wherever it runs."""
 
 
+@dataclass(frozen=True)
 class LocalRunner:
-    """Runs the partition tasks in this process, the whole corpus as one partition."""
+    """Runs the partition tasks in this process, one after the other.
 
-    n_workers = 1
+    Attributes
+    ----------
+    partition_chars : int, optional
+        None: the whole corpus is one partition. A number: partitions of about that many characters
+        (:func:`partition_bounds`), for a corpus whose tokens go to disk partition by partition.
+    """
+
+    partition_chars: int | None = None
+    n_workers: ClassVar[int] = 1
 
     def bounds(self, sizes: list[int]) -> list[tuple[int, int]]:
-        return [(0, len(sizes))]
+        if self.partition_chars is None:
+            return [(0, len(sizes))]
+        return partition_bounds(sizes, partition_chars=self.partition_chars)
 
     def map(self, func: Callable[..., Any], parts: list[Any], **kwargs: Any) -> list[Any]:
         return [func(part, index=i, **kwargs) for i, part in enumerate(parts)]
+
+
+def partition_bounds(sizes: list[int], *, partition_chars: int, n_workers: int = 1) -> list[tuple[int, int]]:
+    """Split consecutive items (documents) into ``[start, end)`` runs of about ``target`` characters.
+
+    ``target = min(partition_chars, ceil(total / (2 × n_workers)))``: at least two partitions per worker when
+    the corpus is small, so that the workers share the load; never more than ``partition_chars`` characters
+    in one partition unless a single document is larger (documents are never split).
+    """
+    if partition_chars < 1:
+        raise SettingsError(f"partition_chars={partition_chars}: must be a positive number of characters.")
+    total = sum(sizes)
+    target = max(1, min(partition_chars, math.ceil(total / (2 * max(n_workers, 1)))))
+    bounds, start, filled = [], 0, 0
+    for i, size in enumerate(sizes):
+        if filled and filled + size > target:
+            bounds.append((start, i))
+            start, filled = i, 0
+        filled += size
+    if start < len(sizes):
+        bounds.append((start, len(sizes)))
+    return bounds
 
 
 @dataclass(frozen=True, eq=False)
@@ -353,6 +515,9 @@ def process_paragraphs(
     runner: Runner | None = None,
     tokens_dir: str | Path | None = None,
     return_tokens: bool = True,
+    n_process: int | None = None,
+    progress: Callable[[int, int, int, int], None] | None = None,
+    nlp_cache: str | Path | None = None,
 ) -> PartitionedCorpus:
     """From clean documents and their paragraphs to the corpus tables (de-duplication, NLP, segments).
 
@@ -375,6 +540,17 @@ def process_paragraphs(
     return_tokens : bool, default=True
         Bring the token tables back to this process (``PartitionedCorpus.tokens``); False keeps only the
         aggregates in memory (needs ``tokens_dir``).
+    n_process : int, optional
+        spaCy processes of the :class:`LocalRunner` (default :func:`aictlab.progress.nlp_processes`: one
+        per core once the corpus is large enough to repay their start); Dask workers always run one.
+    progress : callable, optional
+        ``progress(chars_done, chars_total, documents_done, documents_total)``, called as the NLP stage goes
+        through the paragraphs (at most twice a second, and once at the end): characters measure the work,
+        so an ETA drawn from them is honest whatever the documents' sizes
+        (:func:`aictlab.progress.tqdm_progress` draws one). With a Dask runner it is called once, at the end.
+    nlp_cache : path, optional
+        Folder of NLP rows cached by paragraph (:mod:`aictlab.paragraph_cache`) for the tasks that keep their
+        tokens in memory: paragraphs seen in an earlier build are not processed again.
     """
     from aictlab import dedup, nlp
 
@@ -407,7 +583,14 @@ def process_paragraphs(
         tokens_dir = Path(tokens_dir)
         tokens_dir.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=tokens_dir.parent, prefix=f".{tokens_dir.name}."))
+    if n_process is None:
+        local = isinstance(runner, LocalRunner)
+        n_process = nlp_processes(lemmatizer, int(per_doc.sum())) if local else 1
+    tracker = ProgressTracker(progress, int(per_doc.sum()), len(order)) if progress else None
     kwargs = {
+        "nlp_cache": str(nlp_cache) if nlp_cache is not None and return_tokens else None,
+        "n_process": n_process,
+        "progress": tracker.paragraph if tracker and isinstance(runner, LocalRunner) else None,
         "lemmatizer": lemmatizer,
         "segment_size": segment_size,
         "mwes": mwes,
@@ -416,6 +599,8 @@ def process_paragraphs(
     }
     try:
         results = runner.map(nlp_partition, parts, **kwargs)
+        if tracker is not None:
+            tracker.finish()
         if tmp is not None:
             if tokens_dir.exists():
                 shutil.rmtree(tokens_dir)

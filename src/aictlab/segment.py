@@ -12,7 +12,7 @@ import pandas as pd
 
 from aictlab import schema as S
 
-__all__ = ["segment_ids", "segments_table"]
+__all__ = ["join_segment_pieces", "segment_ids", "segments_table"]
 
 
 def _chunks_of_long_sentence(n_words: int, size: int) -> list[int]:
@@ -112,17 +112,18 @@ def segment_ids(tokens: pd.DataFrame, *, size: int = 40) -> pd.Series:
     return pd.Series(np.asarray(labels, dtype=object)[seg_of_token], index=tokens.index, name=S.SEG_ID)
 
 
-def segments_table(tokens: pd.DataFrame) -> pd.DataFrame:
+def segments_table(tokens: pd.DataFrame, *, strip: bool = True) -> pd.DataFrame:
     """One row per segment: ``doc_id, seg_id, seg_pos, year, n_tokens, text, is_structure, is_duplicate``.
 
-    ``n_tokens`` counts word tokens; ``text`` is rebuilt from the surface tokens and their spacing.
+    ``n_tokens`` counts word tokens; ``text`` is rebuilt from the surface tokens and their spacing (its
+    trailing space stripped unless ``strip=False``: pieces of a token table, see :func:`join_segment_pieces`).
     """
     S.require_columns(tokens, (S.DOC_ID, S.SEG_ID, S.TOKEN, S.IS_WORD, S.SPACE_AFTER), "tokens")
     surface = tokens[S.TOKEN] + np.where(tokens[S.SPACE_AFTER], " ", "")
     frame = tokens.assign(_surface=surface)
     aggregations = {
         "n_tokens": (S.IS_WORD, "sum"),
-        S.TEXT: ("_surface", lambda parts: "".join(parts).strip()),
+        S.TEXT: ("_surface", (lambda parts: "".join(parts).strip()) if strip else "".join),
     }
     for flag in (S.YEAR, S.IS_STRUCTURE, S.IS_DUPLICATE):
         if flag in frame.columns:
@@ -131,3 +132,21 @@ def segments_table(tokens: pd.DataFrame) -> pd.DataFrame:
     out.insert(2, S.SEG_POS, out[S.SEG_ID].str.rsplit("_s", n=1).str[1].astype(int))
     out["n_tokens"] = out["n_tokens"].astype(int)
     return out
+
+
+def join_segment_pieces(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    """The segment table of a token table from the ``segments_table(piece, strip=False)`` of its consecutive
+    pieces: a segment cut between two pieces is joined again (counts added, texts concatenated)."""
+    frame = pd.concat(pieces, ignore_index=True)
+    aggregations = {
+        S.SEG_POS: (S.SEG_POS, "first"),
+        "n_tokens": ("n_tokens", "sum"),
+        S.TEXT: (S.TEXT, "".join),
+    }
+    for flag in (S.YEAR, S.IS_STRUCTURE, S.IS_DUPLICATE):
+        if flag in frame.columns:
+            aggregations[flag] = (flag, "first")
+    out = frame.groupby([S.DOC_ID, S.SEG_ID], sort=False).agg(**aggregations).reset_index()
+    out[S.TEXT] = out[S.TEXT].str.strip()
+    out["n_tokens"] = out["n_tokens"].astype(int)
+    return out[list(frame.columns)]

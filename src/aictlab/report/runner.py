@@ -20,6 +20,7 @@ from pathlib import Path
 from aictlab.config import Settings
 from aictlab.errors import SettingsError
 from aictlab.io import atomic_write_bytes, check_output_folder
+from aictlab.progress import tqdm_progress
 from aictlab.report import render
 from aictlab.report.context import NOT_IN_FINGERPRINT, ReportContext
 
@@ -192,7 +193,8 @@ def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[
     with bar:
         bar.set_postfix_str("loading the corpus (cleaning and NLP on a first run, then cached)")
         started = time.perf_counter()
-        ctx.corpus = ctx.load_corpus()
+        # the NLP of a first run is the longest step: its own bar, over characters of text (honest ETA)
+        ctx.corpus = ctx.load_corpus(progress=tqdm_progress() if progress else None)
         seconds = time.perf_counter() - started
         log.info(
             "corpus loaded: %d documents, %d tokens (%.1f s)",

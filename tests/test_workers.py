@@ -1,0 +1,63 @@
+"""No orphan worker after an interrupted run (issue 16): spaCy's worker processes end with their parent.
+
+A child Python process tokenizes with ``n_process=2`` under :func:`aictlab.workers.worker_guard`; once its two
+spaCy workers run, the parent alone gets SIGINT (Ctrl-C), SIGTERM (``kill``) or SIGKILL (``kill -9``), and
+no worker may be left.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from aictlab import progress
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+SCRIPT = """
+from aictlab import nlp
+from aictlab.workers import worker_guard
+
+texts = ("Les villes coopèrent avec leurs partenaires du Sud. " * 5 for _ in range(10**7))
+with worker_guard():
+    for rows in nlp.iter_tokens(texts, lemmatizer="spacy", n_process=2):
+        pass
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_no_spacy_worker_survives_an_interrupted_parent(signum):
+    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    parent = subprocess.Popen([sys.executable, "-c", SCRIPT], env=env, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        workers: list[psutil.Process] = []
+        while len(workers) < 2 and time.monotonic() < deadline and parent.poll() is None:
+            time.sleep(0.5)
+            workers = psutil.Process(parent.pid).children(recursive=True)
+        assert len(workers) >= 2, "the spaCy workers never started"
+        time.sleep(2)  # let them work
+        parent.send_signal(signum)
+        parent.wait(timeout=600)  # generous: the test machine may be loaded
+        gone, alive = psutil.wait_procs(workers, timeout=120)
+        assert alive == [], f"orphan workers after {signum.name}: {[p.pid for p in alive]}"
+        assert len(gone) == len(workers)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def test_nlp_processes_only_for_spacy_on_large_corpora():
+    cores = len(os.sched_getaffinity(0))
+    assert progress.nlp_processes("simplemma", 10**9) == 1
+    assert progress.nlp_processes("spacy", progress.PARALLEL_NLP_CHARS - 1) == 1
+    assert progress.nlp_processes("spacy", 10**9) == cores
+    assert progress.nlp_processes("spacy", 2 * progress.PARALLEL_NLP_CHARS) == min(cores, 2)
