@@ -17,13 +17,14 @@ Bootstrapping clustered data, JRSS-B 69(3).
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["BOOTSTRAP_CELLS", "bootstrap_interval", "resample_totals"]
+__all__ = ["BOOTSTRAP_CELLS", "DRAW_CACHE_CELLS", "bootstrap_interval", "resample_totals"]
 
 #: Cap on the cells (replicates × units) of one block of multinomial counts drawn at once; a stratum with more
 #: units is drawn in blocks of replicates, so memory stays near 256 MiB whatever its size.
@@ -44,7 +45,9 @@ def resample_totals(
     c ~ Mult(n_s, 1/n_s) (= n_s draws with replacement) and keeps cᵀX_s. Strata are processed in sorted
     order from one ``numpy.random.default_rng(seed)``, each with all ``n_boot`` replicates at once (in blocks
     of replicates only when n_s × n_boot exceeds :data:`BOOTSTRAP_CELLS`), so a result depends only on the
-    seed and the table.
+    seed and the table. The draws depend only on the strata's sizes, ``n_boot`` and the seed: a later call
+    with the same ones (another statistic or variant of the same units) reuses them (up to
+    :data:`DRAW_CACHE_CELLS` cells), which changes no number.
 
     Parameters
     ----------
@@ -75,25 +78,54 @@ def resample_totals(
         values = values[:, None]
     strata = np.asarray(strata)
     labels, index = np.unique(strata, return_inverse=True)
-    rng = np.random.default_rng(seed)
+    index = index.ravel()
+    sizes = tuple(np.bincount(index, minlength=len(labels)).tolist())
+    # units grouped by stratum, in their order within it (a stable sort)
+    order = np.argsort(index, kind="stable")
+    ends = np.cumsum(sizes)
+    draws = (
+        _cached_draws(sizes, n_boot, int(seed), BOOTSTRAP_CELLS)
+        if sum(sizes) * n_boot <= DRAW_CACHE_CELLS and isinstance(seed, int | np.integer)
+        else _draw_counts(sizes, n_boot, seed, BOOTSTRAP_CELLS)
+    )
     out: dict[object, np.ndarray] = {}
-    for s, label in enumerate(labels):
-        x = values[index == s]
-        n = len(x)
-        p = np.full(n, 1.0 / n)
-        block = max(1, BOOTSTRAP_CELLS // n)
-        if block >= n_boot:
-            rep = rng.multinomial(n, p, size=n_boot) @ x
-        else:
-            rep = np.vstack(
-                [rng.multinomial(n, p, size=min(block, n_boot - b)) @ x for b in range(0, n_boot, block)]
-            )
+    for label, end, n, blocks in zip(labels, ends, sizes, draws, strict=True):
+        x = values[order[end - n : end]]
+        rep = blocks[0] @ x if len(blocks) == 1 else np.vstack([b @ x for b in blocks])
         key = label if groups is None else groups[label]
         if key in out:
             out[key] += rep
         else:
             out[key] = rep
     return out
+
+
+#: Cap on the multinomial counts kept for reuse (cells = units × replicates of one call, each stored in the
+#: smallest unsigned type that holds its stratum's size: at most 64 MiB for strata under 256 units).
+DRAW_CACHE_CELLS = 2**26
+
+
+def _draw_counts(sizes: tuple[int, ...], n_boot: int, seed, cells: int) -> Iterator[list[np.ndarray]]:
+    """The multinomial counts of each stratum (in blocks of replicates of at most ``cells`` counts), drawn in
+    order from one ``default_rng(seed)``: they depend on the strata's sizes, ``n_boot`` and ``seed`` only, not on the values."""
+    rng = np.random.default_rng(seed)
+    for n in sizes:
+        p = np.full(n, 1.0 / n)
+        block = max(1, cells // n)
+        if block >= n_boot:
+            yield [rng.multinomial(n, p, size=n_boot)]
+        else:
+            yield [rng.multinomial(n, p, size=min(block, n_boot - b)) for b in range(0, n_boot, block)]
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_draws(sizes: tuple[int, ...], n_boot: int, seed: int, cells: int) -> tuple[list[np.ndarray], ...]:
+    """:func:`_draw_counts` kept for the next call with the same strata sizes, ``n_boot`` and ``seed`` (e.g.
+    the robustness variants that leave hits out but keep every segment): the same draws, drawn once."""
+    return tuple(
+        [b.astype(np.min_scalar_type(n)) for b in blocks]
+        for n, blocks in zip(sizes, _draw_counts(sizes, n_boot, seed, cells), strict=True)
+    )
 
 
 def bootstrap_interval(
