@@ -120,15 +120,20 @@ def segments_table(tokens: pd.DataFrame) -> pd.DataFrame:
     """
     S.require_columns(tokens, (S.DOC_ID, S.SEG_ID, S.TOKEN, S.IS_WORD, S.SPACE_AFTER), "tokens")
     surface = tokens[S.TOKEN] + np.where(tokens[S.SPACE_AFTER], " ", "")
-    frame = tokens.assign(_surface=surface)
-    aggregations = {
-        "n_tokens": (S.IS_WORD, "sum"),
-        S.TEXT: ("_surface", lambda parts: "".join(parts).strip()),
-    }
+    aggregations = {"n_tokens": (S.IS_WORD, "sum")}
     for flag in (S.YEAR, S.IS_STRUCTURE, S.IS_DUPLICATE):
-        if flag in frame.columns:
+        if flag in tokens.columns:
             aggregations[flag] = (flag, "first")
-    out = frame.groupby([S.DOC_ID, S.SEG_ID], sort=False).agg(**aggregations).reset_index()
+    grouped = tokens.groupby([S.DOC_ID, S.SEG_ID], sort=False)
+    out = grouped.agg(**aggregations).reset_index()
+    # each segment's text: its tokens' surfaces joined in table order (one join per segment, no per-group
+    # callback through pandas)
+    codes = grouped.ngroup().to_numpy()
+    order = np.flatnonzero(codes >= 0)  # (a row without doc_id or seg_id is in no group)
+    order = order[np.argsort(codes[order], kind="stable")]
+    pieces = np.split(surface.to_numpy(dtype=object)[order], np.flatnonzero(np.diff(codes[order])) + 1)
+    texts = ["".join(p).strip() for p in pieces] if len(order) else []
+    out.insert(3, S.TEXT, pd.Series(texts, index=out.index, dtype=str))
     out.insert(2, S.SEG_POS, out[S.SEG_ID].str.rsplit("_s", n=1).str[1].astype(int))
     out["n_tokens"] = out["n_tokens"].astype(int)
     return out
