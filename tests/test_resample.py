@@ -98,3 +98,21 @@ def test_expanded_percentile_covers_the_mean_of_few_units():
         covered_exp.append(ci["exp_low"] <= 0.0 <= ci["exp_high"])
     assert 0.91 <= np.mean(covered_exp) <= 0.975, np.mean(covered_exp)
     assert 0.85 <= np.mean(covered_pct) <= 0.91, np.mean(covered_pct)
+
+
+def test_draws_are_reused_for_the_same_strata_and_never_change_a_number(monkeypatch):
+    # The draws depend on the strata sizes, n_boot and the seed only: values scaled by 3 give exactly 3 times
+    # the replicate totals, whether the draws come from the cache or are drawn again without it.
+    rng = np.random.default_rng(5)
+    strata = np.repeat(["b", "a", "c"], [4, 1, 7])
+    x = rng.poisson(3, (12, 2)).astype(float)
+    first = resample_totals(x, strata, n_boot=50, seed=9)
+    again = resample_totals(3 * x, strata, n_boot=50, seed=9)
+    monkeypatch.setattr(resample, "DRAW_CACHE_CELLS", 0)  # no cache: drawn anew from default_rng(9)
+    fresh = resample_totals(x, strata, n_boot=50, seed=9)
+    for key in "abc":
+        np.testing.assert_array_equal(again[key], 3 * first[key])
+        np.testing.assert_array_equal(fresh[key], first[key])
+    # a single unit is always drawn once; another seed draws otherwise
+    assert (first["a"] == x[4]).all()
+    assert not np.array_equal(resample_totals(x, strata, n_boot=50, seed=10)["c"], first["c"])

@@ -154,15 +154,31 @@ class _Stats:
         return seg
 
 
+class _Units:
+    """The segment counts as one matrix (columns of :attr:`_Stats.columns`) and each document's rows, found once
+    for the many groups of :func:`_group_row` (a document, a year, a period)."""
+
+    def __init__(self, st: _Stats, seg: pd.DataFrame):
+        self.x = seg[list(st.columns)].to_numpy(dtype=float)
+        codes, self.labels = pd.factorize(seg[DOC_ID])
+        order = np.argsort(codes, kind="stable")
+        self.rows = dict(zip(self.labels, np.split(order, np.cumsum(np.bincount(codes))[:-1]), strict=True))
+
+    def of(self, docs: Sequence[str]) -> np.ndarray:
+        """The rows of ``docs`` in table order (as a boolean mask over the table would give them)."""
+        found = [self.rows[d] for d in docs if d in self.rows]
+        index = np.sort(np.concatenate(found)) if found else np.empty(0, dtype=int)
+        return self.x[index]
+
+
 def _group_row(
-    st: _Stats, seg: pd.DataFrame, reps: Mapping[str, np.ndarray], docs: Sequence[str], alpha: float
+    st: _Stats, units: _Units, reps: Mapping[str, np.ndarray], docs: Sequence[str], alpha: float
 ) -> dict:
-    part = seg[seg[DOC_ID].isin(docs)]
-    x = part[list(st.columns)].to_numpy(dtype=float)
+    x = units.of(docs)
     total = x.sum(axis=0)
     rep = sum(reps[d] for d in docs)
     jack = total - x
-    row = {"n_documents": len(docs), "n_segments": len(part), "tokens": int(total[st.i[N_TOKENS]])}
+    row = {"n_documents": len(docs), "n_segments": len(x), "tokens": int(total[st.i[N_TOKENS]])}
     row.update({f: int(total[st.i[f]]) for f in st.frames})
     with_bca = ("drift_index", f"share_{st.target}")
     for name, (fn, pre) in st.group.items():
@@ -357,6 +373,7 @@ def measure_drift(
     seg = seg.merge(docs[[DOC_ID, "period"]], on=DOC_ID, how="left")
     prepared = st.prepare(seg)
     reps = bootstrap_segments(prepared, st.columns, n_boot=n_boot, seed=seed)
+    units = _Units(st, prepared)
 
     by_document = pd.DataFrame(
         [
@@ -364,14 +381,14 @@ def measure_drift(
                 DOC_ID: d.doc_id,
                 YEAR: d.year,
                 "period": d.period,
-                **_group_row(st, prepared, reps, [d.doc_id], alpha),
+                **_group_row(st, units, reps, [d.doc_id], alpha),
             }
             for d in docs.itertuples(index=False)
         ]
     )
     by_year = pd.DataFrame(
         [
-            {YEAR: year, **_group_row(st, prepared, reps, group[DOC_ID].tolist(), alpha)}
+            {YEAR: year, **_group_row(st, units, reps, group[DOC_ID].tolist(), alpha)}
             for year, group in docs.groupby(YEAR, sort=True)
         ]
     )
@@ -381,7 +398,7 @@ def measure_drift(
                 "period": period,
                 "start_year": int(group["start_year"].iloc[0]),
                 "end_year": int(group["end_year"].iloc[0]),
-                **_group_row(st, prepared, reps, group[DOC_ID].tolist(), alpha),
+                **_group_row(st, units, reps, group[DOC_ID].tolist(), alpha),
             }
             for period, group in docs.sort_values("start_year").groupby("period", sort=False)
         ]

@@ -18,14 +18,15 @@ bootstrap, The American Statistician 69(4) (expanded percentile interval).
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
-__all__ = ["BOOTSTRAP_CELLS", "bootstrap_interval", "expanded_level", "resample_totals"]
+__all__ = ["BOOTSTRAP_CELLS", "DRAW_CACHE_CELLS", "bootstrap_interval", "expanded_level", "resample_totals"]
 
 #: Cap on the cells (replicates × units) of one block of multinomial counts drawn at once; a stratum with more
 #: units is drawn in blocks of replicates, so memory stays near 256 MiB whatever its size.
@@ -46,7 +47,9 @@ def resample_totals(
     c ~ Mult(n_s, 1/n_s) (= n_s draws with replacement) and keeps cᵀX_s. Strata are processed in sorted
     order from one ``numpy.random.default_rng(seed)``, each with all ``n_boot`` replicates at once (in blocks
     of replicates only when n_s × n_boot exceeds :data:`BOOTSTRAP_CELLS`), so a result depends only on the
-    seed and the table.
+    seed and the table. The draws depend only on the strata's sizes, ``n_boot`` and the seed: a later call
+    with the same ones (another statistic or variant of the same units) reuses them (up to
+    :data:`DRAW_CACHE_CELLS` cells), which changes no number.
 
     Parameters
     ----------
@@ -77,19 +80,20 @@ def resample_totals(
         values = values[:, None]
     strata = np.asarray(strata)
     labels, index = np.unique(strata, return_inverse=True)
-    rng = np.random.default_rng(seed)
+    index = index.ravel()
+    sizes = tuple(np.bincount(index, minlength=len(labels)).tolist())
+    # units grouped by stratum, in their order within it (a stable sort)
+    order = np.argsort(index, kind="stable")
+    ends = np.cumsum(sizes)
+    draws = (
+        _cached_draws(sizes, n_boot, int(seed), BOOTSTRAP_CELLS)
+        if sum(sizes) * n_boot <= DRAW_CACHE_CELLS and isinstance(seed, int | np.integer)
+        else _draw_counts(sizes, n_boot, seed, BOOTSTRAP_CELLS)
+    )
     out: dict[object, np.ndarray] = {}
-    for s, label in enumerate(labels):
-        x = values[index == s]
-        n = len(x)
-        p = np.full(n, 1.0 / n)
-        block = max(1, BOOTSTRAP_CELLS // n)
-        if block >= n_boot:
-            rep = rng.multinomial(n, p, size=n_boot) @ x
-        else:
-            rep = np.vstack(
-                [rng.multinomial(n, p, size=min(block, n_boot - b)) @ x for b in range(0, n_boot, block)]
-            )
+    for label, end, n, blocks in zip(labels, ends, sizes, draws, strict=True):
+        x = values[order[end - n : end]]
+        rep = blocks[0] @ x if len(blocks) == 1 else np.vstack([b @ x for b in blocks])
         key = label if groups is None else groups[label]
         if key in out:
             out[key] += rep
@@ -152,6 +156,34 @@ def expanded_level(
         k2 = v_adj.sum() / v.sum()
         dof = v_adj.sum() ** 2 / np.sum(v_adj**2 / dof_s)
     return float(2 * stats.norm.cdf(-math.sqrt(k2) * stats.t.ppf(1 - alpha / 2, dof)))
+
+
+#: Cap on the multinomial counts kept for reuse (cells = units × replicates of one call, each stored in the
+#: smallest unsigned type that holds its stratum's size: at most 64 MiB for strata under 256 units).
+DRAW_CACHE_CELLS = 2**26
+
+
+def _draw_counts(sizes: tuple[int, ...], n_boot: int, seed, cells: int) -> Iterator[list[np.ndarray]]:
+    """The multinomial counts of each stratum (in blocks of replicates of at most ``cells`` counts), drawn in
+    order from one ``default_rng(seed)``: they depend on the strata's sizes, ``n_boot`` and ``seed`` only, not on the values."""
+    rng = np.random.default_rng(seed)
+    for n in sizes:
+        p = np.full(n, 1.0 / n)
+        block = max(1, cells // n)
+        if block >= n_boot:
+            yield [rng.multinomial(n, p, size=n_boot)]
+        else:
+            yield [rng.multinomial(n, p, size=min(block, n_boot - b)) for b in range(0, n_boot, block)]
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_draws(sizes: tuple[int, ...], n_boot: int, seed: int, cells: int) -> tuple[list[np.ndarray], ...]:
+    """:func:`_draw_counts` kept for the next call with the same strata sizes, ``n_boot`` and ``seed`` (e.g.
+    the robustness variants that leave hits out but keep every segment): the same draws, drawn once."""
+    return tuple(
+        [b.astype(np.min_scalar_type(n)) for b in blocks]
+        for n, blocks in zip(sizes, _draw_counts(sizes, n_boot, seed, cells), strict=True)
+    )
 
 
 def bootstrap_interval(
@@ -219,14 +251,14 @@ def bootstrap_interval(
             "BCa interval undefined (degenerate bootstrap distribution); NaN returned.", stacklevel=2
         )
         return out
-    z0 = stats.norm.ppf(below)
+    z0 = special.ndtri(below)  # Φ⁻¹ (what scipy.stats.norm.ppf computes, without its argument checks)
     dev = jack.mean() - jack
     denom = 6.0 * np.sum(dev**2) ** 1.5
     if denom == 0:
         warnings.warn("BCa interval undefined (constant jackknife); NaN returned.", stacklevel=2)
         return out
     a = np.sum(dev**3) / denom
-    z = stats.norm.ppf([alpha / 2, 1 - alpha / 2])
-    levels = stats.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
+    z = special.ndtri([alpha / 2, 1 - alpha / 2])
+    levels = special.ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))
     out["bca_low"], out["bca_high"] = np.quantile(reps, levels)
     return out

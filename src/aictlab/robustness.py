@@ -2,9 +2,9 @@
 (``docs/methods.md`` §12).
 
 The measure never loads a corpus: the variants that need another corpus (another lemmatizer, other segment
-sizes, duplicates kept or removed: :func:`corpus_variants` lists them) are built by the caller (the report,
-through ``ReportContext.load_corpus``; a notebook, through :func:`aictlab.corpus.load_settings_corpus`) and
-passed to :func:`robustness_panel` as ``alternatives``.
+sizes, duplicates kept or removed: :func:`corpus_variants` lists them) are made by the caller from the corpus
+already built (:func:`aictlab.variants.derive_corpus`: re-segmented tokens, or the clean paragraphs lemmatized
+again; no rebuild) and passed to :func:`robustness_panel` as ``alternatives``.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def corpus_variants(settings) -> dict[str, dict[str, Any]]:
     dict
         Variant name -> overrides: ``duplicates kept`` (or ``removed``: ``{"keep_duplicates": ...}``, the
         same corpus selected otherwise), ``lemmatizer: <the other one>`` and ``segment size 30`` / ``60``
-        (those that differ from the settings: corpus-building overrides of
+        (those that differ from the settings: overrides of :func:`aictlab.variants.derive_corpus`, or of
         :func:`aictlab.corpus.load_settings_corpus`).
     """
     from aictlab.config import LEMMATIZERS

@@ -48,68 +48,69 @@ def segment_ids(tokens: pd.DataFrame, *, size: int = 40) -> pd.Series:
     """
     S.require_columns(tokens, (S.DOC_ID, S.SENT_ID, S.IS_WORD), "tokens")
     flags = [c for c in (S.IS_STRUCTURE, S.IS_DUPLICATE) if c in tokens.columns]
+    n = len(tokens)
+    if n == 0:
+        return pd.Series(np.empty(0, dtype=object), index=tokens.index, name=S.SEG_ID)
     doc = tokens[S.DOC_ID].to_numpy()
     sent = tokens[S.SENT_ID].to_numpy()
     word = tokens[S.IS_WORD].to_numpy(dtype=bool)
-    status = tokens[flags].to_numpy(dtype=bool) if flags else np.zeros((len(tokens), 0), dtype=bool)
-    # unit = one sentence (or piece of a long sentence); run = consecutive units of one doc and status
-    n = len(tokens)
-    seg_of_token = np.empty(n, dtype=np.int64)
+    status = tokens[flags].to_numpy(dtype=bool) if flags else np.zeros((n, 0), dtype=bool)
+    # document = run of equal doc_id; run = consecutive tokens of one document and status; unit = one sentence
+    # of a run (cut into pieces when longer than 2 × size): boundaries found at once, then a loop over units
+    new_doc = np.ones(n, dtype=bool)
+    new_doc[1:] = doc[1:] != doc[:-1]
+    new_run = new_doc.copy()
+    new_run[1:] |= (status[1:] != status[:-1]).any(axis=1)
+    new_unit = new_run.copy()
+    new_unit[1:] |= sent[1:] != sent[:-1]
+    starts = np.flatnonzero(new_unit)
+    ends = np.append(starts[1:], n)
+    cum = np.concatenate([[0], np.cumsum(word)])
+    unit_words = (cum[ends] - cum[starts]).tolist()
+    unit_new_run = new_run[starts].tolist()
+    unit_new_doc = new_doc[starts].tolist()
+    starts_l, ends_l = starts.tolist(), ends.tolist()
+
+    seg_bounds: list[int] = []  # start of each segment, in token order
     labels: list[str] = []
-    i = 0
-    while i < n:
-        d = doc[i]
-        j = i
-        while j < n and doc[j] == d:
-            j += 1
-        seg_pos = 0
-        k = i
-        while k < j:  # one run of equal status
-            r = k
-            while r < j and (status[r] == status[k]).all():
-                r += 1
-            units: list[tuple[int, int, int]] = []  # (start, end, words)
-            s = k
-            while s < r:
-                e = s
-                while e < r and sent[e] == sent[s]:
-                    e += 1
-                words = int(word[s:e].sum())
-                if words > 2 * size:
-                    pieces = _chunks_of_long_sentence(words, size)
-                    start, count, target = s, 0, 0
-                    bounds = np.cumsum(pieces)
-                    for t in range(s, e):
-                        count += word[t]
-                        if count == bounds[target] and target < len(pieces) - 1:
-                            units.append((start, t + 1, pieces[target]))
-                            start, target = t + 1, target + 1
-                    units.append((start, e, int(word[start:e].sum())))
-                else:
-                    units.append((s, e, words))
-                s = e
-            segments: list[list[int]] = []  # [start, end, words]
-            for start, end, words in units:
-                if segments:
-                    current = segments[-1]
-                    if (
-                        current[2] == 0
-                        or words == 0
-                        or abs(current[2] + words - size) <= abs(current[2] - size)
-                    ):
-                        current[1], current[2] = end, current[2] + words
-                        continue
-                segments.append([start, end, words])
-            if len(segments) > 1 and segments[-1][2] < size / 2:
-                last = segments.pop()
-                segments[-1][1], segments[-1][2] = last[1], segments[-1][2] + last[2]
-            for start, end, _ in segments:
-                seg_of_token[start:end] = len(labels)
-                labels.append(f"{d}_s{seg_pos:04d}")
-                seg_pos += 1
-            k = r
-        i = j
-    return pd.Series(np.asarray(labels, dtype=object)[seg_of_token], index=tokens.index, name=S.SEG_ID)
+    seg_pos = 0
+    segments: list[list[int]] = []  # the current run's segments: [start, end, words]
+
+    def close_run() -> None:
+        nonlocal seg_pos
+        if len(segments) > 1 and segments[-1][2] < size / 2:
+            last = segments.pop()
+            segments[-1][1], segments[-1][2] = last[1], segments[-1][2] + last[2]
+        for start, _, _ in segments:
+            seg_bounds.append(start)
+            labels.append(f"{doc[start]}_s{seg_pos:04d}")
+            seg_pos += 1
+        segments.clear()
+
+    for u, (s, e, words) in enumerate(zip(starts_l, ends_l, unit_words, strict=True)):
+        if unit_new_run[u]:
+            close_run()
+            if unit_new_doc[u]:
+                seg_pos = 0
+        if words > 2 * size:
+            pieces = _chunks_of_long_sentence(words, size)
+            bounds = np.cumsum(pieces)[:-1] + cum[s]
+            # each cut falls right after the word that completes a piece
+            cuts = (np.searchsorted(cum[s + 1 : e + 1], bounds, side="left") + s + 1).tolist()
+            units = list(zip([s, *cuts], [*cuts, e], pieces, strict=True))
+        else:
+            units = [(s, e, words)]
+        for start, end, w in units:
+            if segments:
+                current = segments[-1]
+                if current[2] == 0 or w == 0 or abs(current[2] + w - size) <= abs(current[2] - size):
+                    current[1], current[2] = end, current[2] + w
+                    continue
+            segments.append([start, end, w])
+    close_run()
+    lengths = np.diff(np.append(np.asarray(seg_bounds), n))
+    values = np.repeat(np.asarray(labels, dtype=object), lengths)
+    return pd.Series(values, index=tokens.index, name=S.SEG_ID)
 
 
 def segments_table(tokens: pd.DataFrame, *, strip: bool = True) -> pd.DataFrame:
@@ -120,15 +121,20 @@ def segments_table(tokens: pd.DataFrame, *, strip: bool = True) -> pd.DataFrame:
     """
     S.require_columns(tokens, (S.DOC_ID, S.SEG_ID, S.TOKEN, S.IS_WORD, S.SPACE_AFTER), "tokens")
     surface = tokens[S.TOKEN] + np.where(tokens[S.SPACE_AFTER], " ", "")
-    frame = tokens.assign(_surface=surface)
-    aggregations = {
-        "n_tokens": (S.IS_WORD, "sum"),
-        S.TEXT: ("_surface", (lambda parts: "".join(parts).strip()) if strip else "".join),
-    }
+    aggregations = {"n_tokens": (S.IS_WORD, "sum")}
     for flag in (S.YEAR, S.IS_STRUCTURE, S.IS_DUPLICATE):
-        if flag in frame.columns:
+        if flag in tokens.columns:
             aggregations[flag] = (flag, "first")
-    out = frame.groupby([S.DOC_ID, S.SEG_ID], sort=False).agg(**aggregations).reset_index()
+    grouped = tokens.groupby([S.DOC_ID, S.SEG_ID], sort=False)
+    out = grouped.agg(**aggregations).reset_index()
+    # each segment's text: its tokens' surfaces joined in table order (one join per segment, no per-group
+    # callback through pandas)
+    codes = grouped.ngroup().to_numpy()
+    order = np.flatnonzero(codes >= 0)  # (a row without doc_id or seg_id is in no group)
+    order = order[np.argsort(codes[order], kind="stable")]
+    pieces = np.split(surface.to_numpy(dtype=object)[order], np.flatnonzero(np.diff(codes[order])) + 1)
+    texts = [("".join(p).strip() if strip else "".join(p)) for p in pieces] if len(order) else []
+    out.insert(3, S.TEXT, pd.Series(texts, index=out.index, dtype=str))
     out.insert(2, S.SEG_POS, out[S.SEG_ID].str.rsplit("_s", n=1).str[1].astype(int))
     out["n_tokens"] = out["n_tokens"].astype(int)
     return out

@@ -44,14 +44,23 @@ def _period_profile(result: drift.DriftResult, documents: pd.DataFrame) -> tuple
 
 def _variant_aggregates(ctx: ReportContext, lexicon: Lexicon) -> dict[str, frames.FrameData]:
     """The frame aggregates of the corpus under each corpus-setting variant of the robustness panel
-    (:func:`aictlab.robustness.corpus_variants`): other corpora loaded on the run's engine and client, each
-    read partition by partition and reduced to its hits before the next is loaded."""
+    (:func:`aictlab.robustness.corpus_variants`), each reduced to its hits before the next is made.
+
+    Nothing is rebuilt from the input: another segment size re-segments the run's tokens and the other
+    lemmatizer re-runs only the NLP of its clean paragraphs (:func:`aictlab.variants.derive_corpus`, the
+    tables of a rebuild). A corpus whose tokens stay on disk is re-segmented partition by partition; its other
+    lemmatizer is loaded on the run's engine and client (the NLP of a large corpus belongs on the workers)."""
+    from aictlab.variants import derive_corpus
+
     s = ctx.settings
     out = {}
     for name, overrides in robustness.corpus_variants(s).items():
         overrides = dict(overrides)
         keep = overrides.pop("keep_duplicates", s.keep_duplicates)
-        corpus = ctx.load_corpus(**overrides) if overrides else ctx.corpus
+        if "lemmatizer" in overrides and ctx.corpus.tokens is None:
+            corpus = ctx.load_corpus(**overrides)
+        else:
+            corpus = derive_corpus(ctx.corpus, mwe_path=s.mwe_path, **overrides)
         out[name] = frames.frame_data(
             corpus.select(keep_duplicates=keep), lexicon, periods=s.periods, tiers=("extended",), window=None
         )

@@ -1,0 +1,161 @@
+"""Corpus variants derived from a built corpus: another segment size, the other lemmatizer.
+
+The robustness panel (``docs/methods.md`` §12) measures the drift under other corpus settings. None of them
+needs a whole rebuild (reading, cleaning, de-duplication, NLP):
+
+- segments are a function of the tokens alone (:func:`aictlab.segment.segment_ids`: document, sentence,
+  word and paragraph-status columns), so another segment size *re-segments* the corpus's tokens;
+- cleaning and the near-duplicate flags do not depend on the lemmatizer, so the other lemmatizer re-runs only
+  the NLP of the corpus's clean, flagged paragraphs (:func:`aictlab.pipeline.tokens_and_segments`, the very
+  task of a build's partitions).
+
+Each gives the tables that a build under that setting gives (``tests/test_variants.py``). A corpus whose
+tokens stay on disk (the Dask engine) is re-segmented partition by partition as it is read
+(:class:`DerivedCorpus`), never held in memory at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from aictlab import schema as S
+from aictlab.config import LEMMATIZERS, mwe_file
+from aictlab.corpus import Corpus, combine_parts
+from aictlab.errors import CorpusError, check_choice
+
+__all__ = ["DerivedCorpus", "derive_corpus", "resegment_tokens"]
+
+
+def resegment_tokens(tokens: pd.DataFrame, size: int) -> pd.DataFrame:
+    """The token table with ``seg_id`` recomputed for segments of ``size`` words (the other columns unchanged).
+
+    ``tokens`` must hold whole documents in document order (a corpus's token table or one of its partitions):
+    :func:`aictlab.segment.segment_ids` then gives the segments a build with ``segment_size=size`` gives.
+    """
+    from aictlab.segment import segment_ids
+
+    S.require_columns(tokens, (S.DOC_ID, S.SEG_ID, S.SENT_ID, S.IS_WORD), "tokens")
+    out = tokens.copy()
+    out[S.SEG_ID] = segment_ids(tokens, size=size).to_numpy()
+    out[S.SEG_ID] = out[S.SEG_ID].astype(object)  # the corpus's text dtype (pandas 3 would infer "str")
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class DerivedCorpus(Corpus):
+    """A :class:`~aictlab.corpus.Corpus` whose token partitions pass through ``transform`` as they are read.
+
+    Used for a corpus whose tokens stay on disk: :meth:`token_parts` (hence ``map_tokens`` and
+    ``read_tokens``) applies ``transform`` to each partition of whole documents of the source files.
+    """
+
+    transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+
+    def token_parts(self) -> Iterator[pd.DataFrame]:
+        for part in super().token_parts():
+            yield part if self.transform is None else self.transform(part)
+
+
+def _variant_key(corpus: Corpus, **changes: Any) -> str:
+    """Identity of a derived corpus's tables: the source corpus's key and the changed settings."""
+    payload = json.dumps([corpus.cache_key or corpus.corpus_hash, changes], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def _relemmatize(
+    corpus: Corpus, lemmatizer: str, segment_size: int, mwe_path: Path
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tokens and segments of the corpus's clean paragraphs under ``lemmatizer`` (the NLP task of a build)."""
+    from aictlab import nlp
+    from aictlab.pipeline import tokens_and_segments
+
+    recorded = corpus.settings.get("mwe_sha256")
+    if recorded and recorded != hashlib.sha256(mwe_path.read_bytes()).hexdigest():
+        raise CorpusError(
+            f"{mwe_path}: not the multi-word expression file this corpus was built with "
+            f"({corpus.settings.get('mwe_file', '?')}); give that file, or rebuild the corpus."
+        )
+    return tokens_and_segments(
+        corpus.paragraphs, lemmatizer=lemmatizer, segment_size=segment_size, mwes=nlp.read_mwes(mwe_path)
+    )
+
+
+def derive_corpus(
+    corpus: Corpus,
+    *,
+    segment_size: int | None = None,
+    lemmatizer: str | None = None,
+    mwe_path: Path | None = None,
+) -> Corpus:
+    """The corpus under another segment size and/or lemmatizer, without rebuilding it.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        A built corpus (:func:`aictlab.corpus.load_corpus`, :func:`aictlab.corpus.build_corpus`).
+    segment_size : int, optional
+        Target words per segment (default: the corpus's own).
+    lemmatizer : {"spacy", "simplemma"}, optional
+        Default: the corpus's own. Another one re-runs the NLP of the corpus's clean paragraphs (cleaning and
+        de-duplication are reused); the tokens are then held in memory.
+    mwe_path : Path, optional
+        The multi-word expression file the corpus was built with (default the packaged one; checked against
+        the sha256 the corpus records).
+
+    Returns
+    -------
+    Corpus
+        Its tokens, segments and ``settings`` are those of a build under the new settings; documents,
+        paragraphs, overlap and duplicate pairs are the corpus's own; ``cache_key`` is derived from the
+        corpus's and the changes.
+
+    Raises
+    ------
+    CorpusError
+        Another lemmatizer with a corpus whose paragraphs were not kept, or another MWE file.
+    """
+    from aictlab.segment import segments_table
+
+    own = corpus.settings or {}
+    size = int(segment_size if segment_size is not None else own.get("segment_size", 40))
+    lemma = lemmatizer or own.get("lemmatizer", "spacy")
+    check_choice("lemmatizer", lemma, LEMMATIZERS)
+    changes = {
+        k: v
+        for k, v in (("segment_size", size), ("lemmatizer", lemma))
+        if v != own.get(k, {"segment_size": 40, "lemmatizer": "spacy"}[k])
+    }
+    if not changes:
+        return corpus
+    settings = {**own, **changes}
+    key = _variant_key(corpus, **changes)
+    if "lemmatizer" in changes:
+        if corpus.paragraphs is None or corpus.paragraphs.empty:
+            raise CorpusError(
+                "derive_corpus: this corpus holds no paragraphs to lemmatize again; rebuild it."
+            )
+        tokens, segments = _relemmatize(corpus, lemma, size, mwe_file(mwe_path))
+        return dataclasses.replace(
+            corpus, tokens=tokens, token_files=(), segments=segments, settings=settings, cache_key=key
+        )
+
+    def transform(part: pd.DataFrame) -> pd.DataFrame:
+        return resegment_tokens(part, size)
+
+    if corpus.tokens is not None:
+        tokens = transform(corpus.tokens)
+        return dataclasses.replace(
+            corpus, tokens=tokens, segments=segments_table(tokens), settings=settings, cache_key=key
+        )
+    fields = {f.name: getattr(corpus, f.name) for f in dataclasses.fields(Corpus)}
+    derived = DerivedCorpus(**{**fields, "settings": settings, "cache_key": key}, transform=transform)
+    segments = combine_parts([segments_table(part) for part in derived.token_parts()])
+    return dataclasses.replace(derived, segments=segments)

@@ -1,0 +1,80 @@
+"""Corpus variants derived from a built corpus give the tables of a build under the new setting."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import RAW, split_on_disk
+
+from aictlab.corpus import load_corpus
+from aictlab.errors import CorpusError
+from aictlab.variants import DerivedCorpus, derive_corpus, resegment_tokens
+
+
+def _same_tables(derived, built):
+    pd.testing.assert_frame_equal(
+        derived.read_tokens().reset_index(drop=True), built.read_tokens().reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(
+        derived.segments.reset_index(drop=True), built.segments.reset_index(drop=True)
+    )
+    assert derived.settings == built.settings
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [30, 60])
+def test_resegmented_corpus_is_the_built_one(seed_corpus_simplemma, processed_dir, size):
+    built = load_corpus(RAW, lemmatizer="simplemma", segment_size=size, cache_dir=processed_dir)
+    derived = derive_corpus(seed_corpus_simplemma, segment_size=size)
+    _same_tables(derived, built)
+    # the segment count moves the way the size says (not the same segments under another name)
+    assert len(derived.segments) != len(seed_corpus_simplemma.segments)
+    assert derived.cache_key not in ("", seed_corpus_simplemma.cache_key)
+
+
+@pytest.mark.slow
+def test_resegmented_on_disk_corpus_reads_partition_by_partition(
+    seed_corpus_simplemma, processed_dir, tmp_path
+):
+    on_disk = split_on_disk(seed_corpus_simplemma, tmp_path / "parts")
+    derived = derive_corpus(on_disk, segment_size=60)
+    assert isinstance(derived, DerivedCorpus) and derived.tokens is None
+    built = load_corpus(RAW, lemmatizer="simplemma", segment_size=60, cache_dir=processed_dir)
+    _same_tables(derived, built)
+    # map_tokens sees the new segments in every partition
+    per_part = derived.map_tokens(lambda t: t[["seg_id"]].drop_duplicates(), select=False)
+    assert sorted(per_part["seg_id"]) == sorted(built.segments["seg_id"])
+
+
+@pytest.mark.slow
+def test_other_lemmatizer_is_the_built_one(seed_corpus, seed_corpus_simplemma):
+    derived = derive_corpus(seed_corpus, lemmatizer="simplemma")
+    _same_tables(derived, seed_corpus_simplemma)
+    assert (derived.read_tokens()["lemma"] != seed_corpus.tokens["lemma"]).any()
+
+
+def test_no_change_is_the_corpus_itself(seed_corpus_simplemma):
+    assert (
+        derive_corpus(seed_corpus_simplemma, segment_size=40, lemmatizer="simplemma") is seed_corpus_simplemma
+    )
+
+
+def test_resegment_tokens_hand_worked():
+    # one document, four 10-word sentences: size 20 -> two segments of 20 words; size 40 -> one segment
+    tokens = pd.DataFrame(
+        {
+            "doc_id": "d",
+            "seg_id": "d_s0000",
+            "sent_id": [s for s in range(4) for _ in range(10)],
+            "is_word": True,
+        }
+    )
+    assert resegment_tokens(tokens, 20)["seg_id"].value_counts().to_dict() == {"d_s0000": 20, "d_s0001": 20}
+    assert resegment_tokens(tokens, 40)["seg_id"].unique().tolist() == ["d_s0000"]
+
+
+def test_other_mwe_file_is_refused(seed_corpus_simplemma, tmp_path):
+    other = tmp_path / "mwe.txt"
+    other.write_text("coopération décentralisée\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="multi-word expression file"):
+        derive_corpus(seed_corpus_simplemma, lemmatizer="spacy", mwe_path=other)
