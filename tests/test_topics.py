@@ -612,8 +612,8 @@ def test_matrix_market_corpus_round_trips_the_dtm(planted, tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))
 
 
-def test_chunked_inference_equals_one_call(planted_fits, planted):
-    lda = planted_fits["lda"]
+def test_chunked_inference_equals_one_call(planted):
+    lda = tp.fit_topic_model(planted, "lda", 3, seed=1, backend="gensim", **FAST_LDA)
     bow = [lda.dictionary_.doc2bow(list(t)) for t in planted["terms"]]
     np.testing.assert_array_equal(lda._infer(iter(bow), chunksize=7, n_units=len(bow)), lda._infer(bow))
     np.testing.assert_array_equal(lda._infer(bow, chunksize=len(bow) + 5), lda._infer(bow))

@@ -21,7 +21,15 @@ from aictlab import schema
 from aictlab.errors import SchemaError, SettingsError, check_choice
 from aictlab.topics.bow import gensim_dictionary, topic_texts, topic_vocabulary
 from aictlab.topics.coherence import coherence_many
-from aictlab.topics.models import LDA_DEFAULTS, MODELS, NMF_DEFAULTS, STREAM_LDA_DEFAULTS, make_topic_model
+from aictlab.topics.models import (
+    LDA_DEFAULTS,
+    MODELS,
+    NMF_DEFAULTS,
+    STREAM_LDA_DEFAULTS,
+    fit_lda_many,
+    lda_theta_many,
+    make_topic_model,
+)
 from aictlab.topics.stability import topic_agreement
 from aictlab.topics.units import check_topic_documents, sample_topic_units, sampling_rule
 
@@ -92,22 +100,51 @@ class TopicSelection:
         return choose_k(self.summary, model=model, **self.params.get("rule", {}))
 
 
-def _fit_run(task: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: int, topn: int):
+def _fit_group(group: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: int, topn: int) -> list[dict]:
+    """Every fit of one (model, K): the reference and the subsamples; each one's top terms and θ on all units.
+
+    In-memory LDA fits of backend "vb" are stacked into one problem (:func:`fit_lda_many`, identical to
+    separate fits) and their θ on every unit inferred together (:func:`lda_theta_many`); a fit's
+    ``seconds`` is then the group's time divided by its fits. One BLAS thread: the grid's parallelism is
+    across groups, and results then do not depend on the number of processes.
+    """
+    from threadpoolctl import threadpool_limits
+
     start, cpu = time.perf_counter(), time.process_time()
-    train = docs.iloc[task["rows"]] if task["rows"] is not None else docs
-    fitted = make_topic_model(
-        task["model"], task["k"], seed=task["seed"], vocabulary=vocabulary, **task["params"]
-    ).fit(train)
-    top = fitted.top_terms(max(depth, topn))
-    theta = fitted.doc_topic_ if task["rows"] is None else fitted.transform(docs)
-    return {
-        **{k: task[k] for k in ("model", "k", "seed", "sample")},
-        "top_terms": top,
-        "theta": theta,
-        "fitted": fitted if task["rows"] is None else None,
-        "seconds": time.perf_counter() - start,
-        "cpu_seconds": time.process_time() - cpu,
-    }
+    model, k, params, fits = group["model"], group["k"], group["params"], group["fits"]
+    with threadpool_limits(1):
+        if model == "lda" and params.get("backend", "vb") == "vb" and not params.get("stream"):
+            fitted = fit_lda_many(
+                docs, k, [(rows, seed) for rows, seed, _ in fits], vocabulary=vocabulary, **params
+            )
+            subs = [f for f, (rows, _, _) in zip(fitted, fits, strict=True) if rows is not None]
+            inferred = iter(lda_theta_many(subs, docs) if subs else [])
+            thetas = [
+                f.doc_topic_ if rows is None else next(inferred)
+                for f, (rows, _, _) in zip(fitted, fits, strict=True)
+            ]
+        else:
+            fitted, thetas = [], []
+            for rows, seed, _ in fits:
+                one = make_topic_model(model, k, seed=seed, vocabulary=vocabulary, **params)
+                one.fit(docs if rows is None else docs.iloc[rows])
+                fitted.append(one)
+                thetas.append(one.doc_topic_ if rows is None else one.transform(docs))
+    seconds, cpu_seconds = (time.perf_counter() - start) / len(fits), (time.process_time() - cpu) / len(fits)
+    return [
+        {
+            "model": model,
+            "k": k,
+            "seed": seed,
+            "sample": sample,
+            "top_terms": one.top_terms(max(depth, topn)),
+            "theta": theta,
+            "fitted": one if rows is None else None,
+            "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
+        }
+        for one, theta, (rows, seed, sample) in zip(fitted, thetas, fits, strict=True)
+    ]
 
 
 def _score_chunk(topic_sets: list, texts: list, vocabulary: np.ndarray, topn: int):
@@ -212,36 +249,34 @@ def select_topic_models(
         seed + r: np.sort(np.random.default_rng(seed + r).choice(n, size=min(m_sub, n), replace=False))
         for r in range(1, n_seeds + 1)
     }
-    tasks = []
-    for model in models:
-        for kk in ks:
-            tasks.append(
-                {
-                    "model": model,
-                    "k": kk,
-                    "seed": seed,
-                    "sample": "full",
-                    "rows": None,
-                    "params": params[model],
-                }
-            )
-            for s, rows in subsamples.items():
-                tasks.append(
-                    {
-                        "model": model,
-                        "k": kk,
-                        "seed": s,
-                        "sample": "subsample",
-                        "rows": rows,
-                        "params": params[model],
-                    }
-                )
-    # biggest fits first keeps both workers busy
-    order = sorted(range(len(tasks)), key=lambda i: (tasks[i]["model"] != "lda", -tasks[i]["k"], i))
-    done = Parallel(n_jobs=n_jobs)(delayed(_fit_run)(tasks[i], docs, vocabulary, depth, topn) for i in order)
-    results = [None] * len(tasks)
-    for i, res in zip(order, done, strict=True):
-        results[i] = res
+    groups = [
+        {
+            "model": model,
+            "k": kk,
+            "params": params[model],
+            "fits": [(None, seed, "full")] + [(rows, s, "subsample") for s, rows in subsamples.items()],
+        }
+        for model in models
+        for kk in ks
+    ]
+    # biggest groups first keeps both workers busy
+    order = sorted(range(len(groups)), key=lambda i: (groups[i]["model"] != "lda", -groups[i]["k"], i))
+    n_fits, done, grid_start = len(groups) * (n_seeds + 1), 0, time.perf_counter()
+    fitted_groups = [None] * len(groups)
+    outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_group)(groups[i], docs, vocabulary, depth, topn) for i in order
+    )
+    for i, out in zip(order, outputs, strict=True):
+        fitted_groups[i] = out
+        done += len(out)
+        elapsed = time.perf_counter() - grid_start
+        # progress (issue 16): K and fits done, and a rough ETA (elapsed per fit so far x fits left)
+        log.info(
+            "topic grid: %s K=%d done (%d fits); %d/%d fits, %.0f s, about %.0f s left",
+            groups[i]["model"], groups[i]["k"], len(out), done, n_fits, elapsed,
+            elapsed / done * (n_fits - done),
+        )  # fmt: skip
+    results = [res for out in fitted_groups for res in out]
     # coherence: one accumulator per measure and chunk of topic sets (identical values, see coherence_many)
     coherence_start = time.perf_counter()
     chunks = [c for c in np.array_split(np.arange(len(results)), max(1, n_jobs)) if c.size]
