@@ -696,11 +696,12 @@ def test_allocation_and_sampling_rule(planted):
 def test_stream_rule_and_settings():
     from aictlab.config import Settings
 
-    assert tp.stream_final_fit("auto", 20_001, 20_000) and not tp.stream_final_fit("auto", 20_000, 20_000)
-    assert not tp.stream_final_fit("auto", 10**7, None)
-    assert tp.stream_final_fit("always", 10, 20_000) and not tp.stream_final_fit("never", 10**7, 20_000)
+    limit = tp.TOPIC_STREAM_UNITS
+    assert tp.stream_final_fit("auto", limit + 1) and not tp.stream_final_fit("auto", limit)
+    assert tp.stream_final_fit("auto", 101, 100) and not tp.stream_final_fit("auto", 10**7, 10**8)
+    assert tp.stream_final_fit("always", 10) and not tp.stream_final_fit("never", 10**7)
     with pytest.raises(SettingsError, match="topic_stream"):
-        tp.stream_final_fit("sometimes", 10, 10)
+        tp.stream_final_fit("sometimes", 10)
     s = Settings()
     assert (s.topic_max_units, s.topic_stream, s.topic_workers) == (tp.TOPIC_MAX_UNITS, "auto", None)
     assert Settings(topic_max_units=0).topic_max_units == 0 and Settings(topic_max_units=None)
@@ -767,6 +768,7 @@ def test_report_part_capped_and_streamed_from_disk_partitions(seed_corpus_on_dis
         topic_seeds=1,
         bootstrap=50,
         topic_max_units=200,
+        topic_stream="always",
         topic_workers=1,
     )
     ctx = ReportContext(settings=settings, corpus=seed_corpus_on_disk)

@@ -499,13 +499,17 @@ class NmfTopicModel(_TopicModelBase):
         self.max_iter = max_iter
         self.vocabulary = vocabulary
 
-    def fit(self, docs: pd.DataFrame) -> NmfTopicModel:
-        """Fit on ``docs`` (:func:`topic_documents`); returns self."""
+    def fit(self, docs: pd.DataFrame, counts=None) -> NmfTopicModel:
+        """Fit on ``docs`` (:func:`topic_documents`); returns self.
+
+        ``counts``: their count matrix over the vocabulary (:func:`cast_dtm`) when already built (the grid
+        builds it once for every fit)."""
         from sklearn.decomposition import NMF
         from sklearn.feature_extraction.text import TfidfTransformer
 
         self._start_fit(docs)
-        counts = cast_dtm(topic_texts(docs), self.vocabulary_)
+        if counts is None:
+            counts = cast_dtm(topic_texts(docs), self.vocabulary_)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
         x = self.tfidf_.transform(counts)
         self.model_ = NMF(self.n_topics, init=self.init, max_iter=self.max_iter, random_state=self.seed)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from aictlab import schema
 from aictlab.errors import SchemaError, SettingsError, check_choice
-from aictlab.topics.bow import gensim_dictionary, topic_texts, topic_vocabulary
+from aictlab.topics.bow import cast_dtm, gensim_dictionary, topic_texts, topic_vocabulary
 from aictlab.topics.coherence import coherence_many
 from aictlab.topics.models import (
     LDA_DEFAULTS,
@@ -35,6 +35,7 @@ from aictlab.topics.units import check_topic_documents, sample_topic_units, samp
 
 __all__ = [
     "STREAM_MODES",
+    "TOPIC_STREAM_UNITS",
     "TopicSelection",
     "choose_k",
     "final_topic_model",
@@ -62,7 +63,9 @@ class TopicSelection:
     models : dict
         (model, k) -> the fitted reference model.
     runs : dict
-        (model, k, seed) -> {"top_terms": list, "theta": ndarray (all units × K), "match": ndarray}: each
+        (model, k, seed) -> {"top_terms": list, "model": the fitted subsample model (without its units and
+        θ), "match": ndarray}: each subsample fit, topics aligned to the reference (``match``); its θ on every
+        unit comes from :meth:`refit_thetas`.
         subsample fit's θ inferred on every unit, topics aligned to the reference (``match``).
     docs : DataFrame
         The topic documents the grid was fitted on: every unit, or the stratified sample of
@@ -95,6 +98,22 @@ class TopicSelection:
                 f"no {model} fit with K={k} in this selection ({sorted(self.models)})."
             ) from None
 
+    def refit_thetas(self, model: str, k: int) -> dict[int, np.ndarray]:
+        """θ on every unit of ``docs`` (units × K, each fit's own topic order) of each subsample fit of
+        ``model`` with ``k`` topics, by seed. Inferred on first use and kept (only the chosen K is ever
+        needed, so the grid does not infer the others); LDA "vb" fits in one stacked E-step."""
+        keys = sorted(key for key in self.runs if key[0] == model and key[1] == int(k))
+        missing = [key for key in keys if "theta" not in self.runs[key]]
+        if missing:
+            fitted = [self.runs[key]["model"] for key in missing]
+            if model == "lda" and all(getattr(f, "model_", True) is None for f in fitted):
+                thetas = lda_theta_many(fitted, self.docs)
+            else:
+                thetas = [f.transform(self.docs) for f in fitted]
+            for key, theta in zip(missing, thetas, strict=True):
+                self.runs[key]["theta"] = theta
+        return {key[2]: self.runs[key]["theta"] for key in keys}
+
     def chosen_k(self, model: str) -> int:
         """K chosen by the default rule of :func:`choose_k` for ``model``."""
         return choose_k(self.summary, model=model, **self.params.get("rule", {}))
@@ -114,22 +133,21 @@ def _fit_group(group: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: i
     model, k, params, fits = group["model"], group["k"], group["params"], group["fits"]
     with threadpool_limits(1):
         if model == "lda" and params.get("backend", "vb") == "vb" and not params.get("stream"):
-            fitted = fit_lda_many(
-                docs, k, [(rows, seed) for rows, seed, _ in fits], vocabulary=vocabulary, **params
-            )
-            subs = [f for f, (rows, _, _) in zip(fitted, fits, strict=True) if rows is not None]
-            inferred = iter(lda_theta_many(subs, docs) if subs else [])
-            thetas = [
-                f.doc_topic_ if rows is None else next(inferred)
-                for f, (rows, _, _) in zip(fitted, fits, strict=True)
-            ]
+            fits_ = [(rows, seed) for rows, seed, _ in fits]
+            fitted = fit_lda_many(docs, k, fits_, vocabulary=vocabulary, **params)
         else:
-            fitted, thetas = [], []
+            counts = cast_dtm(topic_texts(docs), vocabulary) if model == "nmf" else None
+            fitted = []
             for rows, seed, _ in fits:
                 one = make_topic_model(model, k, seed=seed, vocabulary=vocabulary, **params)
-                one.fit(docs if rows is None else docs.iloc[rows])
-                fitted.append(one)
-                thetas.append(one.doc_topic_ if rows is None else one.transform(docs))
+                train = docs if rows is None else docs.iloc[rows]
+                if counts is None:
+                    fitted.append(one.fit(train))
+                else:
+                    fitted.append(one.fit(train, counts=counts if rows is None else counts[rows]))
+    for one, (rows, _, _) in zip(fitted, fits, strict=True):
+        if rows is not None:  # a subsample fit keeps its topics only: θ on every unit is inferred on demand
+            one.docs_, one.doc_topic_ = None, None
     seconds, cpu_seconds = (time.perf_counter() - start) / len(fits), (time.process_time() - cpu) / len(fits)
     return [
         {
@@ -138,18 +156,18 @@ def _fit_group(group: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: i
             "seed": seed,
             "sample": sample,
             "top_terms": one.top_terms(max(depth, topn)),
-            "theta": theta,
-            "fitted": one if rows is None else None,
+            "fitted": one,
             "seconds": seconds,
             "cpu_seconds": cpu_seconds,
         }
-        for one, theta, (rows, seed, sample) in zip(fitted, thetas, fits, strict=True)
+        for one, (rows, seed, sample) in zip(fitted, fits, strict=True)
     ]
 
 
-def _score_chunk(topic_sets: list, texts: list, vocabulary: np.ndarray, topn: int):
+def _score_sets(topic_sets: list, texts: list, vocabulary: np.ndarray, topn: int, measure: str):
     cpu = time.process_time()
-    scores = coherence_many(topic_sets, texts, topn=topn, dictionary=gensim_dictionary(vocabulary))
+    dictionary = gensim_dictionary(vocabulary)
+    scores = coherence_many(topic_sets, texts, measures=[measure], topn=topn, dictionary=dictionary)
     return scores, time.process_time() - cpu
 
 
@@ -277,17 +295,17 @@ def select_topic_models(
             elapsed / done * (n_fits - done),
         )  # fmt: skip
     results = [res for out in fitted_groups for res in out]
-    # coherence: one accumulator per measure and chunk of topic sets (identical values, see coherence_many)
+    # coherence: the window counts once per measure (one measure per process), every topic set scored on them
     coherence_start = time.perf_counter()
-    chunks = [c for c in np.array_split(np.arange(len(results)), max(1, n_jobs)) if c.size]
-    scored = Parallel(n_jobs=n_jobs)(
-        delayed(_score_chunk)([results[i]["top_terms"] for i in c], texts, vocabulary, topn) for c in chunks
+    topic_sets = [res["top_terms"] for res in results]
+    scored = Parallel(n_jobs=min(n_jobs, 2))(
+        delayed(_score_sets)(topic_sets, texts, vocabulary, topn, measure) for measure in ("c_v", "c_npmi")
     )
-    scores = [score for chunk_scores, _ in scored for score in chunk_scores]
     coherence_cpu = sum(cpu for _, cpu in scored)
     coherence_seconds = time.perf_counter() - coherence_start
-    for res, score in zip(results, scores, strict=True):
-        res.update(score)
+    for scores, _ in scored:
+        for res, score in zip(results, scores, strict=True):
+            res.update(score)
 
     rows, fitted_models, runs = [], {}, {}
     reference = {}
@@ -303,7 +321,7 @@ def select_topic_models(
             agreement, match = topic_agreement(ref["top_terms"], res["top_terms"], depth)
             runs[(res["model"], res["k"], res["seed"])] = {
                 "top_terms": res["top_terms"],
-                "theta": res["theta"],
+                "model": res["fitted"],
                 "match": match,
             }
         rows.append(
@@ -373,20 +391,24 @@ def select_topic_models(
 
 #: Values of Settings.topic_stream (see :func:`stream_final_fit`).
 STREAM_MODES = ("auto", "never", "always")
+#: Units above which the final LDA fit streams from disk under topic_stream="auto": 50,000 segments (~2M
+#: word tokens, ~1.2M (unit, term) pairs) keep the in-memory fit's arrays (pairs × K floats, a few at a
+#: time) near 0.5 GB at K = 10.
+TOPIC_STREAM_UNITS = 50_000
 
 
-def stream_final_fit(mode: str, n_units: int, max_units: int | None) -> bool:
+def stream_final_fit(mode: str, n_units: int, stream_units: int = TOPIC_STREAM_UNITS) -> bool:
     """Whether the final LDA model is fitted by streaming (Settings.topic_stream).
 
-    ``"auto"``: streamed exactly when the units exceed ``max_units`` (the grid then ran on a sample and the
-    chosen K must be refitted on every unit; below the cap the grid's in-memory reference fit is the model);
-    the engine does not enter, so the memory and Dask engines give the same topics. ``"always"``: a streamed
-    refit on every unit even below the cap (it then replaces the grid's reference fit). ``"never"``: the
-    refit above the cap is in memory (gensim ``LdaModel``, memory growing with the units).
+    ``"auto"``: streamed exactly when the units exceed ``stream_units`` (:data:`TOPIC_STREAM_UNITS`), where
+    the in-memory fit's working arrays (a few numbers per (unit, term) pair and topic) would pass a few
+    hundred MB; below, a capped grid's chosen K is refitted on every unit in memory. The engine does not
+    enter, so the memory and Dask engines give the same topics. ``"always"``: a streamed refit on every unit
+    even below (it then replaces the grid's reference fit). ``"never"``: never streamed.
     """
     check_choice("topic_stream", mode, STREAM_MODES)
     if mode == "auto":
-        return max_units is not None and n_units > max_units
+        return n_units > stream_units
     return mode == "always"
 
 
