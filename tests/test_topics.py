@@ -158,6 +158,28 @@ def test_same_seed_same_results(planted):
     assert not np.array_equal(a.topic_term_, c.topic_term_)
 
 
+def test_vb_fits_stacked_equal_fits_alone_and_gensim_finds_the_same_topics(planted):
+    from aictlab.topics.vblda import vb_lda
+
+    # the grid stacks the fits of one K: each equals the same fit run alone, bit for bit
+    rows = np.sort(np.random.default_rng(3).choice(len(planted), 240, replace=False))
+    stacked = tp.fit_lda_many(planted, 3, [(None, 1), (rows, 6)])
+    alone = tp.fit_topic_model(planted.iloc[rows], "lda", 3, seed=6, vocabulary=stacked[0].vocabulary_)
+    np.testing.assert_array_equal(stacked[1].topic_term_, alone.topic_term_)
+    np.testing.assert_array_equal(stacked[1].doc_topic_, alone.doc_topic_)
+    np.testing.assert_array_equal(tp.lda_theta_many(stacked[1:], planted)[0], alone.transform(planted))
+    # the fit stops on the bound before max_iter, and the learned alpha is positive
+    assert stacked[0].converged_ and 10 <= stacked[0].n_iter_ < 400 and (stacked[0].alpha_ > 0).all()
+    x = tp.cast_dtm(tp.topic_texts(planted), stacked[0].vocabulary_)
+    assert vb_lda(x, 3, seed=1)["n_iter"] == stacked[0].n_iter_
+    # gensim (backend="gensim") finds the same three planted vocabularies (seed 5 is a local optimum for both)
+    gensim = tp.fit_topic_model(planted, "lda", 3, seed=1, backend="gensim", **FAST_LDA)
+    for fitted in (stacked[0], gensim):
+        assert sorted({group_of(w) for w in t}.pop() for t in fitted.top_terms(10)) == ["att", "neu", "sol"]
+    with pytest.raises(SettingsError, match="backend"):
+        tp.fit_topic_model(planted, "lda", 3, backend="tomotopy")
+
+
 def test_selection_identical_with_one_or_two_jobs(planted):
     small = planted.iloc[::3]
     one = tp.select_topic_models(

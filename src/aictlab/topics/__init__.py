@@ -16,7 +16,7 @@
 Pipeline
 --------
 >>> docs = topic_documents(corpus, unit="segment", periods=5)             # doctest: +SKIP
->>> sel = select_topic_models(docs, k=range(2, 11), seed=42, n_seeds=5)   # doctest: +SKIP
+>>> sel = select_topic_models(docs, k=range(2, 11), seed=42, n_seeds=20)  # doctest: +SKIP
 >>> k = choose_k(sel.summary, model="lda")                                # doctest: +SKIP
 >>> model = sel.reference("lda", k)                                       # doctest: +SKIP
 >>> topics = label_topics(model.topics(topn=20), frames=lexicon)          # doctest: +SKIP
@@ -28,15 +28,15 @@ Memory that does not grow with the corpus, in three places:
 
 1. :func:`topic_documents` reads a ``Corpus`` partition by partition (``Corpus.map_tokens``): the token table
    of the Dask engine stays on disk. A token table is read the same way, as a one-partition corpus.
-2. ``select_topic_models(docs, max_units=20_000)`` fits the K × seeds grid on a seeded random sample of
+2. ``select_topic_models(docs, max_units=1_000)`` fits the K × seeds grid on a seeded random sample of
    ``max_units`` units stratified by period (:func:`sample_topic_units`, rule in :func:`sampling_rule`) when
    there are more units.
-3. :func:`final_topic_model` then fits the chosen K on every unit; LDA streams from a gensim Matrix Market
-   corpus on disk with ``LdaMulticore`` (:class:`LdaTopicModel` ``stream=True``; when:
-   :func:`stream_final_fit`). NMF stays in memory: scikit-learn needs the sparse units × vocabulary matrix,
+3. :func:`final_topic_model` then fits the chosen K on every unit, in memory; above
+   :data:`TOPIC_STREAM_UNITS` units LDA streams from a gensim Matrix Market corpus on disk with
+   ``LdaMulticore`` (:class:`LdaTopicModel` ``stream=True``; when: :func:`stream_final_fit`). NMF stays in memory: scikit-learn needs the sparse units × vocabulary matrix,
    a few numbers per unit, far smaller than the token table.
 
->>> sel = select_topic_models(docs, max_units=20_000)                             # doctest: +SKIP
+>>> sel = select_topic_models(docs, max_units=1_000)                              # doctest: +SKIP
 >>> model = final_topic_model(sel, docs, "lda", sel.chosen_k("lda"), stream=True,
 ...                           workdir="data/processed/topics")                      # doctest: +SKIP
 

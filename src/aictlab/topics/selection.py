@@ -177,7 +177,7 @@ def select_topic_models(
     k: Iterable[int] = range(2, 11),
     models: Sequence[str] = MODELS,
     seed: int = 42,
-    n_seeds: int = 5,
+    n_seeds: int = 20,
     sample: float = 0.8,
     depth: int = 20,
     topn: int = 10,
@@ -196,11 +196,13 @@ def select_topic_models(
     stability(K) = mean agreement (Greene et al. 2014; ``docs/methods.md`` §10). Subsamples perturb both families:
     NMF with nndsvda does not depend on the seed.
 
-    Cost: LDA fits are ~95 % of the time (~1.6 s CPU per fit at passes=50 on the 434 seed segments); the
-    default grid (9 K × 6 fits × 2 families = 108 fits) takes ~48 s on two idle cores with ``n_jobs=2``
-    and grows linearly with the number of units (``benchmarks/bench_topics.py``). ``docs/methods.md`` §10 suggests R >= 20
-    perturbed fits; the default R = 5 keeps the grid near one minute, so stability carries Monte Carlo
-    error (its standard deviation over fits is in ``summary.stability_sd``).
+    Cost (issue 15, ``docs/benchmarks.md``): the default grid is 9 K × 21 fits × 2 families = 378 fits,
+    R = 20 as ``docs/methods.md`` §10 asks. The fits of one (model, K) run as one task, in parallel over
+    ``n_jobs`` processes, biggest first; LDA fits by batch variational Bayes (:mod:`aictlab.topics.vblda`,
+    the K's 21 fits stacked in one problem), ~0.2 s of CPU each on the 434 seed segments (gensim at 50
+    passes: ~3 s); coherence scores every topic set on one count of windows per measure. The cost grows
+    linearly with the units (~45 s of CPU per 1,000 units), hence the cap ``max_units``. Progress: one
+    ``aictlab.topics`` log line per (model, K) done, with the fits done and a rough time left.
 
     Capped grid: with more than ``max_units`` units, the whole grid (reference fits, subsamples, coherence)
     runs on ``max_units`` units drawn by :func:`sample_topic_units` (seeded with ``seed``, stratified by
