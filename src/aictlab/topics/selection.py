@@ -282,6 +282,9 @@ def select_topic_models(
     # biggest groups first keeps both workers busy
     order = sorted(range(len(groups)), key=lambda i: (groups[i]["model"] != "lda", -groups[i]["k"], i))
     n_fits, done, grid_start = len(groups) * (n_seeds + 1), 0, time.perf_counter()
+    # a group's cost grows about with K (the E-step's work is units x terms x K): the time left is the time so
+    # far scaled by the K still to fit (rough: NMF groups, last, cost less than LDA ones)
+    weight_left = weight_total = sum(g["k"] for g in groups)
     fitted_groups = [None] * len(groups)
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_group)(groups[i], docs, vocabulary, depth, topn) for i in order
@@ -289,12 +292,12 @@ def select_topic_models(
     for i, out in zip(order, outputs, strict=True):
         fitted_groups[i] = out
         done += len(out)
+        weight_left -= groups[i]["k"]
         elapsed = time.perf_counter() - grid_start
-        # progress (issue 16): K and fits done, and a rough ETA (elapsed per fit so far x fits left)
         log.info(
             "topic grid: %s K=%d done (%d fits); %d/%d fits, %.0f s, about %.0f s left",
             groups[i]["model"], groups[i]["k"], len(out), done, n_fits, elapsed,
-            elapsed / done * (n_fits - done),
+            elapsed * weight_left / (weight_total - weight_left),
         )  # fmt: skip
     results = [res for out in fitted_groups for res in out]
     # coherence: the window counts once per measure (one measure per process), every topic set scored on them
