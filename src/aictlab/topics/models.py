@@ -1,4 +1,5 @@
-"""Topic models: LDA (gensim) and NMF (scikit-learn) behind one tidy interface, and the streamed LDA fit.
+"""Topic models: LDA (batch variational Bayes, or gensim) and NMF (scikit-learn) behind one tidy interface, and
+the streamed LDA fit (gensim).
 
 ``docs/methods.md`` §10. References: Blei, Ng & Jordan 2003, "Latent Dirichlet allocation", JMLR 3; Lee &
 Seung 1999, "Learning the parts of objects by non-negative matrix factorization", Nature 401.
