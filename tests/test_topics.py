@@ -158,6 +158,28 @@ def test_same_seed_same_results(planted):
     assert not np.array_equal(a.topic_term_, c.topic_term_)
 
 
+def test_vb_fits_stacked_equal_fits_alone_and_gensim_finds_the_same_topics(planted):
+    from aictlab.topics.vblda import vb_lda
+
+    # the grid stacks the fits of one K: each equals the same fit run alone, bit for bit
+    rows = np.sort(np.random.default_rng(3).choice(len(planted), 240, replace=False))
+    stacked = tp.fit_lda_many(planted, 3, [(None, 1), (rows, 6)])
+    alone = tp.fit_topic_model(planted.iloc[rows], "lda", 3, seed=6, vocabulary=stacked[0].vocabulary_)
+    np.testing.assert_array_equal(stacked[1].topic_term_, alone.topic_term_)
+    np.testing.assert_array_equal(stacked[1].doc_topic_, alone.doc_topic_)
+    np.testing.assert_array_equal(tp.lda_theta_many(stacked[1:], planted)[0], alone.transform(planted))
+    # the fit stops on the bound before max_iter, and the learned alpha is positive
+    assert stacked[0].converged_ and 10 <= stacked[0].n_iter_ < 400 and (stacked[0].alpha_ > 0).all()
+    x = tp.cast_dtm(tp.topic_texts(planted), stacked[0].vocabulary_)
+    assert vb_lda(x, 3, seed=1)["n_iter"] == stacked[0].n_iter_
+    # gensim (backend="gensim") finds the same three planted vocabularies (seed 5 is a local optimum for both)
+    gensim = tp.fit_topic_model(planted, "lda", 3, seed=1, backend="gensim", **FAST_LDA)
+    for fitted in (stacked[0], gensim):
+        assert sorted({group_of(w) for w in t}.pop() for t in fitted.top_terms(10)) == ["att", "neu", "sol"]
+    with pytest.raises(SettingsError, match="backend"):
+        tp.fit_topic_model(planted, "lda", 3, backend="tomotopy")
+
+
 def test_selection_identical_with_one_or_two_jobs(planted):
     small = planted.iloc[::3]
     one = tp.select_topic_models(
@@ -612,8 +634,8 @@ def test_matrix_market_corpus_round_trips_the_dtm(planted, tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))
 
 
-def test_chunked_inference_equals_one_call(planted_fits, planted):
-    lda = planted_fits["lda"]
+def test_chunked_inference_equals_one_call(planted):
+    lda = tp.fit_topic_model(planted, "lda", 3, seed=1, backend="gensim", **FAST_LDA)
     bow = [lda.dictionary_.doc2bow(list(t)) for t in planted["terms"]]
     np.testing.assert_array_equal(lda._infer(iter(bow), chunksize=7, n_units=len(bow)), lda._infer(bow))
     np.testing.assert_array_equal(lda._infer(bow, chunksize=len(bow) + 5), lda._infer(bow))
@@ -696,11 +718,12 @@ def test_allocation_and_sampling_rule(planted):
 def test_stream_rule_and_settings():
     from aictlab.config import Settings
 
-    assert tp.stream_final_fit("auto", 20_001, 20_000) and not tp.stream_final_fit("auto", 20_000, 20_000)
-    assert not tp.stream_final_fit("auto", 10**7, None)
-    assert tp.stream_final_fit("always", 10, 20_000) and not tp.stream_final_fit("never", 10**7, 20_000)
+    limit = tp.TOPIC_STREAM_UNITS
+    assert tp.stream_final_fit("auto", limit + 1) and not tp.stream_final_fit("auto", limit)
+    assert tp.stream_final_fit("auto", 101, 100) and not tp.stream_final_fit("auto", 10**7, 10**8)
+    assert tp.stream_final_fit("always", 10) and not tp.stream_final_fit("never", 10**7)
     with pytest.raises(SettingsError, match="topic_stream"):
-        tp.stream_final_fit("sometimes", 10, 10)
+        tp.stream_final_fit("sometimes", 10)
     s = Settings()
     assert (s.topic_max_units, s.topic_stream, s.topic_workers) == (tp.TOPIC_MAX_UNITS, "auto", None)
     assert Settings(topic_max_units=0).topic_max_units == 0 and Settings(topic_max_units=None)
@@ -767,6 +790,7 @@ def test_report_part_capped_and_streamed_from_disk_partitions(seed_corpus_on_dis
         topic_seeds=1,
         bootstrap=50,
         topic_max_units=200,
+        topic_stream="always",
         topic_workers=1,
     )
     ctx = ReportContext(settings=settings, corpus=seed_corpus_on_disk)

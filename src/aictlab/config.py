@@ -116,22 +116,24 @@ class Settings:
         The documents of the topic models.
     topic_k : tuple of int, default=(2, ..., 10)
         Numbers of topics tried in model selection.
-    topic_seeds : int, default=5
-        Seeds per K for stability.
+    topic_seeds : int, default=20
+        Subsample fits per K and family for stability (``docs/methods.md`` §10 asks at least 20; they were 5
+        while each LDA fit took seconds with gensim, issue 15).
     topic_k_chosen : int or None
         Force K instead of the selection rule.
-    topic_max_units : int or None, default=20000
+    topic_max_units : int or None, default=1000
         Cap on the units of the topic-model selection grid. With more units, the grid runs on a seeded random
         sample of this many units stratified by period (proportional, at least one unit per period;
-        :func:`aictlab.topics.sample_topic_units`) and the chosen K is refitted on every unit. 20,000 segments
-        (~800,000 word tokens) keep the ~108-fit grid near 35 minutes on two cores
-        (:data:`aictlab.topics.TOPIC_MAX_UNITS`). None or 0: no cap (the grid's cost grows with the corpus).
+        :func:`aictlab.topics.sample_topic_units`) and the chosen K is refitted on every unit. 1,000 segments
+        (~40,000 word tokens, 80 units per topic at K = 10 in each subsample) keep the 378-fit grid near 25 s
+        on two cores; its cost grows linearly with the cap (:data:`aictlab.topics.TOPIC_MAX_UNITS`). None or
+        0: no cap.
     topic_stream : {"auto", "never", "always"}, default="auto"
         How the final LDA model on every unit is fitted (:func:`aictlab.topics.stream_final_fit`): streamed
         from a gensim Matrix Market corpus on disk with ``LdaMulticore`` (memory independent of the number
         of units; alpha "asymmetric" since LdaMulticore cannot learn it). "auto" streams exactly when the units
-        exceed ``topic_max_units``; "always" also below it (the streamed fit then replaces the grid's
-        reference fit); "never" refits in memory.
+        exceed :data:`aictlab.topics.TOPIC_STREAM_UNITS` (50,000); "always" also below it (the streamed fit
+        then replaces the grid's reference fit); "never" refits in memory.
     topic_workers : int or None
         Processes of a streamed LDA fit; None = cores − 1 (at least 1). One worker gives bit-identical fits
         for a seed; more agree to the E-step tolerance.
@@ -180,9 +182,9 @@ class Settings:
     use_cache: bool = True
     topic_unit: str = "segment"
     topic_k: tuple[int, ...] = tuple(range(2, 11))
-    topic_seeds: int = 5
+    topic_seeds: int = 20
     topic_k_chosen: int | None = None
-    topic_max_units: int | None = 20_000
+    topic_max_units: int | None = 1_000
     topic_stream: str = "auto"
     topic_workers: int | None = None
     engine: str = "memory"

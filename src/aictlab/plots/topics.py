@@ -34,7 +34,7 @@ __all__ = [
     "plot_topic_prevalence",
 ]
 
-MODEL_LABELS = {"lda": "LDA (gensim)", "nmf": "NMF (TF-IDF)"}
+MODEL_LABELS = {"lda": "LDA (variational Bayes)", "nmf": "NMF (TF-IDF)"}
 FRAME_LABELS = {
     "solidarite": "solidarité-leaning",
     "attractivite": "attractivité-leaning",

@@ -59,6 +59,16 @@ def _degenerate_topics(doc_topics: pd.DataFrame) -> list[str]:
     ]
 
 
+def _lda_method(params: dict) -> str:
+    """How the grid's LDA fits were run, in words."""
+    if params.get("backend", "gensim") == "vb":
+        return (
+            f"batch variational Bayes, stopped when the evidence lower bound changes by less than "
+            f"{params['tol']:g} (relative; at most {params['max_iter']} iterations)"
+        )
+    return f"gensim, passes {params['passes']}, iterations {params['iterations']}"
+
+
 def _primary(summary: pd.DataFrame, chosen: dict[str, int]) -> str:
     """Headline family: the one whose chosen K is the more stable (ties: LDA, the first family of
     docs/methods.md §10)."""
@@ -143,7 +153,7 @@ def run(ctx: ReportContext) -> str:
 
     # the reported models: the grid's reference fits, or (capped grid, or topic_stream="always") the chosen
     # K fitted on every unit, LDA streamed from a Matrix Market corpus in the processed folder
-    stream = tp.stream_final_fit(s.topic_stream, len(docs), max_units)
+    stream = tp.stream_final_fit(s.topic_stream, len(docs))
     workers = s.topic_workers or max(1, (os.cpu_count() or 1) - 1)
     finals, refitted, final_kind = {}, {}, {}
     for m in models:
@@ -350,12 +360,11 @@ def run(ctx: ReportContext) -> str:
         ),
         "",
         f"Model selection: K in {p['k'][0]}–{p['k'][-1]} ({k_rule}); per K one reference fit on all units (seed {p['seed']}) and "
-        f"{p['n_seeds']} fits on {int(p['sample'] * 100)} % subsamples (docs/methods.md §10 suggests >= 20; {p['n_seeds']} keeps "
-        "the grid near one minute); stability = mean matched average Jaccard "
-        f"of the top {p['depth']} terms against the reference (Greene et al. 2014); coherence on the top "
-        f"{p['topn']} terms. LDA: passes {p['lda']['passes']}, iterations {p['lda']['iterations']}, alpha and eta "
-        "learned ('auto'). Rule: stability plateau (within 0.05 of the best K >= 3), then best c_npmi within "
-        "0.01, ties to the smaller K.",
+        f"{p['n_seeds']} fits on {int(p['sample'] * 100)} % subsamples (docs/methods.md §10: at least 20)"
+        f"; stability = mean matched average Jaccard of the top {p['depth']} terms against the reference "
+        f"(Greene et al. 2014); coherence on the top {p['topn']} terms. LDA: {_lda_method(p['lda'])}, alpha "
+        "and eta learned ('auto'). Rule: stability plateau (within 0.05 of the best K >= 3), then best c_npmi "
+        "within 0.01, ties to the smaller K.",
         "",
         units_note,
         "",

@@ -3,7 +3,8 @@
 ========================================  ===================================================================
 :mod:`aictlab.topics.units`               topic documents (segments or paragraphs) from a corpus; samples
 :mod:`aictlab.topics.bow`                 bags of words: document-term matrix, Matrix Market corpus
-:mod:`aictlab.topics.models`              LDA (gensim) and NMF (scikit-learn), streamed LDA fit
+:mod:`aictlab.topics.models`              LDA and NMF (scikit-learn) fits, streamed LDA fit (gensim)
+:mod:`aictlab.topics.vblda`               batch variational Bayes for LDA over all units and many fits
 :mod:`aictlab.topics.coherence`           c_v and c_npmi coherence
 :mod:`aictlab.topics.stability`           average Jaccard, matched agreement of two fits
 :mod:`aictlab.topics.selection`           the K × seeds grid, the choice of K, the final fit
@@ -15,7 +16,7 @@
 Pipeline
 --------
 >>> docs = topic_documents(corpus, unit="segment", periods=5)             # doctest: +SKIP
->>> sel = select_topic_models(docs, k=range(2, 11), seed=42, n_seeds=5)   # doctest: +SKIP
+>>> sel = select_topic_models(docs, k=range(2, 11), seed=42, n_seeds=20)  # doctest: +SKIP
 >>> k = choose_k(sel.summary, model="lda")                                # doctest: +SKIP
 >>> model = sel.reference("lda", k)                                       # doctest: +SKIP
 >>> topics = label_topics(model.topics(topn=20), frames=lexicon)          # doctest: +SKIP
@@ -27,15 +28,15 @@ Memory that does not grow with the corpus, in three places:
 
 1. :func:`topic_documents` reads a ``Corpus`` partition by partition (``Corpus.map_tokens``): the token table
    of the Dask engine stays on disk. A token table is read the same way, as a one-partition corpus.
-2. ``select_topic_models(docs, max_units=20_000)`` fits the K × seeds grid on a seeded random sample of
+2. ``select_topic_models(docs, max_units=1_000)`` fits the K × seeds grid on a seeded random sample of
    ``max_units`` units stratified by period (:func:`sample_topic_units`, rule in :func:`sampling_rule`) when
    there are more units.
-3. :func:`final_topic_model` then fits the chosen K on every unit; LDA streams from a gensim Matrix Market
-   corpus on disk with ``LdaMulticore`` (:class:`LdaTopicModel` ``stream=True``; when:
-   :func:`stream_final_fit`). NMF stays in memory: scikit-learn needs the sparse units × vocabulary matrix,
+3. :func:`final_topic_model` then fits the chosen K on every unit, in memory; above
+   :data:`TOPIC_STREAM_UNITS` units LDA streams from a gensim Matrix Market corpus on disk with
+   ``LdaMulticore`` (:class:`LdaTopicModel` ``stream=True``; when: :func:`stream_final_fit`). NMF stays in memory: scikit-learn needs the sparse units × vocabulary matrix,
    a few numbers per unit, far smaller than the token table.
 
->>> sel = select_topic_models(docs, max_units=20_000)                             # doctest: +SKIP
+>>> sel = select_topic_models(docs, max_units=1_000)                              # doctest: +SKIP
 >>> model = final_topic_model(sel, docs, "lda", sel.chosen_k("lda"), stream=True,
 ...                           workdir="data/processed/topics")                      # doctest: +SKIP
 
@@ -62,6 +63,7 @@ from aictlab.topics.labels import (
     topic_labels,
 )
 from aictlab.topics.models import (
+    LDA_BACKENDS,
     LDA_DEFAULTS,
     MODELS,
     NMF_DEFAULTS,
@@ -70,7 +72,9 @@ from aictlab.topics.models import (
     LdaTopicModel,
     NmfTopicModel,
     document_topic_table,
+    fit_lda_many,
     fit_topic_model,
+    lda_theta_many,
     make_topic_model,
 )
 from aictlab.topics.prevalence import (
@@ -86,6 +90,7 @@ from aictlab.topics.prevalence import (
 )
 from aictlab.topics.selection import (
     STREAM_MODES,
+    TOPIC_STREAM_UNITS,
     TopicSelection,
     choose_k,
     final_topic_model,
@@ -116,6 +121,7 @@ __all__ = [
     "COHERENCE_MEASURES",
     "DEGENERATE_TOPIC_SHARE",
     "GROUP_BY",
+    "LDA_BACKENDS",
     "LDA_DEFAULTS",
     "MIN_DF_RATE",
     "MODELS",
@@ -128,6 +134,7 @@ __all__ = [
     "TOPIC_MAX_UNITS",
     "TOPIC_MIN_UNITS",
     "TOPIC_STOP_WORDS",
+    "TOPIC_STREAM_UNITS",
     "UNITS",
     "UNITS_PER_TOPIC",
     "LdaTopicModel",
@@ -144,12 +151,14 @@ __all__ = [
     "document_topic_table",
     "dynamic_topics",
     "final_topic_model",
+    "fit_lda_many",
     "fit_topic_model",
     "frame_sets",
     "frame_shares_by_k",
     "frame_topic_prevalence",
     "gensim_dictionary",
     "label_topics",
+    "lda_theta_many",
     "make_topic_model",
     "normalise_term",
     "sample_topic_units",

@@ -426,15 +426,14 @@ def seed_prevalence_range(
     weights = docs["n_tokens"].to_numpy(dtype=float)
     labels, g_idx = np.unique(group, return_inverse=True)
     estimates = []
-    for (m, kk, _s), run in sorted(selection.runs.items()):
-        if m != model or kk != int(k):
-            continue
+    for seed, theta in selection.refit_thetas(model, k).items():
+        run = selection.runs[(model, int(k), seed)]
         match = run["match"]
         if reference is not None:
             _, match = topic_agreement(
                 reference.top_terms(selection.params["depth"]), run["top_terms"], selection.params["depth"]
             )
-        theta = run["theta"][:, match]
+        theta = theta[:, match]
         ok = ~np.isnan(theta).any(1)
         w = np.where(ok, weights, 0.0)
         th = np.nan_to_num(theta)

@@ -19,14 +19,23 @@ import pandas as pd
 
 from aictlab import schema
 from aictlab.errors import SchemaError, SettingsError, check_choice
-from aictlab.topics.bow import gensim_dictionary, topic_texts, topic_vocabulary
+from aictlab.topics.bow import cast_dtm, gensim_dictionary, topic_texts, topic_vocabulary
 from aictlab.topics.coherence import coherence_many
-from aictlab.topics.models import LDA_DEFAULTS, MODELS, NMF_DEFAULTS, STREAM_LDA_DEFAULTS, make_topic_model
+from aictlab.topics.models import (
+    LDA_DEFAULTS,
+    MODELS,
+    NMF_DEFAULTS,
+    STREAM_LDA_DEFAULTS,
+    fit_lda_many,
+    lda_theta_many,
+    make_topic_model,
+)
 from aictlab.topics.stability import topic_agreement
 from aictlab.topics.units import check_topic_documents, sample_topic_units, sampling_rule
 
 __all__ = [
     "STREAM_MODES",
+    "TOPIC_STREAM_UNITS",
     "TopicSelection",
     "choose_k",
     "final_topic_model",
@@ -54,7 +63,9 @@ class TopicSelection:
     models : dict
         (model, k) -> the fitted reference model.
     runs : dict
-        (model, k, seed) -> {"top_terms": list, "theta": ndarray (all units × K), "match": ndarray}: each
+        (model, k, seed) -> {"top_terms": list, "model": the fitted subsample model (without its units and
+        θ), "match": ndarray}: each subsample fit, topics aligned to the reference (``match``); its θ on every
+        unit comes from :meth:`refit_thetas`.
         subsample fit's θ inferred on every unit, topics aligned to the reference (``match``).
     docs : DataFrame
         The topic documents the grid was fitted on: every unit, or the stratified sample of
@@ -87,32 +98,76 @@ class TopicSelection:
                 f"no {model} fit with K={k} in this selection ({sorted(self.models)})."
             ) from None
 
+    def refit_thetas(self, model: str, k: int) -> dict[int, np.ndarray]:
+        """θ on every unit of ``docs`` (units × K, each fit's own topic order) of each subsample fit of
+        ``model`` with ``k`` topics, by seed. Inferred on first use and kept (only the chosen K is ever
+        needed, so the grid does not infer the others); LDA "vb" fits in one stacked E-step."""
+        keys = sorted(key for key in self.runs if key[0] == model and key[1] == int(k))
+        missing = [key for key in keys if "theta" not in self.runs[key]]
+        if missing:
+            fitted = [self.runs[key]["model"] for key in missing]
+            if model == "lda" and all(getattr(f, "model_", True) is None for f in fitted):
+                thetas = lda_theta_many(fitted, self.docs)
+            else:
+                thetas = [f.transform(self.docs) for f in fitted]
+            for key, theta in zip(missing, thetas, strict=True):
+                self.runs[key]["theta"] = theta
+        return {key[2]: self.runs[key]["theta"] for key in keys}
+
     def chosen_k(self, model: str) -> int:
         """K chosen by the default rule of :func:`choose_k` for ``model``."""
         return choose_k(self.summary, model=model, **self.params.get("rule", {}))
 
 
-def _fit_run(task: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: int, topn: int):
+def _fit_group(group: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: int, topn: int) -> list[dict]:
+    """Every fit of one (model, K): the reference and the subsamples; each one's top terms and θ on all units.
+
+    In-memory LDA fits of backend "vb" are stacked into one problem (:func:`fit_lda_many`, identical to
+    separate fits) and their θ on every unit inferred together (:func:`lda_theta_many`); a fit's
+    ``seconds`` is then the group's time divided by its fits. One BLAS thread: the grid's parallelism is
+    across groups, and results then do not depend on the number of processes.
+    """
+    from threadpoolctl import threadpool_limits
+
     start, cpu = time.perf_counter(), time.process_time()
-    train = docs.iloc[task["rows"]] if task["rows"] is not None else docs
-    fitted = make_topic_model(
-        task["model"], task["k"], seed=task["seed"], vocabulary=vocabulary, **task["params"]
-    ).fit(train)
-    top = fitted.top_terms(max(depth, topn))
-    theta = fitted.doc_topic_ if task["rows"] is None else fitted.transform(docs)
-    return {
-        **{k: task[k] for k in ("model", "k", "seed", "sample")},
-        "top_terms": top,
-        "theta": theta,
-        "fitted": fitted if task["rows"] is None else None,
-        "seconds": time.perf_counter() - start,
-        "cpu_seconds": time.process_time() - cpu,
-    }
+    model, k, params, fits = group["model"], group["k"], group["params"], group["fits"]
+    with threadpool_limits(1):
+        if model == "lda" and params.get("backend", "vb") == "vb" and not params.get("stream"):
+            fits_ = [(rows, seed) for rows, seed, _ in fits]
+            fitted = fit_lda_many(docs, k, fits_, vocabulary=vocabulary, **params)
+        else:
+            counts = cast_dtm(topic_texts(docs), vocabulary) if model == "nmf" else None
+            fitted = []
+            for rows, seed, _ in fits:
+                one = make_topic_model(model, k, seed=seed, vocabulary=vocabulary, **params)
+                train = docs if rows is None else docs.iloc[rows]
+                if counts is None:
+                    fitted.append(one.fit(train))
+                else:
+                    fitted.append(one.fit(train, counts=counts if rows is None else counts[rows]))
+    for one, (rows, _, _) in zip(fitted, fits, strict=True):
+        if rows is not None:  # a subsample fit keeps its topics only: θ on every unit is inferred on demand
+            one.docs_, one.doc_topic_ = None, None
+    seconds, cpu_seconds = (time.perf_counter() - start) / len(fits), (time.process_time() - cpu) / len(fits)
+    return [
+        {
+            "model": model,
+            "k": k,
+            "seed": seed,
+            "sample": sample,
+            "top_terms": one.top_terms(max(depth, topn)),
+            "fitted": one,
+            "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
+        }
+        for one, (rows, seed, sample) in zip(fitted, fits, strict=True)
+    ]
 
 
-def _score_chunk(topic_sets: list, texts: list, vocabulary: np.ndarray, topn: int):
+def _score_sets(topic_sets: list, texts: list, vocabulary: np.ndarray, topn: int, measure: str):
     cpu = time.process_time()
-    scores = coherence_many(topic_sets, texts, topn=topn, dictionary=gensim_dictionary(vocabulary))
+    dictionary = gensim_dictionary(vocabulary)
+    scores = coherence_many(topic_sets, texts, measures=[measure], topn=topn, dictionary=dictionary)
     return scores, time.process_time() - cpu
 
 
@@ -122,7 +177,7 @@ def select_topic_models(
     k: Iterable[int] = range(2, 11),
     models: Sequence[str] = MODELS,
     seed: int = 42,
-    n_seeds: int = 5,
+    n_seeds: int = 20,
     sample: float = 0.8,
     depth: int = 20,
     topn: int = 10,
@@ -141,11 +196,13 @@ def select_topic_models(
     stability(K) = mean agreement (Greene et al. 2014; ``docs/methods.md`` §10). Subsamples perturb both families:
     NMF with nndsvda does not depend on the seed.
 
-    Cost: LDA fits are ~95 % of the time (~1.6 s CPU per fit at passes=50 on the 434 seed segments); the
-    default grid (9 K × 6 fits × 2 families = 108 fits) takes ~48 s on two idle cores with ``n_jobs=2``
-    and grows linearly with the number of units (``benchmarks/bench_topics.py``). ``docs/methods.md`` §10 suggests R >= 20
-    perturbed fits; the default R = 5 keeps the grid near one minute, so stability carries Monte Carlo
-    error (its standard deviation over fits is in ``summary.stability_sd``).
+    Cost (issue 15, ``docs/benchmarks.md``): the default grid is 9 K × 21 fits × 2 families = 378 fits,
+    R = 20 as ``docs/methods.md`` §10 asks. The fits of one (model, K) run as one task, in parallel over
+    ``n_jobs`` processes, biggest first; LDA fits by batch variational Bayes (:mod:`aictlab.topics.vblda`,
+    the K's 21 fits stacked in one problem), ~0.2 s of CPU each on the 434 seed segments (gensim at 50
+    passes: ~3 s); coherence scores every topic set on one count of windows per measure. The cost grows
+    linearly with the units (~45 s of CPU per 1,000 units), hence the cap ``max_units``. Progress: one
+    ``aictlab.topics`` log line per (model, K) done, with the fits done and a rough time left.
 
     Capped grid: with more than ``max_units`` units, the whole grid (reference fits, subsamples, coherence)
     runs on ``max_units`` units drawn by :func:`sample_topic_units` (seeded with ``seed``, stratified by
@@ -212,47 +269,48 @@ def select_topic_models(
         seed + r: np.sort(np.random.default_rng(seed + r).choice(n, size=min(m_sub, n), replace=False))
         for r in range(1, n_seeds + 1)
     }
-    tasks = []
-    for model in models:
-        for kk in ks:
-            tasks.append(
-                {
-                    "model": model,
-                    "k": kk,
-                    "seed": seed,
-                    "sample": "full",
-                    "rows": None,
-                    "params": params[model],
-                }
-            )
-            for s, rows in subsamples.items():
-                tasks.append(
-                    {
-                        "model": model,
-                        "k": kk,
-                        "seed": s,
-                        "sample": "subsample",
-                        "rows": rows,
-                        "params": params[model],
-                    }
-                )
-    # biggest fits first keeps both workers busy
-    order = sorted(range(len(tasks)), key=lambda i: (tasks[i]["model"] != "lda", -tasks[i]["k"], i))
-    done = Parallel(n_jobs=n_jobs)(delayed(_fit_run)(tasks[i], docs, vocabulary, depth, topn) for i in order)
-    results = [None] * len(tasks)
-    for i, res in zip(order, done, strict=True):
-        results[i] = res
-    # coherence: one accumulator per measure and chunk of topic sets (identical values, see coherence_many)
-    coherence_start = time.perf_counter()
-    chunks = [c for c in np.array_split(np.arange(len(results)), max(1, n_jobs)) if c.size]
-    scored = Parallel(n_jobs=n_jobs)(
-        delayed(_score_chunk)([results[i]["top_terms"] for i in c], texts, vocabulary, topn) for c in chunks
+    groups = [
+        {
+            "model": model,
+            "k": kk,
+            "params": params[model],
+            "fits": [(None, seed, "full")] + [(rows, s, "subsample") for s, rows in subsamples.items()],
+        }
+        for model in models
+        for kk in ks
+    ]
+    # biggest groups first keeps both workers busy
+    order = sorted(range(len(groups)), key=lambda i: (groups[i]["model"] != "lda", -groups[i]["k"], i))
+    n_fits, done, grid_start = len(groups) * (n_seeds + 1), 0, time.perf_counter()
+    # a group's cost grows about with K (the E-step's work is units x terms x K): the time left is the time so
+    # far scaled by the K still to fit (rough: NMF groups, last, cost less than LDA ones)
+    weight_left = weight_total = sum(g["k"] for g in groups)
+    fitted_groups = [None] * len(groups)
+    outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_group)(groups[i], docs, vocabulary, depth, topn) for i in order
     )
-    scores = [score for chunk_scores, _ in scored for score in chunk_scores]
+    for i, out in zip(order, outputs, strict=True):
+        fitted_groups[i] = out
+        done += len(out)
+        weight_left -= groups[i]["k"]
+        elapsed = time.perf_counter() - grid_start
+        log.info(
+            "topic grid: %s K=%d done (%d fits); %d/%d fits, %.0f s, about %.0f s left",
+            groups[i]["model"], groups[i]["k"], len(out), done, n_fits, elapsed,
+            elapsed * weight_left / (weight_total - weight_left),
+        )  # fmt: skip
+    results = [res for out in fitted_groups for res in out]
+    # coherence: the window counts once per measure (one measure per process), every topic set scored on them
+    coherence_start = time.perf_counter()
+    topic_sets = [res["top_terms"] for res in results]
+    scored = Parallel(n_jobs=min(n_jobs, 2))(
+        delayed(_score_sets)(topic_sets, texts, vocabulary, topn, measure) for measure in ("c_v", "c_npmi")
+    )
     coherence_cpu = sum(cpu for _, cpu in scored)
     coherence_seconds = time.perf_counter() - coherence_start
-    for res, score in zip(results, scores, strict=True):
-        res.update(score)
+    for scores, _ in scored:
+        for res, score in zip(results, scores, strict=True):
+            res.update(score)
 
     rows, fitted_models, runs = [], {}, {}
     reference = {}
@@ -268,7 +326,7 @@ def select_topic_models(
             agreement, match = topic_agreement(ref["top_terms"], res["top_terms"], depth)
             runs[(res["model"], res["k"], res["seed"])] = {
                 "top_terms": res["top_terms"],
-                "theta": res["theta"],
+                "model": res["fitted"],
                 "match": match,
             }
         rows.append(
@@ -338,20 +396,24 @@ def select_topic_models(
 
 #: Values of Settings.topic_stream (see :func:`stream_final_fit`).
 STREAM_MODES = ("auto", "never", "always")
+#: Units above which the final LDA fit streams from disk under topic_stream="auto": 50,000 segments (~2M
+#: word tokens, ~1.2M (unit, term) pairs) keep the in-memory fit's arrays (pairs × K floats, a few at a
+#: time) near 0.5 GB at K = 10.
+TOPIC_STREAM_UNITS = 50_000
 
 
-def stream_final_fit(mode: str, n_units: int, max_units: int | None) -> bool:
+def stream_final_fit(mode: str, n_units: int, stream_units: int = TOPIC_STREAM_UNITS) -> bool:
     """Whether the final LDA model is fitted by streaming (Settings.topic_stream).
 
-    ``"auto"``: streamed exactly when the units exceed ``max_units`` (the grid then ran on a sample and the
-    chosen K must be refitted on every unit; below the cap the grid's in-memory reference fit is the model);
-    the engine does not enter, so the memory and Dask engines give the same topics. ``"always"``: a streamed
-    refit on every unit even below the cap (it then replaces the grid's reference fit). ``"never"``: the
-    refit above the cap is in memory (gensim ``LdaModel``, memory growing with the units).
+    ``"auto"``: streamed exactly when the units exceed ``stream_units`` (:data:`TOPIC_STREAM_UNITS`), where
+    the in-memory fit's working arrays (a few numbers per (unit, term) pair and topic) would pass a few
+    hundred MB; below, a capped grid's chosen K is refitted on every unit in memory. The engine does not
+    enter, so the memory and Dask engines give the same topics. ``"always"``: a streamed refit on every unit
+    even below (it then replaces the grid's reference fit). ``"never"``: never streamed.
     """
     check_choice("topic_stream", mode, STREAM_MODES)
     if mode == "auto":
-        return max_units is not None and n_units > max_units
+        return n_units > stream_units
     return mode == "always"
 
 

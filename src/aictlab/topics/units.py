@@ -50,12 +50,13 @@ TOPIC_STOP_WORDS = ("faire", "mettre", "aller", "falloir", "vouloir", "monsieur"
 TOPIC_DOCUMENT_COLUMNS = ("doc_id", "unit_id", "year", "period", "n_tokens", "n_terms", "terms")
 #: Groupings of units for prevalence and sampling (each a column of the topic documents).
 GROUP_BY = ("period", "year", "doc_id")
-#: Default cap on the units of the model-selection grid (Settings.topic_max_units). The grid is ~108 fits
-#: whose cost grows linearly with units (LDA fits: 1.6 s of CPU each on average for 434 segments, ~75 s at
-#: 20,000, so ~35 min for the grid on two cores); 20,000 segments (~800,000 word tokens, 46 times the seeds)
-#: still give thousands of units per period for coherence and stability, and their in-memory bags of words
-#: take a few tens of MB.
-TOPIC_MAX_UNITS = 20_000
+#: Default cap on the units of the model-selection grid (Settings.topic_max_units). The grid is 378 fits
+#: (K = 2..10, LDA and NMF, a reference and 20 subsample fits each, ``docs/methods.md`` §10) whose cost grows
+#: linearly with the units: ~45 s of CPU per 1,000 units for the whole grid (``docs/benchmarks.md``, issue 15),
+#: so ~25 s on two cores at the cap. 1,000 segments (~40,000 word tokens, 2.3 times the seed corpus) keep
+#: 800 units in each 80 % subsample, 80 per topic at K = 10 (the floor is 30, :data:`UNITS_PER_TOPIC`): enough
+#: to compare K; the chosen K is then refitted on every unit, so topics and prevalence use the whole corpus.
+TOPIC_MAX_UNITS = 1_000
 #: Fewest units a topic model is fitted on (below, the report's topic part says why it did not run).
 TOPIC_MIN_UNITS = 100
 #: Fewest units per topic on average: K ≤ ⌊units / UNITS_PER_TOPIC⌋ (:func:`topic_k_grid`).

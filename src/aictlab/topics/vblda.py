@@ -1,0 +1,284 @@
+"""Batch variational Bayes for LDA, vectorised over every unit, and over many fits at once.
+
+The model and its variational updates are those of gensim's ``LdaModel`` (``docs/methods.md`` §10; Blei, Ng &
+Jordan 2003, "Latent Dirichlet allocation", JMLR 3; Hoffman, Blei & Bach 2010, "Online learning for latent
+Dirichlet allocation", NIPS): the E-step updates each unit's variational Dirichlet γ with the topics fixed,
+the M-step sets λ = η + expected (topic, term) counts, and ``alpha="auto"`` / ``eta="auto"`` take a Newton
+step towards the Dirichlet maximum-likelihood priors (Minka 2000, "Estimating a Dirichlet distribution";
+gensim's ``update_dir_prior``). What differs is how the same objective is optimised:
+
+- plain batch EM (gensim's one-chunk passes blend λ with a decaying weight, an online schedule);
+- every unit updated in one set of array operations (gensim loops over units in Python), and the fits of a
+  grid stacked into one problem, so a small corpus does not pay Python's cost per fit;
+- γ kept from one outer iteration to the next, at most ``inner_iter`` γ updates per outer iteration;
+- a fit stops when its evidence lower bound (ELBO, gensim's ``LdaModel.bound``) changes by less than
+  ``tol`` (relative) between two outer iterations, not after a fixed number of passes.
+
+Reproducibility: the initial λ of a fit is drawn from ``RandomState(seed).gamma(100, 1/100)`` (as gensim), γ
+starts at 1, and each unit's inner loop stops on its own change; so a fit gives the same numbers whether it
+runs alone or stacked with others, in any process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "VB_INNER_ITER",
+    "VB_MAX_ITER",
+    "VB_TOL",
+    "dirichlet_expectation",
+    "vb_infer",
+    "vb_lda",
+    "vb_lda_many",
+]
+
+#: Relative change of the ELBO (per token) below which a fit stops. Measured on the seed segments (K = 3,
+#: 6, 10): top-20 terms of a fit stopped at 1e-4 agree with the fit run to 1e-8 at 0.91–0.98 (average
+#: Jaccard), against 0.45–0.75 between two seeds; 1e-5 reaches 0.97–1.00 for twice the iterations.
+VB_TOL = 1e-4
+#: Most outer (E + M) iterations of a fit, and most γ updates of a unit per outer iteration.
+VB_MAX_ITER = 400
+VB_INNER_ITER = 5
+_EPS = 1e-100
+
+
+def dirichlet_expectation(param: np.ndarray) -> np.ndarray:
+    """E[ln x] under Dirichlet(param) along the last axis: ψ(param) − ψ(Σ param)."""
+    from scipy.special import psi
+
+    return psi(param) - psi(param.sum(-1, keepdims=True))
+
+
+class _Stack:
+    """Several fits' units stacked: rows of fit f are ``x[rows_f]``; column c of fit f is f·V + c."""
+
+    def __init__(self, x, fit_rows: Sequence[np.ndarray]) -> None:
+        from scipy import sparse
+
+        self.v = x.shape[1]
+        blocks = [x[r] for r in fit_rows]
+        stacked = sparse.vstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()
+        self.n_rows = np.array([len(r) for r in fit_rows])
+        self.fit_of_row = np.repeat(np.arange(len(fit_rows)), self.n_rows)
+        self.row_nnz = np.diff(stacked.indptr)
+        self.row_of_nnz = np.repeat(np.arange(stacked.shape[0]), self.row_nnz)
+        self.col = self.fit_of_row[self.row_of_nnz] * self.v + stacked.indices
+        self.counts = stacked.data.astype(np.float64)
+        self.ratio = sparse.csr_matrix(
+            (self.counts.copy(), self.col, stacked.indptr), shape=(stacked.shape[0], len(fit_rows) * self.v)
+        )
+
+    def estep(self, exp_beta_t, alpha, gamma, *, max_iter: int, threshold: float):
+        """γ updates with the topics fixed; each row stops once its mean absolute change is < threshold.
+
+        ``exp_beta_t``: (F·V, K) exp E ln β; ``alpha``: (rows, K). Returns γ, E ln θ, exp E ln θ and the φ
+        norm at each nonzero; ``self.ratio`` holds counts / norm.
+        """
+        b = exp_beta_t[self.col]
+        active = np.arange(len(gamma))
+        elog_theta = dirichlet_expectation(gamma)
+        exp_theta = np.exp(elog_theta)
+        for _ in range(max(1, max_iter)):
+            self._norm(exp_theta, b)  # sets ratio = counts / norm
+            new = alpha[active] + exp_theta[active] * (self.ratio @ exp_beta_t)[active]
+            change = np.abs(new - gamma[active]).mean(1)
+            gamma[active] = new
+            elog_theta[active] = dirichlet_expectation(new)
+            exp_theta[active] = np.exp(elog_theta[active])
+            active = active[change >= threshold]
+            if not active.size:
+                break
+        return gamma, elog_theta, exp_theta, self._norm(exp_theta, b)
+
+    def _norm(self, exp_theta: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """φ normaliser Σ_k exp E ln θ_dk · exp E ln β_kw at each nonzero; sets ratio = counts / norm."""
+        # rows of a CSR matrix are contiguous: repeating each row is faster than gathering by index
+        norm = np.einsum("ij,ij->i", np.repeat(exp_theta, self.row_nnz, axis=0), b) + _EPS
+        self.ratio.data = self.counts / norm
+        return norm
+
+    def per_fit(self, values: np.ndarray, by_row: bool) -> np.ndarray:
+        """Sum of per-row (or per-nonzero) values within each fit."""
+        fit = self.fit_of_row if by_row else self.fit_of_row[self.row_of_nnz]
+        return np.bincount(fit, weights=values, minlength=len(self.n_rows))
+
+
+def _prior(value, size: int, k: int) -> tuple[np.ndarray, bool]:
+    """A prior vector as gensim reads ``alpha``/``eta`` ("auto" starts at 1/K and is learned)."""
+    if isinstance(value, str):
+        if value in ("auto", "symmetric"):
+            return np.full(size, 1.0 / k), value == "auto"
+        if value == "asymmetric" and size == k:
+            p = 1.0 / (np.arange(size) + np.sqrt(size))
+            return p / p.sum(), False
+        raise ValueError(
+            f"unknown prior {value!r} (give 'auto', 'symmetric', 'asymmetric' for alpha, or a number)"
+        )
+    return np.full(size, float(value)), False
+
+
+def _dir_prior_step(prior: np.ndarray, n: np.ndarray, logphat: np.ndarray) -> np.ndarray:
+    """One Newton step of each row of ``prior`` towards the Dirichlet MLE (Minka 2000; gensim's
+    ``update_dir_prior`` with ρ = 1); a row whose step would leave a value ≤ 0 keeps its prior."""
+    from scipy.special import polygamma, psi
+
+    n = np.asarray(n, dtype=float)[:, None]
+    total = prior.sum(1, keepdims=True)
+    grad = n * (psi(total) - psi(prior) + logphat)
+    c = n * polygamma(1, total)
+    q = -n * polygamma(1, prior)
+    b = (grad / q).sum(1, keepdims=True) / (1.0 / c + (1.0 / q).sum(1, keepdims=True))
+    updated = prior - (grad - b) / q
+    return np.where((updated > 0).all(1, keepdims=True), updated, prior)
+
+
+def _elbo(stack: _Stack, norm, gamma, elog_theta, alpha, lam, eta, elog_beta) -> np.ndarray:
+    """ELBO of each fit at (γ, λ) with the optimal φ (gensim ``LdaModel.bound``)."""
+    from scipy.special import gammaln
+
+    score = stack.per_fit(stack.counts * np.log(norm), by_row=False)
+    a_rows = alpha[stack.fit_of_row]
+    doc = ((a_rows - gamma) * elog_theta).sum(1) + gammaln(gamma).sum(1) - gammaln(gamma.sum(1))
+    doc += gammaln(a_rows.sum(1)) - gammaln(a_rows).sum(1)
+    score += stack.per_fit(doc, by_row=True)
+    topic = ((eta[:, None, :] - lam) * elog_beta).sum((1, 2)) + gammaln(lam).sum((1, 2))
+    topic -= gammaln(lam.sum(2)).sum(1)
+    topic += lam.shape[1] * (gammaln(eta.sum(1)) - gammaln(eta).sum(1))
+    return score + topic
+
+
+def vb_lda_many(
+    x,
+    n_topics: int,
+    fits: Sequence[tuple[np.ndarray | None, int]],
+    *,
+    alpha: str | float = "auto",
+    eta: str | float = "auto",
+    max_iter: int = VB_MAX_ITER,
+    min_iter: int = 10,
+    inner_iter: int = VB_INNER_ITER,
+    gamma_threshold: float = 1e-3,
+    tol: float = VB_TOL,
+) -> list[dict]:
+    """Fit several LDA models with K = ``n_topics`` by batch variational Bayes, stacked in one problem.
+
+    Parameters
+    ----------
+    x : scipy.sparse matrix (n_units, V)
+        Term counts (:func:`aictlab.topics.bow.cast_dtm`).
+    n_topics : int
+    fits : sequence of (rows, seed)
+        Each fit's units (positions in ``x``; None = every unit) and seed of its initial λ.
+    alpha, eta : "auto", "symmetric", "asymmetric" (alpha only) or float
+        Priors of θ and φ as gensim reads them; "auto" starts at 1/K and is learned.
+    max_iter, min_iter : int
+        Bounds on the outer iterations of a fit.
+    inner_iter : int, default=:data:`VB_INNER_ITER`
+        Most γ updates of a unit per outer iteration.
+    gamma_threshold : float, default=1e-3
+        A unit's inner loop stops when the mean absolute change of its γ falls below it (gensim's).
+    tol : float, default=:data:`VB_TOL`
+        A fit stops when the relative change of its ELBO falls below it.
+
+    Returns
+    -------
+    list of dict
+        Per fit, in order: ``lambda`` (K × V), ``gamma`` (its units × K), ``alpha`` (K,), ``eta`` (V,),
+        ``n_iter``, ``elbo`` (per token), ``converged``.
+    """
+    from scipy import sparse
+
+    x = sparse.csr_matrix(x, dtype=np.float64)
+    x.sum_duplicates()
+    n, v = x.shape
+    k = int(n_topics)
+    rows = [np.arange(n) if r is None else np.asarray(r) for r, _ in fits]
+    tokens = np.array([max(float(x[r].sum()), 1.0) for r in rows])
+    a0, learn_alpha = _prior(alpha, k, k)
+    e0, learn_eta = _prior(eta, v, k)
+    lam = np.stack([np.random.RandomState(seed).gamma(100.0, 1.0 / 100.0, (k, v)) for _, seed in fits])
+    alphas, etas = np.tile(a0, (len(fits), 1)), np.tile(e0, (len(fits), 1))
+    gammas = [np.ones((len(r), k)) for r in rows]
+    previous = np.full(len(fits), np.nan)
+    results: list[dict | None] = [None] * len(fits)
+    active = list(range(len(fits)))
+    stack = _Stack(x, rows)
+    for it in range(1, max_iter + 1):
+        elog_beta = dirichlet_expectation(lam[active])
+        exp_beta_t = np.exp(elog_beta).transpose(0, 2, 1).reshape(-1, k)
+        a_rows = alphas[active][stack.fit_of_row]
+        gamma, elog_theta, exp_theta, norm = stack.estep(
+            exp_beta_t, a_rows, np.vstack([gammas[f] for f in active]), max_iter=inner_iter,
+            threshold=gamma_threshold,
+        )  # fmt: skip
+        elbo = _elbo(stack, norm, gamma, elog_theta, alphas[active], lam[active], etas[active], elog_beta)
+        elbo /= tokens[active]
+        # M-step: expected counts of each (topic, term) of each fit, then the priors
+        sstats = (stack.ratio.T @ exp_theta).reshape(len(active), v, k).transpose(0, 2, 1)
+        new_lam = etas[active][:, None, :] + sstats * np.exp(elog_beta)
+        splits = np.cumsum(stack.n_rows)[:-1]
+        for f, g in zip(active, np.split(gamma, splits), strict=True):
+            gammas[f] = g
+        if learn_alpha:
+            logphat = np.stack([e.mean(0) for e in np.split(elog_theta, splits)])
+            alphas[active] = _dir_prior_step(alphas[active], stack.n_rows, logphat)
+        if learn_eta:
+            logphat = dirichlet_expectation(new_lam).sum(1) / k
+            etas[active] = _dir_prior_step(etas[active], np.full(len(active), k), logphat)
+        lam[active] = new_lam
+        done = []
+        for j, f in enumerate(active):
+            change = abs(elbo[j] - previous[f]) / abs(previous[f]) if np.isfinite(previous[f]) else np.inf
+            previous[f] = elbo[j]
+            if (it >= min_iter and change <= tol) or it == max_iter:
+                results[f] = {
+                    "lambda": lam[f].copy(),
+                    "gamma": gammas[f],
+                    "alpha": alphas[f].copy(),
+                    "eta": etas[f].copy(),
+                    "n_iter": it,
+                    "elbo": float(elbo[j]),
+                    "converged": change <= tol,
+                }
+                done.append(f)
+        if done:
+            active = [f for f in active if f not in done]
+            if not active:
+                break
+            stack = _Stack(x, [rows[f] for f in active])
+    return results  # type: ignore[return-value]
+
+
+def vb_lda(x, n_topics: int, *, seed: int = 42, **options) -> dict:
+    """One LDA fit on every unit of ``x``: :func:`vb_lda_many` with a single fit."""
+    return vb_lda_many(x, n_topics, [(None, seed)], **options)[0]
+
+
+def vb_infer(
+    x,
+    lams: Sequence[np.ndarray],
+    alphas: Sequence[np.ndarray],
+    *,
+    max_iter: int = 400,
+    threshold: float = 1e-3,
+) -> list[np.ndarray]:
+    """γ of the units of ``x`` under each fixed topic set λ (with its α): the E-step run to convergence.
+
+    γ starts at 1 and each unit stops on its own change (gensim's ``inference`` with ``iterations`` and
+    ``gamma_threshold``, without its random start): the same units and topics always give the same γ.
+    """
+    from scipy import sparse
+
+    x = sparse.csr_matrix(x, dtype=np.float64)
+    x.sum_duplicates()
+    n, k = x.shape[0], lams[0].shape[0]
+    stack = _Stack(x, [np.arange(n)] * len(lams))
+    exp_beta_t = np.exp(dirichlet_expectation(np.stack(lams))).transpose(0, 2, 1).reshape(-1, k)
+    a_rows = np.stack(alphas)[stack.fit_of_row]
+    gamma, *_ = stack.estep(
+        exp_beta_t, a_rows, np.ones((n * len(lams), k)), max_iter=max_iter, threshold=threshold
+    )
+    return np.split(gamma, len(lams))
