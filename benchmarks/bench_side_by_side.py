@@ -4,12 +4,14 @@ Each run is ``PYTHONPATH=<checkout>/src python -m aictlab.report --root <run fol
 fresh process whose ``--root`` is a new empty folder, so its cache (the ``processed`` setting,
 ``<root>/data/processed``) and its outputs (``<root>/figures``) are its own: the first run is cold, a second
 run in the same folder is warm. Runs alternate between checkouts (ref, new, then new, ref...) so that the
-noise of a shared machine hits both. Per run it records the wall seconds, the peak memory of the process
-tree (:mod:`measure`), the time to load the corpus (cleaning, NLP; the report's ``-v`` log) and each part's
+noise of a shared machine hits both. Per run it records the wall seconds, the CPU seconds and the peak
+memory of the process tree (:mod:`measure`), the time to load the corpus (cleaning, NLP; the report's ``-v`` log) and each part's
 seconds (``provenance.json``), and the 1-minute load average before and after.
 
 Prints a Markdown table (median over ``--repeat``): run, words, documents, seconds per checkout, ratio
-new/ref, peak MiB, load. Raw runs go to ``<work>/runs.jsonl``.
+new/ref, CPU seconds (of the whole run, the corpus load and each part: the process tree's CPU time sampled
+every 0.1 s, cut at the report's log lines), peak MiB of the whole run, load. On a busy machine wall times of identical code
+differ by tens of per cent between runs: repeat (``--repeat 3``) and compare CPU seconds too. Raw runs go to ``<work>/runs.jsonl``.
 
 Usage (from the repository root, with the project's Python)::
 
@@ -22,6 +24,7 @@ Usage (from the repository root, with the project's Python)::
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -30,17 +33,20 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from corpora import corpus_stats, write_corpus  # noqa: E402
-from measure import load_average, run_measured  # noqa: E402
+from measure import cpu_between, load_average, run_measured  # noqa: E402
 
 PARTS = ("corpus", "frames", "validation", "semantic", "textometry", "geography", "topics", "exports")
 LOADED = re.compile(r"corpus loaded: (\d+) documents, (\d+) tokens \(([\d.]+) s\)")
 PART_DONE = re.compile(r"part (\w+)\s+(ok|failed) \(([\d.]+) s\)")
+#: A report log line's time and message (the default logging format), for the CPU time of each stretch.
+STAMPED = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) aictlab\.report INFO (corpus loaded|part \w+)")
 PART_FAILED = re.compile(r"part (\w+) failed: (.*)")
 
 
@@ -69,7 +75,9 @@ def report_run(
     Returns
     -------
     dict
-        ``seconds, peak_mib, driver_mib, child_mib, returncode, load_before, load_after, load_seconds``
+        ``seconds, cpu_seconds, peak_mib, driver_mib, child_mib, returncode, load_before, load_after,
+        load_seconds``, ``cpu`` (CPU seconds of ``load`` and of each part, from the sampled process tree
+        between the log lines that end them)
         (corpus load, from the log), ``documents``, ``tokens``, ``parts`` (name -> seconds, or the error of
         a failed part; from ``provenance.json``, or from the log when the run was stopped by ``timeout``),
         ``error`` (the last lines of stderr when the run itself failed).
@@ -84,10 +92,11 @@ def report_run(
     log = root / f"stderr-{len(list(root.glob('stderr-*.log')))}.log"
     provenance = out / "provenance.json"
     provenance.unlink(missing_ok=True)  # a warm run must not read the cold run's file
-    load_before = load_average()
-    measured = run_measured(command, cwd=root, env=env, stderr=log, timeout=timeout)
+    load_before, launched, trace = load_average(), time.time(), []
+    measured = run_measured(command, cwd=root, env=env, stderr=log, timeout=timeout, trace=trace)
     row = {
         "seconds": round(measured.seconds, 2),
+        "cpu_seconds": round(measured.cpu_seconds, 2),
         "peak_mib": round(measured.tree_mib),
         "driver_mib": round(measured.driver_mib),
         "child_mib": round(measured.child_mib),
@@ -98,6 +107,7 @@ def report_run(
         "documents": None,
         "tokens": None,
         "parts": {},
+        "cpu": {},
         "error": "",
     }
     text = log.read_text(encoding="utf-8", errors="replace")
@@ -114,6 +124,14 @@ def report_run(
         failed = dict(PART_FAILED.findall(text))
         for name, status, seconds in PART_DONE.findall(text):
             row["parts"][name] = float(seconds) if status == "ok" else failed.get(name, "failed")
+    boundary = launched  # CPU seconds of the corpus load and of each part, between their log lines
+    for stamp, what in STAMPED.findall(text):
+        at = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        cpu = cpu_between(trace, boundary, at)
+        row["cpu"]["load" if what == "corpus loaded" else what.removeprefix("part ")] = (
+            round(cpu, 2) if cpu is not None else None
+        )
+        boundary = at
     if measured.returncode < 0:
         row["error"] = f"stopped after {measured.seconds:.0f} s (--timeout)"
     elif measured.returncode != 0 and not row["parts"]:
@@ -147,18 +165,28 @@ def summarise(runs: list[dict], labels: list[str], phases: list[str]) -> dict:
             if not mine:
                 continue
             cells = {
-                "whole report": ([r["error"] or r["seconds"] for r in mine], [r["peak_mib"] for r in mine]),
-                "corpus load (read, clean, NLP)": ([r["load_seconds"] for r in mine], None),
+                "whole report": (
+                    [r["error"] or r["seconds"] for r in mine],
+                    [r["peak_mib"] for r in mine],
+                    [r.get("cpu_seconds") for r in mine],
+                ),
+                "corpus load (read, clean, NLP)": (
+                    [r["load_seconds"] for r in mine],
+                    None,
+                    [r.get("cpu", {}).get("load") for r in mine],
+                ),
             }
             names = [n for n in PARTS if any(n in r["parts"] for r in mine)]
             for name in names:
-                cells[f"part {name}"] = ([r["parts"].get(name) for r in mine], None)
+                cpu = [r.get("cpu", {}).get(name) for r in mine]
+                cells[f"part {name}"] = ([r["parts"].get(name) for r in mine], None, cpu)
             loads = [x for r in mine for x in (r["load_before"], r["load_after"])]
-            for row_name, (seconds, peaks) in cells.items():
+            for row_name, (seconds, peaks, cpu) in cells.items():
                 cell = table.setdefault((phase, row_name), {})
                 cell[label] = {
                     "seconds": _median(seconds),
                     "peak": _median(peaks) if peaks else None,
+                    "cpu": _median(cpu) if cpu else None,
                     "load": statistics.mean(loads),
                 }
     return table
@@ -169,7 +197,8 @@ def markdown(table: dict, labels: list[str], words: int, documents: int) -> str:
     ref, others = labels[0], labels[1:]
     head = ["run", "words", "documents", f"seconds {ref}"]
     head += [f"seconds {o}" for o in others] + [f"{o}/{ref}" for o in others]
-    head += [f"peak MiB {label}" for label in labels] + ["load (1 min)"]
+    head += [f"CPU s {label}" for label in labels] + [f"peak MiB {label}" for label in labels]
+    head.append("load (1 min)")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 3 + "---:|" * (len(head) - 3)]
     errors = []
 
@@ -188,9 +217,11 @@ def markdown(table: dict, labels: list[str], words: int, documents: int) -> str:
             and seconds[0] > 0 else ""
             for s in seconds[1:]
         ]  # fmt: skip
+        cpu = [cells.get(label, {}).get("cpu") for label in labels]
         peaks = [cells.get(label, {}).get("peak") for label in labels]
         loads = [cells[label]["load"] for label in labels if label in cells]
         row = [f"{phase}: {name}", f"{words:,}", f"{documents:,}", *map(show, seconds), *ratios]
+        row += [f"{c:.0f}" if isinstance(c, int | float) else "" for c in cpu]
         row += [f"{p:.0f}" if p is not None else "" for p in peaks]
         row.append(f"{statistics.mean(loads):.1f}" if loads else "")
         lines.append("| " + " | ".join(row) + " |")
