@@ -221,7 +221,7 @@ def markdown(table: dict, labels: list[str], words: int, documents: int) -> str:
         peaks = [cells.get(label, {}).get("peak") for label in labels]
         loads = [cells[label]["load"] for label in labels if label in cells]
         row = [f"{phase}: {name}", f"{words:,}", f"{documents:,}", *map(show, seconds), *ratios]
-        row += [f"{c:.0f}" if isinstance(c, int | float) else "" for c in cpu]
+        row += [f"{c:.1f}" if isinstance(c, int | float) else "" for c in cpu]
         row += [f"{p:.0f}" if p is not None else "" for p in peaks]
         row.append(f"{statistics.mean(loads):.1f}" if loads else "")
         lines.append("| " + " | ".join(row) + " |")
