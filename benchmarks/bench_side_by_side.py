@@ -255,7 +255,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, help="seconds after which a run is stopped (parts done kept)"
     )
+    parser.add_argument(
+        "--summarise",
+        type=Path,
+        nargs="+",
+        metavar="RUNS_JSONL",
+        help="run nothing: print the table of earlier runs (their runs.jsonl; several are merged, e.g. "
+        "runs of different --parts; the whole-report row is then the median over them)",
+    )
     args = parser.parse_args(argv)
+    if args.summarise:
+        runs = [json.loads(line) for path in args.summarise for line in path.read_text().splitlines() if line]
+        labels = list(dict.fromkeys(r["label"] for r in runs))
+        stats = corpus_stats(args.corpus) if args.corpus else {}
+        documents = stats.get("documents") or max((r.get("documents") or 0 for r in runs), default=0)
+        phases = [p for p in ("cold", "warm") if any(r["phase"] == p for r in runs)]
+        print(markdown(summarise(runs, labels, phases), labels, stats.get("words", 0), documents))
+        return 0
 
     checkouts = {"ref": check_checkout(args.ref)}
     for k, path in enumerate(args.new, start=1):
