@@ -110,6 +110,9 @@ def report_run(
         "cpu": {},
         "error": "",
     }
+    # the CPU trace beside the log: any other log line (e.g. a robustness variant's NLP) can cut it later
+    trace_file = log.with_name(log.stem.replace("stderr", "cpu") + ".csv")
+    trace_file.write_text("time,cpu_seconds\n" + "".join(f"{t:.2f},{c:.2f}\n" for t, c in trace))
     text = log.read_text(encoding="utf-8", errors="replace")
     loaded = LOADED.search(text)
     if loaded:
