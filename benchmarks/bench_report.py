@@ -23,24 +23,17 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from growth import replicate_corpus  # noqa: E402
+from measure import run_measured  # noqa: E402
 
 
 def measure(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall time (s) and peak RSS (MiB) of ``command`` and its children."""
-    start = time.perf_counter()
-    process = psutil.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    while process.poll() is None:
-        try:
-            tree = [process, *process.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.1)
-    seconds = time.perf_counter() - start
-    if process.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(command)} failed: {process.stderr.read().decode()[-2000:]}")
-    return seconds, peak / 2**20
+    """Wall time (s) and peak RSS (MiB) of ``command`` and its children (:func:`measure.run_measured`)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        errors = Path(tmp) / "stderr.log"
+        run = run_measured(command, cwd=cwd, stderr=errors)
+        if run.returncode not in (0, 1):
+            raise RuntimeError(f"{' '.join(command)} failed: {errors.read_text(errors='replace')[-2000:]}")
+    return run.seconds, run.tree_mib
 
 
 def report_command(*extra: str) -> list[str]:

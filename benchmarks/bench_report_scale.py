@@ -3,8 +3,13 @@
 Each run is a fresh ``python -m aictlab.report`` process on a growth corpus (:mod:`growth`: the seeds
 replicated, each copy a new doc_id and year and a marker word every fourth word) with an empty processed
 folder, so every corpus the report needs (the main one and the robustness panel's other lemmatizer and
-segment sizes) is built in the run. Memory is sampled every 0.2 s with psutil, per process: the driver (the
-report process itself) and the largest other process of its tree (a Dask worker on the Dask path).
+segment sizes) is built in the run. Memory is sampled every 0.2 s (:func:`measure.run_measured`), per
+process: the driver (the report process itself) and the largest other process of its tree (a Dask worker
+on the Dask path).
+
+For timing code changes, ``bench_side_by_side.py`` (two checkouts, alternating, realistic corpora of
+``corpora.py``, per-part seconds) supersedes this script's single-checkout runs; this one remains for the
+memory-versus-size curve over growth factors and engines.
 
 What it shows: on the in-memory engine the driver holds every token table, so its peak grows with the
 corpus; on the Dask engine the measures read the token partitions one at a time
@@ -22,17 +27,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import psutil
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+
+from measure import run_measured  # noqa: E402
 
 
 def run_report(corpus: Path, work: Path, engine: str, lemmatizer: str, parts: list[str]) -> dict:
@@ -49,20 +52,11 @@ def run_report(corpus: Path, work: Path, engine: str, lemmatizer: str, parts: li
     ]
     command += ["--out", str(work / "figures"), "--engine", engine, "--lemmatizer", lemmatizer]
     command += ["--only", *parts]
-    start = time.perf_counter()
-    process = psutil.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    driver = child = 0
-    while process.poll() is None:
-        try:
-            driver = max(driver, process.memory_info().rss)
-            for p in process.children(recursive=True):
-                child = max(child, p.memory_info().rss)
-        except psutil.Error:
-            pass
-        time.sleep(0.2)
-    seconds = time.perf_counter() - start
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {process.stderr.read().decode()[-3000:]}")
+    work.mkdir(parents=True, exist_ok=True)
+    errors = work / "stderr.log"
+    run = run_measured(command, cwd=REPO, stderr=errors, interval=0.2)
+    if run.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {errors.read_text(errors='replace')[-3000:]}")
     words = None
     if "corpus" in parts:
         with open(work / "figures" / "tables" / "corpus_overview.csv", encoding="utf-8") as handle:
@@ -71,9 +65,9 @@ def run_report(corpus: Path, work: Path, engine: str, lemmatizer: str, parts: li
         "engine": engine,
         "lemmatizer": lemmatizer,
         "parts": " ".join(parts),
-        "seconds": round(seconds, 1),
-        "driver_mib": round(driver / 2**20),
-        "worker_mib": round(child / 2**20) if engine == "dask" else None,
+        "seconds": round(run.seconds, 1),
+        "driver_mib": round(run.driver_mib),
+        "worker_mib": round(run.child_mib) if engine == "dask" else None,
         "counted_words": words,
     }
 
