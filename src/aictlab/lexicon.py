@@ -236,7 +236,8 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     except OSError as exc:
         raise LexiconError(f"{path}: cannot read the lexicon file ({exc.strerror or exc}).") from exc
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        # libyaml's loader when built (10x faster, same safe subset): the lexicon is read by several parts
+        data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except UnicodeDecodeError as exc:
         raise LexiconError(f"{path}: not UTF-8 text ({exc}).") from exc
     except yaml.YAMLError as exc:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from aictlab import __version__
 from aictlab.config import Settings
-from aictlab.io import atomic_write_bytes
+from aictlab.io import atomic_write_bytes, sha256_file
 
 __all__ = [
     "table_bytes",
@@ -65,7 +65,7 @@ def run_fingerprint(settings: Settings, corpus_hash: str) -> str:
     and engine choices do not count)."""
     values = {k: v for k, v in settings.to_dict().items() if k not in NOT_IN_FINGERPRINT}
     files = {  # the lexicon and expressions by content, not only by name
-        name: hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        name: sha256_file(path) if path.is_file() else None
         for name, path in (("lexicon", settings.lexicon_path), ("mwe", settings.mwe_path))
     }
     payload = json.dumps([__version__, corpus_hash, values, files], sort_keys=True, default=str).encode()

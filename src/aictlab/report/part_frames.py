@@ -8,6 +8,7 @@ import pandas as pd
 
 from aictlab import bins, coding, drift, frames, robustness, trend, verdict
 from aictlab.inference import TOO_FEW_HITS
+from aictlab.io import sha256_file
 from aictlab.lexicon import Lexicon, load_lexicon
 from aictlab.plots import frames as fplots
 from aictlab.report.context import ReportContext
@@ -207,7 +208,7 @@ def run(ctx: ReportContext) -> str:
     kwic = coding.kwic_frames(data, coding=use_coding)
     panel = ctx.cached(
         "frames_robustness",
-        {**key, "bootstrap": s.robustness_bootstrap, "mwe": str(s.mwe_path), "cluster": s.cluster,
+        {**key, "bootstrap": s.robustness_bootstrap, "mwe": sha256_file(s.mwe_path) if s.mwe_path.is_file() else None, "cluster": s.cluster,
          "coded": bool(coded_docs)},
         lambda: robustness.robustness_panel(
             data, alternatives=_variant_aggregates(ctx, lexicon), n_boot=s.robustness_bootstrap,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import html
 import json
 import platform
@@ -17,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from aictlab import __version__
-from aictlab.io import atomic_write_bytes
+from aictlab.io import atomic_write_bytes, sha256_file
 from aictlab.report.context import ReportContext
 from aictlab.report.synthesis import agreement_sentence, synthesis_table
 
@@ -27,7 +26,6 @@ __all__ = [
     "figure_markdown",
     "report_markdown",
     "report_html",
-    "sha256_of",
     "provenance",
     "write_report",
 ]
@@ -196,10 +194,6 @@ def _versions() -> dict[str, str | None]:
     return out
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def provenance(ctx: ReportContext, outcomes, current: dict, stale: dict) -> dict:
     """Everything needed to trace a number: versions, settings, inputs' and outputs' sha256, part status.
 
@@ -211,20 +205,20 @@ def provenance(ctx: ReportContext, outcomes, current: dict, stale: dict) -> dict
     folder = ctx.settings.path("corpus")
     docs = corpus.documents
     if folder.is_file():  # an IRaMuTeQ file or a Europresse export
-        inputs = {folder.name: sha256_of(folder)}
+        inputs = {folder.name: sha256_file(folder)}
     elif not (folder / "metadata.csv").is_file():  # a folder of Europresse exports: every export file
         from aictlab.europresse import europresse_files
 
-        inputs = {f.name: sha256_of(f) for f in europresse_files(folder)}
+        inputs = {f.name: sha256_file(f) for f in europresse_files(folder)}
     else:
-        inputs = {"metadata.csv": sha256_of(folder / "metadata.csv")}
+        inputs = {"metadata.csv": sha256_file(folder / "metadata.csv")}
         if "file" in docs.columns and "file_sha256" in docs.columns:
             inputs.update(dict(zip(docs["file"], docs["file_sha256"], strict=True)))
     out_dir = ctx.out_dir
     names = {"REPORT.md", "report.html"}
     for name, record in current.items():
         names |= {f"sections/{name}.md", f"sections/{name}.json", *record.outputs}
-    outputs = {n: sha256_of(out_dir / n) for n in sorted(names) if (out_dir / n).is_file()}
+    outputs = {n: sha256_file(out_dir / n) for n in sorted(names) if (out_dir / n).is_file()}
     ran = {o.name for o in outcomes}
     return {
         "aictlab": __version__,
