@@ -18,7 +18,7 @@
 #
 # A topic model describes each text unit as a mixture of a few **topics**, each topic being a distribution
 # over lemmas learned from the corpus itself. This notebook fits two families on the ~40-word segments:
-# **LDA** (latent Dirichlet allocation, gensim) and **NMF** (non-negative matrix factorisation of TF-IDF,
+# **LDA** (latent Dirichlet allocation, batch variational Bayes; gensim as an option) and **NMF** (non-negative matrix factorisation of TF-IDF,
 # scikit-learn). It then:
 #
 # 1. chooses the number of topics K by a rule fixed in advance (stability first, then coherence);
