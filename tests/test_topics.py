@@ -120,9 +120,14 @@ def test_frame_leaning_topic_share_over_time(planted_fits):
 
 
 def test_selection_grid_on_planted(planted):
-    sel = tp.select_topic_models(planted, k=[2, 3, 4], n_seeds=2, lda_params=FAST_LDA)
+    calls = []
+    sel = tp.select_topic_models(
+        planted, k=[2, 3, 4], n_seeds=2, lda_params=FAST_LDA, progress=lambda *a: calls.append(a)
+    )
     assert set(sel.table.columns) >= {"model", "k", "seed", "c_v", "c_npmi", "stability"}
     assert len(sel.table) == 2 * 3 * 3
+    # progress after each (model, K) group: 3 fits each (reference + 2 subsamples), 18 in all
+    assert calls == [(3 * i, 18) for i in range(1, 7)]
     summary = sel.summary.set_index(["model", "k"])
     # three planted topics: K = 3 is chosen for both families, and NMF at K = 3 is near-perfectly coherent
     assert sel.chosen_k("lda") == 3 and sel.chosen_k("nmf") == 3

@@ -1,4 +1,5 @@
-"""No orphan worker after an interrupted run (issue 16): spaCy's worker processes end with their parent.
+"""No orphan worker after an interrupted run (issue 16): spaCy's and joblib's worker processes end with their
+parent.
 
 A child Python process tokenizes with ``n_process=2`` under :func:`aictlab.workers.worker_guard`; once its two
 spaCy workers run, the parent alone gets SIGINT (Ctrl-C), SIGTERM (``kill``) or SIGKILL (``kill -9``), and
@@ -32,27 +33,51 @@ with worker_guard():
 """
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
-def test_no_spacy_worker_survives_an_interrupted_parent(signum):
+JOBLIB_SCRIPT = """
+import time
+from joblib import Parallel, delayed
+from aictlab.workers import worker_guard
+
+with worker_guard():
+    Parallel(n_jobs=2)(delayed(time.sleep)(600) for _ in range(4))
+"""
+
+
+def _interrupt_and_check(script: str, signum: int, what: str) -> None:
+    """Run ``script`` in a child Python, wait for at least two processes under it, signal the child alone,
+    and assert that none of the processes under it survives."""
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    parent = subprocess.Popen([sys.executable, "-c", SCRIPT], env=env, stderr=subprocess.DEVNULL)
+    parent = subprocess.Popen([sys.executable, "-c", script], env=env, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300
         workers: list[psutil.Process] = []
         while len(workers) < 2 and time.monotonic() < deadline and parent.poll() is None:
             time.sleep(0.5)
             workers = psutil.Process(parent.pid).children(recursive=True)
-        assert len(workers) >= 2, "the spaCy workers never started"
-        time.sleep(2)  # let them work
+        assert len(workers) >= 2, f"the {what} workers never started"
+        time.sleep(2)  # let them work (and every helper process start)
+        workers = psutil.Process(parent.pid).children(recursive=True)
         parent.send_signal(signum)
         parent.wait(timeout=600)  # generous: the test machine may be loaded
         gone, alive = psutil.wait_procs(workers, timeout=120)
-        assert alive == [], f"orphan workers after {signum.name}: {[p.pid for p in alive]}"
+        assert alive == [], f"orphan {what} workers after {signum.name}: {[p.pid for p in alive]}"
         assert len(gone) == len(workers)
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_no_spacy_worker_survives_an_interrupted_parent(signum):
+    _interrupt_and_check(SCRIPT, signum, "spaCy")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_no_joblib_worker_survives_an_interrupted_parent(signum):
+    # the topic grid's processes (joblib's loky workers), as the report runs them under worker_guard
+    _interrupt_and_check(JOBLIB_SCRIPT, signum, "joblib")
 
 
 def test_nlp_processes_only_for_spacy_on_large_corpora():

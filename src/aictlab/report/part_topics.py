@@ -91,6 +91,17 @@ def _by_k_table(by_k: pd.DataFrame, frames: Sequence[str], first: str, last: str
     return wide.join(counts).reset_index()
 
 
+def _select_with_progress(ctx: ReportContext, docs, **kwargs):
+    """:func:`aictlab.topics.select_topic_models` with a bar over its fits under the report's progress."""
+
+    def advance(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    with ctx.progress_bar(desc="topic grid: fits") as bar:
+        return tp.select_topic_models(docs, progress=advance, **kwargs)
+
+
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     lexicon = load_lexicon(s.lexicon_path)
@@ -138,15 +149,9 @@ def run(ctx: ReportContext) -> str:
     selection = ctx.cached(
         "topics_selection",
         key,
-        lambda: tp.select_topic_models(
-            docs,
-            k=k_grid,
-            seed=s.seed,
-            n_seeds=s.topic_seeds,
-            n_jobs=n_jobs,
-            max_units=max_units,
-        ),
-    )
+        lambda: _select_with_progress(ctx, docs, k=k_grid, seed=s.seed, n_seeds=s.topic_seeds, n_jobs=n_jobs,
+                                      max_units=max_units),
+    )  # fmt: skip
     models = selection.params["models"]
     chosen = {m: int(s.topic_k_chosen) if s.topic_k_chosen else selection.chosen_k(m) for m in models}
     ctx.save_table(selection.table, "topic_model_selection")

@@ -23,6 +23,7 @@ from aictlab.io import atomic_write_bytes, check_output_folder
 from aictlab.progress import tqdm_progress
 from aictlab.report import render
 from aictlab.report.context import NOT_IN_FINGERPRINT, ReportContext
+from aictlab.workers import worker_guard
 
 __all__ = [
     "PARTS",
@@ -149,6 +150,8 @@ def run_report(
     """
     names = check_run(settings, only)
     with contextlib.ExitStack() as stack:
+        # worker processes of any part (spaCy's, the topic grid's joblib workers) end with an interrupted run
+        stack.enter_context(worker_guard())
         client = None
         if settings.engine == "dask":  # one cluster for every corpus the run loads
             from aictlab.engine import dask_client

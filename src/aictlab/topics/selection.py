@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -186,6 +186,7 @@ def select_topic_models(
     nmf_params: Mapping[str, Any] | None = None,
     rule: Mapping[str, Any] | None = None,
     max_units: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TopicSelection:
     """Fit every model family for every K on all units and on ``n_seeds`` subsamples; score each fit.
 
@@ -234,6 +235,8 @@ def select_topic_models(
     max_units : int, optional
         Cap on the units of the grid (see above; strata: the units' ``period`` column); None fits the grid on
         every unit.
+    progress : callable, optional
+        Called as ``progress(fits_done, fits_total)`` each time a (model, K) group of fits ends.
 
     Returns
     -------
@@ -299,6 +302,8 @@ def select_topic_models(
             groups[i]["model"], groups[i]["k"], len(out), done, n_fits, elapsed,
             elapsed * weight_left / (weight_total - weight_left),
         )  # fmt: skip
+        if progress is not None:
+            progress(done, n_fits)
     results = [res for out in fitted_groups for res in out]
     # coherence: the window counts once per measure (one measure per process), every topic set scored on them
     coherence_start = time.perf_counter()
