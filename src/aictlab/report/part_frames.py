@@ -181,13 +181,20 @@ def run(ctx: ReportContext) -> str:
     }
     measure = {"drift_frames": s.drift_frames, "seed": s.seed, "merge": merge}
     result = ctx.cached("frames_drift", key, lambda: drift.measure_drift(data, n_boot=s.bootstrap, **measure))
-    trend_table = trend.trend_tests(result, seed=s.seed)
+    trend_table = ctx.cached("frames_trend", key, lambda: trend.trend_tests(result, seed=s.seed))
     # Document-level inference (docs/methods.md §13): the verdict rests on documents (or clusters), not segments.
-    inf = verdict.document_verdict(
-        result, ctx.corpus.documents, cluster=s.cluster, min_documents=s.min_documents, min_tokens=s.min_tokens,
-        min_hits=s.min_hits, trend_min_documents=s.trend_min_documents, trend_min_years=s.trend_min_years,
-        n_boot=s.bootstrap, seed=s.seed,
-    )  # fmt: skip
+    thresholds = {
+        "cluster": s.cluster, "min_documents": s.min_documents, "min_tokens": s.min_tokens,
+        "min_hits": s.min_hits, "trend_min_documents": s.trend_min_documents,
+        "trend_min_years": s.trend_min_years,
+    }  # fmt: skip
+    inf = ctx.cached(
+        "frames_document_verdict",
+        {**key, **thresholds},
+        lambda: verdict.document_verdict(
+            result, ctx.corpus.documents, n_boot=s.bootstrap, seed=s.seed, **thresholds
+        ),
+    )
     verdict_table = verdict.drift_verdict_table(verdict.verdict_table(result, trend_table), inf)
     bins_table = ctx.cached(
         "frames_bins",
