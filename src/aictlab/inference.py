@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from aictlab.config import DRIFT_FRAMES
 from aictlab.errors import SettingsError
@@ -137,6 +137,8 @@ def poisson_rate_ratio(x0: int, n0: float, x1: int, n1: float, *, alpha: float =
     >>> round(r["rate_ratio"], 3), bool(r["rr_low"] > 1)
     (4.0, True)
     """
+    from scipy import stats  # (imported when used: scipy.stats costs seconds to import on a warm run)
+
     x0, x1, total = int(x0), int(x1), int(x0) + int(x1)
     out = {"rate_ratio": np.nan, "rr_low": np.nan, "rr_high": np.nan, "p_value": np.nan}
     if total == 0 or n0 <= 0 or n1 <= 0:
@@ -634,7 +636,7 @@ def frame_trend(
             se = float(fit.bse[1])
             row["se_cluster"] = se
             for a_, tag in ((alpha, ""), (2 * alpha, "90")):
-                t = stats.t.ppf(1 - a_ / 2, max(n_units - 1, 1))
+                t = special.stdtrit(max(n_units - 1, 1), 1 - a_ / 2)  # Student's t quantile
                 row[f"cl_ci{tag}_low"], row[f"cl_ci{tag}_high"] = b[1] - t * se, b[1] + t * se
         except Exception as exc:
             row["note"] = f"clustered sandwich failed: {exc}"

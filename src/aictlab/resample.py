@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 __all__ = ["BOOTSTRAP_CELLS", "DRAW_CACHE_CELLS", "bootstrap_interval", "expanded_level", "resample_totals"]
 
@@ -155,7 +155,8 @@ def expanded_level(
         v_adj = v * n / dof_s
         k2 = v_adj.sum() / v.sum()
         dof = v_adj.sum() ** 2 / np.sum(v_adj**2 / dof_s)
-    return float(2 * stats.norm.cdf(-math.sqrt(k2) * stats.t.ppf(1 - alpha / 2, dof)))
+    # ndtr = Φ, stdtrit = Student's t quantile (scipy.stats.norm.cdf and t.ppf, without importing scipy.stats)
+    return float(2 * special.ndtr(-math.sqrt(k2) * special.stdtrit(dof, 1 - alpha / 2)))
 
 
 #: Cap on the multinomial counts kept for reuse (cells = units × replicates of one call, each stored in the
