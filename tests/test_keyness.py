@@ -413,3 +413,18 @@ def test_seed_lexical_table_from_partitions_equals_the_whole(seed_corpus, seed_c
     else:  # 2020-2029 spans two partitions: its counts are summed across them
         assert parted.sizes.to_dict() == {"2010-2019": 10800, "2020-2029": 6632}
         assert parted.counts.loc["coopération"].tolist() == [27, 18]
+
+
+def test_keyness_each_reuses_the_specificity_matrix(tiny_tokens):
+    # a group against the rest has the Lafon scores of the group in the whole: reused, the same table
+    lt = lexical_table(tiny_tokens, "year")
+    spec = specificities(lt)
+    kw = keyness_each(lt, spec=spec)
+    pd.testing.assert_frame_equal(kw, pd.concat(
+        [keyness(lt, g).assign(group=g)[kw.columns] for g in lt.groups], ignore_index=True
+    ), check_exact=True)  # fmt: skip
+    assert kw.set_index(["group", "term"]).loc[(2025, "attractivité"), "specificity"] == pytest.approx(
+        -np.log10(10 / 286), rel=1e-12
+    )
+    with pytest.raises(SettingsError, match="one target against the rest"):
+        keyness(lt, lt.groups[0], lt.groups[1:], specificities=spec[lt.groups[0]])

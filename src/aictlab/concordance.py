@@ -223,40 +223,80 @@ def cooccurrences(
         raise ValueError(f"span={span} must be at least 1 token.")
     node_list = _node_list(nodes)
     toks = _ordered_words(tokens, by)
-    terms, windows, pairs = [], [], []
     offsets = [o for o in range(-span, span + 1) if o != 0 and (o > 0 or not right_only)]
-    for doc, part in toks.groupby(S.DOC_ID, sort=True):
-        part = part.reset_index(drop=True)
-        n = len(part)
-        codes, vocab = pd.factorize(part["_term"], sort=True)
-        vocab = np.asarray(vocab, dtype=object)
-        stop = np.zeros(len(vocab), dtype=bool)
-        if S.IS_STOP in part.columns:
-            stop = np.isin(vocab, list(set(part.loc[part[S.IS_STOP].astype(bool), "_term"])))
-        counts = np.bincount(codes, minlength=len(vocab))
-        terms.append(pd.DataFrame({S.DOC_ID: doc, "term": vocab, "n": counts, "is_stop": stop}))
-        index = {t: i for i, t in enumerate(vocab)}
-        for node in node_list:
-            if node not in index:
-                continue
-            where = np.flatnonzero(codes == index[node])
-            hits = []
-            slots = 0
-            for o in offsets:
-                pos = where + o
-                ok = (pos >= 0) & (pos < n)
-                hits.append(codes[pos[ok]])
-                slots += int(ok.sum())
-            o11 = np.bincount(np.concatenate(hits), minlength=len(vocab))
-            idx = np.flatnonzero(o11)
-            windows.append(
-                pd.DataFrame(
-                    {S.DOC_ID: [doc], "node": [node], "node_freq": [len(where)], "window_slots": [slots]}
-                )
+    # All documents at once (one factorisation, counts keyed by document × term code); the rows come in the
+    # order of a loop over documents (sorted), then nodes, then terms (sorted): the same frames, no Python
+    # loop over documents.
+    doc_codes, docs = pd.factorize(toks[S.DOC_ID], sort=True)
+    kept = doc_codes >= 0  # a missing doc_id forms no document (as in a groupby)
+    toks, doc_codes = toks[kept].reset_index(drop=True), doc_codes[kept].astype(np.int64)
+    codes, vocab = pd.factorize(toks["_term"], sort=True)
+    vocab = np.asarray(vocab, dtype=object)
+    docs = np.asarray(docs, dtype=object)
+    n_vocab = max(len(vocab), 1)
+    keys, inverse, counts = np.unique(doc_codes * n_vocab + codes, return_inverse=True, return_counts=True)
+    stop = np.zeros(len(keys), dtype=bool)
+    if S.IS_STOP in toks.columns:  # a term is a stop word in a document when some occurrence there is one
+        np.logical_or.at(stop, inverse.ravel(), toks[S.IS_STOP].astype(bool).to_numpy())
+    terms = [
+        pd.DataFrame(
+            {S.DOC_ID: docs[keys // n_vocab], "term": vocab[keys % n_vocab], "n": counts, "is_stop": stop}
+        )
+    ] if len(keys) else []  # fmt: skip
+    # each token's document span [start, end) in the table (documents are contiguous, tokens in order)
+    bounds = np.flatnonzero(np.diff(doc_codes)) + 1
+    starts, ends = np.r_[0, bounds], np.r_[bounds, len(doc_codes)]
+    block = np.repeat(np.arange(len(starts)), ends - starts)
+    row_start, row_end = starts[block], ends[block]
+    index = {t: i for i, t in enumerate(vocab)}
+    windows, pairs = [], []
+    for rank, node in enumerate(node_list):
+        if node not in index:
+            continue
+        where = np.flatnonzero(codes == index[node])
+        hit_docs, hit_terms = [], []
+        for o in offsets:
+            pos = where + o
+            ok = (pos >= row_start[where]) & (pos < row_end[where])
+            hit_docs.append(doc_codes[where[ok]])
+            hit_terms.append(codes[pos[ok]])
+        node_docs, node_freq = np.unique(doc_codes[where], return_counts=True)
+        slots = np.bincount(np.concatenate(hit_docs), minlength=len(docs))[node_docs]
+        windows.append((rank, node, node_docs, node_freq, slots))
+        pair_keys, cofreq = np.unique(
+            np.concatenate(hit_docs) * n_vocab + np.concatenate(hit_terms), return_counts=True
+        )
+        pairs.append((rank, node, pair_keys // n_vocab, pair_keys % n_vocab, cofreq))
+    window_frames, pair_frames = [], []
+    if windows:
+        doc = np.concatenate([w[2] for w in windows])
+        rank = np.concatenate([np.full(len(w[2]), w[0]) for w in windows])
+        order = np.lexsort((rank, doc))
+        window_frames.append(
+            pd.DataFrame(
+                {
+                    S.DOC_ID: docs[doc[order]],
+                    "node": np.concatenate([np.full(len(w[2]), w[1], dtype=object) for w in windows])[order],
+                    "node_freq": np.concatenate([w[3] for w in windows])[order],
+                    "window_slots": np.concatenate([w[4] for w in windows])[order],
+                }
             )
-            pairs.append(
-                pd.DataFrame({S.DOC_ID: doc, "node": node, "collocate": vocab[idx], "cofreq": o11[idx]})
+        )
+        doc = np.concatenate([p[2] for p in pairs])
+        rank = np.concatenate([np.full(len(p[2]), p[0]) for p in pairs])
+        term = np.concatenate([p[3] for p in pairs])
+        order = np.lexsort((term, rank, doc))
+        pair_frames.append(
+            pd.DataFrame(
+                {
+                    S.DOC_ID: docs[doc[order]],
+                    "node": np.concatenate([np.full(len(p[2]), p[1], dtype=object) for p in pairs])[order],
+                    "collocate": vocab[term[order]],
+                    "cofreq": np.concatenate([p[4] for p in pairs])[order],
+                }
             )
+        )
+    windows, pairs = window_frames, pair_frames
     return {
         "terms": _frames(terms, [S.DOC_ID, "term", "n", "is_stop"]),
         "windows": _frames(windows, [S.DOC_ID, "node", "node_freq", "window_slots"]),

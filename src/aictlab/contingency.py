@@ -286,8 +286,12 @@ def keyness_stats(
     variant: Literal["4cell", "rayson"] = "4cell",
     correction: Literal["none", "williams", "quanteda"] = "none",
     fisher: bool = False,
+    specificities: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """All keyness statistics of arrays of 2 × 2 tables, as a DataFrame (one row per table).
+
+    ``specificities``, when given, are the tables' :func:`specificity` ``(a, a + b, c, c + d)`` already
+    computed (e.g. a column of the Lafon specificity matrix): they are used as they are, not recomputed.
 
     Returns
     -------
@@ -313,7 +317,9 @@ def keyness_stats(
             "pct_diff": pct_diff(a, b, c, d),
             "p_value": stats.chi2.sf(np.abs(g2), 1),
             "p_chi2": stats.chi2.sf(np.abs(x2), 1),
-            "specificity": specificity(a, a + b, c, c + d),
+            "specificity": (
+                specificity(a, a + b, c, c + d) if specificities is None else np.asarray(specificities)
+            ),
             "absent_from_reference": b == 0,
         }
     )

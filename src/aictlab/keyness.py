@@ -339,6 +339,7 @@ def keyness(
     variant: Literal["4cell", "rayson"] = "4cell",
     correction: Literal["none", "williams", "quanteda"] = "none",
     fisher: bool = False,
+    specificities: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Keyness of every term of ``table``: target group(s) against reference group(s) (default: the rest).
 
@@ -353,6 +354,9 @@ def keyness(
     variant, correction : see :func:`log_likelihood`.
     fisher : bool, default=False
         Add ``p_fisher`` (slower: one exact test per term).
+    specificities : Series, optional
+        The target's column of :func:`specificities` (one target, reference = the rest): the same Lafon
+        scores, reused instead of recomputed (the hypergeometric tails are the costly part).
 
     Returns
     -------
@@ -381,13 +385,35 @@ def keyness(
     if c == 0 or d == 0:
         raise SettingsError("keyness: the target or the reference has no tokens.")
     keep = (a + b) > 0
-    out = keyness_stats(a[keep], b[keep], c, d, variant=variant, correction=correction, fisher=fisher)
+    if specificities is not None:
+        if len(targets) != 1 or reference is not None:
+            raise SettingsError("keyness: specificities can be reused only for one target against the rest.")
+        specificities = specificities.reindex(table.counts.index).to_numpy(dtype=float)[keep]
+    out = keyness_stats(
+        a[keep],
+        b[keep],
+        c,
+        d,
+        variant=variant,
+        correction=correction,
+        fisher=fisher,
+        specificities=specificities,
+    )
     out.insert(0, "term", table.counts.index[keep].to_numpy())
     return out.sort_values(["g2", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def keyness_each(table: LexicalTable, **kwargs) -> pd.DataFrame:
+def keyness_each(table: LexicalTable, *, spec: pd.DataFrame | None = None, **kwargs) -> pd.DataFrame:
     """Each group against the rest of the table (:func:`keyness` per group), stacked with a ``group`` column.
+
+    Parameters
+    ----------
+    table : LexicalTable
+    spec : DataFrame, optional
+        :func:`specificities` of ``table`` when already computed: a group against the rest has the same Lafon
+        scores as the group in the whole, so they are computed once (here, when not given) for all groups.
+    **kwargs
+        Passed to :func:`keyness`.
 
     Returns
     -------
@@ -395,9 +421,10 @@ def keyness_each(table: LexicalTable, **kwargs) -> pd.DataFrame:
         ``group, term, count_target, count_reference, g2, chi2, log_ratio, pct_diff, p_value, specificity``
         and the other columns of :func:`keyness_stats`; sorted by group (table order) then signed G².
     """
+    spec = specificities(table) if spec is None else spec
     parts = []
     for g in table.groups:
-        kw = keyness(table, g, **kwargs)
+        kw = keyness(table, g, specificities=spec[g], **kwargs)
         kw.insert(0, "group", g)
         parts.append(kw)
     return pd.concat(parts, ignore_index=True)

@@ -100,7 +100,8 @@ def _period_measures(corpus, table: kn.LexicalTable, agg: dict[str, Any]) -> dic
     and specificities of each period, latest vs earliest keyness, collocations, adjacent pairs, and the
     correspondence analysis (None, with ``ca_error``, when it cannot run)."""
     periods = table.groups
-    kw = kn.keyness_each(table)
+    spec = kn.specificities(table)
+    kw = kn.keyness_each(table, spec=spec)  # the same Lafon scores: computed once
     present = set(table.counts.index)
     nodes = [n for n in COLLOCATION_NODES if n in present]
     try:
@@ -112,7 +113,7 @@ def _period_measures(corpus, table: kn.LexicalTable, agg: dict[str, Any]) -> dic
         ca, ca_error = None, str(err)
     return {
         "keyness": kw[KEYNESS_COLUMNS + [c for c in kw.columns if c not in KEYNESS_COLUMNS]],
-        "specificities": kn.specificities(table),
+        "specificities": spec,
         "latest_vs_earliest": kn.keyness(table, periods[-1], periods[0]),
         "collocations": collocations(
             corpus, nodes, span=5, group=schema.PERIOD, min_cofreq=2, counts=agg["cooccurrences"]
