@@ -578,9 +578,16 @@ def match_terms(
     n_parts = len(parts)
     taken_row = np.zeros(n_rows, dtype=bool)
     found = []
+    parts_s = pd.Series(parts, dtype=object)
+    surface_s = pd.Series(part_surface, dtype=object)
     for length in sorted(by_len, reverse=True):
         table = by_len[length]
-        for i in range(n_parts - length + 1):
+        # Only windows whose first part starts an entry of this length can match: test those alone.
+        firsts = {form[0] for form in table}
+        starts = parts_s.isin(firsts).to_numpy()
+        if length == 1:
+            starts = starts | surface_s.isin(firsts).to_numpy()
+        for i in np.flatnonzero(starts[: max(n_parts - length + 1, 0)]).tolist():
             j = i + length - 1
             if part_block[i] != part_block[j]:
                 continue
