@@ -155,17 +155,7 @@ def topic_prevalence(
         out = pd.concat(parts, ignore_index=True)
         return out[["model", *[c for c in out.columns if c != "model"]]]
     units, theta, topics = _wide_theta(doc_topics)
-    group = unit_groups(units, by).to_numpy()
-    labels, est, low, high = bootstrap_group_means(
-        theta,
-        units["n_tokens"].to_numpy(),
-        units["doc_id"].to_numpy(),
-        group,
-        n_boot=n_boot,
-        seed=seed,
-        alpha=alpha,
-    )
-    info = _group_info(units, group, labels)
+    labels, est, low, high, info = _means_by(units, theta, by, n_boot=n_boot, seed=seed, alpha=alpha)
     out = pd.DataFrame(
         {
             "topic": np.tile(topics, len(labels)),
@@ -248,17 +238,7 @@ def frame_topic_prevalence(
     lean = np.array([mapping.get(t, OTHER) for t in topics])
     values = np.column_stack([theta[:, lean == f].sum(1) for f in frames])
     values[np.isnan(theta).any(1)] = np.nan
-    group = unit_groups(units, by).to_numpy()
-    labels, est, low, high = bootstrap_group_means(
-        values,
-        units["n_tokens"].to_numpy(),
-        units["doc_id"].to_numpy(),
-        group,
-        n_boot=n_boot,
-        seed=seed,
-        alpha=alpha,
-    )
-    info = _group_info(units, group, labels)
+    labels, est, low, high, info = _means_by(units, values, by, n_boot=n_boot, seed=seed, alpha=alpha)
     out = pd.DataFrame(
         {
             by: np.repeat(labels, len(frames)),
@@ -271,6 +251,17 @@ def frame_topic_prevalence(
         }
     ).merge(info.rename(columns={"group": by}), on=by)
     return out.sort_values([by, "frame"], kind="stable").reset_index(drop=True)
+
+
+def _means_by(units: pd.DataFrame, values: np.ndarray, by: str, *, n_boot: int, seed: int, alpha: float):
+    """:func:`bootstrap_group_means` of ``values`` (one row per unit) over the units' ``by`` groups, with the
+    groups' unit and document counts (``_group_info``): ``labels, estimate, low, high, info``."""
+    group = unit_groups(units, by).to_numpy()
+    labels, est, low, high = bootstrap_group_means(
+        values, units["n_tokens"].to_numpy(), units["doc_id"].to_numpy(), group,
+        n_boot=n_boot, seed=seed, alpha=alpha,
+    )  # fmt: skip
+    return labels, est, low, high, _group_info(units, group, labels)
 
 
 def _frame_names(topic_frame: pd.DataFrame) -> list[str]:
