@@ -80,8 +80,15 @@ def run(ctx: ReportContext) -> str:
             "agree" if lexicon_dir == semantic_dir else "disagree" if "undetermined" not in (lexicon_dir, semantic_dir)
             else "do not both decide"
         )  # fmt: skip
+        # the lexicon compares its own end groups (thin edge periods merged inward): name them when they differ
+        lexicon_span = (verdict["first_period"], verdict["last_period"])
+        over = (
+            "over the same periods"
+            if lexicon_span == (ch["first_period"], ch["last_period"])
+            else f"between its compared periods ({lexicon_span[0]} → {lexicon_span[1]})"
+        )
         lines.append(
-            f"- The lexicon's drift index over the same periods is {lexicon_dir} (ΔD = {_fmt(verdict['drift_change'])} "
+            f"- The lexicon's drift index {over} is {lexicon_dir} (ΔD = {_fmt(verdict['drift_change'])} "
             f"[{_fmt(verdict['ci_low'])}, {_fmt(verdict['ci_high'])}]): the two views {agree}."
         )
     missing = res.params["seeds_without_vector"]
