@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from aictlab import hypergeom
 from aictlab.errors import SettingsError, check_choice
 
 __all__ = [
@@ -227,13 +228,13 @@ def fisher_exact_p(a, b, c, d) -> np.ndarray:
 def hypergeom_log10_tails(f, F, t, T) -> tuple[np.ndarray, np.ndarray]:
     """log10 P(X >= f) and log10 P(X <= f) for X ~ Hypergeometric(T tokens, F occurrences, t draws).
 
-    Computed in log space (``scipy.stats.hypergeom.logsf``/``logcdf``, = R ``phyper(log.p=TRUE)``) so that
-    extreme tails do not underflow to 0.
+    Computed in log space (``scipy.stats.hypergeom.logsf``/``logcdf``' formulas on whole arrays,
+    :mod:`aictlab.hypergeom`; = R ``phyper(log.p=TRUE)``) so that extreme tails do not underflow to 0.
     """
     f, F, t, T = (np.asarray(x, dtype=float) for x in (f, F, t, T))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ge = stats.hypergeom.logsf(f - 1, T, F, t) / LN10
-        le = stats.hypergeom.logcdf(f, T, F, t) / LN10
+        ge = hypergeom.log_sf(f - 1, T, F, t) / LN10
+        le = hypergeom.log_cdf(f, T, F, t) / LN10
     return np.minimum(ge, 0.0) + 0.0, np.minimum(le, 0.0) + 0.0
 
 
@@ -265,14 +266,15 @@ def specificity(f, F, t, T) -> np.ndarray:
     f, F, t, T = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (f, F, t, T)))
     with np.errstate(divide="ignore", invalid="ignore"):
         over = f >= F * t / T
-    # Only the tail that is reported is computed, once per distinct (f, F, t, T): rare terms share them.
+    # Only the tail that is reported is computed, once per distinct (f, F, t, T): rare terms share them; with
+    # scipy's formulas on whole arrays (aictlab.hypergeom: equal to scipy's logsf/logcdf to a few ulp).
     keys = np.stack([f.ravel(), F.ravel(), t.ravel(), T.ravel(), over.ravel()], axis=1)
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
     out = np.empty(len(uniq))
     up = uniq[:, 4] == 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        out[up] = -stats.hypergeom.logsf(uniq[up, 0] - 1, uniq[up, 3], uniq[up, 1], uniq[up, 2]) / LN10
-        out[~up] = stats.hypergeom.logcdf(uniq[~up, 0], uniq[~up, 3], uniq[~up, 1], uniq[~up, 2]) / LN10
+        out[up] = -hypergeom.log_sf(uniq[up, 0] - 1, uniq[up, 3], uniq[up, 1], uniq[up, 2]) / LN10
+        out[~up] = hypergeom.log_cdf(uniq[~up, 0], uniq[~up, 3], uniq[~up, 1], uniq[~up, 2]) / LN10
     out = np.where(up, np.maximum(out, 0.0), np.minimum(out, 0.0))
     return out[inverse.ravel()].reshape(f.shape) + 0.0
 
