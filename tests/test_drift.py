@@ -685,3 +685,22 @@ def test_extra_bootstrap_seeds_derive_from_the_run_seed(planted_corpus):
     assert seeds["variant"].tolist() == ["bootstrap seed 8", "bootstrap seed 9"]
     again = robustness.robustness_panel(planted_corpus, LEX, n_boot=50, seed=7, extra_seeds=2)
     pd.testing.assert_frame_equal(panel, again)
+
+
+def test_trend_tests_targets_gives_the_same_rows_as_all_three():
+    # geography asks trend_tests for the drift index alone: the row equals the index's row of the full table
+    rng = np.random.default_rng(3)
+    docs = pd.DataFrame(
+        {
+            "doc_id": [f"d{i}" for i in range(12)],
+            "year": np.arange(2008, 2020),
+            "tokens": 1,
+            "not_ldc": rng.integers(0, 9, 12),
+            "ldc": rng.integers(0, 9, 12),
+        }
+    )
+    full = trend.trend_tests(docs, drift_frames=("not_ldc", "ldc"), seed=5)
+    alone = trend.trend_tests(docs, drift_frames=("not_ldc", "ldc"), seed=5, targets=["drift_index"])
+    pd.testing.assert_frame_equal(alone, full[full["target"] == "drift_index"].reset_index(drop=True))
+    with pytest.raises(SettingsError, match="targets"):
+        trend.trend_tests(docs, drift_frames=("not_ldc", "ldc"), targets=["ldc_share"])

@@ -199,7 +199,12 @@ def find_places(tokens: pd.DataFrame, gazetteer: Gazetteer, *, window: int = 10)
     vocab = {t: _units(t) for t in pd.unique(tokens[S.TOKEN].astype(str))}
     units = [vocab[t] for t in text]
     starts = np.flatnonzero([bool(u[0]) and u[0][0] in gazetteer.index for u in units])
-    entries = gazetteer.entries
+    # columns read once, not a pandas lookup per mention
+    fields = ("form", "kind", "code", "candidates", "default")
+    entries = gazetteer.entries[list(fields)].to_dict("records")
+    para = tokens[S.PARA_ID].to_numpy() if S.PARA_ID in tokens else None
+    seg = tokens[S.SEG_ID].to_numpy() if S.SEG_ID in tokens else None
+    tok_pos = tokens[S.TOK_POS].to_numpy()
     rows, free = [], 0
     n = len(text)
     for i in starts:
@@ -224,16 +229,15 @@ def find_places(tokens: pd.DataFrame, gazetteer: Gazetteer, *, window: int = 10)
             hi = j
             while hi < n and hi - j < window and docs[hi] == docs[i]:
                 hi += 1
-            entry = entries.iloc[e]
             rows.append(
                 {
                     S.DOC_ID: docs[i],
-                    S.PARA_ID: tokens[S.PARA_ID].iat[i] if S.PARA_ID in tokens else "",
-                    S.SEG_ID: tokens[S.SEG_ID].iat[i] if S.SEG_ID in tokens else "",
-                    S.TOK_POS: int(tokens[S.TOK_POS].iat[i]),
+                    S.PARA_ID: para[i] if para is not None else "",
+                    S.SEG_ID: seg[i] if seg is not None else "",
+                    S.TOK_POS: int(tok_pos[i]),
                     "n_tokens": j - i,
                     "surface": _surface(text[i:j], spaces[i:j]),
-                    **{k: entry[k] for k in ("form", "kind", "code", "candidates", "default")},
+                    **entries[e],
                     "left": _surface(text[lo:i], spaces[lo:i]),
                     "right": _surface(text[j:hi], spaces[j:hi]),
                 }
@@ -456,8 +460,9 @@ def _trend(by_document: pd.DataFrame, seed: int, alpha: float) -> pd.DataFrame:
     docs = by_document[named] if named.any() else by_document  # none: the test reports NaN (all-zero counts)
     # the drift index's binomial trend: "ldc" successes out of "ldc" + "not_ldc" partner mentions
     docs = docs.assign(not_ldc=docs["partner"] - docs["ldc"], tokens=1).reset_index(drop=True)
-    row = trend_tests(docs, drift_frames=("not_ldc", "ldc"), alpha=alpha, seed=seed)
-    row = row[row["target"] == "drift_index"].assign(target="ldc_share", n_documents=int(named.sum()))
+    # only the index's row is reported: the two frames' count models (GLM, NB2, permutations) are not fitted
+    row = trend_tests(docs, drift_frames=("not_ldc", "ldc"), alpha=alpha, seed=seed, targets=["drift_index"])
+    row = row.assign(target="ldc_share", n_documents=int(named.sum()))
     return row.rename(columns={"ratio_per_decade": "odds_ratio_per_decade"}).reset_index(drop=True)
 
 
