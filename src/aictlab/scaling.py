@@ -116,9 +116,14 @@ def scaling_terms(tokens: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
     matches = match_terms(tokens, lexicon, tier="extended")
     covered = np.zeros(len(tokens), dtype=bool)
     if len(matches):
-        position = pd.Series(np.arange(len(tokens)), index=tokens.index)
-        for start, end in zip(matches["index_start"], matches["index_end"], strict=True):
-            covered[position[start] : position[end] + 1] = True
+        # the rows from each hit's first to last token, marked at once (+1 at the start, -1 after the end)
+        start = tokens.index.get_indexer(matches["index_start"])
+        end = tokens.index.get_indexer(matches["index_end"])
+        ok = (start >= 0) & (end >= start)
+        edges = np.zeros(len(tokens) + 1, dtype=np.int64)
+        np.add.at(edges, start[ok], 1)
+        np.add.at(edges, end[ok] + 1, -1)
+        covered = np.cumsum(edges[:-1]) > 0
     words = tokens[S.IS_WORD].to_numpy(dtype=bool) & ~tokens[S.IS_STOP].to_numpy(dtype=bool)
     if S.POS in tokens.columns and tokens[S.POS].fillna("").ne("").any():
         words &= tokens[S.POS].isin(SCORED_POS).to_numpy()
@@ -133,17 +138,24 @@ def scaling_terms(tokens: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------- vectors
 @functools.lru_cache(maxsize=1)
 def _spacy_vectors():
+    """The static vectors of :data:`VECTOR_MODEL` and a string store to key them: only the vectors are read
+    from the package, not its pipeline (loading the French language class alone takes seconds). A word's key
+    is the store's id of its text, as ``Vocab.get_vector`` looks it up (vectors keyed by ``ORTH``; a few
+    words, e.g. « agent », are spaCy symbols with a fixed id rather than a hash)."""
     import spacy
+    from spacy.strings import StringStore
+    from spacy.vectors import Vectors
 
     try:
-        nlp = spacy.load(VECTOR_MODEL, exclude=["tok2vec", "morphologizer", "parser", "senter", "ner",
-                                                "attribute_ruler", "lemmatizer"])  # fmt: skip
-    except OSError as exc:
+        package = spacy.util.get_package_path(VECTOR_MODEL)
+        version = spacy.util.get_model_meta(package)["version"]
+        vectors = Vectors().from_disk(package / f"{VECTOR_MODEL}-{version}" / "vocab", exclude=["strings"])
+    except (OSError, ImportError) as exc:
         raise AictlabError(
             f"semantic scaling: the word vectors package {VECTOR_MODEL} is not installed; run `make report` "
             "(it installs requirements.lock) or use vectors='svd'."
         ) from exc
-    return nlp.vocab
+    return StringStore(), vectors
 
 
 def word_vectors(
@@ -177,11 +189,11 @@ def word_vectors(
     check_choice("vectors", source, VECTOR_SOURCES)
     terms = list(dict.fromkeys(terms))
     if source == "spacy":
-        vocab = _spacy_vectors()
+        strings, table = _spacy_vectors()
         rows, kept = [], []
         for term in terms:
-            parts = [p for p in term.split(S.MWE_JOINER) if p]
-            vecs = [vocab.get_vector(p) for p in parts if vocab.has_vector(p)]
+            parts = [strings.add(p, allow_transient=True) for p in term.split(S.MWE_JOINER) if p]
+            vecs = [table[key] for key in parts if key in table]
             if vecs and len(vecs) == len(parts):
                 rows.append(np.mean(vecs, axis=0))
                 kept.append(term)
