@@ -380,3 +380,25 @@ def test_seed_reinert_from_partitions_equals_the_whole(seed_corpus, seed_corpus_
     assert parted.classes["n_segments"].tolist() == [76, 80, 219, 3, 56]
     plain = dataclasses.replace(stm, segments=stm.segments.drop(columns="period"))
     assert_same_matrix(plain, segment_term_matrix(tokens))
+
+
+def test_best_cut_is_the_dense_argmax_to_the_bit():
+    # the running χ² only picks candidates; the cut and its χ² are the dense computation's, ties included
+    from aictlab.reinert import classify
+
+    rng = np.random.default_rng(0)
+    for trial in range(40):
+        n, m = int(rng.integers(3, 300)), int(rng.integers(3, 200))
+        x = (rng.random((n, m)) < rng.uniform(0.02, 0.3)).astype(float)
+        x = x[:, x.sum(axis=0) > 0]
+        if x.shape[1] < 2:
+            continue
+        if trial % 3 == 0:
+            x = np.vstack([x, x])  # repeated rows: tied cuts
+        xs = sparse.csr_matrix(x)
+        dense = classify._cut_chi2(xs)
+        cut, chi2 = classify._best_cut(xs)
+        assert cut == int(np.argmax(dense)) and chi2 == dense[cut]
+        finite = np.isfinite(dense)
+        running = classify._cut_chi2_running(xs)
+        np.testing.assert_allclose(running[finite], dense[finite], rtol=1e-9, atol=1e-9)
