@@ -199,12 +199,10 @@ def find_places(tokens: pd.DataFrame, gazetteer: Gazetteer, *, window: int = 10)
     vocab = {t: _units(t) for t in pd.unique(tokens[S.TOKEN].astype(str))}
     units = [vocab[t] for t in text]
     starts = np.flatnonzero([bool(u[0]) and u[0][0] in gazetteer.index for u in units])
-    # columns read once, not a pandas lookup per mention
+    # the entries read once, the token columns at the mentions' rows after the loop: no lookup per mention
     fields = ("form", "kind", "code", "candidates", "default")
     entries = gazetteer.entries[list(fields)].to_dict("records")
-    para = tokens[S.PARA_ID].to_numpy() if S.PARA_ID in tokens else None
-    seg = tokens[S.SEG_ID].to_numpy() if S.SEG_ID in tokens else None
-    tok_pos = tokens[S.TOK_POS].to_numpy()
+    at: list[int] = []
     rows, free = [], 0
     n = len(text)
     for i in starts:
@@ -232,9 +230,9 @@ def find_places(tokens: pd.DataFrame, gazetteer: Gazetteer, *, window: int = 10)
             rows.append(
                 {
                     S.DOC_ID: docs[i],
-                    S.PARA_ID: para[i] if para is not None else "",
-                    S.SEG_ID: seg[i] if seg is not None else "",
-                    S.TOK_POS: int(tok_pos[i]),
+                    S.PARA_ID: "",
+                    S.SEG_ID: "",
+                    S.TOK_POS: 0,
                     "n_tokens": j - i,
                     "surface": _surface(text[i:j], spaces[i:j]),
                     **entries[e],
@@ -242,9 +240,14 @@ def find_places(tokens: pd.DataFrame, gazetteer: Gazetteer, *, window: int = 10)
                     "right": _surface(text[j:hi], spaces[j:hi]),
                 }
             )
+            at.append(i)
             free = j
             break
-    return pd.DataFrame(rows, columns=columns)
+    out = pd.DataFrame(rows, columns=columns)
+    for column in (S.PARA_ID, S.SEG_ID, S.TOK_POS):
+        if column in tokens and len(at):
+            out[column] = tokens[column].iloc[at].tolist()  # python values, as the rows held
+    return out
 
 
 def resolve_places(mentions: pd.DataFrame) -> pd.DataFrame:

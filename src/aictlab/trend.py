@@ -47,8 +47,11 @@ def _newton_glm(y, x, offset, trials=None, max_iter=50, tol=1e-10):
     converged = np.zeros(p_rows, dtype=bool)
     active = np.arange(p_rows)
     for _ in range(max_iter):
-        xa = x if len(active) == p_rows else x[active]
-        ba = b[active]
+        # the rows still iterating are copied out only once they are at most half (no larger peak than the
+        # first iteration's); the others are computed and their step discarded (rows are independent)
+        subset = 2 * len(active) <= p_rows
+        xa = x[active] if subset else x
+        ba = b[active] if subset else b
         eta = ba[:, [0]] + ba[:, [1]] * xa
         if trials is None:
             mu = np.exp(np.clip(eta + offset, -700, 700))
@@ -67,6 +70,8 @@ def _newton_glm(y, x, offset, trials=None, max_iter=50, tol=1e-10):
             d0 = (h11 * g0 - h01 * g1) / det
             d1 = (-h01 * g0 + h00 * g1) / det
         step = np.column_stack([d0, d1])
+        if not subset:
+            step, ba = step[active], ba[active]
         step[~np.isfinite(step)] = 0.0
         b[active] = ba + np.clip(step, -5, 5)
         done = np.abs(step).max(axis=1) < tol
