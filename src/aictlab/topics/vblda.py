@@ -206,8 +206,9 @@ def vb_lda_many(
     results: list[dict | None] = [None] * len(fits)
     active = list(range(len(fits)))
     stack = _Stack(x, rows)
+    elog_next = None  # E ln β of the λ just updated, when the η step computed it (the same numbers)
     for it in range(1, max_iter + 1):
-        elog_beta = dirichlet_expectation(lam[active])
+        elog_beta = dirichlet_expectation(lam[active]) if elog_next is None else elog_next
         exp_beta_t = np.exp(elog_beta).transpose(0, 2, 1).reshape(-1, k)
         a_rows = alphas[active][stack.fit_of_row]
         gamma, elog_theta, exp_theta, norm = stack.estep(
@@ -225,8 +226,10 @@ def vb_lda_many(
         if learn_alpha:
             logphat = np.stack([e.mean(0) for e in np.split(elog_theta, splits)])
             alphas[active] = _dir_prior_step(alphas[active], stack.n_rows, logphat)
+        elog_next = None
         if learn_eta:
-            logphat = dirichlet_expectation(new_lam).sum(1) / k
+            elog_next = dirichlet_expectation(new_lam)
+            logphat = elog_next.sum(1) / k
             etas[active] = _dir_prior_step(etas[active], np.full(len(active), k), logphat)
         lam[active] = new_lam
         done = []
@@ -245,6 +248,8 @@ def vb_lda_many(
                 }
                 done.append(f)
         if done:
+            if elog_next is not None:
+                elog_next = elog_next[[j for j, f in enumerate(active) if f not in done]]
             active = [f for f in active if f not in done]
             if not active:
                 break
