@@ -82,8 +82,12 @@ class _Stack:
         elog_theta = dirichlet_expectation(gamma)
         exp_theta = np.exp(elog_theta)
         for _ in range(max(1, max_iter)):
-            self._norm(exp_theta, b)  # sets ratio = counts / norm
-            new = alpha[active] + exp_theta[active] * (self.ratio @ exp_beta_t)[active]
+            if 2 * active.size > len(gamma):
+                self._norm(exp_theta, b)  # sets ratio = counts / norm
+                product = (self.ratio @ exp_beta_t)[active]
+            else:  # most rows have stopped: the same numbers on the active rows' nonzeros only
+                product = self._active_product(active, exp_theta, b, exp_beta_t)
+            new = alpha[active] + exp_theta[active] * product
             change = np.abs(new - gamma[active]).mean(1)
             gamma[active] = new
             elog_theta[active] = dirichlet_expectation(new)
@@ -92,6 +96,22 @@ class _Stack:
             if not active.size:
                 break
         return gamma, elog_theta, exp_theta, self._norm(exp_theta, b)
+
+    def _active_product(self, active: np.ndarray, exp_theta: np.ndarray, b: np.ndarray, exp_beta_t):
+        """Rows ``active`` of (counts / norm) @ exp_beta_t, computed on their nonzeros only.
+
+        Each row's norm (a per-row einsum) and product (a per-row sparse dot) take the same operations in the
+        same order as over every row, so the numbers are those of the full computation."""
+        from scipy import sparse
+
+        nnz = self.row_nnz[active]
+        keep = np.repeat(np.isin(np.arange(len(self.row_nnz)), active), self.row_nnz)
+        norm = np.einsum("ij,ij->i", np.repeat(exp_theta[active], nnz, axis=0), b[keep]) + _EPS
+        indptr = np.concatenate([[0], np.cumsum(nnz)])
+        ratio = sparse.csr_matrix(
+            (self.counts[keep] / norm, self.col[keep], indptr), shape=(len(active), self.ratio.shape[1])
+        )
+        return ratio @ exp_beta_t
 
     def _norm(self, exp_theta: np.ndarray, b: np.ndarray) -> np.ndarray:
         """φ normaliser Σ_k exp E ln θ_dk · exp E ln β_kw at each nonzero; sets ratio = counts / norm."""
