@@ -227,6 +227,23 @@ def test_hungarian_beats_greedy():
     assert agreement == pytest.approx((0.5 + 1.0) / 2)
 
 
+def test_topic_agreement_equals_pairwise_average_jaccard_exactly():
+    # topic_agreement scores every pair at once; the numbers must be those of average_jaccard, bit for bit
+    # (the selection table is compared byte for byte across versions), including lists shorter than depth
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(40)]
+    for k, depth, length in [(2, 3, 3), (5, 20, 20), (7, 10, 13), (10, 20, 25), (3, 20, 8)]:
+        reference = [list(rng.choice(words, length, replace=False)) for _ in range(k)]
+        other = [list(rng.choice(words, length, replace=False)) for _ in range(k)]
+        s = np.array([[tp.average_jaccard(r, o, depth) for o in other] for r in reference])
+        rows, cols = linear_sum_assignment(s, maximize=True)
+        agreement, match = tp.topic_agreement(reference, other, depth)
+        assert agreement == float(s[rows, cols].mean())
+        assert match[rows].tolist() == cols.tolist()
+
+
 # --- coherence --------------------------------------------------------------------------------------------
 
 TINY_TEXTS = [

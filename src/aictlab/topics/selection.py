@@ -123,32 +123,29 @@ def _fit_group(group: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: i
     """Every fit of one (model, K): the reference and the subsamples; each one's top terms and θ on all units.
 
     In-memory LDA fits of backend "vb" are stacked into one problem (:func:`fit_lda_many`, identical to
-    separate fits) and their θ on every unit inferred together (:func:`lda_theta_many`); a fit's
-    ``seconds`` is then the group's time divided by its fits. One BLAS thread: the grid's parallelism is
-    across groups, and results then do not depend on the number of processes.
+    separate fits); a fit's ``seconds`` (``cpu_seconds``: this thread's CPU time) is then the group's time
+    divided by its fits. Run with one BLAS thread (the caller's limit): the grid's parallelism is across
+    groups, and results then do not depend on the number of threads.
     """
-    from threadpoolctl import threadpool_limits
-
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), time.thread_time()
     model, k, params, fits = group["model"], group["k"], group["params"], group["fits"]
-    with threadpool_limits(1):
-        if model == "lda" and params.get("backend", "vb") == "vb" and not params.get("stream"):
-            fits_ = [(rows, seed) for rows, seed, _ in fits]
-            fitted = fit_lda_many(docs, k, fits_, vocabulary=vocabulary, **params)
-        else:
-            counts = cast_dtm(topic_texts(docs), vocabulary) if model == "nmf" else None
-            fitted = []
-            for rows, seed, _ in fits:
-                one = make_topic_model(model, k, seed=seed, vocabulary=vocabulary, **params)
-                train = docs if rows is None else docs.iloc[rows]
-                if counts is None:
-                    fitted.append(one.fit(train))
-                else:
-                    fitted.append(one.fit(train, counts=counts if rows is None else counts[rows]))
+    if model == "lda" and params.get("backend", "vb") == "vb" and not params.get("stream"):
+        fits_ = [(rows, seed) for rows, seed, _ in fits]
+        fitted = fit_lda_many(docs, k, fits_, vocabulary=vocabulary, **params)
+    else:
+        counts = cast_dtm(topic_texts(docs), vocabulary) if model == "nmf" else None
+        fitted = []
+        for rows, seed, _ in fits:
+            one = make_topic_model(model, k, seed=seed, vocabulary=vocabulary, **params)
+            train = docs if rows is None else docs.iloc[rows]
+            if counts is None:
+                fitted.append(one.fit(train))
+            else:
+                fitted.append(one.fit(train, counts=counts if rows is None else counts[rows]))
     for one, (rows, _, _) in zip(fitted, fits, strict=True):
         if rows is not None:  # a subsample fit keeps its topics only: θ on every unit is inferred on demand
             one.docs_, one.doc_topic_ = None, None
-    seconds, cpu_seconds = (time.perf_counter() - start) / len(fits), (time.process_time() - cpu) / len(fits)
+    seconds, cpu_seconds = (time.perf_counter() - start) / len(fits), (time.thread_time() - cpu) / len(fits)
     return [
         {
             "model": model,
@@ -165,10 +162,10 @@ def _fit_group(group: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: i
 
 
 def _score_sets(topic_sets: list, texts: list, vocabulary: np.ndarray, topn: int, measure: str):
-    cpu = time.process_time()
+    cpu = time.thread_time()
     dictionary = gensim_dictionary(vocabulary)
     scores = coherence_many(topic_sets, texts, measures=[measure], topn=topn, dictionary=dictionary)
-    return scores, time.process_time() - cpu
+    return scores, time.thread_time() - cpu
 
 
 def select_topic_models(
@@ -199,7 +196,9 @@ def select_topic_models(
 
     Cost (issue 15, ``docs/benchmarks.md``): the default grid is 9 K × 21 fits × 2 families = 378 fits,
     R = 20 as ``docs/methods.md`` §10 asks. The fits of one (model, K) run as one task, in parallel over
-    ``n_jobs`` processes, biggest first; LDA fits by batch variational Bayes (:mod:`aictlab.topics.vblda`,
+    ``n_jobs`` threads of this process, biggest first (the fits' work is in numpy, SciPy and scikit-learn's
+    compiled loops, which release the GIL; threads cost no process start-up, no imports in workers and no
+    copies of the units, which on a few hundred units cost more than the fits); LDA fits by batch variational Bayes (:mod:`aictlab.topics.vblda`,
     the K's 21 fits stacked in one problem), ~0.2 s of CPU each on the 434 seed segments (gensim at 50
     passes: ~3 s); coherence scores every topic set on one count of windows per measure. The cost grows
     linearly with the units (~45 s of CPU per 1,000 units), hence the cap ``max_units``. Progress: one
@@ -227,7 +226,7 @@ def select_topic_models(
     topn : int, default=10
         Top terms scored by coherence.
     n_jobs : int, default=1
-        Parallel fits (joblib processes); results do not depend on it.
+        Parallel fits (threads, each with one BLAS thread); results do not depend on it.
     lda_params, nmf_params : mapping, optional
         Override :data:`LDA_DEFAULTS` / :data:`NMF_DEFAULTS`.
     rule : mapping, optional
@@ -242,7 +241,9 @@ def select_topic_models(
     -------
     TopicSelection
     """
-    from joblib import Parallel, delayed
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
 
     check_topic_documents(docs)
     ks = sorted({int(x) for x in k})
@@ -289,28 +290,29 @@ def select_topic_models(
     # far scaled by the K still to fit (rough: NMF groups, last, cost less than LDA ones)
     weight_left = weight_total = sum(g["k"] for g in groups)
     fitted_groups = [None] * len(groups)
-    outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_group)(groups[i], docs, vocabulary, depth, topn) for i in order
-    )
-    for i, out in zip(order, outputs, strict=True):
-        fitted_groups[i] = out
-        done += len(out)
-        weight_left -= groups[i]["k"]
-        elapsed = time.perf_counter() - grid_start
-        log.info(
-            "topic grid: %s K=%d done (%d fits); %d/%d fits, %.0f s, about %.0f s left",
-            groups[i]["model"], groups[i]["k"], len(out), done, n_fits, elapsed,
-            elapsed * weight_left / (weight_total - weight_left),
-        )  # fmt: skip
-        if progress is not None:
-            progress(done, n_fits)
-    results = [res for out in fitted_groups for res in out]
-    # coherence: the window counts once per measure (one measure per process), every topic set scored on them
-    coherence_start = time.perf_counter()
-    topic_sets = [res["top_terms"] for res in results]
-    scored = Parallel(n_jobs=min(n_jobs, 2))(
-        delayed(_score_sets)(topic_sets, texts, vocabulary, topn, measure) for measure in ("c_v", "c_npmi")
-    )
+    # one BLAS thread per fit (set once here: threadpoolctl's limits are process-wide), so that the numbers
+    # do not depend on n_jobs
+    with threadpool_limits(1), ThreadPoolExecutor(max_workers=max(1, int(n_jobs))) as pool:
+        outputs = pool.map(lambda i: _fit_group(groups[i], docs, vocabulary, depth, topn), order)
+        for i, out in zip(order, outputs, strict=True):
+            fitted_groups[i] = out
+            done += len(out)
+            weight_left -= groups[i]["k"]
+            elapsed = time.perf_counter() - grid_start
+            log.info(
+                "topic grid: %s K=%d done (%d fits); %d/%d fits, %.0f s, about %.0f s left",
+                groups[i]["model"], groups[i]["k"], len(out), done, n_fits, elapsed,
+                elapsed * weight_left / (weight_total - weight_left),
+            )  # fmt: skip
+            if progress is not None:
+                progress(done, n_fits)
+        results = [res for out in fitted_groups for res in out]
+        # coherence: the window counts once per measure, every topic set scored on them
+        coherence_start = time.perf_counter()
+        topic_sets = [res["top_terms"] for res in results]
+        scored = list(
+            pool.map(lambda m: _score_sets(topic_sets, texts, vocabulary, topn, m), ("c_v", "c_npmi"))
+        )
     coherence_cpu = sum(cpu for _, cpu in scored)
     coherence_seconds = time.perf_counter() - coherence_start
     for scores, _ in scored:

@@ -82,8 +82,12 @@ class _Stack:
         elog_theta = dirichlet_expectation(gamma)
         exp_theta = np.exp(elog_theta)
         for _ in range(max(1, max_iter)):
-            self._norm(exp_theta, b)  # sets ratio = counts / norm
-            new = alpha[active] + exp_theta[active] * (self.ratio @ exp_beta_t)[active]
+            if 2 * active.size > len(gamma):
+                self._norm(exp_theta, b)  # sets ratio = counts / norm
+                product = (self.ratio @ exp_beta_t)[active]
+            else:  # most rows have stopped: the same numbers on the active rows' nonzeros only
+                product = self._active_product(active, exp_theta, b, exp_beta_t)
+            new = alpha[active] + exp_theta[active] * product
             change = np.abs(new - gamma[active]).mean(1)
             gamma[active] = new
             elog_theta[active] = dirichlet_expectation(new)
@@ -92,6 +96,22 @@ class _Stack:
             if not active.size:
                 break
         return gamma, elog_theta, exp_theta, self._norm(exp_theta, b)
+
+    def _active_product(self, active: np.ndarray, exp_theta: np.ndarray, b: np.ndarray, exp_beta_t):
+        """Rows ``active`` of (counts / norm) @ exp_beta_t, computed on their nonzeros only.
+
+        Each row's norm (a per-row einsum) and product (a per-row sparse dot) take the same operations in the
+        same order as over every row, so the numbers are those of the full computation."""
+        from scipy import sparse
+
+        nnz = self.row_nnz[active]
+        keep = np.repeat(np.isin(np.arange(len(self.row_nnz)), active), self.row_nnz)
+        norm = np.einsum("ij,ij->i", np.repeat(exp_theta[active], nnz, axis=0), b[keep]) + _EPS
+        indptr = np.concatenate([[0], np.cumsum(nnz)])
+        ratio = sparse.csr_matrix(
+            (self.counts[keep] / norm, self.col[keep], indptr), shape=(len(active), self.ratio.shape[1])
+        )
+        return ratio @ exp_beta_t
 
     def _norm(self, exp_theta: np.ndarray, b: np.ndarray) -> np.ndarray:
         """φ normaliser Σ_k exp E ln θ_dk · exp E ln β_kw at each nonzero; sets ratio = counts / norm."""
@@ -206,8 +226,9 @@ def vb_lda_many(
     results: list[dict | None] = [None] * len(fits)
     active = list(range(len(fits)))
     stack = _Stack(x, rows)
+    elog_next = None  # E ln β of the λ just updated, when the η step computed it (the same numbers)
     for it in range(1, max_iter + 1):
-        elog_beta = dirichlet_expectation(lam[active])
+        elog_beta = dirichlet_expectation(lam[active]) if elog_next is None else elog_next
         exp_beta_t = np.exp(elog_beta).transpose(0, 2, 1).reshape(-1, k)
         a_rows = alphas[active][stack.fit_of_row]
         gamma, elog_theta, exp_theta, norm = stack.estep(
@@ -225,8 +246,10 @@ def vb_lda_many(
         if learn_alpha:
             logphat = np.stack([e.mean(0) for e in np.split(elog_theta, splits)])
             alphas[active] = _dir_prior_step(alphas[active], stack.n_rows, logphat)
+        elog_next = None
         if learn_eta:
-            logphat = dirichlet_expectation(new_lam).sum(1) / k
+            elog_next = dirichlet_expectation(new_lam)
+            logphat = elog_next.sum(1) / k
             etas[active] = _dir_prior_step(etas[active], np.full(len(active), k), logphat)
         lam[active] = new_lam
         done = []
@@ -245,6 +268,8 @@ def vb_lda_many(
                 }
                 done.append(f)
         if done:
+            if elog_next is not None:
+                elog_next = elog_next[[j for j, f in enumerate(active) if f not in done]]
             active = [f for f in active if f not in done]
             if not active:
                 break
