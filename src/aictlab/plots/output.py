@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
 import pickle
 from concurrent.futures import Future
 from typing import Any
@@ -56,12 +57,25 @@ def _start_worker() -> None:
 class FigureWorker:
     """One background process that draws pickled figures (:func:`render_pickled_figure`).
 
-    Started on the first :meth:`submit` (a run that draws nothing starts no process), by ``spawn`` (safe
-    beside threads, the same on every platform); :meth:`close` ends it.
+    The process is forked when the worker is created: call it early, before the caller starts threads (a
+    Dask client, progress bars), so that the child holds none of their locks. Forking, not ``spawn``, since a
+    spawned child would import the caller's main script again (running a report script twice); where the
+    platform cannot fork, :attr:`available` is False and callers draw in their own process. :meth:`close` ends
+    the process.
     """
 
+    #: Whether this platform can fork a worker (Linux, macOS; not Windows).
+    available = "fork" in multiprocessing.get_all_start_methods()
+
     def __init__(self) -> None:
-        self._pool = None
+        from concurrent.futures import ProcessPoolExecutor
+
+        if not self.available:
+            raise RuntimeError("FigureWorker needs a platform that can fork processes")
+        self._pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
+        )
+        self._pool.submit(int).result()  # fork now, while the process has a single thread
 
     def submit(self, fig) -> tuple[bytes, Future] | None:
         """Queue ``fig`` for drawing; returns its pickle and the future of its images, or None when the
@@ -71,13 +85,6 @@ class FigureWorker:
         except Exception as err:  # e.g. a lambda in a formatter: not picklable, drawn in this process
             log.debug("figure not picklable (%s); drawn in this process", err)
             return None
-        if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
-            )
         return blob, self._pool.submit(render_pickled_figure, blob)
 
     def close(self) -> None:

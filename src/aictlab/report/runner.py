@@ -154,13 +154,15 @@ def run_report(
     with contextlib.ExitStack() as stack:
         # worker processes of any part (spaCy's, the topic grid's joblib workers) end with an interrupted run
         stack.enter_context(worker_guard())
+        # figures are drawn in a background process while the next parts compute (one core each); forked
+        # first, before any thread (Dask's, progress bars') exists
+        background = FigureWorker.available and (os.cpu_count() or 1) > 1
+        worker = stack.enter_context(FigureWorker()) if background else None
         client = None
         if settings.engine == "dask":  # one cluster for every corpus the run loads
             from aictlab.engine import dask_client
 
             client = stack.enter_context(dask_client(settings.scheduler))
-        # figures are drawn in a background process while the next parts compute (one core each)
-        worker = stack.enter_context(FigureWorker()) if (os.cpu_count() or 1) > 1 else None
         ctx = ReportContext(settings=settings, corpus=None, client=client, figure_worker=worker)
         outcomes = _run_parts(ctx, names, progress=progress)
         for name, error in ctx.finish_figures().items():
