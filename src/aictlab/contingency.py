@@ -22,7 +22,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from aictlab import hypergeom
 from aictlab.errors import SettingsError, check_choice
@@ -217,6 +216,8 @@ def pct_diff(a, b, c, d) -> np.ndarray:
 
 def fisher_exact_p(a, b, c, d) -> np.ndarray:
     """Two-sided Fisher exact p of the 2 × 2 table (``scipy.stats.fisher_exact``; = R ``fisher.test``)."""
+    from scipy import stats  # here: importing scipy.stats takes about a second
+
     a, b, c, d = _cells(a, b, c, d)
     out = np.empty(a.shape, dtype=float)
     for idx in np.ndindex(a.shape):
@@ -231,6 +232,8 @@ def hypergeom_log10_tails(f, F, t, T) -> tuple[np.ndarray, np.ndarray]:
     Computed in log space (``scipy.stats.hypergeom.logsf``/``logcdf``' formulas on whole arrays,
     :mod:`aictlab.hypergeom`; = R ``phyper(log.p=TRUE)``) so that extreme tails do not underflow to 0.
     """
+    from scipy import stats  # here: importing scipy.stats takes about a second
+
     f, F, t, T = (np.asarray(x, dtype=float) for x in (f, F, t, T))
     with np.errstate(divide="ignore", invalid="ignore"):
         ge = hypergeom.log_sf(f - 1, T, F, t) / LN10
@@ -263,6 +266,8 @@ def specificity(f, F, t, T) -> np.ndarray:
     R textometry signs by the stored probability (< or > 0.5), not by f vs E: the two can differ only when
     |spec| < log10 2 ≈ 0.301 (f = E = 10 in 100 / 10 000 with t = 1000: textometry -0.346, here +0.260).
     """
+    from scipy import stats  # here: importing scipy.stats takes about a second
+
     f, F, t, T = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (f, F, t, T)))
     with np.errstate(divide="ignore", invalid="ignore"):
         over = f >= F * t / T
@@ -302,6 +307,8 @@ def keyness_stats(
         log_ratio, pct_diff, p_value`` (G², 1 df), ``p_chi2``, ``specificity`` (Lafon, target part of the
         union), ``absent_from_reference`` (+ ``p_fisher`` when ``fisher``). All signed: + = over-use in target.
     """
+    from scipy import stats  # here: importing scipy.stats takes about a second
+
     a, b, c, d = _cells(a, b, c, d)
     g2 = log_likelihood(a, b, c, d, variant=variant, correction=correction)
     x2 = chi_squared(a, b, c, d)

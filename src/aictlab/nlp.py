@@ -59,8 +59,12 @@ def spacy_pipeline(lemmatizer: str = "spacy"):
     """
     import spacy
 
+    # simplemma needs only the tokenizer: the tagger's weights are not loaded (the tokens are the same)
+    tagger = (
+        ["tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"] if lemmatizer == "simplemma" else []
+    )
     try:
-        nlp = spacy.load(SPACY_MODEL, exclude=["parser", "ner", "senter"])
+        nlp = spacy.load(SPACY_MODEL, exclude=["parser", "ner", "senter", *tagger])
     except OSError as err:  # pragma: no cover - the model is a pinned dependency
         raise ImportError(
             f"spaCy model {SPACY_MODEL} is not installed; run `make venv` (it is pinned in requirements.lock)."

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from aictlab.config import DRIFT_FRAMES
 from aictlab.drift import DriftResult, drift_index
@@ -105,6 +104,8 @@ def _perm_p(t_obs: float, t_perm: np.ndarray) -> float:
 
 
 def _spearman(x, y) -> float:
+    from scipy import stats  # here, not at import: scipy.stats alone takes about a second to import
+
     rx, ry = stats.rankdata(x), stats.rankdata(y)
     if np.ptp(rx) == 0 or np.ptp(ry) == 0:
         return np.nan
@@ -115,6 +116,8 @@ def _spearman_permuted(x, y, perms: np.ndarray) -> np.ndarray:
     """Spearman ρ between ``x[perm]`` and ``y`` for every row of ``perms``: the ranks of a permuted vector are
     the permuted ranks, so x and y are ranked once and Pearson's r of the ranks is computed for all rows at
     once (equal to :func:`_spearman` per row up to rounding in the last bits)."""
+    from scipy import stats
+
     rx, ry = stats.rankdata(x), stats.rankdata(y)
     if np.ptp(rx) == 0 or np.ptp(ry) == 0:
         return np.full(len(perms), np.nan)
@@ -191,6 +194,8 @@ def trend_tests(
     perms, exact = _permutations(n, seed=seed)
     x_perm = df["yr"].to_numpy(dtype=float)[perms]
     rows = []
+    from scipy import stats
+
     z = stats.norm.ppf(1 - alpha / 2)
     every = (*frames, "drift_index")
     unknown = [t for t in targets or () if t not in every]

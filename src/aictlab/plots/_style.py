@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 # No backend is forced here: notebooks keep their inline backend; the report CLI chooses Agg itself.
-import matplotlib
-import matplotlib.pyplot as plt
+# matplotlib is imported where a figure is drawn, not here: a warm report run copies cached figures without
+# importing it (``cycler`` is matplotlib's own dependency, and what ``matplotlib.cycler`` returns).
+from cycler import cycler
 
 __all__ = ["GREYS", "HATCHES", "LINESTYLES", "MARKERS", "RC", "figure_style", "new_figure", "styled"]
 
@@ -31,7 +32,7 @@ RC = {
     "legend.fontsize": 8,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": matplotlib.cycler(color=GREYS[:4]),
+    "axes.prop_cycle": cycler(color=GREYS[:4]),
     "savefig.dpi": 200,
     "pdf.fonttype": 42,
 }
@@ -47,6 +48,8 @@ def figure_style():
     Figures are built inside it (:func:`styled`); save them inside it too to keep TrueType fonts in PDFs
     (``pdf.fonttype`` is read when saving): ``with figure_style(): fig.savefig("f.pdf")``.
     """
+    import matplotlib
+
     return matplotlib.rc_context(RC)
 
 
@@ -91,6 +94,8 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 6.5, height: fl
         Created inside :func:`figure_style`; draw on them inside it too (decorate the figure function with
         :func:`styled`), since titles, texts and legends read the style when they are created.
     """
+    import matplotlib.pyplot as plt
+
     with figure_style():
         fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained", **kwargs)
     _OWN_FIGURES.add(fig)

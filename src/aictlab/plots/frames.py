@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import MaxNLocator
 
 from aictlab.plots._style import GREYS, HATCHES, LINESTYLES, MARKERS, new_figure, styled
 
@@ -112,6 +111,8 @@ def plot_frame_rates(frame_rates: pd.DataFrame, *, max_labels: int = MAX_LABELS,
         y_top = data.loc[data["doc_id"].eq(doc), "ci_high"].max() if few else data.loc[idx, "ci_high"]
         ax.annotate(data.loc[idx, "label"], (doc_x[doc], y_top), textcoords="offset points", xytext=(0, 4),
                     ha="center", fontsize=6.5)  # fmt: skip
+    from matplotlib.ticker import MaxNLocator
+
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("year of the document")
     ax.set_ylabel("frame hits per 10,000 word tokens")
@@ -145,6 +146,8 @@ def plot_drift_index(
     for xi, yi, text in zip(x, docs["ci_high"], labels, strict=True):
         if text:
             ax.annotate(text, (xi, yi), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=6.5)
+    from matplotlib.ticker import MaxNLocator
+
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("year")
     ax.set_ylabel("drift index D = log2((A+0.5)/(S+0.5))")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from aictlab import schema
 from aictlab.contingency import chi_squared
@@ -81,6 +80,8 @@ def class_profiles(
         term), ``n_term`` (segments holding it), ``pct_term_in_class`` (100 n_term_class / n_term); sorted by
         class, then χ² descending, then term.
     """
+    from scipy import stats  # here: importing scipy.stats takes about a second
+
     check_choice("method", method, ("segments", "quanteda"))
     lab = res.segments["class"].to_numpy(dtype="float", na_value=np.nan)
     ok = ~np.isnan(lab)

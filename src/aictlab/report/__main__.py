@@ -193,9 +193,14 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import matplotlib
+    # the report draws off-screen (notebooks keep their inline backend); matplotlib itself is imported only
+    # when a figure is drawn (a warm run copies cached figures), so the backend is chosen by its variable
+    if "matplotlib" in sys.modules:
+        import matplotlib
 
-    matplotlib.use("Agg")  # the report draws off-screen (notebooks keep their inline backend)
+        matplotlib.use("Agg")
+    else:
+        os.environ["MPLBACKEND"] = "Agg"
     level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("aictlab").setLevel(level)

@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
-import io
 import json
 import logging
 import pickle
@@ -21,12 +20,14 @@ import pandas as pd
 from aictlab import __version__
 from aictlab.config import Settings
 from aictlab.io import atomic_write_bytes, sha256_file
+from aictlab.plots.output import FIGURE_DPI, figure_bytes
 
 __all__ = [
     "table_bytes",
     "settings_key",
     "content_digest",
     "figure_bytes",
+    "FIGURE_DPI",
     "ReportContext",
     "NOT_IN_FINGERPRINT",
     "SEAL_MAGIC",
@@ -91,6 +92,13 @@ class ReportContext:
         Every file written so far (for provenance).
     show_progress : bool
         Whether progress bars are shown (:meth:`progress_bar`).
+    figure_worker : aictlab.plots.output.FigureWorker or None
+        Where figures are drawn: a background process (the report run's), or None to draw them in
+        :meth:`plot` itself.
+    part : str
+        The part running (set by the runner): it answers for the figures it leaves to the background.
+    pending_figures : list
+        Figures queued in the background, written by :meth:`finish_figures`.
     """
 
     settings: Settings
@@ -99,6 +107,9 @@ class ReportContext:
     results: dict[str, Any] = field(default_factory=dict)
     outputs: list[Path] = field(default_factory=list)
     show_progress: bool = False
+    figure_worker: Any = None
+    part: str = ""
+    pending_figures: list[tuple] = field(default_factory=list)
 
     @property
     def out_dir(self) -> Path:
@@ -131,13 +142,14 @@ class ReportContext:
         self.outputs.append(path)
         return path
 
-    def _write_figure(self, name: str, images: dict[str, bytes]) -> list[Path]:
+    def _write_figure(self, name: str, images: dict[str, bytes], *, listed: bool = False) -> list[Path]:
         paths = []
         for ext, data in images.items():
             path = self.out_dir / f"{name}.{ext}"
             atomic_write_bytes(path, data)
             paths.append(path)
-        self.outputs.extend(paths)
+        if not listed:
+            self.outputs.extend(paths)
         return paths
 
     def plot(self, name: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> pd.DataFrame:
@@ -151,9 +163,11 @@ class ReportContext:
         run's outputs, as a drawn figure would be) without building or drawing the figure. Entries are sealed
         like every result (:func:`write_entry`): a damaged one is redrawn with a warning. Arguments that
         cannot be hashed (an unknown object) simply disable the cache for that figure.
+
+        With a :attr:`figure_worker`, the figure is built here and drawn in the background while the run goes
+        on; its files and cache entry are written by :meth:`finish_figures`.
         """
-        import matplotlib
-        import matplotlib.pyplot as plt
+        from importlib.metadata import version
 
         from aictlab.plots import RC
 
@@ -163,7 +177,7 @@ class ReportContext:
             log.debug("figure %s not cached: %s", name, err)
             path = None
         else:
-            style = {"rc": repr(sorted(RC.items())), "dpi": FIGURE_DPI, "matplotlib": matplotlib.__version__}
+            style = {"rc": repr(sorted(RC.items())), "dpi": FIGURE_DPI, "matplotlib": version("matplotlib")}
             func_name = f"{func.__module__}.{func.__qualname__}"
             key = settings_key("figure", name, func_name, inputs, style)
             path = self.settings.path("processed") / "figures" / f"{name}-{key}.pkl"
@@ -171,13 +185,52 @@ class ReportContext:
             if isinstance(entry, dict) and set(entry) == {"images", "data"}:
                 self._write_figure(name, entry["images"])
                 return entry["data"]
+        import matplotlib.pyplot as plt  # only to draw: a warm run copies cached figures without matplotlib
+
         fig, data = func(*args, **kwargs)
+        queued = self.figure_worker.submit(fig) if self.figure_worker is not None else None
+        if queued is not None:
+            plt.close(fig)
+            self.outputs.extend(self.out_dir / f"{name}.{ext}" for ext in ("png", "pdf"))
+            self.pending_figures.append((self.part, name, path, data, *queued))
+            return data
         images = figure_bytes(fig)
         plt.close(fig)
         self._write_figure(name, images)
         if path is not None:
             write_entry(path, {"images": images, "data": data})
         return data
+
+    def finish_figures(self) -> dict[str, str]:
+        """Wait for the figures drawn in the background, then write their files and cache entries.
+
+        A figure the background process could not draw (it died, or drawing failed there) is drawn here from
+        its pickle; one that fails here too is reported, never fatal.
+
+        Returns
+        -------
+        dict
+            Part name -> error, for the parts one of whose figures could not be drawn (empty when all were).
+        """
+        from aictlab.plots.output import render_pickled_figure
+
+        failed: dict[str, str] = {}
+        pending, self.pending_figures = self.pending_figures, []
+        for part, name, path, data, blob, future in pending:
+            try:
+                try:
+                    images = future.result()
+                except Exception as err:  # the worker died or failed: once more, here
+                    log.warning("figure %s: background drawing failed (%s); drawing it here.", name, err)
+                    images = render_pickled_figure(blob)
+            except Exception as err:
+                log.error("figure %s of part %s could not be drawn: %s", name, part, err)
+                failed.setdefault(part, f"figure {name}: {type(err).__name__}: {err}")
+                continue
+            self._write_figure(name, images, listed=True)
+            if path is not None:
+                write_entry(path, {"images": images, "data": data})
+        return failed
 
     def cached(self, name: str, key_parts: dict[str, Any], compute: Callable[[], Any]) -> Any:
         """Return ``compute()``, reusing ``<processed>/results/<name>-<key>.pkl`` when the key matches.
@@ -221,22 +274,6 @@ class ReportContext:
 
 
 _MISSING = object()
-
-#: Resolution of the PNG figures (the PDFs are vector).
-FIGURE_DPI = 200
-
-
-def figure_bytes(fig) -> dict[str, bytes]:
-    """``fig`` as PNG and PDF bytes in the house style, with no embedded dates or software version."""
-    from aictlab.plots import figure_style
-
-    images = {}
-    for ext, metadata in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
-        buffer = io.BytesIO()
-        with figure_style():  # the house style is local; PDFs keep TrueType fonts
-            fig.savefig(buffer, format=ext, metadata=metadata, dpi=FIGURE_DPI)
-        images[ext] = buffer.getvalue()
-    return images
 
 
 def content_digest(value: Any) -> str:

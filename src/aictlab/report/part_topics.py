@@ -219,25 +219,31 @@ def run(ctx: ReportContext) -> str:
             tp.frame_topic_prevalence(dt, topics, by="period", n_boot=s.bootstrap, seed=s.seed),
         ),
     )
-    ranges = pd.concat(
-        [
-            tp.seed_prevalence_range(
-                selection,
-                m,
-                chosen[m],
-                by="period",
-                reference=finals[m] if refitted[m] else None,
-            ).assign(model=m)
-            for m in models
-            if selection.params["n_seeds"] > 0
-        ]
-        or [pd.DataFrame(columns=["model", "topic", "period"])],
-        ignore_index=True,
+    ranges = ctx.cached(  # refits every seed's thetas: seconds, so a warm run reads it
+        "topics_seed_ranges",
+        prev_key,
+        lambda: pd.concat(
+            [
+                tp.seed_prevalence_range(
+                    selection,
+                    m,
+                    chosen[m],
+                    by="period",
+                    reference=finals[m] if refitted[m] else None,
+                ).assign(model=m)
+                for m in models
+                if selection.params["n_seeds"] > 0
+            ]
+            or [pd.DataFrame(columns=["model", "topic", "period"])],
+            ignore_index=True,
+        ),
     )
     prevalence = prevalence.merge(ranges, on=["model", "topic", "period"], how="left")
     ctx.save_table(prevalence, "topic_prevalence")
     ctx.save_table(frame_prev, "frame_topic_prevalence")
-    by_k = tp.frame_shares_by_k(selection, lexicon, by="period")
+    by_k = ctx.cached(
+        "topics_frame_shares_by_k", prev_key, lambda: tp.frame_shares_by_k(selection, lexicon, by="period")
+    )
     ctx.save_table(by_k, "topic_frame_shares_by_k")
     dynamic = None
     if s.extra.get("topic_dynamic"):

@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import json
 import logging
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 from aictlab.config import Settings
 from aictlab.errors import SettingsError
 from aictlab.io import atomic_write_bytes, check_output_folder
+from aictlab.plots.output import FigureWorker
 from aictlab.progress import tqdm_progress
 from aictlab.report import render
 from aictlab.report.context import NOT_IN_FINGERPRINT, ReportContext
@@ -152,13 +154,19 @@ def run_report(
     with contextlib.ExitStack() as stack:
         # worker processes of any part (spaCy's, the topic grid's joblib workers) end with an interrupted run
         stack.enter_context(worker_guard())
+        # figures are drawn in a background process while the next parts compute (one core each); forked
+        # first, before any thread (Dask's, progress bars') exists
+        background = FigureWorker.available and (os.cpu_count() or 1) > 1
+        worker = stack.enter_context(FigureWorker()) if background else None
         client = None
         if settings.engine == "dask":  # one cluster for every corpus the run loads
             from aictlab.engine import dask_client
 
             client = stack.enter_context(dask_client(settings.scheduler))
-        ctx = ReportContext(settings=settings, corpus=None, client=client)
+        ctx = ReportContext(settings=settings, corpus=None, client=client, figure_worker=worker)
         outcomes = _run_parts(ctx, names, progress=progress)
+        for name, error in ctx.finish_figures().items():
+            _mark_failed(ctx, next(o for o in outcomes if o.name == name), error)
     records = part_records(ctx.out_dir)
     current = {n: r for n, r in records.items() if r.run == ctx.run_id}
     stale = {n: r for n, r in records.items() if r.run != ctx.run_id}
@@ -227,6 +235,7 @@ def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[
 def _run_part(ctx: ReportContext, name: str) -> PartOutcome:
     """Run one part, write its section and record; a failure is caught, logged and recorded."""
     t0 = time.perf_counter()
+    ctx.part = name
     first_output = len(ctx.outputs)
     results_before = dict(ctx.results)
     if name == "frames":  # the headline is the frames part's: never one left by an earlier run
@@ -246,6 +255,21 @@ def _run_part(ctx: ReportContext, name: str) -> PartOutcome:
     left = {k: v for k, v in ctx.results.items() if k != "headline" and results_before.get(k) is not v}
     _write_record(ctx, name, section, status, written, headline, left if status == "ok" else {})
     return PartOutcome(name, status, seconds, error)
+
+
+def _mark_failed(ctx: ReportContext, outcome: PartOutcome, error: str) -> None:
+    """A part one of whose figures could not be drawn (in the background, after it ran): failed, in its
+    outcome, its section and its record."""
+    log.error("part %s failed: %s", outcome.name, error)
+    outcome.status, outcome.error = "failed", error
+    folder = ctx.out_dir / "sections"
+    section = (folder / f"{outcome.name}.md").read_text(encoding="utf-8")
+    section += f"\n**This part failed:** `{error}`\n"
+    atomic_write_bytes(folder / f"{outcome.name}.md", section.encode("utf-8"))
+    record = json.loads((folder / f"{outcome.name}.json").read_text(encoding="utf-8"))
+    record.update(status="failed", headline="", results={})
+    data = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    atomic_write_bytes(folder / f"{outcome.name}.json", data.encode("utf-8"))
 
 
 def _json_value(value):

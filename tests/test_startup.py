@@ -1,0 +1,109 @@
+"""Fixed costs of a report run (issue 15): heavy libraries imported only where used, figures drawn in a
+background process with the same bytes as in the run's own process, and a figure that fails there redrawn or
+reported."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from concurrent.futures import Future
+from pathlib import Path
+
+import pandas as pd
+
+from aictlab.config import Settings
+from aictlab.plots import new_figure, styled
+from aictlab.plots.output import FigureWorker, figure_bytes
+from aictlab.report.context import ReportContext, read_entry
+
+REPO = Path(__file__).resolve().parents[1]
+HEAVY = ("scipy.stats", "matplotlib", "sklearn", "spacy", "gensim", "statsmodels")
+
+
+def test_importing_the_report_and_its_parts_imports_no_heavy_library():
+    # a warm run imports every part but computes nothing: these libraries (seconds of imports) wait until a
+    # function that needs them runs
+    code = (
+        "import sys\n"
+        "import aictlab.report.__main__\n"
+        "from aictlab.report.runner import PARTS\n"
+        "import importlib\n"
+        "for module in PARTS.values():\n"
+        "    importlib.import_module(module)\n"
+        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.strip() == ""
+
+
+@dataclasses.dataclass
+class FakeCorpus:
+    cache_key: str = "k"
+    corpus_hash: str = "h"
+
+
+@styled
+def plot_bars(table: pd.DataFrame):
+    """Bars of ``table['n']`` by ``table['term']`` (accented labels: the PDF embeds their glyphs)."""
+    fig, ax = new_figure(width=3, height=2)
+    ax.bar(table["term"], table["n"], color="#555555")
+    ax.set_title("coopération décentralisée")
+    return fig, table[["term", "n"]]
+
+
+TABLE = pd.DataFrame({"term": ["coopération", "solidarité", "attractivité"], "n": [5, 3, 8]})
+
+
+def test_a_figure_drawn_in_the_background_has_the_bytes_of_one_drawn_here(tmp_path):
+    fig, _ = plot_bars(TABLE)
+    here = figure_bytes(fig)
+    with FigureWorker() as worker:
+        blob, future = worker.submit(fig)
+        there = future.result(timeout=120)
+    assert there["png"] == here["png"] and there["pdf"] == here["pdf"]
+    assert there["png"].startswith(b"\x89PNG") and b"/FontFile2" in there["pdf"]  # TrueType, embedded
+
+
+class BrokenWorker:
+    """A figure worker whose process 'died': every future fails."""
+
+    def submit(self, fig):
+        import pickle
+
+        future = Future()
+        future.set_exception(RuntimeError("worker died"))
+        return pickle.dumps(fig), future
+
+
+def test_plot_with_a_worker_writes_files_at_finish_and_redraws_what_the_worker_failed(tmp_path):
+    settings = Settings(root=tmp_path, out=tmp_path / "out")
+    ctx = ReportContext(settings=settings, corpus=FakeCorpus(), figure_worker=BrokenWorker(), part="frames")
+    drawn = ctx.plot("bars", plot_bars, TABLE)
+    pd.testing.assert_frame_equal(drawn, TABLE)
+    out = tmp_path / "out"
+    assert not (out / "bars.png").exists()  # queued, not yet written
+    assert ctx.outputs == [out / "bars.png", out / "bars.pdf"]  # but already the part's outputs
+    assert ctx.finish_figures() == {}  # drawn here instead
+    expected = figure_bytes(plot_bars(TABLE)[0])
+    assert (out / "bars.png").read_bytes() == expected["png"]
+    (entry,) = (tmp_path / "data" / "processed" / "figures").glob("bars-*.pkl")
+    assert read_entry(entry)["images"]["png"] == expected["png"]
+    assert ctx.outputs == [out / "bars.png", out / "bars.pdf"] and ctx.pending_figures == []
+
+
+def test_a_figure_that_cannot_be_drawn_anywhere_is_reported_against_its_part(tmp_path):
+    class Unpicklable(BrokenWorker):
+        def submit(self, fig):
+            blob, future = super().submit(fig)
+            return b"not a pickle", future
+
+    settings = Settings(root=tmp_path, out=tmp_path / "out")
+    ctx = ReportContext(settings=settings, corpus=FakeCorpus(), figure_worker=Unpicklable(), part="topics")
+    ctx.plot("bars", plot_bars, TABLE)
+    failed = ctx.finish_figures()
+    assert list(failed) == ["topics"] and failed["topics"].startswith("figure bars: ")
+    assert not (tmp_path / "out" / "bars.png").exists()
+    assert not list((tmp_path / "data" / "processed").glob("figures/*.pkl"))  # nothing cached
