@@ -9,6 +9,8 @@ is fitted; a topic with more than 90 % of its token mass in one document is name
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 from collections.abc import Sequence
 
@@ -146,12 +148,19 @@ def run(ctx: ReportContext) -> str:
     if sampled:  # the sample depends on the cap and on the periods (its strata)
         key = {**key, "max_units": max_units, "sample_periods": s.periods}
     n_jobs = max(1, min(2, os.cpu_count() or 1))
-    selection = ctx.cached(
-        "topics_selection",
-        key,
-        lambda: _select_with_progress(ctx, docs, k=k_grid, seed=s.seed, n_seeds=s.topic_seeds, n_jobs=n_jobs,
-                                      max_units=max_units),
-    )  # fmt: skip
+
+    @functools.cache
+    def grid() -> tp.TopicSelection:
+        """The whole grid, every subsample fit included (tens of MB): read only by what is not cached."""
+        return ctx.cached(
+            "topics_selection",
+            key,
+            lambda: _select_with_progress(ctx, docs, k=k_grid, seed=s.seed, n_seeds=s.topic_seeds,
+                                          n_jobs=n_jobs, max_units=max_units),
+        )  # fmt: skip
+
+    # the grid without its subsample fits (a tenth of the size): all that a warm run reads
+    selection = ctx.cached("topics_selection_head", key, lambda: dataclasses.replace(grid(), runs={}))
     models = selection.params["models"]
     chosen = {m: int(s.topic_k_chosen) if s.topic_k_chosen else selection.chosen_k(m) for m in models}
     ctx.save_table(selection.table, "topic_model_selection")
@@ -225,7 +234,7 @@ def run(ctx: ReportContext) -> str:
         lambda: pd.concat(
             [
                 tp.seed_prevalence_range(
-                    selection,
+                    grid(),
                     m,
                     chosen[m],
                     by="period",
