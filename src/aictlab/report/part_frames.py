@@ -226,7 +226,7 @@ def run(ctx: ReportContext) -> str:
     mvu = ctx.cached(
         "frames_mention_vs_use",
         key,
-        lambda: coding.mention_vs_use(data, n_boot=s.bootstrap, coding=use_coding, **measure),
+        lambda: coding.mention_vs_use(data, n_boot=s.bootstrap, coding=use_coding, main=result, **measure),
     )
 
     ctx.save_table(result.frame_rates, "frame_rates")
