@@ -453,7 +453,7 @@ def _as_text(values: pd.Series) -> np.ndarray:
     """``values.astype(str).to_numpy()``, without a conversion when they are already Python strings."""
     if values.dtype == object:
         array = values.to_numpy()
-        if all(type(v) is str for v in array):
+        if pd.api.types.infer_dtype(array, skipna=False) == "string":  # every value a str
             return array
     return values.astype(str).to_numpy()
 
