@@ -82,15 +82,20 @@ def _check_mwe_file(corpus: Corpus, mwe_path: Path) -> None:
 
 
 def _relemmatize(
-    corpus: Corpus, lemmatizer: str, segment_size: int, mwe_path: Path
+    corpus: Corpus, lemmatizer: str, segment_size: int, mwe_path: Path, nlp_cache: Path | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Tokens and segments of the corpus's clean paragraphs under ``lemmatizer`` (the NLP task of a build)."""
+    """Tokens and segments of the corpus's clean paragraphs under ``lemmatizer`` (the NLP task of a build;
+    paragraphs found in the ``nlp_cache`` store are not processed again)."""
     from aictlab import nlp
     from aictlab.pipeline import tokens_and_segments
 
     _check_mwe_file(corpus, mwe_path)
     return tokens_and_segments(
-        corpus.paragraphs, lemmatizer=lemmatizer, segment_size=segment_size, mwes=nlp.read_mwes(mwe_path)
+        corpus.paragraphs,
+        lemmatizer=lemmatizer,
+        segment_size=segment_size,
+        mwes=nlp.read_mwes(mwe_path),
+        nlp_cache=None if nlp_cache is None else str(nlp_cache),
     )
 
 
@@ -136,6 +141,7 @@ def derive_corpus(
     segment_size: int | None = None,
     lemmatizer: str | None = None,
     mwe_path: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> Corpus:
     """The corpus under another segment size and/or lemmatizer, without rebuilding it.
 
@@ -151,6 +157,9 @@ def derive_corpus(
     mwe_path : Path, optional
         The multi-word expression file the corpus was built with (default the packaged one; checked against
         the sha256 the corpus records).
+    cache_dir : Path, optional
+        The folder of the run's caches (``Settings.processed``): the NLP of another lemmatizer reads and
+        writes its paragraph store (:mod:`aictlab.paragraph_cache`), so a paragraph is lemmatized once.
 
     Returns
     -------
@@ -192,7 +201,10 @@ def derive_corpus(
                 tokens = resegment_tokens(tokens, size)
             segments = segments_table(tokens) if "segment_size" in changes else corpus.segments
         else:
-            tokens, segments = _relemmatize(corpus, lemma, size, path)
+            from aictlab.paragraph_cache import store_folder
+
+            store = store_folder(cache_dir, lemma) if cache_dir is not None else None
+            tokens, segments = _relemmatize(corpus, lemma, size, path, store)
         return dataclasses.replace(
             corpus, tokens=tokens, token_files=(), segments=segments, settings=settings, cache_key=key
         )
