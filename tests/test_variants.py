@@ -53,6 +53,41 @@ def test_other_lemmatizer_is_the_built_one(seed_corpus, seed_corpus_simplemma):
     assert (derived.read_tokens()["lemma"] != seed_corpus.tokens["lemma"]).any()
 
 
+@pytest.mark.slow
+def test_spacy_variant_keeps_its_nlp_by_paragraph(seed_corpus, seed_corpus_simplemma, tmp_path):
+    first = derive_corpus(seed_corpus_simplemma, lemmatizer="spacy", cache_dir=tmp_path)
+    _same_tables(first, seed_corpus)
+    shards = sorted((tmp_path / "nlp").rglob("shard-*.parquet"))
+    assert len(shards) == 1  # the paragraphs' spaCy rows, stored once
+    again = derive_corpus(seed_corpus_simplemma, lemmatizer="spacy", cache_dir=tmp_path)
+    _same_tables(again, seed_corpus)
+    assert sorted((tmp_path / "nlp").rglob("shard-*.parquet")) == shards  # all read back, nothing new
+
+
+def test_simplemma_tokens_keep_joined_expressions():
+    from aictlab.config import mwe_file
+    from aictlab.variants import simplemma_tokens
+
+    tokens = pd.DataFrame(
+        {
+            "token": ["Les", "coopération décentralisée", "CT", "mot_clé", "villes"],
+            "lemma": ["le", "coopération_décentralisée", "collectivité_territoriale", "mot_clé", "ville"],
+            "pos": ["DET", "NOUN", "NOUN", "NOUN", "NOUN"],
+        },
+        index=[10, 11, 12, 13, 14],
+    )
+    out = simplemma_tokens(tokens, mwe_file(None))
+    assert out["lemma"].tolist() == [
+        "le",
+        "coopération_décentralisée",
+        "collectivité_territoriale",
+        "mot_clé",
+        "ville",
+    ]
+    assert out["pos"].tolist() == [""] * 5
+    assert out.index.tolist() == [10, 11, 12, 13, 14]
+
+
 def test_no_change_is_the_corpus_itself(seed_corpus_simplemma):
     assert (
         derive_corpus(seed_corpus_simplemma, segment_size=40, lemmatizer="simplemma") is seed_corpus_simplemma

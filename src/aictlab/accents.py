@@ -142,15 +142,21 @@ def accentless_documents(doc_ids: np.ndarray, surface: np.ndarray) -> set[str]:
     set of str
         Documents with at least :data:`ACCENTLESS_MIN_LETTERS` letters and almost no accented one.
     """
-    letters: dict[str, int] = {}
-    accented: dict[str, int] = {}
-    for doc, text in zip(doc_ids, surface, strict=True):
-        text = str(text)
-        letters[doc] = letters.get(doc, 0) + sum(c.isalpha() for c in text)
-        accented[doc] = accented.get(doc, 0) + len(text) - len(text.translate(_DROP_ACCENTED))
-    return {
-        d for d, n in letters.items() if n >= ACCENTLESS_MIN_LETTERS and accented[d] < ACCENTLESS_SHARE * n
-    }
+    import pandas as pd
+
+    if len(doc_ids) != len(surface):
+        raise ValueError("accentless_documents: doc_ids and surface differ in length.")
+    if not len(doc_ids):
+        return set()
+    # each distinct word is counted once, then its counts are summed per document (a corpus repeats words)
+    words, word_of = pd.factorize(np.asarray([str(t) for t in surface], dtype=object))
+    n_letters = np.asarray([sum(c.isalpha() for c in w) for w in word_of], dtype=np.int64)
+    n_accented = np.asarray([len(w) - len(w.translate(_DROP_ACCENTED)) for w in word_of], dtype=np.int64)
+    docs, doc_of = pd.factorize(np.asarray(doc_ids, dtype=object))
+    letters = np.bincount(docs, weights=n_letters[words], minlength=len(doc_of))
+    accented = np.bincount(docs, weights=n_accented[words], minlength=len(doc_of))
+    keep = (letters >= ACCENTLESS_MIN_LETTERS) & (accented < ACCENTLESS_SHARE * letters)
+    return {doc_of[i] for i in np.flatnonzero(keep)}
 
 
 def may_lack_accents(surface: str, accentless_document: bool) -> bool:

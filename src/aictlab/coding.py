@@ -209,6 +209,7 @@ def use_only_drift(
     mention_documents: Sequence[str] | None = None,
     tier: str = "extended",
     periods: int | Sequence[int] | None = None,
+    main=None,
     **drift_options,
 ):
     """The drift counting only the hits coded ``use`` (docs/methods.md §7, §15).
@@ -228,6 +229,9 @@ def use_only_drift(
         As in :func:`code_matches`.
     tier, periods
         As in :func:`aictlab.drift.measure_drift`.
+    main : DriftResult, optional
+        :func:`aictlab.drift.measure_drift` of ``data`` with the same options, when already computed: it is
+        the result when every hit is coded ``use`` (not measured again).
     **drift_options
         Passed to :func:`aictlab.drift.measure_drift` (``drift_frames, n_boot, seed, alpha, merge``).
 
@@ -240,6 +244,8 @@ def use_only_drift(
     matches = fd.hits(tier)
     coded = code_matches(matches, coding, mention_documents=mention_documents)
     use = matches.loc[coded.index[coded["use"].eq("use")]].sort_index()
+    if main is not None and len(use) == len(matches):  # every hit is a use: the same hits, the same drift
+        return main
     return measure_drift(fd.with_hits(use, tier=tier), tier=tier, **drift_options)
 
 
@@ -256,6 +262,7 @@ def mention_vs_use(
     seed: int = 42,
     alpha: float = 0.05,
     merge=None,
+    main=None,
 ) -> pd.DataFrame:
     """Drift index per period with and without the documents that *discuss* the hypothesis, and (with a
     hand ``coding``) counting only the hits coded ``use``.
@@ -276,6 +283,9 @@ def mention_vs_use(
         The documents that discuss the hypothesis; default :func:`coded_mention_documents` of ``coding``.
     drift_frames, tier, periods, n_boot, seed, alpha, merge
         As in :func:`aictlab.drift.measure_drift`.
+    main : DriftResult, optional
+        :func:`aictlab.drift.measure_drift` of ``data`` with these options, when already computed (the
+        report's main measurement): the "all documents" rows, not measured again.
 
     Returns
     -------
@@ -294,13 +304,14 @@ def mention_vs_use(
         "alpha": alpha,
         "merge": merge,
     }
-    out = [measure_drift(fd, **kw).by_period.assign(variant="all documents")]
+    main = main if main is not None else measure_drift(fd, **kw)
+    out = [main.by_period.assign(variant="all documents")]
     if present:
         res = measure_drift(fd, exclude_documents=present, **kw)
         out.append(res.by_period.assign(variant="without " + ", ".join(present)))
     if coding is not None:
         kw.pop("tier")
-        res = use_only_drift(fd, coding, mention_documents=mentions, tier=tier, **kw)
+        res = use_only_drift(fd, coding, mention_documents=mentions, tier=tier, main=main, **kw)
         out.append(res.by_period.assign(variant="only hits coded use"))
     table = pd.concat(out, ignore_index=True)
     return table[["variant"] + [c for c in table.columns if c != "variant"]]

@@ -116,10 +116,17 @@ def hit_contexts(tokens: pd.DataFrame, matches: pd.DataFrame, *, window: int = 1
     from aictlab.concordance import KWIC_COLUMNS, kwic
 
     columns = [DOC_ID, "start", "end", "left", "keyword", "right"]
-    lemmas = {doc: sorted(set(g.str.lower())) for doc, g in matches.groupby(DOC_ID, sort=False)["lemma"]}
+    lemmas = {
+        doc: tuple(sorted(set(g.str.lower()))) for doc, g in matches.groupby(DOC_ID, sort=False)["lemma"]
+    }
+    # kwic reads each document on its own: the documents searched for the same lemmas go through one call
+    queries = list(dict.fromkeys(lemmas.values()))
+    number = {query: k for k, query in enumerate(queries)}
+    group = tokens[DOC_ID].map({doc: number[query] for doc, query in lemmas.items()})
+    present = group.notna()
     found = [
-        kwic(doc_tokens, lemmas[doc], window=window, by="lemma")
-        for doc, doc_tokens in tokens[tokens[DOC_ID].isin(list(lemmas))].groupby(DOC_ID, sort=False)
+        kwic(part, list(queries[int(k)]), window=window, by="lemma")
+        for k, part in tokens[present].groupby(group[present], sort=False)
     ]
     lines = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=KWIC_COLUMNS)
     lines = lines[columns]

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_integer_dtype
 
 from aictlab.accents import (
     accent_readings,
@@ -420,6 +421,101 @@ def _titles(value: Any, source: str) -> tuple[str, ...]:
     )
 
 
+def _row_pieces(lem: str, surface: str, accentless: bool, restore) -> list[tuple]:
+    """The canonical lemma parts of one token row (see :func:`match_terms`): per part ``(part, offered,
+    restored, conditional)``: the part matched, the surface key it also offers to one-word entries (or None),
+    whether it was matched on restored accents and whether only in its entry's required context."""
+    pieces = [p for p in re.split(r"[\s" + MWE_JOINER + r"]+", lem) if p] if lem.strip() else []
+    if not pieces:  # whitespace token: a barrier, never part of a match
+        pieces = ["\x00"]
+    restorable = pieces != ["\x00"] and may_lack_accents(surface, accentless)
+    words = surface.split() if len(pieces) > 1 else [surface]
+    out = []
+    for j, p in enumerate(pieces):
+        part = canonical_lemma(p) if p != "\x00" else p
+        # One-part tokens also offer their surface form to one-word entries (lemmatiser errors).
+        offered = canonical_lemma(surface) if len(pieces) == 1 and p != "\x00" else None
+        restored, conditional = None, False
+        if restorable:
+            word = words[j] if len(words) == len(pieces) else p
+            restored, conditional = restore(word)
+            if restored is None:
+                restored, conditional = restore(p)
+        if restored is not None and canonical_lemma(restored) != part:
+            part, offered = canonical_lemma(restored), None
+        else:
+            restored, conditional = None, False
+        out.append((part, offered, restored is not None, conditional))
+    return out
+
+
+def _as_text(values: pd.Series) -> np.ndarray:
+    """``values.astype(str).to_numpy()``, without a conversion when they are already Python strings."""
+    if values.dtype == object:
+        array = values.to_numpy()
+        if pd.api.types.infer_dtype(array, skipna=False) == "string":  # every value a str
+            return array
+    return values.astype(str).to_numpy()
+
+
+def _has_letter(surface: np.ndarray) -> np.ndarray:
+    """Whether each surface form has a letter (computed once per distinct form)."""
+    code, forms = pd.factorize(surface)
+    return np.asarray([any(c.isalpha() for c in s) for s in forms], dtype=bool)[code]
+
+
+def _token_parts(lemmas: np.ndarray, surface: np.ndarray, accentless: np.ndarray | None, restore) -> tuple:
+    """:func:`_row_pieces` of every token row, flattened into one sequence of parts.
+
+    A row's parts depend only on its lemma, its surface form and whether its document lacks accents, so they
+    are computed once per distinct combination (a corpus repeats its words) and spread over the rows.
+
+    Returns
+    -------
+    tuple
+        ``parts`` (list of str), ``part_surface`` (list), ``part_row`` (int array: the row of each part),
+        ``part_first``, ``part_last``, ``part_restored``, ``part_conditional`` (bool arrays) and
+        ``row_parts`` (the tuple of each row's parts).
+    """
+    n = len(lemmas)
+    lemma_code, lemma_of = pd.factorize(lemmas)
+    surface_code, surface_of = pd.factorize(surface)
+    key = lemma_code.astype(np.int64) * (2 * max(len(surface_of), 1)) + 2 * surface_code
+    if accentless is not None:
+        key += accentless
+    _, first_row, code = np.unique(key, return_index=True, return_inverse=True)
+    code = code.ravel()
+    flags = accentless if accentless is not None else np.zeros(n, dtype=bool)
+    pieces = [
+        _row_pieces(lemma_of[lemma_code[r]], surface_of[surface_code[r]], bool(flags[r]), restore)
+        for r in first_row.tolist()
+    ]
+    sizes = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
+    flat = [item for p in pieces for item in p]
+    columns = list(zip(*flat, strict=True)) if flat else [(), (), (), ()]
+    u_part = np.asarray(columns[0], dtype=object)
+    u_offered = np.asarray(columns[1], dtype=object)
+    u_restored = np.asarray(columns[2], dtype=bool)
+    u_conditional = np.asarray(columns[3], dtype=bool)
+    row_size = sizes[code]
+    row_start = np.cumsum(row_size) - row_size  # first part of each row in the flat sequence
+    unique_start = np.cumsum(sizes) - sizes
+    part_row = np.repeat(np.arange(n), row_size)
+    j = np.arange(int(row_size.sum())) - row_start[part_row]  # rank of each part within its row
+    take = unique_start[code][part_row] + j
+    row_tuple = [tuple(x[0] for x in p) for p in pieces]
+    return (
+        u_part[take].tolist(),
+        u_offered[take].tolist(),
+        part_row,
+        j == 0,
+        j == row_size[part_row] - 1,
+        u_restored[take].tolist(),
+        u_conditional[take].tolist(),
+        [row_tuple[c] for c in code.tolist()],
+    )
+
+
 def match_terms(
     tokens: pd.DataFrame, lexicon: Lexicon, *, tier: str = "extended", senses: str = "frame"
 ) -> pd.DataFrame:
@@ -497,14 +593,14 @@ def match_terms(
         return empty
 
     toks = tokens.sort_values([DOC_ID, TOK_POS], kind="stable")
-    lemmas = toks[LEMMA].fillna("").astype(str).to_numpy()
-    surface = toks[TOKEN].fillna("").astype(str).to_numpy() if TOKEN in toks.columns else lemmas
+    lemmas = _as_text(toks[LEMMA].fillna(""))
+    surface = _as_text(toks[TOKEN].fillna("")) if TOKEN in toks.columns else lemmas
     doc = toks[DOC_ID].to_numpy()
     # Block = run of rows that a match may span: same document, sentence and segment.
-    keys = [toks[DOC_ID].astype(str).to_numpy()]
+    keys = [_as_text(toks[DOC_ID])]
     for col in (SENT_ID, SEG_ID):
         if col in toks.columns:
-            keys.append(toks[col].astype(str).to_numpy())
+            keys.append(toks[col].to_numpy() if is_integer_dtype(toks[col]) else _as_text(toks[col]))
     n_rows = len(toks)
     new_block = np.zeros(n_rows, dtype=bool)
     new_block[0] = True
@@ -534,46 +630,13 @@ def match_terms(
         return restored_of[word]
 
     no_accents = accentless_documents(doc, surface)
-    surface_key = [canonical_lemma(s) for s in surface]
-    row_parts: list[tuple[str, ...]] = []
-    parts: list[str] = []
-    part_surface: list[str | None] = []
-    part_row: list[int] = []
-    part_first: list[bool] = []
-    part_last: list[bool] = []
-    part_restored: list[bool] = []
-    part_conditional: list[bool] = []
-    for r, lem in enumerate(lemmas):
-        pieces = [p for p in re.split(r"[\s" + MWE_JOINER + r"]+", lem) if p] if lem.strip() else []
-        if not pieces:  # whitespace token: a barrier, never part of a match
-            pieces = ["\x00"]
-        restorable = pieces != ["\x00"] and may_lack_accents(surface[r], doc[r] in no_accents)
-        words = surface[r].split() if len(pieces) > 1 else [surface[r]]
-        canon = []
-        for j, p in enumerate(pieces):
-            part = canonical_lemma(p) if p != "\x00" else p
-            # One-part tokens also offer their surface form to one-word entries (lemmatiser errors).
-            offered = surface_key[r] if len(pieces) == 1 and p != "\x00" else None
-            restored, conditional = None, False
-            if restorable:
-                word = words[j] if len(words) == len(pieces) else p
-                restored, conditional = restore(word)
-                if restored is None:
-                    restored, conditional = restore(p)
-            if restored is not None and canonical_lemma(restored) != part:
-                part, offered = canonical_lemma(restored), None
-            else:
-                restored, conditional = None, False
-            parts.append(part)
-            canon.append(part)
-            part_surface.append(offered)
-            part_row.append(r)
-            part_first.append(j == 0)
-            part_last.append(j == len(pieces) - 1)
-            part_restored.append(restored is not None)
-            part_conditional.append(conditional)
-        row_parts.append(tuple(canon))
-    part_row_a = np.asarray(part_row)
+    in_accentless = (
+        np.fromiter((d in no_accents for d in doc), dtype=bool, count=n_rows) if no_accents else None
+    )
+    (parts, part_surface, part_row, part_first, part_last, part_restored, part_conditional, row_parts) = (
+        _token_parts(lemmas, surface, in_accentless, restore)
+    )
+    part_row_a = part_row
     part_block = row_block[part_row_a]
     n_parts = len(parts)
     taken_row = np.zeros(n_rows, dtype=bool)
@@ -611,7 +674,7 @@ def match_terms(
         surface=surface,
         block=row_block,
         parts=row_parts,
-        is_word=np.asarray([any(c.isalpha() for c in s) for s in surface]),
+        is_word=_has_letter(surface),
         ent_type=toks["ent_type"].fillna("").astype(str).to_numpy() if "ent_type" in toks.columns else None,
     )
     rules = {

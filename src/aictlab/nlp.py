@@ -39,6 +39,8 @@ __all__ = [
     "token_chunks",
     "MWE",
     "read_mwes",
+    "mwe_lemmas",
+    "simplemma_lemma",
     "join_mwes",
     "tokens_table",
     "MAX_CHUNK_CHARS",
@@ -132,6 +134,15 @@ def _dictionary_lemma(text: str, lemma: str) -> str:
     return simplemma.lemmatize(text.lower(), lang="fr").lower()
 
 
+@lru_cache(maxsize=200_000)
+def simplemma_lemma(text: str) -> str:
+    """The lemma the ``"simplemma"`` lemmatizer gives a token's text: simplemma's French lemma, lower-cased,
+    its capital E's accent restored (the token text itself, lower-cased, when simplemma gives none)."""
+    import simplemma
+
+    return _fix_lemma(text, simplemma.lemmatize(text, lang="fr").lower() or text.lower())
+
+
 def _is_stop(text: str, lemma: str, spacy_flag: bool) -> bool:
     """spaCy's stop flag, extended to hyphenated clitics (``-ils``, ``-ce``) and civility titles."""
     if spacy_flag:
@@ -144,18 +155,15 @@ def _is_stop(text: str, lemma: str, spacy_flag: bool) -> bool:
 def _rows_from_doc(doc, lemmatizer: str) -> list[tuple]:
     """One pass over a spaCy Doc (iterating a Doc is the costly part)."""
     simple = lemmatizer == "simplemma"
-    if simple:
-        import simplemma
     rows = []
     for t in doc:
         if t.is_space:
             continue
         text = t.text
         if simple:
-            lemma, tag = simplemma.lemmatize(text, lang="fr").lower(), ""
+            lemma, tag = simplemma_lemma(text), ""
         else:
-            lemma, tag = _dictionary_lemma(text, t.lemma_.lower()), t.pos_
-        lemma = _fix_lemma(text, lemma or text.lower())
+            lemma, tag = _fix_lemma(text, _dictionary_lemma(text, t.lemma_.lower()) or text.lower()), t.pos_
         rows.append(
             (
                 text,
@@ -292,29 +300,38 @@ def read_mwes(path: Path) -> list[MWE]:
     tokenizer = spacy_pipeline("simplemma")
     seen: dict[tuple[str, ...], int] = {}
     out = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        text = line.split("#", 1)[0].strip()
-        if not text:
-            continue
-        text, _, expansion = (part.strip() for part in text.partition("="))
+    for number, text, expansion, lemma in _mwe_lines(path):
         words = [t.text for t in tokenizer(text.replace("’", "'")) if not t.is_space]
         if expansion:  # an abbreviation: "ct = collectivité territoriale"
             if len(words) != 1:
                 raise LexiconError(f"{path} line {number}: abbreviation {text!r} must be one token.")
-            lemma = S.MWE_JOINER.join(expansion.lower().split())
         elif len(words) < 2:
             raise LexiconError(
                 f"{path} line {number}: {text!r} is one word; list only multi-word expressions "
                 "(or an abbreviation as 'ct = collectivité territoriale')."
             )
-        else:
-            lemma = S.MWE_JOINER.join(text.lower().split())
         keys = tuple(_match_key(w) for w in words)
         if keys in seen:
             raise LexiconError(f"{path} line {number}: {text!r} repeats line {seen[keys]}.")
         seen[keys] = number
         out.append(MWE(keys, lemma))
     return sorted(out, key=lambda m: (-len(m.keys), m.keys))
+
+
+def _mwe_lines(path: Path) -> Iterator[tuple[int, str, str, str]]:
+    """``(line number, expression, expansion, lemma)`` of each entry of a multi-word expression file."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        text, _, expansion = (part.strip() for part in text.partition("="))
+        yield number, text, expansion, S.MWE_JOINER.join((expansion or text).lower().split())
+
+
+def mwe_lemmas(path: Path) -> frozenset[str]:
+    """The lemmas the expressions of a (valid, :func:`read_mwes`) multi-word expression file become, read
+    without the tokenizer."""
+    return frozenset(lemma for *_, lemma in _mwe_lines(Path(path)))
 
 
 def join_mwes(rows: list[tuple], mwes: list[MWE]) -> list[tuple]:

@@ -36,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from aictlab.accents import fold_accents
 from aictlab.errors import LexiconError
@@ -152,19 +153,20 @@ def _title_rows(ctx: HitContext, titles: tuple[str, ...]) -> np.ndarray:
     if not titles or not len(ctx.surface):
         return covered
     pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(t) for t in titles) + r")(?![^\W_])")
+    # each distinct surface form is keyed once; a row's key starts where the previous non-empty key ended
+    code, forms = pd.factorize(np.asarray([str(s) for s in ctx.surface], dtype=object))
+    form_keys = [title_key(f) for f in forms]
+    keys = np.asarray(form_keys, dtype=object)[code]
+    lengths = np.asarray([len(k) for k in form_keys], dtype=np.int64)[code]
+    step = lengths + (lengths > 0)
     starts = np.r_[0, np.flatnonzero(ctx.doc[1:] != ctx.doc[:-1]) + 1, len(ctx.doc)]
-    for a, b in zip(starts[:-1], starts[1:], strict=True):
-        pieces, offsets, pos = [], [], 0
-        for r in range(a, b):
-            key = title_key(str(ctx.surface[r]))
-            offsets.append(pos)
-            pieces.append(key)
-            pos += len(key) + (1 if key else 0)
-        text = " ".join(p for p in pieces if p)
-        if not text:
+    for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
+        present = lengths[a:b] > 0
+        if not present.any():
             continue
-        ends = np.asarray(offsets) + np.asarray([len(p) for p in pieces])
-        begins = np.asarray(offsets)
+        text = " ".join(keys[a:b][present].tolist())
+        begins = np.cumsum(step[a:b]) - step[a:b]
+        ends = begins + lengths[a:b]
         for m in pattern.finditer(text):
             inside = (begins >= m.start()) & (ends <= m.end()) & (ends > begins)
             covered[a:b] |= inside

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from aictlab import schema as S
@@ -31,7 +32,7 @@ from aictlab.config import LEMMATIZERS, mwe_file
 from aictlab.corpus import Corpus, combine_parts
 from aictlab.errors import CorpusError, check_choice
 
-__all__ = ["DerivedCorpus", "derive_corpus", "resegment_tokens"]
+__all__ = ["DerivedCorpus", "derive_corpus", "resegment_tokens", "simplemma_tokens"]
 
 
 def resegment_tokens(tokens: pd.DataFrame, size: int) -> pd.DataFrame:
@@ -70,22 +71,68 @@ def _variant_key(corpus: Corpus, **changes: Any) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
-def _relemmatize(
-    corpus: Corpus, lemmatizer: str, segment_size: int, mwe_path: Path
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Tokens and segments of the corpus's clean paragraphs under ``lemmatizer`` (the NLP task of a build)."""
-    from aictlab import nlp
-    from aictlab.pipeline import tokens_and_segments
-
+def _check_mwe_file(corpus: Corpus, mwe_path: Path) -> None:
+    """A :class:`CorpusError` unless ``mwe_path`` is the expression file the corpus was built with."""
     recorded = corpus.settings.get("mwe_sha256")
     if recorded and recorded != hashlib.sha256(mwe_path.read_bytes()).hexdigest():
         raise CorpusError(
             f"{mwe_path}: not the multi-word expression file this corpus was built with "
             f"({corpus.settings.get('mwe_file', '?')}); give that file, or rebuild the corpus."
         )
+
+
+def _relemmatize(
+    corpus: Corpus, lemmatizer: str, segment_size: int, mwe_path: Path, nlp_cache: Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tokens and segments of the corpus's clean paragraphs under ``lemmatizer`` (the NLP task of a build;
+    paragraphs found in the ``nlp_cache`` store are not processed again)."""
+    from aictlab import nlp
+    from aictlab.pipeline import tokens_and_segments
+
+    _check_mwe_file(corpus, mwe_path)
     return tokens_and_segments(
-        corpus.paragraphs, lemmatizer=lemmatizer, segment_size=segment_size, mwes=nlp.read_mwes(mwe_path)
+        corpus.paragraphs,
+        lemmatizer=lemmatizer,
+        segment_size=segment_size,
+        mwes=nlp.read_mwes(mwe_path),
+        nlp_cache=None if nlp_cache is None else str(nlp_cache),
     )
+
+
+def simplemma_tokens(tokens: pd.DataFrame, mwe_path: Path) -> pd.DataFrame:
+    """The token table of a ``"spacy"`` build as a ``"simplemma"`` build of the same paragraphs gives it.
+
+    Both lemmatizers tokenize with spaCy's French rules, and a token's stop, punctuation and word flags, its
+    spacing and the joined multi-word expressions depend on its text alone (:mod:`aictlab.nlp`): only
+    ``lemma`` (:func:`aictlab.nlp.simplemma_lemma` of the token's text) and ``pos`` (``""``) differ, so no
+    NLP is run again. The rows of joined expressions (their lemma one of the file's, their text without the
+    joiner) keep their lemma.
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        Tokens of a build with ``lemmatizer="spacy"`` and the expression file ``mwe_path``.
+    mwe_path : Path
+
+    Returns
+    -------
+    DataFrame
+        ``tokens`` with ``lemma`` and ``pos`` replaced (same rows, columns and index).
+    """
+    from aictlab.nlp import mwe_lemmas, simplemma_lemma
+
+    text = tokens[S.TOKEN].astype(object).to_numpy()
+    lemma = tokens[S.LEMMA].astype(object).to_numpy()
+    codes, forms = pd.factorize(text)
+    lemmas = np.asarray([simplemma_lemma(str(f)) for f in forms], dtype=object)[codes]
+    joined = pd.Series(lemma).isin(mwe_lemmas(mwe_path)).to_numpy() & ~pd.Series(text).str.contains(
+        S.MWE_JOINER, regex=False
+    ).to_numpy(dtype=bool)
+    lemmas[joined] = lemma[joined]
+    out = tokens.copy()
+    out[S.LEMMA] = pd.Series(lemmas, index=tokens.index, dtype=object)
+    out[S.POS] = pd.Series("", index=tokens.index, dtype=object)
+    return out
 
 
 def derive_corpus(
@@ -94,6 +141,7 @@ def derive_corpus(
     segment_size: int | None = None,
     lemmatizer: str | None = None,
     mwe_path: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> Corpus:
     """The corpus under another segment size and/or lemmatizer, without rebuilding it.
 
@@ -109,6 +157,9 @@ def derive_corpus(
     mwe_path : Path, optional
         The multi-word expression file the corpus was built with (default the packaged one; checked against
         the sha256 the corpus records).
+    cache_dir : Path, optional
+        The folder of the run's caches (``Settings.processed``): the NLP of another lemmatizer reads and
+        writes its paragraph store (:mod:`aictlab.paragraph_cache`), so a paragraph is lemmatized once.
 
     Returns
     -------
@@ -142,7 +193,18 @@ def derive_corpus(
             raise CorpusError(
                 "derive_corpus: this corpus holds no paragraphs to lemmatize again; rebuild it."
             )
-        tokens, segments = _relemmatize(corpus, lemma, size, mwe_file(mwe_path))
+        path = mwe_file(mwe_path)
+        if own.get("lemmatizer", "spacy") == "spacy" and lemma == "simplemma" and corpus.tokens is not None:
+            _check_mwe_file(corpus, path)
+            tokens = simplemma_tokens(corpus.tokens, path)
+            if "segment_size" in changes:
+                tokens = resegment_tokens(tokens, size)
+            segments = segments_table(tokens) if "segment_size" in changes else corpus.segments
+        else:
+            from aictlab.paragraph_cache import store_folder
+
+            store = store_folder(cache_dir, lemma) if cache_dir is not None else None
+            tokens, segments = _relemmatize(corpus, lemma, size, path, store)
         return dataclasses.replace(
             corpus, tokens=tokens, token_files=(), segments=segments, settings=settings, cache_key=key
         )

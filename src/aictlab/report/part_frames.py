@@ -49,7 +49,8 @@ def _variant_aggregates(ctx: ReportContext, lexicon: Lexicon) -> dict[str, frame
 
     Nothing is rebuilt from the input: another segment size re-segments the run's tokens and the other
     lemmatizer re-runs only the NLP of its clean paragraphs (:func:`aictlab.variants.derive_corpus`, the
-    tables of a rebuild). A corpus whose tokens stay on disk is re-segmented partition by partition; its other
+    tables of a rebuild; their NLP kept by paragraph in the run's cache unless ``use_cache`` is off; from
+    spaCy to simplemma only the lemmas of the tokens' texts are looked up). A corpus whose tokens stay on disk is re-segmented partition by partition; its other
     lemmatizer is loaded on the run's engine and client (the NLP of a large corpus belongs on the workers)."""
     from aictlab.variants import derive_corpus
 
@@ -61,7 +62,8 @@ def _variant_aggregates(ctx: ReportContext, lexicon: Lexicon) -> dict[str, frame
         if "lemmatizer" in overrides and ctx.corpus.tokens is None:
             corpus = ctx.load_corpus(**overrides)
         else:
-            corpus = derive_corpus(ctx.corpus, mwe_path=s.mwe_path, **overrides)
+            cache = s.path("processed") if s.use_cache else None
+            corpus = derive_corpus(ctx.corpus, mwe_path=s.mwe_path, cache_dir=cache, **overrides)
         out[name] = frames.frame_data(
             corpus.select(keep_duplicates=keep), lexicon, periods=s.periods, tiers=("extended",), window=None
         )
@@ -226,7 +228,7 @@ def run(ctx: ReportContext) -> str:
     mvu = ctx.cached(
         "frames_mention_vs_use",
         key,
-        lambda: coding.mention_vs_use(data, n_boot=s.bootstrap, coding=use_coding, **measure),
+        lambda: coding.mention_vs_use(data, n_boot=s.bootstrap, coding=use_coding, main=result, **measure),
     )
 
     ctx.save_table(result.frame_rates, "frame_rates")
