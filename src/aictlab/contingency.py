@@ -232,8 +232,6 @@ def hypergeom_log10_tails(f, F, t, T) -> tuple[np.ndarray, np.ndarray]:
     Computed in log space (``scipy.stats.hypergeom.logsf``/``logcdf``' formulas on whole arrays,
     :mod:`aictlab.hypergeom`; = R ``phyper(log.p=TRUE)``) so that extreme tails do not underflow to 0.
     """
-    from scipy import stats  # here: importing scipy.stats takes about a second
-
     f, F, t, T = (np.asarray(x, dtype=float) for x in (f, F, t, T))
     with np.errstate(divide="ignore", invalid="ignore"):
         ge = hypergeom.log_sf(f - 1, T, F, t) / LN10
@@ -266,8 +264,6 @@ def specificity(f, F, t, T) -> np.ndarray:
     R textometry signs by the stored probability (< or > 0.5), not by f vs E: the two can differ only when
     |spec| < log10 2 ≈ 0.301 (f = E = 10 in 100 / 10 000 with t = 1000: textometry -0.346, here +0.260).
     """
-    from scipy import stats  # here: importing scipy.stats takes about a second
-
     f, F, t, T = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (f, F, t, T)))
     with np.errstate(divide="ignore", invalid="ignore"):
         over = f >= F * t / T
