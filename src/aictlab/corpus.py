@@ -684,7 +684,8 @@ def store_corpus(built: Any, cache_path: Path | None, **attributes: Any) -> Corp
 
     Token partitions written by the Dask engine are moved into the cache entry (``tokens/part.NNNNN.parquet``)
     and the corpus returned reads them from there, one partition at a time; tokens built in memory are
-    written as one ``tokens.parquet`` and stay in memory.
+    written as one ``tokens.parquet`` and stay in memory. The other tables are those built (not read back
+    from the entry: for a large corpus, two copies of its texts would be held at once).
     """
     tokens_dir = getattr(built, "tokens_dir", None)
     lazy = built.tokens is None
@@ -699,8 +700,8 @@ def store_corpus(built: Any, cache_path: Path | None, **attributes: Any) -> Corp
     meta = {"settings": corpus.settings, "corpus_hash": corpus.corpus_hash, "cache_key": corpus.cache_key}
     tables = {name: getattr(corpus, name) for name in TABLES}
     write_entry(cache_path, tables, meta, tokens_dir=tokens_dir if lazy else None)
-    if lazy:
-        return _read_cache(cache_path, corpus.corpus_hash, corpus.cache_key, lazy_tokens=True)
+    if lazy:  # the partitions now live in the entry (written there by this or a concurrent build)
+        return dataclasses.replace(corpus, token_files=token_partition_files(cache_path / "tokens"))
     return corpus
 
 

@@ -370,11 +370,10 @@ def stream_tokens(
 
 def content_hash(docs: pd.DataFrame) -> str:
     """sha256 over every document's metadata and text (or file hash): identity of the input."""
+    # the texts left out before the records are made (a large corpus's texts are not copied for nothing)
+    dropped = [S.TEXT, "path", *([S.RAW_TEXT] if "file_sha256" in docs.columns else [])]
     payload = []
-    for record in docs.sort_values(S.DOC_ID).to_dict("records"):
-        record = {k: v for k, v in record.items() if k not in (S.TEXT, "path")}
-        if "file_sha256" in record:
-            record.pop(S.RAW_TEXT, None)
+    for record in docs.drop(columns=dropped, errors="ignore").sort_values(S.DOC_ID).to_dict("records"):
         payload.append(
             {k: (str(v) if not isinstance(v, int | float | bool) else v) for k, v in record.items()}
         )
