@@ -690,18 +690,16 @@ def store_corpus(built: Any, cache_path: Path | None, **attributes: Any) -> Corp
     tokens_dir = getattr(built, "tokens_dir", None)
     lazy = built.tokens is None
     attributes = {"settings": built.settings, "corpus_hash": built.corpus_hash, **attributes}
-    corpus = Corpus(
-        **{name: getattr(built, name) for name in TABLES},
-        **attributes,
-        token_files=token_partition_files(tokens_dir) if lazy else (),
-    )
-    if cache_path is None:
-        return corpus
-    meta = {"settings": corpus.settings, "corpus_hash": corpus.corpus_hash, "cache_key": corpus.cache_key}
-    tables = {name: getattr(corpus, name) for name in TABLES}
-    write_entry(cache_path, tables, meta, tokens_dir=tokens_dir if lazy else None)
-    if lazy:  # the partitions now live in the entry (written there by this or a concurrent build)
-        return dataclasses.replace(corpus, token_files=token_partition_files(cache_path / "tokens"))
+    tables = {name: getattr(built, name) for name in TABLES}
+    meta = {key: attributes.get(key, "") for key in ("settings", "corpus_hash", "cache_key")}
+    if cache_path is not None and lazy:
+        # written before Corpus turns the texts into Python strings (a large corpus's peak memory); the
+        # partitions then live in the entry (moved there by this or by a concurrent build)
+        write_entry(cache_path, tables, meta, tokens_dir=tokens_dir)
+        tokens_dir = cache_path / "tokens"
+    corpus = Corpus(**tables, **attributes, token_files=token_partition_files(tokens_dir) if lazy else ())
+    if cache_path is not None and not lazy:
+        write_entry(cache_path, {name: getattr(corpus, name) for name in TABLES}, meta)
     return corpus
 
 
