@@ -337,6 +337,7 @@ def stream_tokens(
             del chunk, table
         writer.close()
         segmenter.finish()
+        nlp.release_memory()  # before the second pass builds the segment texts
         pieces, totals, offset, out = [], [], 0, None
         try:
             for batch in pq.ParquetFile(spool).iter_batches(batch_size=nlp.CHUNK_TOKENS):
@@ -357,8 +358,11 @@ def stream_tokens(
             writer.close()
         spool.unlink(missing_ok=True)
     total = pd.concat(totals, ignore_index=True).groupby(S.DOC_ID, sort=False).sum()
+    segments = segment.join_segment_pieces(pieces)
+    del pieces
+    nlp.release_memory()
     return {
-        "segments": segment.join_segment_pieces(pieces),
+        "segments": segments,
         "document_totals": total.astype("int64").reset_index(),
         "n_tokens": offset,
         "tokens": None,
