@@ -21,7 +21,15 @@ from typing import Any
 import pandas as pd
 
 from aictlab import schema as S
-from aictlab.cache import TABLES, corpus_cache_key, parquet_rows, read_entry, token_destination, write_entry
+from aictlab.cache import (
+    TABLES,
+    corpus_cache_key,
+    object_strings,
+    parquet_rows,
+    read_entry,
+    token_destination,
+    write_entry,
+)
 from aictlab.config import ENGINES, LEMMATIZERS, Settings, mwe_file
 from aictlab.errors import SchemaError, check_choice
 from aictlab.pipeline import (
@@ -113,7 +121,7 @@ class Corpus:
         for name in TABLES:
             frame = getattr(self, name)
             if frame is not None:
-                _object_strings(frame)
+                object_strings(frame)
 
     @property
     def n_tokens(self) -> int:
@@ -718,17 +726,9 @@ def load_settings_corpus(settings: Settings, **overrides: Any) -> Corpus:
     return load_corpus(settings.path("corpus"), **kwargs)
 
 
-def _object_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as ``object`` dtype, in place."""
-    for column in frame.columns:
-        if frame[column].dtype == "string" or str(frame[column].dtype).startswith("str"):
-            frame[column] = frame[column].astype(object)
-    return frame
-
-
 def _read_table(path: Path) -> pd.DataFrame:
     """A token partition with text as ``object``, as :class:`Corpus` holds its tables."""
-    return _object_strings(pd.read_parquet(path))
+    return object_strings(pd.read_parquet(path))
 
 
 def _read_cache(path: Path, corpus_hash: str, cache_key: str, *, lazy_tokens: bool = False) -> Corpus | None:
