@@ -62,6 +62,7 @@ def test_large_corpus_streams_tokens_to_disk_and_stays_there_on_a_cache_hit(refe
     monkeypatch.setattr(nlp, "CHUNK_TOKENS", 1000)
     cache = tmp_path / "processed"
     calls: list[tuple[int, int, int, int]] = []
+    loaded = {}
     for attempt in ("cold", "hit"):
         streamed = load_corpus(
             RAW, lemmatizer="simplemma", cache_dir=cache, progress=lambda *a: calls.append(a)
@@ -74,6 +75,16 @@ def test_large_corpus_streams_tokens_to_disk_and_stays_there_on_a_cache_hit(refe
             if name != "tokens":
                 _frames_equal(getattr(streamed, name), getattr(reference, name))
         assert streamed.cache_key == reference.cache_key
+        loaded[attempt] = streamed
+    # the cold build keeps the tables it built (no second copy read back): they are the cache hit's, dtypes too
+    for name in TABLES:
+        if name != "tokens":
+            pd.testing.assert_frame_equal(getattr(loaded["cold"], name), getattr(loaded["hit"], name))
+    assert loaded["cold"].token_files == loaded["hit"].token_files
+    assert (loaded["cold"].settings, loaded["cold"].corpus_hash) == (
+        loaded["hit"].settings,
+        reference.corpus_hash,
+    )
     # progress: over the characters of the paragraphs, once at least (the end), never on the cache hit
     total = int(reference.paragraphs["text"].str.len().sum())
     n_docs = len(reference.documents)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from aictlab.segment import segment_ids, segments_table
+from aictlab.segment import Segmenter, segment_ids, segments_table
 
 
 def sentences(lengths, doc="d", structure=None):
@@ -56,3 +56,41 @@ def test_segments_table_text_and_counts():
     table = segments_table(tokens)
     assert table[["seg_id", "seg_pos", "n_tokens"]].values.tolist() == [["d_s0000", 0, 5]]
     assert table.loc[0, "text"] == "mot mot mot . mot mot ."
+
+
+def test_segmenter_keeps_one_start_and_label_per_segment():
+    # the table of test_greedy_cut_nearest_to_size: 11 + 26 + 11 tokens, then 31 + 6 (45 and 35 words)
+    segmenter = Segmenter(size=40)
+    segmenter.feed(sentences([10, 25, 10, 30, 5]))
+    starts, labels = segmenter.finish()
+    assert starts.tolist() == [0, 48]
+    assert labels.tolist() == ["d_s0000", "d_s0001"]
+    assert segmenter.seg_ids(46, 50).tolist() == ["d_s0000", "d_s0000", "d_s0001", "d_s0001"]
+
+
+def streamed_ids(tokens, cuts, size=40):
+    segmenter = Segmenter(size=size)
+    for start, stop in zip([0, *cuts], [*cuts, len(tokens)], strict=True):
+        segmenter.feed(tokens.iloc[start:stop])
+    segmenter.finish()
+    return segmenter.seg_ids(0, len(tokens)).tolist()
+
+
+def test_segments_of_a_stream_fed_in_pieces_are_those_of_the_whole_table():
+    # what bounded memory on big documents rests on (pipeline.stream_tokens feeds the NLP chunks one by one):
+    # two documents, a structure run, sentences of every kind (a long one cut in pieces, a short last one
+    # that joins the previous segment), fed in pieces cut anywhere, even inside a sentence or a segment
+    tokens = pd.concat(
+        [
+            sentences([12, 30, 3, 95, 8, 20, 41, 2], doc="a", structure={2, 3}),
+            sentences([5, 60, 33, 17, 1, 28], doc="b", structure={5}),
+        ],
+        ignore_index=True,
+    )
+    tokens.loc[tokens.index % 7 == 3, "is_word"] = False  # some tokens without letters inside sentences
+    whole = segment_ids(tokens, size=20).tolist()
+    assert len(set(whole)) == 14
+    for cut in range(len(tokens) + 1):  # every single cut
+        assert streamed_ids(tokens, [cut], size=20) == whole, cut
+    assert streamed_ids(tokens, list(range(1, len(tokens))), size=20) == whole  # one token at a time
+    assert streamed_ids(tokens, [40, 40, 41, 200, 333], size=20) == whole  # an empty piece too

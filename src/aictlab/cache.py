@@ -27,6 +27,7 @@ from aictlab.pipeline import token_partition_files
 __all__ = [
     "TABLES",
     "corpus_cache_key",
+    "object_strings",
     "parquet_rows",
     "read_entry",
     "token_destination",
@@ -104,6 +105,14 @@ def write_entry(
         raise
 
 
+def object_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as ``object`` dtype, in place (the one dtype :class:`aictlab.corpus.Corpus` holds)."""
+    for column in frame.columns:
+        if frame[column].dtype == "string" or str(frame[column].dtype).startswith("str"):
+            frame[column] = frame[column].astype(object)
+    return frame
+
+
 def parquet_rows(path: Path) -> int:
     """Rows of a parquet file, from its footer (nothing else read)."""
     import pyarrow.parquet as pq
@@ -139,8 +148,11 @@ def read_entry(
         token_files = partitions or (path / "tokens.parquet",)
         # a large token table stays on disk when read back (read partition by partition)
         lazy = lazy_tokens or (max_rows is not None and sum(parquet_rows(f) for f in token_files) > max_rows)
+        # each table's text turned into Python strings as it is read (one table's pyarrow copy at a time)
         out: dict[str, Any] = {
-            name: pd.read_parquet(path / f"{name}.parquet") for name in TABLES if name != "tokens"
+            name: object_strings(pd.read_parquet(path / f"{name}.parquet"))
+            for name in TABLES
+            if name != "tokens"
         }
         out["tokens"] = (
             None if lazy else pd.concat([pd.read_parquet(f) for f in token_files], ignore_index=True)

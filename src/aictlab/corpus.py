@@ -21,7 +21,15 @@ from typing import Any
 import pandas as pd
 
 from aictlab import schema as S
-from aictlab.cache import TABLES, corpus_cache_key, parquet_rows, read_entry, token_destination, write_entry
+from aictlab.cache import (
+    TABLES,
+    corpus_cache_key,
+    object_strings,
+    parquet_rows,
+    read_entry,
+    token_destination,
+    write_entry,
+)
 from aictlab.config import ENGINES, LEMMATIZERS, Settings, mwe_file
 from aictlab.errors import SchemaError, check_choice
 from aictlab.pipeline import (
@@ -113,7 +121,7 @@ class Corpus:
         for name in TABLES:
             frame = getattr(self, name)
             if frame is not None:
-                _object_strings(frame)
+                object_strings(frame)
 
     @property
     def n_tokens(self) -> int:
@@ -684,23 +692,22 @@ def store_corpus(built: Any, cache_path: Path | None, **attributes: Any) -> Corp
 
     Token partitions written by the Dask engine are moved into the cache entry (``tokens/part.NNNNN.parquet``)
     and the corpus returned reads them from there, one partition at a time; tokens built in memory are
-    written as one ``tokens.parquet`` and stay in memory.
+    written as one ``tokens.parquet`` and stay in memory. The other tables are those built (not read back
+    from the entry: for a large corpus, two copies of its texts would be held at once).
     """
     tokens_dir = getattr(built, "tokens_dir", None)
     lazy = built.tokens is None
     attributes = {"settings": built.settings, "corpus_hash": built.corpus_hash, **attributes}
-    corpus = Corpus(
-        **{name: getattr(built, name) for name in TABLES},
-        **attributes,
-        token_files=token_partition_files(tokens_dir) if lazy else (),
-    )
-    if cache_path is None:
-        return corpus
-    meta = {"settings": corpus.settings, "corpus_hash": corpus.corpus_hash, "cache_key": corpus.cache_key}
-    tables = {name: getattr(corpus, name) for name in TABLES}
-    write_entry(cache_path, tables, meta, tokens_dir=tokens_dir if lazy else None)
-    if lazy:
-        return _read_cache(cache_path, corpus.corpus_hash, corpus.cache_key, lazy_tokens=True)
+    tables = {name: getattr(built, name) for name in TABLES}
+    meta = {key: attributes.get(key, "") for key in ("settings", "corpus_hash", "cache_key")}
+    if cache_path is not None and lazy:
+        # written before Corpus turns the texts into Python strings (a large corpus's peak memory); the
+        # partitions then live in the entry (moved there by this or by a concurrent build)
+        write_entry(cache_path, tables, meta, tokens_dir=tokens_dir)
+        tokens_dir = cache_path / "tokens"
+    corpus = Corpus(**tables, **attributes, token_files=token_partition_files(tokens_dir) if lazy else ())
+    if cache_path is not None and not lazy:
+        write_entry(cache_path, {name: getattr(corpus, name) for name in TABLES}, meta)
     return corpus
 
 
@@ -719,17 +726,9 @@ def load_settings_corpus(settings: Settings, **overrides: Any) -> Corpus:
     return load_corpus(settings.path("corpus"), **kwargs)
 
 
-def _object_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as ``object`` dtype, in place."""
-    for column in frame.columns:
-        if frame[column].dtype == "string" or str(frame[column].dtype).startswith("str"):
-            frame[column] = frame[column].astype(object)
-    return frame
-
-
 def _read_table(path: Path) -> pd.DataFrame:
     """A token partition with text as ``object``, as :class:`Corpus` holds its tables."""
-    return _object_strings(pd.read_parquet(path))
+    return object_strings(pd.read_parquet(path))
 
 
 def _read_cache(path: Path, corpus_hash: str, cache_key: str, *, lazy_tokens: bool = False) -> Corpus | None:

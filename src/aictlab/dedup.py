@@ -168,7 +168,7 @@ def document_overlap(documents: pd.DataFrame, paragraphs: pd.DataFrame, pairs: p
         linked[(row.doc_a, row.doc_b)].add(row.para_a)
         linked[(row.doc_b, row.doc_a)].add(row.para_b)
     # whole-text shingles only of the documents that share paragraphs (a document's set is large)
-    texts = dict(zip(documents[S.DOC_ID], documents[S.TEXT], strict=True))
+    texts = documents.set_index(S.DOC_ID)[S.TEXT]  # read below only for those documents
     doc_shingles = {d: shingles(normalize_for_shingles(texts[d]), 5) for pair in linked for d in pair}
     rows = []
     for (doc_a, doc_b), paras in sorted(linked.items()):

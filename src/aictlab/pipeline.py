@@ -304,10 +304,11 @@ def stream_tokens(
     """:func:`nlp_partition` with bounded memory: the token table goes to the parquet file ``path``.
 
     Two passes over chunks of :data:`aictlab.nlp.CHUNK_TOKENS` rows: the NLP chunks are spooled to a
-    temporary parquet file while the few columns segmentation needs are kept (numbers and flags); segments
-    are assigned over the whole partition (:func:`aictlab.segment.segment_ids`, which needs whole
-    documents); then each chunk is read back, given its ``seg_id`` and appended to ``path``, and its
-    segments and document totals are added up. The tables are those of :func:`tokens_and_segments`.
+    temporary parquet file and cut into segments as they come (:class:`aictlab.segment.Segmenter`, which
+    keeps only each segment's first token and label); then each chunk is read back, given its ``seg_id`` and
+    appended to ``path``, and its segments and document totals are added up. Nothing held grows with the
+    number of tokens but one number and one label per segment. The tables are those of
+    :func:`tokens_and_segments`.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -315,7 +316,7 @@ def stream_tokens(
     from aictlab import nlp, segment
 
     spool = path.with_name(f".{path.name}.spool")
-    keys: list[pd.DataFrame] = []
+    segmenter = segment.Segmenter(size=segment_size)
     writer = None
     try:
         chunks = nlp.token_chunks(
@@ -332,19 +333,16 @@ def stream_tokens(
             )
             writer = writer or pq.ParquetWriter(spool, table.schema)
             writer.write_table(table)
-            flags = [c for c in (S.IS_STRUCTURE, S.IS_DUPLICATE) if c in chunk.columns]
-            keys.append(chunk[[S.DOC_ID, S.SENT_ID, S.IS_WORD, *flags]])
+            segmenter.feed(chunk)
             del chunk, table
         writer.close()
-        key_frame = pd.concat(keys, ignore_index=True)
-        del keys
-        seg_ids = segment.segment_ids(key_frame, size=segment_size).to_numpy(dtype=object)
-        del key_frame
+        segmenter.finish()
+        nlp.release_memory()  # before the second pass builds the segment texts
         pieces, totals, offset, out = [], [], 0, None
         try:
             for batch in pq.ParquetFile(spool).iter_batches(batch_size=nlp.CHUNK_TOKENS):
                 part = batch.to_pandas()
-                part.insert(2, S.SEG_ID, seg_ids[offset : offset + len(part)])
+                part.insert(2, S.SEG_ID, segmenter.seg_ids(offset, offset + len(part)))
                 offset += len(part)
                 part = part[[c for c in S.TOKEN_COLUMNS if c in part.columns]]
                 table = pa.Table.from_pandas(part, preserve_index=False, schema=out.schema if out else None)
@@ -360,8 +358,11 @@ def stream_tokens(
             writer.close()
         spool.unlink(missing_ok=True)
     total = pd.concat(totals, ignore_index=True).groupby(S.DOC_ID, sort=False).sum()
+    segments = segment.join_segment_pieces(pieces)
+    del pieces
+    nlp.release_memory()
     return {
-        "segments": segment.join_segment_pieces(pieces),
+        "segments": segments,
         "document_totals": total.astype("int64").reset_index(),
         "n_tokens": offset,
         "tokens": None,
@@ -373,11 +374,10 @@ def stream_tokens(
 
 def content_hash(docs: pd.DataFrame) -> str:
     """sha256 over every document's metadata and text (or file hash): identity of the input."""
+    # the texts left out before the records are made (a large corpus's texts are not copied for nothing)
+    dropped = [S.TEXT, "path", *([S.RAW_TEXT] if "file_sha256" in docs.columns else [])]
     payload = []
-    for record in docs.sort_values(S.DOC_ID).to_dict("records"):
-        record = {k: v for k, v in record.items() if k not in (S.TEXT, "path")}
-        if "file_sha256" in record:
-            record.pop(S.RAW_TEXT, None)
+    for record in docs.drop(columns=dropped, errors="ignore").sort_values(S.DOC_ID).to_dict("records"):
         payload.append(
             {k: (str(v) if not isinstance(v, int | float | bool) else v) for k, v in record.items()}
         )
