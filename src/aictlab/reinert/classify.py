@@ -64,17 +64,21 @@ def _first_axis_rows(x: sparse.csr_matrix) -> np.ndarray:
     return coord
 
 
+def _cut_margins(x_sorted: sparse.csr_matrix) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Column totals C, grand total, and the totals R1 (first i rows) and R2 (the rest) of every cut."""
+    col = np.asarray(x_sorted.sum(axis=0)).ravel().astype(float)
+    total = col.sum()
+    r1 = np.cumsum(np.asarray(x_sorted.sum(axis=1)).ravel().astype(float))[:-1]
+    return col, total, r1, total - r1
+
+
 def _cut_chi2(x_sorted: sparse.csr_matrix, chunk: int = 512) -> np.ndarray:
     """χ² of the 2 × terms table of summed presences for every cut (first i rows vs the rest), i = 1..n-1.
 
     χ² = n (Σ_j S1_j² / (R1 C_j) + Σ_j S2_j² / (R2 C_j) - 1), S = summed presences, R = half totals.
     """
     n_rows = x_sorted.shape[0]
-    col = np.asarray(x_sorted.sum(axis=0)).ravel().astype(float)
-    total = col.sum()
-    rowsum = np.asarray(x_sorted.sum(axis=1)).ravel().astype(float)
-    r1 = np.cumsum(rowsum)[:-1]
-    r2 = total - r1
+    col, total, r1, r2 = _cut_margins(x_sorted)
     q1 = np.empty(n_rows - 1)
     q2 = np.empty(n_rows - 1)
     running = np.zeros_like(col)
@@ -95,11 +99,7 @@ def _cut_chi2_running(x_sorted: sparse.csr_matrix) -> np.ndarray:
     Σ_j S2_j² / C_j = Σ_j C_j − 2 R1 + Σ_j S1_j² / C_j. Equal to the dense formula up to rounding (the sums are
     added in another order), so it only finds the candidates that :func:`_best_cut` recomputes exactly."""
     n_rows = x_sorted.shape[0]
-    col = np.asarray(x_sorted.sum(axis=0)).ravel().astype(float)
-    total = col.sum()
-    rowsum = np.asarray(x_sorted.sum(axis=1)).ravel().astype(float)
-    r1 = np.cumsum(rowsum)[:-1]
-    r2 = total - r1
+    col, total, r1, r2 = _cut_margins(x_sorted)
     by_col = x_sorted.tocsc()
     by_col.sort_indices()  # rows in order within each column
     v = by_col.data.astype(float)
