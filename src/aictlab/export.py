@@ -33,7 +33,13 @@ def dtm_files(table: LexicalTable) -> dict[str, bytes]:
         ``quanteda::as.dfm(m)``.
     """
     long = table.tidy().rename(columns={"group": "doc_id"})
-    matrix = sparse.csr_matrix(table.counts.to_numpy(dtype=np.int64).T)
+    # built from the non-zero counts, not from a dense copy of the documents x terms table
+    rows = table.counts.columns.get_indexer(long["doc_id"])
+    cols = table.counts.index.get_indexer(long["term"])
+    matrix = sparse.csr_matrix(
+        (long["n"].to_numpy(dtype=np.int64), (rows, cols)), shape=table.counts.shape[::-1]
+    )
+    matrix.sort_indices()
     buffer = io.BytesIO()
     scipy_io.mmwrite(
         buffer, matrix, comment="aictlab document-term matrix: rows = dtm_rows.txt, cols = dtm_cols.txt"
