@@ -12,6 +12,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from aictlab.config import Settings
 from aictlab.plots import new_figure, styled
@@ -107,3 +108,25 @@ def test_a_figure_that_cannot_be_drawn_anywhere_is_reported_against_its_part(tmp
     assert list(failed) == ["topics"] and failed["topics"].startswith("figure bars: ")
     assert not (tmp_path / "out" / "bars.png").exists()
     assert not list((tmp_path / "data" / "processed").glob("figures/*.pkl"))  # nothing cached
+
+
+def test_the_worker_draws_figures_in_order_and_a_dead_worker_fails_its_futures(tmp_path):
+    figures = [plot_bars(TABLE.assign(n=TABLE["n"] * k))[0] for k in (1, 2)]
+    with FigureWorker() as worker:
+        futures = [worker.submit(fig)[1] for fig in figures]
+        drawn = [future.result(timeout=120) for future in futures]
+        worker._process.kill()  # the process dies between two figures
+        worker._process.wait()
+        blob, future = worker.submit(figures[0])
+        with pytest.raises(RuntimeError, match="the figure worker ended"):
+            future.result(timeout=120)
+    assert [d["png"] for d in drawn] == [figure_bytes(fig)["png"] for fig in figures]
+    assert drawn[0]["png"] != drawn[1]["png"]
+
+
+def test_a_worker_that_draws_nothing_starts_no_process():
+    worker = FigureWorker()
+    worker.close()
+    assert worker._process is None
+    with pytest.raises(RuntimeError, match="closed"):
+        worker._draw(b"")

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import io
 import logging
-import multiprocessing
 import pickle
 from concurrent.futures import Future
 from typing import Any
 
-__all__ = ["FIGURE_DPI", "FigureWorker", "figure_bytes", "render_pickled_figure"]
+__all__ = ["FIGURE_DPI", "FigureWorker", "figure_bytes", "render_pickled_figure", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -47,35 +46,91 @@ def render_pickled_figure(blob: bytes) -> dict[str, bytes]:
         plt.close(fig)
 
 
-def _start_worker() -> None:
-    """In the worker process: draw off-screen, whatever backend the parent process uses."""
+def _send(stream, payload: bytes) -> None:
+    stream.write(len(payload).to_bytes(8, "little"))
+    stream.write(payload)
+    stream.flush()
+
+
+def _receive(stream) -> bytes:
+    """One length-prefixed message of ``stream``; EOFError when the other side has closed it."""
+    head = stream.read(8)
+    if len(head) < 8:
+        raise EOFError("the figure worker's pipe closed")
+    size = int.from_bytes(head, "little")
+    payload = stream.read(size)
+    if len(payload) < size:
+        raise EOFError("the figure worker's pipe closed mid-message")
+    return payload
+
+
+def serve(requests, replies) -> None:
+    """The worker's loop: read pickled figures from ``requests``, write pickled ``(images, error)`` replies,
+    until ``requests`` ends."""
     import matplotlib
 
     matplotlib.use("Agg")
+    while True:
+        try:
+            blob = _receive(requests)
+        except EOFError:
+            return
+        try:
+            reply = (render_pickled_figure(blob), None)
+        except Exception as err:  # reported to the caller, who draws the figure itself
+            reply = (None, f"{type(err).__name__}: {err}")
+        _send(replies, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 class FigureWorker:
     """One background process that draws pickled figures (:func:`render_pickled_figure`).
 
-    The process is forked when the worker is created: call it early, before the caller starts threads (a
-    Dask client, progress bars), so that the child holds none of their locks. Forking, not ``spawn``, since a
-    spawned child would import the caller's main script again (running a report script twice); where the
-    platform cannot fork, :attr:`available` is False and callers draw in their own process. :meth:`close` ends
-    the process.
+    The process is a fresh interpreter (``python -m aictlab.plots.output``, the caller's ``sys.path``), not
+    a fork: it inherits none of the caller's state (matplotlib's caches, a notebook's settings, threads'
+    locks), so two runs draw the same bytes whatever ran before them, and no script is imported twice.
+    Figures go to it through a pipe, one at a time, in the order submitted. :meth:`close` ends the process;
+    it also ends by itself when the caller's process dies (its input closes).
     """
 
-    #: Whether this platform can fork a worker (Linux, macOS; not Windows).
-    available = "fork" in multiprocessing.get_all_start_methods()
+    #: Whether figures can be drawn in a background process here (a platform with subprocesses).
+    available = True
 
     def __init__(self) -> None:
-        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor
 
-        if not self.available:
-            raise RuntimeError("FigureWorker needs a platform that can fork processes")
-        self._pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
+        self._process = None  # started with the first figure: a run that draws none starts nothing
+        self._closed = False
+        # one thread talks to the process, a figure at a time: a reply is read before the next figure is
+        # sent, so neither side can block on a full pipe
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aictlab-figures")
+
+    def _start(self):
+        import os
+        import subprocess
+        import sys
+
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "MPLBACKEND": "Agg"}
+        return subprocess.Popen(
+            [sys.executable, "-m", "aictlab.plots.output"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
         )
-        self._pool.submit(int).result()  # fork now, while the process has a single thread
+
+    def _draw(self, blob: bytes) -> dict[str, bytes]:
+        if self._closed:
+            raise RuntimeError("the figure worker was closed")
+        if self._process is None:
+            self._process = self._start()
+        process = self._process
+        try:
+            _send(process.stdin, blob)
+            images, error = pickle.loads(_receive(process.stdout))
+        except (OSError, EOFError) as err:
+            raise RuntimeError(f"the figure worker ended (exit code {process.poll()}): {err}") from err
+        if error is not None:
+            raise RuntimeError(f"the figure worker could not draw it: {error}")
+        return images
 
     def submit(self, fig) -> tuple[bytes, Future] | None:
         """Queue ``fig`` for drawing; returns its pickle and the future of its images, or None when the
@@ -85,16 +140,41 @@ class FigureWorker:
         except Exception as err:  # e.g. a lambda in a formatter: not picklable, drawn in this process
             log.debug("figure not picklable (%s); drawn in this process", err)
             return None
-        return blob, self._pool.submit(render_pickled_figure, blob)
+        return blob, self._pool.submit(self._draw, blob)
 
-    def close(self) -> None:
-        """End the process (pending figures are cancelled; call after collecting every result)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def close(self, *, kill: bool = False) -> None:
+        """End the process: after the figures queued are drawn, or at once with ``kill`` (pending figures are
+        cancelled; call after collecting every result)."""
+        if self._pool is None:
+            return
+        self._closed = True
+        if kill and self._process is not None:
+            self._process.kill()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            process.stdin.close()
+            process.wait(timeout=30)
+        except Exception:  # a worker that does not end by itself is stopped
+            process.kill()
+            process.wait()
+        process.stdout.close()
 
     def __enter__(self) -> FigureWorker:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc: Any) -> None:
+        self.close(kill=exc_type is not None)  # an interrupted run does not wait for its figures
+
+
+if __name__ == "__main__":  # the worker process of FigureWorker
+    import os
+    import sys
+
+    # the replies own the original standard output; anything printed goes to standard error
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(sys.stdin.buffer, replies)

@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import json
 import logging
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 from aictlab.config import Settings
 from aictlab.errors import SettingsError
 from aictlab.io import atomic_write_bytes, check_output_folder
+from aictlab.plots.output import FigureWorker
 from aictlab.progress import tqdm_progress
 from aictlab.report import render
 from aictlab.report.context import NOT_IN_FINGERPRINT, ReportContext
@@ -152,15 +154,16 @@ def run_report(
     with contextlib.ExitStack() as stack:
         # worker processes of any part (spaCy's, the topic grid's joblib workers) end with an interrupted run
         stack.enter_context(worker_guard())
-        # figures are drawn in this process: drawn in a forked FigureWorker, a PDF's constrained layout once
-        # differed between two runs in one process (the fork inherits matplotlib's state), so the report does
-        # not use it until that is understood
+        # figures are drawn in a background process (a fresh interpreter, started with the first figure) while
+        # the next parts compute: one core each
+        background = FigureWorker.available and (os.cpu_count() or 1) > 1
+        worker = stack.enter_context(FigureWorker()) if background else None
         client = None
         if settings.engine == "dask":  # one cluster for every corpus the run loads
             from aictlab.engine import dask_client
 
             client = stack.enter_context(dask_client(settings.scheduler))
-        ctx = ReportContext(settings=settings, corpus=None, client=client)
+        ctx = ReportContext(settings=settings, corpus=None, client=client, figure_worker=worker)
         outcomes = _run_parts(ctx, names, progress=progress)
         for name, error in ctx.finish_figures().items():
             _mark_failed(ctx, next(o for o in outcomes if o.name == name), error)
