@@ -273,7 +273,9 @@ def test_period_drift_index_resamples_documents_as_the_contrast_does():
                            n_boot=999, seed=4)  # fmt: skip
     for period, rep in reps.items():
         d = drift.drift_index(rep[:, 0], rep[:, 1])
-        assert per.loc[period, ["pct_low", "pct_high"]].tolist() == pytest.approx(np.quantile(d, [0.025, 0.975]))
+        assert per.loc[period, ["pct_low", "pct_high"]].tolist() == pytest.approx(
+            np.quantile(d, [0.025, 0.975])
+        )
         level = expanded_level(12)
         assert per.loc[period, ["ci_low", "ci_high"]].tolist() == pytest.approx(
             np.quantile(d, [level / 2, 1 - level / 2])
@@ -285,7 +287,9 @@ def test_period_drift_index_resamples_documents_as_the_contrast_does():
     clusters = {d: f"org{int(d[-2:]) % 2}" for d in res.documents["doc_id"]}
     by_cluster = drift.measure_drift(tokens, LEX, n_boot=199, seed=4, clusters=clusters).by_period
     assert by_cluster["resampled_unit"].eq("segment").all()
-    by_cluster = drift.measure_drift(tokens, LEX, n_boot=199, seed=4, clusters=clusters, min_documents=2).by_period
+    by_cluster = drift.measure_drift(
+        tokens, LEX, n_boot=199, seed=4, clusters=clusters, min_documents=2
+    ).by_period
     assert by_cluster["resampled_unit"].eq("cluster").all() and by_cluster["n_resampled_units"].eq(2).all()
 
 
@@ -307,3 +311,24 @@ def test_period_drift_index_keeps_the_segment_bootstrap_for_thin_periods():
     per = drift.measure_drift(mixed[~keep], LEX, n_boot=199, seed=2).by_period.set_index("period")
     assert per["n_documents"].tolist() == [4, 6, 6]
     assert per["resampled_unit"].tolist() == ["segment", "document", "document"]
+
+
+def test_report_names_the_unit_each_period_resampled():
+    from aictlab.report.part_frames import _period_resampling
+
+    per = pd.DataFrame({"period": ["p1", "p2", "p3"], "resampled_unit": ["segment", "document", "document"],
+                        "interval": ["percentile", "expanded percentile", "expanded percentile"]})  # fmt: skip
+    assert _period_resampling(per, 5, None) == (
+        "documents resampled within their period as in the period contrast, expanded percentile interval; "
+        "for p1 (fewer than 5 documents), ~40-token segments resampled within each document, within-document "
+        "noise only"
+    )
+    assert _period_resampling(per.iloc[1:], 5, None).startswith("documents resampled within their period")
+    assert "within-document" not in _period_resampling(per.iloc[1:], 5, None)
+    clustered = per.assign(resampled_unit=["segment", "cluster", "cluster"])
+    assert _period_resampling(clustered, 3, "organiser").startswith("clusters (organiser) resampled")
+    thin = per.assign(resampled_unit="segment", interval="percentile")
+    assert _period_resampling(thin, 5, None) == (
+        "~40-token segments resampled within each document, within-document noise only (no period holds the 5 "
+        "documents a document bootstrap needs)"
+    )

@@ -123,7 +123,9 @@ def test_topics_row_says_when_no_topic_leans_to_a_frame():
     topics = {"primary_model": "lda", "frame_shares": shares0, "topics": records}
     row = synthesis_table({"verdict": VERDICT, "topics": topics}).iloc[1]
     assert row["direction"] == "undetermined"
-    assert row["estimate"].startswith("no topic leans to solidarité or attractivité (a topic *leans* to a frame")
+    assert row["estimate"].startswith(
+        "no topic leans to solidarité or attractivité (a topic *leans* to a frame"
+    )
     assert "0.000" not in row["estimate"] and "top-20 term weight" in row["estimate"]
     # one frame with a leaning topic: its shares decide, the other is said to have none
     lean = {"lda": {"2010-2014": {"solidarite": zero, "attractivite": {"prevalence": 0.1, "ci_low": 0.09,

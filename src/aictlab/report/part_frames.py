@@ -83,14 +83,14 @@ def _period_resampling(by_period: pd.DataFrame, min_documents: int, cluster: str
     thin = by_period.loc[unit.eq("segment"), "period"].tolist()
     segment = "~40-token segments resampled within each document, within-document noise only"
     expanded = by_period["interval"].eq("expanded percentile").any()
-    document = f"{units} resampled within their period, as in the period contrast" + (
-        " (expanded percentile interval)" if expanded else ""
+    document = f"{units} resampled within their period as in the period contrast" + (
+        ", expanded percentile interval" if expanded else ""
     )
     if not thin:
         return document
     if len(thin) == len(by_period):
-        return f"{segment}: no period holds the {min_documents} {units} a document bootstrap needs"
-    return f"{document}; for {', '.join(thin)}, with fewer than {min_documents} {units}, {segment}"
+        return f"{segment} (no period holds the {min_documents} {units} a document bootstrap needs)"
+    return f"{document}; for {', '.join(thin)} (fewer than {min_documents} {units}), {segment}"
 
 
 def _basis_lines(inf: dict, label_from: str, label_to: str, frm: str, to: str) -> dict[str, str]:
@@ -346,7 +346,7 @@ def run(ctx: ReportContext) -> str:
             f"- {basis_txt['contrast']}",
             f"- {basis_txt['trend']}",
             f"- {basis_txt['periods']}",
-            f"- Drift index per period (D = log2((A+0.5)/(S+0.5)), 95% bootstrap CI, B = {s.bootstrap}: "
+            f"- Drift index per period (D = log2((A+0.5)/(S+0.5)); 95% CI, B = {s.bootstrap}, "
             f"{period_resampling}): {periods_txt}.",
             f"- Robustness: {sign_txt}; closest to flipping: {rsum['closest_variant']} "
             f"(ΔD = {_fmt(rsum['closest_drift_change'])}). Bins: {bins_txt}.",
@@ -436,8 +436,7 @@ def run(ctx: ReportContext) -> str:
         "source; `tables/frame_lexicon.csv`), matched on lemmas (multi-word expressions first, longest match). "
         f"D = log2((A+0.5)/(S+0.5)) > 0 means {label_to} hits (A) outnumber {label_from} hits (S). Intervals of "
         "documents and years resample ~40-token segments within each document (within-document noise only, given "
-        f"the documents); intervals of periods: {period_resampling}; the verdict rests on documents "
-        "(docs/methods.md §13).",
+        f"the documents); intervals of periods: {period_resampling} (docs/methods.md §2, §13).",
         "",
         (
             "**Confounding.** Organisers and genres per period (metadata): "
