@@ -112,7 +112,7 @@ def _basis_lines(inf: dict, label_from: str, label_to: str, frm: str, to: str) -
         if "segment" in basis:
             basis = "segment bootstrap within documents, within-document noise only"
         elif c.iloc[0].get("interval") == "expanded percentile":
-            basis += ", expanded percentile interval (docs/methods.md §13)"
+            basis += ", expanded percentile interval of docs/methods.md §13"
         frames_txt = "; ".join(
             f"θ_{lab} = {_ci(c.loc[f, 'estimate'], c.loc[f, 'ci_low'], c.loc[f, 'ci_high'])} "
             f"({int(c.loc[f, 'hits_first'])} → {int(c.loc[f, 'hits_last'])} hits; {b[f'{f}_direction_contrast']})"
