@@ -280,6 +280,13 @@ def test_period_drift_index_resamples_documents_as_the_contrast_does():
         assert per.loc[period, ["ci_low", "ci_high"]].tolist() == pytest.approx(
             np.quantile(d, [level / 2, 1 - level / 2])
         )
+    # the figure says which unit its period bands resampled
+    fig, _ = fplots.plot_drift_index(res.by_document, res.by_period)
+    assert fig.axes[0].get_title().endswith("periods by document bootstrap")
+    plt.close(fig)
+    fig, _ = fplots.plot_drift_index(seg.by_document, seg.by_period)
+    assert fig.axes[0].get_title().endswith("; segment bootstrap 95% CI")
+    plt.close(fig)
     # the contrast chooses the same unit for the same periods
     inf = verdict.document_verdict(res, res.documents, n_boot=199, seed=4)
     assert inf["contrast"]["basis"].iloc[0] == "document bootstrap"
