@@ -1,4 +1,4 @@
-"""The drift measure: frame rates and the drift index per document, year and period, with segment-bootstrap
+"""The drift measure: frame rates and the drift index per document, year and period, with bootstrap
 intervals, and the change between the first and last period.
 
 Notation (``docs/methods.md`` §1–4): the drift compares two frames of the lexicon, named by
@@ -346,6 +346,9 @@ class DriftResult:
     by_document, by_year, by_period : DataFrame
         Counts of every frame, pooled rates, drift index and share with percentile (``ci_*``) and BCa
         (``bca_*``) intervals, co-presence share (segments with both drift frames) with interval.
+        ``by_period`` resamples a period's documents (clusters) when it holds ``min_documents`` of them
+        (``ci_*`` then expanded percentile, ``pct_*`` percentile of D), else its segments:
+        ``resampled_unit, n_resampled_units, interval``.
     change : DataFrame
         One row: first/last period, ΔD, θ_to, θ_from with 95 % percentile and BCa and 90 % percentile
         intervals.
