@@ -17,6 +17,7 @@ from aictlab.errors import SettingsError
 from aictlab.inference import TOO_FEW_HITS, verdict_from_directions
 from aictlab.lexicon import load_lexicon
 from aictlab.plots import frames as fplots
+from aictlab.resample import expanded_level, resample_totals
 
 LEX = load_lexicon()
 FILLER = np.array(["le", "de", "ville", "projet"])
@@ -232,3 +233,109 @@ def test_frame_figures_scale_to_200_documents():
     }.items():
         assert fig.axes, name
         plt.close(fig)
+
+
+def _leaning_corpus(per_period: int, *, seed: int = 0):
+    """Documents that lean to one frame or the other (between-document variance of D >> within): in each of
+    three periods, ``per_period`` documents of 10 segments × 40 tokens, alternately with attractivité at 400 and
+    solidarité at 40 per 10,000 tokens, or the reverse (Poisson hits per segment)."""
+    rng = np.random.default_rng(seed)
+    docs, segs = [], []
+    for year in (2006, 2011, 2016):
+        for i in range(per_period):
+            doc = f"d{year}_{i:02d}"
+            hi, lo = (0.4 * 4, 0.04 * 4) if i % 2 else (0.04 * 4, 0.4 * 4)  # hits per 40-token segment
+            docs.append({"doc_id": doc, "year": year})
+            for k in range(10):
+                segs.append({"doc_id": doc, "seg_id": k, "tokens": 40, "attractivite": rng.poisson(hi),
+                             "solidarite": rng.poisson(lo)})  # fmt: skip
+    return tokens_from_segments(pd.DataFrame(segs), pd.DataFrame(docs))
+
+
+def test_period_drift_index_resamples_documents_as_the_contrast_does():
+    """Planted: documents differ far more than segments within them. With >= min_documents documents a period's
+    interval comes from its documents (wider: it sees the between-document variance); the segment bootstrap
+    (forced by a min_documents no period reaches) sees only within-document noise. Same rule as the contrast."""
+    tokens = _leaning_corpus(12)
+    res = drift.measure_drift(tokens, LEX, n_boot=999, seed=4)
+    seg = drift.measure_drift(tokens, LEX, n_boot=999, seed=4, min_documents=13)
+    per, per_seg = res.by_period.set_index("period"), seg.by_period.set_index("period")
+    assert per["resampled_unit"].eq("document").all() and per["n_resampled_units"].eq(12).all()
+    assert per["interval"].eq("expanded percentile").all()
+    assert per_seg["resampled_unit"].eq("segment").all() and per_seg["n_resampled_units"].eq(120).all()
+    pd.testing.assert_series_equal(per["drift_index"], per_seg["drift_index"])  # same estimate
+    width, width_seg = per["ci_high"] - per["ci_low"], per_seg["ci_high"] - per_seg["ci_low"]
+    assert (width > 1.5 * width_seg).all(), (width, width_seg)
+    assert (per["ci_low"] <= per["drift_index"]).all() and (per["drift_index"] <= per["ci_high"]).all()
+    # the percentile interval by hand: each period's document totals resampled within it, the run's seed
+    totals = res.segments.groupby(["period", "doc_id"])[["attractivite", "solidarite"]].sum()
+    reps = resample_totals(totals.to_numpy(float), totals.index.get_level_values("period").to_numpy(),
+                           n_boot=999, seed=4)  # fmt: skip
+    for period, rep in reps.items():
+        d = drift.drift_index(rep[:, 0], rep[:, 1])
+        assert per.loc[period, ["pct_low", "pct_high"]].tolist() == pytest.approx(
+            np.quantile(d, [0.025, 0.975])
+        )
+        level = expanded_level(12)
+        assert per.loc[period, ["ci_low", "ci_high"]].tolist() == pytest.approx(
+            np.quantile(d, [level / 2, 1 - level / 2])
+        )
+    # the figure says which unit its period bands resampled
+    fig, _ = fplots.plot_drift_index(res.by_document, res.by_period)
+    assert fig.axes[0].get_title().endswith("periods by document bootstrap")
+    plt.close(fig)
+    fig, _ = fplots.plot_drift_index(seg.by_document, seg.by_period)
+    assert fig.axes[0].get_title().endswith("; segment bootstrap 95% CI")
+    plt.close(fig)
+    # the contrast chooses the same unit for the same periods
+    inf = verdict.document_verdict(res, res.documents, n_boot=199, seed=4)
+    assert inf["contrast"]["basis"].iloc[0] == "document bootstrap"
+    # clusters: two organisers per period -> fewer units than min_documents: segments, as the contrast would
+    clusters = {d: f"org{int(d[-2:]) % 2}" for d in res.documents["doc_id"]}
+    by_cluster = drift.measure_drift(tokens, LEX, n_boot=199, seed=4, clusters=clusters).by_period
+    assert by_cluster["resampled_unit"].eq("segment").all()
+    by_cluster = drift.measure_drift(
+        tokens, LEX, n_boot=199, seed=4, clusters=clusters, min_documents=2
+    ).by_period
+    assert by_cluster["resampled_unit"].eq("cluster").all() and by_cluster["n_resampled_units"].eq(2).all()
+
+
+def test_period_drift_index_keeps_the_segment_bootstrap_for_thin_periods():
+    """One document per period (and a period of 4 < min_documents = 5 beside one of 6): the segment bootstrap
+    within documents, as the contrast falls back to it; its intervals are those of the segments."""
+    one = _leaning_corpus(1)
+    res = drift.measure_drift(one, LEX, n_boot=499, seed=2)
+    per = res.by_period
+    assert per["resampled_unit"].eq("segment").all() and per["interval"].eq("percentile").all()
+    assert per["n_resampled_units"].tolist() == [10, 10, 10]
+    assert (per["ci_high"] > per["ci_low"]).all()  # a one-document "document bootstrap" would be a point
+    # the per-document interval of a period's only document is the period's interval
+    doc = res.by_document.set_index("period")
+    for p in per.itertuples():
+        assert (p.ci_low, p.ci_high) == (doc.loc[p.period, "ci_low"], doc.loc[p.period, "ci_high"])
+    mixed = _leaning_corpus(6)
+    keep = mixed["doc_id"].str.startswith("d2006") & mixed["doc_id"].str[-2:].astype(int).ge(4)
+    per = drift.measure_drift(mixed[~keep], LEX, n_boot=199, seed=2).by_period.set_index("period")
+    assert per["n_documents"].tolist() == [4, 6, 6]
+    assert per["resampled_unit"].tolist() == ["segment", "document", "document"]
+
+
+def test_report_names_the_unit_each_period_resampled():
+    from aictlab.report.part_frames import _period_resampling
+
+    per = pd.DataFrame({"period": ["p1", "p2", "p3"], "resampled_unit": ["segment", "document", "document"],
+                        "interval": ["percentile", "expanded percentile", "expanded percentile"]})  # fmt: skip
+    assert _period_resampling(per, 5, None) == (
+        "documents resampled within their period as in the period contrast, expanded percentile interval; "
+        "for p1 (fewer than 5 documents), ~40-token segments resampled within each document, within-document "
+        "noise only"
+    )
+    assert _period_resampling(per.iloc[1:], 5, None).startswith("documents resampled within their period")
+    assert "within-document" not in _period_resampling(per.iloc[1:], 5, None)
+    clustered = per.assign(resampled_unit=["segment", "cluster", "cluster"])
+    assert _period_resampling(clustered, 3, "organiser").startswith("clusters (organiser) resampled")
+    thin = per.assign(resampled_unit="segment", interval="percentile")
+    assert _period_resampling(thin, 5, None) == (
+        "~40-token segments resampled within each document, within-document noise only (no period holds the 5 "
+        "documents a document bootstrap needs)"
+    )

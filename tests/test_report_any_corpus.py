@@ -129,6 +129,11 @@ def test_synthetic_report_has_no_seed_or_empty_sentence(synthetic_report):
     # 60 documents over 4 periods: no end period holds a single document, so the report must not say so
     assert "holds a single document" not in report
     assert "Each period holds a single document" not in report
+    # ~15 documents per period: the per-period drift index resamples documents, as the contrast does
+    per = pd.read_csv(synthetic_report["out"] / "tables" / "drift_by_period.csv")
+    assert per["resampled_unit"].eq("document").all()
+    assert "intervals of periods: documents resampled within their period as in the period contrast" in report
+    assert "segment-bootstrap CI, within-document noise only" not in report
     _check_figures(synthetic_report["out"], report)
 
 

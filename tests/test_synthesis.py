@@ -111,3 +111,29 @@ def test_report_names_another_frame_pair_by_its_labels(tmp_path):
     assert "drift index over the same periods is toward rayonnement" in semantic
     for text in (synthesis, semantic):
         assert "attractivité" not in text.lower() and "solidarité" not in text.lower()
+
+
+def test_topics_row_says_when_no_topic_leans_to_a_frame():
+    """Zeros of frames no topic leans to are not a measurement: the row says so, with what "leans" means."""
+    zero = {"prevalence": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    shares0 = {"lda": {p: {"solidarite": zero, "attractivite": zero, "other": {**zero, "prevalence": 1.0}}
+                       for p in ("2010-2014", "2025-2029")}}  # fmt: skip
+    records = [{"model": "lda", "topic": k, "label": "x", "frame": "other"} for k in (1, 2, 3)]
+    records.append({"model": "nmf", "topic": 1, "label": "y", "frame": "attractivite"})  # another model's
+    topics = {"primary_model": "lda", "frame_shares": shares0, "topics": records}
+    row = synthesis_table({"verdict": VERDICT, "topics": topics}).iloc[1]
+    assert row["direction"] == "undetermined"
+    assert row["estimate"].startswith(
+        "no topic leans to solidarité or attractivité (a topic *leans* to a frame"
+    )
+    assert "0.000" not in row["estimate"] and "top-20 term weight" in row["estimate"]
+    # one frame with a leaning topic: its shares decide, the other is said to have none
+    lean = {"lda": {"2010-2014": {"solidarite": zero, "attractivite": {"prevalence": 0.1, "ci_low": 0.09,
+                                                                       "ci_high": 0.11}},
+                    "2025-2029": {"solidarite": zero, "attractivite": {"prevalence": 0.3, "ci_low": 0.29,
+                                                                       "ci_high": 0.31}}}}  # fmt: skip
+    records[0]["frame"] = "attractivite"
+    topics = {"primary_model": "lda", "frame_shares": lean, "topics": records}
+    row = synthesis_table({"verdict": VERDICT, "topics": topics}).iloc[1]
+    assert row["estimate"] == "attractivite: 0.100 → 0.300; no topic leans to solidarité"
+    assert row["direction"] == "toward attractivité"

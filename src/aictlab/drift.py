@@ -1,4 +1,4 @@
-"""The drift measure: frame rates and the drift index per document, year and period, with segment-bootstrap
+"""The drift measure: frame rates and the drift index per document, year and period, with bootstrap
 intervals, and the change between the first and last period.
 
 Notation (``docs/methods.md`` §1–4): the drift compares two frames of the lexicon, named by
@@ -11,9 +11,11 @@ A = hits of the *to* frame, N = word tokens.
 - change first → last period: ΔD = D_last − D_first; per frame θ_f = ln(rate_last / rate_first), computed
   with the same +0.5 on counts so that it stays finite when a frame is absent from a period.
 
-Intervals resample ~40-token segments with replacement *within each document*
-(:func:`aictlab.resample.resample_totals`, ``docs/methods.md`` §2): they reflect within-document sampling
-noise only, given the documents.
+Intervals of documents, years and of the change resample ~40-token segments with replacement *within each
+document* (:func:`aictlab.resample.resample_totals`, ``docs/methods.md`` §2): they reflect within-document
+sampling noise only, given the documents. Intervals of a period resample its documents (or clusters) when it
+holds at least ``min_documents`` of them, the rule of the period contrast
+(:func:`aictlab.inference.resamples_documents`, ``docs/methods.md`` §13), else its segments within documents.
 
 References
 ----------
@@ -40,6 +42,7 @@ from aictlab.frames import (
     merge_documents,
     rate_per_10k,
 )
+from aictlab.inference import resamples_documents
 from aictlab.lexicon import Lexicon
 from aictlab.resample import bootstrap_interval, resample_totals
 from aictlab.schema import DOC_ID, N_TOKENS, PERIOD, YEAR
@@ -233,6 +236,100 @@ def _change_stats(
     return out
 
 
+def _period_table(
+    st: _Stats,
+    units: _Units,
+    reps: Mapping[str, np.ndarray],
+    docs: pd.DataFrame,
+    alpha: float,
+    *,
+    min_documents: int,
+    clusters: Mapping[str, str] | None,
+    n_boot: int,
+    seed: int,
+) -> pd.DataFrame:
+    """The ``by_period`` table: each period's counts, statistics and intervals (``docs/methods.md`` §2, §13).
+
+    A period holding >= ``min_documents`` documents (clusters, with ``clusters``) resamples them within the
+    period (:func:`aictlab.resample.resample_totals`, strata = periods, the run's ``seed``), each kept whole:
+    the rule and the unit of the period contrast (:func:`aictlab.inference.resamples_documents`). Its ``ci_*``
+    are then expanded percentile intervals (:func:`aictlab.resample.expanded_level`, as the contrast's) with the
+    plain percentile of D in ``pct_*``, and BCa from the leave-one-unit-out jackknife. A thinner period keeps
+    the segment bootstrap within its documents (within-document noise only; percentile). ``resampled_unit``
+    (document, cluster or segment), ``n_resampled_units`` and ``interval`` say which.
+    """
+    groups = [
+        (period, group) for period, group in docs.sort_values("start_year").groupby("period", sort=False)
+    ]
+    # per period: the resampled units' totals (documents, or clusters of them), in a stable order
+    unit_x: dict[str, np.ndarray] = {}
+    for period, group in groups:
+        ids = group[DOC_ID].tolist()
+        x = np.vstack([units.x[units.rows[d]].sum(axis=0) for d in ids])
+        if clusters:
+            keys = pd.Index([str(clusters.get(d, f"document {d}")) for d in ids])
+            codes, _ = pd.factorize(keys, sort=True)
+            x = np.vstack([x[codes == c].sum(axis=0) for c in range(codes.max() + 1)])
+        if resamples_documents(len(x), min_documents):
+            unit_x[period] = x
+    doc_reps = (
+        resample_totals(
+            np.vstack(list(unit_x.values())),
+            np.concatenate([np.full(len(x), p, dtype=object) for p, x in unit_x.items()]),
+            n_boot=n_boot,
+            seed=seed,
+        )
+        if unit_x
+        else {}
+    )
+    kind = "cluster" if clusters else "document"
+    rows = []
+    for period, group in groups:
+        ids = group[DOC_ID].tolist()
+        row = {
+            "period": period,
+            "start_year": int(group["start_year"].iloc[0]),
+            "end_year": int(group["end_year"].iloc[0]),
+        }
+        if period not in unit_x:
+            row.update(_group_row(st, units, reps, ids, alpha))
+            row.update(
+                resampled_unit="segment", n_resampled_units=row["n_segments"], interval="percentile",
+                pct_low=row["ci_low"], pct_high=row["ci_high"],
+            )  # fmt: skip
+            rows.append(row)
+            continue
+        x, rep = unit_x[period], doc_reps[period]
+        total, jack = x.sum(axis=0), x.sum(axis=0) - x
+        # the columns of _group_row, in its order
+        row.update(
+            n_documents=len(ids), n_segments=int(total[st.i["one"]]), tokens=int(total[st.i[N_TOKENS]])
+        )
+        row.update({f: int(total[st.i[f]]) for f in st.frames})
+        with_bca = ("drift_index", f"share_{st.target}")
+        used = "expanded percentile"
+        for name, (fn, pre) in st.group.items():
+            theta = float(fn(total))
+            row[name] = theta
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ci = bootstrap_interval(
+                    theta, fn(rep), fn(jack) if name in with_bca else None, alpha=alpha, n_units=len(x)
+                )
+            expanded = np.isfinite(ci["exp_alpha"])
+            used = used if expanded else "percentile"
+            key = "exp" if expanded else "ci"
+            row[f"{pre}ci_low"], row[f"{pre}ci_high"] = ci[f"{key}_low"], ci[f"{key}_high"]
+            if name in with_bca:
+                row[f"{pre}bca_low"], row[f"{pre}bca_high"] = ci["bca_low"], ci["bca_high"]
+            if name == "drift_index":
+                row["pct_low"], row["pct_high"] = ci["ci_low"], ci["ci_high"]
+        row.update(resampled_unit=kind, n_resampled_units=len(x), interval=used)
+        row["pct_low"], row["pct_high"] = row.pop("pct_low"), row.pop("pct_high")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 # ------------------------------------------------------------------------------------------ the result
 @dataclass(frozen=True, eq=False)
 class DriftResult:
@@ -249,6 +346,9 @@ class DriftResult:
     by_document, by_year, by_period : DataFrame
         Counts of every frame, pooled rates, drift index and share with percentile (``ci_*``) and BCa
         (``bca_*``) intervals, co-presence share (segments with both drift frames) with interval.
+        ``by_period`` resamples a period's documents (clusters) when it holds ``min_documents`` of them
+        (``ci_*`` then expanded percentile, ``pct_*`` percentile of D), else its segments:
+        ``resampled_unit, n_resampled_units, interval``.
     change : DataFrame
         One row: first/last period, ΔD, θ_to, θ_from with 95 % percentile and BCa and 90 % percentile
         intervals.
@@ -323,6 +423,8 @@ def measure_drift(
     last: str | None = None,
     exclude_documents: Iterable[str] = (),
     merge: Mapping[str, str] | None = None,
+    min_documents: int = 5,
+    clusters: Mapping[str, str] | None = None,
 ) -> DriftResult:
     """Frame counts, rates and the drift index per document, year and period, with bootstrap intervals.
 
@@ -341,7 +443,8 @@ def measure_drift(
         Period spec (:func:`aictlab.periods.add_periods`); None keeps the periods the documents carry (5-year
         bins when they carry none).
     n_boot : int, default=9999
-        Bootstrap replicates (segments resampled within documents).
+        Bootstrap replicates (segments resampled within documents; a period's documents resampled within it
+        when it holds ``min_documents`` of them).
     seed : int, default=42
     alpha : float, default=0.05
         Two-sided level of the intervals (the verdict also uses the 1 − 2α intervals, ``docs/methods.md`` §4).
@@ -351,11 +454,19 @@ def measure_drift(
         Documents left out (e.g. those that discuss the hypothesis).
     merge : mapping, optional
         Contained document -> container (:func:`aictlab.frames.contained_documents`): counted as one unit.
+    min_documents : int, default=5
+        A period holding at least this many documents (clusters) gets its intervals from resampling them
+        within the period, as the period contrast does (``Settings.min_documents``,
+        :func:`aictlab.inference.resamples_documents`); a thinner one from its segments within documents.
+    clusters : mapping, optional
+        Document -> cluster value (``Settings.cluster``): a period's clusters are then the resampled units
+        (a document without a value is a cluster of its own).
 
     Returns
     -------
     DriftResult
-        Documents with no word token after selection are left out and listed in ``params``.
+        Documents with no word token after selection are left out and listed in ``params``; ``by_period``
+        says in ``resampled_unit``, ``n_resampled_units`` and ``interval`` how each period was resampled.
     """
     fd = as_frame_data(data, lexicon, periods=periods, tiers=(tier,))
     pair = check_frame_pair(fd.frames, drift_frames)
@@ -392,16 +503,8 @@ def measure_drift(
             for year, group in docs.groupby(YEAR, sort=True)
         ]
     )
-    by_period = pd.DataFrame(
-        [
-            {
-                "period": period,
-                "start_year": int(group["start_year"].iloc[0]),
-                "end_year": int(group["end_year"].iloc[0]),
-                **_group_row(st, units, reps, group[DOC_ID].tolist(), alpha),
-            }
-            for period, group in docs.sort_values("start_year").groupby("period", sort=False)
-        ]
+    by_period = _period_table(
+        st, units, reps, docs, alpha, min_documents=min_documents, clusters=clusters, n_boot=n_boot, seed=seed
     )
 
     try:
@@ -455,6 +558,11 @@ def measure_drift(
         "merged_documents": dict(merge or {}),
         "documents_without_tokens": sorted(set(all_docs) - set(docs[DOC_ID])),
         "period_rate": "pooled: 10000 * sum(count) / sum(tokens)",
+        "period_bootstrap": (
+            f"{'clusters' if clusters else 'documents'} resampled within the period when it holds >= "
+            f"{min_documents} of them, else segments within documents"
+        ),
+        "min_documents": min_documents,
     }
     return DriftResult(
         matches=matches.reset_index(drop=True),

@@ -51,6 +51,7 @@ __all__ = [
     "frame_trend",
     "period_contrast",
     "poisson_rate_ratio",
+    "resamples_documents",
     "table_verdict",
     "verdict_basis",
     "verdict_from_directions",
@@ -104,6 +105,16 @@ def document_totals(
     require_columns(documents, keep, "documents")
     sums = segments.groupby(DOC_ID, sort=True)[["tokens", *frames]].sum().reset_index()
     return documents[keep].merge(sums, on=DOC_ID, how="inner").sort_values(DOC_ID).reset_index(drop=True)
+
+
+def resamples_documents(n_units: int, min_documents: int = 5) -> bool:
+    """Whether a period's bootstrap resamples its documents (or clusters): it holds >= ``min_documents`` of
+    them (docs/methods.md §13). A thinner period cannot carry a document bootstrap; it falls back to its
+    segments resampled within documents (within-document noise only) or has no interval. The one rule of the
+    period contrast (:func:`period_contrast`) and the per-period drift index
+    (:func:`aictlab.drift.measure_drift`).
+    """
+    return int(n_units) >= int(min_documents)
 
 
 def _check_totals(totals: pd.DataFrame, frames: Sequence[str], cluster: str | None) -> None:
@@ -374,7 +385,7 @@ def period_contrast(
         units = docs.groupby(cluster, sort=True)[cols].sum() if cluster else docs[cols]
         x = units.to_numpy(dtype=float)
         kind = f"cluster ({cluster})" if cluster else "document"
-        thin = len(x) < min_documents
+        thin = not resamples_documents(len(x), min_documents)
         if unit == "segment" or (thin and fallback == "segment"):
             if segments is None:
                 raise SettingsError("the segment bootstrap needs `segments` (doc_id, tokens, frame counts).")

@@ -39,6 +39,7 @@ __all__ = [
     "VERDICTS",
     "VERDICT_RULE",
     "decide_verdict",
+    "document_clusters",
     "document_verdict",
     "drift_verdict_table",
     "result_totals",
@@ -160,6 +161,33 @@ def verdict_table(result: DriftResult, trend: pd.DataFrame, *, delta: float = DE
 
 
 # ------------------------------------------------------------------------------- document-level verdict
+def document_clusters(documents: pd.DataFrame | None, doc_ids, cluster: str) -> pd.Series:
+    """The cluster of each document (``Settings.cluster``, docs/methods.md §13): its value of ``cluster`` in
+    the corpus's ``documents`` table, ``"document <doc_id>"`` when it has none (a cluster of its own).
+
+    Returns
+    -------
+    Series
+        Cluster labels (str), indexed by ``doc_ids``.
+
+    Raises
+    ------
+    SettingsError
+        ``cluster`` is not a column of ``documents``.
+    """
+    columns = [] if documents is None else [c for c in documents.columns if c != DOC_ID]
+    if cluster not in columns:
+        raise SettingsError(
+            f"cluster={cluster!r} is not a document variable of this corpus (document columns: "
+            f"{', '.join(map(str, columns)) or 'none'}); set `cluster` to one of them, or leave it unset "
+            "to resample documents."
+        )
+    ids = pd.Series(list(doc_ids), dtype=object)
+    values = ids.map(documents.drop_duplicates(DOC_ID).set_index(DOC_ID)[cluster])
+    labels = values.where(values.notna() & values.astype(str).ne(""), "document " + ids.astype(str))
+    return pd.Series(labels.astype(str).to_numpy(), index=pd.Index(ids, name=DOC_ID), name=cluster)
+
+
 def result_totals(result: DriftResult, documents: pd.DataFrame | None = None, *, cluster: str | None = None):
     """Per-document and per-segment totals of a drift measurement, for :mod:`aictlab.inference`.
 
@@ -187,17 +215,7 @@ def result_totals(result: DriftResult, documents: pd.DataFrame | None = None, *,
     segments = result.segments[[DOC_ID, N_TOKENS, *frames]].rename(columns={N_TOKENS: "tokens"})
     docs = result.documents
     if cluster:
-        columns = [] if documents is None else [c for c in documents.columns if c != DOC_ID]
-        if cluster not in columns:
-            raise SettingsError(
-                f"cluster={cluster!r} is not a document variable of this corpus (document columns: "
-                f"{', '.join(map(str, columns)) or 'none'}); set `cluster` to one of them, or leave it unset "
-                "to resample documents."
-            )
-        meta = documents.drop_duplicates(DOC_ID).set_index(DOC_ID)[cluster]
-        values = docs[DOC_ID].map(meta)
-        docs = docs.assign(**{cluster: values.where(values.notna() & values.astype(str).ne(""),
-                                                    "document " + docs[DOC_ID].astype(str)).astype(str)})  # fmt: skip
+        docs = docs.assign(**{cluster: document_clusters(documents, docs[DOC_ID], cluster).to_numpy()})
     return document_totals(segments, docs, frames=frames, cluster=cluster), segments
 
 

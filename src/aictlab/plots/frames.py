@@ -151,7 +151,15 @@ def plot_drift_index(
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("year")
     ax.set_ylabel("drift index D = log2((A+0.5)/(S+0.5))")
-    ax.set_title("Drift index (> 0: attractivité dominates); segment bootstrap 95% CI")
+    # periods resample documents (clusters) when they hold enough of them (aictlab.drift.measure_drift)
+    resampled = set(by_period["resampled_unit"]) - {"segment"} if "resampled_unit" in by_period else set()
+    ci_txt = (
+        f"\n95% CI: documents by segment bootstrap; periods by {' / '.join(sorted(resampled))} bootstrap"
+        + (" (segments in thin periods)" if by_period["resampled_unit"].eq("segment").any() else "")
+        if resampled
+        else "; segment bootstrap 95% CI"
+    )
+    ax.set_title(f"Drift index (> 0: attractivité dominates){ci_txt}")
     ax.legend(frameon=False, loc="upper left")
     data = pd.concat(
         [

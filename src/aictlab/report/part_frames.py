@@ -74,6 +74,25 @@ def _ci(x: float, lo: float, hi: float) -> str:
     return f"{_fmt(x)} [{_fmt(lo)}, {_fmt(hi)}]"
 
 
+def _period_resampling(by_period: pd.DataFrame, min_documents: int, cluster: str | None) -> str:
+    """How the per-period drift index intervals were resampled, from ``by_period``'s ``resampled_unit``
+    (:func:`aictlab.drift.measure_drift`: documents or clusters within the period when it holds
+    ``min_documents`` of them, the period contrast's rule, else segments within documents)."""
+    unit = by_period["resampled_unit"]
+    units = f"clusters ({cluster})" if cluster else "documents"
+    thin = by_period.loc[unit.eq("segment"), "period"].tolist()
+    segment = "~40-token segments resampled within each document, within-document noise only"
+    expanded = by_period["interval"].eq("expanded percentile").any()
+    document = f"{units} resampled within their period as in the period contrast" + (
+        ", expanded percentile interval" if expanded else ""
+    )
+    if not thin:
+        return document
+    if len(thin) == len(by_period):
+        return f"{segment} (no period holds the {min_documents} {units} a document bootstrap needs)"
+    return f"{document}; for {', '.join(thin)} (fewer than {min_documents} {units}), {segment}"
+
+
 def _basis_lines(inf: dict, label_from: str, label_to: str, frm: str, to: str) -> dict[str, str]:
     """Sentences of the document-level verdict, each computed from the tables of
     :func:`aictlab.verdict.document_verdict`: which θ decided and why, both estimates, the compared periods
@@ -93,7 +112,7 @@ def _basis_lines(inf: dict, label_from: str, label_to: str, frm: str, to: str) -
         if "segment" in basis:
             basis = "segment bootstrap within documents, within-document noise only"
         elif c.iloc[0].get("interval") == "expanded percentile":
-            basis += ", expanded percentile interval for few documents"
+            basis += ", expanded percentile interval of docs/methods.md §13"
         frames_txt = "; ".join(
             f"θ_{lab} = {_ci(c.loc[f, 'estimate'], c.loc[f, 'ci_low'], c.loc[f, 'ci_high'])} "
             f"({int(c.loc[f, 'hits_first'])} → {int(c.loc[f, 'hits_last'])} hits; {b[f'{f}_direction_contrast']})"
@@ -182,7 +201,19 @@ def run(ctx: ReportContext) -> str:
         "segment_size": s.segment_size,
     }
     measure = {"drift_frames": s.drift_frames, "seed": s.seed, "merge": merge}
-    result = ctx.cached("frames_drift", key, lambda: drift.measure_drift(data, n_boot=s.bootstrap, **measure))
+    # the per-period index resamples documents (clusters) as the period contrast does (docs/methods.md §13)
+    period_units = {
+        "min_documents": s.min_documents,
+        "clusters": (
+            verdict.document_clusters(ctx.corpus.documents, ctx.corpus.documents["doc_id"].unique(), s.cluster)
+            .to_dict() if s.cluster else None
+        ),
+    }  # fmt: skip
+    result = ctx.cached(
+        "frames_drift",
+        {**key, "min_documents": s.min_documents, "cluster": s.cluster},
+        lambda: drift.measure_drift(data, n_boot=s.bootstrap, **measure, **period_units),
+    )
     trend_table = ctx.cached("frames_trend", key, lambda: trend.trend_tests(result, seed=s.seed))
     # Document-level inference (docs/methods.md §13): the verdict rests on documents (or clusters), not segments.
     thresholds = {
@@ -227,7 +258,7 @@ def run(ctx: ReportContext) -> str:
     rsum = robustness.robustness_summary(panel)
     mvu = ctx.cached(
         "frames_mention_vs_use",
-        key,
+        {**key, "min_documents": s.min_documents, "cluster": s.cluster},
         lambda: coding.mention_vs_use(data, n_boot=s.bootstrap, coding=use_coding, main=result, **measure),
     )
 
@@ -283,6 +314,7 @@ def run(ctx: ReportContext) -> str:
         f"{p.period}: {_fmt(p.drift_index)} [{_fmt(p.ci_low)}, {_fmt(p.ci_high)}]"
         for p in result.by_period.itertuples(index=False)
     )
+    period_resampling = _period_resampling(result.by_period, s.min_documents, s.cluster)
     flips = rsum["sign_flips"]
     sign_txt = (
         f"the sign of ΔD holds under {sum(panel['same_sign_as_main'].iloc[1:])} of {rsum['n_variants']} variants"
@@ -314,8 +346,8 @@ def run(ctx: ReportContext) -> str:
             f"- {basis_txt['contrast']}",
             f"- {basis_txt['trend']}",
             f"- {basis_txt['periods']}",
-            f"- Drift index per period (D = log2((A+0.5)/(S+0.5)), 95% segment-bootstrap CI, within-document "
-            f"noise only, B = {s.bootstrap}): {periods_txt}.",
+            f"- Drift index per period (D = log2((A+0.5)/(S+0.5)); 95% CI, B = {s.bootstrap}, "
+            f"{period_resampling}): {periods_txt}.",
             f"- Robustness: {sign_txt}; closest to flipping: {rsum['closest_variant']} "
             f"(ΔD = {_fmt(rsum['closest_drift_change'])}). Bins: {bins_txt}.",
             *(
@@ -343,7 +375,8 @@ def run(ctx: ReportContext) -> str:
     ]  # fmt: skip
     per_tbl = result.by_period[
         ["period", "n_documents", "tokens", f"{frm}_rate", f"{to}_rate", "drift_index", "ci_low",
-         "ci_high", "bca_low", "bca_high", "copresence", "copresence_ci_low", "copresence_ci_high"]
+         "ci_high", "bca_low", "bca_high", "resampled_unit", "copresence", "copresence_ci_low",
+         "copresence_ci_high"]
     ]  # fmt: skip
     trend_tbl = trend_table[
         ["target", "model", "n_documents", "ratio_per_decade", "ci_low", "ci_high", "p_value", "perm_p_value",
@@ -361,9 +394,9 @@ def run(ctx: ReportContext) -> str:
         f"B = {s.bootstrap}, and {_fmt(seeds[tA + '_ci_low'].min())} to {_fmt(seeds[tA + '_ci_low'].max())} over "
         f"{len(seeds)} other seeds at B = {s.robustness_bootstrap}: "
         + (
-            "whether « A rises » is declared depends on bootstrap noise."
+            "whether the within-document view declares « A rises » depends on bootstrap noise."
             if lows.min() <= 0 <= lows.max()
-            else "bootstrap noise does not change whether « A rises » is declared."
+            else "bootstrap noise does not change whether the within-document view declares « A rises »."
         )
         if len(seeds)
         else ""
@@ -401,8 +434,9 @@ def run(ctx: ReportContext) -> str:
         "",
         "*Reading guide*: frame hits come from the lexicon `frames.yaml` (each term with tier, justification and "
         "source; `tables/frame_lexicon.csv`), matched on lemmas (multi-word expressions first, longest match). "
-        f"D = log2((A+0.5)/(S+0.5)) > 0 means {label_to} hits (A) outnumber {label_from} hits (S); intervals resample "
-        "~40-token segments within each document (within-document noise only, given the documents).",
+        f"D = log2((A+0.5)/(S+0.5)) > 0 means {label_to} hits (A) outnumber {label_from} hits (S). Intervals of "
+        "documents and years resample ~40-token segments within each document (within-document noise only, given "
+        f"the documents); intervals of periods: {period_resampling}; see docs/methods.md §2, §13.",
         "",
         (
             "**Confounding.** Organisers and genres per period (metadata): "
@@ -487,7 +521,7 @@ def run(ctx: ReportContext) -> str:
         "",
         f"ΔD recomputed under {rsum['n_variants']} variants (each term with a hit left out in turn, core terms only, "
         f"{loo_txt}, {', '.join(robustness.corpus_variants(s))}, {len(seeds)} other bootstrap seeds; "
-        f"B = {s.robustness_bootstrap} each): {sign_txt}. Closest to flipping: **{rsum['closest_variant']}** "
+        f"B = {s.robustness_bootstrap} each, segments resampled within documents): {sign_txt}. Closest to flipping: **{rsum['closest_variant']}** "
         f"(ΔD = {_fmt(rsum['closest_drift_change'])}); range of ΔD {_fmt(rsum['drift_change_range'][0])} to "
         f"{_fmt(rsum['drift_change_range'][1])}; the verdict is unchanged in "
         f"{_fmt(100 * rsum['share_same_verdict'], 0)}% of variants."

@@ -22,7 +22,7 @@ from aictlab.lexicon import load_lexicon
 from aictlab.plots import topics as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
-from aictlab.report.text import fmt_number
+from aictlab.report.text import TOPIC_LEANS, dropped_units_note, fmt_number
 
 __all__ = ["run"]
 
@@ -369,10 +369,9 @@ def run(ctx: ReportContext) -> str:
         "",
         f"*Reading guide.* Topics are fitted on {len(docs)} text {s.topic_unit}s (lemmas, stop words and "
         f"numbers out, vocabulary of {docs.attrs['vocabulary_size']} lemmas in >= {docs.attrs['min_df']} units "
-        f"and <= 50 % of them; rule: max(2, ⌈{tp.MIN_DF_RATE:g} × {docs.attrs['n_units']} units⌉)). "
-        "A topic *leans* to a frame when its top-20 term weight falls in that frame's lexicon (>= 5 % and twice "
-        "every other frame); frame-leaning shares over periods are the topic-model view of the drift, to set beside the "
-        "lexicon rates."
+        f"and <= 50 % of them; rule: max(2, ⌈{tp.MIN_DF_RATE:g} × {docs.attrs['n_units']} units⌉)"
+        f"{dropped_units_note(len(docs), docs.attrs['n_units'])}). {TOPIC_LEANS[0].upper()}{TOPIC_LEANS[1:]}; "
+        "frame-leaning shares over periods are the topic-model view of the drift, to set beside the lexicon rates."
         + (
             " Each period holds a single document here, so period differences are also document differences."
             if single_doc_periods

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from aictlab.config import DRIFT_FRAMES
+from aictlab.report.text import TOPIC_LEANS
 from aictlab.report.text import fmt_number as _fmt
 
 __all__ = ["agreement_sentence", "frame_pair", "interval_direction", "synthesis_table", "toward"]
@@ -64,12 +65,25 @@ def frame_pair(
 
 
 def _topic_direction(
-    shares: Mapping[str, Mapping[str, Mapping[str, float]]], a: str, b: str, labels: tuple[str, str]
+    shares: Mapping[str, Mapping[str, Mapping[str, float]]],
+    a: str,
+    b: str,
+    labels: tuple[str, str],
+    leaning: set[str] | None = None,
 ) -> tuple[str, str]:
     """Direction from frame-labelled topic prevalence at the two end periods: a frame *rises* (falls) when
-    its last-period interval lies wholly above (below) its first-period interval."""
+    its last-period interval lies wholly above (below) its first-period interval. ``leaning``: the frames some
+    topic of the model leans to (None: unknown, every frame in ``shares`` counts); a frame no topic leans to
+    has no share to compare (its zeros are not a measurement) and is said so."""
     periods = list(shares)
     first, last = shares[periods[0]], shares[periods[-1]]
+    none: list[tuple[str, str]] = []
+    if leaning is not None:
+        none = [(f, lab) for f, lab in ((a, labels[0]), (b, labels[1])) if f not in leaning]
+        if len(none) == 2:
+            return UNDETERMINED, f"no topic leans to {labels[0]} or {labels[1]} ({TOPIC_LEANS})"
+        first = {f: v for f, v in first.items() if f in leaning}
+        last = {f: v for f, v in last.items() if f in leaning}
 
     def move(frame: str) -> int:
         if frame not in first or frame not in last:
@@ -87,6 +101,8 @@ def _topic_direction(
         for f in (a, b)
         if f in first and f in last
     )
+    if none:
+        detail += f"; no topic leans to {none[0][1]}"
     if to_b and not to_a:
         return toward(labels[1]), detail
     if to_a and not to_b:
@@ -120,7 +136,10 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = DRIFT_
     topics = results.get("topics")
     if topics and topics.get("frame_shares"):
         model = topics.get("primary_model") or next(iter(topics["frame_shares"]))
-        direction, detail = _topic_direction(topics["frame_shares"][model], a, b, labels)
+        # the frames the model's topics lean to, when the topics part recorded its labelled topics
+        records = topics.get("topics")
+        leaning = None if records is None else {r["frame"] for r in records if r.get("model") == model}
+        direction, detail = _topic_direction(topics["frame_shares"][model], a, b, labels, leaning)
         rows.append({
             "view": "topics",
             "measure": f"{model} frame-labelled topic share, first → last period",
