@@ -339,3 +339,17 @@ def test_report_names_the_unit_each_period_resampled():
         "~40-token segments resampled within each document, within-document noise only (no period holds the 5 "
         "documents a document bootstrap needs)"
     )
+
+
+def test_mention_vs_use_rows_resample_periods_as_the_main_row():
+    """The "without <documents>" rows follow the main measurement's unit rule (min_documents, clusters)."""
+    tokens = _leaning_corpus(6)
+    mentions = ["d2006_00", "d2011_00"]  # 5 documents left in 2006 and 2011, 6 in 2016
+    for min_documents, thin in ((5, "document"), (6, "segment")):
+        table = coding.mention_vs_use(
+            tokens, LEX, mention_documents=mentions, n_boot=99, seed=1, min_documents=min_documents
+        )
+        without = table[table["variant"].str.startswith("without")]
+        assert without["n_documents"].tolist() == [5, 5, 6]
+        assert without["resampled_unit"].tolist() == [thin, thin, "document"]
+        assert table.loc[table["variant"] == "all documents", "resampled_unit"].eq("document").all()

@@ -12,7 +12,7 @@ the mention documents of :func:`mention_vs_use` are read from these rows, never 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -233,7 +233,8 @@ def use_only_drift(
         :func:`aictlab.drift.measure_drift` of ``data`` with the same options, when already computed: it is
         the result when every hit is coded ``use`` (not measured again).
     **drift_options
-        Passed to :func:`aictlab.drift.measure_drift` (``drift_frames, n_boot, seed, alpha, merge``).
+        Passed to :func:`aictlab.drift.measure_drift` (``drift_frames, n_boot, seed, alpha, merge,
+        min_documents, clusters``).
 
     Returns
     -------
@@ -262,6 +263,8 @@ def mention_vs_use(
     seed: int = 42,
     alpha: float = 0.05,
     merge=None,
+    min_documents: int = 5,
+    clusters: Mapping[str, str] | None = None,
     main=None,
 ) -> pd.DataFrame:
     """Drift index per period with and without the documents that *discuss* the hypothesis, and (with a
@@ -281,8 +284,8 @@ def mention_vs_use(
         ``mention`` rows name the mention documents.
     mention_documents : sequence of str, optional
         The documents that discuss the hypothesis; default :func:`coded_mention_documents` of ``coding``.
-    drift_frames, tier, periods, n_boot, seed, alpha, merge
-        As in :func:`aictlab.drift.measure_drift`.
+    drift_frames, tier, periods, n_boot, seed, alpha, merge, min_documents, clusters
+        As in :func:`aictlab.drift.measure_drift` (the last two: which periods resample documents).
     main : DriftResult, optional
         :func:`aictlab.drift.measure_drift` of ``data`` with these options, when already computed (the
         report's main measurement): the "all documents" rows, not measured again.
@@ -303,6 +306,8 @@ def mention_vs_use(
         "seed": seed,
         "alpha": alpha,
         "merge": merge,
+        "min_documents": min_documents,
+        "clusters": clusters,
     }
     main = main if main is not None else measure_drift(fd, **kw)
     out = [main.by_period.assign(variant="all documents")]

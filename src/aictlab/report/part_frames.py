@@ -259,7 +259,9 @@ def run(ctx: ReportContext) -> str:
     mvu = ctx.cached(
         "frames_mention_vs_use",
         {**key, "min_documents": s.min_documents, "cluster": s.cluster},
-        lambda: coding.mention_vs_use(data, n_boot=s.bootstrap, coding=use_coding, main=result, **measure),
+        lambda: coding.mention_vs_use(
+            data, n_boot=s.bootstrap, coding=use_coding, main=result, **measure, **period_units
+        ),
     )
 
     ctx.save_table(result.frame_rates, "frame_rates")
