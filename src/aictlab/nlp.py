@@ -75,7 +75,25 @@ def spacy_pipeline(lemmatizer: str = "spacy"):
         ) from err
     if lemmatizer == "simplemma":
         return nlp.tokenizer
+    _index_as_sets(nlp)
     return nlp
+
+
+def _index_as_sets(nlp) -> None:
+    """Turn the rule lemmatizer's word lists (``lemma_index``, one per part of speech) into sets.
+
+    spaCy's French lemmatizer asks ``word in index`` of lists of up to 66,000 words for every new
+    (word, part of speech) pair: a linear scan, most of the pipeline's time on a new corpus. Only membership
+    is ever asked of them, so a set gives the same lemmas.
+    """
+    if "lemmatizer" not in nlp.pipe_names:
+        return
+    lookups = nlp.get_pipe("lemmatizer").lookups
+    if not lookups.has_table("lemma_index"):  # pragma: no cover - the pinned model has the table
+        return
+    table = lookups.get_table("lemma_index")
+    for key, words in list(table.items()):
+        table[key] = frozenset(words)
 
 
 def model_versions() -> dict[str, str]:
@@ -236,7 +254,9 @@ def iter_tokens(
         docs = pipeline.pipe(pieces(), batch_size=batch_size, n_process=n_process)
         piece_rows = (_rows_from_doc(doc, lemmatizer) for doc in docs)
     else:
-        piece_rows = (_rows_from_doc(doc, lemmatizer) for doc in pipeline.pipe(pieces(), batch_size=batch_size))
+        piece_rows = (
+            _rows_from_doc(doc, lemmatizer) for doc in pipeline.pipe(pieces(), batch_size=batch_size)
+        )
     current, rows = -1, []
     for rows_of_piece in piece_rows:
         owner = owners.popleft()  # each piece was yielded (its owner known) before its rows come back
