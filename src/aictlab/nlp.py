@@ -250,7 +250,7 @@ def iter_tokens(
 
     if lemmatizer == "spacy" and n_process > 1 and _can_fork():
         piece_rows = _pool_rows(pieces(), lemmatizer=lemmatizer, batch_size=batch_size, n_process=n_process)
-    elif lemmatizer == "spacy" and n_process > 1:  # pragma: no cover - platforms without fork
+    elif lemmatizer == "spacy" and n_process > 1:  # platforms without fork: spaCy ships Docs back
         docs = pipeline.pipe(pieces(), batch_size=batch_size, n_process=n_process)
         piece_rows = (_rows_from_doc(doc, lemmatizer) for doc in docs)
     else:
