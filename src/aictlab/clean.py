@@ -17,6 +17,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from aictlab.nlp import french_stop_words
+
 __all__ = [
     "Paragraph",
     "normalize_unicode",
@@ -241,13 +243,6 @@ def reflow_paragraphs(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    from spacy.lang.fr.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS)
-
-
-@lru_cache(maxsize=1)
 def lexicon_vocabulary() -> frozenset[str]:
     """The words of the packaged frame lexicon's lemma sequences (``paix``, ``codéveloppement``, ``coopétition``).
 
@@ -270,7 +265,7 @@ def is_known_word(word: str) -> bool:
     import simplemma
 
     lower = word.lower()
-    if lower in _stop_words():
+    if lower in french_stop_words():
         return True
     if len(lower) < 4:
         return False

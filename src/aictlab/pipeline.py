@@ -559,6 +559,8 @@ def process_paragraphs(
         raise SettingsError("return_tokens=False needs tokens_dir: the tokens must go somewhere.")
     runner = runner or LocalRunner()
     mwe_path = mwe_file(mwe_path)
+    if isinstance(runner, LocalRunner):  # loaded first, its tokenizer reads the expressions (one model load)
+        nlp.spacy_pipeline(lemmatizer)
     mwes = nlp.read_mwes(mwe_path)
     timings: dict[str, float] = {}
     start = time.perf_counter()

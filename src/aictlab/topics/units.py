@@ -8,14 +8,12 @@ reads one assignment.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import partial
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -23,6 +21,7 @@ import pandas as pd
 
 from aictlab import schema
 from aictlab.errors import SchemaError, SettingsError, check_choice
+from aictlab.nlp import french_stop_words
 
 __all__ = [
     "GROUP_BY",
@@ -126,29 +125,6 @@ def topic_k_grid(
     return grid
 
 
-@functools.cache
-def _spacy_french_stop_words() -> frozenset[str]:
-    """spaCy's French ``STOP_WORDS``, read from their module without importing ``spacy.lang.fr``.
-
-    Importing the package compiles the tokenizer's exceptions (hundreds of regular expressions, seconds of
-    CPU) for what is a word list; the module itself only builds the set, so it is run alone. The package's
-    own module is used when it is already imported, or when the file cannot be found.
-    """
-    import importlib.util
-
-    name = "spacy.lang.fr.stop_words"
-    spec = importlib.util.find_spec("spacy") if name not in sys.modules else None
-    path = Path(spec.origin).parent / "lang" / "fr" / "stop_words.py" if spec and spec.origin else None
-    if path is None or not path.is_file():
-        from spacy.lang.fr.stop_words import STOP_WORDS
-
-        return frozenset(STOP_WORDS)
-    alone = importlib.util.spec_from_file_location("aictlab_spacy_fr_stop_words", path)
-    module = importlib.util.module_from_spec(alone)
-    alone.loader.exec_module(module)
-    return frozenset(module.STOP_WORDS)
-
-
 def topic_documents(
     data: pd.DataFrame | Any,
     *,
@@ -233,7 +209,7 @@ def topic_documents(
         raise SettingsError(f"min_df={min_df}: a term must occur in at least one unit.")
     if not 0 < max_df <= 1:
         raise SettingsError(f"max_df={max_df}: give a share of units in (0, 1].")
-    stop = _spacy_french_stop_words() | {unicodedata.normalize("NFC", s.lower()) for s in stop_words}
+    stop = french_stop_words() | {unicodedata.normalize("NFC", s.lower()) for s in stop_words}
     local = partial(
         _partition_units,
         unit_col=_UNIT_COLUMN[unit],
