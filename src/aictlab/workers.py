@@ -1,7 +1,7 @@
 """Worker processes that never outlive an interrupted run (issue 16: no orphan workers after a kill or Ctrl-C).
 
-The corpus stage may start worker processes: spaCy's ``nlp.pipe(n_process=...)`` forks them, the Dask engine
-starts a ``LocalCluster``. Python cleans them up on an exception (the pools' ``finally`` blocks and context
+The corpus stage may start worker processes: the NLP pool forks them (:mod:`aictlab.nlp`, ``n_process``), the
+topic grid too, the Dask engine starts a ``LocalCluster``. Python cleans them up on an exception (the pools' ``finally`` blocks and context
 managers), but a plain ``kill`` (SIGTERM) ends the parent without running any of that, and a ``kill -9``
 cannot be caught at all. :func:`worker_guard` covers the three cases:
 
@@ -9,8 +9,11 @@ cannot be caught at all. :func:`worker_guard` covers the three cases:
   then raise ``KeyboardInterrupt`` / ``SystemExit(143)`` in the main thread, so that every ``finally`` and
   ``with`` block runs (a plain SIGTERM would end the parent without any of that);
 - on any exception, the worker processes started inside the guard that are still alive are terminated;
-- processes forked inside the guard (spaCy's workers) ask the kernel for SIGTERM when their parent dies
+- processes forked inside the guard (the NLP workers) ask the kernel for SIGTERM when their parent dies
   (Linux ``PR_SET_PDEATHSIG``), which covers ``kill -9`` of the parent.
+
+The report's figure worker (:class:`aictlab.plots.output.FigureWorker`) is not a multiprocessing child: it is
+killed when the run is interrupted, and ends by itself when its parent dies (its input pipe closes).
 """
 
 from __future__ import annotations
