@@ -27,13 +27,29 @@ __all__ = ["trend_tests"]
 log = logging.getLogger(__name__)
 
 
+#: Cells (rows × documents) of one block of :func:`_newton_glm`: a block's arrays stay in the CPU cache.
+_BLOCK_CELLS = 2**16
+
+
 def _newton_glm(y, x, offset, trials=None, max_iter=50, tol=1e-10):
     """ML slope of log E[y] = offset + b0 + b1 x (Poisson) or logit p = b0 + b1 x (binomial, ``trials``),
     vectorised over rows of ``x`` (one row per permutation). Returns b1 (NaN where it does not converge).
 
     A row leaves the Newton iterations once its step is below ``tol`` (its next steps would be ~tol², below
-    the last bit of b): most permutations converge in 3-4 iterations, a few take more."""
+    the last bit of b): most permutations converge in 3-4 iterations, a few take more. Rows are independent,
+    so they are fitted in blocks of about :data:`_BLOCK_CELLS` cells (held in the CPU cache), with the same
+    numbers as all at once."""
     x = np.atleast_2d(np.asarray(x, dtype=float))
+    size = max(1, _BLOCK_CELLS // max(x.shape[1], 1))
+    if x.shape[0] <= size:
+        return _newton_block(y, x, offset, trials, max_iter, tol)
+    return np.concatenate(
+        [_newton_block(y, x[i : i + size], offset, trials, max_iter, tol) for i in range(0, x.shape[0], size)]
+    )
+
+
+def _newton_block(y, x, offset, trials, max_iter, tol):
+    """:func:`_newton_glm` on one block of rows."""
     y = np.asarray(y, dtype=float)
     p_rows = x.shape[0]
     b = np.zeros((p_rows, 2))
