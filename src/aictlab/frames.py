@@ -176,6 +176,23 @@ class FrameData:
             )
         return self.matches[tier]
 
+    def subset(self, tiers: Sequence[str], *, window: int | None = None) -> FrameData:
+        """The aggregates :func:`frame_data` gives with these ``tiers`` and ``window`` on the same tokens (a
+        tier or KWIC window not computed here is a clear error): e.g. a variant that selects the same tokens."""
+        for tier in tiers:
+            self.hits(tier)
+        if window is not None and window != self.window:
+            raise AictlabError(
+                f"frame data: KWIC lines of window {window} were not computed ({self.window})."
+            )
+        return dataclasses.replace(
+            self,
+            matches={tier: self.matches[tier] for tier in tiers},
+            kwic=self.kwic if window is not None else None,
+            window=window,
+            params={**self.params, "tiers": list(tiers)},
+        )
+
     def with_hits(
         self, matches: pd.DataFrame, *, tier: str, segments: pd.DataFrame | None = None
     ) -> FrameData:
