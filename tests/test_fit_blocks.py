@@ -1,0 +1,118 @@
+"""The fast paths of the frames part give the numbers of the paths they replace (session 21, issue 15):
+NB2 and Newton fits in blocks of rows, bootstrap weights from resample_counts, FrameData.subset."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import make_tokens
+
+from aictlab import frames, inference, trend
+from aictlab.lexicon import load_lexicon
+from aictlab.resample import resample_counts, resample_totals
+
+
+def _planted(n=40, seed=7):
+    """Documents over 20 years, hits in four of them (more in later ones) only, so that some bootstrap replicates draw
+    no hit at all (their fit never converges: NaN, the slowest rows of the table)."""
+    rng = np.random.default_rng(seed)
+    years = np.sort(rng.integers(2000, 2020, n)).astype(float)
+    tokens = rng.integers(500, 3000, n).astype(float)
+    y = np.zeros(n)
+    y[[n // 8, n // 2, n - 5, n - 2]] = [1, 2, 3, 4]
+    x = (years - years.mean()) / 10
+    return y.astype(float), x, np.log(tokens)
+
+
+def _old_nb_fit(y, x, offset, alpha, weights=None, max_iter=60, tol=1e-9):
+    """The NB2 Fisher scoring of df4c355, every row iterated together (the reference of the blocked fit)."""
+    x = np.atleast_2d(x)
+    w = np.ones((1, y.size)) if weights is None else np.atleast_2d(weights)
+    rows = max(x.shape[0], w.shape[0])
+    b = np.zeros((rows, 2))
+    yw = (w * y).sum(axis=1) / np.maximum((w * np.exp(offset)).sum(axis=1), 1e-300)
+    b[:, 0] = np.log(np.maximum(yw, 1e-12))
+    done = np.zeros(rows, dtype=bool)
+    for _ in range(max_iter):
+        mu = np.exp(np.clip(b[:, [0]] + b[:, [1]] * x + offset, -700, 700))
+        denom = 1 + alpha * mu
+        r = w * (y - mu) / denom
+        h = w * mu / denom
+        g0, g1 = r.sum(axis=1), (r * x).sum(axis=1)
+        h00, h01, h11 = h.sum(axis=1), (h * x).sum(axis=1), (h * x * x).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            det = h00 * h11 - h01**2
+            step = np.column_stack([(h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det])
+        step[~np.isfinite(step)] = 0.0
+        b += np.clip(step, -5, 5)
+        done = np.abs(step).max(axis=1) < tol * (1 + np.abs(b).max(axis=1))
+        if done.all():
+            break
+    b[~done | (np.abs(b[:, 1]) > 50)] = np.nan
+    return b
+
+
+@pytest.mark.parametrize("cells", [1, 100, 2**16])
+@pytest.mark.parametrize("alpha", [0.0, 0.7])
+def test_blocked_nb_fit_equals_the_whole_table_fit(monkeypatch, cells, alpha):
+    y, x, offset = _planted()
+    weights = inference._unit_weights(np.arange(y.size), 300, 3)
+    perms = np.vstack([np.random.default_rng(1).permutation(x) for _ in range(50)])
+    monkeypatch.setattr(inference, "_FIT_BLOCK_CELLS", cells)
+    rep = inference._nb_fit(y, x, offset, alpha, weights=weights)
+    old = _old_nb_fit(y, x, offset, alpha, weights=weights)
+    assert np.isnan(old[:, 1]).sum() >= 5  # replicates without any hit: never converge
+    np.testing.assert_array_equal(rep, old)  # bit for bit, NaN where NaN
+    np.testing.assert_array_equal(
+        inference._nb_fit(y, perms, offset, alpha), _old_nb_fit(y, perms, offset, alpha)
+    )
+    assert inference._nb_fit(y, x, offset, alpha)[0, 1] == _old_nb_fit(y, x, offset, alpha)[0, 1]
+
+
+@pytest.mark.parametrize("trials", [False, True])
+def test_blocked_newton_glm_equals_one_block(monkeypatch, trials):
+    y, x, offset = _planted()
+    perms = np.vstack([x, *(np.random.default_rng(2).permutation(x) for _ in range(200))])
+    kw = {"trials": y + 5.0} if trials else {}
+    whole = trend._newton_glm(y, perms, offset, **kw)
+    monkeypatch.setattr(trend, "_BLOCK_CELLS", 7 * y.size)  # blocks of 7 rows, the last one shorter
+    np.testing.assert_array_equal(trend._newton_glm(y, perms, offset, **kw), whole)
+    assert np.isfinite(whole).all()
+
+
+def test_resample_counts_are_the_draws_of_resample_totals():
+    rng = np.random.default_rng(0)
+    strata = rng.choice(["b", "a", "c"], 40)
+    values = rng.normal(size=(40, 3))
+    counts = resample_counts(strata, n_boot=200, seed=5)
+    totals = resample_totals(values, strata, n_boot=200, seed=5)
+    assert sorted(counts) == ["a", "b", "c"]
+    for s in counts:
+        assert counts[s].shape == (200, int((strata == s).sum()))
+        assert (counts[s].sum(axis=1) == (strata == s).sum()).all()  # n_s draws per replicate
+        np.testing.assert_allclose(counts[s] @ values[strata == s], totals[s], rtol=1e-12)
+    # one stratum: the weights are exactly the replicate totals of unit-indicator rows (df4c355's weights)
+    groups = np.array([0, 1, 1, 2, 3, 3, 3])
+    identity = resample_totals(np.eye(4), np.zeros(4), n_boot=300, seed=9)[0.0]
+    np.testing.assert_array_equal(inference._unit_weights(groups, 300, 9), identity[:, groups])
+
+
+def test_frame_data_subset_is_frame_data_of_those_tiers():
+    words = "la coopération décentralisée renforce la solidarité et l' attractivité du territoire".split()
+    tokens = make_tokens(
+        [("d1", 2011, words * 6), ("d2", 2016, words[::-1] * 5), ("d3", 2021, words[2:] * 7)], seg_size=15
+    )
+    lexicon = load_lexicon()
+    full = frames.frame_data(tokens, lexicon, tiers=("extended", "core"), window=10)
+    sub = full.subset(("extended",))
+    ref = frames.frame_data(tokens, lexicon, tiers=("extended",), window=None)
+    assert len(ref.hits("extended")) > 0
+    pd.testing.assert_frame_equal(sub.documents, ref.documents)
+    pd.testing.assert_frame_equal(sub.segments, ref.segments)
+    assert list(sub.matches) == ["extended"]
+    pd.testing.assert_frame_equal(sub.hits("extended"), ref.hits("extended"))
+    assert (sub.kwic, sub.window, sub.frames, sub.params) == (None, None, ref.frames, ref.params)
+    assert full.subset(("core",), window=10).kwic is full.kwic
+    with pytest.raises(frames.AictlabError, match="window 5"):
+        full.subset(("core",), window=5)
