@@ -88,19 +88,34 @@ def ordered_frames(frames: Iterable[str], pair: Sequence[str]) -> list[str]:
 
 
 def bootstrap_segments(
-    segments: pd.DataFrame, columns: Sequence[str], *, n_boot: int = 9999, seed: int = 42
-) -> dict[str, np.ndarray]:
+    segments: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    n_boot: int = 9999,
+    seed: int = 42,
+    groups: Mapping[str, Any] | None = None,
+) -> dict[Any, np.ndarray]:
     """Resample segments with replacement within each document; return the replicate column totals.
 
     :func:`aictlab.resample.resample_totals` with segments as units and documents as strata.
 
+    Parameters
+    ----------
+    groups : mapping, optional
+        ``doc_id`` -> group label: the totals of a group's documents, summed as they are drawn (the same
+        draws; e.g. the two compared periods of :func:`drift_change`).
+
     Returns
     -------
     dict
-        ``doc_id`` -> array (n_boot × k) of replicate totals of ``columns``.
+        ``doc_id`` (or group label) -> array (n_boot × k) of replicate totals of ``columns``.
     """
     return resample_totals(
-        segments[list(columns)].to_numpy(dtype=float), segments[DOC_ID].to_numpy(), n_boot=n_boot, seed=seed
+        segments[list(columns)].to_numpy(dtype=float),
+        segments[DOC_ID].to_numpy(),
+        n_boot=n_boot,
+        seed=seed,
+        groups=groups,
     )
 
 
@@ -200,14 +215,17 @@ def _change_stats(
     first: Sequence[str],
     last: Sequence[str],
     alpha: float,
+    *,
+    summed: bool = False,
 ) -> dict:
-    """ΔD and θ_to, θ_from between two groups of documents, with 95 % (percentile, BCa) and 90 % intervals."""
+    """ΔD and θ_to, θ_from between two groups of documents, with 95 % (percentile, BCa) and 90 % intervals.
+    ``summed``: ``reps`` holds the replicate totals of each group already (keys ``first``, ``last``)."""
     out: dict[str, Any] = {}
     parts = {}
     for key, docs in (("first", first), ("last", last)):
         part = seg[seg[DOC_ID].isin(docs)]
         x = part[list(st.columns)].to_numpy(dtype=float)
-        parts[key] = (x, x.sum(axis=0), sum(reps[d] for d in docs))
+        parts[key] = (x, x.sum(axis=0), reps[key] if summed else sum(reps[d] for d in docs))
     (x0, t0, r0), (x1, t1, r1) = parts["first"], parts["last"]
     specs = {
         "drift_change": st.d,
@@ -504,20 +522,16 @@ def drift_change(
     p_first, p_last = _first_last(docs, first, last)
     keep = docs[docs["period"].isin([p_first, p_last])]
     seg = st.prepare(seg[seg[DOC_ID].isin(keep[DOC_ID])])
-    reps = bootstrap_segments(seg, st.columns, n_boot=n_boot, seed=seed)
+    first_docs = keep.loc[keep["period"].eq(p_first), DOC_ID].tolist()
+    last_docs = keep.loc[keep["period"].eq(p_last), DOC_ID].tolist()
+    # each period's totals summed as drawn (integer counts: the same sums as per document, then added)
+    summed = p_first != p_last
+    side = {**dict.fromkeys(first_docs, "first"), **dict.fromkeys(last_docs, "last")} if summed else None
+    reps = bootstrap_segments(seg, st.columns, n_boot=n_boot, seed=seed, groups=side)
     out = {"first_period": p_first, "last_period": p_last}
     with warnings.catch_warnings():  # a variant may empty a frame: its BCa is then undefined (NaN)
         warnings.simplefilter("ignore")
-        out.update(
-            _change_stats(
-                st,
-                seg,
-                reps,
-                keep.loc[keep["period"].eq(p_first), DOC_ID].tolist(),
-                keep.loc[keep["period"].eq(p_last), DOC_ID].tolist(),
-                alpha,
-            )
-        )
+        out.update(_change_stats(st, seg, reps, first_docs, last_docs, alpha, summed=summed))
     return out
 
 

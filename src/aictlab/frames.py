@@ -350,19 +350,34 @@ def frame_counts(segments: pd.DataFrame, matches: pd.DataFrame, *, frames: Seque
     require_columns(segments, (DOC_ID, SEG_ID, YEAR, TOK_POS, N_TOKENS), "segments")
     seg = segments[segments[N_TOKENS] > 0]
     seg = seg.astype({TOK_POS: "int64", N_TOKENS: "int64"})
-    seg = seg.sort_values(_SEGMENT_ORDER, kind="stable").reset_index(drop=True)
+    if not _in_segment_order(seg):  # the aggregates of frame_data already are: no sort of the strings
+        seg = seg.sort_values(_SEGMENT_ORDER, kind="stable")
+    seg = seg.reset_index(drop=True)
+    m = matches
     if len(matches):
-        unknown = set(matches["frame"]) - set(frames)
+        unknown = set(matches["frame"].unique()) - set(frames)
         m = matches[matches["frame"].isin(frames)]
         if unknown:
             log.debug("frame_counts: frames %s not counted", sorted(unknown))
-        counts = m.groupby([DOC_ID, SEG_ID, "frame"]).size().unstack("frame", fill_value=0)
+    segment_ids = pd.Index(seg[SEG_ID])
+    if segment_ids.is_unique:  # each hit's row by its seg_id (and the same document), as the merge finds it
+        row = segment_ids.get_indexer(m[SEG_ID])
+        row[row >= 0] = np.where(
+            m[DOC_ID].to_numpy()[row >= 0] == seg[DOC_ID].to_numpy()[row[row >= 0]], row[row >= 0], -1
+        )
+        counts = np.zeros((len(seg), len(frames)), dtype=np.int64)
+        np.add.at(counts, (row[row >= 0], pd.Index(frames).get_indexer(m["frame"])[row >= 0]), 1)
+        for k, f in enumerate(frames):
+            seg[f] = counts[:, k]
     else:
-        counts = pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=[DOC_ID, SEG_ID]))
-    counts = counts.reindex(columns=frames, fill_value=0)
-    seg = seg.merge(counts, left_on=[DOC_ID, SEG_ID], right_index=True, how="left")
-    for f in frames:
-        seg[f] = seg[f].fillna(0).astype(int)
+        if len(m):
+            per_segment = m.groupby([DOC_ID, SEG_ID, "frame"]).size().unstack("frame", fill_value=0)
+        else:
+            per_segment = pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=[DOC_ID, SEG_ID]))
+        per_segment = per_segment.reindex(columns=frames, fill_value=0)
+        seg = seg.merge(per_segment, left_on=[DOC_ID, SEG_ID], right_index=True, how="left")
+        for f in frames:
+            seg[f] = seg[f].fillna(0).astype(int)
     lost = len(matches) - int(seg[frames].to_numpy().sum()) if len(matches) else 0
     if len(matches) and lost > int((~matches["frame"].isin(frames)).sum()):
         raise SchemaError("frame_counts: some matches fall outside the word tokens' segments.")
@@ -370,6 +385,20 @@ def frame_counts(segments: pd.DataFrame, matches: pd.DataFrame, *, frames: Seque
     seg["any"] = (seg[frames].sum(axis=1) > 0).astype(int)
     seg[YEAR] = seg[YEAR].astype(int)
     return seg
+
+
+def _in_segment_order(seg: pd.DataFrame) -> bool:
+    """Whether ``seg`` is already sorted by ``doc_id, tok_pos, seg_id`` (a stable sort would not move a row)."""
+    if len(seg) < 2 or not seg[DOC_ID].is_monotonic_increasing:
+        return len(seg) < 2
+    doc = seg[DOC_ID].to_numpy()
+    same = doc[1:] == doc[:-1]
+    pos = seg[TOK_POS].to_numpy()
+    if np.any(same & (pos[1:] < pos[:-1])):
+        return False
+    tied = np.flatnonzero(same & (pos[1:] == pos[:-1]))
+    ids = seg[SEG_ID].to_numpy()
+    return bool(all(ids[i] <= ids[i + 1] for i in tied))
 
 
 def contained_documents(

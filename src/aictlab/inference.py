@@ -468,12 +468,21 @@ _FIT_BLOCK_CELLS = 2**16
 def _nb_iterate(b, y, x, offset, alpha, w, tol) -> np.ndarray:
     """One Fisher-scoring step of :func:`_nb_fit` for the rows of ``b`` (updated in place); returns which
     rows' step is below ``tol`` (relative to β)."""
-    mu = np.exp(np.clip(b[:, [0]] + b[:, [1]] * x + offset, -700, 700))
-    denom = 1 + alpha * mu
-    r = w * (y - mu) / denom
-    h = w * mu / denom
+    # in place, in the order of exp(clip(b0 + b1 x + offset)), 1 + α μ, w (y − μ) / d, w μ / d (same bits)
+    mu = b[:, [1]] * x
+    mu += b[:, [0]]
+    mu += offset
+    np.exp(np.minimum(np.maximum(mu, -700, out=mu), 700, out=mu), out=mu)
+    denom = alpha * mu
+    denom += 1
+    r = y - mu
+    r *= w
+    r /= denom
+    h = w * mu
+    h /= denom
+    hx = h * x
     g0, g1 = r.sum(axis=1), (r * x).sum(axis=1)
-    h00, h01, h11 = h.sum(axis=1), (h * x).sum(axis=1), (h * x * x).sum(axis=1)
+    h00, h01, h11 = h.sum(axis=1), hx.sum(axis=1), (hx * x).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         det = h00 * h11 - h01**2
         step = np.column_stack([(h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det])

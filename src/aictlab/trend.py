@@ -67,13 +67,19 @@ def _newton_block(y, x, offset, trials, max_iter, tol):
         subset = 2 * len(active) <= p_rows
         xa = x[active] if subset else x
         ba = b[active] if subset else b
-        eta = ba[:, [0]] + ba[:, [1]] * xa
+        # in place, in the order of b0 + b1 x, exp(clip(eta + offset)), 1 / (1 + exp(-clip(eta))) (same bits)
+        eta = ba[:, [1]] * xa
+        eta += ba[:, [0]]
         if trials is None:
-            mu = np.exp(np.clip(eta + offset, -700, 700))
+            eta += offset
+            mu = np.exp(np.minimum(np.maximum(eta, -700, out=eta), 700, out=eta), out=eta)
             w = mu
             resid = y - mu
         else:
-            p = 1 / (1 + np.exp(-np.clip(eta, -700, 700)))
+            p = np.minimum(np.maximum(eta, -700, out=eta), 700, out=eta)
+            np.exp(np.negative(p, out=p), out=p)
+            p += 1
+            p = np.divide(1, p, out=p)
             mu = trials * p
             w = mu * (1 - p)  # = trials * p * (1 - p), evaluated in the same order
             resid = y - mu
