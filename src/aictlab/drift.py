@@ -305,11 +305,12 @@ def _documents(counts: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     documents table: :func:`aictlab.periods.add_periods`)."""
     docs = counts.groupby(DOC_ID, sort=True)[YEAR].first().reset_index()
     periods = documents.drop_duplicates(DOC_ID).set_index(DOC_ID)
-    missing = sorted(set(docs[DOC_ID]) - set(periods.index))
+    row = periods.index.get_indexer(docs[DOC_ID])  # each document's row, found once for the three columns
+    missing = sorted(docs.loc[row < 0, DOC_ID])
     if missing:
         raise SchemaError(f"documents: no period for {', '.join(missing)} (documents must carry 'period').")
     for column in (PERIOD, "start_year", "end_year"):
-        docs[column] = docs[DOC_ID].map(periods[column]).to_numpy()
+        docs[column] = periods[column].to_numpy()[row]
     docs["start_year"] = docs["start_year"].astype(int)
     docs["end_year"] = docs["end_year"].astype(int)
     return docs
