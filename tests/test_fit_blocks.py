@@ -116,3 +116,49 @@ def test_frame_data_subset_is_frame_data_of_those_tiers():
     assert full.subset(("core",), window=10).kwic is full.kwic
     with pytest.raises(frames.AictlabError, match="window 5"):
         full.subset(("core",), window=5)
+
+
+def _old_frame_counts(segments, matches, frames_):
+    """frame_counts of df4c355 (sort, group the hits, merge): the reference of the indexed path."""
+    seg = segments[segments["n_tokens"] > 0].astype({"tok_pos": "int64", "n_tokens": "int64"})
+    seg = seg.sort_values(["doc_id", "tok_pos", "seg_id"], kind="stable").reset_index(drop=True)
+    m = matches[matches["frame"].isin(frames_)]
+    counts = m.groupby(["doc_id", "seg_id", "frame"]).size().unstack("frame", fill_value=0)
+    counts = counts.reindex(columns=frames_, fill_value=0)
+    seg = seg.merge(counts, left_on=["doc_id", "seg_id"], right_index=True, how="left")
+    for f in frames_:
+        seg[f] = seg[f].fillna(0).astype(int)
+    seg["both"] = ((seg[frames_[0]] > 0) & (seg[frames_[1]] > 0)).astype(int)
+    seg["any"] = (seg[frames_].sum(axis=1) > 0).astype(int)
+    seg["year"] = seg["year"].astype(int)
+    return seg
+
+
+@pytest.mark.parametrize("case", ["in order", "shuffled", "segment ids repeat across documents"])
+def test_frame_counts_equal_the_merge_of_grouped_hits(case):
+    rng = np.random.default_rng(4)
+    docs = np.repeat(["d1", "d2", "d3"], [5, 7, 4])
+    local = np.concatenate([np.arange(5), np.arange(7), np.arange(4)])
+    segments = pd.DataFrame(
+        {"doc_id": docs, "seg_id": [f"{d}_s{i}" for d, i in zip(docs, local, strict=True)], "year": 2015,
+         "tok_pos": (local * 40).astype(float), "n_tokens": rng.integers(1, 40, docs.size)}
+    )  # fmt: skip
+    segments.loc[3, "n_tokens"] = 0  # a segment without word token: dropped
+    hit_rows = rng.choice(np.flatnonzero(segments["n_tokens"] > 0), 30)
+    matches = segments.iloc[hit_rows][["doc_id", "seg_id"]].assign(
+        frame=rng.choice(["solidarite", "attractivite", "autre"], 30)
+    )
+    if case == "shuffled":
+        segments = segments.sample(frac=1, random_state=1)
+    elif case == "segment ids repeat across documents":
+        segments["seg_id"] = [f"s{i}" for i in local]
+        matches["seg_id"] = matches["seg_id"].str.split("_").str[-1]
+    pair = ["solidarite", "attractivite"]
+    ours = frames.frame_counts(segments, matches, frames=pair)
+    pd.testing.assert_frame_equal(ours, _old_frame_counts(segments, matches, pair))
+    assert ours[pair].to_numpy().sum() == matches["frame"].isin(pair).sum()
+    lost = pd.concat(
+        [matches, segments.loc[segments["n_tokens"].eq(0), ["doc_id", "seg_id"]].assign(frame="solidarite")]
+    )
+    with pytest.raises(frames.SchemaError, match="outside the word tokens' segments"):
+        frames.frame_counts(segments, lost, frames=pair)
