@@ -62,7 +62,10 @@ def _variant_aggregates(
     s = ctx.settings
     paragraphs = ctx.corpus.paragraphs
     no_duplicate = (
-        len(paragraphs) > 0 and IS_DUPLICATE in paragraphs.columns and not paragraphs[IS_DUPLICATE].any()
+        paragraphs is not None
+        and len(paragraphs) > 0
+        and IS_DUPLICATE in paragraphs.columns
+        and not paragraphs[IS_DUPLICATE].any()
     )
     out = {}
     for name, overrides in robustness.corpus_variants(s).items():
