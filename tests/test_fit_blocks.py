@@ -203,3 +203,29 @@ def test_frame_counts_equal_the_merge_of_grouped_hits(case):
     )
     with pytest.raises(frames.SchemaError, match="outside the word tokens' segments"):
         frames.frame_counts(segments, lost, frames=pair)
+
+
+def test_hit_contexts_equal_a_search_of_each_document_for_its_own_lemmas():
+    """d2's hit is « coopération » alone at 2 (say the next word was another sentence for match_terms); a
+    search for d1's « coopération décentralisée » as well would take tokens 2-3 in d2: d2 is searched again."""
+    from aictlab.concordance import kwic
+
+    words = {
+        "d1": "la coopération décentralisée avance".split(),
+        "d2": "une coopération puis coopération décentralisée ici".split(),
+        "d3": "rien que la solidarité ici".split(),
+    }
+    tokens = make_tokens([(d, 2015, w) for d, w in words.items()])
+    matches = pd.DataFrame(
+        {"doc_id": ["d1", "d2", "d2", "d3"], "tok_pos": [1, 1, 3, 3],
+         "lemma": ["coopération décentralisée", "coopération", "coopération", "solidarité"]}
+    )  # fmt: skip
+    lines = frames.hit_contexts(tokens, matches, window=2)
+    expected = []
+    for doc, hits in matches.groupby("doc_id"):
+        found = kwic(tokens[tokens["doc_id"].eq(doc)], sorted(set(hits["lemma"])), window=2)
+        expected.append(found[found["start"].isin(hits["tok_pos"])])
+    expected = pd.concat(expected, ignore_index=True)[["doc_id", "start", "end", "left", "keyword", "right"]]
+    pd.testing.assert_frame_equal(lines, expected)
+    assert lines.loc[lines["doc_id"].eq("d2"), "keyword"].tolist() == ["coopération", "coopération"]
+    assert lines.loc[lines["doc_id"].eq("d1"), "keyword"].tolist() == ["coopération décentralisée"]
