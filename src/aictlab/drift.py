@@ -91,19 +91,34 @@ def ordered_frames(frames: Iterable[str], pair: Sequence[str]) -> list[str]:
 
 
 def bootstrap_segments(
-    segments: pd.DataFrame, columns: Sequence[str], *, n_boot: int = 9999, seed: int = 42
-) -> dict[str, np.ndarray]:
+    segments: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    n_boot: int = 9999,
+    seed: int = 42,
+    groups: Mapping[str, Any] | None = None,
+) -> dict[Any, np.ndarray]:
     """Resample segments with replacement within each document; return the replicate column totals.
 
     :func:`aictlab.resample.resample_totals` with segments as units and documents as strata.
 
+    Parameters
+    ----------
+    groups : mapping, optional
+        ``doc_id`` -> group label: the totals of a group's documents, summed as they are drawn (the same
+        draws; e.g. the two compared periods of :func:`drift_change`).
+
     Returns
     -------
     dict
-        ``doc_id`` -> array (n_boot × k) of replicate totals of ``columns``.
+        ``doc_id`` (or group label) -> array (n_boot × k) of replicate totals of ``columns``.
     """
     return resample_totals(
-        segments[list(columns)].to_numpy(dtype=float), segments[DOC_ID].to_numpy(), n_boot=n_boot, seed=seed
+        segments[list(columns)].to_numpy(dtype=float),
+        segments[DOC_ID].to_numpy(),
+        n_boot=n_boot,
+        seed=seed,
+        groups=groups,
     )
 
 
@@ -203,14 +218,17 @@ def _change_stats(
     first: Sequence[str],
     last: Sequence[str],
     alpha: float,
+    *,
+    summed: bool = False,
 ) -> dict:
-    """ΔD and θ_to, θ_from between two groups of documents, with 95 % (percentile, BCa) and 90 % intervals."""
+    """ΔD and θ_to, θ_from between two groups of documents, with 95 % (percentile, BCa) and 90 % intervals.
+    ``summed``: ``reps`` holds the replicate totals of each group already (keys ``first``, ``last``)."""
     out: dict[str, Any] = {}
     parts = {}
     for key, docs in (("first", first), ("last", last)):
         part = seg[seg[DOC_ID].isin(docs)]
         x = part[list(st.columns)].to_numpy(dtype=float)
-        parts[key] = (x, x.sum(axis=0), sum(reps[d] for d in docs))
+        parts[key] = (x, x.sum(axis=0), reps[key] if summed else sum(reps[d] for d in docs))
     (x0, t0, r0), (x1, t1, r1) = parts["first"], parts["last"]
     specs = {
         "drift_change": st.d,
@@ -387,11 +405,12 @@ def _documents(counts: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     documents table: :func:`aictlab.periods.add_periods`)."""
     docs = counts.groupby(DOC_ID, sort=True)[YEAR].first().reset_index()
     periods = documents.drop_duplicates(DOC_ID).set_index(DOC_ID)
-    missing = sorted(set(docs[DOC_ID]) - set(periods.index))
+    row = periods.index.get_indexer(docs[DOC_ID])  # each document's row, found once for the three columns
+    missing = sorted(docs.loc[row < 0, DOC_ID])
     if missing:
         raise SchemaError(f"documents: no period for {', '.join(missing)} (documents must carry 'period').")
     for column in (PERIOD, "start_year", "end_year"):
-        docs[column] = docs[DOC_ID].map(periods[column]).to_numpy()
+        docs[column] = periods[column].to_numpy()[row]
     docs["start_year"] = docs["start_year"].astype(int)
     docs["end_year"] = docs["end_year"].astype(int)
     return docs
@@ -612,20 +631,16 @@ def drift_change(
     p_first, p_last = _first_last(docs, first, last)
     keep = docs[docs["period"].isin([p_first, p_last])]
     seg = st.prepare(seg[seg[DOC_ID].isin(keep[DOC_ID])])
-    reps = bootstrap_segments(seg, st.columns, n_boot=n_boot, seed=seed)
+    first_docs = keep.loc[keep["period"].eq(p_first), DOC_ID].tolist()
+    last_docs = keep.loc[keep["period"].eq(p_last), DOC_ID].tolist()
+    # each period's totals summed as drawn (integer counts: the same sums as per document, then added)
+    summed = p_first != p_last
+    side = {**dict.fromkeys(first_docs, "first"), **dict.fromkeys(last_docs, "last")} if summed else None
+    reps = bootstrap_segments(seg, st.columns, n_boot=n_boot, seed=seed, groups=side)
     out = {"first_period": p_first, "last_period": p_last}
     with warnings.catch_warnings():  # a variant may empty a frame: its BCa is then undefined (NaN)
         warnings.simplefilter("ignore")
-        out.update(
-            _change_stats(
-                st,
-                seg,
-                reps,
-                keep.loc[keep["period"].eq(p_first), DOC_ID].tolist(),
-                keep.loc[keep["period"].eq(p_last), DOC_ID].tolist(),
-                alpha,
-            )
-        )
+        out.update(_change_stats(st, seg, reps, first_docs, last_docs, alpha, summed=summed))
     return out
 
 

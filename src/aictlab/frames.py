@@ -95,8 +95,10 @@ def segment_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
 def hit_contexts(tokens: pd.DataFrame, matches: pd.DataFrame, *, window: int = 10) -> pd.DataFrame:
     """Keyword-in-context line of every hit, from :func:`aictlab.concordance.kwic` document by document.
 
-    Each document is searched for the lemmas of its own hits only, so a line depends on its document alone
-    (not on which other documents share the token table or partition).
+    Each document's lines are those of a search for the lemmas of its own hits only, so a line depends on its
+    document alone (not on which other documents share the token table or partition). The documents are
+    searched together for all their lemmas first; a document where another's lemma matched is searched again
+    for its own.
 
     Parameters
     ----------
@@ -119,12 +121,24 @@ def hit_contexts(tokens: pd.DataFrame, matches: pd.DataFrame, *, window: int = 1
     lemmas = {
         doc: tuple(sorted(set(g.str.lower()))) for doc, g in matches.groupby(DOC_ID, sort=False)["lemma"]
     }
+    found, redo = [], dict(lemmas)
+    selected = tokens[tokens[DOC_ID].isin(lemmas)]
+    docs = selected[DOC_ID].to_numpy()
+    if len(lemmas) > 1 and 1 + np.count_nonzero(docs[1:] != docs[:-1]) == len(lemmas):
+        # One search for every document's hit lemmas at once. kwic takes queries longest first per document:
+        # where no lemma of another document's hits matched, it took the tokens that the document's own
+        # lemmas take alone, so its lines are those of its own search; the others are searched again.
+        every = kwic(selected, sorted(set().union(*lemmas.values())), window=window, by="lemma")
+        own = {doc: {q.strip().lower() for q in query} for doc, query in lemmas.items()}
+        foreign = [term not in own[doc] for doc, term in zip(every[DOC_ID], every["term"], strict=True)]
+        redo = {doc: lemmas[doc] for doc in dict.fromkeys(every.loc[foreign, DOC_ID])}
+        found.append(every[~every[DOC_ID].isin(redo)])
     # kwic reads each document on its own: the documents searched for the same lemmas go through one call
-    queries = list(dict.fromkeys(lemmas.values()))
+    queries = list(dict.fromkeys(redo.values()))
     number = {query: k for k, query in enumerate(queries)}
-    group = tokens[DOC_ID].map({doc: number[query] for doc, query in lemmas.items()})
+    group = tokens[DOC_ID].map({doc: number[query] for doc, query in redo.items()})
     present = group.notna()
-    found = [
+    found += [
         kwic(part, list(queries[int(k)]), window=window, by="lemma")
         for k, part in tokens[present].groupby(group[present], sort=False)
     ]
@@ -175,6 +189,23 @@ class FrameData:
                 f"compute it with frame_data(..., tiers=({tier!r}, ...))."
             )
         return self.matches[tier]
+
+    def subset(self, tiers: Sequence[str], *, window: int | None = None) -> FrameData:
+        """The aggregates :func:`frame_data` gives with these ``tiers`` and ``window`` on the same tokens (a
+        tier or KWIC window not computed here is a clear error): e.g. a variant that selects the same tokens."""
+        for tier in tiers:
+            self.hits(tier)
+        if window is not None and window != self.window:
+            raise AictlabError(
+                f"frame data: KWIC lines of window {window} were not computed ({self.window})."
+            )
+        return dataclasses.replace(
+            self,
+            matches={tier: self.matches[tier] for tier in tiers},
+            kwic=self.kwic if window is not None else None,
+            window=window,
+            params={**self.params, "tiers": list(tiers)},
+        )
 
     def with_hits(
         self, matches: pd.DataFrame, *, tier: str, segments: pd.DataFrame | None = None
@@ -333,19 +364,34 @@ def frame_counts(segments: pd.DataFrame, matches: pd.DataFrame, *, frames: Seque
     require_columns(segments, (DOC_ID, SEG_ID, YEAR, TOK_POS, N_TOKENS), "segments")
     seg = segments[segments[N_TOKENS] > 0]
     seg = seg.astype({TOK_POS: "int64", N_TOKENS: "int64"})
-    seg = seg.sort_values(_SEGMENT_ORDER, kind="stable").reset_index(drop=True)
+    if not _in_segment_order(seg):  # the aggregates of frame_data already are: no sort of the strings
+        seg = seg.sort_values(_SEGMENT_ORDER, kind="stable")
+    seg = seg.reset_index(drop=True)
+    m = matches
     if len(matches):
-        unknown = set(matches["frame"]) - set(frames)
+        unknown = set(matches["frame"].unique()) - set(frames)
         m = matches[matches["frame"].isin(frames)]
         if unknown:
             log.debug("frame_counts: frames %s not counted", sorted(unknown))
-        counts = m.groupby([DOC_ID, SEG_ID, "frame"]).size().unstack("frame", fill_value=0)
+    segment_ids = pd.Index(seg[SEG_ID])
+    if segment_ids.is_unique:  # each hit's row by its seg_id (and the same document), as the merge finds it
+        row = segment_ids.get_indexer(m[SEG_ID])
+        row[row >= 0] = np.where(
+            m[DOC_ID].to_numpy()[row >= 0] == seg[DOC_ID].to_numpy()[row[row >= 0]], row[row >= 0], -1
+        )
+        counts = np.zeros((len(seg), len(frames)), dtype=np.int64)
+        np.add.at(counts, (row[row >= 0], pd.Index(frames).get_indexer(m["frame"])[row >= 0]), 1)
+        for k, f in enumerate(frames):
+            seg[f] = counts[:, k]
     else:
-        counts = pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=[DOC_ID, SEG_ID]))
-    counts = counts.reindex(columns=frames, fill_value=0)
-    seg = seg.merge(counts, left_on=[DOC_ID, SEG_ID], right_index=True, how="left")
-    for f in frames:
-        seg[f] = seg[f].fillna(0).astype(int)
+        if len(m):
+            per_segment = m.groupby([DOC_ID, SEG_ID, "frame"]).size().unstack("frame", fill_value=0)
+        else:
+            per_segment = pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=[DOC_ID, SEG_ID]))
+        per_segment = per_segment.reindex(columns=frames, fill_value=0)
+        seg = seg.merge(per_segment, left_on=[DOC_ID, SEG_ID], right_index=True, how="left")
+        for f in frames:
+            seg[f] = seg[f].fillna(0).astype(int)
     lost = len(matches) - int(seg[frames].to_numpy().sum()) if len(matches) else 0
     if len(matches) and lost > int((~matches["frame"].isin(frames)).sum()):
         raise SchemaError("frame_counts: some matches fall outside the word tokens' segments.")
@@ -353,6 +399,20 @@ def frame_counts(segments: pd.DataFrame, matches: pd.DataFrame, *, frames: Seque
     seg["any"] = (seg[frames].sum(axis=1) > 0).astype(int)
     seg[YEAR] = seg[YEAR].astype(int)
     return seg
+
+
+def _in_segment_order(seg: pd.DataFrame) -> bool:
+    """Whether ``seg`` is already sorted by ``doc_id, tok_pos, seg_id`` (a stable sort would not move a row)."""
+    if len(seg) < 2 or not seg[DOC_ID].is_monotonic_increasing:
+        return len(seg) < 2
+    doc = seg[DOC_ID].to_numpy()
+    same = doc[1:] == doc[:-1]
+    pos = seg[TOK_POS].to_numpy()
+    if np.any(same & (pos[1:] < pos[:-1])):
+        return False
+    tied = np.flatnonzero(same & (pos[1:] == pos[:-1]))
+    ids = seg[SEG_ID].to_numpy()
+    return bool(all(ids[i] <= ids[i + 1] for i in tied))
 
 
 def contained_documents(

@@ -26,7 +26,14 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 from scipy import special
 
-__all__ = ["BOOTSTRAP_CELLS", "DRAW_CACHE_CELLS", "bootstrap_interval", "expanded_level", "resample_totals"]
+__all__ = [
+    "BOOTSTRAP_CELLS",
+    "DRAW_CACHE_CELLS",
+    "bootstrap_interval",
+    "expanded_level",
+    "resample_counts",
+    "resample_totals",
+]
 
 #: Cap on the cells (replicates × units) of one block of multinomial counts drawn at once; a stratum with more
 #: units is drawn in blocks of replicates, so memory stays near 256 MiB whatever its size.
@@ -85,13 +92,8 @@ def resample_totals(
     # units grouped by stratum, in their order within it (a stable sort)
     order = np.argsort(index, kind="stable")
     ends = np.cumsum(sizes)
-    draws = (
-        _cached_draws(sizes, n_boot, int(seed), BOOTSTRAP_CELLS)
-        if sum(sizes) * n_boot <= DRAW_CACHE_CELLS and isinstance(seed, int | np.integer)
-        else _draw_counts(sizes, n_boot, seed, BOOTSTRAP_CELLS)
-    )
     out: dict[object, np.ndarray] = {}
-    for label, end, n, blocks in zip(labels, ends, sizes, draws, strict=True):
+    for label, end, n, blocks in zip(labels, ends, sizes, _draws(sizes, n_boot, seed), strict=True):
         x = values[order[end - n : end]]
         rep = blocks[0] @ x if len(blocks) == 1 else np.vstack([b @ x for b in blocks])
         key = label if groups is None else groups[label]
@@ -100,6 +102,46 @@ def resample_totals(
         else:
             out[key] = rep
     return out
+
+
+def resample_counts(strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42) -> dict[object, np.ndarray]:
+    """How often each unit is drawn in each replicate of :func:`resample_totals` (the same draws).
+
+    ``resample_totals(values, strata, ...)[s]`` is ``resample_counts(strata, ...)[s] @ values[strata == s]``:
+    the counts serve statistics that are not sums of the units' values (e.g. the frequency weights of a
+    bootstrap of a regression fit, :func:`aictlab.inference.frame_trend`).
+
+    Parameters
+    ----------
+    strata : ndarray (n,)
+        The stratum of each unit.
+    n_boot, seed : int
+        As in :func:`resample_totals`.
+
+    Returns
+    -------
+    dict
+        stratum label -> integer array (n_boot × n_s): draws of the stratum's units, in their order in ``strata``.
+
+    Examples
+    --------
+    >>> counts = resample_counts(np.array(["d", "d", "d"]), n_boot=5, seed=0)["d"]
+    >>> counts.shape, bool((counts.sum(axis=1) == 3).all())
+    ((5, 3), True)
+    """
+    labels, index = np.unique(np.asarray(strata), return_inverse=True)
+    sizes = tuple(np.bincount(index.ravel(), minlength=len(labels)).tolist())
+    return {
+        label: blocks[0] if len(blocks) == 1 else np.vstack(blocks)
+        for label, blocks in zip(labels, _draws(sizes, n_boot, seed), strict=True)
+    }
+
+
+def _draws(sizes: tuple[int, ...], n_boot: int, seed) -> Iterator[list[np.ndarray]]:
+    """The multinomial counts of each stratum of ``sizes``: kept for reuse when small enough, else drawn."""
+    if sum(sizes) * n_boot <= DRAW_CACHE_CELLS and isinstance(seed, int | np.integer):
+        return iter(_cached_draws(sizes, n_boot, int(seed), BOOTSTRAP_CELLS))
+    return _draw_counts(sizes, n_boot, seed, BOOTSTRAP_CELLS)
 
 
 def expanded_level(

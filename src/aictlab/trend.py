@@ -27,13 +27,29 @@ __all__ = ["trend_tests"]
 log = logging.getLogger(__name__)
 
 
+#: Cells (rows × documents) of one block of :func:`_newton_glm`: a block's arrays stay in the CPU cache.
+_BLOCK_CELLS = 2**16
+
+
 def _newton_glm(y, x, offset, trials=None, max_iter=50, tol=1e-10):
     """ML slope of log E[y] = offset + b0 + b1 x (Poisson) or logit p = b0 + b1 x (binomial, ``trials``),
     vectorised over rows of ``x`` (one row per permutation). Returns b1 (NaN where it does not converge).
 
     A row leaves the Newton iterations once its step is below ``tol`` (its next steps would be ~tol², below
-    the last bit of b): most permutations converge in 3-4 iterations, a few take more."""
+    the last bit of b): most permutations converge in 3-4 iterations, a few take more. Rows are independent,
+    so they are fitted in blocks of about :data:`_BLOCK_CELLS` cells (held in the CPU cache), with the same
+    numbers as all at once."""
     x = np.atleast_2d(np.asarray(x, dtype=float))
+    size = max(1, _BLOCK_CELLS // max(x.shape[1], 1))
+    if x.shape[0] <= size:
+        return _newton_block(y, x, offset, trials, max_iter, tol)
+    return np.concatenate(
+        [_newton_block(y, x[i : i + size], offset, trials, max_iter, tol) for i in range(0, x.shape[0], size)]
+    )
+
+
+def _newton_block(y, x, offset, trials, max_iter, tol):
+    """:func:`_newton_glm` on one block of rows."""
     y = np.asarray(y, dtype=float)
     p_rows = x.shape[0]
     b = np.zeros((p_rows, 2))
@@ -51,13 +67,19 @@ def _newton_glm(y, x, offset, trials=None, max_iter=50, tol=1e-10):
         subset = 2 * len(active) <= p_rows
         xa = x[active] if subset else x
         ba = b[active] if subset else b
-        eta = ba[:, [0]] + ba[:, [1]] * xa
+        # in place, in the order of b0 + b1 x, exp(clip(eta + offset)), 1 / (1 + exp(-clip(eta))) (same bits)
+        eta = ba[:, [1]] * xa
+        eta += ba[:, [0]]
         if trials is None:
-            mu = np.exp(np.clip(eta + offset, -700, 700))
+            eta += offset
+            mu = np.exp(np.minimum(np.maximum(eta, -700, out=eta), 700, out=eta), out=eta)
             w = mu
             resid = y - mu
         else:
-            p = 1 / (1 + np.exp(-np.clip(eta, -700, 700)))
+            p = np.minimum(np.maximum(eta, -700, out=eta), 700, out=eta)
+            np.exp(np.negative(p, out=p), out=p)
+            p += 1
+            p = np.divide(1, p, out=p)
             mu = trials * p
             w = mu * (1 - p)  # = trials * p * (1 - p), evaluated in the same order
             resid = y - mu

@@ -15,6 +15,7 @@ from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 from aictlab.report.text import fmt_number as _fmt
 from aictlab.report.text import no_interval
+from aictlab.schema import IS_DUPLICATE
 
 __all__ = ["run"]
 
@@ -43,7 +44,9 @@ def _period_profile(result: drift.DriftResult, documents: pd.DataFrame) -> tuple
     return " | ".join(parts), bool(single)
 
 
-def _variant_aggregates(ctx: ReportContext, lexicon: Lexicon) -> dict[str, frames.FrameData]:
+def _variant_aggregates(
+    ctx: ReportContext, lexicon: Lexicon, data: frames.FrameData
+) -> dict[str, frames.FrameData]:
     """The frame aggregates of the corpus under each corpus-setting variant of the robustness panel
     (:func:`aictlab.robustness.corpus_variants`), each reduced to its hits before the next is made.
 
@@ -51,14 +54,26 @@ def _variant_aggregates(ctx: ReportContext, lexicon: Lexicon) -> dict[str, frame
     lemmatizer re-runs only the NLP of its clean paragraphs (:func:`aictlab.variants.derive_corpus`, the
     tables of a rebuild; their NLP kept by paragraph in the run's cache unless ``use_cache`` is off; from
     spaCy to simplemma only the lemmas of the tokens' texts are looked up). A corpus whose tokens stay on disk is re-segmented partition by partition; its other
-    lemmatizer is loaded on the run's engine and client (the NLP of a large corpus belongs on the workers)."""
+    lemmatizer is loaded on the run's engine and client (the NLP of a large corpus belongs on the workers).
+    When no paragraph is flagged as a duplicate, keeping or removing duplicates selects the same tokens: that
+    variant's aggregates are the run's own ``data`` (its first tier), not counted a second time."""
     from aictlab.variants import derive_corpus
 
     s = ctx.settings
+    paragraphs = ctx.corpus.paragraphs
+    no_duplicate = (
+        paragraphs is not None
+        and len(paragraphs) > 0
+        and IS_DUPLICATE in paragraphs.columns
+        and not paragraphs[IS_DUPLICATE].any()
+    )
     out = {}
     for name, overrides in robustness.corpus_variants(s).items():
         overrides = dict(overrides)
         keep = overrides.pop("keep_duplicates", s.keep_duplicates)
+        if not overrides and no_duplicate:
+            out[name] = data.subset(("extended",))
+            continue
         if "lemmatizer" in overrides and ctx.corpus.tokens is None:
             corpus = ctx.load_corpus(**overrides)
         else:
@@ -251,7 +266,7 @@ def run(ctx: ReportContext) -> str:
         {**key, "bootstrap": s.robustness_bootstrap, "mwe": sha256_file(s.mwe_path) if s.mwe_path.is_file() else None, "cluster": s.cluster,
          "coded": bool(coded_docs)},
         lambda: robustness.robustness_panel(
-            data, alternatives=_variant_aggregates(ctx, lexicon), n_boot=s.robustness_bootstrap,
+            data, alternatives=_variant_aggregates(ctx, lexicon, data), n_boot=s.robustness_bootstrap,
             coding=panel_coding, clusters=clusters, **measure,
         ),
     )  # fmt: skip
