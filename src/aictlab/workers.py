@@ -24,9 +24,10 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
-__all__ = ["worker_guard"]
+__all__ = ["forked_call", "worker_guard"]
 
 _guarding = threading.Event()
 _PR_SET_PDEATHSIG = 1
@@ -94,3 +95,76 @@ def worker_guard() -> Iterator[None]:
             _guarding.clear()
         for signum, handler in previous.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
+class _Inline:
+    """:func:`forked_call`'s handle where no process is forked: the call runs at the first :meth:`result`."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self._call, self._done, self._value = call, False, None
+
+    def result(self) -> Any:
+        if not self._done:
+            self._value, self._done = self._call(), True
+        return self._value
+
+
+class _Forked:
+    """:func:`forked_call`'s handle on a forked process: :meth:`result` waits for its value."""
+
+    def __init__(self, process, receive) -> None:
+        self._process, self._receive, self._value, self._done = process, receive, None, False
+
+    def result(self) -> Any:
+        if not self._done:
+            try:
+                ok, value = self._receive.recv()
+            except EOFError:
+                self._process.join()
+                raise RuntimeError(
+                    f"a worker process ended without its result (exit code {self._process.exitcode})"
+                ) from None
+            if not ok:
+                raise value
+            self._value, self._done = value, True
+        return self._value
+
+
+def _send_result(send, call: Callable[[], Any]) -> None:
+    """In the forked process: ``call()``'s value, or the exception it raised, through ``send``."""
+    try:
+        reply = (True, call())
+    except BaseException as err:  # the caller re-raises it
+        reply = (False, err)
+    try:
+        send.send(reply)
+    except Exception as err:  # an unpicklable value or exception
+        send.send((False, RuntimeError(f"a worker process's result could not be sent back: {err!r}")))
+
+
+@contextlib.contextmanager
+def forked_call(call: Callable[[], Any], *, fork: bool = True) -> Iterator[Any]:
+    """Start ``call()`` now in a forked process, while the caller goes on; the handle's ``result()`` waits for
+    its value (pickled back) or re-raises its exception.
+
+    The call inherits the caller's memory (a corpus is not copied or pickled), so it must not need the
+    caller's threads (a Dask client, a background figure worker) and must be deterministic: it computes what
+    the caller would have. Leaving the block ends the process if it still runs (a value never asked for, an
+    exception in the caller). Without ``fork``, on a platform that cannot fork, or on one core, ``call`` runs
+    in this process at the first ``result()``.
+    """
+    if not fork or "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
+        yield _Inline(call)
+        return
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_send_result, args=(send, call), daemon=True)
+    process.start()
+    send.close()
+    try:
+        yield _Forked(process, receive)
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join()
+        receive.close()

@@ -232,6 +232,14 @@ class ReportContext:
                 write_entry(path, {"images": images, "data": data})
         return failed
 
+    def _result_path(self, name: str, key_parts: dict[str, Any]) -> Path:
+        key = settings_key(name, self.corpus.cache_key or self.corpus.corpus_hash, key_parts)
+        return self.settings.path("processed") / "results" / f"{name}-{key}.pkl"
+
+    def is_cached(self, name: str, key_parts: dict[str, Any]) -> bool:
+        """Whether :meth:`cached` will find an entry for ``name`` under this key (not yet checked whole)."""
+        return self.settings.use_cache and self._result_path(name, key_parts).is_file()
+
     def cached(self, name: str, key_parts: dict[str, Any], compute: Callable[[], Any]) -> Any:
         """Return ``compute()``, reusing ``<processed>/results/<name>-<key>.pkl`` when the key matches.
 
@@ -240,8 +248,7 @@ class ReportContext:
         atomic, and each entry carries the sha256 of its pickle (:func:`seal`): an entry that is truncated,
         damaged or not written by aictlab is recomputed with a warning, never used and never fatal.
         """
-        key = settings_key(name, self.corpus.cache_key or self.corpus.corpus_hash, key_parts)
-        path = self.settings.path("processed") / "results" / f"{name}-{key}.pkl"
+        path = self._result_path(name, key_parts)
         value = read_entry(path, _MISSING) if self.settings.use_cache else _MISSING
         if value is not _MISSING:
             return value

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from aictlab import bins, coding, drift, frames, robustness, trend, verdict
+from aictlab import bins, coding, drift, frames, robustness, trend, verdict, workers
 from aictlab.inference import TOO_FEW_HITS
 from aictlab.io import sha256_file
 from aictlab.lexicon import Lexicon, load_lexicon
@@ -229,47 +229,55 @@ def run(ctx: ReportContext) -> str:
         {**key, "min_documents": s.min_documents, "cluster": s.cluster},
         lambda: drift.measure_drift(data, n_boot=s.bootstrap, **measure, **period_units),
     )
-    trend_table = ctx.cached("frames_trend", key, lambda: trend.trend_tests(result, seed=s.seed))
-    # Document-level inference (docs/methods.md §13): the verdict rests on documents (or clusters), not segments.
-    thresholds = {
-        "cluster": s.cluster, "min_documents": s.min_documents, "min_tokens": s.min_tokens,
-        "min_hits": s.min_hits, "trend_min_documents": s.trend_min_documents,
-        "trend_min_years": s.trend_min_years,
-    }  # fmt: skip
-    inf = ctx.cached(
-        "frames_document_verdict",
-        {**key, **thresholds},
-        lambda: verdict.document_verdict(
-            result, ctx.corpus.documents, n_boot=s.bootstrap, seed=s.seed, **thresholds
-        ),
-    )
-    verdict_table = verdict.drift_verdict_table(verdict.verdict_table(result, trend_table), inf)
-    bins_table = ctx.cached(
-        "frames_bins",
-        {**key, "cluster": s.cluster, "min": (s.min_documents, s.min_tokens, s.min_hits)},
-        lambda: bins.bin_robustness(
-            inf["totals"], trend=inf["trend"], drift_frames=result.drift_frames, cluster=s.cluster,
-            segments=inf["segments"], min_documents=s.min_documents, min_tokens=s.min_tokens,
-            min_hits=s.min_hits, n_boot=s.robustness_bootstrap, seed=s.seed,
-        ),
-    )  # fmt: skip
-    bsum = bins.bin_robustness_summary(bins_table)
     # Mention vs use only when the hand coding covers documents of this corpus.
     coded_docs = coding.coded_documents(use_coding, result.documents["doc_id"])
-    panel_coding = use_coding if coded_docs else None
-    clusters = (
-        dict(zip(inf["totals"]["doc_id"], inf["totals"][s.cluster], strict=True)) if s.cluster else None
-    )
-    kwic = coding.kwic_frames(data, coding=use_coding)
-    panel = ctx.cached(
-        "frames_robustness",
-        {**key, "bootstrap": s.robustness_bootstrap, "mwe": sha256_file(s.mwe_path) if s.mwe_path.is_file() else None, "cluster": s.cluster,
-         "coded": bool(coded_docs)},
-        lambda: robustness.robustness_panel(
-            data, alternatives=_variant_aggregates(ctx, lexicon, data), n_boot=s.robustness_bootstrap,
-            coding=panel_coding, clusters=clusters, **measure,
-        ),
-    )  # fmt: skip
+    panel_key = {
+        **key, "bootstrap": s.robustness_bootstrap,
+        "mwe": sha256_file(s.mwe_path) if s.mwe_path.is_file() else None, "cluster": s.cluster,
+        "coded": bool(coded_docs),
+    }  # fmt: skip
+    # the robustness variants' corpora are derived and matched in a forked process (the other core) while the
+    # measures below run; inline when the panel is cached, or on the Dask engine (its client's threads)
+    fork = ctx.client is None and not ctx.is_cached("frames_robustness", panel_key)
+    with workers.forked_call(lambda: _variant_aggregates(ctx, lexicon, data), fork=fork) as variants:
+        trend_table = ctx.cached("frames_trend", key, lambda: trend.trend_tests(result, seed=s.seed))
+        # Document-level inference (docs/methods.md §13): the verdict rests on documents (or clusters), not segments.
+        thresholds = {
+            "cluster": s.cluster, "min_documents": s.min_documents, "min_tokens": s.min_tokens,
+            "min_hits": s.min_hits, "trend_min_documents": s.trend_min_documents,
+            "trend_min_years": s.trend_min_years,
+        }  # fmt: skip
+        inf = ctx.cached(
+            "frames_document_verdict",
+            {**key, **thresholds},
+            lambda: verdict.document_verdict(
+                result, ctx.corpus.documents, n_boot=s.bootstrap, seed=s.seed, **thresholds
+            ),
+        )
+        verdict_table = verdict.drift_verdict_table(verdict.verdict_table(result, trend_table), inf)
+        bins_table = ctx.cached(
+            "frames_bins",
+            {**key, "cluster": s.cluster, "min": (s.min_documents, s.min_tokens, s.min_hits)},
+            lambda: bins.bin_robustness(
+                inf["totals"], trend=inf["trend"], drift_frames=result.drift_frames, cluster=s.cluster,
+                segments=inf["segments"], min_documents=s.min_documents, min_tokens=s.min_tokens,
+                min_hits=s.min_hits, n_boot=s.robustness_bootstrap, seed=s.seed,
+            ),
+        )  # fmt: skip
+        bsum = bins.bin_robustness_summary(bins_table)
+        panel_coding = use_coding if coded_docs else None
+        clusters = (
+            dict(zip(inf["totals"]["doc_id"], inf["totals"][s.cluster], strict=True)) if s.cluster else None
+        )
+        kwic = coding.kwic_frames(data, coding=use_coding)
+        panel = ctx.cached(
+            "frames_robustness",
+            panel_key,
+            lambda: robustness.robustness_panel(
+                data, alternatives=variants.result(), n_boot=s.robustness_bootstrap,
+                coding=panel_coding, clusters=clusters, **measure,
+            ),
+        )  # fmt: skip
     rsum = robustness.robustness_summary(panel)
     mvu = ctx.cached(
         "frames_mention_vs_use",

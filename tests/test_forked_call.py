@@ -1,0 +1,56 @@
+"""workers.forked_call: a call computed in a forked process while the caller goes on (its value, its errors,
+the process ended on leaving the block), or inline where no process is forked."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aictlab.workers import forked_call
+
+FRAME = pd.DataFrame({"doc_id": ["a", "b", "c"], "n": np.arange(3, dtype=np.int64)})
+
+
+def _pid_and_sum(frame: pd.DataFrame) -> tuple[int, pd.DataFrame]:
+    return os.getpid(), frame.assign(total=frame["n"].cumsum())
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_the_value_is_the_one_computed_here(fork):
+    with forked_call(lambda: _pid_and_sum(FRAME), fork=fork) as handle:
+        pid, value = handle.result()
+        assert handle.result()[1] is value  # asked twice, computed once
+    pd.testing.assert_frame_equal(value, _pid_and_sum(FRAME)[1])
+    assert (pid != os.getpid()) == (fork and (os.cpu_count() or 1) > 1)
+
+
+def _fails():
+    raise ValueError("row 3 of documents.csv: no year")
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_an_error_in_the_call_reaches_the_caller(fork):
+    with forked_call(_fails, fork=fork) as handle, pytest.raises(ValueError, match="row 3 of documents.csv"):
+        handle.result()
+
+
+def test_a_process_whose_value_is_never_asked_for_is_ended():
+    with forked_call(lambda: time.sleep(60)) as handle:
+        process = handle._process
+    assert not process.is_alive()
+
+
+def test_a_call_that_kills_its_process_gives_a_clear_error():
+    with forked_call(lambda: os._exit(3)) as handle, pytest.raises(RuntimeError, match="exit code 3"):
+        handle.result()
+
+
+def test_an_inline_call_runs_only_when_asked():
+    calls = []
+    with forked_call(lambda: calls.append(1), fork=False):
+        pass
+    assert calls == []
