@@ -207,6 +207,13 @@ def _grid_pool(n_jobs: int, docs: pd.DataFrame, vocabulary: np.ndarray, texts: l
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        # what the tasks import (NMF, coherence: seconds of CPU each), once here rather than in every forked
+        # worker; this process imports them anyway for the final fits
+        import gensim.models  # noqa: F401
+        import scipy.special  # noqa: F401
+        import sklearn.decomposition
+        import sklearn.feature_extraction.text  # noqa: F401
+
         with ProcessPoolExecutor(
             max_workers=int(n_jobs),
             mp_context=multiprocessing.get_context(),
