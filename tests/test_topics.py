@@ -185,13 +185,20 @@ def test_vb_fits_stacked_equal_fits_alone_and_gensim_finds_the_same_topics(plant
         tp.fit_topic_model(planted, "lda", 3, backend="tomotopy")
 
 
-def test_selection_identical_with_one_or_two_jobs(planted):
-    # n_jobs=2 fits the (model, K) groups and scores coherence in worker processes, n_jobs=1 in this one
+def test_selection_identical_with_one_or_two_jobs(planted, monkeypatch):
+    # n_jobs=2 fits the (model, K) groups and scores coherence in forked worker processes on Linux, on threads
+    # elsewhere; n_jobs=1 in this process
+    import sys
+
     small = planted.iloc[::3]
     one = tp.select_topic_models(small, k=[2, 3], n_seeds=2, n_jobs=1)
     two = tp.select_topic_models(small, k=[2, 3], n_seeds=2, n_jobs=2)
     cols = ["model", "k", "seed", "c_v", "c_npmi", "stability", "agreement"]
     pd.testing.assert_frame_equal(one.table[cols], two.table[cols], check_exact=True)
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "platform", "darwin")
+        threads = tp.select_topic_models(small, k=[2, 3], n_seeds=2, n_jobs=2)
+    pd.testing.assert_frame_equal(one.table[cols], threads.table[cols], check_exact=True)
     assert sorted(two.table["model"].unique()) == ["lda", "nmf"] and two.table["c_npmi"].notna().all()
     for key in one.runs:  # the subsample fits come back whole from the workers: same topics, same θ
         assert one.runs[key]["top_terms"] == two.runs[key]["top_terms"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -193,16 +194,24 @@ def _grid_task(task: tuple):
 @contextlib.contextmanager
 def _grid_pool(n_jobs: int, docs: pd.DataFrame, vocabulary: np.ndarray, texts: list):
     """``run(func, tasks)`` -> results in task order: in this process (``n_jobs`` <= 1), or over ``n_jobs``
-    worker processes started once for the whole grid (the platform's default start method: fork on Linux).
+    workers started once for the whole grid: forked processes on Linux, threads of this process elsewhere.
 
-    Processes, not threads: a fit is a long series of short numpy/SciPy/scikit-learn calls, each releasing
-    and taking back the GIL, so two threads of one process wait for each other at every call (measured on
-    the 250k-word benchmark: two threads slower than one, ``docs/benchmarks.md``).
+    Processes where fork is the platform's way (Linux: no imports and no copies of the units in the workers):
+    a fit is a long series of short numpy/SciPy/scikit-learn calls, each releasing and taking back the GIL,
+    so two threads of one process wait for each other at every call (~10 % of the part's wall time on the
+    250k-word benchmark, ``docs/benchmarks.md``). Elsewhere (macOS, Windows: spawned processes would import
+    everything again and re-run a script without a ``__main__`` guard) threads. The numbers are the same.
     """
     _grid_init(docs, vocabulary, texts)
     try:
         if n_jobs <= 1:
             yield lambda func, tasks: map(func, tasks)
+            return
+        if not sys.platform.startswith("linux"):
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=int(n_jobs)) as threads:
+                yield threads.map
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -216,7 +225,7 @@ def _grid_pool(n_jobs: int, docs: pd.DataFrame, vocabulary: np.ndarray, texts: l
 
         with ProcessPoolExecutor(
             max_workers=int(n_jobs),
-            mp_context=multiprocessing.get_context(),
+            mp_context=multiprocessing.get_context("fork"),
             initializer=_grid_init,
             initargs=(docs, vocabulary, texts),
         ) as pool:
@@ -253,11 +262,11 @@ def select_topic_models(
 
     Cost (issue 15, ``docs/benchmarks.md``): the default grid is 9 K × 21 fits × 2 families = 378 fits,
     R = 20 as ``docs/methods.md`` §10 asks. The fits of one (model, K) run as one task, in parallel over
-    ``n_jobs`` worker processes started once for the grid, biggest first (threads of this process would wait
-    for each other: a fit is thousands of short numpy, SciPy and scikit-learn calls, each taking back the GIL;
-    see :func:`_grid_pool`); LDA fits by batch variational Bayes (:mod:`aictlab.topics.vblda`,
-    the K's 21 fits stacked in one problem), ~0.2 s of CPU each on the 434 seed segments (gensim at 50
-    passes: ~3 s); coherence scores every topic set on one count of windows per measure. The cost grows
+    ``n_jobs`` workers started once for the grid (forked processes on Linux, threads elsewhere: threads of one
+    process wait for each other, a fit being thousands of short numpy, SciPy and scikit-learn calls, each
+    taking back the GIL; see :func:`_grid_pool`), biggest first; LDA fits by batch variational Bayes
+    (:mod:`aictlab.topics.vblda`, the K's 21 fits stacked in one problem), ~0.2 s of CPU each on the 434 seed
+    segments (gensim at 50 passes: ~3 s); coherence scores every topic set on one count of windows per measure. The cost grows
     linearly with the units (~45 s of CPU per 1,000 units), hence the cap ``max_units``. Progress: one
     ``aictlab.topics`` log line per (model, K) done, with the fits done and a rough time left.
 
@@ -283,8 +292,8 @@ def select_topic_models(
     topn : int, default=10
         Top terms scored by coherence.
     n_jobs : int, default=1
-        Worker processes of the fits (each with one BLAS thread; 1 = in this process); results do not
-        depend on it.
+        Workers of the fits (processes on Linux, threads elsewhere; each with one BLAS thread; 1 = in this
+        process); results do not depend on it.
     lda_params, nmf_params : mapping, optional
         Override :data:`LDA_DEFAULTS` / :data:`NMF_DEFAULTS`.
     rule : mapping, optional
