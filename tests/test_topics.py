@@ -185,16 +185,54 @@ def test_vb_fits_stacked_equal_fits_alone_and_gensim_finds_the_same_topics(plant
         tp.fit_topic_model(planted, "lda", 3, backend="tomotopy")
 
 
-def test_selection_identical_with_one_or_two_jobs(planted):
+def test_selection_identical_with_one_or_two_jobs(planted, monkeypatch):
+    # n_jobs=2 fits the (model, K) groups and scores coherence in forked worker processes on Linux, on threads
+    # elsewhere; n_jobs=1 in this process
+    import sys
+
     small = planted.iloc[::3]
-    one = tp.select_topic_models(
-        small, k=[2, 3], n_seeds=1, models=["lda"], lda_params={"passes": 3}, n_jobs=1
-    )
-    two = tp.select_topic_models(
-        small, k=[2, 3], n_seeds=1, models=["lda"], lda_params={"passes": 3}, n_jobs=2
-    )
+    one = tp.select_topic_models(small, k=[2, 3], n_seeds=2, n_jobs=1)
+    two = tp.select_topic_models(small, k=[2, 3], n_seeds=2, n_jobs=2)
     cols = ["model", "k", "seed", "c_v", "c_npmi", "stability", "agreement"]
     pd.testing.assert_frame_equal(one.table[cols], two.table[cols], check_exact=True)
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "platform", "darwin")
+        threads = tp.select_topic_models(small, k=[2, 3], n_seeds=2, n_jobs=2)
+    pd.testing.assert_frame_equal(one.table[cols], threads.table[cols], check_exact=True)
+    assert sorted(two.table["model"].unique()) == ["lda", "nmf"] and two.table["c_npmi"].notna().all()
+    for key in one.runs:  # the subsample fits come back whole from the workers: same topics, same θ
+        assert one.runs[key]["top_terms"] == two.runs[key]["top_terms"]
+    for m in ("lda", "nmf"):
+        for seed, theta in one.refit_thetas(m, 3).items():
+            np.testing.assert_array_equal(theta, two.refit_thetas(m, 3)[seed])
+        np.testing.assert_array_equal(one.reference(m, 3).topic_term_, two.reference(m, 3).topic_term_)
+
+
+def test_vb_stopping_pinned_on_the_planted_corpus(planted):
+    """The ELBO is first compared at min_iter (with min_iter − 1's): skipping it before changes no fit.
+
+    Reference numbers: the same fits by the code before the skip (df4c355, ELBO at every iteration)."""
+    from aictlab.topics.bow import cast_dtm, topic_texts, topic_vocabulary
+    from aictlab.topics.vblda import vb_lda_many
+
+    texts = topic_texts(planted)
+    x = cast_dtm(texts, topic_vocabulary(texts))
+    rows = np.sort(np.random.default_rng(7).choice(len(planted), 240, replace=False))
+    res = vb_lda_many(x, 3, [(None, 1), (rows, 2), (None, 5)])
+    assert [r["n_iter"] for r in res] == [15, 13, 19]
+    assert [r["elbo"] for r in res] == pytest.approx(
+        [-2.791875085446889, -2.8064302715367173, -3.023861349549649], rel=1e-12
+    )
+    assert [float(r["lambda"].sum()) for r in res] == pytest.approx(
+        [6038.711594881253, 4830.780547001304, 6036.931817819261], rel=1e-12
+    )
+    # a tolerance every change meets stops each fit at min_iter exactly, with a finite ELBO; fewer iterations
+    # than min_iter still report the ELBO of the last one
+    loose = vb_lda_many(x, 3, [(None, 1), (rows, 2)], tol=10.0, min_iter=4)
+    assert [(r["n_iter"], r["converged"]) for r in loose] == [(4, True), (4, True)]
+    assert all(np.isfinite(r["elbo"]) for r in loose)
+    short = vb_lda_many(x, 3, [(None, 1)], max_iter=3, min_iter=10)[0]
+    assert short["n_iter"] == 3 and np.isfinite(short["elbo"]) and not short["converged"]
 
 
 # --- stability --------------------------------------------------------------------------------------------

@@ -43,6 +43,27 @@ with worker_guard():
 """
 
 
+TOPIC_GRID_SCRIPT = """
+import numpy as np
+import pandas as pd
+from aictlab import topics as tp
+from aictlab.workers import worker_guard
+
+rng = np.random.default_rng(0)
+vocab = np.array([f"w{i}" for i in range(400)])
+docs = pd.DataFrame({
+    "doc_id": [f"d{i // 40}" for i in range(4000)],
+    "unit_id": [f"s{i}" for i in range(4000)],
+    "year": 2010 + np.arange(4000) // 800,
+    "n_tokens": 40,
+    "terms": [tuple(rng.choice(vocab, 40)) for _ in range(4000)],
+})
+with worker_guard():
+    for _ in range(100):
+        tp.select_topic_models(docs, k=range(2, 11), n_seeds=20, n_jobs=2)
+"""
+
+
 def _interrupt_and_check(script: str, signum: int, what: str) -> None:
     """Run ``script`` in a child Python, wait for at least two processes under it, signal the child alone,
     and assert that none of the processes under it survives."""
@@ -86,3 +107,11 @@ def test_nlp_processes_only_for_spacy_on_large_corpora():
     assert progress.nlp_processes("spacy", progress.PARALLEL_NLP_CHARS - 1) == 1
     assert progress.nlp_processes("spacy", 10**9) == cores
     assert progress.nlp_processes("spacy", 2 * progress.PARALLEL_NLP_CHARS) == min(cores, 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_no_topic_grid_worker_survives_an_interrupted_parent(signum):
+    # the topic grid's worker processes (select_topic_models, n_jobs=2), as the report runs them under
+    # worker_guard
+    _interrupt_and_check(TOPIC_GRID_SCRIPT, signum, "topic grid")

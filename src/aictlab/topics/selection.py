@@ -7,7 +7,9 @@ the chosen K on every unit, LDA streamed from disk when :func:`stream_final_fit`
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -125,7 +127,7 @@ def _fit_group(group: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: i
     In-memory LDA fits of backend "vb" are stacked into one problem (:func:`fit_lda_many`, identical to
     separate fits); a fit's ``seconds`` (``cpu_seconds``: this thread's CPU time) is then the group's time
     divided by its fits. Run with one BLAS thread (the caller's limit): the grid's parallelism is across
-    groups, and results then do not depend on the number of threads.
+    groups, and results then do not depend on the number of workers.
     """
     start, cpu = time.perf_counter(), time.thread_time()
     model, k, params, fits = group["model"], group["k"], group["params"], group["fits"]
@@ -168,6 +170,70 @@ def _score_sets(topic_sets: list, texts: list, vocabulary: np.ndarray, topn: int
     return scores, time.thread_time() - cpu
 
 
+#: The grid's units, vocabulary and texts in this process: set by :func:`_grid_pool` (in a worker process, by
+#: its initializer), read by :func:`_grid_task`.
+_GRID_DATA: dict[str, Any] = {}
+
+
+def _grid_init(docs: pd.DataFrame, vocabulary: np.ndarray, texts: list) -> None:
+    """Worker initializer: the grid's data (inherited, not copied, by a forked worker) and one BLAS thread."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    _GRID_DATA.update(docs=docs, vocabulary=vocabulary, texts=texts)
+
+
+def _grid_task(task: tuple):
+    """One task of the grid: ``("fit", group, depth, topn)`` or ``("score", topic_sets, topn, measure)``."""
+    data = _GRID_DATA
+    if task[0] == "fit":
+        return _fit_group(task[1], data["docs"], data["vocabulary"], task[2], task[3])
+    return _score_sets(task[1], data["texts"], data["vocabulary"], task[2], task[3])
+
+
+@contextlib.contextmanager
+def _grid_pool(n_jobs: int, docs: pd.DataFrame, vocabulary: np.ndarray, texts: list):
+    """``run(func, tasks)`` -> results in task order: in this process (``n_jobs`` <= 1), or over ``n_jobs``
+    workers started once for the whole grid: forked processes on Linux, threads of this process elsewhere.
+
+    Processes where fork is the platform's way (Linux: no imports and no copies of the units in the workers):
+    a fit is a long series of short numpy/SciPy/scikit-learn calls, each releasing and taking back the GIL,
+    so two threads of one process wait for each other at every call (~10 % of the part's wall time on the
+    250k-word benchmark, ``docs/benchmarks.md``). Elsewhere (macOS, Windows: spawned processes would import
+    everything again and re-run a script without a ``__main__`` guard) threads. The numbers are the same.
+    """
+    _grid_init(docs, vocabulary, texts)
+    try:
+        if n_jobs <= 1:
+            yield lambda func, tasks: map(func, tasks)
+            return
+        if not sys.platform.startswith("linux"):
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=int(n_jobs)) as threads:
+                yield threads.map
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # what the tasks import (NMF, coherence: seconds of CPU each), once here rather than in every forked
+        # worker; this process imports them anyway for the final fits
+        import gensim.models  # noqa: F401
+        import scipy.special  # noqa: F401
+        import sklearn.decomposition
+        import sklearn.feature_extraction.text  # noqa: F401
+
+        with ProcessPoolExecutor(
+            max_workers=int(n_jobs),
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_grid_init,
+            initargs=(docs, vocabulary, texts),
+        ) as pool:
+            yield pool.map
+    finally:
+        _GRID_DATA.clear()
+
+
 def select_topic_models(
     docs: pd.DataFrame,
     *,
@@ -196,11 +262,11 @@ def select_topic_models(
 
     Cost (issue 15, ``docs/benchmarks.md``): the default grid is 9 K × 21 fits × 2 families = 378 fits,
     R = 20 as ``docs/methods.md`` §10 asks. The fits of one (model, K) run as one task, in parallel over
-    ``n_jobs`` threads of this process, biggest first (the fits' work is in numpy, SciPy and scikit-learn's
-    compiled loops, which release the GIL; threads cost no process start-up, no imports in workers and no
-    copies of the units, which on a few hundred units cost more than the fits); LDA fits by batch variational Bayes (:mod:`aictlab.topics.vblda`,
-    the K's 21 fits stacked in one problem), ~0.2 s of CPU each on the 434 seed segments (gensim at 50
-    passes: ~3 s); coherence scores every topic set on one count of windows per measure. The cost grows
+    ``n_jobs`` workers started once for the grid (forked processes on Linux, threads elsewhere: threads of one
+    process wait for each other, a fit being thousands of short numpy, SciPy and scikit-learn calls, each
+    taking back the GIL; see :func:`_grid_pool`), biggest first; LDA fits by batch variational Bayes
+    (:mod:`aictlab.topics.vblda`, the K's 21 fits stacked in one problem), ~0.2 s of CPU each on the 434 seed
+    segments (gensim at 50 passes: ~3 s); coherence scores every topic set on one count of windows per measure. The cost grows
     linearly with the units (~45 s of CPU per 1,000 units), hence the cap ``max_units``. Progress: one
     ``aictlab.topics`` log line per (model, K) done, with the fits done and a rough time left.
 
@@ -226,7 +292,8 @@ def select_topic_models(
     topn : int, default=10
         Top terms scored by coherence.
     n_jobs : int, default=1
-        Parallel fits (threads, each with one BLAS thread); results do not depend on it.
+        Workers of the fits (processes on Linux, threads elsewhere; each with one BLAS thread; 1 = in this
+        process); results do not depend on it.
     lda_params, nmf_params : mapping, optional
         Override :data:`LDA_DEFAULTS` / :data:`NMF_DEFAULTS`.
     rule : mapping, optional
@@ -241,8 +308,6 @@ def select_topic_models(
     -------
     TopicSelection
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     from threadpoolctl import threadpool_limits
 
     check_topic_documents(docs)
@@ -290,10 +355,10 @@ def select_topic_models(
     # far scaled by the K still to fit (rough: NMF groups, last, cost less than LDA ones)
     weight_left = weight_total = sum(g["k"] for g in groups)
     fitted_groups = [None] * len(groups)
-    # one BLAS thread per fit (set once here: threadpoolctl's limits are process-wide), so that the numbers
-    # do not depend on n_jobs
-    with threadpool_limits(1), ThreadPoolExecutor(max_workers=max(1, int(n_jobs))) as pool:
-        outputs = pool.map(lambda i: _fit_group(groups[i], docs, vocabulary, depth, topn), order)
+    # one BLAS thread per fit (set here, inherited by forked workers, set again by spawned ones), so that the
+    # numbers do not depend on n_jobs
+    with threadpool_limits(1), _grid_pool(n_jobs, docs, vocabulary, texts) as run:
+        outputs = run(_grid_task, [("fit", groups[i], depth, topn) for i in order])
         for i, out in zip(order, outputs, strict=True):
             fitted_groups[i] = out
             done += len(out)
@@ -310,9 +375,7 @@ def select_topic_models(
         # coherence: the window counts once per measure, every topic set scored on them
         coherence_start = time.perf_counter()
         topic_sets = [res["top_terms"] for res in results]
-        scored = list(
-            pool.map(lambda m: _score_sets(topic_sets, texts, vocabulary, topn, m), ("c_v", "c_npmi"))
-        )
+        scored = list(run(_grid_task, [("score", topic_sets, topn, m) for m in ("c_v", "c_npmi")]))
     coherence_cpu = sum(cpu for _, cpu in scored)
     coherence_seconds = time.perf_counter() - coherence_start
     for scores, _ in scored:

@@ -235,8 +235,11 @@ def vb_lda_many(
             exp_beta_t, a_rows, np.vstack([gammas[f] for f in active]), max_iter=inner_iter,
             threshold=gamma_threshold,
         )  # fmt: skip
-        elbo = _elbo(stack, norm, gamma, elog_theta, alphas[active], lam[active], etas[active], elog_beta)
-        elbo /= tokens[active]
+        if it >= min_iter - 1 or it == max_iter:
+            elbo = _elbo(stack, norm, gamma, elog_theta, alphas[active], lam[active], etas[active], elog_beta)
+            elbo /= tokens[active]
+        else:  # no fit can stop before min_iter: its ELBO is first compared at min_iter, with min_iter − 1's
+            elbo = np.full(len(active), np.nan)
         # M-step: expected counts of each (topic, term) of each fit, then the priors
         sstats = (stack.ratio.T @ exp_theta).reshape(len(active), v, k).transpose(0, 2, 1)
         new_lam = etas[active][:, None, :] + sstats * np.exp(elog_beta)
