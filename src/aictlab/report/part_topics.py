@@ -159,8 +159,10 @@ def run(ctx: ReportContext) -> str:
                                           n_jobs=n_jobs, max_units=max_units),
         )  # fmt: skip
 
-    # the grid without its subsample fits (a tenth of the size): all that a warm run reads
-    selection = ctx.cached("topics_selection_head", key, lambda: dataclasses.replace(grid(), runs={}))
+    # the grid without its fitted models (a tenth of the size, no scikit-learn object): all that a warm run reads
+    selection = ctx.cached(
+        "topics_selection_head", key, lambda: dataclasses.replace(grid(), runs={}, models={})
+    )
     models = selection.params["models"]
     chosen = {m: int(s.topic_k_chosen) if s.topic_k_chosen else selection.chosen_k(m) for m in models}
     ctx.save_table(selection.table, "topic_model_selection")
@@ -169,23 +171,26 @@ def run(ctx: ReportContext) -> str:
     # K fitted on every unit, LDA streamed from a Matrix Market corpus in the processed folder
     stream = tp.stream_final_fit(s.topic_stream, len(docs))
     workers = s.topic_workers or max(1, (os.cpu_count() or 1) - 1)
-    finals, refitted, final_kind = {}, {}, {}
+    refitted, final_kind = {}, {}
     for m in models:
         refitted[m] = sampled or (stream and m == "lda")
         final_kind[m] = (
             f"stream-{workers}" if stream and m == "lda" else "memory" if refitted[m] else "reference"
         )
+
+    @functools.cache
+    def final(m: str):
+        """The reported model of family ``m``: read or fitted only by what is not cached."""
         if not refitted[m]:
-            finals[m] = selection.reference(m, chosen[m])
-            continue
+            return grid().reference(m, chosen[m])
         final_key = {**key, "model": m, "k": chosen[m], "stream": stream and m == "lda"}
         if final_key["stream"]:
             final_key["workers"] = workers  # more than one worker: not bit-identical (see LdaTopicModel)
-        finals[m] = ctx.cached(
+        return ctx.cached(
             f"topics_final_{m}",
             final_key,
-            lambda m=m: tp.final_topic_model(
-                selection,
+            lambda: tp.final_topic_model(
+                grid(),
                 docs,
                 m,
                 chosen[m],
@@ -195,11 +200,18 @@ def run(ctx: ReportContext) -> str:
             ),
         )
 
-    topic_tables, doc_topics = [], []
-    for m in models:
-        fitted = finals[m]
-        topic_tables.append(tp.label_topics(fitted.topics(topn=20).assign(model=m), lexicon, docs=docs))
-        doc_topics.append(fitted.document_topics().assign(model=m))
+    def fitted_tables() -> tuple[list, list]:
+        """Each reported model's top terms (labelled) and θ by unit."""
+        terms = [
+            tp.label_topics(final(m).topics(topn=20).assign(model=m), lexicon, docs=docs) for m in models
+        ]
+        return terms, [final(m).document_topics().assign(model=m) for m in models]
+
+    topic_tables, doc_topics = ctx.cached(
+        "topics_fitted_tables",
+        {**key, "chosen": chosen, "final": final_kind, "lexicon": lexicon.sha256},
+        fitted_tables,
+    )
     topics = pd.concat(topic_tables, ignore_index=True)
     topics.insert(1, "k", topics["model"].map(chosen))
     dt = pd.concat(doc_topics, ignore_index=True)
@@ -238,7 +250,7 @@ def run(ctx: ReportContext) -> str:
                     m,
                     chosen[m],
                     by="period",
-                    reference=finals[m] if refitted[m] else None,
+                    reference=final(m) if refitted[m] else None,
                 ).assign(model=m)
                 for m in models
                 if selection.params["n_seeds"] > 0
@@ -251,7 +263,7 @@ def run(ctx: ReportContext) -> str:
     ctx.save_table(prevalence, "topic_prevalence")
     ctx.save_table(frame_prev, "frame_topic_prevalence")
     by_k = ctx.cached(
-        "topics_frame_shares_by_k", prev_key, lambda: tp.frame_shares_by_k(selection, lexicon, by="period")
+        "topics_frame_shares_by_k", prev_key, lambda: tp.frame_shares_by_k(grid(), lexicon, by="period")
     )
     ctx.save_table(by_k, "topic_frame_shares_by_k")
     dynamic = None
@@ -261,7 +273,7 @@ def run(ctx: ReportContext) -> str:
         dynamic = ctx.cached(
             "topics_dynamic",
             {**key, "k": k_dyn, "periods": s.periods},
-            lambda: tp.dynamic_topics(selection.docs, k_dyn, seed=s.seed),
+            lambda: tp.dynamic_topics(grid().docs, k_dyn, seed=s.seed),
         )
         ctx.save_table(dynamic, "topic_dynamic")
 
