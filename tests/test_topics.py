@@ -856,6 +856,7 @@ def test_report_part_capped_and_streamed_from_disk_partitions(seed_corpus_on_dis
     ctx = ReportContext(settings=settings, corpus=seed_corpus_on_disk)
     md = part_topics.run(ctx)
     assert "Capped grid: model selection on a seeded random sample of 200 of" in md
+    assert "one reference fit on all the sampled units (below)" in md  # not "on all units": it is the sample
     info = ctx.results["topics"]
     assert info["selection_sampled"] and info["selection_units"] == 200 and info["stream"]
     assert info["n_units"] > 400 and info["refitted"] == {"lda": True, "nmf": True}

@@ -390,7 +390,8 @@ def run(ctx: ReportContext) -> str:
             else ""
         ),
         "",
-        f"Model selection: K in {p['k'][0]}–{p['k'][-1]} ({k_rule}); per K one reference fit on all units (seed {p['seed']}) and "
+        f"Model selection: K in {p['k'][0]}–{p['k'][-1]} ({k_rule}); per K one reference fit on all "
+        f"{'the sampled units (below)' if p.get('sampled') else 'units'} (seed {p['seed']}) and "
         f"{p['n_seeds']} fits on {int(p['sample'] * 100)} % subsamples (docs/methods.md §10: at least 20)"
         f"; stability = mean matched average Jaccard of the top {p['depth']} terms against the reference "
         f"(Greene et al. 2014); coherence on the top {p['topn']} terms. LDA: {_lda_method(p['lda'])}, alpha "
