@@ -1,15 +1,19 @@
 """Topic prevalence over time: token-weighted mean topic proportions per group, with bootstrap intervals.
 
 prevalence_k(g) = Σ_{u∈g} n_u θ_uk / Σ_{u∈g} n_u (``docs/methods.md`` §10). Its interval comes from the one
-bootstrap of the package, :func:`aictlab.resample.resample_totals` (units drawn with replacement within their
-document, ``docs/methods.md`` §2): a replicate keeps each document's totals of the columns [n θ_1, ..., n θ_K,
-n]; a group's replicate is the sum over its documents, and its prevalence the ratio. Groups are the units'
-``period`` (from their documents), ``year`` or ``doc_id`` (:func:`aictlab.topics.units.unit_groups`).
+bootstrap of the package, :func:`aictlab.resample.resample_totals`, on the totals of the columns
+[n θ_1, ..., n θ_K, n]; a group's replicate sums them and its prevalence is the ratio. Documents vary, not
+only their units: a period (year) holding >= ``min_documents`` documents (clusters) resamples them within the
+period, each kept whole, with the expanded percentile interval, the rule of the drift index per period
+(:func:`aictlab.inference.resamples_documents`, ``docs/methods.md`` §13); a thinner one, and every document
+of a per-document table, resamples units within documents (``docs/methods.md`` §2: within-document noise
+only). Groups are the units' ``period`` (from their documents), ``year`` or ``doc_id``
+(:func:`aictlab.topics.units.unit_groups`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -17,6 +21,7 @@ import pandas as pd
 
 from aictlab import schema
 from aictlab.errors import SettingsError
+from aictlab.inference import resamples_documents
 from aictlab.resample import bootstrap_interval, resample_totals
 from aictlab.topics.labels import OTHER, frame_sets, topic_frames
 from aictlab.topics.selection import TopicSelection
@@ -38,6 +43,8 @@ __all__ = [
 _UNIT_KEYS = ("doc_id", "unit_id", "year", "period", "n_tokens")
 #: A topic more than this share of whose token mass lies in one document is degenerate (:func:`degenerate_topics`).
 DEGENERATE_TOPIC_SHARE = 0.9
+# columns saying how a group's interval was resampled, after the table's other columns
+_RESAMPLING = ("resampled_unit", "n_resampled_units", "interval", "pct_low", "pct_high")
 
 
 def _wide_theta(doc_topics: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -61,57 +68,134 @@ def bootstrap_group_means(
     n_boot: int = 9999,
     seed: int = 42,
     alpha: float = 0.05,
+    min_documents: int | None = None,
+    clusters: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted group means of unit rows with a stratified (within-document) bootstrap of the units.
+    """Weighted group means of unit rows with a bootstrap of the documents (clusters) or of the units.
 
     Estimate for group g and column j: m_gj = Σ_{i∈g} w_i v_ij / Σ_{i∈g} w_i (:func:`weighted_group_means`).
-    Replicates: :func:`aictlab.resample.resample_totals` draws, in every stratum (document) s with n_s
-    units, n_s units with replacement and keeps the stratum's totals of the columns [w v_1, ..., w v_J, w];
-    the replicate of group g sums its strata's totals and m*_gj = (Σ w v_j)* / (Σ w)* (``docs/methods.md``
-    §2). A stratum spanning several groups is split by group (its units are drawn within stratum and
-    group). Percentile interval (:func:`aictlab.resample.bootstrap_interval`): α/2 and 1 − α/2 quantiles of
-    the finite replicates. Rows with NaN values weigh 0.
+    A group holding >= ``min_documents`` documents (clusters, with ``clusters``) resamples them within the
+    group (:func:`aictlab.inference.resamples_documents`, ``docs/methods.md`` §13): each document's totals
+    T_d = [Σ_{i∈d} w_i v_i1, ..., Σ w_i v_iJ, Σ w_i] are drawn with replacement by
+    :func:`aictlab.resample.resample_totals` (strata = groups), m*_gj = (Σ_d c_d T_dj) / (Σ_d c_d T_d,J+1)
+    (a ratio estimator), and the interval is the expanded percentile interval over those n_g documents
+    (:func:`aictlab.resample.bootstrap_interval` with ``n_units``; percentile when n_g <= 1). A thinner group
+    (every group when ``min_documents`` is None) resamples its units within each stratum (document), as
+    :func:`aictlab.resample.resample_totals` does with strata = documents (``docs/methods.md`` §2; a stratum
+    spanning several groups is split by group), percentile interval: within-document noise only. Both draws
+    use ``seed``. Rows with NaN values weigh 0.
 
     Parameters
     ----------
     values : ndarray (n, J)
     weights : ndarray (n,)
     strata : ndarray (n,)
-        Resampling stratum of each unit (document id).
+        Document of each unit (the stratum of the within-document bootstrap).
     groups : ndarray (n,)
         Group of each unit (period, year...).
     n_boot, seed, alpha
+    min_documents : int, optional
+        Documents (clusters) a group needs to resample them; None: every group resamples its units.
+    clusters : ndarray (n,), optional
+        Cluster of each unit's document (e.g. its organiser): the resampled units of a thick group are then
+        its clusters, each kept whole.
 
     Returns
     -------
     (labels, estimate, low, high)
-        Sorted group labels and (G, J) arrays.
+        Sorted group labels and (G, J) arrays (:func:`topic_prevalence` also says how each group was
+        resampled).
+    """
+    out = _group_intervals(
+        values, weights, strata, groups, n_boot=n_boot, seed=seed, alpha=alpha,
+        min_documents=min_documents, clusters=clusters,
+    )  # fmt: skip
+    return out["labels"], out["estimate"], out["ci_low"], out["ci_high"]
+
+
+def _group_intervals(
+    values: np.ndarray,
+    weights: np.ndarray,
+    strata: np.ndarray,
+    groups: np.ndarray,
+    *,
+    n_boot: int = 9999,
+    seed: int = 42,
+    alpha: float = 0.05,
+    min_documents: int | None = None,
+    clusters: np.ndarray | None = None,
+    unit_name: str = "segment",
+) -> dict[str, np.ndarray]:
+    """:func:`bootstrap_group_means` with how each group was resampled (same parameters and numbers).
+
+    Returns
+    -------
+    dict
+        ``labels`` (G,); ``estimate, ci_low, ci_high`` (G, J): the interval used (expanded percentile for a
+        group that resamples documents or clusters, else percentile); ``pct_low, pct_high`` (G, J): the plain
+        percentile interval; ``interval`` (G, J): which one ``ci_*`` is; ``resampled_unit`` (G,): "document",
+        "cluster" or ``unit_name`` (units within documents); ``n_resampled_units`` (G,).
     """
     values = np.asarray(values, dtype=float)
     weights = np.where(np.isnan(values).any(1), 0.0, np.asarray(weights, dtype=float))
     values = np.nan_to_num(values)
     labels, estimate = weighted_group_means(values, weights, groups)
     _, g_idx = np.unique(np.asarray(groups), return_inverse=True)
-    s_labels, s_idx = np.unique(np.asarray(strata), return_inverse=True)
-    n_strata = len(s_labels)
-    j = values.shape[1]
+    g_idx = g_idx.ravel()
+    n_groups, j = len(labels), values.shape[1]
     columns = np.column_stack([weights[:, None] * values, weights])
-    keys = g_idx * n_strata + s_idx
-    # strata are summed into their group as they are drawn: memory grows with groups, not documents
-    reps = resample_totals(
-        columns, keys, n_boot=n_boot, seed=seed, groups={int(k): int(k) // n_strata for k in np.unique(keys)}
+    # the resampled unit of a thick group: the unit's cluster (its document without clusters), sorted labels
+    c_idx, _ = pd.factorize(pd.Index(np.asarray(strata if clusters is None else clusters)), sort=True)
+    n_clusters = int(c_idx.max()) + 1 if len(c_idx) else 0
+    pairs = np.unique(g_idx * n_clusters + c_idx)
+    per_group = np.bincount(pairs // max(n_clusters, 1), minlength=n_groups)
+    thick = np.array(
+        [min_documents is not None and resamples_documents(n, min_documents) for n in per_group], dtype=bool
     )
-    totals = np.zeros((len(labels), n_boot, j + 1))
-    for group, rep in reps.items():
-        totals[group] = rep
+    totals = np.full((n_groups, n_boot, j + 1), np.nan)
+    thin = ~thick[g_idx]
+    if thin.any():
+        s_labels, s_idx = np.unique(np.asarray(strata)[thin], return_inverse=True)
+        n_strata = len(s_labels)
+        keys = g_idx[thin] * n_strata + s_idx.ravel()
+        # strata are summed into their group as they are drawn: memory grows with groups, not documents
+        reps = resample_totals(
+            columns[thin], keys, n_boot=n_boot, seed=seed,
+            groups={int(k): int(k) // n_strata for k in np.unique(keys)},
+        )  # fmt: skip
+        for group, rep in reps.items():
+            totals[group] = rep
+    if thick.any():
+        # each (group, cluster)'s totals [Σ w v_1, ..., Σ w v_J, Σ w], resampled within its group
+        keep = thick[g_idx]
+        unit_pairs, inverse = np.unique(g_idx[keep] * n_clusters + c_idx[keep], return_inverse=True)
+        unit_totals = np.zeros((len(unit_pairs), j + 1))
+        np.add.at(unit_totals, inverse.ravel(), columns[keep])
+        reps = resample_totals(unit_totals, unit_pairs // n_clusters, n_boot=n_boot, seed=seed)
+        for group, rep in reps.items():
+            totals[int(group)] = rep
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = totals[:, :, :j] / totals[:, :, j:]
-    low, high = np.full(estimate.shape, np.nan), np.full(estimate.shape, np.nan)
-    for g in range(len(labels)):
+    n_res = np.where(thick, per_group, np.bincount(g_idx, minlength=n_groups))
+    out = {
+        "labels": labels,
+        "estimate": estimate,
+        **{c: np.full(estimate.shape, np.nan) for c in ("ci_low", "ci_high", "pct_low", "pct_high")},
+        "interval": np.full(estimate.shape, "percentile", dtype=object),
+        "resampled_unit": np.where(thick, "document" if clusters is None else "cluster", unit_name),
+        "n_resampled_units": n_res,
+    }
+    for g in range(n_groups):
         for c in range(j):
-            interval = bootstrap_interval(estimate[g, c], ratio[g, :, c], alpha=alpha)
-            low[g, c], high[g, c] = interval["ci_low"], interval["ci_high"]
-    return labels, estimate, low, high
+            ci = bootstrap_interval(
+                estimate[g, c], ratio[g, :, c], alpha=alpha, n_units=int(n_res[g]) if thick[g] else None
+            )
+            out["pct_low"][g, c], out["pct_high"][g, c] = ci["ci_low"], ci["ci_high"]
+            key = "exp" if thick[g] and np.isfinite(ci["exp_alpha"]) else "ci"
+            out["ci_low"][g, c], out["ci_high"][g, c] = ci[f"{key}_low"], ci[f"{key}_high"]
+            if key == "exp":
+                out["interval"][g, c] = "expanded percentile"
+    return out
 
 
 def topic_prevalence(
@@ -121,14 +205,19 @@ def topic_prevalence(
     n_boot: int = 9999,
     seed: int = 42,
     alpha: float = 0.05,
+    min_documents: int = 5,
+    clusters: Mapping[str, str] | None = None,
+    unit_name: str = "segment",
 ) -> pd.DataFrame:
-    """Topic prevalence per period, year or document with a seeded segment-bootstrap interval.
+    """Topic prevalence per period, year or document with a seeded bootstrap interval.
 
     prevalence_k(g) = Σ_{u∈g} n_u θ_uk / Σ_{u∈g} n_u: the token-weighted mean topic proportion of the units
-    of group g (n_u = word tokens of unit u; ``docs/methods.md`` §10). The interval resamples units with replacement
-    within each document (``docs/methods.md`` §2; :func:`bootstrap_group_means`), percentile, 1 − ``alpha``. It reflects
-    within-document sampling only, given the documents and the fitted model (not refit uncertainty: see
-    :func:`seed_prevalence_range`).
+    of group g (n_u = word tokens of unit u; ``docs/methods.md`` §10). Interval, 1 − ``alpha``
+    (:func:`bootstrap_group_means`): a period (year) holding >= ``min_documents`` documents (clusters)
+    resamples them within it, each kept whole (ratio of the resampled totals Σ n_u θ_uk and Σ n_u), expanded
+    percentile interval (``docs/methods.md`` §13, as the drift index per period); a thinner period and every
+    document (``by="doc_id"``) resample units within each document, percentile (``docs/methods.md`` §2):
+    within-document noise only. Neither carries refit uncertainty (see :func:`seed_prevalence_range`).
 
     Parameters
     ----------
@@ -139,32 +228,47 @@ def topic_prevalence(
     n_boot : int, default=9999
     seed : int, default=42
     alpha : float, default=0.05
+    min_documents : int, default=5
+        Documents (clusters) a period or year needs for its documents to be resampled (``Settings.min_documents``,
+        :func:`aictlab.inference.resamples_documents`).
+    clusters : mapping, optional
+        Document -> cluster value (``Settings.cluster``): a group's clusters are then the resampled units (a
+        document without a value is a cluster of its own).
+    unit_name : str, default="segment"
+        What the units are (``Settings.topic_unit``), written in ``resampled_unit`` for a thin group.
 
     Returns
     -------
     DataFrame
-        ``[model,] topic, <by>, prevalence, ci_low, ci_high, n_units, n_documents, tokens``.
+        ``[model,] topic, <by>, prevalence, ci_low, ci_high, n_units, n_documents, tokens, resampled_unit,
+        n_resampled_units, interval, pct_low, pct_high``: ``resampled_unit`` is "document", "cluster" or
+        ``unit_name``; ``interval`` says what ``ci_*`` is ("expanded percentile" or "percentile");
+        ``pct_*`` is the plain percentile interval of the same replicates.
     """
+    resampling = {"min_documents": min_documents, "clusters": clusters, "unit_name": unit_name}
     if "model" in doc_topics.columns:
         parts = [
-            topic_prevalence(g.drop(columns="model"), by=by, n_boot=n_boot, seed=seed, alpha=alpha).assign(
-                model=m
-            )
+            topic_prevalence(
+                g.drop(columns="model"), by=by, n_boot=n_boot, seed=seed, alpha=alpha, **resampling
+            ).assign(model=m)
             for m, g in doc_topics.groupby("model", sort=True)
         ]
         out = pd.concat(parts, ignore_index=True)
         return out[["model", *[c for c in out.columns if c != "model"]]]
     units, theta, topics = _wide_theta(doc_topics)
-    labels, est, low, high, info = _means_by(units, theta, by, n_boot=n_boot, seed=seed, alpha=alpha)
+    res, info = _means_by(units, theta, by, n_boot=n_boot, seed=seed, alpha=alpha, **resampling)
+    labels = res["labels"]
     out = pd.DataFrame(
         {
             "topic": np.tile(topics, len(labels)),
             by: np.repeat(labels, len(topics)),
-            "prevalence": est.ravel(),
-            "ci_low": low.ravel(),
-            "ci_high": high.ravel(),
+            "prevalence": res["estimate"].ravel(),
+            "ci_low": res["ci_low"].ravel(),
+            "ci_high": res["ci_high"].ravel(),
         }
-    ).merge(info.rename(columns={"group": by}), on=by)
+    )
+    out = _resampling_columns(out, res).merge(info.rename(columns={"group": by}), on=by)
+    out = out[[c for c in out.columns if c not in _RESAMPLING] + list(_RESAMPLING)]
     return out.sort_values(["topic", by], kind="stable").reset_index(drop=True)
 
 
@@ -188,12 +292,16 @@ def frame_topic_prevalence(
     n_boot: int = 9999,
     seed: int = 42,
     alpha: float = 0.05,
+    min_documents: int = 5,
+    clusters: Mapping[str, str] | None = None,
+    unit_name: str = "segment",
 ) -> pd.DataFrame:
     """Prevalence of frame-leaning topic groups: the topic-model view of the drift.
 
-    θ_u(f) = Σ_{k leaning to f} θ_uk, then as :func:`topic_prevalence`: share_f(g) = Σ n_u θ_u(f) / Σ n_u with a
-    within-document segment bootstrap (the same replicates for every frame, so shares of a replicate sum to
-    1). A frame without any leaning topic has share 0.
+    θ_u(f) = Σ_{k leaning to f} θ_uk, then as :func:`topic_prevalence`: share_f(g) = Σ n_u θ_u(f) / Σ n_u with
+    the same bootstrap (documents or clusters within a period holding ``min_documents`` of them, else units
+    within documents; the same replicates for every frame, so shares of a replicate sum to 1). A frame
+    without any leaning topic has share 0.
 
     Parameters
     ----------
@@ -205,14 +313,16 @@ def frame_topic_prevalence(
         The groups reported. None: the lexicon's frames, read from the ``share_<frame>`` columns of
         ``topic_frame`` (:func:`aictlab.topics.labels.label_topics`; else the frames it names), then
         ``"other"``.
-    by, n_boot, seed, alpha
+    by, n_boot, seed, alpha, min_documents, clusters, unit_name
         As :func:`topic_prevalence`.
 
     Returns
     -------
     DataFrame
-        ``[model,] <by>, frame, prevalence, ci_low, ci_high, n_topics, topics, n_units, n_documents, tokens``.
+        ``[model,] <by>, frame, prevalence, ci_low, ci_high, n_topics, topics, n_units, n_documents, tokens,
+        resampled_unit, n_resampled_units, interval, pct_low, pct_high`` (as :func:`topic_prevalence`).
     """
+    resampling = {"min_documents": min_documents, "clusters": clusters, "unit_name": unit_name}
     schema.require_columns(topic_frame, ("topic", "frame"), "topic frames")
     if frames is None:
         frames = _frame_names(topic_frame)
@@ -229,6 +339,7 @@ def frame_topic_prevalence(
                     n_boot=n_boot,
                     seed=seed,
                     alpha=alpha,
+                    **resampling,
                 ).assign(model=m)
             )
         out = pd.concat(parts, ignore_index=True)
@@ -238,30 +349,61 @@ def frame_topic_prevalence(
     lean = np.array([mapping.get(t, OTHER) for t in topics])
     values = np.column_stack([theta[:, lean == f].sum(1) for f in frames])
     values[np.isnan(theta).any(1)] = np.nan
-    labels, est, low, high, info = _means_by(units, values, by, n_boot=n_boot, seed=seed, alpha=alpha)
+    res, info = _means_by(units, values, by, n_boot=n_boot, seed=seed, alpha=alpha, **resampling)
+    labels = res["labels"]
     out = pd.DataFrame(
         {
             by: np.repeat(labels, len(frames)),
             "frame": np.tile(list(frames), len(labels)),
-            "prevalence": est.ravel(),
-            "ci_low": low.ravel(),
-            "ci_high": high.ravel(),
+            "prevalence": res["estimate"].ravel(),
+            "ci_low": res["ci_low"].ravel(),
+            "ci_high": res["ci_high"].ravel(),
             "n_topics": np.tile([int((lean == f).sum()) for f in frames], len(labels)),
             "topics": np.tile([", ".join(map(str, topics[lean == f])) for f in frames], len(labels)),
         }
-    ).merge(info.rename(columns={"group": by}), on=by)
+    )
+    out = _resampling_columns(out, res).merge(info.rename(columns={"group": by}), on=by)
+    out = out[[c for c in out.columns if c not in _RESAMPLING] + list(_RESAMPLING)]
     return out.sort_values([by, "frame"], kind="stable").reset_index(drop=True)
 
 
-def _means_by(units: pd.DataFrame, values: np.ndarray, by: str, *, n_boot: int, seed: int, alpha: float):
-    """:func:`bootstrap_group_means` of ``values`` (one row per unit) over the units' ``by`` groups, with the
-    groups' unit and document counts (``_group_info``): ``labels, estimate, low, high, info``."""
+def _means_by(
+    units: pd.DataFrame,
+    values: np.ndarray,
+    by: str,
+    *,
+    n_boot: int,
+    seed: int,
+    alpha: float,
+    min_documents: int,
+    clusters: Mapping[str, str] | None,
+    unit_name: str,
+) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """``_group_intervals`` of ``values`` (one row per unit) over the units' ``by`` groups, with the groups'
+    unit and document counts (``_group_info``). A per-document table keeps the within-document bootstrap."""
     group = unit_groups(units, by).to_numpy()
-    labels, est, low, high = bootstrap_group_means(
-        values, units["n_tokens"].to_numpy(), units["doc_id"].to_numpy(), group,
-        n_boot=n_boot, seed=seed, alpha=alpha,
+    docs = units["doc_id"].to_numpy()
+    cluster = None
+    if clusters is not None:
+        # a document without a cluster value is a cluster of its own (as aictlab.drift.measure_drift)
+        cluster = np.array([str(clusters.get(d, f"document {d}")) for d in docs], dtype=object)
+    res = _group_intervals(
+        values, units["n_tokens"].to_numpy(), docs, group, n_boot=n_boot, seed=seed, alpha=alpha,
+        min_documents=None if by == "doc_id" else min_documents, clusters=cluster, unit_name=unit_name,
     )  # fmt: skip
-    return labels, est, low, high, _group_info(units, group, labels)
+    return res, _group_info(units, group, res["labels"])
+
+
+def _resampling_columns(out: pd.DataFrame, res: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``out`` (one row per group and column of ``res``, in that order) with how each group was resampled."""
+    n_cols = res["estimate"].shape[1]
+    return out.assign(
+        resampled_unit=np.repeat(res["resampled_unit"], n_cols),
+        n_resampled_units=np.repeat(res["n_resampled_units"], n_cols).astype(int),
+        interval=res["interval"].ravel(),
+        pct_low=res["pct_low"].ravel(),
+        pct_high=res["pct_high"].ravel(),
+    )
 
 
 def _frame_names(topic_frame: pd.DataFrame) -> list[str]:
