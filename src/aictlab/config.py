@@ -150,7 +150,8 @@ class Settings:
     min_documents : int, default=5
         Units (documents, or clusters) an end period needs for the document bootstrap; thinner edge periods
         merge inward; with no such pair, the outermost periods with the segment bootstrap (labelled). The same
-        rule picks each period's unit for its drift-index interval (segments below it, labelled).
+        rule picks each period's unit for its drift-index and topic-prevalence intervals (segments below it,
+        labelled).
     min_tokens : int, default=2000
         Word tokens an end period needs (same merge rule).
     min_hits : int, default=10

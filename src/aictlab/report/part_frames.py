@@ -14,7 +14,7 @@ from aictlab.plots import frames as fplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 from aictlab.report.text import fmt_number as _fmt
-from aictlab.report.text import no_interval
+from aictlab.report.text import no_interval, period_resampling
 from aictlab.schema import IS_DUPLICATE
 
 __all__ = ["run"]
@@ -90,22 +90,9 @@ def _ci(x: float, lo: float, hi: float) -> str:
 
 
 def _period_resampling(by_period: pd.DataFrame, min_documents: int, cluster: str | None) -> str:
-    """How the per-period drift index intervals were resampled, from ``by_period``'s ``resampled_unit``
-    (:func:`aictlab.drift.measure_drift`: documents or clusters within the period when it holds
-    ``min_documents`` of them, the period contrast's rule, else segments within documents)."""
-    unit = by_period["resampled_unit"]
-    units = f"clusters ({cluster})" if cluster else "documents"
-    thin = by_period.loc[unit.eq("segment"), "period"].tolist()
-    segment = "~40-token segments resampled within each document, within-document noise only"
-    expanded = by_period["interval"].eq("expanded percentile").any()
-    document = f"{units} resampled within their period as in the period contrast" + (
-        ", expanded percentile interval" if expanded else ""
-    )
-    if not thin:
-        return document
-    if len(thin) == len(by_period):
-        return f"{segment} (no period holds the {min_documents} {units} a document bootstrap needs)"
-    return f"{document}; for {', '.join(thin)} (fewer than {min_documents} {units}), {segment}"
+    """How the per-period drift index intervals were resampled (:func:`aictlab.report.text.period_resampling`
+    of :func:`aictlab.drift.measure_drift`'s ``by_period``)."""
+    return period_resampling(by_period, min_documents, cluster)
 
 
 def _basis_lines(inf: dict, label_from: str, label_to: str, frm: str, to: str) -> dict[str, str]:

@@ -17,12 +17,13 @@ from collections.abc import Sequence
 import pandas as pd
 
 from aictlab import topics as tp
+from aictlab import verdict
 from aictlab.errors import SchemaError, SettingsError
 from aictlab.lexicon import load_lexicon
 from aictlab.plots import topics as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
-from aictlab.report.text import TOPIC_LEANS, dropped_units_note, fmt_number
+from aictlab.report.text import TOPIC_LEANS, dropped_units_note, fmt_number, period_resampling
 
 __all__ = ["run"]
 
@@ -232,12 +233,20 @@ def run(ctx: ReportContext) -> str:
         "periods": s.periods,
         "lexicon": lexicon.sha256,
     }
+    # documents (clusters) vary: a period holding min_documents of them resamples them (docs/methods.md §13)
+    boot = {
+        "n_boot": s.bootstrap, "seed": s.seed, "min_documents": s.min_documents, "unit_name": s.topic_unit,
+        "clusters": (
+            verdict.document_clusters(ctx.corpus.documents, dt["doc_id"].unique(), s.cluster).to_dict()
+            if s.cluster else None
+        ),
+    }  # fmt: skip
     prevalence, frame_prev = ctx.cached(
         "topics_prevalence",
-        prev_key,
+        {**prev_key, "min_documents": s.min_documents, "cluster": s.cluster, "unit": s.topic_unit},
         lambda: (
-            tp.topic_prevalence(dt, by="period", n_boot=s.bootstrap, seed=s.seed),
-            tp.frame_topic_prevalence(dt, topics, by="period", n_boot=s.bootstrap, seed=s.seed),
+            tp.topic_prevalence(dt, by="period", **boot),
+            tp.frame_topic_prevalence(dt, topics, by="period", **boot),
         ),
     )
     ranges = ctx.cached(  # refits every seed's thetas: seconds, so a warm run reads it
@@ -418,12 +427,16 @@ def run(ctx: ReportContext) -> str:
             figure_markdown(f"topic_top_terms_{m}", f"Top terms per topic, {tplots.MODEL_LABELS.get(m, m)}"),
             "",
         ]
+    intervals = period_resampling(  # what the intervals reflect: documents vary, or only their units
+        prevalence, s.min_documents, s.cluster,
+        within=f"text {s.topic_unit}s resampled within each document (within-document noise only, percentile)",
+    )  # fmt: skip
     lines += [
         "### Prevalence over time",
         "",
-        "Prevalence = token-weighted mean topic proportion per period; 95 % CI = segment bootstrap within documents "
-        f"(B = {s.bootstrap}, seed {s.seed}, percentile); the grey band in the figures is the range over the "
-        "subsample refits (topics aligned by Hungarian matching), which the bootstrap does not include.",
+        f"Prevalence = token-weighted mean topic proportion per period; 95 % CI (B = {s.bootstrap}, seed {s.seed}): "
+        f"{intervals}; the grey band in the figures is the range over the subsample refits (topics aligned by "
+        "Hungarian matching), which the bootstrap does not include.",
         "",
         f"Frame-leaning topic shares in the first ({periods[0]}) and last ({periods[-1]}) period:",
         "",

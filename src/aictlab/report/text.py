@@ -8,7 +8,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["TOPIC_LEANS", "dropped_units_note", "fmt_number", "no_interval"]
+import pandas as pd
+
+__all__ = [
+    "SEGMENTS_WITHIN",
+    "TOPIC_LEANS",
+    "dropped_units_note",
+    "fmt_number",
+    "no_interval",
+    "period_resampling",
+]
 
 #: What "a topic leans to a frame" means (:func:`aictlab.topics.topic_frames` with its defaults: top 20 terms,
 #: share >= 0.05, ratio 2), said alike by the topics section and the synthesis.
@@ -16,6 +25,40 @@ TOPIC_LEANS = (
     "a topic *leans* to a frame when its top-20 term weight falls in that frame's lexicon (>= 5 % and twice "
     "every other frame)"
 )
+
+
+#: The within-document bootstrap of the drift measures (docs/methods.md §2), as :func:`period_resampling` says it.
+SEGMENTS_WITHIN = "~40-token segments resampled within each document, within-document noise only"
+
+
+def period_resampling(
+    table: pd.DataFrame, min_documents: int, cluster: str | None, *, within: str = SEGMENTS_WITHIN
+) -> str:
+    """How the per-period intervals of a table were resampled, from its ``period``, ``resampled_unit`` and
+    ``interval`` columns (:func:`aictlab.drift.measure_drift`'s ``by_period``,
+    :func:`aictlab.topics.topic_prevalence`): documents or clusters within a period holding ``min_documents``
+    of them (the period contrast's rule, docs/methods.md §13), else ``within`` (units within documents).
+
+    Examples
+    --------
+    >>> per = pd.DataFrame({"period": ["p1", "p2"], "resampled_unit": ["segment", "document"],
+    ...                     "interval": ["percentile", "expanded percentile"]})
+    >>> period_resampling(per, 5, None, within="units within documents")
+    'documents resampled within their period as in the period contrast, expanded percentile interval; for p1 (fewer than 5 documents), units within documents'
+    """
+    rows = table.drop_duplicates("period")
+    unit = rows["resampled_unit"]
+    units = f"clusters ({cluster})" if cluster else "documents"
+    thin = rows.loc[~unit.isin(["document", "cluster"]), "period"].tolist()
+    expanded = table["interval"].eq("expanded percentile").any()
+    document = f"{units} resampled within their period as in the period contrast" + (
+        ", expanded percentile interval" if expanded else ""
+    )
+    if not thin:
+        return document
+    if len(thin) == len(rows):
+        return f"{within} (no period holds the {min_documents} {units} a document bootstrap needs)"
+    return f"{document}; for {', '.join(map(str, thin))} (fewer than {min_documents} {units}), {within}"
 
 
 def fmt_number(x: Any, nd: int = 2) -> str:
