@@ -184,3 +184,18 @@ def test_document_bootstrap_covers_when_documents_vary():
     assert cover_within < 0.5  # 0.35
     # the document intervals are several times wider (median ratio ~5)
     assert np.median((high - low)[:, 0] / (high_w - low_w)[:, 0]) > 3
+
+
+def test_a_missing_cluster_value_is_a_clear_error():
+    from aictlab.errors import SettingsError
+
+    with pytest.raises(SettingsError, match="1 unit\\(s\\) have no cluster value"):
+        tp.bootstrap_group_means(
+            VALUES,
+            WEIGHTS,
+            DOCS,
+            np.zeros(4),
+            n_boot=10,
+            min_documents=2,
+            clusters=np.array(["a", "a", "b", None]),
+        )

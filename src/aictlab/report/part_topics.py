@@ -429,7 +429,7 @@ def run(ctx: ReportContext) -> str:
         ]
     intervals = period_resampling(  # what the intervals reflect: documents vary, or only their units
         prevalence, s.min_documents, s.cluster,
-        within=f"text {s.topic_unit}s resampled within each document (within-document noise only, percentile)",
+        within=f"text {s.topic_unit}s resampled within each document, within-document noise only, percentile",
     )  # fmt: skip
     lines += [
         "### Prevalence over time",

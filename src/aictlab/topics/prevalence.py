@@ -146,6 +146,12 @@ def _group_intervals(
     columns = np.column_stack([weights[:, None] * values, weights])
     # the resampled unit of a thick group: the unit's cluster (its document without clusters), sorted labels
     c_idx, _ = pd.factorize(pd.Index(np.asarray(strata if clusters is None else clusters)), sort=True)
+    if (c_idx < 0).any():
+        what = "document" if clusters is None else "cluster"
+        raise SettingsError(
+            f"bootstrap_group_means: {int((c_idx < 0).sum())} unit(s) have no {what} value; give each unit its "
+            "document's cluster (a document without one: its own id)."
+        )
     n_clusters = int(c_idx.max()) + 1 if len(c_idx) else 0
     pairs = np.unique(g_idx * n_clusters + c_idx)
     per_group = np.bincount(pairs // max(n_clusters, 1), minlength=n_groups)
