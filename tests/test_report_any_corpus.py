@@ -134,6 +134,10 @@ def test_synthetic_report_has_no_seed_or_empty_sentence(synthetic_report):
     assert per["resampled_unit"].eq("document").all()
     assert "intervals of periods: documents resampled within their period as in the period contrast" in report
     assert "segment-bootstrap CI, within-document noise only" not in report
+    # topic prevalence follows the same rule, and the topics reading guide says so
+    prev = pd.read_csv(synthetic_report["out"] / "tables" / "topic_prevalence.csv")
+    assert prev["resampled_unit"].eq("document").all() and prev["interval"].eq("expanded percentile").all()
+    assert re.search(r"95 % CI \(B = \d+, seed \d+\): documents resampled within their period", report)
     _check_figures(synthetic_report["out"], report)
 
 
