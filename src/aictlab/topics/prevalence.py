@@ -147,10 +147,12 @@ def _group_intervals(
     # the resampled unit of a thick group: the unit's cluster (its document without clusters), sorted labels
     c_idx, _ = pd.factorize(pd.Index(np.asarray(strata if clusters is None else clusters)), sort=True)
     if (c_idx < 0).any():
-        what = "document" if clusters is None else "cluster"
+        what, fix = (
+            ("document", "its document id") if clusters is None else ("cluster", "its document's cluster")
+        )
         raise SettingsError(
-            f"bootstrap_group_means: {int((c_idx < 0).sum())} unit(s) have no {what} value; give each unit its "
-            "document's cluster (a document without one: its own id)."
+            f"bootstrap_group_means: {int((c_idx < 0).sum())} unit(s) have no {what} value; give each unit {fix} "
+            "(a document without a cluster: its own id)."
         )
     n_clusters = int(c_idx.max()) + 1 if len(c_idx) else 0
     pairs = np.unique(g_idx * n_clusters + c_idx)
