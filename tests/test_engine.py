@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import RAW
+from conftest import RAW, split_on_disk
 
 from aictlab import engine, pipeline
 from aictlab.cache import TABLES
@@ -191,3 +192,31 @@ def test_load_corpus_on_dask_leaves_the_tokens_on_disk_in_the_cache(client, seed
     in_memory = load_corpus(RAW, cache_dir=cache)  # the in-memory engine reads the same entry whole
     pd.testing.assert_frame_equal(in_memory.tokens, seed_corpus.tokens, check_exact=True)
     assert not list(cache.glob("corpus/.*"))  # no temporary folder left behind
+
+
+@pytest.mark.slow
+def test_map_tokens_on_the_workers_gives_what_the_driver_reads(client, seed_corpus, tmp_path):
+    from aictlab.corpus import corpus_overview
+    from aictlab.keyness import term_counts
+    from aictlab.variants import derive_corpus
+
+    on_disk = split_on_disk(seed_corpus, tmp_path / "parts", n_parts=4)
+    on_workers = dataclasses.replace(on_disk, partition_map=engine.client_map(client))
+    pd.testing.assert_frame_equal(corpus_overview(on_workers), corpus_overview(on_disk))
+    # the selection (duplicates, timetable lines), the row labels and a closure travel with each task
+    rows = on_workers.map_tokens(lambda t: pd.DataFrame({"row": t.index, "lemma": t["lemma"]}))
+    pd.testing.assert_frame_equal(
+        rows, on_disk.map_tokens(lambda t: pd.DataFrame({"row": t.index, "lemma": t["lemma"]}))
+    )
+    assert rows["row"].is_monotonic_increasing and rows["row"].iloc[-1] < on_disk.n_tokens
+    counts = on_workers.map_tokens(term_counts)
+    pd.testing.assert_frame_equal(counts, on_disk.map_tokens(term_counts))
+    # a derived corpus keeps the workers, and its partitions pass through its transform there
+    derived = derive_corpus(on_workers, segment_size=60, lemmatizer="simplemma")
+    assert derived.partition_map is on_workers.partition_map
+    pd.testing.assert_frame_equal(
+        derived.segments, derive_corpus(on_disk, segment_size=60, lemmatizer="simplemma").segments
+    )
+    assert set(derived.map_tokens(lambda t: t[["seg_id"]].drop_duplicates())["seg_id"]) <= set(
+        derived.segments["seg_id"]
+    )

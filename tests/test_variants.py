@@ -54,6 +54,24 @@ def test_other_lemmatizer_is_the_built_one(seed_corpus, seed_corpus_simplemma):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("size", [None, 60])
+def test_other_lemmatizer_on_disk_is_read_partition_by_partition(
+    seed_corpus, seed_corpus_simplemma, processed_dir, tmp_path, size
+):
+    # spaCy -> simplemma changes only the lemmas: no NLP, the tokens stay on disk
+    on_disk = split_on_disk(seed_corpus, tmp_path / "parts")
+    derived = derive_corpus(on_disk, lemmatizer="simplemma", segment_size=size)
+    assert isinstance(derived, DerivedCorpus) and derived.tokens is None
+    built = (
+        seed_corpus_simplemma
+        if size is None
+        else load_corpus(RAW, lemmatizer="simplemma", segment_size=size, cache_dir=processed_dir)
+    )
+    _same_tables(derived, built)
+    assert derived.settings["lemmatizer"] == "simplemma"
+
+
+@pytest.mark.slow
 def test_spacy_variant_keeps_its_nlp_by_paragraph(seed_corpus, seed_corpus_simplemma, tmp_path):
     first = derive_corpus(seed_corpus_simplemma, lemmatizer="spacy", cache_dir=tmp_path)
     _same_tables(first, seed_corpus)

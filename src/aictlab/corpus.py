@@ -11,6 +11,7 @@ measures read tokens through (:meth:`Corpus.map_tokens`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
@@ -62,6 +63,7 @@ __all__ = [
     "load_settings_corpus",
     "read_europresse",
     "read_iramuteq",
+    "read_token_partition",
     "select_tokens",
     "store_corpus",
 ]
@@ -102,6 +104,10 @@ class Corpus:
         document order.
     selection : dict
         Default ``keep_duplicates`` / ``keep_structure`` of :meth:`map_tokens` (see :meth:`select`).
+    partition_map : callable, optional
+        Where :meth:`map_tokens` runs over the token files: ``partition_map(task, paths, offsets)`` returns
+        ``[task(path, offset) ...]`` in order, e.g. on the Dask workers of a run
+        (:func:`aictlab.engine.client_map`). None reads the partitions one at a time in this process.
     """
 
     documents: pd.DataFrame
@@ -115,6 +121,7 @@ class Corpus:
     cache_key: str = ""
     token_files: tuple[Path, ...] = ()
     selection: dict[str, bool] = field(default_factory=dict)
+    partition_map: Callable[..., list[Any]] | None = field(default=None, repr=False)
 
     def __post_init__(self):
         # one dtype for text whichever path built the tables (pandas 3 infers "str", parquet gives either)
@@ -136,6 +143,12 @@ class Corpus:
             return self.tokens
         return pd.concat(list(self.token_parts()), ignore_index=True)
 
+    @property
+    def partition_transform(self) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
+        """What each token partition passes through as it is read (None: nothing; see
+        :class:`aictlab.variants.DerivedCorpus`)."""
+        return None
+
     def token_parts(self) -> Iterator[pd.DataFrame]:
         """The token table in partitions of whole documents, in document order, one in memory at a time.
 
@@ -147,8 +160,7 @@ class Corpus:
             return
         offset = 0
         for path in self.token_files:
-            part = _read_table(path)
-            part.index = pd.RangeIndex(offset, offset + len(part))
+            part = read_token_partition(path, offset, self.partition_transform)
             offset += len(part)
             yield part
 
@@ -192,6 +204,18 @@ class Corpus:
             else keep_structure,
             "words_only": words_only,
         }
+        if self.partition_map is not None and self.tokens is None and len(self.token_files) > 1:
+            rows = [parquet_rows(path) for path in self.token_files]
+            offsets = [sum(rows[:i]) for i in range(len(rows))]
+            task = functools.partial(
+                _partition_task,
+                transform=self.partition_transform,
+                options=options if select else None,
+                func=func,
+            )
+            return combine_parts(
+                self.partition_map(task, [Path(p).resolve() for p in self.token_files], offsets)
+            )
         results = [func(select_tokens(part, **options) if select else part) for part in self.token_parts()]
         return combine_parts(results)
 
@@ -729,6 +753,23 @@ def load_settings_corpus(settings: Settings, **overrides: Any) -> Corpus:
 def _read_table(path: Path) -> pd.DataFrame:
     """A token partition with text as ``object``, as :class:`Corpus` holds its tables."""
     return object_strings(pd.read_parquet(path))
+
+
+def read_token_partition(
+    path: Path, offset: int, transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """One token file as :meth:`Corpus.token_parts` gives it: row labels from ``offset`` (its first row's
+    place in the whole table), then ``transform`` (if any)."""
+    part = _read_table(path)
+    part.index = pd.RangeIndex(offset, offset + len(part))
+    return part if transform is None else transform(part)
+
+
+def _partition_task(path: Path, offset: int, *, transform, options: dict | None, func: Callable) -> Any:
+    """``func`` over one token file, its tokens selected as :meth:`Corpus.map_tokens` selects them (a task that
+    runs wherever :attr:`Corpus.partition_map` sends it)."""
+    part = read_token_partition(path, offset, transform)
+    return func(part if options is None else select_tokens(part, **options))
 
 
 def _read_cache(path: Path, corpus_hash: str, cache_key: str, *, lazy_tokens: bool = False) -> Corpus | None:

@@ -33,7 +33,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ from aictlab.pipeline import (
 __all__ = [
     "PARTITION_CHARS",
     "DaskRunner",
+    "client_map",
     "dask_client",
     "partition_bounds",
     "process_corpus",
@@ -130,6 +131,20 @@ def dask_client(scheduler: Any = None, *, n_workers: int | None = None) -> Itera
     finally:
         client.close()
         cluster.close()
+
+
+def client_map(client: Any) -> Callable[..., list[Any]]:
+    """A :attr:`aictlab.corpus.Corpus.partition_map` that runs each partition's task on the client's workers.
+
+    ``map(task, paths, offsets)`` submits ``task(path, offset)`` for every token file and gathers the results
+    in the files' order: each worker reads and counts one partition at a time (its memory bounded by the
+    partition), the driver receives only the aggregates.
+    """
+
+    def run(task: Callable[..., Any], *iterables: Sequence[Any]) -> list[Any]:
+        return client.gather(client.map(task, *iterables, pure=False))
+
+    return run
 
 
 def warm_worker(lemmatizer: str) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ import pandas as pd
 
 from aictlab import schema as S
 from aictlab.config import LEMMATIZERS, mwe_file
-from aictlab.corpus import Corpus, combine_parts
+from aictlab.corpus import Corpus
 from aictlab.errors import CorpusError, check_choice
 
 __all__ = ["DerivedCorpus", "derive_corpus", "resegment_tokens", "simplemma_tokens"]
@@ -60,9 +60,9 @@ class DerivedCorpus(Corpus):
 
     transform: Callable[[pd.DataFrame], pd.DataFrame] | None = None
 
-    def token_parts(self) -> Iterator[pd.DataFrame]:
-        for part in super().token_parts():
-            yield part if self.transform is None else self.transform(part)
+    @property
+    def partition_transform(self) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
+        return self.transform
 
 
 def _variant_key(corpus: Corpus, **changes: Any) -> str:
@@ -152,8 +152,10 @@ def derive_corpus(
     segment_size : int, optional
         Target words per segment (default: the corpus's own).
     lemmatizer : {"spacy", "simplemma"}, optional
-        Default: the corpus's own. Another one re-runs the NLP of the corpus's clean paragraphs (cleaning and
-        de-duplication are reused); the tokens are then held in memory.
+        Default: the corpus's own. From ``"spacy"`` to ``"simplemma"`` only the lemmas change
+        (:func:`simplemma_tokens`, partition by partition when the tokens stay on disk); otherwise the NLP of
+        the corpus's clean paragraphs runs again (cleaning and de-duplication are reused) and the tokens are
+        then held in memory.
     mwe_path : Path, optional
         The multi-word expression file the corpus was built with (default the packaged one; checked against
         the sha256 the corpus records).
@@ -173,8 +175,6 @@ def derive_corpus(
     CorpusError
         Another lemmatizer with a corpus whose paragraphs were not kept, or another MWE file.
     """
-    from aictlab.segment import segments_table
-
     own = corpus.settings or {}
     size = int(segment_size if segment_size is not None else own.get("segment_size", 40))
     lemma = lemmatizer or own.get("lemmatizer", "spacy")
@@ -194,30 +194,46 @@ def derive_corpus(
                 "derive_corpus: this corpus holds no paragraphs to lemmatize again; rebuild it."
             )
         path = mwe_file(mwe_path)
-        if own.get("lemmatizer", "spacy") == "spacy" and lemma == "simplemma" and corpus.tokens is not None:
+        if own.get("lemmatizer", "spacy") == "spacy" and lemma == "simplemma":
             _check_mwe_file(corpus, path)
-            tokens = simplemma_tokens(corpus.tokens, path)
-            if "segment_size" in changes:
-                tokens = resegment_tokens(tokens, size)
-            segments = segments_table(tokens) if "segment_size" in changes else corpus.segments
-        else:
-            from aictlab.paragraph_cache import store_folder
+            resized = "segment_size" in changes
 
-            store = store_folder(cache_dir, lemma) if cache_dir is not None else None
-            tokens, segments = _relemmatize(corpus, lemma, size, path, store)
+            def relemmatize(part: pd.DataFrame) -> pd.DataFrame:
+                part = simplemma_tokens(part, path)
+                return resegment_tokens(part, size) if resized else part
+
+            return _derived(corpus, relemmatize, settings, key, resized)
+        from aictlab.paragraph_cache import store_folder
+
+        store = store_folder(cache_dir, lemma) if cache_dir is not None else None
+        tokens, segments = _relemmatize(corpus, lemma, size, path, store)
         return dataclasses.replace(
             corpus, tokens=tokens, token_files=(), segments=segments, settings=settings, cache_key=key
         )
 
-    def transform(part: pd.DataFrame) -> pd.DataFrame:
+    def resegment(part: pd.DataFrame) -> pd.DataFrame:
         return resegment_tokens(part, size)
+
+    return _derived(corpus, resegment, settings, key, True)
+
+
+def _derived(
+    corpus: Corpus,
+    transform: Callable[[pd.DataFrame], pd.DataFrame],
+    settings: dict[str, Any],
+    key: str,
+    resegmented: bool,
+) -> Corpus:
+    """``corpus`` with its tokens passed through ``transform``: at once when they are in memory, as each
+    partition is read when they stay on disk (:class:`DerivedCorpus`); segments recounted if ``resegmented``."""
+    from aictlab.segment import segments_table
 
     if corpus.tokens is not None:
         tokens = transform(corpus.tokens)
-        return dataclasses.replace(
-            corpus, tokens=tokens, segments=segments_table(tokens), settings=settings, cache_key=key
-        )
+        segments = segments_table(tokens) if resegmented else corpus.segments
+        return dataclasses.replace(corpus, tokens=tokens, segments=segments, settings=settings, cache_key=key)
     fields = {f.name: getattr(corpus, f.name) for f in dataclasses.fields(Corpus)}
     derived = DerivedCorpus(**{**fields, "settings": settings, "cache_key": key}, transform=transform)
-    segments = combine_parts([segments_table(part) for part in derived.token_parts()])
-    return dataclasses.replace(derived, segments=segments)
+    if not resegmented:
+        return derived
+    return dataclasses.replace(derived, segments=derived.map_tokens(segments_table, select=False))

@@ -131,9 +131,14 @@ class ReportContext:
         """Another corpus of the run's input (e.g. another lemmatizer), on the run's engine and client."""
         from aictlab.corpus import load_settings_corpus
 
-        if self.client is not None:
-            overrides.setdefault("scheduler", self.client)
-        return load_settings_corpus(self.settings, **overrides)
+        if self.client is None:
+            return load_settings_corpus(self.settings, **overrides)
+        from aictlab.engine import client_map
+
+        overrides.setdefault("scheduler", self.client)
+        # tokens left on disk are then read and counted on the run's workers, partition by partition
+        corpus = load_settings_corpus(self.settings, **overrides)
+        return dataclasses.replace(corpus, partition_map=client_map(self.client))
 
     def save_table(self, frame: pd.DataFrame, name: str) -> Path:
         """Write ``frame`` as ``<out>/tables/<name>.csv`` (atomically, deterministic bytes)."""
