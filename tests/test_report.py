@@ -183,3 +183,28 @@ def test_only_rebuilds_what_it_names(full_report):
     report = (out / "REPORT.md").read_text(encoding="utf-8")
     others = ", ".join(f"`{name}`" for name in runner.PARTS if name != "corpus")
     assert "## Topic" not in report and f"**Not shown: {others}.**" in report
+
+
+def test_table_bytes_are_pandas_csv_with_ten_significant_digits():
+    import numpy as np
+    import pandas as pd
+
+    from aictlab.report.context import table_bytes
+
+    frame = pd.DataFrame(
+        {
+            "x": [0.1, np.nan, np.inf, -np.inf, -0.0, 1e-300, 123456789012.5],
+            "x32": np.float32([1 / 3, 2, np.nan, 4, 5, 6, 7]),
+            "text": ["a,b", None, "z", 'q"', "", "é", "1"],
+            "count": pd.array([1, None, 3, 4, 5, 6, 7], dtype="Int64"),
+            "share": pd.array([0.5, None, 1, 2, 3, 4, 5], dtype="Float64"),
+            "flag": [True, False, True, False, True, False, True],
+            "mixed": [1.5, None, "a", 2, 3, 4, 5],
+        }
+    )
+    expected = frame.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode("utf-8")
+    assert table_bytes(frame) == expected
+    assert expected.splitlines()[1] == b'0.1,0.3333333433,"a,b",1,0.5,True,1.5'
+    assert table_bytes(frame[["x", "x"]]) == frame[["x", "x"]].to_csv(
+        index=False, lineterminator="\n", float_format="%.10g"
+    ).encode("utf-8")

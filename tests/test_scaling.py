@@ -128,6 +128,24 @@ def test_planted_shift_is_recovered_with_corpus_vectors():
     assert res.segments["z"].std(ddof=0) == pytest.approx(1.0)
 
 
+def test_trend_is_the_weighted_slope_and_its_interval_the_refits_on_resampled_documents():
+    from aictlab.resample import bootstrap_interval, resample_counts
+
+    res = semantic_scaling(planted_corpus(), LEX, vectors="svd", periods=4, n_boot=199, seed=5)
+    docs = res.by_document
+    x, y, w = (docs[c].to_numpy(float) for c in ("year", "mean_z", "n_segments"))
+    change = res.change.iloc[0]
+    # weighted least squares of document mean z on year (numpy's polyfit weights the residuals by sqrt(w))
+    assert change["trend_per_decade"] == pytest.approx(10 * np.polyfit(x, y, 1, w=np.sqrt(w))[0], rel=1e-9)
+    # the interval: the slope refitted on every replicate of documents drawn with replacement (the same draws)
+    counts = resample_counts(np.zeros(len(docs)), n_boot=199, seed=5)[0]
+    slopes = [10 * np.polyfit(x, y, 1, w=np.sqrt(c * w))[0] if (c > 0).sum() > 2 else np.nan for c in counts]
+    ci = bootstrap_interval(change["trend_per_decade"], np.array(slopes))
+    assert (change["trend_ci_low"], change["trend_ci_high"]) == pytest.approx(
+        (ci["ci_low"], ci["ci_high"]), rel=1e-9
+    )
+
+
 def test_no_shift_gives_an_interval_across_zero():
     toks = planted_corpus(seed=1)
     flat = toks.assign(year=2010 + (toks["doc_id"].str[1:].astype(int) * 7) % 12)  # years shuffled

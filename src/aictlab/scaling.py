@@ -302,25 +302,29 @@ def _change(
 
 
 def _trend(by_document: pd.DataFrame, *, n_boot: int, seed: int, alpha: float) -> dict[str, float]:
-    """Weighted least-squares slope of document mean z on year, per decade, documents resampled."""
-    docs = by_document
-    x = docs[S.YEAR].to_numpy(float)
-    y = docs["mean_z"].to_numpy(float)
-    w = docs["n_segments"].to_numpy(float)
+    """Weighted least-squares slope of document mean z on year, per decade, documents resampled.
 
-    def slope(weights: np.ndarray) -> np.ndarray:
-        weights = np.atleast_2d(weights)
-        sw = weights.sum(1)
-        mx = weights @ x / sw
-        my = weights @ y / sw
-        sxy = (weights * (x - mx[:, None]) * (y - my[:, None])).sum(1)
-        sxx = (weights * (x - mx[:, None]) ** 2).sum(1)
+    slope = Σ w (x − x̄)(y − ȳ) / Σ w (x − x̄)², from the weighted sums of 1, x, y, xy and x² (x and y centred on
+    their full-sample means first, so the differences lose no precision): a replicate needs only those five
+    totals of its resampled documents (:func:`aictlab.resample.resample_totals`), never a replicates ×
+    documents matrix.
+    """
+    w = by_document["n_segments"].to_numpy(float)
+    x = by_document[S.YEAR].to_numpy(float)
+    y = by_document["mean_z"].to_numpy(float)
+    x = x - np.average(x, weights=w)
+    y = y - np.average(y, weights=w)
+    moments = np.column_stack([w, w * x, w * y, w * x * y, w * x * x])
+
+    def slope(t: np.ndarray) -> np.ndarray:
+        t = np.atleast_2d(t)
+        sw, sx, sy, sxy, sxx = t.T
         with np.errstate(invalid="ignore", divide="ignore"):
-            return 10 * sxy / sxx
+            return 10 * (sxy - sx * sy / sw) / (sxx - sx * sx / sw)
 
-    theta = float(slope(w)[0])
-    counts = resample_totals(np.eye(len(docs)), np.zeros(len(docs)), n_boot=n_boot, seed=seed)[0]
-    ci = bootstrap_interval(theta, slope(counts * w), alpha=alpha)
+    theta = float(slope(moments.sum(0))[0])
+    reps = resample_totals(moments, np.zeros(len(w)), n_boot=n_boot, seed=seed)[0]
+    ci = bootstrap_interval(theta, slope(reps), alpha=alpha)
     return {"trend_per_decade": theta, "trend_ci_low": ci["ci_low"], "trend_ci_high": ci["ci_high"]}
 
 
