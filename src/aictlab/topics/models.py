@@ -472,6 +472,9 @@ class NmfTopicModel(_TopicModelBase):
     seed : int, default=42
     init : str, default="nndsvda"
     max_iter : int, default=1000
+    tol : float, default=1e-4
+        scikit-learn's stopping rule: the coordinate-descent sweeps stop when the projected-gradient
+        violation falls below ``tol`` times that of the first sweep.
     vocabulary : sequence of str, optional
 
     Attributes
@@ -492,12 +495,14 @@ class NmfTopicModel(_TopicModelBase):
         seed: int = 42,
         init: str = "nndsvda",
         max_iter: int = 1000,
+        tol: float = 1e-4,
         vocabulary: Sequence[str] | None = None,
     ) -> None:
         self.n_topics = n_topics
         self.seed = seed
         self.init = init
         self.max_iter = max_iter
+        self.tol = tol
         self.vocabulary = vocabulary
 
     def fit(self, docs: pd.DataFrame, counts=None) -> NmfTopicModel:
@@ -513,7 +518,9 @@ class NmfTopicModel(_TopicModelBase):
             counts = cast_dtm(topic_texts(docs), self.vocabulary_)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
         x = self.tfidf_.transform(counts)
-        self.model_ = NMF(self.n_topics, init=self.init, max_iter=self.max_iter, random_state=self.seed)
+        self.model_ = NMF(
+            self.n_topics, init=self.init, max_iter=self.max_iter, tol=self.tol, random_state=self.seed
+        )
         w = self.model_.fit_transform(x)
         h = self.model_.components_
         self.scale_ = h.sum(1)
