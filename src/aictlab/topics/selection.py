@@ -471,8 +471,9 @@ STREAM_MODES = ("auto", "never", "always")
 #: :data:`aictlab.topics.vblda.VB_BLOCK_NNZ` nonzero counts, so its working memory is bounded; what grows with
 #: the units is the count matrix (~40 bytes per (unit, term) pair: ~0.1 GB on the 5.4M-word benchmark's
 #: 124,878 segments, whose K = 3 fit took 16 CPU s, 24 iterations, 0.65 GB peak). The streamed fit (gensim
-#: LdaMulticore, 50 passes, each a per-unit Python E-step) costs ~25 s of wall per 1,000 units and pass on
-#: one worker: it is for corpora whose count matrix does not fit in memory, ~1M segments (~40M words) and more.
+#: LdaMulticore, 50 passes, each a per-unit Python E-step) took ~11 s of wall per 1,000 units and pass on one
+#: worker (loaded machine), i.e. hours there: it is for corpora whose count matrix does not fit in memory,
+#: ~1M segments (~40M words) and more.
 TOPIC_STREAM_UNITS = 1_000_000
 
 
