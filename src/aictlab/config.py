@@ -132,7 +132,7 @@ class Settings:
         How the final LDA model on every unit is fitted (:func:`aictlab.topics.stream_final_fit`): streamed
         from a gensim Matrix Market corpus on disk with ``LdaMulticore`` (memory independent of the number
         of units; alpha "asymmetric" since LdaMulticore cannot learn it). "auto" streams exactly when the units
-        exceed :data:`aictlab.topics.TOPIC_STREAM_UNITS` (50,000); "always" also below it (the streamed fit
+        exceed :data:`aictlab.topics.TOPIC_STREAM_UNITS` (1,000,000); "always" also below it (the streamed fit
         then replaces the grid's reference fit); "never" refits in memory.
     topic_workers : int or None
         Processes of a streamed LDA fit; None = cores − 1 (at least 1). One worker gives bit-identical fits

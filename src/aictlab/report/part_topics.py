@@ -404,7 +404,9 @@ def run(ctx: ReportContext) -> str:
         f"{p['n_seeds']} fits on {int(p['sample'] * 100)} % subsamples (docs/methods.md §10: at least 20)"
         f"; stability = mean matched average Jaccard of the top {p['depth']} terms against the reference "
         f"(Greene et al. 2014); coherence on the top {p['topn']} terms. LDA: {_lda_method(p['lda'])}, alpha "
-        "and eta learned ('auto'). Rule: stability plateau (within 0.05 of the best K >= 3), then best c_npmi "
+        "and eta learned ('auto'). NMF: scikit-learn coordinate descent from nndsvda, stopped when the projected "
+        f"gradient falls below {p['nmf'].get('tol', 1e-4):g} of its first value (docs/methods.md §10). "
+        "Rule: stability plateau (within 0.05 of the best K >= 3), then best c_npmi "
         "within 0.01, ties to the smaller K.",
         "",
         units_note,

@@ -466,18 +466,24 @@ def select_topic_models(
 
 #: Values of Settings.topic_stream (see :func:`stream_final_fit`).
 STREAM_MODES = ("auto", "never", "always")
-#: Units above which the final LDA fit streams from disk under topic_stream="auto": 50,000 segments (~2M
-#: word tokens, ~1.2M (unit, term) pairs) keep the in-memory fit's arrays (pairs × K floats, a few at a
-#: time) near 0.5 GB at K = 10.
-TOPIC_STREAM_UNITS = 50_000
+#: Units above which the final LDA fit streams from disk under topic_stream="auto". The in-memory fit
+#: (:func:`aictlab.topics.vblda.vb_lda_many`) updates the units in blocks of at most
+#: :data:`aictlab.topics.vblda.VB_BLOCK_NNZ` nonzero counts, so its working memory is bounded; what grows with
+#: the units is the count matrix (~40 bytes per (unit, term) pair: ~0.1 GB on the 5.4M-word benchmark's
+#: 124,878 segments, whose K = 3 fit took 16 CPU s, 24 iterations, 0.65 GB peak). The streamed fit (gensim
+#: LdaMulticore, 50 passes, each a per-unit Python E-step) took ~11 s of wall per 1,000 units and pass on one
+#: worker (loaded machine), i.e. hours there: it is for corpora whose count matrix does not fit in memory,
+#: ~1M segments (~40M words) and more.
+TOPIC_STREAM_UNITS = 1_000_000
 
 
 def stream_final_fit(mode: str, n_units: int, stream_units: int = TOPIC_STREAM_UNITS) -> bool:
     """Whether the final LDA model is fitted by streaming (Settings.topic_stream).
 
     ``"auto"``: streamed exactly when the units exceed ``stream_units`` (:data:`TOPIC_STREAM_UNITS`), where
-    the in-memory fit's working arrays (a few numbers per (unit, term) pair and topic) would pass a few
-    hundred MB; below, a capped grid's chosen K is refitted on every unit in memory. The engine does not
+    the count matrix of the in-memory fit would pass ~1 GB; below, a capped grid's chosen K is refitted on
+    every unit in memory, by batch variational Bayes in blocks of units (memory bounded, cost linear in the
+    nonzero counts per iteration, at most ``max_iter`` iterations: ``docs/benchmarks.md``). The engine does not
     enter, so the memory and Dask engines give the same topics. ``"always"``: a streamed refit on every unit
     even below (it then replaces the grid's reference fit). ``"never"``: never streamed.
     """

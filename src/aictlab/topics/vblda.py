@@ -28,6 +28,7 @@ import numpy as np
 __all__ = [
     "VB_INNER_ITER",
     "VB_MAX_ITER",
+    "VB_BLOCK_NNZ",
     "VB_TOL",
     "dirichlet_expectation",
     "vb_infer",
@@ -143,20 +144,22 @@ def _prior(value, size: int, k: int) -> tuple[np.ndarray, bool]:
 def _dir_prior_step(prior: np.ndarray, n: np.ndarray, logphat: np.ndarray) -> np.ndarray:
     """One Newton step of each row of ``prior`` towards the Dirichlet MLE (Minka 2000; gensim's
     ``update_dir_prior`` with ρ = 1); a row whose step would leave a value ≤ 0 keeps its prior."""
-    from scipy.special import polygamma, psi
+    from scipy.special import psi, zeta
 
     n = np.asarray(n, dtype=float)[:, None]
     total = prior.sum(1, keepdims=True)
     grad = n * (psi(total) - psi(prior) + logphat)
-    c = n * polygamma(1, total)
-    q = -n * polygamma(1, prior)
+    # trigamma ψ'(x) = ζ(2, x): scipy's polygamma(1, x) is 1.0 × zeta(2, x) (the same numbers) but also
+    # computes ψ(x) for its n = 0 branch, a third of this step's time over a vocabulary of η values
+    c = n * zeta(2, total)
+    q = -n * zeta(2, prior)
     b = (grad / q).sum(1, keepdims=True) / (1.0 / c + (1.0 / q).sum(1, keepdims=True))
     updated = prior - (grad - b) / q
     return np.where((updated > 0).all(1, keepdims=True), updated, prior)
 
 
-def _elbo(stack: _Stack, norm, gamma, elog_theta, alpha, lam, eta, elog_beta) -> np.ndarray:
-    """ELBO of each fit at (γ, λ) with the optimal φ (gensim ``LdaModel.bound``)."""
+def _elbo_units(stack: _Stack, norm, gamma, elog_theta, alpha) -> np.ndarray:
+    """The units' part of each fit's ELBO (gensim ``LdaModel.bound``): terms and θ, for ``stack``'s rows."""
     from scipy.special import gammaln
 
     score = stack.per_fit(stack.counts * np.log(norm), by_row=False)
@@ -164,10 +167,55 @@ def _elbo(stack: _Stack, norm, gamma, elog_theta, alpha, lam, eta, elog_beta) ->
     doc = ((a_rows - gamma) * elog_theta).sum(1) + gammaln(gamma).sum(1) - gammaln(gamma.sum(1))
     doc += gammaln(a_rows.sum(1)) - gammaln(a_rows).sum(1)
     score += stack.per_fit(doc, by_row=True)
+    return score
+
+
+def _elbo_topics(lam, eta, elog_beta) -> np.ndarray:
+    """The topics' part of each fit's ELBO: the Dirichlet(η) prior of λ against q(β)."""
+    from scipy.special import gammaln
+
     topic = ((eta[:, None, :] - lam) * elog_beta).sum((1, 2)) + gammaln(lam).sum((1, 2))
     topic -= gammaln(lam.sum(2)).sum(1)
     topic += lam.shape[1] * (gammaln(eta.sum(1)) - gammaln(eta).sum(1))
-    return score + topic
+    return topic
+
+
+#: Most nonzero (unit, term) counts in one block of the E-step. Its working arrays hold a few numbers per
+#: nonzero and topic (~0.3 GB each at K = 10), so a fit's memory stays bounded whatever the number of units;
+#: problems below it (every grid: ~0.6M nonzeros for 21 fits of 1,000 segments) run as one block.
+VB_BLOCK_NNZ = 4_000_000
+
+
+def _blocks(x, rows: list[np.ndarray], limit: int) -> list[tuple[_Stack, list[int], list[slice]]]:
+    """The fits' units in blocks of at most ``limit`` nonzeros (a block never splits a unit).
+
+    Returns (stack, fits, parts) per block: ``fits`` are positions in ``rows`` (distinct within a block), and
+    ``parts`` the slice of each fit's rows in the block. Under ``limit`` in all: one block of every fit, whole.
+    """
+    row_nnz = np.diff(x.indptr)
+    members: list[tuple[int, slice]] = []
+    for j, r in enumerate(rows):
+        ends = np.cumsum(row_nnz[r])
+        start = 0
+        while start < len(r):
+            before = ends[start - 1] if start else 0
+            stop = max(start + 1, int(np.searchsorted(ends, before + limit, side="right")))
+            members.append((j, slice(start, stop)))
+            start = stop
+    blocks, current, size = [], [], 0
+    for j, part in members:
+        nnz = int(row_nnz[rows[j][part]].sum())
+        if current and (size + nnz > limit or j in {c[0] for c in current}):
+            blocks.append(current)
+            current, size = [], 0
+        current.append((j, part))
+        size += nnz
+    if current:
+        blocks.append(current)
+    return [
+        (_Stack(x, [rows[j][part] for j, part in block]), [j for j, _ in block], [p for _, p in block])
+        for block in blocks
+    ]
 
 
 def vb_lda_many(
@@ -182,6 +230,7 @@ def vb_lda_many(
     inner_iter: int = VB_INNER_ITER,
     gamma_threshold: float = 1e-3,
     tol: float = VB_TOL,
+    block_nnz: int = VB_BLOCK_NNZ,
 ) -> list[dict]:
     """Fit several LDA models with K = ``n_topics`` by batch variational Bayes, stacked in one problem.
 
@@ -202,6 +251,12 @@ def vb_lda_many(
         A unit's inner loop stops when the mean absolute change of its γ falls below it (gensim's).
     tol : float, default=:data:`VB_TOL`
         A fit stops when the relative change of its ELBO falls below it.
+    block_nnz : int, default=:data:`VB_BLOCK_NNZ`
+        Most nonzero counts per block of the E-step. Above it the units are updated block by block and the
+        expected counts summed over blocks: the same updates (a unit's γ depends on λ and itself only), the
+        sums' rounding aside; memory then grows with the count matrix only. Cost: each outer iteration is
+        linear in the nonzeros × K (at most ``inner_iter`` γ updates) plus the fits × K × V topic arrays, and
+        there are at most ``max_iter`` of them.
 
     Returns
     -------
@@ -225,30 +280,45 @@ def vb_lda_many(
     previous = np.full(len(fits), np.nan)
     results: list[dict | None] = [None] * len(fits)
     active = list(range(len(fits)))
-    stack = _Stack(x, rows)
+    blocks = _blocks(x, rows, block_nnz)
+    n_rows = np.array([len(r) for r in rows], dtype=float)
     elog_next = None  # E ln β of the λ just updated, when the η step computed it (the same numbers)
     for it in range(1, max_iter + 1):
         elog_beta = dirichlet_expectation(lam[active]) if elog_next is None else elog_next
-        exp_beta_t = np.exp(elog_beta).transpose(0, 2, 1).reshape(-1, k)
-        a_rows = alphas[active][stack.fit_of_row]
-        gamma, elog_theta, exp_theta, norm = stack.estep(
-            exp_beta_t, a_rows, np.vstack([gammas[f] for f in active]), max_iter=inner_iter,
-            threshold=gamma_threshold,
-        )  # fmt: skip
-        if it >= min_iter - 1 or it == max_iter:
-            elbo = _elbo(stack, norm, gamma, elog_theta, alphas[active], lam[active], etas[active], elog_beta)
-            elbo /= tokens[active]
+        exp_beta = np.exp(elog_beta)
+        with_elbo = it >= min_iter - 1 or it == max_iter
+        # per active fit: the units' ELBO, the expected (term, topic) counts, Σ E ln θ over its units
+        score = np.zeros(len(active))
+        sstats = np.zeros((len(active), v, k))
+        theta_sums = np.zeros((len(active), k))
+        for stack, members, parts in blocks:
+            exp_beta_t = exp_beta[members].transpose(0, 2, 1).reshape(-1, k)
+            alpha_fits = alphas[active][members]
+            gamma, elog_theta, exp_theta, norm = stack.estep(
+                exp_beta_t, alpha_fits[stack.fit_of_row],
+                np.vstack([gammas[active[j]][part] for j, part in zip(members, parts, strict=True)]),
+                max_iter=inner_iter, threshold=gamma_threshold,
+            )  # fmt: skip
+            if with_elbo:
+                score[members] += _elbo_units(stack, norm, gamma, elog_theta, alpha_fits)
+            # M-step's expected counts of each (term, topic), before the product with exp E ln β below
+            sstats[members] += (stack.ratio.T @ exp_theta).reshape(len(members), v, k)
+            splits = np.cumsum(stack.n_rows)[:-1]
+            for j, part, g, e in zip(
+                members, parts, np.split(gamma, splits), np.split(elog_theta, splits), strict=True
+            ):
+                gammas[active[j]][part] = g
+                if learn_alpha:
+                    theta_sums[j] += e.sum(0)
+        if with_elbo:
+            score += _elbo_topics(lam[active], etas[active], elog_beta)
+            elbo = score / tokens[active]
         else:  # no fit can stop before min_iter: its ELBO is first compared at min_iter, with min_iter − 1's
             elbo = np.full(len(active), np.nan)
-        # M-step: expected counts of each (topic, term) of each fit, then the priors
-        sstats = (stack.ratio.T @ exp_theta).reshape(len(active), v, k).transpose(0, 2, 1)
-        new_lam = etas[active][:, None, :] + sstats * np.exp(elog_beta)
-        splits = np.cumsum(stack.n_rows)[:-1]
-        for f, g in zip(active, np.split(gamma, splits), strict=True):
-            gammas[f] = g
+        new_lam = etas[active][:, None, :] + sstats.transpose(0, 2, 1) * exp_beta
         if learn_alpha:
-            logphat = np.stack([e.mean(0) for e in np.split(elog_theta, splits)])
-            alphas[active] = _dir_prior_step(alphas[active], stack.n_rows, logphat)
+            logphat = theta_sums / n_rows[active][:, None]
+            alphas[active] = _dir_prior_step(alphas[active], n_rows[active], logphat)
         elog_next = None
         if learn_eta:
             elog_next = dirichlet_expectation(new_lam)
@@ -276,7 +346,7 @@ def vb_lda_many(
             active = [f for f in active if f not in done]
             if not active:
                 break
-            stack = _Stack(x, [rows[f] for f in active])
+            blocks = _blocks(x, [rows[f] for f in active], block_nnz)
     return results  # type: ignore[return-value]
 
 
