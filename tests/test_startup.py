@@ -78,6 +78,9 @@ class BrokenWorker:
         future.set_exception(RuntimeError("worker died"))
         return pickle.dumps(fig), future
 
+    def draw_queued_here(self):
+        return 0
+
 
 def test_plot_with_a_worker_writes_files_at_finish_and_redraws_what_the_worker_failed(tmp_path):
     settings = Settings(root=tmp_path, out=tmp_path / "out")
@@ -122,6 +125,29 @@ def test_the_worker_draws_figures_in_order_and_a_dead_worker_fails_its_futures(t
             future.result(timeout=120)
     assert [d["png"] for d in drawn] == [figure_bytes(fig)["png"] for fig in figures]
     assert drawn[0]["png"] != drawn[1]["png"]
+
+
+def test_the_caller_draws_the_last_queued_figures_with_the_same_bytes():
+    figures = [plot_bars(TABLE.assign(n=TABLE["n"] * k))[0] for k in (1, 2, 3, 4)]
+    expected = [figure_bytes(fig) for fig in figures]
+    with FigureWorker() as worker:
+        futures = [worker.submit(fig)[1] for fig in figures]
+        here = worker.draw_queued_here()
+        drawn = [future.result(timeout=120) for future in futures]
+        assert worker.draw_queued_here() == 0  # nothing left
+    # the caller takes the last figures (how many depends on when the background thread takes the first)
+    assert here >= 1
+    assert drawn == expected
+
+
+def test_a_figure_queued_on_a_closed_worker_fails():
+    fig, _ = plot_bars(TABLE)
+    worker = FigureWorker()
+    worker._closed = True  # closed while the figure waited: the background thread refuses to draw it
+    blob, future = worker.submit(fig)
+    with pytest.raises(RuntimeError, match="closed"):
+        future.result(timeout=120)
+    worker.close()
 
 
 def test_a_worker_that_draws_nothing_starts_no_process():

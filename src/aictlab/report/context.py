@@ -202,7 +202,8 @@ class ReportContext:
         return data
 
     def finish_figures(self) -> dict[str, str]:
-        """Wait for the figures drawn in the background, then write their files and cache entries.
+        """Wait for the figures drawn in the background (drawing those still queued here meanwhile), then
+        write their files and cache entries.
 
         A figure the background process could not draw (it died, or drawing failed there) is drawn here from
         its pickle; one that fails here too is reported, never fatal.
@@ -216,6 +217,8 @@ class ReportContext:
 
         failed: dict[str, str] = {}
         pending, self.pending_figures = self.pending_figures, []
+        if pending and self.figure_worker is not None:  # nothing left to compute: draw on both cores
+            self.figure_worker.draw_queued_here()
         for part, name, path, data, blob, future in pending:
             try:
                 try:
