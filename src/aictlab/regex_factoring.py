@@ -139,7 +139,7 @@ def factor_alternation(pattern: str, min_class_chars: int = MIN_CLASS_CHARS) -> 
     for alternative in alternatives:
         head, tail = _head_tail(_unwrap(alternative), min_class_chars)
         groups.setdefault(tail, []).append(head)
-    if len(groups) == len(alternatives):
+    if not any(tail and len(heads) > 1 for tail, heads in groups.items()):
         return None
     return prefix + "|".join(
         "(?:(?:{}){})".format("|".join(f"(?:{h})" for h in heads), tail) for tail, heads in groups.items()
@@ -162,7 +162,7 @@ def factored_compile(min_length: int = MIN_PATTERN_CHARS) -> Iterator[None]:
     """
     original = re.compile
 
-    def compile(pattern, flags=0):  # noqa: A001 - stands in for re.compile
+    def compile(pattern, flags=0):  # stands in for re.compile
         if isinstance(pattern, str) and len(pattern) >= min_length:
             factored = _factored(pattern)
             if factored is not None:
