@@ -156,3 +156,38 @@ def test_a_worker_that_draws_nothing_starts_no_process():
     assert worker._process is None
     with pytest.raises(RuntimeError, match="closed"):
         worker._draw(b"")
+
+
+def test_the_command_line_exits_with_its_code_and_its_messages(tmp_path):
+    # the command line ends without the interpreter's teardown (report/__main__.exit_now): its exit code,
+    # its messages and its files are all there
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    command = [sys.executable, "-m", "aictlab.report", "--root", str(tmp_path)]
+    bad = subprocess.run([*command, "--config", "missing.toml"], capture_output=True, text=True, env=env)
+    assert bad.returncode == 2 and "missing.toml: settings file not found." in bad.stderr
+    corpus = REPO / "tests" / "fixtures" / "seed_originals_sha256.csv"  # any file that is no corpus
+    wrong = subprocess.run([*command, "--corpus", str(corpus), "-q"], capture_output=True, text=True, env=env)
+    assert wrong.returncode == 2 and wrong.stderr.startswith("aictlab: error:")
+    assert not (tmp_path / "figures" / "REPORT.md").exists()
+
+
+@pytest.mark.slow
+def test_a_command_line_run_that_ends_early_leaves_every_file(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    command = [
+        sys.executable,
+        "-m",
+        "aictlab.report",
+        "--root",
+        str(tmp_path),
+        "--corpus",
+        str(REPO / "data" / "raw"),
+    ]
+    done = subprocess.run(
+        [*command, "--only", "corpus", "--lemmatizer", "simplemma"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0 and "1 part(s) ok, 0 failed" in done.stdout
+    out = tmp_path / "figures"
+    for name in ("REPORT.md", "report.html", "provenance.json", "corpus_overview.png", "corpus_overview.pdf"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "corpus_overview.png").read_bytes().startswith(b"\x89PNG")

@@ -240,3 +240,5 @@ if __name__ == "__main__":  # the worker process of FigureWorker
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     serve(sys.stdin.buffer, replies)
+    replies.flush()
+    os._exit(0)  # every reply is sent: no interpreter teardown (matplotlib's objects freed one by one)
