@@ -78,7 +78,7 @@ class BrokenWorker:
         future.set_exception(RuntimeError("worker died"))
         return pickle.dumps(fig), future
 
-    def draw_queued_here(self):
+    def draw_rest(self):
         return 0
 
 
@@ -127,16 +127,16 @@ def test_the_worker_draws_figures_in_order_and_a_dead_worker_fails_its_futures(t
     assert drawn[0]["png"] != drawn[1]["png"]
 
 
-def test_the_caller_draws_the_last_queued_figures_with_the_same_bytes():
+def test_a_second_process_draws_the_last_queued_figures_with_the_same_bytes():
     figures = [plot_bars(TABLE.assign(n=TABLE["n"] * k))[0] for k in (1, 2, 3, 4)]
     expected = [figure_bytes(fig) for fig in figures]
     with FigureWorker() as worker:
         futures = [worker.submit(fig)[1] for fig in figures]
-        here = worker.draw_queued_here()
+        second = worker.draw_rest()
         drawn = [future.result(timeout=120) for future in futures]
-        assert worker.draw_queued_here() == 0  # nothing left
-    # the caller takes the last figures (how many depends on when the background thread takes the first)
-    assert here >= 1
+        assert worker.draw_rest() == 0  # nothing left: no process started
+    # the second process takes the last figures (how many depends on when the first takes the oldest)
+    assert second >= 1
     assert drawn == expected
 
 

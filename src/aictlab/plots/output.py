@@ -3,9 +3,9 @@
 Drawing and saving a figure (text layout, rasterising, embedding fonts in the PDF) costs far more than building
 it, and does not depend on anything computed after it. :class:`FigureWorker` draws pickled figures in one
 background process while the caller goes on computing (the report's next steps); a figure unpickled there
-gives the same PNG and PDF bytes as the original. When the caller has nothing left to compute, it draws the
-figures still queued itself (:meth:`FigureWorker.draw_queued_here`), the last ones first, while the
-background process goes on with the first: the report's final figures take both cores.
+gives the same PNG and PDF bytes as the original. When the caller has nothing left to compute, a second
+background process draws the figures still queued (:meth:`FigureWorker.draw_rest`), the last ones first,
+while the first goes on with the oldest: the report's final figures take both cores.
 """
 
 from __future__ import annotations
@@ -86,6 +86,17 @@ def serve(requests, replies) -> None:
         _send(replies, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
 
 
+def _stop(process) -> None:
+    """End a worker process once it has drawn what it was sent (its input closed)."""
+    try:
+        process.stdin.close()
+        process.wait(timeout=30)
+    except Exception:  # a worker that does not end by itself is stopped
+        process.kill()
+        process.wait()
+    process.stdout.close()
+
+
 class _Job:
     """A queued figure: its pickle, the future of its images, and who draws it (claimed once)."""
 
@@ -117,8 +128,8 @@ class FigureWorker:
     The process is a fresh interpreter (``python -m aictlab.plots.output``, the caller's ``sys.path``), not
     a fork: it inherits none of the caller's state (matplotlib's caches, a notebook's settings, threads'
     locks), so two runs draw the same bytes whatever ran before them, and no script is imported twice.
-    Figures go to it through a pipe, one at a time, in the order submitted; the caller may take the last
-    ones queued and draw them itself (:meth:`draw_queued_here`). :meth:`close` ends the process; it also ends
+    Figures go to it through a pipe, one at a time, in the order submitted; at the end a second process
+    may take the last ones queued (:meth:`draw_rest`). :meth:`close` ends the process; it also ends
     by itself when the caller's process dies (its input closes).
     """
 
@@ -153,7 +164,11 @@ class FigureWorker:
             raise RuntimeError("the figure worker was closed")
         if self._process is None:
             self._process = self._start()
-        process = self._process
+        return self._exchange(self._process, blob)
+
+    @staticmethod
+    def _exchange(process, blob: bytes) -> dict[str, bytes]:
+        """Send ``blob`` to a worker ``process`` and read back its images."""
         try:
             _send(process.stdin, blob)
             images, error = pickle.loads(_receive(process.stdout))
@@ -184,21 +199,31 @@ class FigureWorker:
         self._pool.submit(self._next)
         return blob, job.future
 
-    def draw_queued_here(self) -> int:
-        """Draw in this process the figures still queued, the last submitted first, until the background
-        process has taken the rest; returns how many were drawn here.
+    def draw_rest(self) -> int:
+        """Draw the figures still queued in a second background process too, the last submitted first, while
+        the first process goes on with the oldest; returns how many the second one drew.
 
-        For a caller with nothing left to compute: the queue is drawn on two cores. A figure drawn here
-        has the bytes it would have there (:func:`render_pickled_figure` of the same pickle).
+        For a caller with nothing left to compute: the rest of the queue is drawn on two cores. The second
+        process is a fresh interpreter like the first (never this process, whose matplotlib state the
+        figures' construction has changed: a figure drawn here may lay out its PDF differently), so every
+        figure has the bytes it has when the first process draws it. It is started only when a figure is
+        left to take, and ends before this returns.
         """
-        drawn = 0
-        while True:
-            try:
-                job = self._jobs.pop()
-            except IndexError:
-                return drawn
-            job.run(render_pickled_figure)
-            drawn += 1
+        drawn, helper = 0, None
+        try:
+            while not self._closed:
+                try:
+                    job = self._jobs.pop()
+                except IndexError:
+                    break
+                if helper is None:
+                    helper = self._start()
+                job.run(lambda blob, process=helper: self._exchange(process, blob))
+                drawn += 1
+        finally:
+            if helper is not None:
+                _stop(helper)
+        return drawn
 
     def close(self, *, kill: bool = False) -> None:
         """End the process: after the figures queued are drawn, or at once with ``kill`` (pending figures are
@@ -215,15 +240,8 @@ class FigureWorker:
                 job.future.set_exception(RuntimeError("the figure worker was closed"))
         self._jobs.clear()
         process, self._process = self._process, None
-        if process is None:
-            return
-        try:
-            process.stdin.close()
-            process.wait(timeout=30)
-        except Exception:  # a worker that does not end by itself is stopped
-            process.kill()
-            process.wait()
-        process.stdout.close()
+        if process is not None:
+            _stop(process)
 
     def __enter__(self) -> FigureWorker:
         return self
