@@ -78,6 +78,9 @@ class BrokenWorker:
         future.set_exception(RuntimeError("worker died"))
         return pickle.dumps(fig), future
 
+    def draw_rest(self):
+        return 0
+
 
 def test_plot_with_a_worker_writes_files_at_finish_and_redraws_what_the_worker_failed(tmp_path):
     settings = Settings(root=tmp_path, out=tmp_path / "out")
@@ -124,9 +127,67 @@ def test_the_worker_draws_figures_in_order_and_a_dead_worker_fails_its_futures(t
     assert drawn[0]["png"] != drawn[1]["png"]
 
 
+def test_a_second_process_draws_the_last_queued_figures_with_the_same_bytes():
+    figures = [plot_bars(TABLE.assign(n=TABLE["n"] * k))[0] for k in (1, 2, 3, 4)]
+    expected = [figure_bytes(fig) for fig in figures]
+    with FigureWorker() as worker:
+        futures = [worker.submit(fig)[1] for fig in figures]
+        second = worker.draw_rest()
+        drawn = [future.result(timeout=120) for future in futures]
+        assert worker.draw_rest() == 0  # nothing left: no process started
+    # the second process takes the last figures (how many depends on when the first takes the oldest)
+    assert second >= 1
+    assert drawn == expected
+
+
+def test_a_figure_queued_on_a_closed_worker_fails():
+    fig, _ = plot_bars(TABLE)
+    worker = FigureWorker()
+    worker._closed = True  # closed while the figure waited: the background thread refuses to draw it
+    blob, future = worker.submit(fig)
+    with pytest.raises(RuntimeError, match="closed"):
+        future.result(timeout=120)
+    worker.close()
+
+
 def test_a_worker_that_draws_nothing_starts_no_process():
     worker = FigureWorker()
     worker.close()
     assert worker._process is None
     with pytest.raises(RuntimeError, match="closed"):
         worker._draw(b"")
+
+
+def test_the_command_line_exits_with_its_code_and_its_messages(tmp_path):
+    # the command line ends without the interpreter's teardown (report/__main__.exit_now): its exit code,
+    # its messages and its files are all there
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    command = [sys.executable, "-m", "aictlab.report", "--root", str(tmp_path)]
+    bad = subprocess.run([*command, "--config", "missing.toml"], capture_output=True, text=True, env=env)
+    assert bad.returncode == 2 and "missing.toml: settings file not found." in bad.stderr
+    corpus = REPO / "tests" / "fixtures" / "seed_originals_sha256.csv"  # any file that is no corpus
+    wrong = subprocess.run([*command, "--corpus", str(corpus), "-q"], capture_output=True, text=True, env=env)
+    assert wrong.returncode == 2 and wrong.stderr.startswith("aictlab: error:")
+    assert not (tmp_path / "figures" / "REPORT.md").exists()
+
+
+@pytest.mark.slow
+def test_a_command_line_run_that_ends_early_leaves_every_file(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    command = [
+        sys.executable,
+        "-m",
+        "aictlab.report",
+        "--root",
+        str(tmp_path),
+        "--corpus",
+        str(REPO / "data" / "raw"),
+    ]
+    done = subprocess.run(
+        [*command, "--only", "corpus", "--lemmatizer", "simplemma"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0 and "1 part(s) ok, 0 failed" in done.stdout
+    out = tmp_path / "figures"
+    for name in ("REPORT.md", "report.html", "provenance.json", "corpus_overview.png", "corpus_overview.pdf"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "corpus_overview.png").read_bytes().startswith(b"\x89PNG")

@@ -115,3 +115,23 @@ def test_no_topic_grid_worker_survives_an_interrupted_parent(signum):
     # the topic grid's worker processes (select_topic_models, n_jobs=2), as the report runs them under
     # worker_guard
     _interrupt_and_check(TOPIC_GRID_SCRIPT, signum, "topic grid")
+
+
+def test_one_blas_thread_limits_loaded_and_later_libraries_and_restores_the_environment(monkeypatch):
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    from aictlab.workers import one_blas_thread
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    before = [info["num_threads"] for info in threadpool_info()]
+    x = np.arange(12.0).reshape(3, 4)
+    with one_blas_thread():
+        assert all(info["num_threads"] == 1 for info in threadpool_info())
+        # libraries loaded inside the block read the environment
+        assert os.environ["OPENBLAS_NUM_THREADS"] == os.environ["OMP_NUM_THREADS"] == "1"
+        inside = np.linalg.svd(x, compute_uv=False)
+    assert [info["num_threads"] for info in threadpool_info()] == before
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "3" and "OMP_NUM_THREADS" not in os.environ
+    np.testing.assert_array_equal(inside, np.linalg.svd(x, compute_uv=False))

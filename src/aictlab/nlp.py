@@ -75,12 +75,17 @@ def _load_pipeline(lemmatizer: str):
     """Load the pipeline of :func:`spacy_pipeline`."""
     import spacy
 
+    from aictlab.regex_factoring import factored_compile
+
     # simplemma needs only the tokenizer: the tagger's weights are not loaded (the tokens are the same)
     tagger = (
         ["tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"] if lemmatizer == "simplemma" else []
     )
     try:
-        nlp = spacy.load(SPACY_MODEL, exclude=["parser", "ner", "senter", *tagger])
+        # the French tokenizer's token_match (one 1.45-million-character alternation) compiled with its
+        # shared tails once: the same matches, a quarter of a second instead of four (regex_factoring)
+        with factored_compile():
+            nlp = spacy.load(SPACY_MODEL, exclude=["parser", "ner", "senter", *tagger])
     except OSError as err:  # pragma: no cover - the model is a pinned dependency
         raise ImportError(
             f"spaCy model {SPACY_MODEL} is not installed; run `make venv` (it is pinned in requirements.lock)."

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["forked_call", "worker_guard"]
+__all__ = ["forked_call", "one_blas_thread", "worker_guard"]
 
 _guarding = threading.Event()
 _PR_SET_PDEATHSIG = 1
@@ -168,3 +168,33 @@ def forked_call(call: Callable[[], Any], *, fork: bool = True) -> Iterator[Any]:
             process.terminate()
         process.join()
         receive.close()
+
+
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run a block with one thread per numerical library (BLAS, OpenMP), in this process and those it starts.
+
+    The report spreads its work over processes (the NLP workers, the figure worker, the topic grid), so the
+    cores are already busy: a BLAS that starts a second thread of its own then waits for a core, and a small
+    matrix's SVD took 1.3 s instead of 0.008 s on a shared two-core machine (docs/benchmarks.md, s22-seeds).
+    Libraries loaded already are limited through ``threadpoolctl``; those loaded inside the block (scipy's
+    own OpenBLAS) read the environment variables set here. Both are restored when the block ends. The
+    report's tables and figures were byte-identical with one thread and with the default two (seeds and
+    250k-word corpus, docs/benchmarks.md).
+    """
+    from threadpoolctl import threadpool_limits
+
+    saved = {key: os.environ.get(key) for key in _BLAS_THREADS}
+    os.environ.update(dict.fromkeys(_BLAS_THREADS, "1"))
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

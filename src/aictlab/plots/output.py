@@ -3,7 +3,9 @@
 Drawing and saving a figure (text layout, rasterising, embedding fonts in the PDF) costs far more than building
 it, and does not depend on anything computed after it. :class:`FigureWorker` draws pickled figures in one
 background process while the caller goes on computing (the report's next steps); a figure unpickled there
-gives the same PNG and PDF bytes as the original.
+gives the same PNG and PDF bytes as the original. When the caller has nothing left to compute, a second
+background process draws the figures still queued (:meth:`FigureWorker.draw_rest`), the last ones first,
+while the first goes on with the oldest: the report's final figures take both cores.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import io
 import logging
 import pickle
+import threading
+from collections import deque
 from concurrent.futures import Future
 from typing import Any
 
@@ -82,14 +86,51 @@ def serve(requests, replies) -> None:
         _send(replies, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
 
 
+def _stop(process) -> None:
+    """End a worker process once it has drawn what it was sent (its input closed)."""
+    try:
+        process.stdin.close()
+        process.wait(timeout=30)
+    except Exception:  # a worker that does not end by itself is stopped
+        process.kill()
+        process.wait()
+    process.stdout.close()
+
+
+class _Job:
+    """A queued figure: its pickle, the future of its images, and who draws it (claimed once)."""
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob, self.future = blob, Future()
+        self._lock, self._claimed = threading.Lock(), False
+
+    def claim(self) -> bool:
+        """True for the first caller only: that one draws the figure."""
+        with self._lock:
+            if self._claimed:
+                return False
+            self._claimed = True
+            return True
+
+    def run(self, draw) -> None:
+        """Draw the figure with ``draw(blob)`` if nobody has, and settle the future."""
+        if not self.claim():
+            return
+        try:
+            self.future.set_result(draw(self.blob))
+        except Exception as err:
+            self.future.set_exception(err)
+
+
 class FigureWorker:
     """One background process that draws pickled figures (:func:`render_pickled_figure`).
 
     The process is a fresh interpreter (``python -m aictlab.plots.output``, the caller's ``sys.path``), not
     a fork: it inherits none of the caller's state (matplotlib's caches, a notebook's settings, threads'
     locks), so two runs draw the same bytes whatever ran before them, and no script is imported twice.
-    Figures go to it through a pipe, one at a time, in the order submitted. :meth:`close` ends the process;
-    it also ends by itself when the caller's process dies (its input closes).
+    Figures go to it through a pipe, one at a time, in the order submitted; at the end a second process
+    may take the last ones queued (:meth:`draw_rest`). :meth:`close` ends the process; it also ends
+    by itself when the caller's process dies (its input closes).
     """
 
     #: Whether figures can be drawn in a background process here (a platform with subprocesses).
@@ -100,6 +141,7 @@ class FigureWorker:
 
         self._process = None  # started with the first figure: a run that draws none starts nothing
         self._closed = False
+        self._jobs: deque[_Job] = deque()  # submitted and not yet taken by either side
         # one thread talks to the process, a figure at a time: a reply is read before the next figure is
         # sent, so neither side can block on a full pipe
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aictlab-figures")
@@ -122,7 +164,11 @@ class FigureWorker:
             raise RuntimeError("the figure worker was closed")
         if self._process is None:
             self._process = self._start()
-        process = self._process
+        return self._exchange(self._process, blob)
+
+    @staticmethod
+    def _exchange(process, blob: bytes) -> dict[str, bytes]:
+        """Send ``blob`` to a worker ``process`` and read back its images."""
         try:
             _send(process.stdin, blob)
             images, error = pickle.loads(_receive(process.stdout))
@@ -132,6 +178,14 @@ class FigureWorker:
             raise RuntimeError(f"the figure worker could not draw it: {error}")
         return images
 
+    def _next(self) -> None:
+        """In the worker's thread: draw the oldest figure nobody has taken yet."""
+        try:
+            job = self._jobs.popleft()
+        except IndexError:  # the caller took it
+            return
+        job.run(self._draw)
+
     def submit(self, fig) -> tuple[bytes, Future] | None:
         """Queue ``fig`` for drawing; returns its pickle and the future of its images, or None when the
         figure cannot be pickled (the caller then draws it itself)."""
@@ -140,7 +194,36 @@ class FigureWorker:
         except Exception as err:  # e.g. a lambda in a formatter: not picklable, drawn in this process
             log.debug("figure not picklable (%s); drawn in this process", err)
             return None
-        return blob, self._pool.submit(self._draw, blob)
+        job = _Job(blob)
+        self._jobs.append(job)
+        self._pool.submit(self._next)
+        return blob, job.future
+
+    def draw_rest(self) -> int:
+        """Draw the figures still queued in a second background process too, the last submitted first, while
+        the first process goes on with the oldest; returns how many the second one drew.
+
+        For a caller with nothing left to compute: the rest of the queue is drawn on two cores. The second
+        process is a fresh interpreter like the first (never this process, whose matplotlib state the
+        figures' construction has changed: a figure drawn here may lay out its PDF differently), so every
+        figure has the bytes it has when the first process draws it. It is started only when a figure is
+        left to take, and ends before this returns.
+        """
+        drawn, helper = 0, None
+        try:
+            while not self._closed:
+                try:
+                    job = self._jobs.pop()
+                except IndexError:
+                    break
+                if helper is None:
+                    helper = self._start()
+                job.run(lambda blob, process=helper: self._exchange(process, blob))
+                drawn += 1
+        finally:
+            if helper is not None:
+                _stop(helper)
+        return drawn
 
     def close(self, *, kill: bool = False) -> None:
         """End the process: after the figures queued are drawn, or at once with ``kill`` (pending figures are
@@ -152,16 +235,13 @@ class FigureWorker:
             self._process.kill()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = None
+        for job in self._jobs:  # never drawn (cancelled): their futures say so
+            if job.claim():
+                job.future.set_exception(RuntimeError("the figure worker was closed"))
+        self._jobs.clear()
         process, self._process = self._process, None
-        if process is None:
-            return
-        try:
-            process.stdin.close()
-            process.wait(timeout=30)
-        except Exception:  # a worker that does not end by itself is stopped
-            process.kill()
-            process.wait()
-        process.stdout.close()
+        if process is not None:
+            _stop(process)
 
     def __enter__(self) -> FigureWorker:
         return self
@@ -178,3 +258,5 @@ if __name__ == "__main__":  # the worker process of FigureWorker
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     serve(sys.stdin.buffer, replies)
+    replies.flush()
+    os._exit(0)  # every reply is sent: no interpreter teardown (matplotlib's objects freed one by one)

@@ -220,7 +220,8 @@ class ReportContext:
         return data
 
     def finish_figures(self) -> dict[str, str]:
-        """Wait for the figures drawn in the background, then write their files and cache entries.
+        """Wait for the figures drawn in the background (a second process drawing those still queued), then
+        write their files and cache entries.
 
         A figure the background process could not draw (it died, or drawing failed there) is drawn here from
         its pickle; one that fails here too is reported, never fatal.
@@ -234,6 +235,9 @@ class ReportContext:
 
         failed: dict[str, str] = {}
         pending, self.pending_figures = self.pending_figures, []
+        if pending and self.figure_worker is not None:  # nothing left to compute: draw on both cores
+            second = self.figure_worker.draw_rest()
+            log.info("%d of the %d figures queued drawn by a second process", second, len(pending))
         for part, name, path, data, blob, future in pending:
             try:
                 try:

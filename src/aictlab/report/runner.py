@@ -25,7 +25,7 @@ from aictlab.plots.output import FigureWorker
 from aictlab.progress import tqdm_progress
 from aictlab.report import render
 from aictlab.report.context import NOT_IN_FINGERPRINT, ReportContext
-from aictlab.workers import worker_guard
+from aictlab.workers import one_blas_thread, worker_guard
 
 __all__ = [
     "PARTS",
@@ -154,6 +154,8 @@ def run_report(
     with contextlib.ExitStack() as stack:
         # worker processes of any part (spaCy's, the topic grid's joblib workers) end with an interrupted run
         stack.enter_context(worker_guard())
+        # the parts' parallel work runs in processes: numerical libraries get one thread each
+        stack.enter_context(one_blas_thread())
         # figures are drawn in a background process (a fresh interpreter, started with the first figure) while
         # the next parts compute: one core each
         background = FigureWorker.available and (os.cpu_count() or 1) > 1
@@ -165,8 +167,10 @@ def run_report(
             client = stack.enter_context(dask_client(settings.scheduler))
         ctx = ReportContext(settings=settings, corpus=None, client=client, figure_worker=worker)
         outcomes = _run_parts(ctx, names, progress=progress)
+        started = time.perf_counter()
         for name, error in ctx.finish_figures().items():
             _mark_failed(ctx, next(o for o in outcomes if o.name == name), error)
+        log.info("figures written (%.1f s after the last part)", time.perf_counter() - started)
     records = part_records(ctx.out_dir)
     current = {n: r for n, r in records.items() if r.run == ctx.run_id}
     stale = {n: r for n, r in records.items() if r.run != ctx.run_id}
