@@ -31,6 +31,7 @@ __all__ = [
     "DRAW_CACHE_CELLS",
     "bootstrap_interval",
     "expanded_level",
+    "iter_resample_totals",
     "resample_counts",
     "resample_totals",
 ]
@@ -82,6 +83,40 @@ def resample_totals(
     >>> sorted(set(reps["d"][:, 0].tolist())) <= [2.0, 4.0, 6.0]
     True
     """
+    out: dict[object, np.ndarray] = {}
+    for label, rep in iter_resample_totals(values, strata, n_boot=n_boot, seed=seed):
+        key = label if groups is None else groups[label]
+        if key in out:
+            out[key] += rep
+        else:
+            out[key] = rep
+    return out
+
+
+def iter_resample_totals(
+    values: np.ndarray, strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42
+) -> Iterator[tuple[object, np.ndarray]]:
+    """The replicate totals of :func:`resample_totals`, one stratum at a time (the same draws, in the same order).
+
+    For a caller that reduces each stratum's replicates as they come (an interval per stratum, sums into
+    several groupings): memory then holds one stratum's ``n_boot × k`` totals, not every stratum's at once.
+
+    Parameters
+    ----------
+    values, strata, n_boot, seed
+        As in :func:`resample_totals`.
+
+    Yields
+    ------
+    (label, ndarray)
+        Stratum label (in sorted order) and its replicate totals (n_boot × k).
+
+    Examples
+    --------
+    >>> values, strata = np.array([[1.0], [3.0], [5.0]]), np.array(["b", "a", "b"])
+    >>> [label for label, _ in iter_resample_totals(values, strata, n_boot=4, seed=0)]
+    ['a', 'b']
+    """
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
         values = values[:, None]
@@ -92,16 +127,9 @@ def resample_totals(
     # units grouped by stratum, in their order within it (a stable sort)
     order = np.argsort(index, kind="stable")
     ends = np.cumsum(sizes)
-    out: dict[object, np.ndarray] = {}
     for label, end, n, blocks in zip(labels, ends, sizes, _draws(sizes, n_boot, seed), strict=True):
         x = values[order[end - n : end]]
-        rep = blocks[0] @ x if len(blocks) == 1 else np.vstack([b @ x for b in blocks])
-        key = label if groups is None else groups[label]
-        if key in out:
-            out[key] += rep
-        else:
-            out[key] = rep
-    return out
+        yield label, (blocks[0] @ x if len(blocks) == 1 else np.vstack([b @ x for b in blocks]))
 
 
 def resample_counts(strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42) -> dict[object, np.ndarray]:
