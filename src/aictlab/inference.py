@@ -513,17 +513,25 @@ def _nb_fit(y, x, offset, alpha, weights=None, max_iter=60, tol=1e-9) -> np.ndar
     the blocks that stopped before the slowest one take the missing steps."""
     y = np.asarray(y, dtype=float)
     x = np.atleast_2d(np.asarray(x, dtype=float))
-    w = np.ones((1, y.size)) if weights is None else np.atleast_2d(np.asarray(weights, dtype=float))
+    # integer weights (bootstrap counts) stay in their compact type: each block's products are float64, the
+    # same numbers as with float weights, without a float copy of the whole table
+    w = np.ones((1, y.size)) if weights is None else np.atleast_2d(np.asarray(weights))
+    if w.dtype.kind not in "fiu":
+        w = w.astype(float)
     rows = max(x.shape[0], w.shape[0])
     b = np.zeros((rows, 2))
-    yw = (w * y).sum(axis=1) / np.maximum((w * np.exp(offset)).sum(axis=1), 1e-300)
-    b[:, 0] = np.log(np.maximum(yw, 1e-12))
     done = np.zeros(rows, dtype=bool)
     size = max(1, _FIT_BLOCK_CELLS // max(y.size, 1))
     blocks = [slice(start, min(start + size, rows)) for start in range(0, rows, size)]
 
     def rows_of(a: np.ndarray, block: slice) -> np.ndarray:
         return a if a.shape[0] == 1 else a[block]
+
+    exposure = np.exp(offset)
+    for block in blocks if w.shape[0] > 1 else [slice(0, rows)]:
+        wb = rows_of(w, block)
+        yw = (wb * y).sum(axis=1) / np.maximum((wb * exposure).sum(axis=1), 1e-300)
+        b[block, 0] = np.log(np.maximum(yw, 1e-12))
 
     steps = []
     for block in blocks:
@@ -573,11 +581,11 @@ def _nb_alpha(y, x, offset) -> float:
 
 
 def _unit_weights(groups: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    """Bootstrap frequency weights (n_boot × n documents): how often each document's unit (itself or its
+    """Bootstrap frequency weights (n_boot × n documents, a compact unsigned type): how often each document's unit (itself or its
     cluster) is drawn, units drawn with replacement over the corpus (:func:`aictlab.resample.resample_counts`,
     one stratum: the draws of :func:`aictlab.resample.resample_totals` of unit-indicator rows)."""
     n_units = int(groups.max()) + 1
-    return resample_counts(np.zeros(n_units), n_boot=n_boot, seed=seed)[0.0].astype(float)[:, groups]
+    return resample_counts(np.zeros(n_units), n_boot=n_boot, seed=seed, compact=True)[0.0][:, groups]
 
 
 def frame_trend(

@@ -132,7 +132,9 @@ def iter_resample_totals(
         yield label, (blocks[0] @ x if len(blocks) == 1 else np.vstack([b @ x for b in blocks]))
 
 
-def resample_counts(strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42) -> dict[object, np.ndarray]:
+def resample_counts(
+    strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42, compact: bool = False
+) -> dict[object, np.ndarray]:
     """How often each unit is drawn in each replicate of :func:`resample_totals` (the same draws).
 
     ``resample_totals(values, strata, ...)[s]`` is ``resample_counts(strata, ...)[s] @ values[strata == s]``:
@@ -145,11 +147,10 @@ def resample_counts(strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42) -
         The stratum of each unit.
     n_boot, seed : int
         As in :func:`resample_totals`.
-
-    Returns
-    -------
-    dict
-        stratum label -> integer array (n_boot × n_s): draws of the stratum's units, in their order in ``strata``.
+    compact : bool, default=False
+        Store each block of replicates, as it is drawn, in the smallest unsigned type that holds its largest
+        count (uint8 in practice: a unit is rarely drawn more than a few times), not int64: 8 times less
+        memory for the same counts (e.g. 10,000 replicates of 20,000 documents: 200 MB, not 1.6 GB).
 
     Examples
     --------
@@ -159,10 +160,13 @@ def resample_counts(strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42) -
     """
     labels, index = np.unique(np.asarray(strata), return_inverse=True)
     sizes = tuple(np.bincount(index.ravel(), minlength=len(labels)).tolist())
-    return {
-        label: blocks[0] if len(blocks) == 1 else np.vstack(blocks)
-        for label, blocks in zip(labels, _draws(sizes, n_boot, seed), strict=True)
-    }
+
+    def stack(blocks) -> np.ndarray:
+        if compact:
+            blocks = [b.astype(np.min_scalar_type(int(b.max(initial=0)))) for b in blocks]
+        return blocks[0] if len(blocks) == 1 else np.vstack(blocks)
+
+    return {label: stack(blocks) for label, blocks in zip(labels, _draws(sizes, n_boot, seed), strict=True)}
 
 
 def _draws(sizes: tuple[int, ...], n_boot: int, seed) -> Iterator[list[np.ndarray]]:
