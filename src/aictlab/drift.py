@@ -44,7 +44,7 @@ from aictlab.frames import (
 )
 from aictlab.inference import resamples_documents
 from aictlab.lexicon import Lexicon
-from aictlab.resample import bootstrap_interval, iter_resample_totals, resample_totals
+from aictlab.resample import bootstrap_interval, iter_resample_totals, preferred_interval, resample_totals
 from aictlab.schema import DOC_ID, N_TOKENS, PERIOD, YEAR
 
 __all__ = [
@@ -333,10 +333,8 @@ def _period_table(
                 ci = bootstrap_interval(
                     theta, fn(rep), fn(jack) if name in with_bca else None, alpha=alpha, n_units=len(x)
                 )
-            expanded = np.isfinite(ci["exp_alpha"])
-            used = used if expanded else "percentile"
-            key = "exp" if expanded else "ci"
-            row[f"{pre}ci_low"], row[f"{pre}ci_high"] = ci[f"{key}_low"], ci[f"{key}_high"]
+            row[f"{pre}ci_low"], row[f"{pre}ci_high"], kind_used = preferred_interval(ci)
+            used = used if kind_used == "expanded percentile" else "percentile"
             if name in with_bca:
                 row[f"{pre}bca_low"], row[f"{pre}bca_high"] = ci["bca_low"], ci["bca_high"]
             if name == "drift_index":

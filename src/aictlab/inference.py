@@ -34,7 +34,7 @@ from scipy import special
 
 from aictlab.config import DRIFT_FRAMES
 from aictlab.errors import SettingsError
-from aictlab.resample import bootstrap_interval, resample_counts, resample_totals
+from aictlab.resample import bootstrap_interval, preferred_interval, resample_counts, resample_totals
 from aictlab.schema import DOC_ID, PERIOD, YEAR, require_columns
 
 __all__ = [
@@ -296,10 +296,10 @@ def _interval(
                 n_units=n_units if expand else None, components=comps, n_params=n_params,
             )  # fmt: skip
             out[f"pct{tag}_low"], out[f"pct{tag}_high"] = _unclip(ci["ci_low"]), _unclip(ci["ci_high"])
-            key = "exp" if expand and np.isfinite(ci.get("exp_alpha", np.nan)) else "ci"
-            if key == "ci":
+            low, high, name = preferred_interval(ci)  # without n_units (not expand): the percentile
+            if name == "percentile":
                 used = "percentile"
-            out[f"ci{tag}_low"], out[f"ci{tag}_high"] = _unclip(ci[f"{key}_low"]), _unclip(ci[f"{key}_high"])
+            out[f"ci{tag}_low"], out[f"ci{tag}_high"] = _unclip(low), _unclip(high)
             out[f"bca{tag}_low"], out[f"bca{tag}_high"] = _unclip(ci["bca_low"]), _unclip(ci["bca_high"])
     out["interval"] = used
     return out

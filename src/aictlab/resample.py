@@ -32,6 +32,7 @@ __all__ = [
     "bootstrap_interval",
     "expanded_level",
     "iter_resample_totals",
+    "preferred_interval",
     "resample_counts",
     "resample_totals",
 ]
@@ -259,6 +260,32 @@ def _cached_draws(sizes: tuple[int, ...], n_boot: int, seed: int, cells: int) ->
         [b.astype(np.min_scalar_type(n)) for b in blocks]
         for n, blocks in zip(sizes, _draw_counts(sizes, n_boot, seed, cells), strict=True)
     )
+
+
+def preferred_interval(ci: Mapping[str, float]) -> tuple[float, float, str]:
+    """The interval to report from :func:`bootstrap_interval`'s output: the expanded percentile interval when it
+    is defined (``exp_alpha`` finite: ``n_units`` given and enough units), else the percentile interval.
+
+    Parameters
+    ----------
+    ci : mapping
+        A :func:`bootstrap_interval` result (with or without the ``exp_*`` keys).
+
+    Returns
+    -------
+    (low, high, name)
+        The bounds and ``"expanded percentile"`` or ``"percentile"``.
+
+    Examples
+    --------
+    >>> preferred_interval({"ci_low": 1.0, "ci_high": 2.0, "exp_low": 0.5, "exp_high": 2.5, "exp_alpha": 0.02})
+    (0.5, 2.5, 'expanded percentile')
+    >>> preferred_interval({"ci_low": 1.0, "ci_high": 2.0})
+    (1.0, 2.0, 'percentile')
+    """
+    if np.isfinite(ci.get("exp_alpha", np.nan)):
+        return ci["exp_low"], ci["exp_high"], "expanded percentile"
+    return ci["ci_low"], ci["ci_high"], "percentile"
 
 
 def bootstrap_interval(
