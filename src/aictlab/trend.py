@@ -128,12 +128,11 @@ def _permutation_blocks(
     rows = max(1, cells // max(n, 1))
     block = [np.arange(n)]
     for _ in range(n_random):
-        block.append(rng.permutation(n))
-        if len(block) == rows:
+        if len(block) >= rows:
             yield np.vstack(block)
             block = []
-    if block:
-        yield np.vstack(block)
+        block.append(rng.permutation(n))
+    yield np.vstack(block)
 
 
 def _perm_p(t_obs: float, t_perm: np.ndarray) -> float:
