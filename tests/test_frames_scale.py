@@ -168,3 +168,19 @@ def test_preferred_interval_is_the_expanded_one_when_defined():
     assert preferred_interval(one) == (one["ci_low"], one["ci_high"], "percentile")
     plain = bootstrap_interval(0.0, reps, alpha=0.05)
     assert preferred_interval(plain) == (plain["ci_low"], plain["ci_high"], "percentile")
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_nb_fit_start_values_in_blocks_keep_the_bits_of_the_whole_table(monkeypatch, order):
+    """Row sums over blocks of >= 2 rows equal those over the whole table in either memory order (the
+    bootstrap weights are column-major); a one-row tail joins the previous block."""
+    rng = np.random.default_rng(9)
+    n, rows = 60, 301
+    x = (np.sort(rng.integers(2000, 2020, n)) - 2010) / 10
+    offset = np.log(rng.integers(500, 3000, n).astype(float))
+    y = rng.poisson(np.exp(offset - 6)).astype(float)
+    weights = np.asarray(rng.poisson(1.0, (rows, n)).astype(np.uint8), order=order)
+    whole = inference._nb_fit(y, x, offset, 0.3, weights=weights)
+    monkeypatch.setattr(inference, "_START_BLOCK_CELLS", 1)  # blocks of two rows, the last of three
+    assert [s.stop - s.start for s in inference._start_blocks(rows, n)][-2:] == [2, 3]
+    np.testing.assert_array_equal(inference._nb_fit(y, x, offset, 0.3, weights=weights), whole)

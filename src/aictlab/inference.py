@@ -502,6 +502,21 @@ def _nb_iterate(b, y, x, offset, alpha, w, tol) -> np.ndarray:
     return np.abs(step).max(axis=1) < tol * (1 + np.abs(b).max(axis=1))
 
 
+#: Cells (rows × documents) of one block of :func:`_nb_fit`'s start values (32 MiB of float products).
+_START_BLOCK_CELLS = 2**22
+
+
+def _start_blocks(rows: int, n: int) -> list[slice]:
+    """Blocks of rows of :func:`_nb_fit`'s start values: none of one row unless the table has one row. A
+    row sum of a block of two or more rows has the bits of the same sum over the whole table, whatever its
+    memory order; a single row of a column-major table would be summed pairwise, not column by column."""
+    size = max(2, _START_BLOCK_CELLS // max(n, 1))
+    starts = list(range(0, rows, size))
+    if len(starts) > 1 and rows - starts[-1] < 2:
+        starts.pop()  # a one-row tail joins the previous block
+    return [slice(a, b) for a, b in zip(starts, [*starts[1:], rows], strict=True)]
+
+
 def _nb_fit(y, x, offset, alpha, weights=None, max_iter=60, tol=1e-9) -> np.ndarray:
     """(β0, β1) of log E[y] = offset + β0 + β1·x, NB2 with fixed ``alpha`` (0 = Poisson) and frequency
     ``weights``, by Fisher scoring vectorised over the rows of ``x`` and/or ``weights`` (R × n). Every row
@@ -528,10 +543,10 @@ def _nb_fit(y, x, offset, alpha, weights=None, max_iter=60, tol=1e-9) -> np.ndar
         return a if a.shape[0] == 1 else a[block]
 
     exposure = np.exp(offset)
-    for block in blocks if w.shape[0] > 1 else [slice(0, rows)]:
-        wb = rows_of(w, block)
+    for block in _start_blocks(w.shape[0], y.size):
+        wb = w[block]
         yw = (wb * y).sum(axis=1) / np.maximum((wb * exposure).sum(axis=1), 1e-300)
-        b[block, 0] = np.log(np.maximum(yw, 1e-12))
+        b[block if w.shape[0] > 1 else slice(None), 0] = np.log(np.maximum(yw, 1e-12))
 
     steps = []
     for block in blocks:
