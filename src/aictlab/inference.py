@@ -596,9 +596,10 @@ def _nb_alpha(y, x, offset) -> float:
 
 
 def _unit_weights(groups: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    """Bootstrap frequency weights (n_boot × n documents, a compact unsigned type): how often each document's unit (itself or its
-    cluster) is drawn, units drawn with replacement over the corpus (:func:`aictlab.resample.resample_counts`,
-    one stratum: the draws of :func:`aictlab.resample.resample_totals` of unit-indicator rows)."""
+    """Bootstrap frequency weights (n_boot × n documents, in a compact unsigned type): how often each
+    document's unit (itself or its cluster) is drawn, units drawn with replacement over the corpus
+    (:func:`aictlab.resample.resample_counts`, one stratum: the draws of :func:`aictlab.resample.resample_totals`
+    of unit-indicator rows)."""
     n_units = int(groups.max()) + 1
     return resample_counts(np.zeros(n_units), n_boot=n_boot, seed=seed, compact=True)[0.0][:, groups]
 

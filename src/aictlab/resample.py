@@ -97,7 +97,7 @@ def resample_totals(
 def iter_resample_totals(
     values: np.ndarray, strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42
 ) -> Iterator[tuple[object, np.ndarray]]:
-    """The replicate totals of :func:`resample_totals`, one stratum at a time (the same draws, in the same order).
+    """The replicate totals of :func:`resample_totals`, one stratum at a time (the same draws, same order).
 
     For a caller that reduces each stratum's replicates as they come (an interval per stratum, sums into
     several groupings): memory then holds one stratum's ``n_boot × k`` totals, not every stratum's at once.
