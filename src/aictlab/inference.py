@@ -34,7 +34,7 @@ from scipy import special
 
 from aictlab.config import DRIFT_FRAMES
 from aictlab.errors import SettingsError
-from aictlab.resample import bootstrap_interval, preferred_interval, resample_counts, resample_totals
+from aictlab.resample import reported_intervals, resample_counts, resample_totals
 from aictlab.schema import DOC_ID, PERIOD, YEAR, require_columns
 
 __all__ = [
@@ -74,8 +74,6 @@ VERDICT_BASIS_RULE = (
     "falls; stratification = A rises and S stable or rises; reversal = A falls and S rises; no_drift = A "
     "falls or is stable otherwise; inconclusive otherwise."
 )
-# Stand-in for ±inf in replicates (a frame absent from a replicate's period) so that quantiles stay ordered.
-_BIG = 1e6
 
 
 # --------------------------------------------------------------------------------------------- inputs
@@ -259,52 +257,6 @@ def verdict_from_directions(
 
 
 # --------------------------------------------------------------------------------------------- period contrast
-def _clip(x) -> np.ndarray:
-    """±inf -> ±_BIG so that quantiles of replicates with an empty frame stay ordered (NaN stays NaN)."""
-    return np.clip(np.asarray(x, dtype=float), -_BIG, _BIG)
-
-
-def _unclip(v: float) -> float:
-    return np.inf if v >= _BIG / 2 else -np.inf if v <= -_BIG / 2 else float(v)
-
-
-def _interval(
-    theta: float,
-    reps,
-    jack,
-    alpha: float,
-    *,
-    interval: str = "percentile",
-    n_units=None,
-    components=None,
-    n_params: int = 1,
-) -> dict[str, float]:
-    """95 % (``ci``, ``bca``, ``pct``) and 90 % (``ci90``, ``bca90``, ``pct90``) intervals of one statistic.
-
-    ``pct`` is the percentile interval; ``ci`` is the interval the verdict reads: the expanded percentile
-    (:func:`aictlab.resample.expanded_level`, from ``n_units``, ``components``, ``n_params``) when
-    ``interval="expanded"`` and it is defined, else the percentile; ``interval`` names which."""
-    out: dict[str, Any] = {}
-    expand = interval == "expanded" and n_units is not None
-    comps = None if components is None else [_clip(c) for c in components]
-    used = "expanded percentile" if expand else "percentile"
-    with warnings.catch_warnings():  # degenerate BCa -> NaN, said by the NaN itself
-        warnings.simplefilter("ignore")
-        for a, tag in ((alpha, ""), (2 * alpha, "90")):
-            ci = bootstrap_interval(
-                float(_clip(theta)), _clip(reps), None if jack is None else _clip(jack), alpha=a,
-                n_units=n_units if expand else None, components=comps, n_params=n_params,
-            )  # fmt: skip
-            out[f"pct{tag}_low"], out[f"pct{tag}_high"] = _unclip(ci["ci_low"]), _unclip(ci["ci_high"])
-            low, high, name = preferred_interval(ci)  # without n_units (not expand): the percentile
-            if name == "percentile":
-                used = "percentile"
-            out[f"ci{tag}_low"], out[f"ci{tag}_high"] = _unclip(low), _unclip(high)
-            out[f"bca{tag}_low"], out[f"bca{tag}_high"] = _unclip(ci["bca_low"]), _unclip(ci["bca_high"])
-    out["interval"] = used
-    return out
-
-
 def _log_rate(t, j):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log(t[..., j] / t[..., 0])
@@ -454,7 +406,7 @@ def period_contrast(
                 last_rep, first_rep = fn(parts["last"]["reps"]), fn(parts["first"]["reps"])
                 rep = last_rep - first_rep
                 jack = np.concatenate([fn(t1) - fn(t0 - x0), fn(t1 - x1) - fn(t0)])
-                row.update(_interval(
+                row.update(reported_intervals(
                     theta, rep, jack, alpha, interval=interval if doc_units else "percentile",
                     n_units=(parts["last"]["n"], parts["first"]["n"]), components=(last_rep, first_rep),
                 ))  # fmt: skip
@@ -691,7 +643,9 @@ def frame_trend(
             rep = _nb_fit(y, x, offset, a, weights=weights)[:, 1]
             jack = _nb_fit(y, x, offset, a, weights=jack_w)[:, 1] if jack_w is not None else None
             row.update(
-                _interval(float(b[1]), rep, jack, alpha, interval=interval, n_units=n_units, n_params=2)
+                reported_intervals(
+                    float(b[1]), rep, jack, alpha, interval=interval, n_units=n_units, n_params=2
+                )
             )
             row["boot_failed"] = int(np.sum(~np.isfinite(rep)))
         try:

@@ -22,6 +22,7 @@ import functools
 import math
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -33,6 +34,7 @@ __all__ = [
     "expanded_level",
     "iter_resample_totals",
     "preferred_interval",
+    "reported_intervals",
     "resample_counts",
     "resample_totals",
 ]
@@ -363,4 +365,63 @@ def bootstrap_interval(
     z = special.ndtri([alpha / 2, 1 - alpha / 2])
     levels = special.ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))
     out["bca_low"], out["bca_high"] = np.quantile(reps, levels)
+    return out
+
+
+#: Stand-in for ±inf in replicates (a frame absent from a replicate's period) so that quantiles stay ordered.
+_BIG = 1e6
+
+
+def _clip(x) -> np.ndarray:
+    """±inf -> ±_BIG so that quantiles of replicates with an empty frame stay ordered (NaN stays NaN)."""
+    return np.clip(np.asarray(x, dtype=float), -_BIG, _BIG)
+
+
+def _unclip(v: float) -> float:
+    return np.inf if v >= _BIG / 2 else -np.inf if v <= -_BIG / 2 else float(v)
+
+
+def reported_intervals(
+    theta: float,
+    reps,
+    jack,
+    alpha: float,
+    *,
+    interval: str = "percentile",
+    n_units=None,
+    components=None,
+    n_params: int = 1,
+) -> dict[str, float]:
+    """95 % (``ci``, ``bca``, ``pct``) and 90 % (``ci90``, ``bca90``, ``pct90``) intervals of one statistic whose
+    replicates may be ±inf (a log rate of a frame absent from a replicate), from :func:`bootstrap_interval`.
+
+    ``pct`` is the percentile interval; ``ci`` is the interval a verdict reads, :func:`preferred_interval`:
+    the expanded percentile (:func:`expanded_level`, from ``n_units``, ``components``, ``n_params``) when
+    ``interval="expanded"`` and it is defined, else the percentile; ``interval`` names which (the percentile
+    if either level lacks the expansion). Infinite values are clipped to ±1e6 for the quantiles and restored
+    in the bounds; a degenerate BCa is NaN.
+
+    Returns
+    -------
+    dict
+        ``pct_low, pct_high, ci_low, ci_high, bca_low, bca_high`` and the same with ``90``, ``interval``.
+    """
+    out: dict[str, Any] = {}
+    expand = interval == "expanded" and n_units is not None
+    comps = None if components is None else [_clip(c) for c in components]
+    used = "expanded percentile" if expand else "percentile"
+    with warnings.catch_warnings():  # degenerate BCa -> NaN, said by the NaN itself
+        warnings.simplefilter("ignore")
+        for a, tag in ((alpha, ""), (2 * alpha, "90")):
+            ci = bootstrap_interval(
+                float(_clip(theta)), _clip(reps), None if jack is None else _clip(jack), alpha=a,
+                n_units=n_units if expand else None, components=comps, n_params=n_params,
+            )  # fmt: skip
+            out[f"pct{tag}_low"], out[f"pct{tag}_high"] = _unclip(ci["ci_low"]), _unclip(ci["ci_high"])
+            low, high, name = preferred_interval(ci)  # without n_units (not expand): the percentile
+            if name == "percentile":
+                used = "percentile"
+            out[f"ci{tag}_low"], out[f"ci{tag}_high"] = _unclip(low), _unclip(high)
+            out[f"bca{tag}_low"], out[f"bca{tag}_high"] = _unclip(ci["bca_low"]), _unclip(ci["bca_high"])
+    out["interval"] = used
     return out
