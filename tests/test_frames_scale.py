@@ -184,3 +184,28 @@ def test_nb_fit_start_values_in_blocks_keep_the_bits_of_the_whole_table(monkeypa
     monkeypatch.setattr(inference, "_START_BLOCK_CELLS", 1)  # blocks of two rows, the last of three
     assert [s.stop - s.start for s in inference._start_blocks(rows, n)][-2:] == [2, 3]
     np.testing.assert_array_equal(inference._nb_fit(y, x, offset, 0.3, weights=weights), whole)
+
+
+@pytest.mark.parametrize("cells", [7, 40, 2**25])
+def test_blocks_of_replicates_drawn_lazily_are_the_draws_of_one_generator(monkeypatch, cells):
+    """A large stratum's replicates come in blocks, drawn as they are used (never all held in int64): the same
+    counts as drawing every block of every stratum in order from one default_rng(seed)."""
+    monkeypatch.setattr(resample, "DRAW_CACHE_CELLS", 0)
+    monkeypatch.setattr(resample, "BOOTSTRAP_CELLS", cells)
+    rng_values = np.random.default_rng(3)
+    strata = rng_values.choice(["b", "a", "c"], 30)
+    values = rng_values.integers(0, 5, size=(30, 2)).astype(float)
+    n_boot, seed = 23, 6
+    rng = np.random.default_rng(seed)
+    expected = {}
+    for label in ["a", "b", "c"]:
+        n = int((strata == label).sum())
+        block = max(1, cells // n)
+        counts = np.vstack([rng.multinomial(n, np.full(n, 1.0 / n), size=min(block, n_boot - b))
+                            for b in range(0, n_boot, block)])  # fmt: skip
+        expected[label] = counts
+    totals = resample_totals(values, strata, n_boot=n_boot, seed=seed)
+    counts = resample_counts(strata, n_boot=n_boot, seed=seed, compact=True)
+    for label, c in expected.items():
+        np.testing.assert_array_equal(totals[label], c @ values[strata == label])
+        np.testing.assert_array_equal(counts[label], c)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -132,7 +132,8 @@ def iter_resample_totals(
     ends = np.cumsum(sizes)
     for label, end, n, blocks in zip(labels, ends, sizes, _draws(sizes, n_boot, seed), strict=True):
         x = values[order[end - n : end]]
-        yield label, (blocks[0] @ x if len(blocks) == 1 else np.vstack([b @ x for b in blocks]))
+        totals = [b @ x for b in blocks]  # each block drawn, used and dropped in turn
+        yield label, (totals[0] if len(totals) == 1 else np.vstack(totals))
 
 
 def resample_counts(
@@ -165,14 +166,14 @@ def resample_counts(
     sizes = tuple(np.bincount(index.ravel(), minlength=len(labels)).tolist())
 
     def stack(blocks) -> np.ndarray:
-        if compact:
-            blocks = [b.astype(np.min_scalar_type(int(b.max(initial=0)))) for b in blocks]
+        # each block compacted as it is drawn: the int64 blocks are never all held at once
+        blocks = [b.astype(np.min_scalar_type(int(b.max(initial=0)))) if compact else b for b in blocks]
         return blocks[0] if len(blocks) == 1 else np.vstack(blocks)
 
     return {label: stack(blocks) for label, blocks in zip(labels, _draws(sizes, n_boot, seed), strict=True)}
 
 
-def _draws(sizes: tuple[int, ...], n_boot: int, seed) -> Iterator[list[np.ndarray]]:
+def _draws(sizes: tuple[int, ...], n_boot: int, seed) -> Iterator[Iterable[np.ndarray]]:
     """The multinomial counts of each stratum of ``sizes``: kept for reuse when small enough, else drawn."""
     if sum(sizes) * n_boot <= DRAW_CACHE_CELLS and isinstance(seed, int | np.integer):
         return iter(_cached_draws(sizes, n_boot, int(seed), BOOTSTRAP_CELLS))
@@ -241,7 +242,7 @@ def expanded_level(
 DRAW_CACHE_CELLS = 2**26
 
 
-def _draw_counts(sizes: tuple[int, ...], n_boot: int, seed, cells: int) -> Iterator[list[np.ndarray]]:
+def _draw_counts(sizes: tuple[int, ...], n_boot: int, seed, cells: int) -> Iterator[Iterable[np.ndarray]]:
     """The multinomial counts of each stratum (in blocks of replicates of at most ``cells`` counts), drawn in
     order from one ``default_rng(seed)``: they depend on the strata's sizes, ``n_boot`` and ``seed`` only, not on the values."""
     rng = np.random.default_rng(seed)
@@ -250,8 +251,8 @@ def _draw_counts(sizes: tuple[int, ...], n_boot: int, seed, cells: int) -> Itera
         block = max(1, cells // n)
         if block >= n_boot:
             yield [rng.multinomial(n, p, size=n_boot)]
-        else:
-            yield [rng.multinomial(n, p, size=min(block, n_boot - b)) for b in range(0, n_boot, block)]
+        else:  # drawn lazily: every caller uses a stratum's blocks, in order, before the next stratum's
+            yield (rng.multinomial(n, p, size=min(block, n_boot - b)) for b in range(0, n_boot, block))
 
 
 @functools.lru_cache(maxsize=8)
