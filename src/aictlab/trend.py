@@ -236,6 +236,7 @@ def trend_tests(
     n_perms, exact = _n_permutations(n)
     years = df["yr"].to_numpy(dtype=float)
     rows = []
+    pending: list[tuple] = []  # (row, observed slope, ρ, rate, fit inputs) of the permutation tests
     from scipy import stats
 
     z = stats.norm.ppf(1 - alpha / 2)
@@ -332,30 +333,34 @@ def trend_tests(
             rate = df[target] / df["tokens"]
         rate = np.asarray(rate, dtype=float)
         rho = _spearman(df["yr"], rate)
-        # the slope and Spearman's ρ under each permutation, one block of permutations at a time
-        t_parts, rho_parts = [], []
-        for perms in _permutation_blocks(n, seed=seed):
-            t_parts.append(
-                _newton_glm(
-                    y_vec[keep],
-                    years[perms][:, keep],
-                    None if offset is None else offset[keep],
-                    trials=None if trials is None else trials[keep],
-                )
-            )
+        row["spearman_rho"] = rho
+        if np.isfinite(rho) and n > 3 and abs(rho) < 1:
+            se = math.sqrt(1.06 / (n - 3))
+            row["spearman_ci_low"] = math.tanh(math.atanh(rho) - z * se)
+            row["spearman_ci_high"] = math.tanh(math.atanh(rho) + z * se)
+        fit = (
+            y_vec[keep],
+            keep,
+            None if offset is None else offset[keep],
+            None if trials is None else trials[keep],
+        )
+        pending.append((row, t_obs, rho, rate, fit))
+        rows.append(row)
+    # the slope and Spearman's ρ of every target under each permutation, one block of permutations at a time
+    t_parts: list[list[np.ndarray]] = [[] for _ in pending]
+    rho_parts: list[list[np.ndarray]] = [[] for _ in pending]
+    for perms in _permutation_blocks(n, seed=seed) if pending else ():
+        x_block = years[perms]
+        for k, (_, _, rho, rate, (y_k, keep, offset_k, trials_k)) in enumerate(pending):
+            t_parts[k].append(_newton_glm(y_k, x_block[:, keep], offset_k, trials=trials_k))
             if np.isfinite(rho):
-                rho_parts.append(_spearman_permuted(years, rate, perms))
-        t_perm = np.concatenate(t_parts)
+                rho_parts[k].append(_spearman_permuted(years, rate, perms))
+    for k, (row, t_obs, rho, _, _) in enumerate(pending):
+        t_perm = np.concatenate(t_parts[k])
         row["perm_p_value"] = _perm_p(t_obs, t_perm)
         row["perm_failed_fits"] = int(np.sum(~np.isfinite(t_perm)))
-        row["spearman_rho"] = rho
         if np.isfinite(rho):
-            row["spearman_p_exact"] = _perm_p(rho, np.concatenate(rho_parts))
-            if n > 3 and abs(rho) < 1:
-                se = math.sqrt(1.06 / (n - 3))
-                row["spearman_ci_low"] = math.tanh(math.atanh(rho) - z * se)
-                row["spearman_ci_high"] = math.tanh(math.atanh(rho) + z * se)
-        rows.append(row)
+            row["spearman_p_exact"] = _perm_p(rho, np.concatenate(rho_parts[k]))
     cols = [
         "target", "model", "n_documents", "beta_year", "ratio_per_decade", "ci_low", "ci_high", "p_value",
         "dispersion", "nb_alpha", "nb_ratio_per_decade", "nb_ci_low", "nb_ci_high", "nb_p_value", "perm_p_value",
