@@ -44,7 +44,7 @@ from aictlab.frames import (
 )
 from aictlab.inference import resamples_documents
 from aictlab.lexicon import Lexicon
-from aictlab.resample import bootstrap_interval, resample_totals
+from aictlab.resample import bootstrap_interval, iter_resample_totals, preferred_interval, resample_totals
 from aictlab.schema import DOC_ID, N_TOKENS, PERIOD, YEAR
 
 __all__ = [
@@ -189,14 +189,12 @@ class _Units:
         return self.x[index]
 
 
-def _group_row(
-    st: _Stats, units: _Units, reps: Mapping[str, np.ndarray], docs: Sequence[str], alpha: float
-) -> dict:
-    x = units.of(docs)
+def _group_row(st: _Stats, x: np.ndarray, rep: np.ndarray, n_documents: int, alpha: float) -> dict:
+    """Counts, statistics and segment-bootstrap intervals of a group of documents: ``x`` its segments' rows,
+    ``rep`` its replicate totals (the sum of its documents' replicates)."""
     total = x.sum(axis=0)
-    rep = sum(reps[d] for d in docs)
     jack = total - x
-    row = {"n_documents": len(docs), "n_segments": len(x), "tokens": int(total[st.i[N_TOKENS]])}
+    row = {"n_documents": n_documents, "n_segments": len(x), "tokens": int(total[st.i[N_TOKENS]])}
     row.update({f: int(total[st.i[f]]) for f in st.frames})
     with_bca = ("drift_index", f"share_{st.target}")
     for name, (fn, pre) in st.group.items():
@@ -257,7 +255,7 @@ def _change_stats(
 def _period_table(
     st: _Stats,
     units: _Units,
-    reps: Mapping[str, np.ndarray],
+    period_reps: Mapping[str, np.ndarray],
     docs: pd.DataFrame,
     alpha: float,
     *,
@@ -273,7 +271,8 @@ def _period_table(
     the rule and the unit of the period contrast (:func:`aictlab.inference.resamples_documents`). Its ``ci_*``
     are then expanded percentile intervals (:func:`aictlab.resample.expanded_level`, as the contrast's) with the
     plain percentile of D in ``pct_*``, and BCa from the leave-one-unit-out jackknife. A thinner period keeps
-    the segment bootstrap within its documents (within-document noise only; percentile). ``resampled_unit``
+    the segment bootstrap within its documents (``period_reps``: its documents' summed replicate totals;
+    within-document noise only; percentile). ``resampled_unit``
     (document, cluster or segment), ``n_resampled_units`` and ``interval`` say which.
     """
     groups = [
@@ -310,7 +309,7 @@ def _period_table(
             "end_year": int(group["end_year"].iloc[0]),
         }
         if period not in unit_x:
-            row.update(_group_row(st, units, reps, ids, alpha))
+            row.update(_group_row(st, units.of(ids), period_reps[period], len(ids), alpha))
             row.update(
                 resampled_unit="segment", n_resampled_units=row["n_segments"], interval="percentile",
                 pct_low=row["ci_low"], pct_high=row["ci_high"],
@@ -334,10 +333,8 @@ def _period_table(
                 ci = bootstrap_interval(
                     theta, fn(rep), fn(jack) if name in with_bca else None, alpha=alpha, n_units=len(x)
                 )
-            expanded = np.isfinite(ci["exp_alpha"])
-            used = used if expanded else "percentile"
-            key = "exp" if expanded else "ci"
-            row[f"{pre}ci_low"], row[f"{pre}ci_high"] = ci[f"{key}_low"], ci[f"{key}_high"]
+            row[f"{pre}ci_low"], row[f"{pre}ci_high"], kind_used = preferred_interval(ci)
+            used = used if kind_used == "expanded percentile" else "percentile"
             if name in with_bca:
                 row[f"{pre}bca_low"], row[f"{pre}bca_high"] = ci["bca_low"], ci["bca_high"]
             if name == "drift_index":
@@ -346,6 +343,47 @@ def _period_table(
         row["pct_low"], row["pct_high"] = row.pop("pct_low"), row.pop("pct_high")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _segment_bootstrap(
+    st: _Stats,
+    units: _Units,
+    prepared: pd.DataFrame,
+    docs: pd.DataFrame,
+    alpha: float,
+    n_boot: int,
+    seed: int,
+) -> tuple[dict[str, dict], dict[Any, np.ndarray], dict[str, np.ndarray]]:
+    """The segment bootstrap of :func:`measure_drift`, one document at a time: each document's row (its
+    intervals) is computed from its replicate totals as they are drawn, which are then added into its year's
+    and its period's totals and dropped. Memory holds (years + periods) × ``n_boot`` × k totals, not
+    documents × ``n_boot`` × k; the draws are those of :func:`bootstrap_segments` (the totals are sums of
+    integer counts, exact in any order, so every number is the same).
+
+    Returns
+    -------
+    (document rows, year totals, period totals)
+        ``doc_id`` -> :func:`_group_row` of the document; year -> and period -> summed replicate totals.
+    """
+    year_of = dict(zip(docs[DOC_ID], docs[YEAR], strict=True))
+    period_of = dict(zip(docs[DOC_ID], docs["period"], strict=True))
+    rows: dict[str, dict] = {}
+    year_reps: dict[Any, np.ndarray] = {}
+    period_reps: dict[str, np.ndarray] = {}
+    draws = iter_resample_totals(
+        prepared[list(st.columns)].to_numpy(dtype=float),
+        prepared[DOC_ID].to_numpy(),
+        n_boot=n_boot,
+        seed=seed,
+    )
+    for doc, rep in draws:
+        rows[doc] = _group_row(st, units.of([doc]), rep, 1, alpha)
+        for totals, key in ((year_reps, year_of[doc]), (period_reps, period_of[doc])):
+            if key in totals:
+                totals[key] += rep
+            else:
+                totals[key] = rep.copy()
+    return rows, year_reps, period_reps
 
 
 # ------------------------------------------------------------------------------------------ the result
@@ -502,28 +540,30 @@ def measure_drift(
     docs = _documents(seg, fd.documents)
     seg = seg.merge(docs[[DOC_ID, "period"]], on=DOC_ID, how="left")
     prepared = st.prepare(seg)
-    reps = bootstrap_segments(prepared, st.columns, n_boot=n_boot, seed=seed)
     units = _Units(st, prepared)
-
+    doc_rows, year_reps, period_reps = _segment_bootstrap(st, units, prepared, docs, alpha, n_boot, seed)
     by_document = pd.DataFrame(
         [
-            {
-                DOC_ID: d.doc_id,
-                YEAR: d.year,
-                "period": d.period,
-                **_group_row(st, units, reps, [d.doc_id], alpha),
-            }
+            {DOC_ID: d.doc_id, YEAR: d.year, "period": d.period, **doc_rows[d.doc_id]}
             for d in docs.itertuples(index=False)
         ]
     )
     by_year = pd.DataFrame(
         [
-            {YEAR: year, **_group_row(st, units, reps, group[DOC_ID].tolist(), alpha)}
-            for year, group in docs.groupby(YEAR, sort=True)
+            {YEAR: year, **_group_row(st, units.of(ids), year_reps[year], len(ids), alpha)}
+            for year, ids in docs.groupby(YEAR, sort=True)[DOC_ID]
         ]
     )
     by_period = _period_table(
-        st, units, reps, docs, alpha, min_documents=min_documents, clusters=clusters, n_boot=n_boot, seed=seed
+        st,
+        units,
+        period_reps,
+        docs,
+        alpha,
+        min_documents=min_documents,
+        clusters=clusters,
+        n_boot=n_boot,
+        seed=seed,
     )
 
     try:
@@ -541,10 +581,11 @@ def measure_drift(
             _change_stats(
                 st,
                 prepared,
-                reps,
+                {"first": period_reps[p_first], "last": period_reps[p_last]},
                 docs.loc[docs["period"].eq(p_first), DOC_ID].tolist(),
                 docs.loc[docs["period"].eq(p_last), DOC_ID].tolist(),
                 alpha,
+                summed=True,
             )
         )
         change_df = pd.DataFrame([change])

@@ -34,7 +34,7 @@ from scipy import special
 
 from aictlab.config import DRIFT_FRAMES
 from aictlab.errors import SettingsError
-from aictlab.resample import bootstrap_interval, resample_counts, resample_totals
+from aictlab.resample import reported_intervals, resample_counts, resample_totals
 from aictlab.schema import DOC_ID, PERIOD, YEAR, require_columns
 
 __all__ = [
@@ -74,8 +74,6 @@ VERDICT_BASIS_RULE = (
     "falls; stratification = A rises and S stable or rises; reversal = A falls and S rises; no_drift = A "
     "falls or is stable otherwise; inconclusive otherwise."
 )
-# Stand-in for ±inf in replicates (a frame absent from a replicate's period) so that quantiles stay ordered.
-_BIG = 1e6
 
 
 # --------------------------------------------------------------------------------------------- inputs
@@ -259,52 +257,6 @@ def verdict_from_directions(
 
 
 # --------------------------------------------------------------------------------------------- period contrast
-def _clip(x) -> np.ndarray:
-    """±inf -> ±_BIG so that quantiles of replicates with an empty frame stay ordered (NaN stays NaN)."""
-    return np.clip(np.asarray(x, dtype=float), -_BIG, _BIG)
-
-
-def _unclip(v: float) -> float:
-    return np.inf if v >= _BIG / 2 else -np.inf if v <= -_BIG / 2 else float(v)
-
-
-def _interval(
-    theta: float,
-    reps,
-    jack,
-    alpha: float,
-    *,
-    interval: str = "percentile",
-    n_units=None,
-    components=None,
-    n_params: int = 1,
-) -> dict[str, float]:
-    """95 % (``ci``, ``bca``, ``pct``) and 90 % (``ci90``, ``bca90``, ``pct90``) intervals of one statistic.
-
-    ``pct`` is the percentile interval; ``ci`` is the interval the verdict reads: the expanded percentile
-    (:func:`aictlab.resample.expanded_level`, from ``n_units``, ``components``, ``n_params``) when
-    ``interval="expanded"`` and it is defined, else the percentile; ``interval`` names which."""
-    out: dict[str, Any] = {}
-    expand = interval == "expanded" and n_units is not None
-    comps = None if components is None else [_clip(c) for c in components]
-    used = "expanded percentile" if expand else "percentile"
-    with warnings.catch_warnings():  # degenerate BCa -> NaN, said by the NaN itself
-        warnings.simplefilter("ignore")
-        for a, tag in ((alpha, ""), (2 * alpha, "90")):
-            ci = bootstrap_interval(
-                float(_clip(theta)), _clip(reps), None if jack is None else _clip(jack), alpha=a,
-                n_units=n_units if expand else None, components=comps, n_params=n_params,
-            )  # fmt: skip
-            out[f"pct{tag}_low"], out[f"pct{tag}_high"] = _unclip(ci["ci_low"]), _unclip(ci["ci_high"])
-            key = "exp" if expand and np.isfinite(ci.get("exp_alpha", np.nan)) else "ci"
-            if key == "ci":
-                used = "percentile"
-            out[f"ci{tag}_low"], out[f"ci{tag}_high"] = _unclip(ci[f"{key}_low"]), _unclip(ci[f"{key}_high"])
-            out[f"bca{tag}_low"], out[f"bca{tag}_high"] = _unclip(ci["bca_low"]), _unclip(ci["bca_high"])
-    out["interval"] = used
-    return out
-
-
 def _log_rate(t, j):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log(t[..., j] / t[..., 0])
@@ -454,7 +406,7 @@ def period_contrast(
                 last_rep, first_rep = fn(parts["last"]["reps"]), fn(parts["first"]["reps"])
                 rep = last_rep - first_rep
                 jack = np.concatenate([fn(t1) - fn(t0 - x0), fn(t1 - x1) - fn(t0)])
-                row.update(_interval(
+                row.update(reported_intervals(
                     theta, rep, jack, alpha, interval=interval if doc_units else "percentile",
                     n_units=(parts["last"]["n"], parts["first"]["n"]), components=(last_rep, first_rep),
                 ))  # fmt: skip
@@ -502,6 +454,21 @@ def _nb_iterate(b, y, x, offset, alpha, w, tol) -> np.ndarray:
     return np.abs(step).max(axis=1) < tol * (1 + np.abs(b).max(axis=1))
 
 
+#: Cells (rows × documents) of one block of :func:`_nb_fit`'s start values (32 MiB of float products).
+_START_BLOCK_CELLS = 2**22
+
+
+def _start_blocks(rows: int, n: int) -> list[slice]:
+    """Blocks of rows of :func:`_nb_fit`'s start values: none of one row unless the table has one row. A
+    row sum of a block of two or more rows has the bits of the same sum over the whole table, whatever its
+    memory order; a single row of a column-major table would be summed pairwise, not column by column."""
+    size = max(2, _START_BLOCK_CELLS // max(n, 1))
+    starts = list(range(0, rows, size))
+    if len(starts) > 1 and rows - starts[-1] < 2:
+        starts.pop()  # a one-row tail joins the previous block
+    return [slice(a, b) for a, b in zip(starts, [*starts[1:], rows], strict=True)]
+
+
 def _nb_fit(y, x, offset, alpha, weights=None, max_iter=60, tol=1e-9) -> np.ndarray:
     """(β0, β1) of log E[y] = offset + β0 + β1·x, NB2 with fixed ``alpha`` (0 = Poisson) and frequency
     ``weights``, by Fisher scoring vectorised over the rows of ``x`` and/or ``weights`` (R × n). Every row
@@ -513,17 +480,25 @@ def _nb_fit(y, x, offset, alpha, weights=None, max_iter=60, tol=1e-9) -> np.ndar
     the blocks that stopped before the slowest one take the missing steps."""
     y = np.asarray(y, dtype=float)
     x = np.atleast_2d(np.asarray(x, dtype=float))
-    w = np.ones((1, y.size)) if weights is None else np.atleast_2d(np.asarray(weights, dtype=float))
+    # integer weights (bootstrap counts) stay in their compact type: each block's products are float64, the
+    # same numbers as with float weights, without a float copy of the whole table
+    w = np.ones((1, y.size)) if weights is None else np.atleast_2d(np.asarray(weights))
+    if w.dtype.kind not in "fiu":
+        w = w.astype(float)
     rows = max(x.shape[0], w.shape[0])
     b = np.zeros((rows, 2))
-    yw = (w * y).sum(axis=1) / np.maximum((w * np.exp(offset)).sum(axis=1), 1e-300)
-    b[:, 0] = np.log(np.maximum(yw, 1e-12))
     done = np.zeros(rows, dtype=bool)
     size = max(1, _FIT_BLOCK_CELLS // max(y.size, 1))
     blocks = [slice(start, min(start + size, rows)) for start in range(0, rows, size)]
 
     def rows_of(a: np.ndarray, block: slice) -> np.ndarray:
         return a if a.shape[0] == 1 else a[block]
+
+    exposure = np.exp(offset)
+    for block in _start_blocks(w.shape[0], y.size):
+        wb = w[block]
+        yw = (wb * y).sum(axis=1) / np.maximum((wb * exposure).sum(axis=1), 1e-300)
+        b[block if w.shape[0] > 1 else slice(None), 0] = np.log(np.maximum(yw, 1e-12))
 
     steps = []
     for block in blocks:
@@ -573,11 +548,12 @@ def _nb_alpha(y, x, offset) -> float:
 
 
 def _unit_weights(groups: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    """Bootstrap frequency weights (n_boot × n documents): how often each document's unit (itself or its
-    cluster) is drawn, units drawn with replacement over the corpus (:func:`aictlab.resample.resample_counts`,
-    one stratum: the draws of :func:`aictlab.resample.resample_totals` of unit-indicator rows)."""
+    """Bootstrap frequency weights (n_boot × n documents, in a compact unsigned type): how often each
+    document's unit (itself or its cluster) is drawn, units drawn with replacement over the corpus
+    (:func:`aictlab.resample.resample_counts`, one stratum: the draws of :func:`aictlab.resample.resample_totals`
+    of unit-indicator rows)."""
     n_units = int(groups.max()) + 1
-    return resample_counts(np.zeros(n_units), n_boot=n_boot, seed=seed)[0.0].astype(float)[:, groups]
+    return resample_counts(np.zeros(n_units), n_boot=n_boot, seed=seed, compact=True)[0.0][:, groups]
 
 
 def frame_trend(
@@ -667,7 +643,9 @@ def frame_trend(
             rep = _nb_fit(y, x, offset, a, weights=weights)[:, 1]
             jack = _nb_fit(y, x, offset, a, weights=jack_w)[:, 1] if jack_w is not None else None
             row.update(
-                _interval(float(b[1]), rep, jack, alpha, interval=interval, n_units=n_units, n_params=2)
+                reported_intervals(
+                    float(b[1]), rep, jack, alpha, interval=interval, n_units=n_units, n_params=2
+                )
             )
             row["boot_failed"] = int(np.sum(~np.isfinite(rep)))
         try:

@@ -21,7 +21,8 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -31,6 +32,9 @@ __all__ = [
     "DRAW_CACHE_CELLS",
     "bootstrap_interval",
     "expanded_level",
+    "iter_resample_totals",
+    "preferred_interval",
+    "reported_intervals",
     "resample_counts",
     "resample_totals",
 ]
@@ -82,6 +86,40 @@ def resample_totals(
     >>> sorted(set(reps["d"][:, 0].tolist())) <= [2.0, 4.0, 6.0]
     True
     """
+    out: dict[object, np.ndarray] = {}
+    for label, rep in iter_resample_totals(values, strata, n_boot=n_boot, seed=seed):
+        key = label if groups is None else groups[label]
+        if key in out:
+            out[key] += rep
+        else:
+            out[key] = rep
+    return out
+
+
+def iter_resample_totals(
+    values: np.ndarray, strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42
+) -> Iterator[tuple[object, np.ndarray]]:
+    """The replicate totals of :func:`resample_totals`, one stratum at a time (the same draws, same order).
+
+    For a caller that reduces each stratum's replicates as they come (an interval per stratum, sums into
+    several groupings): memory then holds one stratum's ``n_boot × k`` totals, not every stratum's at once.
+
+    Parameters
+    ----------
+    values, strata, n_boot, seed
+        As in :func:`resample_totals`.
+
+    Yields
+    ------
+    (label, ndarray)
+        Stratum label (in sorted order) and its replicate totals (n_boot × k).
+
+    Examples
+    --------
+    >>> values, strata = np.array([[1.0], [3.0], [5.0]]), np.array(["b", "a", "b"])
+    >>> [label for label, _ in iter_resample_totals(values, strata, n_boot=4, seed=0)]
+    ['a', 'b']
+    """
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
         values = values[:, None]
@@ -92,19 +130,15 @@ def resample_totals(
     # units grouped by stratum, in their order within it (a stable sort)
     order = np.argsort(index, kind="stable")
     ends = np.cumsum(sizes)
-    out: dict[object, np.ndarray] = {}
     for label, end, n, blocks in zip(labels, ends, sizes, _draws(sizes, n_boot, seed), strict=True):
         x = values[order[end - n : end]]
-        rep = blocks[0] @ x if len(blocks) == 1 else np.vstack([b @ x for b in blocks])
-        key = label if groups is None else groups[label]
-        if key in out:
-            out[key] += rep
-        else:
-            out[key] = rep
-    return out
+        totals = [b @ x for b in blocks]  # each block drawn, used and dropped in turn
+        yield label, (totals[0] if len(totals) == 1 else np.vstack(totals))
 
 
-def resample_counts(strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42) -> dict[object, np.ndarray]:
+def resample_counts(
+    strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42, compact: bool = False
+) -> dict[object, np.ndarray]:
     """How often each unit is drawn in each replicate of :func:`resample_totals` (the same draws).
 
     ``resample_totals(values, strata, ...)[s]`` is ``resample_counts(strata, ...)[s] @ values[strata == s]``:
@@ -117,11 +151,10 @@ def resample_counts(strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42) -
         The stratum of each unit.
     n_boot, seed : int
         As in :func:`resample_totals`.
-
-    Returns
-    -------
-    dict
-        stratum label -> integer array (n_boot × n_s): draws of the stratum's units, in their order in ``strata``.
+    compact : bool, default=False
+        Store each block of replicates, as it is drawn, in the smallest unsigned type that holds its largest
+        count (uint8 in practice: a unit is rarely drawn more than a few times), not int64: 8 times less
+        memory for the same counts (e.g. 10,000 replicates of 20,000 documents: 200 MB, not 1.6 GB).
 
     Examples
     --------
@@ -131,13 +164,16 @@ def resample_counts(strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42) -
     """
     labels, index = np.unique(np.asarray(strata), return_inverse=True)
     sizes = tuple(np.bincount(index.ravel(), minlength=len(labels)).tolist())
-    return {
-        label: blocks[0] if len(blocks) == 1 else np.vstack(blocks)
-        for label, blocks in zip(labels, _draws(sizes, n_boot, seed), strict=True)
-    }
+
+    def stack(blocks) -> np.ndarray:
+        # each block compacted as it is drawn: the int64 blocks are never all held at once
+        blocks = [b.astype(np.min_scalar_type(int(b.max(initial=0)))) if compact else b for b in blocks]
+        return blocks[0] if len(blocks) == 1 else np.vstack(blocks)
+
+    return {label: stack(blocks) for label, blocks in zip(labels, _draws(sizes, n_boot, seed), strict=True)}
 
 
-def _draws(sizes: tuple[int, ...], n_boot: int, seed) -> Iterator[list[np.ndarray]]:
+def _draws(sizes: tuple[int, ...], n_boot: int, seed) -> Iterator[Iterable[np.ndarray]]:
     """The multinomial counts of each stratum of ``sizes``: kept for reuse when small enough, else drawn."""
     if sum(sizes) * n_boot <= DRAW_CACHE_CELLS and isinstance(seed, int | np.integer):
         return iter(_cached_draws(sizes, n_boot, int(seed), BOOTSTRAP_CELLS))
@@ -206,7 +242,7 @@ def expanded_level(
 DRAW_CACHE_CELLS = 2**26
 
 
-def _draw_counts(sizes: tuple[int, ...], n_boot: int, seed, cells: int) -> Iterator[list[np.ndarray]]:
+def _draw_counts(sizes: tuple[int, ...], n_boot: int, seed, cells: int) -> Iterator[Iterable[np.ndarray]]:
     """The multinomial counts of each stratum (in blocks of replicates of at most ``cells`` counts), drawn in
     order from one ``default_rng(seed)``: they depend on the strata's sizes, ``n_boot`` and ``seed`` only, not on the values."""
     rng = np.random.default_rng(seed)
@@ -215,8 +251,8 @@ def _draw_counts(sizes: tuple[int, ...], n_boot: int, seed, cells: int) -> Itera
         block = max(1, cells // n)
         if block >= n_boot:
             yield [rng.multinomial(n, p, size=n_boot)]
-        else:
-            yield [rng.multinomial(n, p, size=min(block, n_boot - b)) for b in range(0, n_boot, block)]
+        else:  # drawn lazily: every caller uses a stratum's blocks, in order, before the next stratum's
+            yield (rng.multinomial(n, p, size=min(block, n_boot - b)) for b in range(0, n_boot, block))
 
 
 @functools.lru_cache(maxsize=8)
@@ -227,6 +263,32 @@ def _cached_draws(sizes: tuple[int, ...], n_boot: int, seed: int, cells: int) ->
         [b.astype(np.min_scalar_type(n)) for b in blocks]
         for n, blocks in zip(sizes, _draw_counts(sizes, n_boot, seed, cells), strict=True)
     )
+
+
+def preferred_interval(ci: Mapping[str, float]) -> tuple[float, float, str]:
+    """The interval to report from :func:`bootstrap_interval`'s output: the expanded percentile interval when it
+    is defined (``exp_alpha`` finite: ``n_units`` given and enough units), else the percentile interval.
+
+    Parameters
+    ----------
+    ci : mapping
+        A :func:`bootstrap_interval` result (with or without the ``exp_*`` keys).
+
+    Returns
+    -------
+    (low, high, name)
+        The bounds and ``"expanded percentile"`` or ``"percentile"``.
+
+    Examples
+    --------
+    >>> preferred_interval({"ci_low": 1.0, "ci_high": 2.0, "exp_low": 0.5, "exp_high": 2.5, "exp_alpha": 0.02})
+    (0.5, 2.5, 'expanded percentile')
+    >>> preferred_interval({"ci_low": 1.0, "ci_high": 2.0})
+    (1.0, 2.0, 'percentile')
+    """
+    if np.isfinite(ci.get("exp_alpha", np.nan)):
+        return ci["exp_low"], ci["exp_high"], "expanded percentile"
+    return ci["ci_low"], ci["ci_high"], "percentile"
 
 
 def bootstrap_interval(
@@ -304,4 +366,63 @@ def bootstrap_interval(
     z = special.ndtri([alpha / 2, 1 - alpha / 2])
     levels = special.ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))
     out["bca_low"], out["bca_high"] = np.quantile(reps, levels)
+    return out
+
+
+#: Stand-in for ±inf in replicates (a frame absent from a replicate's period) so that quantiles stay ordered.
+_BIG = 1e6
+
+
+def _clip(x) -> np.ndarray:
+    """±inf -> ±_BIG so that quantiles of replicates with an empty frame stay ordered (NaN stays NaN)."""
+    return np.clip(np.asarray(x, dtype=float), -_BIG, _BIG)
+
+
+def _unclip(v: float) -> float:
+    return np.inf if v >= _BIG / 2 else -np.inf if v <= -_BIG / 2 else float(v)
+
+
+def reported_intervals(
+    theta: float,
+    reps,
+    jack,
+    alpha: float,
+    *,
+    interval: str = "percentile",
+    n_units=None,
+    components=None,
+    n_params: int = 1,
+) -> dict[str, float]:
+    """95 % (``ci``, ``bca``, ``pct``) and 90 % (``ci90``, ``bca90``, ``pct90``) intervals of one statistic whose
+    replicates may be ±inf (a log rate of a frame absent from a replicate), from :func:`bootstrap_interval`.
+
+    ``pct`` is the percentile interval; ``ci`` is the interval a verdict reads, :func:`preferred_interval`:
+    the expanded percentile (:func:`expanded_level`, from ``n_units``, ``components``, ``n_params``) when
+    ``interval="expanded"`` and it is defined, else the percentile; ``interval`` names which (the percentile
+    if either level lacks the expansion). Infinite values are clipped to ±1e6 for the quantiles and restored
+    in the bounds; a degenerate BCa is NaN.
+
+    Returns
+    -------
+    dict
+        ``pct_low, pct_high, ci_low, ci_high, bca_low, bca_high`` and the same with ``90``, ``interval``.
+    """
+    out: dict[str, Any] = {}
+    expand = interval == "expanded" and n_units is not None
+    comps = None if components is None else [_clip(c) for c in components]
+    used = "expanded percentile" if expand else "percentile"
+    with warnings.catch_warnings():  # degenerate BCa -> NaN, said by the NaN itself
+        warnings.simplefilter("ignore")
+        for a, tag in ((alpha, ""), (2 * alpha, "90")):
+            ci = bootstrap_interval(
+                float(_clip(theta)), _clip(reps), None if jack is None else _clip(jack), alpha=a,
+                n_units=n_units if expand else None, components=comps, n_params=n_params,
+            )  # fmt: skip
+            out[f"pct{tag}_low"], out[f"pct{tag}_high"] = _unclip(ci["ci_low"]), _unclip(ci["ci_high"])
+            low, high, name = preferred_interval(ci)  # without n_units (not expand): the percentile
+            if name == "percentile":
+                used = "percentile"
+            out[f"ci{tag}_low"], out[f"ci{tag}_high"] = _unclip(low), _unclip(high)
+            out[f"bca{tag}_low"], out[f"bca{tag}_high"] = _unclip(ci["bca_low"]), _unclip(ci["bca_high"])
+    out["interval"] = used
     return out

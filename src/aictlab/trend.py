@@ -11,7 +11,7 @@ import itertools
 import logging
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -105,14 +105,34 @@ def _newton_block(y, x, offset, trials, max_iter, tol):
     return slope
 
 
-def _permutations(
-    n: int, max_exact: int = 8, n_random: int = 9999, seed: int = 42
-) -> tuple[np.ndarray, bool]:
+#: Cells (permutations × documents) of one block of the permutation tests: permutations are drawn and used
+#: block by block (64 MiB per array), never all at once (9,999 × 20,000 documents would be 1.6 GB per array).
+_PERM_BLOCK_CELLS = 2**23
+
+
+def _n_permutations(n: int, max_exact: int = 8, n_random: int = 9999) -> tuple[int, bool]:
+    """How many permutations :func:`_permutation_blocks` yields, and whether they are all n! of them."""
+    return (math.factorial(n), True) if n <= max_exact else (n_random + 1, False)
+
+
+def _permutation_blocks(
+    n: int, max_exact: int = 8, n_random: int = 9999, seed: int = 42, cells: int = _PERM_BLOCK_CELLS
+) -> Iterator[np.ndarray]:
+    """The permutations of the tests, in blocks of rows of about ``cells`` cells: all n! when n <=
+    ``max_exact``, else the identity then ``n_random`` draws of ``default_rng(seed).permutation(n)`` (the same
+    rows in the same order whatever the block size)."""
     if n <= max_exact:
-        return np.array(list(itertools.permutations(range(n)))), True
+        yield np.array(list(itertools.permutations(range(n))))
+        return
     rng = np.random.default_rng(seed)
-    perms = np.array([rng.permutation(n) for _ in range(n_random)])
-    return np.vstack([np.arange(n), perms]), False
+    rows = max(1, cells // max(n, 1))
+    block = [np.arange(n)]
+    for _ in range(n_random):
+        if len(block) >= rows:
+            yield np.vstack(block)
+            block = []
+        block.append(rng.permutation(n))
+    yield np.vstack(block)
 
 
 def _perm_p(t_obs: float, t_perm: np.ndarray) -> float:
@@ -213,9 +233,10 @@ def trend_tests(
     df = by_document[[DOC_ID, YEAR, "tokens", *frames]].copy()
     n = len(df)
     df["yr"] = df[YEAR] - df[YEAR].min()
-    perms, exact = _permutations(n, seed=seed)
-    x_perm = df["yr"].to_numpy(dtype=float)[perms]
+    n_perms, exact = _n_permutations(n)
+    years = df["yr"].to_numpy(dtype=float)
     rows = []
+    pending: list[tuple] = []  # (row, observed slope, ρ, rate, fit inputs) of the permutation tests
     from scipy import stats
 
     z = stats.norm.ppf(1 - alpha / 2)
@@ -227,10 +248,10 @@ def trend_tests(
         row: dict[str, Any] = {
             "target": target,
             "n_documents": n,
-            "n_permutations": len(perms),
+            "n_permutations": n_perms,
             "perm_exact": exact,
         }
-        row["perm_p_floor"] = 1 / len(perms)
+        row["perm_p_floor"] = 1 / n_perms
         if n < 3 or df["yr"].nunique() < 2:
             rows.append(row)
             continue
@@ -306,14 +327,6 @@ def trend_tests(
             None if offset is None else offset[keep],
             trials=None if trials is None else trials[keep],
         )[0]
-        t_perm = _newton_glm(
-            y_vec[keep],
-            x_perm[:, keep],
-            None if offset is None else offset[keep],
-            trials=None if trials is None else trials[keep],
-        )
-        row["perm_p_value"] = _perm_p(t_obs, t_perm)
-        row["perm_failed_fits"] = int(np.sum(~np.isfinite(t_perm)))
         if target == "drift_index":
             rate = drift_index(df[target_frame], df[source])
         else:
@@ -321,14 +334,33 @@ def trend_tests(
         rate = np.asarray(rate, dtype=float)
         rho = _spearman(df["yr"], rate)
         row["spearman_rho"] = rho
-        if np.isfinite(rho):
-            rho_perm = _spearman_permuted(df["yr"].to_numpy(float), rate, perms)
-            row["spearman_p_exact"] = _perm_p(rho, rho_perm)
-            if n > 3 and abs(rho) < 1:
-                se = math.sqrt(1.06 / (n - 3))
-                row["spearman_ci_low"] = math.tanh(math.atanh(rho) - z * se)
-                row["spearman_ci_high"] = math.tanh(math.atanh(rho) + z * se)
+        if np.isfinite(rho) and n > 3 and abs(rho) < 1:
+            se = math.sqrt(1.06 / (n - 3))
+            row["spearman_ci_low"] = math.tanh(math.atanh(rho) - z * se)
+            row["spearman_ci_high"] = math.tanh(math.atanh(rho) + z * se)
+        fit = (
+            y_vec[keep],
+            keep,
+            None if offset is None else offset[keep],
+            None if trials is None else trials[keep],
+        )
+        pending.append((row, t_obs, rho, rate, fit))
         rows.append(row)
+    # the slope and Spearman's ρ of every target under each permutation, one block of permutations at a time
+    t_parts: list[list[np.ndarray]] = [[] for _ in pending]
+    rho_parts: list[list[np.ndarray]] = [[] for _ in pending]
+    for perms in _permutation_blocks(n, seed=seed) if pending else ():
+        x_block = years[perms]
+        for k, (_, _, rho, rate, (y_k, keep, offset_k, trials_k)) in enumerate(pending):
+            t_parts[k].append(_newton_glm(y_k, x_block[:, keep], offset_k, trials=trials_k))
+            if np.isfinite(rho):
+                rho_parts[k].append(_spearman_permuted(years, rate, perms))
+    for k, (row, t_obs, rho, _, _) in enumerate(pending):
+        t_perm = np.concatenate(t_parts[k])
+        row["perm_p_value"] = _perm_p(t_obs, t_perm)
+        row["perm_failed_fits"] = int(np.sum(~np.isfinite(t_perm)))
+        if np.isfinite(rho):
+            row["spearman_p_exact"] = _perm_p(rho, np.concatenate(rho_parts[k]))
     cols = [
         "target", "model", "n_documents", "beta_year", "ratio_per_decade", "ci_low", "ci_high", "p_value",
         "dispersion", "nb_alpha", "nb_ratio_per_decade", "nb_ci_low", "nb_ci_high", "nb_p_value", "perm_p_value",
