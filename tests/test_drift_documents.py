@@ -325,18 +325,19 @@ def test_report_names_the_unit_each_period_resampled():
 
     per = pd.DataFrame({"period": ["p1", "p2", "p3"], "resampled_unit": ["segment", "document", "document"],
                         "interval": ["percentile", "expanded percentile", "expanded percentile"]})  # fmt: skip
-    assert _period_resampling(per, 5, None) == (
+    assert _period_resampling(per, 5, None, 40) == (
         "documents resampled within their period as in the period contrast, expanded percentile interval; "
-        "for p1 (fewer than 5 documents), ~40-token segments resampled within each document, within-document "
+        "for p1 (fewer than 5 documents), ~40-word segments resampled within each document, within-document "
         "noise only"
     )
-    assert _period_resampling(per.iloc[1:], 5, None).startswith("documents resampled within their period")
-    assert "within-document" not in _period_resampling(per.iloc[1:], 5, None)
+    assert _period_resampling(per.iloc[1:], 5, None, 40).startswith("documents resampled within their period")
+    assert "within-document" not in _period_resampling(per.iloc[1:], 5, None, 40)
     clustered = per.assign(resampled_unit=["segment", "cluster", "cluster"])
-    assert _period_resampling(clustered, 3, "organiser").startswith("clusters (organiser) resampled")
+    assert _period_resampling(clustered, 3, "organiser", 40).startswith("clusters (organiser) resampled")
     thin = per.assign(resampled_unit="segment", interval="percentile")
-    assert _period_resampling(thin, 5, None) == (
-        "~40-token segments resampled within each document, within-document noise only (no period holds the 5 "
+    assert _period_resampling(thin, 5, None, 30).startswith("~30-word segments")  # the corpus's segment size
+    assert _period_resampling(thin, 5, None, 40) == (
+        "~40-word segments resampled within each document, within-document noise only (no period holds the 5 "
         "documents a document bootstrap needs)"
     )
 

@@ -14,7 +14,7 @@ from aictlab.plots import frames as fplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 from aictlab.report.text import fmt_number as _fmt
-from aictlab.report.text import no_interval, period_resampling
+from aictlab.report.text import no_interval, period_resampling, segments_within
 from aictlab.schema import IS_DUPLICATE
 
 __all__ = ["run"]
@@ -89,10 +89,12 @@ def _ci(x: float, lo: float, hi: float) -> str:
     return f"{_fmt(x)} [{_fmt(lo)}, {_fmt(hi)}]"
 
 
-def _period_resampling(by_period: pd.DataFrame, min_documents: int, cluster: str | None) -> str:
+def _period_resampling(
+    by_period: pd.DataFrame, min_documents: int, cluster: str | None, segment_size: int
+) -> str:
     """How the per-period drift index intervals were resampled (:func:`aictlab.report.text.period_resampling`
     of :func:`aictlab.drift.measure_drift`'s ``by_period``)."""
-    return period_resampling(by_period, min_documents, cluster)
+    return period_resampling(by_period, min_documents, cluster, within=segments_within(segment_size))
 
 
 def _basis_lines(inf: dict, label_from: str, label_to: str, frm: str, to: str) -> dict[str, str]:
@@ -326,7 +328,7 @@ def run(ctx: ReportContext) -> str:
         f"{p.period}: {_fmt(p.drift_index)} [{_fmt(p.ci_low)}, {_fmt(p.ci_high)}]"
         for p in result.by_period.itertuples(index=False)
     )
-    period_resampling = _period_resampling(result.by_period, s.min_documents, s.cluster)
+    period_resampling = _period_resampling(result.by_period, s.min_documents, s.cluster, s.segment_size)
     flips = rsum["sign_flips"]
     sign_txt = (
         f"the sign of ΔD holds under {sum(panel['same_sign_as_main'].iloc[1:])} of {rsum['n_variants']} variants"
@@ -447,8 +449,8 @@ def run(ctx: ReportContext) -> str:
         "*Reading guide*: frame hits come from the lexicon `frames.yaml` (each term with tier, justification and "
         "source; `tables/frame_lexicon.csv`), matched on lemmas (multi-word expressions first, longest match). "
         f"D = log2((A+0.5)/(S+0.5)) > 0 means {label_to} hits (A) outnumber {label_from} hits (S). Intervals of "
-        "documents and years resample ~40-token segments within each document (within-document noise only, given "
-        f"the documents); intervals of periods: {period_resampling}; see docs/methods.md §2, §13.",
+        f"documents and years resample ~{s.segment_size}-word segments within each document (within-document noise "
+        "only, given the documents); intervals of periods: {period_resampling}; see docs/methods.md §2, §13.",
         "",
         (
             "**Confounding.** Organisers and genres per period (metadata): "

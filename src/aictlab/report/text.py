@@ -11,12 +11,12 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
-    "SEGMENTS_WITHIN",
     "TOPIC_LEANS",
     "dropped_units_note",
     "fmt_number",
     "no_interval",
     "period_resampling",
+    "segments_within",
 ]
 
 #: What "a topic leans to a frame" means (:func:`aictlab.topics.topic_frames` with its defaults: top 20 terms,
@@ -27,13 +27,13 @@ TOPIC_LEANS = (
 )
 
 
-#: The within-document bootstrap of the drift measures (docs/methods.md §2), as :func:`period_resampling` says it.
-SEGMENTS_WITHIN = "~40-token segments resampled within each document, within-document noise only"
+def segments_within(segment_size: int) -> str:
+    """The within-document bootstrap of the drift measures (docs/methods.md §2), as :func:`period_resampling`
+    says it, for segments of ``segment_size`` words (the corpus's setting)."""
+    return f"~{segment_size}-word segments resampled within each document, within-document noise only"
 
 
-def period_resampling(
-    table: pd.DataFrame, min_documents: int, cluster: str | None, *, within: str = SEGMENTS_WITHIN
-) -> str:
+def period_resampling(table: pd.DataFrame, min_documents: int, cluster: str | None, *, within: str) -> str:
     """How the per-period intervals of a table were resampled, from its ``period``, ``resampled_unit`` and
     ``interval`` columns (:func:`aictlab.drift.measure_drift`'s ``by_period``,
     :func:`aictlab.topics.topic_prevalence`): documents or clusters within a period holding ``min_documents``
