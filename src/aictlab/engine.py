@@ -51,6 +51,7 @@ from aictlab.pipeline import (
     partition_bounds,
     process_paragraphs,
 )
+from aictlab.workers import BLAS_THREADS, environment
 
 __all__ = [
     "PARTITION_CHARS",
@@ -105,26 +106,19 @@ def dask_client(scheduler: Any = None, *, n_workers: int | None = None) -> Itera
     # Dask pins numerical libraries to one thread per worker; with fewer workers than cores, give each
     # worker's matrix products (spaCy's tok2vec) the cores left over, as the in-memory engine has them.
     # (the nanny reads these from os.environ first, and writes them there: set them, then restore them)
-    blas = str(max(1, (os.cpu_count() or 1) // n))
-    threads = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), blas)
-    saved = {k: os.environ.get(k) for k in threads}
+    threads = dict.fromkeys(BLAS_THREADS, str(max(1, (os.cpu_count() or 1) // n)))
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
-    os.environ.update(threads)
-    try:
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": {**environ, **threads}}):
-            cluster = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",  # any free port: several clusters may run at once
-                silence_logs=logging.ERROR,
-            )
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with (
+        environment(threads),
+        dask.config.set({"distributed.nanny.pre-spawn-environ": {**environ, **threads}}),
+    ):
+        cluster = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # any free port: several clusters may run at once
+            silence_logs=logging.ERROR,
+        )
     client = Client(cluster, set_as_default=False)
     try:
         yield client

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["forked_call", "one_blas_thread", "worker_guard"]
+__all__ = ["BLAS_THREADS", "environment", "forked_call", "one_blas_thread", "worker_guard"]
 
 _guarding = threading.Event()
 _PR_SET_PDEATHSIG = 1
@@ -170,7 +170,23 @@ def forked_call(call: Callable[[], Any], *, fork: bool = True) -> Iterator[Any]:
         receive.close()
 
 
-_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+#: The environment variables that set the threads of numerical libraries (OpenBLAS, OpenMP, MKL).
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Run a block with ``values`` set in ``os.environ`` (seen by the processes it starts), then restore them."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @contextlib.contextmanager
@@ -187,14 +203,5 @@ def one_blas_thread() -> Iterator[None]:
     """
     from threadpoolctl import threadpool_limits
 
-    saved = {key: os.environ.get(key) for key in _BLAS_THREADS}
-    os.environ.update(dict.fromkeys(_BLAS_THREADS, "1"))
-    try:
-        with threadpool_limits(limits=1):
-            yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with environment(dict.fromkeys(BLAS_THREADS, "1")), threadpool_limits(limits=1):
+        yield
