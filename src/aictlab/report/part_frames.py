@@ -450,7 +450,7 @@ def run(ctx: ReportContext) -> str:
         "source; `tables/frame_lexicon.csv`), matched on lemmas (multi-word expressions first, longest match). "
         f"D = log2((A+0.5)/(S+0.5)) > 0 means {label_to} hits (A) outnumber {label_from} hits (S). Intervals of "
         f"documents and years resample ~{s.segment_size}-word segments within each document (within-document noise "
-        "only, given the documents); intervals of periods: {period_resampling}; see docs/methods.md §2, §13.",
+        f"only, given the documents); intervals of periods: {period_resampling}; see docs/methods.md §2, §13.",
         "",
         (
             "**Confounding.** Organisers and genres per period (metadata): "
