@@ -22,7 +22,7 @@ import pandas as pd
 from aictlab import schema
 from aictlab.errors import SettingsError
 from aictlab.inference import resamples_documents
-from aictlab.resample import bootstrap_interval, resample_totals
+from aictlab.resample import bootstrap_interval, preferred_interval, resample_totals
 from aictlab.topics.labels import OTHER, frame_sets, topic_frames
 from aictlab.topics.selection import TopicSelection
 from aictlab.topics.stability import topic_agreement
@@ -199,10 +199,7 @@ def _group_intervals(
                 estimate[g, c], ratio[g, :, c], alpha=alpha, n_units=int(n_res[g]) if thick[g] else None
             )
             out["pct_low"][g, c], out["pct_high"][g, c] = ci["ci_low"], ci["ci_high"]
-            key = "exp" if thick[g] and np.isfinite(ci["exp_alpha"]) else "ci"
-            out["ci_low"][g, c], out["ci_high"][g, c] = ci[f"{key}_low"], ci[f"{key}_high"]
-            if key == "exp":
-                out["interval"][g, c] = "expanded percentile"
+            out["ci_low"][g, c], out["ci_high"][g, c], out["interval"][g, c] = preferred_interval(ci)
     return out
 
 
