@@ -135,3 +135,41 @@ def test_one_blas_thread_limits_loaded_and_later_libraries_and_restores_the_envi
     assert [info["num_threads"] for info in threadpool_info()] == before
     assert os.environ["OPENBLAS_NUM_THREADS"] == "3" and "OMP_NUM_THREADS" not in os.environ
     np.testing.assert_array_equal(inside, np.linalg.svd(x, compute_uv=False))
+
+
+_POOL: list = []
+
+
+def _half_sent_result(_: object) -> None:
+    """A worker's task that writes the first bytes of a result message, then hangs (as a worker killed in the
+    middle of sending its result leaves the pipe). Forked: the pool object is this process's copy."""
+    import struct
+
+    writer = _POOL[0]._result_queue._writer
+    os.write(writer.fileno(), struct.pack("!i", 1_000) + b"x" * 10)
+    time.sleep(600)
+
+
+def test_abandoned_pool_does_not_wait_for_a_half_sent_result():
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from aictlab.workers import abandon_pool
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    _POOL[:] = [pool]
+    future = pool.submit(_half_sent_result, None)
+    time.sleep(1.5)  # the pool's reader thread now waits for the other 990 bytes
+    ended = threading.Event()
+
+    def stop() -> None:
+        abandon_pool(pool)
+        pool.shutdown(wait=True)
+        ended.set()
+
+    threading.Thread(target=stop, daemon=True).start()
+    assert ended.wait(60), "the pool's shutdown still waits for the half-sent result"
+    with pytest.raises(BrokenProcessPool):
+        future.result(timeout=5)

@@ -27,6 +27,7 @@ import pandas as pd
 from aictlab import schema as S
 from aictlab.config import LEMMATIZERS
 from aictlab.errors import CorpusError, LexiconError, check_choice
+from aictlab.workers import abandon_pool
 
 __all__ = [
     "SPACY_MODEL",
@@ -333,6 +334,9 @@ def _pool_rows(
                 yield from done
             elif not batch:
                 return
+    except BaseException:  # interrupted (or the caller stopped reading): no result is wanted any more
+        abandon_pool(pool)
+        raise
     finally:
         for future in pending:
             future.cancel()

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["BLAS_THREADS", "environment", "forked_call", "one_blas_thread", "worker_guard"]
+__all__ = ["BLAS_THREADS", "abandon_pool", "environment", "forked_call", "one_blas_thread", "worker_guard"]
 
 _guarding = threading.Event()
 _PR_SET_PDEATHSIG = 1
@@ -58,6 +58,25 @@ def _end_workers() -> None:
     for child in set(multiprocessing.active_children()) - _before:
         child.terminate()
         child.join(timeout=5)
+
+
+def abandon_pool(pool: Any) -> None:
+    """End a ``concurrent.futures.ProcessPoolExecutor``'s workers so that its shutdown cannot wait forever.
+
+    A worker ended while it sends a result (by :func:`worker_guard` on Ctrl-C or ``kill``) leaves the pool's
+    reader thread waiting for the rest of the message, and ``shutdown`` (or the interpreter's exit) for that
+    thread. This process holds the other end of the result pipe: once the workers are gone, closing it ends
+    the read, and the pool reports itself broken instead of hanging.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
 
 
 def _interrupt(signum: int, frame: object) -> None:

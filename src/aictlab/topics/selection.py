@@ -34,6 +34,7 @@ from aictlab.topics.models import (
 )
 from aictlab.topics.stability import topic_agreement
 from aictlab.topics.units import check_topic_documents, sample_topic_units, sampling_rule
+from aictlab.workers import abandon_pool
 
 __all__ = [
     "STREAM_MODES",
@@ -229,7 +230,11 @@ def _grid_pool(n_jobs: int, docs: pd.DataFrame, vocabulary: np.ndarray, texts: l
             initializer=_grid_init,
             initargs=(docs, vocabulary, texts),
         ) as pool:
-            yield pool.map
+            try:
+                yield pool.map
+            except BaseException:  # interrupted: the pool's exit must not wait for a half-sent result
+                abandon_pool(pool)
+                raise
     finally:
         _GRID_DATA.clear()
 
