@@ -10,10 +10,10 @@ from scipy import io as scipy_io
 
 from aictlab.corpus import build_corpus, select_tokens
 from aictlab.export import dtm_files, write_dtm
-from aictlab.keyness import lexical_table
+from aictlab.keyness import document_term_counts, lexical_table
 
 
-def small_table():
+def small_counts():
     corpus = build_corpus(
         pd.DataFrame(
             {
@@ -24,11 +24,11 @@ def small_table():
         ),
         lemmatizer="simplemma",
     )
-    return lexical_table(select_tokens(corpus.tokens), "doc_id", keep_stop=True)
+    return document_term_counts(select_tokens(corpus.tokens), keep_stop=True)
 
 
 def test_dtm_files_by_hand(tmp_path):
-    files = dtm_files(small_table())
+    files = dtm_files(*small_counts())
     assert files["dtm_rows.txt"].decode() == "a\nb\n"
     terms = files["dtm_cols.txt"].decode().split()
     assert terms == ["coopération_décentralisée", "et", "le", "paix"]
@@ -44,15 +44,21 @@ def test_dtm_files_by_hand(tmp_path):
     ]
     matrix = scipy_io.mmread(io.BytesIO(files["dtm.mtx"])).toarray()
     assert matrix.tolist() == [[0, 1, 2, 2], [1, 1, 2, 1]]
-    paths = write_dtm(small_table(), tmp_path / "exports")
+    paths = write_dtm(*small_counts(), tmp_path / "exports")
     assert sorted(p.name for p in paths) == ["dtm.mtx", "dtm_cols.txt", "dtm_long.csv", "dtm_rows.txt"]
 
 
 def test_dtm_from_partition_counts_equals_the_whole(seed_corpus, seed_corpus_on_disk):
     # the report's export: lemmas per document with stop words, counted partition by partition
-    parted = dtm_files(lexical_table(seed_corpus_on_disk, "doc_id", keep_stop=True))
-    whole = dtm_files(lexical_table(select_tokens(seed_corpus.tokens), "doc_id", keep_stop=True))
+    parted = dtm_files(*document_term_counts(seed_corpus_on_disk, keep_stop=True))
+    whole = dtm_files(*document_term_counts(select_tokens(seed_corpus.tokens), keep_stop=True))
     assert parted == whole
+    # the long counts are the lexical table's (terms x documents) without its dense array
+    table = lexical_table(seed_corpus_on_disk, "doc_id", keep_stop=True)
+    long, documents = document_term_counts(seed_corpus_on_disk, keep_stop=True)
+    assert documents == list(table.counts.columns)
+    pd.testing.assert_frame_equal(long, table.tidy().rename(columns={"group": "doc_id"}), check_dtype=False)
+    assert parted["dtm_cols.txt"].decode().split("\n")[:-1] == list(table.counts.index)
     assert parted["dtm_rows.txt"].decode().split() == sorted(seed_corpus.documents["doc_id"])
     long = pd.read_csv(io.BytesIO(parted["dtm_long.csv"]))
     assert long["n"].sum() == len(

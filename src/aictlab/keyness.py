@@ -34,6 +34,7 @@ from aictlab.errors import SchemaError, SettingsError, check_choice
 __all__ = [
     "LexicalTable",
     "add_group_column",
+    "document_term_counts",
     "keyness",
     "keyness_each",
     "lexical_table",
@@ -206,6 +207,34 @@ def lexical_table(
     )  # fmt: skip
 
 
+def document_term_counts(
+    data: Corpus | pd.DataFrame,
+    *,
+    by: Literal["lemma", "token"] = "lemma",
+    keep_stop: bool = False,
+    keep_punct: bool = False,
+) -> tuple[pd.DataFrame, list]:
+    """The terms × documents lexical table in long form, never dense: for thousands of documents.
+
+    The counts of ``lexical_table(data, "doc_id", by=by, keep_stop=keep_stop, keep_punct=keep_punct)``
+    without its terms × documents array (178,534 terms × 19,950 documents would be 26.5 GiB): the same
+    tokens, filters and order.
+
+    Returns
+    -------
+    (DataFrame, list)
+        ``doc_id, term, n`` (non-zero counts, sorted by document then term), and the documents in the
+        lexical table's column order (sorted; a document whose counted tokens are all left out is kept).
+    """
+    check_choice("by", by, TERM_UNITS)
+    corpus = as_corpus(data)
+    counts = _document_term_counts(corpus, schema.DOC_ID, by, None, keep_punct=keep_punct)
+    kept, sizes = _kept_counts(counts, schema.DOC_ID, keep_stop=keep_stop, keep_punct=keep_punct, pos=None)
+    long = kept.astype(np.int64).rename("n").reset_index()[[schema.DOC_ID, "term", "n"]]
+    long = long.sort_values([schema.DOC_ID, "term"], kind="stable").reset_index(drop=True)
+    return long, sorted(set(sizes.index) | set(long[schema.DOC_ID]))
+
+
 def _document_term_counts(
     corpus: Corpus, group: str, by: str, counts: pd.DataFrame | None, *, keep_punct: bool
 ) -> pd.DataFrame:
@@ -276,19 +305,11 @@ def term_counts(
     return frame.groupby(by_cols, sort=True, dropna=False).size().rename("n").reset_index()
 
 
-def _table_of_counts(
-    counts: pd.DataFrame,
-    group: str,
-    *,
-    by: str,
-    keep_stop: bool,
-    keep_punct: bool,
-    min_count: int,
-    pos: Sequence[str] | None,
-    groups: Sequence | None,
-) -> LexicalTable:
-    """The lexical table of a long count table with a ``group`` column (rows with the same group and term
-    summed; absent flags: word, not punctuation, not a stop word)."""
+def _kept_counts(
+    counts: pd.DataFrame, group: str, *, keep_stop: bool, keep_punct: bool, pos: Sequence[str] | None
+) -> tuple[pd.Series, pd.Series]:
+    """The kept terms' counts summed per (term, group), in long form (nothing dense), and the group sizes
+    (word tokens; absent flags: word, not punctuation, not a stop word)."""
     # object columns left by empty partitions get the dtype their values have, so that the table does not
     # depend on how the tokens were split
     counts = counts.infer_objects()
@@ -307,7 +328,24 @@ def _table_of_counts(
         keep &= (
             counts[schema.POS].isin(list(pos)).to_numpy() | terms.str.contains(schema.MWE_JOINER).to_numpy()
         )
-    table = counts.loc[keep].groupby(["term", group], sort=True)["n"].sum().unstack(group, fill_value=0)
+    return counts.loc[keep].groupby(["term", group], sort=True)["n"].sum(), sizes
+
+
+def _table_of_counts(
+    counts: pd.DataFrame,
+    group: str,
+    *,
+    by: str,
+    keep_stop: bool,
+    keep_punct: bool,
+    min_count: int,
+    pos: Sequence[str] | None,
+    groups: Sequence | None,
+) -> LexicalTable:
+    """The lexical table of a long count table with a ``group`` column (rows with the same group and term
+    summed; absent flags: word, not punctuation, not a stop word)."""
+    kept, sizes = _kept_counts(counts, group, keep_stop=keep_stop, keep_punct=keep_punct, pos=pos)
+    table = kept.unstack(group, fill_value=0)
     all_groups = sorted(set(sizes.index) | set(table.columns))
     order = list(groups) if groups is not None else all_groups
     unknown = [g for g in order if g not in all_groups]

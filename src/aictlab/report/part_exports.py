@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from aictlab import schema
 from aictlab.export import write_dtm
 from aictlab.iramuteq import DEFAULT_VARIABLES, write_iramuteq
-from aictlab.keyness import lexical_table
+from aictlab.keyness import document_term_counts
 from aictlab.report.context import ReportContext
 
 __all__ = ["export_variables", "run"]
@@ -25,12 +24,12 @@ def run(ctx: ReportContext) -> str:
     corpus_file = write_iramuteq(ctx.corpus, folder / "corpus_iramuteq.txt", variables=variables)
     # all word tokens with stop words (users filter in their own tool); duplicates as the run counts them;
     # counted per document, partition by partition
-    table = lexical_table(
-        ctx.corpus.select(keep_duplicates=ctx.settings.keep_duplicates), schema.DOC_ID, keep_stop=True
+    counts, documents = document_term_counts(
+        ctx.corpus.select(keep_duplicates=ctx.settings.keep_duplicates), keep_stop=True
     )
-    paths = [corpus_file, *write_dtm(table, folder)]
+    paths = [corpus_file, *write_dtm(counts, documents, folder)]
     ctx.outputs.extend(paths)
-    n_terms, n_docs = table.counts.shape
+    n_terms, n_docs = counts["term"].nunique(), len(documents)
     starred = ", ".join(f"`*{name}_`" for name in ("doc", *variables))
     return "\n".join(
         [
