@@ -97,3 +97,37 @@ def test_report_exports_only_the_variables_the_corpus_has(tmp_path):
     part_exports.run(ReportContext(settings=settings, corpus=with_organiser))
     text = (tmp_path / "figures" / "exports" / "corpus_iramuteq.txt").read_text(encoding="utf-8")
     assert text.splitlines()[0] == "**** *doc_a *year_2012 *date_20120523 *organiser_CNFPT"
+
+
+def test_report_counts_the_texts_written_and_the_matrix_rows_apart(tmp_path):
+    # a document repeating another is a text of the IRaMuTeQ file (duplicates kept) but no row of the matrix
+    # (its paragraphs counted once, in the fuller document)
+    from aictlab.config import Settings
+    from aictlab.report import part_exports
+    from aictlab.report.context import ReportContext
+
+    shared = (
+        "La coopération décentralisée réunit les collectivités territoriales et leurs partenaires autour de "
+        "projets de solidarité internationale, de développement durable et de paix entre les territoires."
+    )
+    corpus = build_corpus(
+        pd.DataFrame(
+            {
+                "doc_id": ["a", "b", "c"],
+                "date": ["2012", "2025", "2025"],
+                "text": [
+                    shared + "\n\nLa paix et la paix.",
+                    "Les villes exportent leur savoir-faire vers les marchés étrangers.",
+                    shared,
+                ],
+            }
+        ),
+        lemmatizer="simplemma",
+    )
+    assert corpus.paragraphs.loc[corpus.paragraphs["doc_id"].eq("c"), "is_duplicate"].all()
+    markdown = part_exports.run(ReportContext(settings=Settings(root=tmp_path), corpus=corpus))
+    exports = tmp_path / "figures" / "exports"
+    lines = (exports / "corpus_iramuteq.txt").read_text(encoding="utf-8").splitlines()
+    assert sum(line.startswith("**** ") for line in lines) == 3 and "3 texts (" in markdown
+    assert (exports / "dtm_rows.txt").read_text() == "a\nb\n"
+    assert "(Matrix Market, 2 documents × " in markdown

@@ -30,6 +30,10 @@ def run(ctx: ReportContext) -> str:
     paths = [corpus_file, *write_dtm(counts, documents, folder)]
     ctx.outputs.extend(paths)
     n_terms, n_docs = counts["term"].nunique(), len(documents)
+    # the texts written (a document whose every paragraph is empty is left out of the file), read back from
+    # it: the document-term matrix's rows are another count (documents with a counted word)
+    with corpus_file.open(encoding="utf-8") as lines:
+        n_texts = sum(line.startswith("**** ") for line in lines)
     starred = ", ".join(f"`*{name}_`" for name in ("doc", *variables))
     return "\n".join(
         [
@@ -40,7 +44,7 @@ def run(ctx: ReportContext) -> str:
             "lemmas (multi-word expressions joined with `_`, stop words kept) per document, with duplicated "
             "paragraphs counted as in the measures.",
             "",
-            f"- `exports/corpus_iramuteq.txt`: {n_docs} texts ({starred}); open it in IRaMuTeQ, or read it back "
+            f"- `exports/corpus_iramuteq.txt`: {n_texts} texts ({starred}); open it in IRaMuTeQ, or read it back "
             "with `aictlab.read_iramuteq`.",
             f"- `exports/dtm_long.csv` (`doc_id, term, n`) and `exports/dtm.mtx` + `dtm_rows.txt` + "
             f"`dtm_cols.txt` (Matrix Market, {n_docs} documents × {n_terms} lemmas): in R, "
