@@ -54,3 +54,20 @@ def test_an_inline_call_runs_only_when_asked():
     with forked_call(lambda: calls.append(1), fork=False):
         pass
     assert calls == []
+
+
+def _squares_in_a_pool() -> list[int]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(int.__mul__, range(5), range(5)))
+
+
+def test_a_call_may_start_worker_processes_when_asked():
+    # the topic grid started ahead (report.runner.start_ahead) runs its own process pool
+    with forked_call(_squares_in_a_pool, workers=True) as handle:
+        assert handle.result() == [0, 1, 4, 9, 16]
+    # a daemon process may not (multiprocessing: "daemonic processes are not allowed to have children")
+    with forked_call(_squares_in_a_pool) as handle, pytest.raises(AssertionError, match="daemonic"):
+        handle.result()

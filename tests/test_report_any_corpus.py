@@ -299,3 +299,15 @@ def test_degenerate_reinert_class_is_one_above_ninety_percent():
     n = [2134, 1083, 509, 2561, 17]
     readable = pd.DataFrame({"class": [1, 2, 3, 4, 5], "n_segments": n, "share": np.array(n) / sum(n)})
     assert rn.degenerate_classes(readable).empty
+
+
+def test_topics_started_ahead_give_the_tables_of_a_topics_only_run(synthetic_report, tmp_path):
+    # the whole report forks the topic grid while the earlier parts run (runner.start_ahead); a run of the
+    # topics part alone computes it in turn, from an empty cache: the same tables, byte for byte
+    corpus = synthetic_report["out"].parent / "corpus"
+    outcomes = run_report(_settings(tmp_path, corpus), only=["topics"])
+    assert [(o.name, o.status) for o in outcomes] == [("topics", "ok")]
+    names = ["topic_model_selection.csv", "topics.csv", "topic_prevalence.csv", "frame_topic_prevalence.csv"]
+    for name in names:
+        alone = (tmp_path / "out" / "tables" / name).read_bytes()
+        assert alone == (synthetic_report["out"] / "tables" / name).read_bytes(), name

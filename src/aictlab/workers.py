@@ -162,7 +162,7 @@ def _send_result(send, call: Callable[[], Any]) -> None:
 
 
 @contextlib.contextmanager
-def forked_call(call: Callable[[], Any], *, fork: bool = True) -> Iterator[Any]:
+def forked_call(call: Callable[[], Any], *, fork: bool = True, workers: bool = False) -> Iterator[Any]:
     """Start ``call()`` now in a forked process, while the caller goes on; the handle's ``result()`` waits for
     its value (pickled back) or re-raises its exception.
 
@@ -170,14 +170,16 @@ def forked_call(call: Callable[[], Any], *, fork: bool = True) -> Iterator[Any]:
     caller's threads (a Dask client, a background figure worker) and must be deterministic: it computes what
     the caller would have. Leaving the block ends the process if it still runs (a value never asked for, an
     exception in the caller). Without ``fork``, on a platform that cannot fork, or on one core, ``call`` runs
-    in this process at the first ``result()``.
+    in this process at the first ``result()``. ``workers=True`` lets the call start processes of its own (a
+    process pool): the process is then not a daemon, and is still ended by the block's exit, by
+    :func:`worker_guard` (and, forked under it, by its parent's death).
     """
     if not fork or "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
         yield _Inline(call)
         return
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_send_result, args=(send, call), daemon=True)
+    process = context.Process(target=_send_result, args=(send, call), daemon=not workers)
     process.start()
     send.close()
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
@@ -25,7 +25,7 @@ from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 from aictlab.report.text import TOPIC_LEANS, dropped_units_note, fmt_number, period_resampling
 
-__all__ = ["run"]
+__all__ = ["ahead", "run"]
 
 
 def _not_run(err: Exception) -> str:
@@ -105,35 +105,47 @@ def _select_with_progress(ctx: ReportContext, docs, **kwargs):
         return tp.select_topic_models(docs, progress=advance, **kwargs)
 
 
-def run(ctx: ReportContext) -> str:
+@dataclasses.dataclass(frozen=True)
+class _GridPlan:
+    """What the topic grid runs on and the cache key of its results (the same for :func:`ahead` and :func:`run`)."""
+
+    docs: pd.DataFrame
+    k_grid: list[int]
+    key: dict
+    max_units: int | None
+
+    @property
+    def sampled(self) -> bool:
+        return self.max_units is not None and len(self.docs) > self.max_units
+
+    def select(self, ctx: ReportContext, *, progress: bool) -> tp.TopicSelection:
+        """The whole grid (:func:`aictlab.topics.select_topic_models`), with a bar over its fits or without."""
+        s = ctx.settings
+        kwargs = {"k": self.k_grid, "seed": s.seed, "n_seeds": s.topic_seeds, "max_units": self.max_units,
+                  "n_jobs": max(1, min(2, os.cpu_count() or 1))}  # fmt: skip
+        if progress:
+            return _select_with_progress(ctx, self.docs, **kwargs)
+        return tp.select_topic_models(self.docs, **kwargs)
+
+
+def _grid_plan(ctx: ReportContext) -> _GridPlan:
+    """The topic documents (cached), the K grid that fits them and the grid's cache key.
+
+    Raises SettingsError or SchemaError when the corpus cannot hold topic models (too few units)."""
     s = ctx.settings
-    lexicon = load_lexicon(s.lexicon_path)
-    try:
-        docs = ctx.cached(
-            "topic_documents",
-            {
-                "unit": s.topic_unit,
-                "keep_duplicates": s.keep_duplicates,
-                "periods": s.periods,
-                "min_df": "auto",
-            },
-            # partition by partition (Corpus.map_tokens): tokens on disk (Dask engine) are never all in memory;
-            # the units carry their document's period, assigned once (as_corpus); the vocabulary's minimum
-            # document frequency scales with the number of units (tp.scaled_min_df)
-            lambda: tp.topic_documents(
-                ctx.corpus,
-                unit=s.topic_unit,
-                keep_duplicates=s.keep_duplicates,
-                periods=s.periods,
-                min_df="auto",
-            ),
-        )
-        # the K grid scales with the units (tp.topic_k_grid): too few units -> the section says why
-        k_grid = tp.topic_k_grid(len(docs), s.topic_k, unit=s.topic_unit)
-    except (SettingsError, SchemaError) as err:
-        return _not_run(err)
+    docs = ctx.cached(
+        "topic_documents",
+        {"unit": s.topic_unit, "keep_duplicates": s.keep_duplicates, "periods": s.periods, "min_df": "auto"},
+        # partition by partition (Corpus.map_tokens): tokens on disk (Dask engine) are never all in memory;
+        # the units carry their document's period, assigned once (as_corpus); the vocabulary's minimum
+        # document frequency scales with the number of units (tp.scaled_min_df)
+        lambda: tp.topic_documents(
+            ctx.corpus, unit=s.topic_unit, keep_duplicates=s.keep_duplicates, periods=s.periods, min_df="auto"
+        ),
+    )
+    # the K grid scales with the units (tp.topic_k_grid): too few units -> the section says why
+    k_grid = tp.topic_k_grid(len(docs), s.topic_k, unit=s.topic_unit)
     max_units = s.topic_max_units or None
-    sampled = max_units is not None and len(docs) > max_units
     key = {
         "unit": s.topic_unit,
         "keep_duplicates": s.keep_duplicates,
@@ -146,19 +158,41 @@ def run(ctx: ReportContext) -> str:
         "nmf": tp.NMF_DEFAULTS,
         "docs": docs.attrs,
     }
-    if sampled:  # the sample depends on the cap and on the periods (its strata)
+    if max_units is not None and len(docs) > max_units:  # the sample depends on the cap and the periods
         key = {**key, "max_units": max_units, "sample_periods": s.periods}
-    n_jobs = max(1, min(2, os.cpu_count() or 1))
+    return _GridPlan(docs, k_grid, key, max_units)
+
+
+def ahead(ctx: ReportContext) -> tuple[_GridPlan, Callable[[], tp.TopicSelection]] | None:
+    """The topic grid, to be computed while the parts before this one run (:func:`aictlab.report.runner.start_ahead`).
+
+    Returns the plan and the grid's call, or None when the grid is cached or the corpus cannot hold topic
+    models (:func:`run` then says why)."""
+    try:
+        plan = _grid_plan(ctx)
+    except (SettingsError, SchemaError):
+        return None
+    if ctx.is_cached("topics_selection", plan.key):
+        return None
+    return plan, functools.partial(plan.select, ctx, progress=False)
+
+
+def run(ctx: ReportContext) -> str:
+    s = ctx.settings
+    lexicon = load_lexicon(s.lexicon_path)
+    # the grid started ahead (runner.start_ahead): its plan, and its result when asked for
+    plan, started = ctx.ahead.get("topics", (None, None))
+    try:
+        plan = plan or _grid_plan(ctx)
+    except (SettingsError, SchemaError) as err:
+        return _not_run(err)
+    docs, k_grid, key, max_units, sampled = plan.docs, plan.k_grid, plan.key, plan.max_units, plan.sampled
 
     @functools.cache
     def grid() -> tp.TopicSelection:
         """The whole grid, every subsample fit included (tens of MB): read only by what is not cached."""
-        return ctx.cached(
-            "topics_selection",
-            key,
-            lambda: _select_with_progress(ctx, docs, k=k_grid, seed=s.seed, n_seeds=s.topic_seeds,
-                                          n_jobs=n_jobs, max_units=max_units),
-        )  # fmt: skip
+        compute = started.result if started is not None else lambda: plan.select(ctx, progress=True)
+        return ctx.cached("topics_selection", key, compute)
 
     # the grid without its fitted models (a tenth of the size, no scikit-learn object): all that a warm run reads
     selection = ctx.cached(

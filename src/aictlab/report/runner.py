@@ -25,7 +25,7 @@ from aictlab.plots.output import FigureWorker
 from aictlab.progress import tqdm_progress
 from aictlab.report import render
 from aictlab.report.context import NOT_IN_FINGERPRINT, ReportContext
-from aictlab.workers import one_blas_thread, worker_guard
+from aictlab.workers import forked_call, one_blas_thread, worker_guard
 
 __all__ = [
     "PARTS",
@@ -35,6 +35,7 @@ __all__ = [
     "check_run",
     "part_records",
     "run_report",
+    "start_ahead",
 ]
 
 log = logging.getLogger("aictlab.report")
@@ -226,14 +227,49 @@ def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[
             raise SettingsError(f"periods = {ctx.settings.periods!r}: {err}") from None
         outcomes = []
         last = f"corpus {seconds:.1f} s"
-        for name in names:
-            bar.set_postfix_str(f"{name} (last: {last})")
-            outcome = _run_part(ctx, name)
-            outcomes.append(outcome)
-            last = f"{name} {outcome.seconds:.1f} s"
-            bar.update(1)
+        with contextlib.ExitStack() as started:
+            ctx.ahead = start_ahead(ctx, names, started)
+            for name in names:
+                bar.set_postfix_str(f"{name} (last: {last})")
+                outcome = _run_part(ctx, name)
+                outcomes.append(outcome)
+                last = f"{name} {outcome.seconds:.1f} s"
+                bar.update(1)
+            ctx.ahead = {}
         bar.set_postfix_str(f"done (last: {last})")
     return outcomes
+
+
+def start_ahead(ctx: ReportContext, names: list[str], stack: contextlib.ExitStack) -> dict[str, tuple]:
+    """Start the work that parts can do before their turn, each in a forked process, while earlier parts run.
+
+    A part module may define ``ahead(ctx)``, returning ``(prepared, call)`` or None: ``prepared`` is what it
+    computed here (its inputs), ``call`` what it would compute first when it runs, deterministic and
+    independent of earlier parts (the topic grid: ~20 s of CPU on two workers, which would otherwise wait for
+    the frames part). The process ends with ``stack``. Only on the memory engine (a forked process must not
+    use the Dask client's threads), with at least two cores, and not for the first part (nothing to overlap).
+    A part whose ``ahead`` fails just runs as usual: its own run reports the error.
+
+    Returns
+    -------
+    dict
+        Part name -> (prepared, handle), the handle's ``result()`` giving ``call()``'s value.
+    """
+    handles: dict[str, tuple] = {}
+    if ctx.client is not None or (os.cpu_count() or 1) < 2:
+        return handles
+    for name in names[1:]:
+        prepare = getattr(importlib.import_module(PARTS[name]), "ahead", None)
+        try:
+            planned = prepare(ctx) if prepare is not None else None
+        except Exception as err:  # the part meets the same error when it runs, and reports it there
+            log.debug("part %s: nothing started ahead (%s)", name, err)
+            continue
+        if planned is not None:
+            prepared, call = planned
+            handles[name] = (prepared, stack.enter_context(forked_call(call, workers=True)))
+            log.info("part %s: started ahead in a background process", name)
+    return handles
 
 
 def _run_part(ctx: ReportContext, name: str) -> PartOutcome:
