@@ -43,11 +43,12 @@ with worker_guard():
 """
 
 
-TOPIC_GRID_SCRIPT = """
+#: Topic documents of 4,000 random units: a grid that runs for minutes.
+TOPIC_DOCS = """
 import numpy as np
 import pandas as pd
 from aictlab import topics as tp
-from aictlab.workers import worker_guard
+from aictlab.workers import forked_call, worker_guard
 
 rng = np.random.default_rng(0)
 vocab = np.array([f"w{i}" for i in range(400)])
@@ -58,10 +59,26 @@ docs = pd.DataFrame({
     "n_tokens": 40,
     "terms": [tuple(rng.choice(vocab, 40)) for _ in range(4000)],
 })
-with worker_guard():
-    for _ in range(100):
-        tp.select_topic_models(docs, k=range(2, 11), n_seeds=20, n_jobs=2)
+grids = lambda: [tp.select_topic_models(docs, k=range(2, 11), n_seeds=20, n_jobs=2) for _ in range(100)]
 """
+
+TOPIC_GRID_SCRIPT = (
+    TOPIC_DOCS
+    + """
+with worker_guard():
+    grids()
+"""
+)
+
+#: The report's topic grid started ahead (report.runner.start_ahead): a forked process that runs the grid's own
+#: process pool, so the pool's workers are the parent's grandchildren.
+AHEAD_GRID_SCRIPT = (
+    TOPIC_DOCS
+    + """
+with worker_guard(), forked_call(grids, workers=True) as ahead:
+    ahead.result()
+"""
+)
 
 
 def _interrupt_and_check(script: str, signum: int, what: str) -> None:
@@ -173,3 +190,9 @@ def test_abandoned_pool_does_not_wait_for_a_half_sent_result():
     assert ended.wait(60), "the pool's shutdown still waits for the half-sent result"
     with pytest.raises(BrokenProcessPool):
         future.result(timeout=5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_no_worker_of_a_grid_started_ahead_survives_an_interrupted_parent(signum):
+    _interrupt_and_check(AHEAD_GRID_SCRIPT, signum, "topic grid started ahead")
