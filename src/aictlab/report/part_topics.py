@@ -183,7 +183,7 @@ def run(ctx: ReportContext) -> str:
     # the grid started ahead (runner.start_ahead): its plan, and its result when asked for
     plan, started = ctx.ahead.get("topics", (None, None))
     try:
-        plan = plan or _grid_plan(ctx)
+        plan = _grid_plan(ctx) if plan is None else plan
     except (SettingsError, SchemaError) as err:
         return _not_run(err)
     docs, k_grid, key, max_units, sampled = plan.docs, plan.k_grid, plan.key, plan.max_units, plan.sampled
