@@ -134,7 +134,7 @@ def _fit_group(group: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: i
     model, k, params, fits = group["model"], group["k"], group["params"], group["fits"]
     if model == "lda" and params.get("backend", "vb") == "vb" and not params.get("stream"):
         fits_ = [(rows, seed) for rows, seed, _ in fits]
-        fitted = fit_lda_many(docs, k, fits_, vocabulary=vocabulary, **params)
+        fitted = fit_lda_many(docs, k, fits_, subset_units=False, vocabulary=vocabulary, **params)
     else:
         counts = cast_dtm(topic_texts(docs), vocabulary) if model == "nmf" else None
         fitted = []
@@ -144,7 +144,8 @@ def _fit_group(group: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: i
             if counts is None:
                 fitted.append(one.fit(train))
             else:
-                fitted.append(one.fit(train, counts=counts if rows is None else counts[rows]))
+                sub = counts if rows is None else counts[rows]
+                fitted.append(one.fit(train, counts=sub, keep_units=rows is None))
     for one, (rows, _, _) in zip(fitted, fits, strict=True):
         if rows is not None:  # a subsample fit keeps its topics only: θ on every unit is inferred on demand
             one.docs_, one.doc_topic_ = None, None
