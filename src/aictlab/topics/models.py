@@ -403,6 +403,7 @@ def fit_lda_many(
     n_topics: int,
     fits: Sequence[tuple[np.ndarray | None, int]],
     *,
+    counts=None,
     subset_units: bool = True,
     **params: Any,
 ) -> list[LdaTopicModel]:
@@ -419,6 +420,9 @@ def fit_lda_many(
     n_topics : int
     fits : sequence of (rows, seed)
         Positions of each fit's units in ``docs`` (None = every unit) and its seed.
+    counts : scipy.sparse matrix, optional
+        The count matrix of ``docs`` over the vocabulary (:func:`cast_dtm`) when already built (the grid
+        builds it once for every K).
     subset_units : bool, default=True
         False: a fit on a subset of the units (rows given) keeps its topics only, ``docs_`` and
         ``doc_topic_`` None (the grid's subsample fits: their θ on every unit is inferred when needed).
@@ -430,7 +434,7 @@ def fit_lda_many(
     if head.backend != "vb" or head.stream:
         raise SettingsError("fit_lda_many stacks in-memory fits of backend 'vb' only.")
     head._start_fit(docs)  # checks; the vocabulary of every fit
-    x = cast_dtm(topic_texts(docs), head.vocabulary_)
+    x = cast_dtm(topic_texts(docs), head.vocabulary_) if counts is None else counts
     results = vb_lda_many(x, n_topics, fits, **head._vb_options())
     weights = docs["n_tokens"].to_numpy(dtype=float)
     for model, (rows, _), result in zip(models, fits, results, strict=True):

@@ -177,9 +177,12 @@ def _elbo_units(stack: _Stack, norm, gamma, elog_theta, alpha) -> np.ndarray:
     from scipy.special import gammaln
 
     score = stack.per_fit(stack.counts * np.log(norm), by_row=False)
-    a_rows = np.take(alpha, stack.fit_of_row, axis=0)
-    doc = ((a_rows - gamma) * elog_theta).sum(1) + gammaln(gamma).sum(1) - gammaln(gamma.sum(1))
-    doc += gammaln(a_rows.sum(1)) - gammaln(a_rows).sum(1)
+    weighted = np.take(alpha, stack.fit_of_row, axis=0)
+    weighted -= gamma
+    weighted *= elog_theta  # (α − γ) · E ln θ
+    doc = weighted.sum(1) + gammaln(gamma).sum(1) - gammaln(gamma.sum(1))
+    # ln Γ(Σα) − Σ ln Γ(α): one number per fit, added to each of its rows (as when computed per row)
+    doc += np.take(gammaln(alpha.sum(1)) - gammaln(alpha).sum(1), stack.fit_of_row)
     score += stack.per_fit(doc, by_row=True)
     return score
 
@@ -188,7 +191,9 @@ def _elbo_topics(lam, eta, elog_beta) -> np.ndarray:
     """The topics' part of each fit's ELBO: the Dirichlet(η) prior of λ against q(β)."""
     from scipy.special import gammaln
 
-    topic = ((eta[:, None, :] - lam) * elog_beta).sum((1, 2)) + gammaln(lam).sum((1, 2))
+    weighted = eta[:, None, :] - lam
+    weighted *= elog_beta  # (η − λ) · E ln β
+    topic = weighted.sum((1, 2)) + gammaln(lam, out=weighted).sum((1, 2))
     topic -= gammaln(lam.sum(2)).sum(1)
     topic += lam.shape[1] * (gammaln(eta.sum(1)) - gammaln(eta).sum(1))
     return topic
