@@ -508,7 +508,8 @@ class NmfTopicModel(_TopicModelBase):
 
     Attributes
     ----------
-    model_ : sklearn.decomposition.NMF
+    model_ : aictlab.topics.cdnmf.CdNMF
+        scikit-learn's ``NMF``, its fitting loop run without the per-iteration overhead (same numbers).
     tfidf_ : sklearn.feature_extraction.text.TfidfTransformer
     vocabulary_, topic_term_, doc_topic_, topic_order_, docs_ : as :class:`LdaTopicModel`
     scale_ : ndarray (K,)
