@@ -258,9 +258,8 @@ class LdaTopicModel(_TopicModelBase):
         self._start_fit(docs)
         if self.backend == "vb" and not self.stream:
             x = cast_dtm(topic_texts(docs), self.vocabulary_)
-            return self._set_vb(
-                vb_lda_many(x, self.n_topics, [(None, self.seed)], **self._vb_options())[0], docs
-            )
+            result = vb_lda_many(x, self.n_topics, [(None, self.seed)], **self._vb_options())[0]
+            return self._set_vb(result, docs, docs["n_tokens"].to_numpy(dtype=float))
         self.dictionary_ = gensim_dictionary(self.vocabulary_)
         self.workers_, self.corpus_path_ = None, None
         self.lambda_, self.n_iter_, self.converged_ = None, None, None
@@ -303,18 +302,22 @@ class LdaTopicModel(_TopicModelBase):
             "gamma_threshold": self.gamma_threshold,
         }
 
-    def _set_vb(self, result: dict, docs: pd.DataFrame) -> LdaTopicModel:
-        """Attributes of a fit from :func:`aictlab.topics.vblda.vb_lda_many`'s result on ``docs``."""
+    def _set_vb(self, result: dict, docs: pd.DataFrame | None, weights: np.ndarray) -> LdaTopicModel:
+        """Attributes of a fit from :func:`aictlab.topics.vblda.vb_lda_many`'s result on units ``docs``
+        (``weights``: their tokens); ``docs`` None keeps the topics only (``docs_``, ``doc_topic_`` None)."""
         self.model_, self.dictionary_, self.workers_, self.corpus_path_ = None, None, None, None
         gamma = result["gamma"]
         theta = gamma / gamma.sum(1, keepdims=True)
-        self.topic_order_ = self._order_topics(theta, docs["n_tokens"].to_numpy(dtype=float))
+        self.topic_order_ = self._order_topics(theta, weights)
         self.lambda_ = result["lambda"][self.topic_order_]
         self.topic_term_ = self.lambda_ / self.lambda_.sum(1, keepdims=True)
         self.doc_topic_ = theta[:, self.topic_order_]
         self.alpha_ = np.asarray(result["alpha"], dtype=float)[self.topic_order_]
         self.n_iter_, self.converged_ = int(result["n_iter"]), bool(result["converged"])
-        self.docs_ = docs.drop(columns=["terms"]).reset_index(drop=True)
+        if docs is None:
+            self.docs_, self.doc_topic_ = None, None
+        else:
+            self.docs_ = docs.drop(columns=["terms"]).reset_index(drop=True)
         return self
 
     def _fit_stream(self, docs: pd.DataFrame) -> np.ndarray:
@@ -396,7 +399,13 @@ class LdaTopicModel(_TopicModelBase):
 
 
 def fit_lda_many(
-    docs: pd.DataFrame, n_topics: int, fits: Sequence[tuple[np.ndarray | None, int]], **params: Any
+    docs: pd.DataFrame,
+    n_topics: int,
+    fits: Sequence[tuple[np.ndarray | None, int]],
+    *,
+    counts=None,
+    subset_units: bool = True,
+    **params: Any,
 ) -> list[LdaTopicModel]:
     """Several in-memory LDA fits with K = ``n_topics`` on subsets of ``docs``, solved as one stacked problem.
 
@@ -411,6 +420,12 @@ def fit_lda_many(
     n_topics : int
     fits : sequence of (rows, seed)
         Positions of each fit's units in ``docs`` (None = every unit) and its seed.
+    counts : scipy.sparse matrix, optional
+        The count matrix of ``docs`` over the vocabulary (:func:`cast_dtm`) when already built (the grid
+        builds it once for every K).
+    subset_units : bool, default=True
+        False: a fit on a subset of the units (rows given) keeps its topics only, ``docs_`` and
+        ``doc_topic_`` None (the grid's subsample fits: their θ on every unit is inferred when needed).
     **params
         :class:`LdaTopicModel` parameters (``backend`` must be "vb", not streamed).
     """
@@ -419,11 +434,15 @@ def fit_lda_many(
     if head.backend != "vb" or head.stream:
         raise SettingsError("fit_lda_many stacks in-memory fits of backend 'vb' only.")
     head._start_fit(docs)  # checks; the vocabulary of every fit
-    x = cast_dtm(topic_texts(docs), head.vocabulary_)
+    x = cast_dtm(topic_texts(docs), head.vocabulary_) if counts is None else counts
     results = vb_lda_many(x, n_topics, fits, **head._vb_options())
+    weights = docs["n_tokens"].to_numpy(dtype=float)
     for model, (rows, _), result in zip(models, fits, results, strict=True):
         model.vocabulary_ = head.vocabulary_
-        model._set_vb(result, docs if rows is None else docs.iloc[rows])
+        if rows is None:
+            model._set_vb(result, docs, weights)
+        else:
+            model._set_vb(result, docs.iloc[rows] if subset_units else None, weights[rows])
     return models
 
 
@@ -489,7 +508,8 @@ class NmfTopicModel(_TopicModelBase):
 
     Attributes
     ----------
-    model_ : sklearn.decomposition.NMF
+    model_ : aictlab.topics.cdnmf.CdNMF
+        scikit-learn's ``NMF``, its fitting loop run without the per-iteration overhead (same numbers).
     tfidf_ : sklearn.feature_extraction.text.TfidfTransformer
     vocabulary_, topic_term_, doc_topic_, topic_order_, docs_ : as :class:`LdaTopicModel`
     scale_ : ndarray (K,)
@@ -515,20 +535,22 @@ class NmfTopicModel(_TopicModelBase):
         self.tol = tol
         self.vocabulary = vocabulary
 
-    def fit(self, docs: pd.DataFrame, counts=None) -> NmfTopicModel:
+    def fit(self, docs: pd.DataFrame, counts=None, keep_units: bool = True) -> NmfTopicModel:
         """Fit on ``docs`` (:func:`topic_documents`); returns self.
 
         ``counts``: their count matrix over the vocabulary (:func:`cast_dtm`) when already built (the grid
-        builds it once for every fit)."""
-        from sklearn.decomposition import NMF
+        builds it once for every fit). ``keep_units=False`` keeps the topics only: ``docs_`` and
+        ``doc_topic_`` None (the grid's subsample fits)."""
         from sklearn.feature_extraction.text import TfidfTransformer
+
+        from aictlab.topics.cdnmf import CdNMF
 
         self._start_fit(docs)
         if counts is None:
             counts = cast_dtm(topic_texts(docs), self.vocabulary_)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
         x = self.tfidf_.transform(counts)
-        self.model_ = NMF(
+        self.model_ = CdNMF(  # scikit-learn's NMF, its loop without the per-iteration overhead
             self.n_topics, init=self.init, max_iter=self.max_iter, tol=self.tol, random_state=self.seed
         )
         w = self.model_.fit_transform(x)
@@ -541,7 +563,10 @@ class NmfTopicModel(_TopicModelBase):
         self.topic_order_ = self._order_topics(np.nan_to_num(theta), weights)
         self.doc_topic_ = theta[:, self.topic_order_]
         self.topic_term_ = (h / self.scale_[:, None])[self.topic_order_]
-        self.docs_ = docs.drop(columns=["terms"]).reset_index(drop=True)
+        if keep_units:
+            self.docs_ = docs.drop(columns=["terms"]).reset_index(drop=True)
+        else:
+            self.docs_, self.doc_topic_ = None, None
         return self
 
     def _theta(self, w: np.ndarray) -> np.ndarray:

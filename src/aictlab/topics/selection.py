@@ -122,8 +122,12 @@ class TopicSelection:
         return choose_k(self.summary, model=model, **self.params.get("rule", {}))
 
 
-def _fit_group(group: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: int, topn: int) -> list[dict]:
+def _fit_group(
+    group: dict, docs: pd.DataFrame, vocabulary: np.ndarray, counts, depth: int, topn: int
+) -> list[dict]:
     """Every fit of one (model, K): the reference and the subsamples; each one's top terms and θ on all units.
+
+    ``counts``: the units' count matrix over ``vocabulary`` (:func:`cast_dtm`), built once for every group.
 
     In-memory LDA fits of backend "vb" are stacked into one problem (:func:`fit_lda_many`, identical to
     separate fits); a fit's ``seconds`` (``cpu_seconds``: this thread's CPU time) is then the group's time
@@ -134,17 +138,19 @@ def _fit_group(group: dict, docs: pd.DataFrame, vocabulary: np.ndarray, depth: i
     model, k, params, fits = group["model"], group["k"], group["params"], group["fits"]
     if model == "lda" and params.get("backend", "vb") == "vb" and not params.get("stream"):
         fits_ = [(rows, seed) for rows, seed, _ in fits]
-        fitted = fit_lda_many(docs, k, fits_, vocabulary=vocabulary, **params)
+        fitted = fit_lda_many(
+            docs, k, fits_, counts=counts, subset_units=False, vocabulary=vocabulary, **params
+        )
     else:
-        counts = cast_dtm(topic_texts(docs), vocabulary) if model == "nmf" else None
         fitted = []
         for rows, seed, _ in fits:
             one = make_topic_model(model, k, seed=seed, vocabulary=vocabulary, **params)
             train = docs if rows is None else docs.iloc[rows]
-            if counts is None:
+            if model != "nmf":
                 fitted.append(one.fit(train))
             else:
-                fitted.append(one.fit(train, counts=counts if rows is None else counts[rows]))
+                sub = counts if rows is None else counts[rows]
+                fitted.append(one.fit(train, counts=sub, keep_units=rows is None))
     for one, (rows, _, _) in zip(fitted, fits, strict=True):
         if rows is not None:  # a subsample fit keeps its topics only: θ on every unit is inferred on demand
             one.docs_, one.doc_topic_ = None, None
@@ -171,29 +177,29 @@ def _score_sets(topic_sets: list, texts: list, vocabulary: np.ndarray, topn: int
     return scores, time.thread_time() - cpu
 
 
-#: The grid's units, vocabulary and texts in this process: set by :func:`_grid_pool` (in a worker process, by
-#: its initializer), read by :func:`_grid_task`.
+#: The grid's units, vocabulary, texts and count matrix in this process: set by :func:`_grid_pool` (in a worker
+#: process, by its initializer), read by :func:`_grid_task`.
 _GRID_DATA: dict[str, Any] = {}
 
 
-def _grid_init(docs: pd.DataFrame, vocabulary: np.ndarray, texts: list) -> None:
+def _grid_init(docs: pd.DataFrame, vocabulary: np.ndarray, texts: list, counts) -> None:
     """Worker initializer: the grid's data (inherited, not copied, by a forked worker) and one BLAS thread."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-    _GRID_DATA.update(docs=docs, vocabulary=vocabulary, texts=texts)
+    _GRID_DATA.update(docs=docs, vocabulary=vocabulary, texts=texts, counts=counts)
 
 
 def _grid_task(task: tuple):
     """One task of the grid: ``("fit", group, depth, topn)`` or ``("score", topic_sets, topn, measure)``."""
     data = _GRID_DATA
     if task[0] == "fit":
-        return _fit_group(task[1], data["docs"], data["vocabulary"], task[2], task[3])
+        return _fit_group(task[1], data["docs"], data["vocabulary"], data["counts"], task[2], task[3])
     return _score_sets(task[1], data["texts"], data["vocabulary"], task[2], task[3])
 
 
 @contextlib.contextmanager
-def _grid_pool(n_jobs: int, docs: pd.DataFrame, vocabulary: np.ndarray, texts: list):
+def _grid_pool(n_jobs: int, docs: pd.DataFrame, vocabulary: np.ndarray, texts: list, counts):
     """``run(func, tasks)`` -> results in task order: in this process (``n_jobs`` <= 1), or over ``n_jobs``
     workers started once for the whole grid: forked processes on Linux, threads of this process elsewhere.
 
@@ -203,7 +209,7 @@ def _grid_pool(n_jobs: int, docs: pd.DataFrame, vocabulary: np.ndarray, texts: l
     250k-word benchmark, ``docs/benchmarks.md``). Elsewhere (macOS, Windows: spawned processes would import
     everything again and re-run a script without a ``__main__`` guard) threads. The numbers are the same.
     """
-    _grid_init(docs, vocabulary, texts)
+    _grid_init(docs, vocabulary, texts, counts)
     try:
         if n_jobs <= 1:
             yield lambda func, tasks: map(func, tasks)
@@ -228,7 +234,7 @@ def _grid_pool(n_jobs: int, docs: pd.DataFrame, vocabulary: np.ndarray, texts: l
             max_workers=int(n_jobs),
             mp_context=multiprocessing.get_context("fork"),
             initializer=_grid_init,
-            initargs=(docs, vocabulary, texts),
+            initargs=(docs, vocabulary, texts, counts),
         ) as pool:
             try:
                 yield pool.map
@@ -362,7 +368,8 @@ def select_topic_models(
     fitted_groups = [None] * len(groups)
     # one BLAS thread per fit (set here, inherited by forked workers, set again by spawned ones), so that the
     # numbers do not depend on n_jobs
-    with threadpool_limits(1), _grid_pool(n_jobs, docs, vocabulary, texts) as run:
+    counts = cast_dtm(texts, vocabulary)  # every group's units: built once, not per (model, K)
+    with threadpool_limits(1), _grid_pool(n_jobs, docs, vocabulary, texts, counts) as run:
         outputs = run(_grid_task, [("fit", groups[i], depth, topn) for i in order])
         for i, out in zip(order, outputs, strict=True):
             fitted_groups[i] = out

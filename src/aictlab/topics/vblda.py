@@ -66,33 +66,44 @@ class _Stack:
         self.fit_of_row = np.repeat(np.arange(len(fit_rows)), self.n_rows)
         self.row_nnz = np.diff(stacked.indptr)
         self.row_of_nnz = np.repeat(np.arange(stacked.shape[0]), self.row_nnz)
-        self.col = self.fit_of_row[self.row_of_nnz] * self.v + stacked.indices
+        self.fit_of_nnz = self.fit_of_row[self.row_of_nnz]
+        self.col = self.fit_of_nnz * self.v + stacked.indices
         self.counts = stacked.data.astype(np.float64)
         self.ratio = sparse.csr_matrix(
             (self.counts.copy(), self.col, stacked.indptr), shape=(stacked.shape[0], len(fit_rows) * self.v)
         )
 
-    def estep(self, exp_beta_t, alpha, gamma, *, max_iter: int, threshold: float):
+    def estep(self, exp_beta_t, alpha, gamma, *, max_iter: int, threshold: float, theta=None):
         """γ updates with the topics fixed; each row stops once its mean absolute change is < threshold.
 
-        ``exp_beta_t``: (F·V, K) exp E ln β; ``alpha``: (rows, K). Returns γ, E ln θ, exp E ln θ and the φ
-        norm at each nonzero; ``self.ratio`` holds counts / norm.
+        ``exp_beta_t``: (F·V, K) exp E ln β; ``alpha``: (rows, K); ``theta``: (E ln θ, exp E ln θ) of the
+        ``gamma`` given, when known (the last call's; else computed). Returns γ, E ln θ, exp E ln θ and the
+        φ norm at each nonzero; ``self.ratio`` holds counts / norm.
         """
-        b = exp_beta_t[self.col]
+        # np.take: the rows of a 2-D array several times faster than indexing by an integer array
+        b = np.take(exp_beta_t, self.col, axis=0)
         active = np.arange(len(gamma))
-        elog_theta = dirichlet_expectation(gamma)
-        exp_theta = np.exp(elog_theta)
+        if theta is None:
+            elog_theta = dirichlet_expectation(gamma)
+            exp_theta = np.exp(elog_theta)
+        else:
+            elog_theta, exp_theta = theta
         for _ in range(max(1, max_iter)):
+            every = active.size == len(gamma)  # every row: whole arrays, not copies by index
+            rows = slice(None) if every else active
             if 2 * active.size > len(gamma):
                 self._norm(exp_theta, b)  # sets ratio = counts / norm
-                product = (self.ratio @ exp_beta_t)[active]
+                product = self.ratio @ exp_beta_t
+                if not every:
+                    product = np.take(product, active, axis=0)
             else:  # most rows have stopped: the same numbers on the active rows' nonzeros only
                 product = self._active_product(active, exp_theta, b, exp_beta_t)
-            new = alpha[active] + exp_theta[active] * product
-            change = np.abs(new - gamma[active]).mean(1)
-            gamma[active] = new
-            elog_theta[active] = dirichlet_expectation(new)
-            exp_theta[active] = np.exp(elog_theta[active])
+            new = (exp_theta if every else np.take(exp_theta, active, axis=0)) * product
+            new += alpha if every else np.take(alpha, active, axis=0)
+            change = np.abs(new - (gamma if every else np.take(gamma, active, axis=0))).mean(1)
+            gamma[rows] = new
+            elog_theta[rows] = elog_new = dirichlet_expectation(new)
+            exp_theta[rows] = np.exp(elog_new)
             active = active[change >= threshold]
             if not active.size:
                 break
@@ -106,8 +117,11 @@ class _Stack:
         from scipy import sparse
 
         nnz = self.row_nnz[active]
-        keep = np.repeat(np.isin(np.arange(len(self.row_nnz)), active), self.row_nnz)
-        norm = np.einsum("ij,ij->i", np.repeat(exp_theta[active], nnz, axis=0), b[keep]) + _EPS
+        chosen = np.zeros(len(self.row_nnz), dtype=bool)
+        chosen[active] = True
+        keep = np.repeat(chosen, self.row_nnz)
+        theta_rep = np.repeat(np.take(exp_theta, active, axis=0), nnz, axis=0)
+        norm = np.einsum("ij,ij->i", theta_rep, np.take(b, np.flatnonzero(keep), axis=0)) + _EPS
         indptr = np.concatenate([[0], np.cumsum(nnz)])
         ratio = sparse.csr_matrix(
             (self.counts[keep] / norm, self.col[keep], indptr), shape=(len(active), self.ratio.shape[1])
@@ -123,7 +137,7 @@ class _Stack:
 
     def per_fit(self, values: np.ndarray, by_row: bool) -> np.ndarray:
         """Sum of per-row (or per-nonzero) values within each fit."""
-        fit = self.fit_of_row if by_row else self.fit_of_row[self.row_of_nnz]
+        fit = self.fit_of_row if by_row else self.fit_of_nnz
         return np.bincount(fit, weights=values, minlength=len(self.n_rows))
 
 
@@ -163,9 +177,12 @@ def _elbo_units(stack: _Stack, norm, gamma, elog_theta, alpha) -> np.ndarray:
     from scipy.special import gammaln
 
     score = stack.per_fit(stack.counts * np.log(norm), by_row=False)
-    a_rows = alpha[stack.fit_of_row]
-    doc = ((a_rows - gamma) * elog_theta).sum(1) + gammaln(gamma).sum(1) - gammaln(gamma.sum(1))
-    doc += gammaln(a_rows.sum(1)) - gammaln(a_rows).sum(1)
+    weighted = np.take(alpha, stack.fit_of_row, axis=0)
+    weighted -= gamma
+    weighted *= elog_theta  # (α − γ) · E ln θ
+    doc = weighted.sum(1) + gammaln(gamma).sum(1) - gammaln(gamma.sum(1))
+    # ln Γ(Σα) − Σ ln Γ(α): one number per fit, added to each of its rows (as when computed per row)
+    doc += np.take(gammaln(alpha.sum(1)) - gammaln(alpha).sum(1), stack.fit_of_row)
     score += stack.per_fit(doc, by_row=True)
     return score
 
@@ -174,7 +191,9 @@ def _elbo_topics(lam, eta, elog_beta) -> np.ndarray:
     """The topics' part of each fit's ELBO: the Dirichlet(η) prior of λ against q(β)."""
     from scipy.special import gammaln
 
-    topic = ((eta[:, None, :] - lam) * elog_beta).sum((1, 2)) + gammaln(lam).sum((1, 2))
+    weighted = eta[:, None, :] - lam
+    weighted *= elog_beta  # (η − λ) · E ln β
+    topic = weighted.sum((1, 2)) + gammaln(lam, out=weighted).sum((1, 2))
     topic -= gammaln(lam.sum(2)).sum(1)
     topic += lam.shape[1] * (gammaln(eta.sum(1)) - gammaln(eta).sum(1))
     return topic
@@ -277,14 +296,17 @@ def vb_lda_many(
     lam = np.stack([np.random.RandomState(seed).gamma(100.0, 1.0 / 100.0, (k, v)) for _, seed in fits])
     alphas, etas = np.tile(a0, (len(fits), 1)), np.tile(e0, (len(fits), 1))
     gammas = [np.ones((len(r), k)) for r in rows]
+    # E ln θ and exp E ln θ of each fit's γ, as the E-step that set γ left them (no ψ of γ twice)
+    thetas = [(np.empty((len(r), k)), np.empty((len(r), k))) for r in rows]
     previous = np.full(len(fits), np.nan)
     results: list[dict | None] = [None] * len(fits)
     active = list(range(len(fits)))
     blocks = _blocks(x, rows, block_nnz)
     n_rows = np.array([len(r) for r in rows], dtype=float)
     elog_next = None  # E ln β of the λ just updated, when the η step computed it (the same numbers)
+    # lam, alphas, etas hold the active fits only (row j: fit active[j]), so no step copies them by index
     for it in range(1, max_iter + 1):
-        elog_beta = dirichlet_expectation(lam[active]) if elog_next is None else elog_next
+        elog_beta = dirichlet_expectation(lam) if elog_next is None else elog_next
         exp_beta = np.exp(elog_beta)
         with_elbo = it >= min_iter - 1 or it == max_iter
         # per active fit: the units' ELBO, the expected (term, topic) counts, Σ E ln θ over its units
@@ -292,57 +314,71 @@ def vb_lda_many(
         sstats = np.zeros((len(active), v, k))
         theta_sums = np.zeros((len(active), k))
         for stack, members, parts in blocks:
-            exp_beta_t = exp_beta[members].transpose(0, 2, 1).reshape(-1, k)
-            alpha_fits = alphas[active][members]
+            whole = len(blocks) == 1  # one block: every active fit, whole, in order
+            exp_beta_t = (exp_beta if whole else exp_beta[members]).transpose(0, 2, 1).reshape(-1, k)
+            alpha_fits = alphas[members]
+            pieces = list(zip(members, parts, strict=True))
+            theta = None
+            if it > 1:  # every active fit's γ was set by the last E-step
+                theta = tuple(np.vstack([thetas[active[j]][i][part] for j, part in pieces]) for i in (0, 1))
             gamma, elog_theta, exp_theta, norm = stack.estep(
-                exp_beta_t, alpha_fits[stack.fit_of_row],
-                np.vstack([gammas[active[j]][part] for j, part in zip(members, parts, strict=True)]),
-                max_iter=inner_iter, threshold=gamma_threshold,
+                exp_beta_t, np.take(alpha_fits, stack.fit_of_row, axis=0),
+                np.vstack([gammas[active[j]][part] for j, part in pieces]),
+                max_iter=inner_iter, threshold=gamma_threshold, theta=theta,
             )  # fmt: skip
             if with_elbo:
                 score[members] += _elbo_units(stack, norm, gamma, elog_theta, alpha_fits)
             # M-step's expected counts of each (term, topic), before the product with exp E ln β below
-            sstats[members] += (stack.ratio.T @ exp_theta).reshape(len(members), v, k)
+            counts = (stack.ratio.T @ exp_theta).reshape(len(members), v, k)
+            if whole:
+                sstats = counts  # = 0 + counts
+            else:
+                sstats[members] += counts
             splits = np.cumsum(stack.n_rows)[:-1]
-            for j, part, g, e in zip(
-                members, parts, np.split(gamma, splits), np.split(elog_theta, splits), strict=True
+            for j, part, g, e, t in zip(
+                members, parts, *(np.split(a, splits) for a in (gamma, elog_theta, exp_theta)), strict=True
             ):
                 gammas[active[j]][part] = g
+                thetas[active[j]][0][part] = e
+                thetas[active[j]][1][part] = t
                 if learn_alpha:
                     theta_sums[j] += e.sum(0)
         if with_elbo:
-            score += _elbo_topics(lam[active], etas[active], elog_beta)
+            score += _elbo_topics(lam, etas, elog_beta)
             elbo = score / tokens[active]
         else:  # no fit can stop before min_iter: its ELBO is first compared at min_iter, with min_iter − 1's
             elbo = np.full(len(active), np.nan)
-        new_lam = etas[active][:, None, :] + sstats.transpose(0, 2, 1) * exp_beta
+        new_lam = sstats.transpose(0, 2, 1) * exp_beta
+        new_lam += etas[:, None, :]  # λ = η + expected counts (in place: one array less)
         if learn_alpha:
             logphat = theta_sums / n_rows[active][:, None]
-            alphas[active] = _dir_prior_step(alphas[active], n_rows[active], logphat)
+            alphas = _dir_prior_step(alphas, n_rows[active], logphat)
         elog_next = None
         if learn_eta:
             elog_next = dirichlet_expectation(new_lam)
             logphat = elog_next.sum(1) / k
-            etas[active] = _dir_prior_step(etas[active], np.full(len(active), k), logphat)
-        lam[active] = new_lam
+            etas = _dir_prior_step(etas, np.full(len(active), k), logphat)
+        lam = new_lam
         done = []
         for j, f in enumerate(active):
             change = abs(elbo[j] - previous[f]) / abs(previous[f]) if np.isfinite(previous[f]) else np.inf
             previous[f] = elbo[j]
             if (it >= min_iter and change <= tol) or it == max_iter:
                 results[f] = {
-                    "lambda": lam[f].copy(),
+                    "lambda": lam[j].copy(),
                     "gamma": gammas[f],
-                    "alpha": alphas[f].copy(),
-                    "eta": etas[f].copy(),
+                    "alpha": alphas[j].copy(),
+                    "eta": etas[j].copy(),
                     "n_iter": it,
                     "elbo": float(elbo[j]),
                     "converged": change <= tol,
                 }
                 done.append(f)
         if done:
+            keep = [j for j, f in enumerate(active) if f not in done]
+            lam, alphas, etas = lam[keep], alphas[keep], etas[keep]
             if elog_next is not None:
-                elog_next = elog_next[[j for j, f in enumerate(active) if f not in done]]
+                elog_next = elog_next[keep]
             active = [f for f in active if f not in done]
             if not active:
                 break
