@@ -152,3 +152,21 @@ def test_fits_keeping_topics_only(planted_counts):
     np.testing.assert_array_equal(kept.topic_term_, lean_nmf.topic_term_)
     assert lean_nmf.docs_ is None and lean_nmf.doc_topic_ is None
     np.testing.assert_array_equal(kept.transform(docs), lean_nmf.transform(docs))
+
+
+def test_cdnmf_falls_back_to_scikit_learn_without_its_private_kernel(monkeypatch):
+    # another scikit-learn release may drop or rename the kernel: the fit then runs scikit-learn's own loop
+    import sys
+
+    from sklearn.decomposition import NMF
+
+    from aictlab.topics.cdnmf import CdNMF
+
+    rng = np.random.default_rng(3)
+    x = sparse.csr_matrix(rng.poisson(0.5, (40, 30)).astype(float))
+    monkeypatch.setitem(sys.modules, "sklearn.decomposition._cdnmf_fast", None)  # import now fails
+    settings = {"init": "nndsvda", "tol": 1e-3, "max_iter": 1000, "random_state": 0}  # nndsvda's SVD is seeded
+    ours = CdNMF(3, **settings).fit(x)
+    theirs = NMF(3, **settings).fit(x)
+    np.testing.assert_array_equal(ours.components_, theirs.components_)
+    assert ours.n_iter_ == theirs.n_iter_

@@ -57,11 +57,21 @@ def coordinate_descent(x, w: np.ndarray, h: np.ndarray, tol: float, max_iter: in
     return w, ht.T, n_iter
 
 
+def _has_kernel() -> bool:
+    """Whether this scikit-learn has the private kernel :func:`coordinate_descent` calls."""
+    try:
+        from sklearn.decomposition._cdnmf_fast import _update_cdnmf_fast  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 class CdNMF(NMF):
     """``sklearn.decomposition.NMF`` whose fit runs :func:`coordinate_descent` (same W, H, ``n_iter_``).
 
     Only the unregularised, unshuffled Frobenius "cd" fit takes that path (the topic models' settings); any
-    other setting, and ``transform``, run scikit-learn's own code.
+    other setting, ``transform``, and a scikit-learn without the private kernel (another release than the
+    lock file's) run scikit-learn's own code.
     """
 
     def _fit_transform(self, X, y=None, W=None, H=None, update_H=True):
@@ -72,6 +82,7 @@ class CdNMF(NMF):
             and self.alpha_W == 0
             and self.alpha_H in ("same", 0)
             and not self.shuffle
+            and _has_kernel()
         )
         if not plain:
             return super()._fit_transform(X, y=y, W=W, H=H, update_H=update_H)
