@@ -436,13 +436,14 @@ def _nb_iterate(b, y, x, offset, alpha, w, tol) -> np.ndarray:
     mu += b[:, [0]]
     mu += offset
     np.exp(np.clip(mu, -700, 700, out=mu), out=mu)
-    denom = alpha * mu
-    denom += 1
     r = y - mu
     r *= w
-    r /= denom
     h = w * mu
-    h /= denom
+    if alpha:  # Poisson (α = 0): d = 1 + 0·μ = 1 exactly (μ is finite) and v / 1 = v, nothing to divide
+        denom = alpha * mu
+        denom += 1
+        r /= denom
+        h /= denom
     hx = h * x
     g0, g1 = r.sum(axis=1), (r * x).sum(axis=1)
     h00, h01, h11 = h.sum(axis=1), hx.sum(axis=1), (hx * x).sum(axis=1)
