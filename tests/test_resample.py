@@ -116,3 +116,43 @@ def test_draws_are_reused_for_the_same_strata_and_never_change_a_number(monkeypa
     # a single unit is always drawn once; another seed draws otherwise
     assert (first["a"] == x[4]).all()
     assert not np.array_equal(resample_totals(x, strata, n_boot=50, seed=10)["c"], first["c"])
+
+
+def test_linear_quantiles_are_numpys_bits():
+    """One partition for every level gives np.quantile's values exactly (ties, one value, levels 0 and 1)."""
+    rng = np.random.default_rng(5)
+    samples = [
+        rng.normal(size=9999),
+        rng.integers(0, 4, size=501).astype(float),  # ties
+        np.log(rng.poisson(2, size=37) + 0.5),
+        np.array([3.25]),
+        np.array([2.0, -1.0]),
+    ]
+    for values in samples:
+        levels = [0.0, 0.0085, 0.025, 0.05, 0.5, 0.95, 0.975, 0.9915, 1.0, rng.random()]
+        got = resample.linear_quantiles(values, levels)
+        assert got.tobytes() == np.quantile(values, levels).tobytes()
+    # a level outside [0, 1] is np.quantile's error
+    with pytest.raises(ValueError):
+        resample.linear_quantiles(np.arange(3.0), [1.5])
+
+
+def test_bootstrap_interval_bounds_are_np_quantile_of_each_level():
+    """Percentile, expanded and BCa bounds: np.quantile of the finite replicates at each interval's levels."""
+    rng = np.random.default_rng(9)
+    reps = np.append(rng.gamma(2.0, size=4000), [np.nan, np.inf])
+    jack = rng.normal(2.0, 0.1, size=25)
+    out = bootstrap_interval(2.1, reps, jack, alpha=0.05, n_units=25)
+    finite = reps[np.isfinite(reps)]
+    assert [out["ci_low"], out["ci_high"]] == np.quantile(finite, [0.025, 0.975]).tolist()
+    level = resample.expanded_level(25)
+    assert out["exp_alpha"] == level
+    assert [out["exp_low"], out["exp_high"]] == np.quantile(finite, [level / 2, 1 - level / 2]).tolist()
+    from scipy import special
+
+    below = (np.sum(finite < 2.1) + 0.5 * np.sum(finite == 2.1)) / finite.size
+    z0, dev = special.ndtri(below), jack.mean() - jack
+    a = np.sum(dev**3) / (6.0 * np.sum(dev**2) ** 1.5)
+    z = special.ndtri([0.025, 0.975])
+    levels = special.ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))
+    assert [out["bca_low"], out["bca_high"]] == np.quantile(finite, levels).tolist()

@@ -435,14 +435,15 @@ def _nb_iterate(b, y, x, offset, alpha, w, tol) -> np.ndarray:
     mu = b[:, [1]] * x
     mu += b[:, [0]]
     mu += offset
-    np.exp(np.minimum(np.maximum(mu, -700, out=mu), 700, out=mu), out=mu)
-    denom = alpha * mu
-    denom += 1
+    np.exp(np.clip(mu, -700, 700, out=mu), out=mu)
     r = y - mu
     r *= w
-    r /= denom
     h = w * mu
-    h /= denom
+    if alpha:  # Poisson (α = 0): d = 1 + 0·μ = 1 exactly (μ is finite) and v / 1 = v, nothing to divide
+        denom = alpha * mu
+        denom += 1
+        r /= denom
+        h /= denom
     hx = h * x
     g0, g1 = r.sum(axis=1), (r * x).sum(axis=1)
     h00, h01, h11 = h.sum(axis=1), hx.sum(axis=1), (hx * x).sum(axis=1)
@@ -502,17 +503,19 @@ def _nb_fit(y, x, offset, alpha, weights=None, max_iter=60, tol=1e-9) -> np.ndar
 
     steps = []
     for block in blocks:
-        k = 0
+        # a block's weights as float64 once, not cast in each step's two products (the same values)
+        xb, wb, k = rows_of(x, block), rows_of(w, block).astype(float), 0
         while k < max_iter:
             k += 1
-            done[block] = _nb_iterate(b[block], y, rows_of(x, block), offset, alpha, rows_of(w, block), tol)
+            done[block] = _nb_iterate(b[block], y, xb, offset, alpha, wb, tol)
             if done[block].all():
                 break
         steps.append(k)
     total = max(steps, default=0)
-    for block, k in zip(blocks, steps, strict=True):
+    for block, k in ((block, k) for block, k in zip(blocks, steps, strict=True) if k < total):
+        xb, wb = rows_of(x, block), rows_of(w, block).astype(float)
         for _ in range(total - k):
-            done[block] = _nb_iterate(b[block], y, rows_of(x, block), offset, alpha, rows_of(w, block), tol)
+            done[block] = _nb_iterate(b[block], y, xb, offset, alpha, wb, tol)
     b[~done | (np.abs(b[:, 1]) > 50)] = np.nan
     return b
 

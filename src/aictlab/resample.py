@@ -33,6 +33,7 @@ __all__ = [
     "bootstrap_interval",
     "expanded_level",
     "iter_resample_totals",
+    "linear_quantiles",
     "preferred_interval",
     "reported_intervals",
     "resample_counts",
@@ -343,29 +344,85 @@ def bootstrap_interval(
         out |= {"exp_low": np.nan, "exp_high": np.nan, "exp_alpha": level}
     if reps.size == 0 or not np.isfinite(theta_hat):
         return out
-    out["ci_low"], out["ci_high"] = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
+    # every level's bounds from one partition of the replicates (the values of np.quantile, level by level)
+    keys = ["ci_low", "ci_high"]
+    levels = [alpha / 2, 1 - alpha / 2]
     if n_units is not None and np.isfinite(out["exp_alpha"]):
-        out["exp_low"], out["exp_high"] = np.quantile(reps, [out["exp_alpha"] / 2, 1 - out["exp_alpha"] / 2])
-    if jackknife is None:
-        return out
+        keys += ["exp_low", "exp_high"]
+        levels += [out["exp_alpha"] / 2, 1 - out["exp_alpha"] / 2]
+    if jackknife is not None:
+        bca = _bca_levels(theta_hat, reps, jackknife, alpha)
+        if bca is not None:
+            keys += ["bca_low", "bca_high"]
+            levels += bca.tolist()
+    out.update(zip(keys, linear_quantiles(reps, levels), strict=True))
+    return out
+
+
+def _bca_levels(theta_hat: float, reps: np.ndarray, jackknife, alpha: float) -> np.ndarray | None:
+    """The two levels of the BCa interval (Efron 1987; formula in :func:`bootstrap_interval`) of finite
+    ``reps``; None, with a warning, when the bootstrap distribution or the jackknife is degenerate."""
     below = (np.sum(reps < theta_hat) + 0.5 * np.sum(reps == theta_hat)) / reps.size
     jack = np.asarray(jackknife, dtype=float)
     jack = jack[np.isfinite(jack)]
     if np.ptp(reps) == 0 or below <= 0 or below >= 1 or jack.size < 2:
         warnings.warn(
-            "BCa interval undefined (degenerate bootstrap distribution); NaN returned.", stacklevel=2
+            "BCa interval undefined (degenerate bootstrap distribution); NaN returned.", stacklevel=3
         )
-        return out
+        return None
     z0 = special.ndtri(below)  # Φ⁻¹ (what scipy.stats.norm.ppf computes, without its argument checks)
     dev = jack.mean() - jack
     denom = 6.0 * np.sum(dev**2) ** 1.5
     if denom == 0:
-        warnings.warn("BCa interval undefined (constant jackknife); NaN returned.", stacklevel=2)
-        return out
+        warnings.warn("BCa interval undefined (constant jackknife); NaN returned.", stacklevel=3)
+        return None
     a = np.sum(dev**3) / denom
     z = special.ndtri([alpha / 2, 1 - alpha / 2])
-    levels = special.ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))
-    out["bca_low"], out["bca_high"] = np.quantile(reps, levels)
+    return special.ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))
+
+
+def linear_quantiles(values: np.ndarray, levels) -> np.ndarray:
+    """``np.quantile(values, levels)`` (its default "linear" method) of a 1-D array, from one partition.
+
+    Hyndman & Fan (1996) definition 7, in numpy's own arithmetic (same bits): virtual index v = (n − 1) q,
+    i = ⌊v⌋ (the last value when v >= n − 1, the first when v < 0), γ = v − i, and the value
+    a + (b − a) γ, or b − (b − a)(1 − γ) when γ >= 0.5, with a, b the i-th and (i + 1)-th smallest values.
+    np.quantile spends twice the partition's time on argument handling (and a 2-D partition along an axis is
+    ~50 times slower than row by row); a level outside [0, 1] or NaN falls back to it (its error or NaN).
+
+    Parameters
+    ----------
+    values : ndarray (n,)
+        Finite float64 values, not empty.
+    levels : sequence of float
+
+    Returns
+    -------
+    ndarray
+        One quantile per level.
+
+    Examples
+    --------
+    >>> linear_quantiles(np.array([3.0, 1.0, 2.0, 4.0]), [0.0, 0.5, 0.9]).tolist()
+    [1.0, 2.5, 3.7]
+    """
+    q = [float(v) for v in levels]
+    if not all(0 <= v <= 1 for v in q):
+        return np.quantile(values, q)
+    n = values.size
+    # a handful of levels: scalar float arithmetic (IEEE doubles, the bits of numpy's array arithmetic)
+    bounds = []
+    for level in q:
+        virtual = (n - 1) * level
+        low = -1 if virtual >= n - 1 else math.floor(virtual)  # -1: the largest value
+        bounds.append((virtual, low, -1 if low == -1 else low + 1))
+    kth = sorted({0, n - 1, *(n - 1 if i == -1 else i for _, low, high in bounds for i in (low, high))})
+    ordered = np.partition(values, kth)
+    out = np.empty(len(bounds))
+    for k, (virtual, low, high) in enumerate(bounds):
+        a, b = float(ordered[low]), float(ordered[high])
+        gamma = virtual - low
+        out[k] = b - (b - a) * (1 - gamma) if gamma >= 0.5 else a + (b - a) * gamma
     return out
 
 

@@ -72,11 +72,11 @@ def _newton_block(y, x, offset, trials, max_iter, tol):
         eta += ba[:, [0]]
         if trials is None:
             eta += offset
-            mu = np.exp(np.minimum(np.maximum(eta, -700, out=eta), 700, out=eta), out=eta)
+            mu = np.exp(np.clip(eta, -700, 700, out=eta), out=eta)
             w = mu
             resid = y - mu
         else:
-            p = np.minimum(np.maximum(eta, -700, out=eta), 700, out=eta)
+            p = np.clip(eta, -700, 700, out=eta)
             np.exp(np.negative(p, out=p), out=p)
             p += 1
             p = np.divide(1, p, out=p)
