@@ -278,10 +278,8 @@ def run(ctx: ReportContext) -> str:
     prevalence, frame_prev = ctx.cached(
         "topics_prevalence",
         {**prev_key, "min_documents": s.min_documents, "cluster": s.cluster, "unit": s.topic_unit},
-        lambda: (
-            tp.topic_prevalence(dt, by="period", **boot),
-            tp.frame_topic_prevalence(dt, topics, by="period", **boot),
-        ),
+        # one draw of the replicates for both tables and both models (same units, same seed)
+        lambda: tp.topic_and_frame_prevalence(dt, topics, by="period", **boot),
     )
     ranges = ctx.cached(  # refits every seed's thetas: seconds, so a warm run reads it
         "topics_seed_ranges",
