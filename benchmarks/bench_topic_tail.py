@@ -1,11 +1,16 @@
-"""Time topic_prevalence + frame_topic_prevalence (the topics part after its grid) on a synthetic 5M-scale table.
+"""Time the topics part after its grid: prevalence on a synthetic 5M-scale table, or the whole tail from a cache.
 
 The table: ``--documents`` documents (default 20,000) cut into ``--units`` segment units (default 124,878, the
 5M-word corpus), five periods, token counts of 20–60 a unit, Dirichlet θ of an LDA (K = 3) and an NMF (K = 4)
 model, a few NaN units; topics lean to two frames or "other". Run with the code to time on PYTHONPATH (the
 worktree's ``src`` or a base checkout's); ``--out`` pickles both tables to compare two runs.
 
+``--results DIR`` (a report's ``data/processed/results``, with its ``topic_documents`` and ``topics_selection``
+entries): the report's tail on those units instead, timed step by step: the final fits on every unit (the grid
+ran on a sample), labels and θ tables, topic and frame prevalence, the refit ranges, the frame shares by K.
+
 Usage: PYTHONPATH=src python benchmarks/bench_topic_tail.py [--documents N] [--units N] [--n-boot B] [--out F]
+       PYTHONPATH=src python benchmarks/bench_topic_tail.py --results DIR [--out F]
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import argparse
 import pickle
 import resource
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,13 +48,79 @@ def synthetic_tables(n_docs: int, n_units: int, seed: int = 0) -> tuple[pd.DataF
     return pd.concat(tables, ignore_index=True), topic_frame
 
 
+def _latest_entry(results: str, name: str):
+    """The newest cache entry ``<name>-*.pkl`` of a report's results folder."""
+    from aictlab.report.context import read_entry
+
+    return read_entry(max(Path(results).glob(f"{name}-*.pkl"), key=lambda p: p.stat().st_mtime))
+
+
+def cached_tail(results: str, n_boot: int) -> dict:
+    """The topics part's tail (part_topics.run after the grid) on a report's cached units and grid."""
+    from aictlab.config import Settings
+    from aictlab.lexicon import load_lexicon
+
+    docs, selection = _latest_entry(results, "topic_documents"), _latest_entry(results, "topics_selection")
+    lexicon = load_lexicon(Settings().lexicon_path)
+    models = selection.params["models"]
+    chosen = {m: selection.chosen_k(m) for m in models}
+    steps, out = {}, {}
+
+    def timed(name, call):
+        cpu = time.process_time()
+        value = call()
+        steps[name] = time.process_time() - cpu
+        return value
+
+    final = timed(
+        "final fits", lambda: {m: tp.final_topic_model(selection, docs, m, chosen[m]) for m in models}
+    )
+    topics = timed(
+        "labels",
+        lambda: pd.concat(
+            [tp.label_topics(final[m].topics(topn=20).assign(model=m), lexicon, docs=docs) for m in models],
+            ignore_index=True,
+        ),
+    )
+    dt = timed("θ tables", lambda: pd.concat([final[m].document_topics().assign(model=m) for m in models]))
+    dt = dt.reset_index(drop=True)
+    boot = {"n_boot": n_boot, "seed": 42, "min_documents": 5, "unit_name": "segment", "clusters": None}
+    if hasattr(tp, "topic_and_frame_prevalence"):
+        out["prevalence"] = timed("prevalence", lambda: tp.topic_and_frame_prevalence(dt, topics, **boot))
+    else:
+        out["prevalence"] = timed(
+            "prevalence",
+            lambda: (tp.topic_prevalence(dt, **boot), tp.frame_topic_prevalence(dt, topics, **boot)),
+        )
+    refitted = bool(selection.params.get("sampled"))
+    out["ranges"] = timed(
+        "refit ranges",
+        lambda: [
+            tp.seed_prevalence_range(selection, m, chosen[m], reference=final[m] if refitted else None)
+            for m in models
+        ],
+    )
+    out["by_k"] = timed("frame shares by K", lambda: tp.frame_shares_by_k(selection, lexicon))
+    out["topics"] = topics
+    print(f"{len(docs)} units, chosen {chosen}: " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
+    print(f"tail CPU {sum(steps.values()):.1f} s")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--documents", type=int, default=20_000)
     ap.add_argument("--units", type=int, default=124_878)
     ap.add_argument("--n-boot", type=int, default=9999)
     ap.add_argument("--out")
+    ap.add_argument("--results")
     args = ap.parse_args()
+    if args.results:
+        out = cached_tail(args.results, args.n_boot)
+        if args.out:
+            with open(args.out, "wb") as f:
+                pickle.dump(out, f)
+        return
     dt, topic_frame = synthetic_tables(args.documents, args.units)
     boot = {"n_boot": args.n_boot, "seed": 42, "min_documents": 5, "unit_name": "segment", "clusters": None}
     cpu, wall = time.process_time(), time.perf_counter()

@@ -625,7 +625,9 @@ def topic_mass_by_document(doc_topics: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def degenerate_topics(doc_topics: pd.DataFrame, threshold: float = DEGENERATE_TOPIC_SHARE) -> pd.DataFrame:
+def degenerate_topics(
+    doc_topics: pd.DataFrame, threshold: float = DEGENERATE_TOPIC_SHARE, *, mass: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Topics that describe one document: more than ``threshold`` of their token mass Σ_u n_u θ_uk lies in a
     single document (:func:`topic_mass_by_document`).
 
@@ -637,13 +639,15 @@ def degenerate_topics(doc_topics: pd.DataFrame, threshold: float = DEGENERATE_TO
     doc_topics : DataFrame
         ``[model,] doc_id, n_tokens, topic, proportion`` (one row per unit and topic).
     threshold : float, default=0.9
+    mass : DataFrame, optional
+        ``topic_mass_by_document(doc_topics)`` when the caller has it already.
 
     Returns
     -------
     DataFrame
         ``[model,] topic, doc_id, share`` of the flagged topics (their main document and its share), sorted.
     """
-    main = topic_mass_by_document(doc_topics)
+    main = topic_mass_by_document(doc_topics) if mass is None else mass
     keys = [c for c in ("model",) if c in main.columns]
     cols = [*keys, "topic", "doc_id", "share"]
     if doc_topics["doc_id"].nunique() < 2:
@@ -694,10 +698,18 @@ def frame_shares_by_k(
     """
     sets = frame_sets(frames)
     names = [*sets, OTHER]
+    fits = sorted(selection.models.items())
+    # every fit's topics lean in one topic_frames call, keyed by the fit's position (its sums are per topic)
+    leans = topic_frames(
+        pd.concat([f.topics(topn).assign(model=i) for i, (_, f) in enumerate(fits)], ignore_index=True),
+        sets,
+        topn=topn,
+        min_share=min_share,
+        ratio=ratio,
+    )
     rows = []
-    for (model, k), fitted in sorted(selection.models.items()):
-        lean = topic_frames(fitted.topics(topn), sets, topn=topn, min_share=min_share, ratio=ratio)
-        lean = lean.set_index("topic")["frame"].reindex(np.arange(1, k + 1)).to_numpy()
+    for i, ((model, k), fitted) in enumerate(fits):
+        lean = leans[leans["model"] == i].set_index("topic")["frame"].reindex(np.arange(1, k + 1)).to_numpy()
         theta = fitted.doc_topic_
         values = np.column_stack([theta[:, lean == f].sum(1) for f in names])
         values[np.isnan(theta).any(1)] = np.nan
