@@ -199,3 +199,96 @@ def test_a_missing_cluster_value_is_a_clear_error():
             min_documents=2,
             clusters=np.array(["a", "a", "b", None]),
         )
+
+
+def _two_models(per_period, nan_unit: str | None = None) -> pd.DataFrame:
+    """doc_topics of an LDA (2 topics) and an NMF (3 topics) over the same units; ``nan_unit``: NaN θ in NMF."""
+    lda = _doc_topics(per_period).assign(model="lda")
+    units = lda[lda["topic"] == 1].reset_index(drop=True)
+    rng = np.random.default_rng(3)
+    theta = rng.dirichlet(np.ones(3), len(units))
+    nmf = units.loc[units.index.repeat(3)].reset_index(drop=True)
+    nmf["topic"] = np.tile([1, 2, 3], len(units))
+    nmf["proportion"] = theta.ravel()
+    if nan_unit is not None:
+        nmf.loc[nmf["unit_id"] == nan_unit, "proportion"] = np.nan
+    return pd.concat([lda, nmf.assign(model="nmf")], ignore_index=True)
+
+
+LEAN = pd.DataFrame(
+    {
+        "model": ["lda", "lda", "nmf", "nmf", "nmf"],
+        "topic": [1, 2, 1, 2, 3],
+        "frame": ["solidarite", "attractivite", "attractivite", "other", "solidarite"],
+        "share_solidarite": 0.5,
+        "share_attractivite": 0.5,
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("min_documents", "clusters"),
+    [(5, None), (2, None), (4, {"p0": "A", "p1": "A", "p2": "B", "p4": "C"}), (99, None)],
+)
+def test_one_draw_for_topics_and_frames_gives_the_numbers_of_separate_calls(min_documents, clusters):
+    # topic and frame prevalence of two models over the same units share one draw of the replicates; each
+    # table is exactly (bit for bit) the one its own function computes, thick and thin periods alike
+    dt = _two_models({"2010-2014": FIVE, "2015-2019": THIN}, nan_unit="p2_s1")
+    boot = {"n_boot": 499, "seed": 9, "min_documents": min_documents, "clusters": clusters}
+    prev, fp = tp.topic_and_frame_prevalence(dt, LEAN, **boot)
+    pd.testing.assert_frame_equal(prev, tp.topic_prevalence(dt, **boot), check_exact=True)
+    pd.testing.assert_frame_equal(fp, tp.frame_topic_prevalence(dt, LEAN, **boot), check_exact=True)
+    # and each model's table is the one it gets alone
+    for m in ("lda", "nmf"):
+        alone = tp.topic_prevalence(dt[dt["model"] == m].drop(columns="model"), **boot)
+        pd.testing.assert_frame_equal(
+            prev[prev["model"] == m].drop(columns="model").reset_index(drop=True), alone, check_exact=True
+        )
+    # frame shares of a model sum to 1 per period (the NaN unit weighs 0 in NMF only)
+    assert fp.groupby(["model", "period"])["prevalence"].sum().to_numpy() == pytest.approx(np.ones(4))
+    assert prev[prev["model"] == "nmf"]["tokens"].iloc[0] == prev[prev["model"] == "lda"]["tokens"].iloc[0]
+
+
+def test_models_on_different_units_are_resampled_apart():
+    # units that differ between models (not the report's case): each model keeps its own draw
+    dt = _two_models({"2010-2014": FIVE, "2015-2019": THIN})
+    dt = dt[~((dt["model"] == "nmf") & (dt["doc_id"] == "q1"))]
+    boot = {"n_boot": 299, "seed": 4, "min_documents": 5}
+    prev, fp = tp.topic_and_frame_prevalence(dt, LEAN, **boot)
+    for m in ("lda", "nmf"):
+        part = dt[dt["model"] == m].drop(columns="model")
+        pd.testing.assert_frame_equal(
+            prev[prev["model"] == m].drop(columns="model").reset_index(drop=True),
+            tp.topic_prevalence(part, **boot),
+            check_exact=True,
+        )
+        lean = LEAN[LEAN["model"] == m].drop(columns="model")
+        pd.testing.assert_frame_equal(
+            fp[fp["model"] == m].drop(columns="model").reset_index(drop=True),
+            tp.frame_topic_prevalence(part, lean, frames=["solidarite", "attractivite", "other"], **boot),
+            check_exact=True,
+        )
+
+
+def test_thick_totals_of_several_tables_are_those_of_resample_totals(monkeypatch):
+    # the counts of one draw times each table, block by block of replicates: bit-identical to
+    # resample_totals of each table alone, with one block and with several (small BOOTSTRAP_CELLS), the
+    # draws kept for reuse (uint8 counts) or drawn anew (int64, DRAW_CACHE_CELLS = 0: the 5M-word case)
+    from aictlab import resample
+    from aictlab.topics import prevalence
+
+    rng = np.random.default_rng(0)
+    strata = rng.integers(0, 3, 300)
+    tables = [rng.random((300, 4)) * 50, rng.random((300, 2)) * 7, rng.random((300, 9))]
+    for cells, cache in ((resample.BOOTSTRAP_CELLS, resample.DRAW_CACHE_CELLS), (1000, 0), (1000, 2**26)):
+        monkeypatch.setattr(resample, "BOOTSTRAP_CELLS", cells)
+        monkeypatch.setattr(resample, "DRAW_CACHE_CELLS", cache)
+        monkeypatch.setattr(prevalence, "BOOTSTRAP_CELLS", cells)
+        resample._cached_draws.cache_clear()
+        many = prevalence._thick_totals(tables, strata, n_boot=999, seed=6)
+        for table, reps in zip(tables, many, strict=True):
+            alone = resample_totals(table, strata, n_boot=999, seed=6)
+            assert sorted(reps) == sorted(alone) == [0, 1, 2]
+            for s in alone:
+                np.testing.assert_array_equal(reps[s], alone[s])
+    resample._cached_draws.cache_clear()

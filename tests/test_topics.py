@@ -987,3 +987,23 @@ def test_three_frames_from_the_lexicon(planted_fits):
     fig, _ = tplots.plot_top_terms(topics, n=5)
     assert "neutre" in fig._suptitle.get_text()
     plt.close(fig)
+
+
+def test_shared_term_shares_and_topic_mass_give_the_same_tables(planted, planted_fits):
+    # what the report computes once and passes on (term shares of the units, each topic's mass by document)
+    # gives the tables computed from scratch
+    frames = {"solidarite": GROUPS["sol"], "attractivite": GROUPS["att"]}
+    share = tp.term_shares(planted)
+    assert share.sum() == pytest.approx(1.0) and (share > 0).all()
+    for fitted in planted_fits.values():
+        top = fitted.topics(20)
+        pd.testing.assert_frame_equal(
+            tp.label_topics(top, frames, term_share=share), tp.label_topics(top, frames, docs=planted)
+        )
+    dt = pd.concat([f.document_topics().assign(model=m) for m, f in planted_fits.items()], ignore_index=True)
+    mass = tp.topic_mass_by_document(dt)
+    for threshold in (0.9, 0.0):
+        pd.testing.assert_frame_equal(
+            tp.degenerate_topics(dt, threshold, mass=mass), tp.degenerate_topics(dt, threshold)
+        )
+    assert len(tp.degenerate_topics(dt, 0.0, mass=mass)) == 6  # every topic flagged at threshold 0

@@ -42,10 +42,10 @@ def _not_run(err: Exception) -> str:
     )
 
 
-def _degenerate_topics(doc_topics: pd.DataFrame) -> list[str]:
-    """Lines naming the topics whose token mass sits on one document (:func:`aictlab.topics.degenerate_topics`),
-    with what to change (empty when there is none)."""
-    bad = tp.degenerate_topics(doc_topics)
+def _degenerate_topics(doc_topics: pd.DataFrame, mass: pd.DataFrame) -> list[str]:
+    """Lines naming the topics whose token mass sits on one document (:func:`aictlab.topics.degenerate_topics`,
+    ``mass`` = :func:`aictlab.topics.topic_mass_by_document`), with what to change (empty when there is none)."""
+    bad = tp.degenerate_topics(doc_topics, mass=mass)
     if bad.empty:
         return []
     listing = "; ".join(
@@ -237,8 +237,10 @@ def run(ctx: ReportContext) -> str:
 
     def fitted_tables() -> tuple[list, list]:
         """Each reported model's top terms (labelled) and θ by unit."""
+        share = tp.term_shares(docs)  # p(w) of the units, the same for every model
         terms = [
-            tp.label_topics(final(m).topics(topn=20).assign(model=m), lexicon, docs=docs) for m in models
+            tp.label_topics(final(m).topics(topn=20).assign(model=m), lexicon, term_share=share)
+            for m in models
         ]
         return terms, [final(m).document_topics().assign(model=m) for m in models]
 
@@ -250,7 +252,8 @@ def run(ctx: ReportContext) -> str:
     topics = pd.concat(topic_tables, ignore_index=True)
     topics.insert(1, "k", topics["model"].map(chosen))
     dt = pd.concat(doc_topics, ignore_index=True)
-    main = tp.topic_mass_by_document(dt).drop_duplicates(["model", "topic"])
+    mass = tp.topic_mass_by_document(dt)  # also read by _degenerate_topics
+    main = mass.drop_duplicates(["model", "topic"])
     main = main.rename(columns={"doc_id": "main_document", "share": "main_document_share"})
     topics = topics.merge(
         main[["model", "topic", "main_document", "main_document_share"]], on=["model", "topic"]
@@ -278,10 +281,8 @@ def run(ctx: ReportContext) -> str:
     prevalence, frame_prev = ctx.cached(
         "topics_prevalence",
         {**prev_key, "min_documents": s.min_documents, "cluster": s.cluster, "unit": s.topic_unit},
-        lambda: (
-            tp.topic_prevalence(dt, by="period", **boot),
-            tp.frame_topic_prevalence(dt, topics, by="period", **boot),
-        ),
+        # one draw of the replicates for both tables and both models (same units, same seed)
+        lambda: tp.topic_and_frame_prevalence(dt, topics, by="period", **boot),
     )
     ranges = ctx.cached(  # refits every seed's thetas: seconds, so a warm run reads it
         "topics_seed_ranges",
@@ -456,7 +457,7 @@ def run(ctx: ReportContext) -> str:
         "",
         markdown_table(topic_rows, max_rows=40),
         "",
-        *_degenerate_topics(dt),
+        *_degenerate_topics(dt, mass),
     ]
     for m in models:
         lines += [

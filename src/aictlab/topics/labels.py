@@ -182,6 +182,7 @@ def label_topics(
     frames: Mapping[str, Iterable[str]] | Any | None = None,
     *,
     docs: pd.DataFrame | None = None,
+    term_share: pd.Series | None = None,
     n_terms: int = 3,
     relevance: float = 0.6,
     frame_topn: int = 20,
@@ -191,10 +192,12 @@ def label_topics(
     """The topics table with ``label`` and ``frame`` (and ``share_<frame>``) columns added.
 
     ``label`` from :func:`topic_labels`; ``frame`` from :func:`topic_frames` (``"other"`` for every topic
-    when ``frames`` is None). Returns ``[model,] topic, rank, term, weight, label, frame, ...``.
+    when ``frames`` is None). The terms' corpus shares p(w): ``term_share``, else :func:`term_shares` of
+    ``docs`` (give ``term_share`` to label several models of the same units). Returns ``[model,] topic, rank,
+    term, weight, label, frame, ...``.
     """
     keys = [c for c in ("model", "topic") if c in topics.columns]
-    share = term_shares(docs) if docs is not None else None
+    share = term_shares(docs) if term_share is None and docs is not None else term_share
     out = topics.merge(
         topic_labels(topics, n_terms=n_terms, relevance=relevance, term_share=share), on=keys, how="left"
     )

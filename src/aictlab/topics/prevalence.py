@@ -22,7 +22,13 @@ import pandas as pd
 from aictlab import schema
 from aictlab.errors import SettingsError
 from aictlab.inference import resamples_documents
-from aictlab.resample import bootstrap_interval, preferred_interval, resample_totals
+from aictlab.resample import (
+    BOOTSTRAP_CELLS,
+    bootstrap_interval,
+    preferred_interval,
+    resample_counts,
+    resample_totals,
+)
 from aictlab.topics.labels import OTHER, frame_sets, topic_frames
 from aictlab.topics.selection import TopicSelection
 from aictlab.topics.stability import topic_agreement
@@ -36,6 +42,7 @@ __all__ = [
     "frame_topic_prevalence",
     "seed_prevalence_range",
     "topic_mass_by_document",
+    "topic_and_frame_prevalence",
     "topic_prevalence",
     "weighted_group_means",
 ]
@@ -136,14 +143,45 @@ def _group_intervals(
         percentile interval; ``interval`` (G, J): which one ``ci_*`` is; ``resampled_unit`` (G,): "document",
         "cluster" or ``unit_name`` (units within documents); ``n_resampled_units`` (G,).
     """
-    values = np.asarray(values, dtype=float)
-    weights = np.where(np.isnan(values).any(1), 0.0, np.asarray(weights, dtype=float))
-    values = np.nan_to_num(values)
-    labels, estimate = weighted_group_means(values, weights, groups)
-    _, g_idx = np.unique(np.asarray(groups), return_inverse=True)
+    return _group_intervals_many(
+        [values], weights, strata, groups, n_boot=n_boot, seed=seed, alpha=alpha,
+        min_documents=min_documents, clusters=clusters, unit_name=unit_name,
+    )[0]  # fmt: skip
+
+
+def _group_intervals_many(
+    values: Sequence[np.ndarray],
+    weights: np.ndarray,
+    strata: np.ndarray,
+    groups: np.ndarray,
+    *,
+    n_boot: int = 9999,
+    seed: int = 42,
+    alpha: float = 0.05,
+    min_documents: int | None = None,
+    clusters: np.ndarray | None = None,
+    unit_name: str = "segment",
+) -> list[dict[str, np.ndarray]]:
+    """:func:`_group_intervals` of several value tables of the same units, from one draw of the replicates.
+
+    Each table keeps its own NaN rows (weight 0) and gets the numbers :func:`_group_intervals` gives it alone:
+    the resampled units, strata and groups depend on the units only, so the draws are the same, and a
+    thick group's replicate totals are taken from them once (:func:`_thick_totals`), not redrawn per table.
+
+    Returns
+    -------
+    list of dict
+        One :func:`_group_intervals` result per table of ``values``, in order.
+    """
+    tables = [np.asarray(v, dtype=float) for v in values]
+    weights = np.asarray(weights, dtype=float)
+    # per table: NaN rows weigh 0; columns [w v_1, ..., w v_J, w] are what the bootstrap sums
+    set_weights = [np.where(np.isnan(v).any(1), 0.0, weights) for v in tables]
+    tables = [np.nan_to_num(v) for v in tables]
+    columns = [np.column_stack([w[:, None] * v, w]) for v, w in zip(tables, set_weights, strict=True)]
+    labels, g_idx = np.unique(np.asarray(groups), return_inverse=True)
     g_idx = g_idx.ravel()
-    n_groups, j = len(labels), values.shape[1]
-    columns = np.column_stack([weights[:, None] * values, weights])
+    n_groups = len(labels)
     # the resampled unit of a thick group: the unit's cluster (its document without clusters), sorted labels
     c_idx, _ = pd.factorize(pd.Index(np.asarray(strata if clusters is None else clusters)), sort=True)
     if (c_idx < 0).any():
@@ -160,40 +198,100 @@ def _group_intervals(
     thick = np.array(
         [min_documents is not None and resamples_documents(n, min_documents) for n in per_group], dtype=bool
     )
-    totals = np.full((n_groups, n_boot, j + 1), np.nan)
+    totals = [np.full((n_groups, n_boot, c.shape[1]), np.nan) for c in columns]
     thin = ~thick[g_idx]
     if thin.any():
         s_labels, s_idx = np.unique(np.asarray(strata)[thin], return_inverse=True)
         n_strata = len(s_labels)
         keys = g_idx[thin] * n_strata + s_idx.ravel()
-        # strata are summed into their group as they are drawn: memory grows with groups, not documents
-        reps = resample_totals(
-            columns[thin], keys, n_boot=n_boot, seed=seed,
-            groups={int(k): int(k) // n_strata for k in np.unique(keys)},
-        )  # fmt: skip
-        for group, rep in reps.items():
-            totals[group] = rep
+        to_group = {int(k): int(k) // n_strata for k in np.unique(keys)}
+        for cols, tot in zip(columns, totals, strict=True):
+            # strata are summed into their group as they are drawn: memory grows with groups, not documents
+            # (one call per table: units' draws are reused from resample's cache when small enough)
+            reps = resample_totals(cols[thin], keys, n_boot=n_boot, seed=seed, groups=to_group)
+            for group, rep in reps.items():
+                tot[group] = rep
     if thick.any():
         # each (group, cluster)'s totals [Σ w v_1, ..., Σ w v_J, Σ w], resampled within its group
         keep = thick[g_idx]
         unit_pairs, inverse = np.unique(g_idx[keep] * n_clusters + c_idx[keep], return_inverse=True)
-        unit_totals = np.zeros((len(unit_pairs), j + 1))
-        np.add.at(unit_totals, inverse.ravel(), columns[keep])
-        reps = resample_totals(unit_totals, unit_pairs // n_clusters, n_boot=n_boot, seed=seed)
-        for group, rep in reps.items():
-            totals[int(group)] = rep
+        unit_totals = []
+        for cols in columns:
+            sums = np.zeros((len(unit_pairs), cols.shape[1]))
+            np.add.at(sums, inverse.ravel(), cols[keep])
+            unit_totals.append(sums)
+        reps = _thick_totals(unit_totals, unit_pairs // n_clusters, n_boot=n_boot, seed=seed)
+        for tot, by_group in zip(totals, reps, strict=True):
+            for group, rep in by_group.items():
+                tot[int(group)] = rep
+    n_res = np.where(thick, per_group, np.bincount(g_idx, minlength=n_groups))
+    resampled = np.where(thick, "document" if clusters is None else "cluster", unit_name)
+    return [
+        _intervals(labels, v, w, groups, tot, thick, n_res, resampled, alpha)
+        for v, w, tot in zip(tables, set_weights, totals, strict=True)
+    ]
+
+
+def _thick_totals(
+    tables: Sequence[np.ndarray], strata: np.ndarray, *, n_boot: int, seed: int
+) -> list[dict[object, np.ndarray]]:
+    """:func:`aictlab.resample.resample_totals` of each table (same rows and strata), the draws made once.
+
+    One table: ``resample_totals`` itself. Several: the counts of those draws
+    (:func:`aictlab.resample.resample_counts`, compact) times each table, block by block of replicates as
+    ``resample_totals`` multiplies them (:data:`aictlab.resample.BOOTSTRAP_CELLS` counts a block), so each
+    table's totals are bit-identical to its own call (a matrix product's rounding can depend on the shapes).
+    """
+    if len(tables) == 1:
+        return [resample_totals(tables[0], strata, n_boot=n_boot, seed=seed)]
+    labels, index = np.unique(np.asarray(strata), return_inverse=True)
+    index = index.ravel()
+    order = np.argsort(index, kind="stable")  # units grouped by stratum, as resample_totals takes them
+    ends = np.cumsum(np.bincount(index, minlength=len(labels)))
+    counts = resample_counts(strata, n_boot=n_boot, seed=seed, compact=True)
+    out: list[dict[object, np.ndarray]] = [{} for _ in tables]
+    for label, end in zip(labels, ends, strict=True):
+        drawn = counts.pop(label)  # freed stratum by stratum
+        n = drawn.shape[1]
+        rows = order[end - n : end]
+        xs = [t[rows] for t in tables]
+        step = max(1, BOOTSTRAP_CELLS // n)
+        parts = [[] for _ in tables]
+        for start in range(0, n_boot, step):
+            block = drawn[start : start + step].astype(float)  # cast once, used by every table
+            for part, x in zip(parts, xs, strict=True):
+                part.append(block @ x)
+        for rep, part in zip(out, parts, strict=True):
+            rep[label] = part[0] if len(part) == 1 else np.vstack(part)
+    return out
+
+
+def _intervals(
+    labels: np.ndarray,
+    values: np.ndarray,
+    weights: np.ndarray,
+    groups: np.ndarray,
+    totals: np.ndarray,
+    thick: np.ndarray,
+    n_res: np.ndarray,
+    resampled: np.ndarray,
+    alpha: float,
+) -> dict[str, np.ndarray]:
+    """The :func:`_group_intervals` result of one table from its replicate totals (G, B, J + 1): the ratio
+    m*_gj = T*_gj / T*_g,J+1 and :func:`aictlab.resample.bootstrap_interval` per group and column."""
+    _, estimate = weighted_group_means(values, weights, groups)
+    j = values.shape[1]
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = totals[:, :, :j] / totals[:, :, j:]
-    n_res = np.where(thick, per_group, np.bincount(g_idx, minlength=n_groups))
     out = {
         "labels": labels,
         "estimate": estimate,
         **{c: np.full(estimate.shape, np.nan) for c in ("ci_low", "ci_high", "pct_low", "pct_high")},
         "interval": np.full(estimate.shape, "percentile", dtype=object),
-        "resampled_unit": np.where(thick, "document" if clusters is None else "cluster", unit_name),
+        "resampled_unit": resampled,
         "n_resampled_units": n_res,
     }
-    for g in range(n_groups):
+    for g in range(len(labels)):
         for c in range(j):
             ci = bootstrap_interval(
                 estimate[g, c], ratio[g, :, c], alpha=alpha, n_units=int(n_res[g]) if thick[g] else None
@@ -223,6 +321,7 @@ def topic_prevalence(
     percentile interval (``docs/methods.md`` §13, as the drift index per period); a thinner period and every
     document (``by="doc_id"``) resample units within each document, percentile (``docs/methods.md`` §2):
     within-document noise only. Neither carries refit uncertainty (see :func:`seed_prevalence_range`).
+    Models over the same units share one draw of the replicates (:func:`topic_and_frame_prevalence`).
 
     Parameters
     ----------
@@ -250,18 +349,12 @@ def topic_prevalence(
         ``unit_name``; ``interval`` says what ``ci_*`` is ("expanded percentile" or "percentile");
         ``pct_*`` is the plain percentile interval of the same replicates.
     """
-    resampling = {"min_documents": min_documents, "clusters": clusters, "unit_name": unit_name}
-    if "model" in doc_topics.columns:
-        parts = [
-            topic_prevalence(
-                g.drop(columns="model"), by=by, n_boot=n_boot, seed=seed, alpha=alpha, **resampling
-            ).assign(model=m)
-            for m, g in doc_topics.groupby("model", sort=True)
-        ]
-        out = pd.concat(parts, ignore_index=True)
-        return out[["model", *[c for c in out.columns if c != "model"]]]
-    units, theta, topics = _wide_theta(doc_topics)
-    res, info = _means_by(units, theta, by, n_boot=n_boot, seed=seed, alpha=alpha, **resampling)
+    boot = {"n_boot": n_boot, "seed": seed, "alpha": alpha, "min_documents": min_documents}
+    return _prevalence_tables(doc_topics, None, by, None, clusters=clusters, unit_name=unit_name, **boot)[0]
+
+
+def _topic_table(res: dict[str, np.ndarray], info: pd.DataFrame, topics: np.ndarray, by: str) -> pd.DataFrame:
+    """The :func:`topic_prevalence` table of one model from its group intervals and group counts."""
     labels = res["labels"]
     out = pd.DataFrame(
         {
@@ -327,34 +420,115 @@ def frame_topic_prevalence(
         ``[model,] <by>, frame, prevalence, ci_low, ci_high, n_topics, topics, n_units, n_documents, tokens,
         resampled_unit, n_resampled_units, interval, pct_low, pct_high`` (as :func:`topic_prevalence`).
     """
-    resampling = {"min_documents": min_documents, "clusters": clusters, "unit_name": unit_name}
-    schema.require_columns(topic_frame, ("topic", "frame"), "topic frames")
-    if frames is None:
-        frames = _frame_names(topic_frame)
-    if "model" in doc_topics.columns:
-        parts = []
-        for m, g in doc_topics.groupby("model", sort=True):
-            tf = topic_frame[topic_frame["model"] == m] if "model" in topic_frame.columns else topic_frame
-            parts.append(
-                frame_topic_prevalence(
-                    g.drop(columns="model"),
-                    tf.drop(columns="model", errors="ignore"),
-                    by=by,
-                    frames=frames,
-                    n_boot=n_boot,
-                    seed=seed,
-                    alpha=alpha,
-                    **resampling,
-                ).assign(model=m)
-            )
-        out = pd.concat(parts, ignore_index=True)
-        return out[["model", *[c for c in out.columns if c != "model"]]]
-    mapping = topic_frame.drop_duplicates("topic").set_index("topic")["frame"]
-    units, theta, topics = _wide_theta(doc_topics)
-    lean = np.array([mapping.get(t, OTHER) for t in topics])
+    boot = {"n_boot": n_boot, "seed": seed, "alpha": alpha, "min_documents": min_documents}
+    return _prevalence_tables(
+        doc_topics, topic_frame, by, frames, topic_table=False, clusters=clusters, unit_name=unit_name, **boot
+    )[1]
+
+
+def topic_and_frame_prevalence(
+    doc_topics: pd.DataFrame,
+    topic_frame: pd.DataFrame,
+    *,
+    by: Literal["period", "year", "doc_id"] = "period",
+    frames: Sequence[str] | None = None,
+    n_boot: int = 9999,
+    seed: int = 42,
+    alpha: float = 0.05,
+    min_documents: int = 5,
+    clusters: Mapping[str, str] | None = None,
+    unit_name: str = "segment",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`topic_prevalence` and :func:`frame_topic_prevalence` of one table, the replicates drawn once.
+
+    Both resample the same units with the same seed: the draws depend on the units, strata and groups only
+    (:func:`aictlab.resample.resample_totals`), so the topic shares θ_uk and the frame shares θ_u(f) of
+    every model over the same units are summed over one draw (:func:`_group_intervals_many`) instead of one
+    draw per model and table. The numbers are those of the two functions called apart.
+
+    Parameters
+    ----------
+    As :func:`frame_topic_prevalence`.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The :func:`topic_prevalence` and :func:`frame_topic_prevalence` tables.
+    """
+    boot = {"n_boot": n_boot, "seed": seed, "alpha": alpha, "min_documents": min_documents}
+    return _prevalence_tables(
+        doc_topics, topic_frame, by, frames, clusters=clusters, unit_name=unit_name, **boot
+    )
+
+
+def _prevalence_tables(
+    doc_topics: pd.DataFrame,
+    topic_frame: pd.DataFrame | None,
+    by: str,
+    frames: Sequence[str] | None,
+    *,
+    topic_table: bool = True,
+    **boot: Any,
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The topic table (``topic_table``) and the frame table (given ``topic_frame``) of every model of
+    ``doc_topics``: each model's θ and frame sums are value tables of :func:`_means_by`, one call for all
+    models when they share their units (else one per model)."""
+    if topic_frame is not None:
+        schema.require_columns(topic_frame, ("topic", "frame"), "topic frames")
+        frames = _frame_names(topic_frame) if frames is None else list(frames)
+    keyed = "model" in doc_topics.columns
+    parts = (
+        [(m, g.drop(columns="model")) for m, g in doc_topics.groupby("model", sort=True)]
+        if keyed
+        else [(None, doc_topics)]
+    )
+    fits = []  # (model, units, θ, topics, the frame each topic leans to)
+    for m, g in parts:
+        units, theta, topics = _wide_theta(g)
+        lean = None
+        if topic_frame is not None:
+            tf = topic_frame
+            if keyed and "model" in tf.columns:
+                tf = tf[tf["model"] == m]
+            mapping = tf.drop_duplicates("topic").set_index("topic")["frame"]
+            lean = np.array([mapping.get(t, OTHER) for t in topics])
+        fits.append((m, units, theta, topics, lean))
+    # one draw for every model when their units are the same (the report's LDA and NMF fits)
+    shared = all(f[1].equals(fits[0][1]) for f in fits[1:])
+    batches = [fits] if shared else [[f] for f in fits]
+    topic_parts, frame_parts = [], []
+    for batch in batches:
+        values = []
+        for _, _, theta, _, lean in batch:
+            if topic_table:
+                values.append(theta)
+            if lean is not None:
+                values.append(_frame_values(theta, lean, frames))
+        results, info = _means_by(batch[0][1], values, by, **boot)
+        for m, _, _, topics, lean in batch:
+            if topic_table:
+                topic_parts.append((m, _topic_table(results.pop(0), info, topics, by)))
+            if lean is not None:
+                frame_parts.append((m, _frame_table(results.pop(0), info, frames, lean, topics, by)))
+    return _with_models(topic_parts, keyed), _with_models(frame_parts, keyed)
+
+
+def _frame_values(theta: np.ndarray, lean: np.ndarray, frames: Sequence[str]) -> np.ndarray:
+    """θ_u(f) = Σ_{k leaning to f} θ_uk per unit and frame (NaN for a unit whose θ has NaN)."""
     values = np.column_stack([theta[:, lean == f].sum(1) for f in frames])
     values[np.isnan(theta).any(1)] = np.nan
-    res, info = _means_by(units, values, by, n_boot=n_boot, seed=seed, alpha=alpha, **resampling)
+    return values
+
+
+def _frame_table(
+    res: dict[str, np.ndarray],
+    info: pd.DataFrame,
+    frames: Sequence[str],
+    lean: np.ndarray,
+    topics: np.ndarray,
+    by: str,
+) -> pd.DataFrame:
+    """The :func:`frame_topic_prevalence` table of one model from its group intervals and group counts."""
     labels = res["labels"]
     out = pd.DataFrame(
         {
@@ -372,9 +546,19 @@ def frame_topic_prevalence(
     return out.sort_values([by, "frame"], kind="stable").reset_index(drop=True)
 
 
+def _with_models(parts: list[tuple[Any, pd.DataFrame]], keyed: bool) -> pd.DataFrame | None:
+    """One table from the per-model tables, ``model`` first when the input had it (None without tables)."""
+    if not parts:
+        return None
+    if not keyed:
+        return parts[0][1]
+    out = pd.concat([t.assign(model=m) for m, t in parts], ignore_index=True)
+    return out[["model", *[c for c in out.columns if c != "model"]]]
+
+
 def _means_by(
     units: pd.DataFrame,
-    values: np.ndarray,
+    values: Sequence[np.ndarray],
     by: str,
     *,
     n_boot: int,
@@ -383,20 +567,21 @@ def _means_by(
     min_documents: int,
     clusters: Mapping[str, str] | None,
     unit_name: str,
-) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-    """``_group_intervals`` of ``values`` (one row per unit) over the units' ``by`` groups, with the groups'
-    unit and document counts (``_group_info``). A per-document table keeps the within-document bootstrap."""
+) -> tuple[list[dict[str, np.ndarray]], pd.DataFrame]:
+    """``_group_intervals_many`` of value tables (one row per unit each) over the units' ``by`` groups, with
+    the groups' unit and document counts (``_group_info``). A per-document table keeps the within-document
+    bootstrap."""
     group = unit_groups(units, by).to_numpy()
     docs = units["doc_id"].to_numpy()
     cluster = None
     if clusters is not None:
         # a document without a cluster value is a cluster of its own (as aictlab.drift.measure_drift)
         cluster = np.array([str(clusters.get(d, f"document {d}")) for d in docs], dtype=object)
-    res = _group_intervals(
+    res = _group_intervals_many(
         values, units["n_tokens"].to_numpy(), docs, group, n_boot=n_boot, seed=seed, alpha=alpha,
         min_documents=None if by == "doc_id" else min_documents, clusters=cluster, unit_name=unit_name,
     )  # fmt: skip
-    return res, _group_info(units, group, res["labels"])
+    return res, _group_info(units, group, res[0]["labels"])
 
 
 def _resampling_columns(out: pd.DataFrame, res: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -440,7 +625,9 @@ def topic_mass_by_document(doc_topics: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def degenerate_topics(doc_topics: pd.DataFrame, threshold: float = DEGENERATE_TOPIC_SHARE) -> pd.DataFrame:
+def degenerate_topics(
+    doc_topics: pd.DataFrame, threshold: float = DEGENERATE_TOPIC_SHARE, *, mass: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Topics that describe one document: more than ``threshold`` of their token mass Σ_u n_u θ_uk lies in a
     single document (:func:`topic_mass_by_document`).
 
@@ -452,13 +639,15 @@ def degenerate_topics(doc_topics: pd.DataFrame, threshold: float = DEGENERATE_TO
     doc_topics : DataFrame
         ``[model,] doc_id, n_tokens, topic, proportion`` (one row per unit and topic).
     threshold : float, default=0.9
+    mass : DataFrame, optional
+        ``topic_mass_by_document(doc_topics)`` when the caller has it already.
 
     Returns
     -------
     DataFrame
         ``[model,] topic, doc_id, share`` of the flagged topics (their main document and its share), sorted.
     """
-    main = topic_mass_by_document(doc_topics)
+    main = topic_mass_by_document(doc_topics) if mass is None else mass
     keys = [c for c in ("model",) if c in main.columns]
     cols = [*keys, "topic", "doc_id", "share"]
     if doc_topics["doc_id"].nunique() < 2:
@@ -509,10 +698,18 @@ def frame_shares_by_k(
     """
     sets = frame_sets(frames)
     names = [*sets, OTHER]
+    fits = sorted(selection.models.items())
+    # every fit's topics lean in one topic_frames call, keyed by the fit's position (its sums are per topic)
+    leans = topic_frames(
+        pd.concat([f.topics(topn).assign(model=i) for i, (_, f) in enumerate(fits)], ignore_index=True),
+        sets,
+        topn=topn,
+        min_share=min_share,
+        ratio=ratio,
+    )
     rows = []
-    for (model, k), fitted in sorted(selection.models.items()):
-        lean = topic_frames(fitted.topics(topn), sets, topn=topn, min_share=min_share, ratio=ratio)
-        lean = lean.set_index("topic")["frame"].reindex(np.arange(1, k + 1)).to_numpy()
+    for i, ((model, k), fitted) in enumerate(fits):
+        lean = leans[leans["model"] == i].set_index("topic")["frame"].reindex(np.arange(1, k + 1)).to_numpy()
         theta = fitted.doc_topic_
         values = np.column_stack([theta[:, lean == f].sum(1) for f in names])
         values[np.isnan(theta).any(1)] = np.nan
