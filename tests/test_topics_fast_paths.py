@@ -165,7 +165,8 @@ def test_cdnmf_falls_back_to_scikit_learn_without_its_private_kernel(monkeypatch
     rng = np.random.default_rng(3)
     x = sparse.csr_matrix(rng.poisson(0.5, (40, 30)).astype(float))
     monkeypatch.setitem(sys.modules, "sklearn.decomposition._cdnmf_fast", None)  # import now fails
-    settings = {"init": "nndsvda", "tol": 1e-3, "max_iter": 1000, "random_state": 0}  # nndsvda's SVD is seeded
+    # nndsvda's SVD is seeded
+    settings = {"init": "nndsvda", "tol": 1e-3, "max_iter": 1000, "random_state": 0}
     ours = CdNMF(3, **settings).fit(x)
     theirs = NMF(3, **settings).fit(x)
     np.testing.assert_array_equal(ours.components_, theirs.components_)
