@@ -156,3 +156,25 @@ def test_bootstrap_interval_bounds_are_np_quantile_of_each_level():
     z = special.ndtri([0.025, 0.975])
     levels = special.ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))
     assert [out["bca_low"], out["bca_high"]] == np.quantile(finite, levels).tolist()
+
+
+def test_resample_totals_many_gives_each_table_its_own_resample_totals(monkeypatch):
+    # the counts of one draw times each table (topic and frame prevalence of every model), block by block
+    # of replicates: bit-identical to resample_totals of each table alone, with one block and with several (small BOOTSTRAP_CELLS), the
+    # draws kept for reuse (uint8 counts) or drawn anew (int64, DRAW_CACHE_CELLS = 0: the 5M-word case)
+    from aictlab import resample
+
+    rng = np.random.default_rng(0)
+    strata = rng.integers(0, 3, 300)
+    tables = [rng.random((300, 4)) * 50, rng.random((300, 2)) * 7, rng.random((300, 9))]
+    for cells, cache in ((resample.BOOTSTRAP_CELLS, resample.DRAW_CACHE_CELLS), (1000, 0), (1000, 2**26)):
+        monkeypatch.setattr(resample, "BOOTSTRAP_CELLS", cells)
+        monkeypatch.setattr(resample, "DRAW_CACHE_CELLS", cache)
+        resample._cached_draws.cache_clear()
+        many = resample.resample_totals_many(tables, strata, n_boot=999, seed=6)
+        for table, reps in zip(tables, many, strict=True):
+            alone = resample.resample_totals(table, strata, n_boot=999, seed=6)
+            assert sorted(reps) == sorted(alone) == [0, 1, 2]
+            for s in alone:
+                np.testing.assert_array_equal(reps[s], alone[s])
+    resample._cached_draws.cache_clear()

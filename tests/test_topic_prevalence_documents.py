@@ -268,27 +268,3 @@ def test_models_on_different_units_are_resampled_apart():
             tp.frame_topic_prevalence(part, lean, frames=["solidarite", "attractivite", "other"], **boot),
             check_exact=True,
         )
-
-
-def test_thick_totals_of_several_tables_are_those_of_resample_totals(monkeypatch):
-    # the counts of one draw times each table, block by block of replicates: bit-identical to
-    # resample_totals of each table alone, with one block and with several (small BOOTSTRAP_CELLS), the
-    # draws kept for reuse (uint8 counts) or drawn anew (int64, DRAW_CACHE_CELLS = 0: the 5M-word case)
-    from aictlab import resample
-    from aictlab.topics import prevalence
-
-    rng = np.random.default_rng(0)
-    strata = rng.integers(0, 3, 300)
-    tables = [rng.random((300, 4)) * 50, rng.random((300, 2)) * 7, rng.random((300, 9))]
-    for cells, cache in ((resample.BOOTSTRAP_CELLS, resample.DRAW_CACHE_CELLS), (1000, 0), (1000, 2**26)):
-        monkeypatch.setattr(resample, "BOOTSTRAP_CELLS", cells)
-        monkeypatch.setattr(resample, "DRAW_CACHE_CELLS", cache)
-        monkeypatch.setattr(prevalence, "BOOTSTRAP_CELLS", cells)
-        resample._cached_draws.cache_clear()
-        many = prevalence._thick_totals(tables, strata, n_boot=999, seed=6)
-        for table, reps in zip(tables, many, strict=True):
-            alone = resample_totals(table, strata, n_boot=999, seed=6)
-            assert sorted(reps) == sorted(alone) == [0, 1, 2]
-            for s in alone:
-                np.testing.assert_array_equal(reps[s], alone[s])
-    resample._cached_draws.cache_clear()

@@ -38,6 +38,7 @@ __all__ = [
     "reported_intervals",
     "resample_counts",
     "resample_totals",
+    "resample_totals_many",
 ]
 
 #: Cap on the cells (replicates × units) of one block of multinomial counts drawn at once; a stratum with more
@@ -121,9 +122,43 @@ def iter_resample_totals(
     >>> [label for label, _ in iter_resample_totals(values, strata, n_boot=4, seed=0)]
     ['a', 'b']
     """
-    values = np.asarray(values, dtype=float)
-    if values.ndim == 1:
-        values = values[:, None]
+    for label, (totals,) in _iter_totals([values], strata, n_boot, seed):
+        yield label, totals
+
+
+def resample_totals_many(
+    tables: Sequence[np.ndarray], strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42
+) -> list[dict[object, np.ndarray]]:
+    """:func:`resample_totals` of several tables of the same units (same rows, same strata), drawn once.
+
+    Each table's totals are bit-identical to its own :func:`resample_totals` call: the same counts, times
+    the table, block by block of replicates (a matrix product's rounding can depend on its shapes, so the
+    tables are not stacked into one).
+
+    Parameters
+    ----------
+    tables : sequence of ndarray (n, k_t)
+    strata, n_boot, seed
+        As in :func:`resample_totals`.
+
+    Returns
+    -------
+    list of dict
+        One :func:`resample_totals` result per table, in order.
+    """
+    out: list[dict[object, np.ndarray]] = [{} for _ in tables]
+    for label, totals in _iter_totals(tables, strata, n_boot, seed):
+        for rep, t in zip(out, totals, strict=True):
+            rep[label] = t
+    return out
+
+
+def _iter_totals(
+    tables: Sequence[np.ndarray], strata: np.ndarray, n_boot: int, seed
+) -> Iterator[tuple[object, list[np.ndarray]]]:
+    """Per stratum (sorted labels): its label and each table's replicate totals (n_boot × k_t), from one draw."""
+    tables = [np.asarray(v, dtype=float) for v in tables]
+    tables = [v[:, None] if v.ndim == 1 else v for v in tables]
     strata = np.asarray(strata)
     labels, index = np.unique(strata, return_inverse=True)
     index = index.ravel()
@@ -132,9 +167,14 @@ def iter_resample_totals(
     order = np.argsort(index, kind="stable")
     ends = np.cumsum(sizes)
     for label, end, n, blocks in zip(labels, ends, sizes, _draws(sizes, n_boot, seed), strict=True):
-        x = values[order[end - n : end]]
-        totals = [b @ x for b in blocks]  # each block drawn, used and dropped in turn
-        yield label, (totals[0] if len(totals) == 1 else np.vstack(totals))
+        xs = [v[order[end - n : end]] for v in tables]
+        parts: list[list[np.ndarray]] = [[] for _ in tables]
+        for b in blocks:  # each block drawn, used by every table and dropped in turn
+            if len(tables) > 1:
+                b = b.astype(float)  # cast once for every table (b @ x casts it anyway: the same numbers)
+            for part, x in zip(parts, xs, strict=True):
+                part.append(b @ x)
+        yield label, [p[0] if len(p) == 1 else np.vstack(p) for p in parts]
 
 
 def resample_counts(

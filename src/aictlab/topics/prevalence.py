@@ -22,13 +22,7 @@ import pandas as pd
 from aictlab import schema
 from aictlab.errors import SettingsError
 from aictlab.inference import resamples_documents
-from aictlab.resample import (
-    BOOTSTRAP_CELLS,
-    bootstrap_interval,
-    preferred_interval,
-    resample_counts,
-    resample_totals,
-)
+from aictlab.resample import bootstrap_interval, preferred_interval, resample_totals, resample_totals_many
 from aictlab.topics.labels import OTHER, frame_sets, topic_frames
 from aictlab.topics.selection import TopicSelection
 from aictlab.topics.stability import topic_agreement
@@ -166,7 +160,7 @@ def _group_intervals_many(
 
     Each table keeps its own NaN rows (weight 0) and gets the numbers :func:`_group_intervals` gives it alone:
     the resampled units, strata and groups depend on the units only, so the draws are the same, and a
-    thick group's replicate totals are taken from them once (:func:`_thick_totals`), not redrawn per table.
+    thick group's replicate totals come from one draw (:func:`aictlab.resample.resample_totals_many`).
 
     Returns
     -------
@@ -220,7 +214,7 @@ def _group_intervals_many(
             sums = np.zeros((len(unit_pairs), cols.shape[1]))
             np.add.at(sums, inverse.ravel(), cols[keep])
             unit_totals.append(sums)
-        reps = _thick_totals(unit_totals, unit_pairs // n_clusters, n_boot=n_boot, seed=seed)
+        reps = resample_totals_many(unit_totals, unit_pairs // n_clusters, n_boot=n_boot, seed=seed)
         for tot, by_group in zip(totals, reps, strict=True):
             for group, rep in by_group.items():
                 tot[int(group)] = rep
@@ -230,40 +224,6 @@ def _group_intervals_many(
         _intervals(labels, v, w, groups, tot, thick, n_res, resampled, alpha)
         for v, w, tot in zip(tables, set_weights, totals, strict=True)
     ]
-
-
-def _thick_totals(
-    tables: Sequence[np.ndarray], strata: np.ndarray, *, n_boot: int, seed: int
-) -> list[dict[object, np.ndarray]]:
-    """:func:`aictlab.resample.resample_totals` of each table (same rows and strata), the draws made once.
-
-    One table: ``resample_totals`` itself. Several: the counts of those draws
-    (:func:`aictlab.resample.resample_counts`, compact) times each table, block by block of replicates as
-    ``resample_totals`` multiplies them (:data:`aictlab.resample.BOOTSTRAP_CELLS` counts a block), so each
-    table's totals are bit-identical to its own call (a matrix product's rounding can depend on the shapes).
-    """
-    if len(tables) == 1:
-        return [resample_totals(tables[0], strata, n_boot=n_boot, seed=seed)]
-    labels, index = np.unique(np.asarray(strata), return_inverse=True)
-    index = index.ravel()
-    order = np.argsort(index, kind="stable")  # units grouped by stratum, as resample_totals takes them
-    ends = np.cumsum(np.bincount(index, minlength=len(labels)))
-    counts = resample_counts(strata, n_boot=n_boot, seed=seed, compact=True)
-    out: list[dict[object, np.ndarray]] = [{} for _ in tables]
-    for label, end in zip(labels, ends, strict=True):
-        drawn = counts.pop(label)  # freed stratum by stratum
-        n = drawn.shape[1]
-        rows = order[end - n : end]
-        xs = [t[rows] for t in tables]
-        step = max(1, BOOTSTRAP_CELLS // n)
-        parts = [[] for _ in tables]
-        for start in range(0, n_boot, step):
-            block = drawn[start : start + step].astype(float)  # cast once, used by every table
-            for part, x in zip(parts, xs, strict=True):
-                part.append(block @ x)
-        for rep, part in zip(out, parts, strict=True):
-            rep[label] = part[0] if len(part) == 1 else np.vstack(part)
-    return out
 
 
 def _intervals(
