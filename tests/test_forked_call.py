@@ -71,3 +71,13 @@ def test_a_call_may_start_worker_processes_when_asked():
     # a daemon process may not (multiprocessing: "daemonic processes are not allowed to have children")
     with forked_call(_squares_in_a_pool) as handle, pytest.raises(AssertionError, match="daemonic"):
         handle.result()
+
+
+def test_the_process_ends_with_its_call_before_its_value_is_asked_for():
+    # 80 MB, far more than a pipe holds: the sender would wait for a reader; a thread of the caller reads it
+    # at once, so the process (and the memory it shares with the caller, copied on write) is gone early
+    with forked_call(lambda: np.arange(10**7, dtype=np.float64)) as handle:
+        handle._process.join(timeout=120)
+        assert not handle._process.is_alive()
+        value = handle.result()
+    assert value.shape == (10**7,) and value[-1] == 10**7 - 1

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -129,20 +130,33 @@ class _Inline:
 
 
 class _Forked:
-    """:func:`forked_call`'s handle on a forked process: :meth:`result` waits for its value."""
+    """:func:`forked_call`'s handle on a forked process: :meth:`result` waits for its value.
+
+    A thread of this process reads the value's bytes as soon as they are sent, so the forked process ends
+    when its call does, not when the caller asks for the value: until it ends, every page of memory it
+    shares with the caller is copied when the caller writes to it (copy-on-write).
+    """
 
     def __init__(self, process, receive) -> None:
         self._process, self._receive, self._value, self._done = process, receive, None, False
+        self._message: bytes | None = None
+        self._reader = threading.Thread(target=self._read, name="forked_call reader", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        with contextlib.suppress(EOFError, OSError):  # ended without a result: result() says so
+            self._message = self._receive.recv_bytes()
 
     def result(self) -> Any:
         if not self._done:
-            try:
-                ok, value = self._receive.recv()
-            except EOFError:
+            self._reader.join()
+            if self._message is None:
                 self._process.join()
                 raise RuntimeError(
                     f"a worker process ended without its result (exit code {self._process.exitcode})"
-                ) from None
+                )
+            ok, value = pickle.loads(self._message)
+            self._message = None
             if not ok:
                 raise value
             self._value, self._done = value, True
@@ -182,12 +196,14 @@ def forked_call(call: Callable[[], Any], *, fork: bool = True, workers: bool = F
     process = context.Process(target=_send_result, args=(send, call), daemon=not workers)
     process.start()
     send.close()
+    handle = _Forked(process, receive)
     try:
-        yield _Forked(process, receive)
+        yield handle
     finally:
         if process.is_alive():
             process.terminate()
         process.join()
+        handle._reader.join(timeout=5)  # the process is gone: the read has ended
         receive.close()
 
 
