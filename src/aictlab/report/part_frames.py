@@ -330,8 +330,11 @@ def run(ctx: ReportContext) -> str:
     )
     period_resampling = _period_resampling(result.by_period, s.min_documents, s.cluster, s.segment_size)
     flips = rsum["sign_flips"]
+    main_row = panel.iloc[0]
+    # the panel's ΔD contrasts the first and last single periods, not the merged periods of the contrast above
     sign_txt = (
-        f"the sign of ΔD holds under {sum(panel['same_sign_as_main'].iloc[1:])} of {rsum['n_variants']} variants"
+        f"ΔD {main_row['first_period']} → {main_row['last_period']} = {_fmt(rsum['main_drift_change'])} "
+        f"(the panel's contrast of the end periods); its sign holds under {sum(panel['same_sign_as_main'].iloc[1:])} of {rsum['n_variants']} variants"
         + (f"; it flips under: {', '.join(flips)}" if flips else " (all)")
     )
     bins_txt = (
@@ -362,7 +365,8 @@ def run(ctx: ReportContext) -> str:
             f"- {basis_txt['periods']}",
             f"- Drift index per period (D = log2((A+0.5)/(S+0.5)); 95% CI, B = {s.bootstrap}, "
             f"{period_resampling}): {periods_txt}.",
-            f"- Robustness: {sign_txt}; closest to flipping: {rsum['closest_variant']} "
+            f"- Robustness: {sign_txt}; {'furthest across zero' if flips else 'closest to flipping'}: "
+            f"{rsum['closest_variant']} "
             f"(ΔD = {_fmt(rsum['closest_drift_change'])}). Bins: {bins_txt}.",
             *(
                 [
