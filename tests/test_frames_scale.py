@@ -201,7 +201,7 @@ def test_blocks_of_replicates_drawn_lazily_are_the_draws_of_one_generator(monkey
     for label in ["a", "b", "c"]:
         n = int((strata == label).sum())
         block = max(1, cells // n)
-        counts = np.vstack([rng.multinomial(n, np.full(n, 1.0 / n), size=min(block, n_boot - b))
+        counts = np.vstack([resample.multinomial_counts(rng, n, min(block, n_boot - b))
                             for b in range(0, n_boot, block)])  # fmt: skip
         expected[label] = counts
     totals = resample_totals(values, strata, n_boot=n_boot, seed=seed)
