@@ -194,4 +194,12 @@ def test_resample_totals_many_gives_each_table_its_own_resample_totals(monkeypat
             assert sorted(reps) == sorted(alone) == [0, 1, 2]
             for s in alone:
                 np.testing.assert_array_equal(reps[s], alone[s])
+        # strata summed into groups as they are drawn (the thin periods of topic prevalence): the same sums
+        groups = {0: "x", 1: "y", 2: "x"}
+        many = resample.resample_totals_many(tables, strata, n_boot=999, seed=6, groups=groups)
+        for table, reps in zip(tables, many, strict=True):
+            alone = resample.resample_totals(table, strata, n_boot=999, seed=6)
+            assert sorted(reps) == ["x", "y"]
+            np.testing.assert_array_equal(reps["x"], alone[0] + alone[2])
+            np.testing.assert_array_equal(reps["y"], alone[1])
     resample._cached_draws.cache_clear()

@@ -89,14 +89,7 @@ def resample_totals(
     >>> sorted(set(reps["d"][:, 0].tolist())) <= [2.0, 4.0, 6.0]
     True
     """
-    out: dict[object, np.ndarray] = {}
-    for label, rep in iter_resample_totals(values, strata, n_boot=n_boot, seed=seed):
-        key = label if groups is None else groups[label]
-        if key in out:
-            out[key] += rep
-        else:
-            out[key] = rep
-    return out
+    return resample_totals_many([values], strata, n_boot=n_boot, seed=seed, groups=groups)[0]
 
 
 def iter_resample_totals(
@@ -128,7 +121,12 @@ def iter_resample_totals(
 
 
 def resample_totals_many(
-    tables: Sequence[np.ndarray], strata: np.ndarray, *, n_boot: int = 9999, seed: int = 42
+    tables: Sequence[np.ndarray],
+    strata: np.ndarray,
+    *,
+    n_boot: int = 9999,
+    seed: int = 42,
+    groups: Mapping[object, object] | None = None,
 ) -> list[dict[object, np.ndarray]]:
     """:func:`resample_totals` of several tables of the same units (same rows, same strata), drawn once.
 
@@ -139,7 +137,7 @@ def resample_totals_many(
     Parameters
     ----------
     tables : sequence of ndarray (n, k_t)
-    strata, n_boot, seed
+    strata, n_boot, seed, groups
         As in :func:`resample_totals`.
 
     Returns
@@ -149,8 +147,12 @@ def resample_totals_many(
     """
     out: list[dict[object, np.ndarray]] = [{} for _ in tables]
     for label, totals in _iter_totals(tables, strata, n_boot, seed):
+        key = label if groups is None else groups[label]
         for rep, t in zip(out, totals, strict=True):
-            rep[label] = t
+            if key in rep:  # a group's strata summed as they are drawn
+                rep[key] += t
+            else:
+                rep[key] = t
     return out
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from aictlab import schema
 from aictlab.errors import SettingsError
 from aictlab.inference import resamples_documents
-from aictlab.resample import bootstrap_interval, preferred_interval, resample_totals, resample_totals_many
+from aictlab.resample import bootstrap_interval, preferred_interval, resample_totals_many
 from aictlab.topics.labels import OTHER, frame_sets, topic_frames
 from aictlab.topics.selection import TopicSelection
 from aictlab.topics.stability import topic_agreement
@@ -199,11 +199,11 @@ def _group_intervals_many(
         n_strata = len(s_labels)
         keys = g_idx[thin] * n_strata + s_idx.ravel()
         to_group = {int(k): int(k) // n_strata for k in np.unique(keys)}
-        for cols, tot in zip(columns, totals, strict=True):
-            # strata are summed into their group as they are drawn: memory grows with groups, not documents
-            # (one call per table: units' draws are reused from resample's cache when small enough)
-            reps = resample_totals(cols[thin], keys, n_boot=n_boot, seed=seed, groups=to_group)
-            for group, rep in reps.items():
+        # strata are summed into their group as they are drawn: memory grows with groups, not documents
+        thin_tables = [cols[thin] for cols in columns]
+        reps = resample_totals_many(thin_tables, keys, n_boot=n_boot, seed=seed, groups=to_group)
+        for tot, by_group in zip(totals, reps, strict=True):
+            for group, rep in by_group.items():
                 tot[group] = rep
     if thick.any():
         # each (group, cluster)'s totals [Σ w v_1, ..., Σ w v_J, Σ w], resampled within its group
