@@ -1,5 +1,6 @@
-"""Figures as files (issue 15, speed): the PDF's fonts are TrueType subsets without the OpenType layout tables,
-showing the same glyphs as matplotlib's own PDF, and matplotlib is left as it was."""
+"""Figures as files (issue 15, speed): the PDF keeps the PNG's layout, its fonts are TrueType subsets without the
+OpenType layout tables showing the same glyphs as matplotlib's own PDF, and the figure and matplotlib are left
+as they were."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from matplotlib.backends import _backend_pdf_ps
 from pypdf import PdfReader
 
 from aictlab.plots import figure_style, new_figure, styled
-from aictlab.plots.output import LAYOUT_TABLES, figure_bytes, fonts_without_layout_tables
+from aictlab.plots.output import LAYOUT_TABLES, figure_bytes, fonts_without_layout_tables, frozen_layout
 
 matplotlib.use("Agg")
 
@@ -76,7 +77,9 @@ def shown_glyphs(fonts: dict[str, dict]) -> dict[str, dict[int, tuple]]:
 def test_the_pdf_embeds_truetype_subsets_without_layout_tables_showing_the_same_glyphs():
     fig = plot_labels()
     images = figure_bytes(fig)
-    plain_pdf, plain_png = saved(fig, "pdf"), saved(fig, "png")
+    plain_png = saved(fig, "png")
+    with frozen_layout(fig):  # matplotlib's own PDF, in the layout of the PNG just drawn
+        plain_pdf = saved(fig, "pdf")
     assert images["png"] == plain_png
     assert b"/FontFile2" in images["pdf"] and b"/Type3" not in images["pdf"]
     ours, theirs = page_fonts(images["pdf"]), page_fonts(plain_pdf)
@@ -126,3 +129,37 @@ def test_an_error_while_saving_restores_matplotlib():
     with pytest.raises(RuntimeError, match="drawing failed"), fonts_without_layout_tables():
         raise RuntimeError("drawing failed")
     assert _backend_pdf_ps.subset is fonttools_subset
+
+
+def axes_points(fig) -> list[float]:
+    """Each axes' box (left, bottom, width, height) in points, one after the other."""
+    width, height = fig.get_size_inches() * 72
+    boxes = (ax.get_position().bounds for ax in fig.axes)
+    return [float(v) for x, y, w, h in boxes for v in (x * width, y * height, w * width, h * height)]
+
+
+def test_the_pdf_keeps_the_png_layout_within_a_tenth_of_a_point_of_its_own_and_the_figure_its_engine():
+    fig = plot_labels()
+    engine = fig.get_layout_engine()
+    constrained_pdf = saved(fig, "pdf")
+    own = axes_points(fig)  # the constrained layout computed at 72 dpi, for the PDF
+    images = figure_bytes(fig)
+    assert fig.get_layout_engine() is engine  # the caller's figure is laid out as before
+    kept = axes_points(fig)
+    saved(fig, "png")
+    assert axes_points(fig) == pytest.approx(kept, abs=1e-9)  # the PNG's layout (200 dpi)
+    differences = [abs(a - b) for a, b in zip(own, kept, strict=True)]
+    assert 0.05 < max(differences) < 0.1  # text measured at 72 dpi vs 200 dpi: same ticks, same texts
+    assert PdfReader(io.BytesIO(images["pdf"])).pages[0].extract_text() == (
+        PdfReader(io.BytesIO(constrained_pdf)).pages[0].extract_text()
+    )
+    assert images["pdf"] != constrained_pdf
+
+
+def test_a_figure_without_layout_engine_is_saved_as_it_is():
+    fig, ax = new_figure(width=3, height=2)
+    fig.set_layout_engine(None)
+    ax.plot([0, 1], [1, 0])
+    images = figure_bytes(fig)
+    assert fig.get_layout_engine() is None
+    assert images["png"] == saved(fig, "png")

