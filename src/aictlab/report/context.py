@@ -20,7 +20,7 @@ import pandas as pd
 from aictlab import __version__
 from aictlab.config import Settings
 from aictlab.io import atomic_write_bytes, sha256_file
-from aictlab.plots.output import FIGURE_DPI, figure_bytes
+from aictlab.plots.output import FIGURE_DPI, FIGURE_FORMAT, figure_bytes
 
 __all__ = [
     "table_bytes",
@@ -199,7 +199,12 @@ class ReportContext:
             log.debug("figure %s not cached: %s", name, err)
             path = None
         else:
-            style = {"rc": repr(sorted(RC.items())), "dpi": FIGURE_DPI, "matplotlib": version("matplotlib")}
+            style = {
+                "rc": repr(sorted(RC.items())),
+                "dpi": FIGURE_DPI,
+                "format": FIGURE_FORMAT,
+                "matplotlib": version("matplotlib"),
+            }
             func_name = f"{func.__module__}.{func.__qualname__}"
             key = settings_key("figure", name, func_name, inputs, style)
             path = self.settings.path("processed") / "figures" / f"{name}-{key}.pkl"
