@@ -247,8 +247,9 @@ def start_ahead(ctx: ReportContext, names: list[str], stack: contextlib.ExitStac
     computed here (its inputs), ``call`` what it would compute first when it runs, deterministic and
     independent of earlier parts (the topic grid, tens of CPU seconds on two workers, which would otherwise
     wait for the frames part). It pays where the running parts leave a core idle, not where both cores are
-    busy (docs/benchmarks.md, session 23). The process ends with ``stack``. Only on the memory engine (a forked process must not
-    use the Dask client's threads), with at least two cores, and not for the first part (nothing to overlap).
+    busy (docs/benchmarks.md, session 23). The process ends with ``stack``. Only on the memory engine (a
+    forked process must not use the Dask client's threads), with at least two cores, and not for the first
+    part (nothing to overlap).
     A part whose ``ahead`` fails just runs as usual: its own run reports the error.
 
     Returns
