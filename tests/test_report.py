@@ -143,6 +143,12 @@ def test_full_report_writes_every_contract_file(full_report):
     assert report.index("Verdict") < report.index("## Corpus")  # the verdict and its numbers first
     for section in ("## Corpus", "## Frame drift", "## Textometry", "## Topic", "## Exports"):
         assert section in report
+    # the variant of smallest ΔD is named for what it is, in the headline and in the robustness section alike
+    panel = list(csv.DictReader(open(out / "tables" / "robustness.csv", encoding="utf-8")))[1:]
+    flips = [row["variant"] for row in panel if row["same_sign_as_main"] == "False"]
+    named, other = ("furthest across zero", "closest to flipping")[:: 1 if flips else -1]
+    assert f"; {named}: " in report and f"{named.capitalize()}: **" in report
+    assert other not in report.lower()
     for png in ("corpus_overview", "drift_index", "robustness", "ca_biplot"):
         assert (out / f"{png}.png").is_file() and (out / f"{png}.pdf").is_file()
     assert (out / "exports" / "corpus_iramuteq.txt").is_file()

@@ -332,11 +332,14 @@ def run(ctx: ReportContext) -> str:
     flips = rsum["sign_flips"]
     main_row = panel.iloc[0]
     # the panel's ΔD contrasts the first and last single periods, not the merged periods of the contrast above
+    n_same_sign = sum(panel["same_sign_as_main"].iloc[1:])
     sign_txt = (
         f"ΔD {main_row['first_period']} → {main_row['last_period']} = {_fmt(rsum['main_drift_change'])} "
-        f"(the panel's contrast of the end periods); its sign holds under {sum(panel['same_sign_as_main'].iloc[1:])} of {rsum['n_variants']} variants"
-        + (f"; it flips under: {', '.join(flips)}" if flips else " (all)")
+        f"(the panel's contrast of the end periods); its sign holds under {n_same_sign} of "
+        f"{rsum['n_variants']} variants" + (f"; it flips under: {', '.join(flips)}" if flips else " (all)")
     )
+    # the variant of smallest ΔD in the main direction: across zero when some variant flips the sign
+    extreme_txt = "furthest across zero" if flips else "closest to flipping"
     bins_txt = (
         f"under {bsum['n_schemes']} period schemes (bin widths {', '.join(map(str, sorted(set(bins_table['width'].dropna().astype(int)))))} "
         f"years at every offset, plus the continuous trend), {_fmt(100 * bsum['share_sign'], 0)}% keep the sign "
@@ -365,7 +368,7 @@ def run(ctx: ReportContext) -> str:
             f"- {basis_txt['periods']}",
             f"- Drift index per period (D = log2((A+0.5)/(S+0.5)); 95% CI, B = {s.bootstrap}, "
             f"{period_resampling}): {periods_txt}.",
-            f"- Robustness: {sign_txt}; {'furthest across zero' if flips else 'closest to flipping'}: "
+            f"- Robustness: {sign_txt}; {extreme_txt}: "
             f"{rsum['closest_variant']} "
             f"(ΔD = {_fmt(rsum['closest_drift_change'])}). Bins: {bins_txt}.",
             *(
@@ -539,7 +542,7 @@ def run(ctx: ReportContext) -> str:
         "",
         f"ΔD recomputed under {rsum['n_variants']} variants (each term with a hit left out in turn, core terms only, "
         f"{loo_txt}, {', '.join(robustness.corpus_variants(s))}, {len(seeds)} other bootstrap seeds; "
-        f"B = {s.robustness_bootstrap} each, segments resampled within documents): {sign_txt}. Closest to flipping: **{rsum['closest_variant']}** "
+        f"B = {s.robustness_bootstrap} each, segments resampled within documents): {sign_txt}. {extreme_txt.capitalize()}: **{rsum['closest_variant']}** "
         f"(ΔD = {_fmt(rsum['closest_drift_change'])}); range of ΔD {_fmt(rsum['drift_change_range'][0])} to "
         f"{_fmt(rsum['drift_change_range'][1])}; the verdict is unchanged in "
         f"{_fmt(100 * rsum['share_same_verdict'], 0)}% of variants."
