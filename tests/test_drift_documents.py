@@ -131,6 +131,27 @@ def test_one_rule_for_every_basis():
     assert verdict_from_directions("falls", "falls", label="x")[1] == "no drift toward x: A falls; S falls"
 
 
+def test_corpus_compared_periods_are_the_drift_index_periods(planted):
+    """The periods found from the corpus alone (for semantic scaling and topics) are those the drift index
+    compares: same merge of a thin edge period, same ends table."""
+    from aictlab.corpus import as_corpus
+
+    docs, segs, _ = planted
+    early = docs.loc[docs["year"] < 2010, "doc_id"]
+    keep = docs[~docs["doc_id"].isin(early.iloc[2:])]  # 2005-2009 keeps 2 documents: it merges inward
+    toks = tokens_from_segments(segs[segs["doc_id"].isin(keep["doc_id"])], keep)
+    inf = verdict.document_verdict(drift.measure_drift(toks, LEX, n_boot=20), n_boot=20)
+    got = verdict.corpus_compared_periods(as_corpus(toks))
+    want = inf["compared"]
+    assert got["merged"] and got["first"] == "2006-2014" and got["last"] == "2020-2024"
+    assert (got["first"], got["last"], got["merge"], got["rule"]) == (
+        want["first"], want["last"], want["merge"], want["rule"]
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(got["ends"], want["ends"])
+    assert bins.compared_labels(got) == {"2005-2009": "2006-2014", "2010-2014": "2006-2014",
+                                         "2020-2024": "2020-2024"}  # fmt: skip
+
+
 def test_compared_periods_merge_thin_edges_and_fall_back_when_too_thin():
     tot = pd.DataFrame(
         {

@@ -119,13 +119,60 @@ def test_planted_shift_is_recovered_with_corpus_vectors():
     polarity = res.words.set_index("term")["polarity"]
     assert polarity[ATTRACTIVENESS_CONTEXT].mean() > 0 > polarity[SOLIDARITY_CONTEXT].mean()
     change = res.change.iloc[0]
-    assert change["first_period"] == "2008-2011" and change["last_period"] == "2020-2023"
+    # the drift index's compared periods: 2008-2011 and 2020-2023 hold 1,200 tokens each (< 2,000) and merge
+    # inward, labelled by the years seen
+    assert change["first_period"] == "2010-2015" and change["last_period"] == "2016-2021"
+    assert change["compared_periods_rule"] == "end periods" and "2008-2011 (6 documents" in change["merge"]
     assert change["resampling"] == "documents within period"
     assert change["ci_low"] > 0  # the planted rise, decided by documents
     assert change["trend_ci_low"] > 0
     # z-scores are standardised over the corpus's segments
     assert res.segments["z"].mean() == pytest.approx(0.0, abs=1e-9)
     assert res.segments["z"].std(ddof=0) == pytest.approx(1.0)
+
+
+def test_change_contrasts_the_drift_index_compared_periods_and_resamples_their_documents():
+    """The synthesis sets the semantic change beside ΔD: both must contrast the same periods. A first period
+    holding one document merges inward (it is not compared alone on within-document noise); the change is the
+    difference of the merged groups' mean z; clusters (a document variable) are the resampled units."""
+    import dataclasses
+
+    from aictlab.corpus import as_corpus
+    from aictlab.verdict import corpus_compared_periods
+
+    toks = planted_corpus(n_docs=48)
+    toks = toks[~toks["doc_id"].isin(["d12", "d24", "d36", "d13", "d25", "d37"])]  # 2010-2011: 2 documents
+    corpus = as_corpus(toks, periods=4)
+    res = semantic_scaling(corpus, LEX, vectors="svd", n_boot=199, seed=3, min_tokens=500)
+    compared = corpus_compared_periods(corpus, min_tokens=500)
+    change = res.change.iloc[0]
+    assert (change["first_period"], change["last_period"]) == (compared["first"], compared["last"])
+    assert (change["first_period"], change["last_period"]) == ("2010-2015", "2020-2023")
+    assert change["resampling"] == "documents within period" and change["interval"] == "expanded percentile"
+    seg = res.segments
+    by_hand = seg.loc[seg["year"] >= 2020, "z"].mean() - seg.loc[seg["year"] <= 2015, "z"].mean()
+    assert change["score_change"] == pytest.approx(by_hand, rel=1e-12)
+    # clusters: 8 organisers (4 per year parity), resampled within each compared period; same periods, so the
+    # estimate does not move
+    number = corpus.documents["doc_id"].str[1:].astype(int)
+    docs = corpus.documents.assign(organiser=("o" + (number // 12 + 4 * (number % 2)).astype(str)).to_numpy())
+    clustered = dataclasses.replace(corpus, documents=docs)
+    res_c = semantic_scaling(clustered, LEX, vectors="svd", n_boot=199, seed=3, min_tokens=500,
+                             cluster="organiser")  # fmt: skip
+    change_c = res_c.change.iloc[0]
+    assert change_c["resampling"] == "clusters within period"
+    assert change_c["score_change"] == pytest.approx(change["score_change"], rel=1e-12)
+    assert (change_c["ci_low"], change_c["ci_high"]) != (change["ci_low"], change["ci_high"])
+    # two organisers only: no end period holds 5 units, the outermost periods are compared on segments
+    two = dataclasses.replace(
+        corpus, documents=docs.assign(organiser=[f"o{i % 2}" for i in range(len(docs))])
+    )
+    change_2 = semantic_scaling(two, LEX, vectors="svd", n_boot=99, seed=3, min_tokens=500,
+                                cluster="organiser").change.iloc[0]  # fmt: skip
+    assert change_2["compared_periods_rule"] == "outermost periods (too thin)"
+    assert change_2["resampling"] == "segments within documents (within-document noise only)"
+    assert change_2["interval"] == "percentile"
+    assert (change_2["first_period"], change_2["last_period"]) == ("2008-2011", "2020-2023")
 
 
 def test_trend_is_the_weighted_slope_and_its_interval_the_refits_on_resampled_documents():
@@ -140,10 +187,12 @@ def test_trend_is_the_weighted_slope_and_its_interval_the_refits_on_resampled_do
     # the interval: the slope refitted on every replicate of documents drawn with replacement (the same draws)
     counts = resample_counts(np.zeros(len(docs)), n_boot=199, seed=5)[0]
     slopes = [10 * np.polyfit(x, y, 1, w=np.sqrt(c * w))[0] if (c > 0).sum() > 2 else np.nan for c in counts]
-    ci = bootstrap_interval(change["trend_per_decade"], np.array(slopes))
+    # expanded percentile over the 36 documents, two parameters (as the drift index's trend)
+    ci = bootstrap_interval(change["trend_per_decade"], np.array(slopes), n_units=len(docs), n_params=2)
     assert (change["trend_ci_low"], change["trend_ci_high"]) == pytest.approx(
-        (ci["ci_low"], ci["ci_high"]), rel=1e-9
+        (ci["exp_low"], ci["exp_high"]), rel=1e-9
     )
+    assert ci["exp_low"] < ci["ci_low"] and ci["exp_high"] > ci["ci_high"]
 
 
 def test_no_shift_gives_an_interval_across_zero():

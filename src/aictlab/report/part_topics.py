@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from aictlab import bins, verdict
 from aictlab import topics as tp
-from aictlab import verdict
 from aictlab.errors import SchemaError, SettingsError
 from aictlab.lexicon import load_lexicon
 from aictlab.plots import topics as tplots
@@ -306,6 +306,21 @@ def run(ctx: ReportContext) -> str:
     prevalence = prevalence.merge(ranges, on=["model", "topic", "period"], how="left")
     ctx.save_table(prevalence, "topic_prevalence")
     ctx.save_table(frame_prev, "frame_topic_prevalence")
+    # the topic view of the drift contrasts the lexicon's compared periods (thin edge periods merged inward)
+    compared = ctx.compared_periods()
+    first, last = compared["first"], compared["last"]
+    frame_cmp = ctx.cached(
+        "topics_frame_prevalence_compared",
+        {
+            **prev_key,
+            "min_documents": s.min_documents,
+            "cluster": s.cluster,
+            "unit": s.topic_unit,
+            "compared": bins.compared_labels(compared),
+        },  # fmt: skip
+        lambda: tp.compared_frame_prevalence(dt, topics, compared, **boot),
+    )
+    ctx.save_table(frame_cmp, "frame_topic_prevalence_compared")
     by_k = ctx.cached(
         "topics_frame_shares_by_k", prev_key, lambda: tp.frame_shares_by_k(grid(), lexicon, by="period")
     )
@@ -338,13 +353,13 @@ def run(ctx: ReportContext) -> str:
     periods = sorted(frame_prev["period"].unique())
     shares = {}
     for m in models:
-        fp = frame_prev[frame_prev["model"] == m]
+        fp = frame_cmp[frame_cmp["model"] == m]
         shares[m] = {
             p: {
                 f: {c: float(r[c]) for c in ("prevalence", "ci_low", "ci_high")}
                 for f, r in fp[fp["period"] == p].set_index("frame").iterrows()
             }
-            for p in (periods[0], periods[-1])
+            for p in (first, last)
         }
     p = selection.params
     ctx.results["topics"] = {
@@ -359,7 +374,7 @@ def run(ctx: ReportContext) -> str:
         "stream": stream,
         "refitted": refitted,
         "selection": summary[summary["chosen"] | summary["k"].isin(chosen.values())].to_dict("records"),
-        "frame_shares": shares,
+        "frame_shares": shares,  # by compared period, first then last
         "topics": labels.to_dict("records"),
     }
 
@@ -377,9 +392,7 @@ def run(ctx: ReportContext) -> str:
         )
         .reset_index()
     )
-    first_last = frame_prev[frame_prev["period"].isin([periods[0], periods[-1]])][
-        ["model", "period", "frame", "prevalence", "ci_low", "ci_high", "topics"]
-    ]
+    first_last = frame_cmp[["model", "period", "frame", "prevalence", "ci_low", "ci_high", "topics"]]
     why = []
     for m in models:
         r = summary[(summary["model"] == m) & (summary["k"] == chosen[m])].iloc[0]
@@ -475,14 +488,17 @@ def run(ctx: ReportContext) -> str:
         f"{intervals}; the grey band in the figures is the range over the subsample refits (topics aligned by "
         "Hungarian matching), which the bootstrap does not include.",
         "",
-        f"Frame-leaning topic shares in the first ({periods[0]}) and last ({periods[-1]}) period:",
+        f"Frame-leaning topic shares in the periods the drift index compares ({first} → {last}; "
+        + (compared["merge"] or compared["rule"])
+        + "), documents resampled as above (`frame_topic_prevalence_compared.csv`):",
         "",
         markdown_table(first_last),
         "",
         figure_markdown("frame_topic_share", "Frame-leaning topic share per period with 95% CIs"),
         "",
-        "Does the picture depend on K? Frame-leaning shares of every reference fit, first and last period "
-        "(point estimates; `topic_frame_shares_by_k.csv` has every period):",
+        f"Does the picture depend on K? Frame-leaning shares of every reference fit, first ({periods[0]}) and "
+        f"last ({periods[-1]}) period of the figure (point estimates; `topic_frame_shares_by_k.csv` has every "
+        "period):",
         "",
         markdown_table(_by_k_table(by_k, lexicon.frame_names, periods[0], periods[-1]), max_rows=40),
         "",

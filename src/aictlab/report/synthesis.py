@@ -139,10 +139,12 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = DRIFT_
         # the frames the model's topics lean to, when the topics part recorded its labelled topics
         records = topics.get("topics")
         leaning = None if records is None else {r["frame"] for r in records if r.get("model") == model}
-        direction, detail = _topic_direction(topics["frame_shares"][model], a, b, labels, leaning)
+        shares = topics["frame_shares"][model]  # first and last compared period
+        direction, detail = _topic_direction(shares, a, b, labels, leaning)
+        periods = list(shares)
         rows.append({
             "view": "topics",
-            "measure": f"{model} frame-labelled topic share, first → last period",
+            "measure": f"{model} frame-labelled topic share {periods[0]} → {periods[-1]}",
             "estimate": detail,
             "direction": direction,
             "rule": "a frame's last-period 95 % interval wholly above (below) its first-period interval",

@@ -81,6 +81,7 @@ from aictlab.topics.models import (
 from aictlab.topics.prevalence import (
     DEGENERATE_TOPIC_SHARE,
     bootstrap_group_means,
+    compared_frame_prevalence,
     degenerate_topics,
     frame_shares_by_k,
     frame_topic_prevalence,
@@ -158,6 +159,7 @@ __all__ = [
     "fit_topic_model",
     "frame_sets",
     "frame_shares_by_k",
+    "compared_frame_prevalence",
     "frame_topic_prevalence",
     "gensim_dictionary",
     "label_topics",

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from aictlab import schema
+from aictlab.bins import compared_labels
 from aictlab.errors import SettingsError
 from aictlab.inference import resamples_documents
 from aictlab.resample import bootstrap_interval, preferred_interval, resample_totals_many
@@ -31,6 +32,7 @@ from aictlab.topics.units import unit_groups
 __all__ = [
     "DEGENERATE_TOPIC_SHARE",
     "bootstrap_group_means",
+    "compared_frame_prevalence",
     "degenerate_topics",
     "frame_shares_by_k",
     "frame_topic_prevalence",
@@ -384,6 +386,32 @@ def frame_topic_prevalence(
     return _prevalence_tables(
         doc_topics, topic_frame, by, frames, topic_table=False, clusters=clusters, unit_name=unit_name, **boot
     )[1]
+
+
+def compared_frame_prevalence(
+    doc_topics: pd.DataFrame, topic_frame: pd.DataFrame, compared: Mapping[str, Any], **kwargs: Any
+) -> pd.DataFrame:
+    """:func:`frame_topic_prevalence` in the two periods the drift index compares (thin edge periods merged
+    inward, :func:`aictlab.verdict.corpus_compared_periods`), so the topic view contrasts what the lexicon
+    view contrasts; units of inner periods are left out.
+
+    Parameters
+    ----------
+    doc_topics, topic_frame
+        As :func:`frame_topic_prevalence`; ``doc_topics`` carries each unit's ``period``.
+    compared : dict
+        :func:`aictlab.bins.compared_periods` (``first, last, rule, ends``).
+    **kwargs
+        ``frames, n_boot, seed, alpha, min_documents, clusters, unit_name`` of :func:`frame_topic_prevalence`.
+
+    Returns
+    -------
+    DataFrame
+        :func:`frame_topic_prevalence`'s table with ``period`` = the compared periods' labels.
+    """
+    period = doc_topics["period"].map(compared_labels(compared))
+    units = doc_topics.assign(period=period)[period.notna()]
+    return frame_topic_prevalence(units, topic_frame, by="period", **kwargs)
 
 
 def topic_and_frame_prevalence(
