@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -33,6 +32,19 @@ JACCARD_THRESHOLD = 0.8
 CONTAINMENT_THRESHOLD = 0.9
 
 
+class _CombiningMarks(dict):
+    """``str.translate`` table deleting combining marks (``unicodedata.combining`` ≠ 0), filled as characters
+    are met: one C-level lookup per character instead of a Python call."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.combining(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_COMBINING_MARKS = _CombiningMarks()
+
+
 def normalize_for_shingles(text: str) -> list[str]:
     """Words of ``text`` after NFKC, lower case, ’ as ', punctuation removed (docs/methods.md §11), accents folded.
 
@@ -40,7 +52,7 @@ def normalize_for_shingles(text: str) -> list[str]:
     differs only there.
     """
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = unicodedata.normalize("NFKD", text).translate(_COMBINING_MARKS)
     text = re.sub(r"[^\w\s']", " ", text)
     return text.split()
 
@@ -60,7 +72,8 @@ def duplicate_pairs(paragraphs: pd.DataFrame, *, max_postings: int = 50) -> pd.D
     """Pairs of paragraphs of different documents that are near-duplicates.
 
     Candidates share at least one shingle (shingles found in more than ``max_postings`` paragraphs are
-    boilerplate and do not make candidates); each candidate is then scored exactly.
+    boilerplate and do not make candidates); a candidate that cannot reach either threshold is set aside
+    (:func:`_may_reach_thresholds`) and the others are scored exactly.
 
     Parameters
     ----------
@@ -91,26 +104,27 @@ def duplicate_pairs(paragraphs: pd.DataFrame, *, max_postings: int = 50) -> pd.D
     flat, owner = flat[order], owner[order]
     starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]]) if len(flat) else np.empty(0, dtype=np.int64)
     sizes = np.diff(np.r_[starts, len(flat)])
-    doc_code = pd.factorize(pd.Series(docs, dtype=object))[0][owner]
+    doc_of = pd.factorize(pd.Series(docs, dtype=object))[0]  # document code of each paragraph
+    doc_code = doc_of[owner]
     mixed = (
         np.minimum.reduceat(doc_code, starts) != np.maximum.reduceat(doc_code, starts)
         if len(starts)
         else np.empty(0, dtype=bool)
     )  # a shingle of one document only makes no candidate
     keep = (sizes > 1) & (sizes <= max_postings) & mixed
-    candidates: set[tuple[int, int]] = set()
-    for start, size in zip(starts[keep].tolist(), sizes[keep].tolist(), strict=True):
-        for a, b in combinations(owner[start : start + size].tolist(), 2):
-            if docs[a] != docs[b]:
-                candidates.add((a, b))
+    n = len(ids)
+    pair, shared = _shared_counts(owner, starts[keep], sizes[keep], doc_of)
+    a_all, b_all = pair // max(n, 1), pair % max(n, 1)
+    n_hashes = np.bincount(owner, minlength=n)
+    boilerplate = np.bincount(owner[np.repeat(sizes > max_postings, sizes)], minlength=n)
+    maybe = _may_reach_thresholds(shared, a_all, b_all, n_hashes, boilerplate)
     texts = paragraphs[S.TEXT].tolist()
     sets: dict[int, frozenset] = {}
-    for a, b in candidates:
+    rows = []
+    for a, b in zip(a_all[maybe].tolist(), b_all[maybe].tolist(), strict=True):  # in (a, b) order
         for i in (a, b):
             if i not in sets:
                 sets[i] = shingles(normalize_for_shingles(texts[i]))
-    rows = []
-    for a, b in sorted(candidates):
         inter = len(sets[a] & sets[b])
         union = len(sets[a]) + len(sets[b]) - inter  # |A ∪ B|, without building it
         jaccard = inter / union
@@ -120,6 +134,43 @@ def duplicate_pairs(paragraphs: pd.DataFrame, *, max_postings: int = 50) -> pd.D
     return pd.DataFrame(
         rows, columns=["para_a", "doc_a", "para_b", "doc_b", "jaccard", "containment_a", "containment_b"]
     )
+
+
+def _shared_counts(
+    owner: np.ndarray, starts: np.ndarray, sizes: np.ndarray, doc_of: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of paragraphs of different documents found together in the given posting lists, and in how many.
+
+    ``owner[start : start + size]`` is a posting list (paragraph indices, ascending). Lists of one size k are
+    expanded together (every pair i < j of their k members), so the work is in numpy whatever the number of
+    lists. Returns ``(codes, counts)``, codes ``a · n + b`` (a < b, n = paragraphs), ascending.
+    """
+    n = len(doc_of)
+    codes = []
+    for k in np.unique(sizes).tolist():
+        block = owner[starts[sizes == k][:, None] + np.arange(k)]
+        i, j = np.triu_indices(k, 1)
+        a, b = block[:, i].ravel(), block[:, j].ravel()
+        other = doc_of[a] != doc_of[b]
+        codes.append(a[other] * n + b[other])
+    if not codes:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.unique(np.concatenate(codes), return_counts=True)
+
+
+def _may_reach_thresholds(
+    shared: np.ndarray, a: np.ndarray, b: np.ndarray, n_hashes: np.ndarray, boilerplate: np.ndarray
+) -> np.ndarray:
+    """Which candidate pairs can reach J >= 0.8 or containment >= 0.9 (a necessary condition, never a test).
+
+    Either threshold needs |A ∩ B| >= 0.8 min(|A|, |B|) (J >= 0.8 gives |A ∩ B| >= 0.8 |A ∪ B|; C_a >= 0.9
+    gives |A ∩ B| >= 0.9 |A|). |A ∩ B| is at most the candidate shingles the two share plus the boilerplate
+    shingles of the one with fewer; |A| is at least its number of distinct shingle hashes. So a pair with
+    5 (shared + min(boilerplate)) < 4 min(hashes) cannot be a duplicate. (A 64-bit hash collision inside one
+    pair's shingles could undercount what they share; the exact scores of the other pairs are unchanged.)
+    """
+    bound = shared + np.minimum(boilerplate[a], boilerplate[b])
+    return 5 * bound >= 4 * np.minimum(n_hashes[a], n_hashes[b])
 
 
 def flag_duplicates(paragraphs: pd.DataFrame, doc_sizes: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
