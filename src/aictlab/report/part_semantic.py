@@ -76,7 +76,8 @@ def run(ctx: ReportContext) -> str:
     if math.isfinite(ch.get("trend_per_decade", math.nan)):
         lines.append(
             f"- Trend over document years: {_fmt(ch['trend_per_decade'])} per decade "
-            f"[{_fmt(ch['trend_ci_low'])}, {_fmt(ch['trend_ci_high'])}] (documents resampled)."
+            f"[{_fmt(ch['trend_ci_low'])}, {_fmt(ch['trend_ci_high'])}] "
+            f"({f'clusters of `{s.cluster}`' if s.cluster else 'documents'} resampled, expanded percentile)."
         )
     verdict = ctx.results.get("verdict")
     if verdict and math.isfinite(ch.get("score_change", math.nan)):
