@@ -721,10 +721,8 @@ def drift_changes(
     side = {**dict.fromkeys(first_docs, p_first), **dict.fromkeys(last_docs, p_last)}
     inside = seg[DOC_ID].isin(list(side)).to_numpy()
     strata = seg[DOC_ID].to_numpy()[inside]
-    in_first, in_last = (
-        pd.Series(strata).isin(first_docs).to_numpy(),
-        pd.Series(strata).isin(last_docs).to_numpy(),
-    )
+    in_first = pd.Series(strata).isin(first_docs).to_numpy()
+    in_last = pd.Series(strata).isin(last_docs).to_numpy()
     tokens = seg[N_TOKENS].to_numpy(dtype=float)[inside]
     out: list[dict[str, Any]] = [{} for _ in variants]
     for seed in dict.fromkeys(s for _, s in variants):
@@ -737,9 +735,8 @@ def drift_changes(
             reps = resample_totals_many(tables, strata, n_boot=n_boot, seed=seed, groups=side)
             for i, x, r in zip(chunk, tables, reps, strict=True):
                 out[i] = {"first_period": p_first, "last_period": p_last}
-                with (
-                    warnings.catch_warnings()
-                ):  # a variant may empty a frame: its BCa is then undefined (NaN)
+                # a variant may empty a frame: its BCa is then undefined (NaN)
+                with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     out[i].update(_change_stats(st, x[in_first], r[p_first], x[in_last], r[p_last], alpha))
     return out
