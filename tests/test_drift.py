@@ -687,6 +687,27 @@ def test_extra_bootstrap_seeds_derive_from_the_run_seed(planted_corpus):
     pd.testing.assert_frame_equal(panel, again)
 
 
+def test_drift_changes_equal_each_variant_measured_alone(planted_corpus):
+    # the panel measures its hit variants together (documents, periods and draws shared, in chunks of
+    # _CHANGES_AT_ONCE, seeds mixed): every number is that of the variant's own drift_change
+    fd = frames.as_frame_data(planted_corpus, LEX)
+    hits = fd.hits("extended")
+    terms = sorted(set(hits["term"]))
+    variants = [(hits[hits["term"].ne(t)], 42 + k % 3) for k, t in enumerate(terms * 3)]
+    assert len(variants) > drift._CHANGES_AT_ONCE
+    together = drift.drift_changes(fd, variants, n_boot=200)
+    for (h, s), out in zip(variants, together, strict=True):
+        alone = drift.drift_change(fd.with_hits(h, tier="extended"), n_boot=200, seed=s)
+        assert pd.Series(out).equals(pd.Series(alone))
+    # without "attractivité" the late document keeps the MWE hit alone: A = 1 there
+    no_a = together[terms.index("attractivité")]
+    assert (no_a["first_period"], no_a["last_period"]) == ("2010-2014", "2025-2029")
+    assert no_a["drift_last"] == pytest.approx(math.log2(1.5 / 11.5))
+    # the seeds draw differently: same ΔD, other bounds
+    assert together[0]["drift_change"] == together[len(terms)]["drift_change"]
+    assert together[0]["ci_low"] != together[len(terms)]["ci_low"]
+
+
 def test_trend_tests_targets_gives_the_same_rows_as_all_three():
     # geography asks trend_tests for the drift index alone: the row equals the index's row of the full table
     rng = np.random.default_rng(3)

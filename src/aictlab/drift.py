@@ -36,21 +36,31 @@ import pandas as pd
 from aictlab.config import DRIFT_FRAMES
 from aictlab.errors import AictlabError, SchemaError
 from aictlab.frames import (
+    FrameData,
     as_frame_data,
     check_frame_pair,
     frame_counts,
+    hit_counts,
     merge_documents,
     rate_per_10k,
+    word_segments,
 )
 from aictlab.inference import resamples_documents
 from aictlab.lexicon import Lexicon
-from aictlab.resample import bootstrap_interval, iter_resample_totals, preferred_interval, resample_totals
+from aictlab.resample import (
+    bootstrap_interval,
+    iter_resample_totals,
+    preferred_interval,
+    resample_totals,
+    resample_totals_many,
+)
 from aictlab.schema import DOC_ID, N_TOKENS, PERIOD, YEAR
 
 __all__ = [
     "DriftResult",
     "bootstrap_segments",
     "drift_change",
+    "drift_changes",
     "drift_index",
     "frame_share",
     "measure_drift",
@@ -209,25 +219,18 @@ def _group_row(st: _Stats, x: np.ndarray, rep: np.ndarray, n_documents: int, alp
     return row
 
 
+def _rows(st: _Stats, seg: pd.DataFrame, docs: Sequence[str]) -> np.ndarray:
+    """The rows of ``docs``' segments (in table order), columns :attr:`_Stats.columns`, as floats."""
+    return seg.loc[seg[DOC_ID].isin(docs), list(st.columns)].to_numpy(dtype=float)
+
+
 def _change_stats(
-    st: _Stats,
-    seg: pd.DataFrame,
-    reps: Mapping[str, np.ndarray],
-    first: Sequence[str],
-    last: Sequence[str],
-    alpha: float,
-    *,
-    summed: bool = False,
+    st: _Stats, x0: np.ndarray, r0: np.ndarray, x1: np.ndarray, r1: np.ndarray, alpha: float
 ) -> dict:
-    """ΔD and θ_to, θ_from between two groups of documents, with 95 % (percentile, BCa) and 90 % intervals.
-    ``summed``: ``reps`` holds the replicate totals of each group already (keys ``first``, ``last``)."""
+    """ΔD and θ_to, θ_from between two groups of segments, with 95 % (percentile, BCa) and 90 % intervals:
+    ``x0``, ``x1`` their rows (columns :attr:`_Stats.columns`), ``r0``, ``r1`` their replicate totals."""
     out: dict[str, Any] = {}
-    parts = {}
-    for key, docs in (("first", first), ("last", last)):
-        part = seg[seg[DOC_ID].isin(docs)]
-        x = part[list(st.columns)].to_numpy(dtype=float)
-        parts[key] = (x, x.sum(axis=0), reps[key] if summed else sum(reps[d] for d in docs))
-    (x0, t0, r0), (x1, t1, r1) = parts["first"], parts["last"]
+    t0, t1 = x0.sum(axis=0), x1.sum(axis=0)
     specs = {
         "drift_change": st.d,
         f"theta_{st.target}": st.lograte(st.target),
@@ -577,16 +580,17 @@ def measure_drift(
         change_df = pd.DataFrame([change]).reindex(columns=[*change, "drift_change", "ci_low", "ci_high"])
     else:
         change = {"first_period": p_first, "last_period": p_last}
+        first_docs = docs.loc[docs["period"].eq(p_first), DOC_ID].tolist()
+        last_docs = docs.loc[docs["period"].eq(p_last), DOC_ID].tolist()
         change.update(
             _change_stats(
                 st,
-                prepared,
-                {"first": period_reps[p_first], "last": period_reps[p_last]},
-                docs.loc[docs["period"].eq(p_first), DOC_ID].tolist(),
-                docs.loc[docs["period"].eq(p_last), DOC_ID].tolist(),
+                _rows(st, prepared, first_docs),
+                period_reps[p_first],
+                _rows(st, prepared, last_docs),
+                period_reps[p_last],
                 alpha,
-                summed=True,
-            )
+            )  # fmt: skip
         )
         change_df = pd.DataFrame([change])
 
@@ -665,24 +669,85 @@ def drift_change(
         ``*_ci_*``, ``*_bca_*``, ``*_ci90_*``, ``*_bca90_*`` bounds.
     """
     fd = as_frame_data(data, lexicon, periods=periods, tiers=(tier,))
-    pair = check_frame_pair(fd.frames, drift_frames)
-    st = _Stats(ordered_frames(fd.frames, pair), pair)
-    seg = frame_counts(fd.segments, fd.hits(tier), frames=st.frames)
-    docs = _documents(seg, fd.documents)
+    kw = {"drift_frames": drift_frames, "n_boot": n_boot, "alpha": alpha, "first": first, "last": last}
+    return drift_changes(fd, [(fd.hits(tier), seed)], **kw)[0]
+
+
+#: Variants of :func:`drift_changes` drawn together (their count tables held at once).
+_CHANGES_AT_ONCE = 8
+
+
+def drift_changes(
+    data: FrameData,
+    variants: Sequence[tuple[pd.DataFrame, int]],
+    *,
+    drift_frames: Sequence[str] = DRIFT_FRAMES,
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    first: str | None = None,
+    last: str | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`drift_change` of the segments of ``data`` under several hit tables and seeds: variant i counts
+    the hits ``variants[i][0]`` (in place of ``data``'s) and draws with the seed ``variants[i][1]``.
+
+    The segments, documents, compared periods and strata are found once for all the variants (e.g. the
+    robustness variants that leave hits out, :func:`aictlab.robustness.robustness_panel`), and the variants
+    of one seed are drawn together (:func:`aictlab.resample.resample_totals_many`, up to
+    :data:`_CHANGES_AT_ONCE` at a time): the same draws and the same totals as each variant's own
+    :func:`drift_change` (integer counts, summed exactly), so every number is the same.
+
+    Parameters
+    ----------
+    data : FrameData
+        The segments and documents measured (its hits are not read).
+    variants : sequence of (DataFrame, int)
+        Hits (:func:`aictlab.lexicon.match_terms` rows on ``data``'s segments) and bootstrap seed.
+    drift_frames, n_boot, alpha, first, last
+        As in :func:`drift_change`.
+
+    Returns
+    -------
+    list of dict
+        :func:`drift_change`'s result for each variant, in order.
+    """
+    pair = check_frame_pair(data.frames, drift_frames)
+    st = _Stats(ordered_frames(data.frames, pair), pair)
+    seg = word_segments(data.segments)
+    docs = _documents(seg, data.documents)
     p_first, p_last = _first_last(docs, first, last)
-    keep = docs[docs["period"].isin([p_first, p_last])]
-    seg = st.prepare(seg[seg[DOC_ID].isin(keep[DOC_ID])])
-    first_docs = keep.loc[keep["period"].eq(p_first), DOC_ID].tolist()
-    last_docs = keep.loc[keep["period"].eq(p_last), DOC_ID].tolist()
-    # each period's totals summed as drawn (integer counts: the same sums as per document, then added)
-    summed = p_first != p_last
-    side = {**dict.fromkeys(first_docs, "first"), **dict.fromkeys(last_docs, "last")} if summed else None
-    reps = bootstrap_segments(seg, st.columns, n_boot=n_boot, seed=seed, groups=side)
-    out = {"first_period": p_first, "last_period": p_last}
-    with warnings.catch_warnings():  # a variant may empty a frame: its BCa is then undefined (NaN)
-        warnings.simplefilter("ignore")
-        out.update(_change_stats(st, seg, reps, first_docs, last_docs, alpha, summed=summed))
+    first_docs = docs.loc[docs["period"].eq(p_first), DOC_ID].tolist()
+    last_docs = docs.loc[docs["period"].eq(p_last), DOC_ID].tolist()
+    # each compared period's totals summed as drawn (integer counts: the same sums as per document, then added)
+    side = {**dict.fromkeys(first_docs, p_first), **dict.fromkeys(last_docs, p_last)}
+    inside = seg[DOC_ID].isin(list(side)).to_numpy()
+    strata = seg[DOC_ID].to_numpy()[inside]
+    in_first = pd.Series(strata).isin(first_docs).to_numpy()
+    in_last = pd.Series(strata).isin(last_docs).to_numpy()
+    tokens = seg[N_TOKENS].to_numpy(dtype=float)[inside]
+    out: list[dict[str, Any]] = [{} for _ in variants]
+    for seed in dict.fromkeys(s for _, s in variants):
+        todo = [i for i, (_, s) in enumerate(variants) if s == seed]
+        for at in range(0, len(todo), _CHANGES_AT_ONCE):
+            chunk = todo[at : at + _CHANGES_AT_ONCE]
+            tables = [
+                _count_table(tokens, hit_counts(seg, variants[i][0], frames=st.frames)[inside]) for i in chunk
+            ]
+            reps = resample_totals_many(tables, strata, n_boot=n_boot, seed=seed, groups=side)
+            for i, x, r in zip(chunk, tables, reps, strict=True):
+                out[i] = {"first_period": p_first, "last_period": p_last}
+                # a variant may empty a frame: its BCa is then undefined (NaN)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    out[i].update(_change_stats(st, x[in_first], r[p_first], x[in_last], r[p_last], alpha))
     return out
+
+
+def _count_table(tokens: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The rows of :attr:`_Stats.columns` (tokens, one, both, any, frames) from the segments' word tokens and
+    hit counts (:func:`aictlab.frames.hit_counts`, the drift pair first), as :func:`aictlab.frames.frame_counts`
+    gives them."""
+    both = (counts[:, 0] > 0) & (counts[:, 1] > 0)
+    return np.column_stack([tokens, np.ones(len(tokens)), both, counts.sum(axis=1) > 0, counts]).astype(float)
 
 
 def term_contributions(

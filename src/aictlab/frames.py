@@ -38,9 +38,11 @@ __all__ = [
     "frame_counts",
     "frame_data",
     "hit_contexts",
+    "hit_counts",
     "merge_documents",
     "rate_per_10k",
     "segment_tokens",
+    "word_segments",
 ]
 
 log = logging.getLogger(__name__)
@@ -361,12 +363,46 @@ def frame_counts(segments: pd.DataFrame, matches: pd.DataFrame, *, frames: Seque
         word tokens are dropped.
     """
     frames = list(frames)
+    seg = word_segments(segments)
+    counts = hit_counts(seg, matches, frames=frames)
+    for k, f in enumerate(frames):
+        seg[f] = counts[:, k]
+    seg["both"] = ((seg[frames[0]] > 0) & (seg[frames[1]] > 0)).astype(int) if len(frames) >= 2 else 0
+    seg["any"] = (seg[frames].sum(axis=1) > 0).astype(int)
+    return seg
+
+
+def word_segments(segments: pd.DataFrame) -> pd.DataFrame:
+    """The segments of :func:`frame_counts` without their hit counts: those with word tokens, in document
+    and position order (ties by ``seg_id``), ``tok_pos, n_tokens, year`` as integers (a fresh table).
+
+    Computed once for the many hit tables counted on the same segments (:func:`hit_counts`; e.g. the
+    robustness variants that leave hits out)."""
     require_columns(segments, (DOC_ID, SEG_ID, YEAR, TOK_POS, N_TOKENS), "segments")
     seg = segments[segments[N_TOKENS] > 0]
-    seg = seg.astype({TOK_POS: "int64", N_TOKENS: "int64"})
+    seg = seg.astype({TOK_POS: "int64", N_TOKENS: "int64", YEAR: int})
     if not _in_segment_order(seg):  # the aggregates of frame_data already are: no sort of the strings
         seg = seg.sort_values(_SEGMENT_ORDER, kind="stable")
-    seg = seg.reset_index(drop=True)
+    return seg.reset_index(drop=True)
+
+
+def hit_counts(seg: pd.DataFrame, matches: pd.DataFrame, *, frames: Sequence[str]) -> np.ndarray:
+    """Hits per segment and frame: an integer array (len(seg) × len(frames)), rows in ``seg``'s order.
+
+    Parameters
+    ----------
+    seg : DataFrame
+        :func:`word_segments` output.
+    matches : DataFrame
+        Hits on the same documents (``doc_id, seg_id, frame``); hits of other frames are not counted.
+    frames : sequence of str
+
+    Raises
+    ------
+    SchemaError
+        A hit of ``frames`` falls outside the segments.
+    """
+    frames = list(frames)
     m = matches
     if len(matches):
         unknown = set(matches["frame"].unique()) - set(frames)
@@ -381,24 +417,19 @@ def frame_counts(segments: pd.DataFrame, matches: pd.DataFrame, *, frames: Seque
         )
         counts = np.zeros((len(seg), len(frames)), dtype=np.int64)
         np.add.at(counts, (row[row >= 0], pd.Index(frames).get_indexer(m["frame"])[row >= 0]), 1)
-        for k, f in enumerate(frames):
-            seg[f] = counts[:, k]
     else:
         if len(m):
             per_segment = m.groupby([DOC_ID, SEG_ID, "frame"]).size().unstack("frame", fill_value=0)
         else:
             per_segment = pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=[DOC_ID, SEG_ID]))
         per_segment = per_segment.reindex(columns=frames, fill_value=0)
-        seg = seg.merge(per_segment, left_on=[DOC_ID, SEG_ID], right_index=True, how="left")
-        for f in frames:
-            seg[f] = seg[f].fillna(0).astype(int)
-    lost = len(matches) - int(seg[frames].to_numpy().sum()) if len(matches) else 0
-    if len(matches) and lost > int((~matches["frame"].isin(frames)).sum()):
+        merged = seg[[DOC_ID, SEG_ID]].merge(
+            per_segment, left_on=[DOC_ID, SEG_ID], right_index=True, how="left"
+        )
+        counts = merged[frames].fillna(0).astype(int).to_numpy()
+    if len(m) > int(counts.sum()):
         raise SchemaError("frame_counts: some matches fall outside the word tokens' segments.")
-    seg["both"] = ((seg[frames[0]] > 0) & (seg[frames[1]] > 0)).astype(int) if len(frames) >= 2 else 0
-    seg["any"] = (seg[frames].sum(axis=1) > 0).astype(int)
-    seg[YEAR] = seg[YEAR].astype(int)
-    return seg
+    return counts
 
 
 def _in_segment_order(seg: pd.DataFrame) -> bool:

@@ -19,10 +19,11 @@ docs/methods.md §1 (frequencies, frame lexicon, frame rates), §12 (per-term co
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -464,11 +465,44 @@ def _has_letter(surface: np.ndarray) -> np.ndarray:
     return np.asarray([any(c.isalpha() for c in s) for s in forms], dtype=bool)[code]
 
 
-def _token_parts(lemmas: np.ndarray, surface: np.ndarray, accentless: np.ndarray | None, restore) -> tuple:
+#: Distinct (lemma, surface, accentless) rows whose parts :func:`_pieces_of` keeps per vocabulary.
+PIECES_KEPT = 2**18
+
+
+@functools.lru_cache(maxsize=4)
+def _pieces_of(forms: tuple[str, ...], rule_words: frozenset[str]) -> Callable[[str, str, bool], list[tuple]]:
+    """:func:`_row_pieces` under the accent vocabulary of a lexicon's ``forms`` (and its ``rule_words``, read
+    only in their entry's context), kept for the next call: a corpus, its robustness variants and its
+    partitions repeat their words, so a distinct row is split, canonicalised and restored once per process
+    (up to :data:`PIECES_KEPT` rows per vocabulary; the same parts as computed afresh)."""
+    vocabulary = key_vocabulary(w for form in forms for w in form.split(" "))
+    restored_of: dict[str, tuple[str | None, bool]] = {}  # one dictionary look-up per distinct word
+
+    def restore(word: str) -> tuple[str | None, bool]:
+        """Restored lemma and whether it holds only in the entry's required context (else None, False)."""
+        if word not in restored_of:
+            lemma = restore_accents(word, vocabulary)
+            conditional = False
+            if lemma is None:
+                readings = accent_readings(word, vocabulary) & rule_words
+                if len(readings) == 1:
+                    lemma, conditional = next(iter(readings)), True
+            restored_of[word] = (lemma, conditional)
+        return restored_of[word]
+
+    @functools.lru_cache(maxsize=PIECES_KEPT)
+    def pieces(lemma: str, surface: str, accentless: bool) -> list[tuple]:
+        return _row_pieces(lemma, surface, accentless, restore)
+
+    return pieces
+
+
+def _token_parts(lemmas: np.ndarray, surface: np.ndarray, accentless: np.ndarray | None, pieces_of) -> tuple:
     """:func:`_row_pieces` of every token row, flattened into one sequence of parts.
 
     A row's parts depend only on its lemma, its surface form and whether its document lacks accents, so they
-    are computed once per distinct combination (a corpus repeats its words) and spread over the rows.
+    are computed once per distinct combination (a corpus repeats its words) and spread over the rows;
+    ``pieces_of(lemma, surface, accentless)`` gives them (:func:`_pieces_of`).
 
     Returns
     -------
@@ -487,7 +521,7 @@ def _token_parts(lemmas: np.ndarray, surface: np.ndarray, accentless: np.ndarray
     code = code.ravel()
     flags = accentless if accentless is not None else np.zeros(n, dtype=bool)
     pieces = [
-        _row_pieces(lemma_of[lemma_code[r]], surface_of[surface_code[r]], bool(flags[r]), restore)
+        pieces_of(lemma_of[lemma_code[r]], surface_of[surface_code[r]], bool(flags[r]))
         for r in first_row.tolist()
     ]
     sizes = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
@@ -608,33 +642,18 @@ def match_terms(
         new_block[1:] |= k[1:] != k[:-1]
     row_block = np.cumsum(new_block)
 
-    vocabulary = key_vocabulary(w for form in lex.forms["form"] for w in form.split(" "))
     # Words of entries with a `require` rule: their accentless spelling may be read as them where the rule's
     # context is there (below), even when it is also another French word (marches: marché or marche).
     required = set(lex.terms.loc[[bool(r) for r in lex.terms["require"]], "term"])
     rule_words = frozenset(
         w for f in lex.forms.itertuples(index=False) if f.term in required for w in f.form.split(" ")
     )
-    restored_of: dict[str, tuple[str | None, bool]] = {}  # one dictionary look-up per distinct word
-
-    def restore(word: str) -> tuple[str | None, bool]:
-        """Restored lemma and whether it holds only in the entry's required context (else None, False)."""
-        if word not in restored_of:
-            lemma = restore_accents(word, vocabulary)
-            conditional = False
-            if lemma is None:
-                readings = accent_readings(word, vocabulary) & rule_words
-                if len(readings) == 1:
-                    lemma, conditional = next(iter(readings)), True
-            restored_of[word] = (lemma, conditional)
-        return restored_of[word]
-
     no_accents = accentless_documents(doc, surface)
     in_accentless = (
         np.fromiter((d in no_accents for d in doc), dtype=bool, count=n_rows) if no_accents else None
     )
     (parts, part_surface, part_row, part_first, part_last, part_restored, part_conditional, row_parts) = (
-        _token_parts(lemmas, surface, in_accentless, restore)
+        _token_parts(lemmas, surface, in_accentless, _pieces_of(tuple(lex.forms["form"]), rule_words))
     )
     part_row_a = part_row
     part_block = row_block[part_row_a]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from aictlab.coding import code_matches, coded_mention_documents
 from aictlab.config import DRIFT_FRAMES
-from aictlab.drift import drift_change
+from aictlab.drift import drift_change, drift_changes
 from aictlab.errors import AictlabError
 from aictlab.frames import as_frame_data, check_frame_pair, merge_documents
 from aictlab.lexicon import Lexicon
@@ -178,26 +178,42 @@ def robustness_panel(
     segments, main_matches = merge_documents(raw_segments, raw_matches, merge)
     kw = {"drift_frames": pair, "tier": tier, "n_boot": n_boot, "alpha": alpha}
 
-    def change(frame_data, *, seed_=seed) -> dict[str, Any]:
-        out = drift_change(frame_data, seed=seed_, **kw)
-        out.update(decide_verdict(out, drift_frames=pair, label=label))
-        return out
+    def verdict(out: dict[str, Any]) -> dict[str, Any]:
+        return {**out, **decide_verdict(out, drift_frames=pair, label=label)}
 
-    def variant(matches, kept=segments):
-        return fd.with_hits(matches, tier=tier, segments=kept)
+    def change(frame_data) -> dict[str, Any]:
+        return verdict(drift_change(frame_data, seed=seed, **kw))
 
-    rows = [{"variant": "main", "variant_type": "main", **change(variant(main_matches))}]
-    for term in sorted(set(main_matches["term"])):
-        rows.append(
-            {
-                "variant": f"without term: {term}",
-                "variant_type": "leave-one-term-out",
-                **change(variant(main_matches[main_matches["term"].ne(term)])),
-            }
-        )
+    # The variants that only change the hits (or the seed) share the corpus's segments: measured together
+    # (drift_changes: the documents, periods and draws found once). Rows: these first, then the others.
+    shared = [("main", "main", main_matches, seed)]
+    shared += [
+        (f"without term: {term}", "leave-one-term-out", main_matches[main_matches["term"].ne(term)], seed)
+        for term in sorted(set(main_matches["term"]))
+    ]
     if tier == "extended":
         _, m = merge_documents(raw_segments, fd.hits("core"), merge)
-        rows.append({"variant": "core terms only", "variant_type": "tier", **change(variant(m))})
+        shared.append(("core terms only", "tier", m, seed))
+    n_head = len(shared)  # the rows before leave-one-out
+    if coding is not None:
+        mentions = (
+            tuple(mention_documents) if mention_documents is not None else coded_mention_documents(coding)
+        )
+        coded = code_matches(raw_matches, coding, mention_documents=mentions)
+        _, m = merge_documents(raw_segments, coded[coded["use"].eq("use")], merge)
+        shared.append(("only hits coded use", "use coding", m, seed))
+    seeds = extra_bootstrap_seeds(seed, extra_seeds) if isinstance(extra_seeds, int) else tuple(extra_seeds)
+    shared += [(f"bootstrap seed {s}", "bootstrap seed", main_matches, s) for s in seeds]
+    changes = drift_changes(
+        fd.with_hits(main_matches, tier=tier, segments=segments),
+        [(hits, s) for *_, hits, s in shared],
+        **{k: v for k, v in kw.items() if k != "tier"},
+    )
+    shared_rows = [
+        {"variant": name, "variant_type": kind, **verdict(out)}
+        for (name, kind, *_), out in zip(shared, changes, strict=True)
+    ]
+    rows = shared_rows[:n_head]
     loo_type, units = leave_out_units(
         segments[DOC_ID].tolist(), clusters=clusters, max_units=max_leave_out, seed=seed
     )
@@ -208,9 +224,10 @@ def robustness_panel(
                     "variant": name,
                     "variant_type": loo_type,
                     **change(
-                        variant(
+                        fd.with_hits(
                             main_matches[~main_matches[DOC_ID].isin(docs)],
-                            segments[~segments[DOC_ID].isin(docs)],
+                            tier=tier,
+                            segments=segments[~segments[DOC_ID].isin(docs)],
                         )
                     ),
                 }
@@ -220,22 +237,7 @@ def robustness_panel(
     for name, alt in (alternatives or {}).items():
         alt_fd = as_frame_data(alt, lexicon, periods=periods, tiers=(tier,))
         rows.append({"variant": name, "variant_type": "corpus setting", **change(alt_fd)})
-    if coding is not None:
-        mentions = (
-            tuple(mention_documents) if mention_documents is not None else coded_mention_documents(coding)
-        )
-        coded = code_matches(raw_matches, coding, mention_documents=mentions)
-        _, m = merge_documents(raw_segments, coded[coded["use"].eq("use")], merge)
-        rows.append({"variant": "only hits coded use", "variant_type": "use coding", **change(variant(m))})
-    seeds = extra_bootstrap_seeds(seed, extra_seeds) if isinstance(extra_seeds, int) else tuple(extra_seeds)
-    for s in seeds:
-        rows.append(
-            {
-                "variant": f"bootstrap seed {s}",
-                "variant_type": "bootstrap seed",
-                **change(variant(main_matches), seed_=s),
-            }
-        )
+    rows += shared_rows[n_head:]
     panel = pd.DataFrame(rows)
     main_sign = np.sign(panel.loc[0, "drift_change"])
     panel["same_sign_as_main"] = np.sign(panel["drift_change"]).eq(main_sign)

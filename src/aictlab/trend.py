@@ -219,8 +219,11 @@ def trend_tests(
         nb_ci_low, nb_ci_high, nb_p_value, perm_p_value, n_permutations, perm_exact, perm_p_floor,
         spearman_rho, spearman_p_exact, spearman_ci_low, spearman_ci_high``.
     """
-    import statsmodels.api as sm
+    # the modules used, not statsmodels.api (which imports all of statsmodels: ~0.6 CPU s more)
     import statsmodels.formula.api as smf
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.tools import add_constant
 
     if isinstance(result, DriftResult):
         by_document = result.by_document
@@ -258,7 +261,7 @@ def trend_tests(
         if target == "drift_index":
             endog = np.column_stack([df[target_frame], df[source]]).astype(float)
             keep = endog.sum(axis=1) > 0
-            family = sm.families.Binomial()
+            family = families.Binomial()
             offset = None
             model_name = "binomial"
             y_vec = df[target_frame].to_numpy(float)
@@ -266,23 +269,23 @@ def trend_tests(
         else:
             endog = df[target].to_numpy(dtype=float)
             keep = np.ones(n, dtype=bool)
-            family = sm.families.Poisson()
+            family = families.Poisson()
             offset = np.log(df["tokens"].to_numpy(dtype=float))
             model_name = "poisson"
             y_vec = endog
             trials = None
-        exog = sm.add_constant(df["yr"].to_numpy(dtype=float))
+        exog = add_constant(df["yr"].to_numpy(dtype=float))
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fit = sm.GLM(
+                fit = GLM(
                     endog[keep], exog[keep], family=family, offset=None if offset is None else offset[keep]
                 ).fit()
                 dof = max(int(keep.sum()) - 2, 1)
                 phi = float(fit.pearson_chi2 / dof) if keep.sum() > 2 else np.nan
                 row["dispersion"] = phi
                 if np.isfinite(phi) and phi > 1:
-                    fit = sm.GLM(
+                    fit = GLM(
                         endog[keep],
                         exog[keep],
                         family=family,
