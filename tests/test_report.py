@@ -149,6 +149,13 @@ def test_full_report_writes_every_contract_file(full_report):
     named, other = ("furthest across zero", "closest to flipping")[:: 1 if flips else -1]
     assert f"; {named}: " in report and f"{named.capitalize()}: **" in report
     assert other not in report.lower()
+    # one document per compared period: the semantic change resamples segments within documents only, so the
+    # synthesis lets it decide nothing (it said "Only the semantic scaling view decides" on the seeds)
+    change = list(csv.DictReader(open(out / "tables" / "semantic_change.csv", encoding="utf-8")))[0]
+    assert change["resampling"].startswith("segments within documents") and float(change["ci_high"]) < 0
+    synthesis = report.split("## Synthesis", 1)[1].split("\n## ", 1)[0]
+    assert "| semantic scaling |" in synthesis and "undetermined (within-document noise only)" in synthesis
+    assert "No view decides a direction on this corpus." in synthesis
     for png in ("corpus_overview", "drift_index", "robustness", "ca_biplot"):
         assert (out / f"{png}.png").is_file() and (out / f"{png}.pdf").is_file()
     assert (out / "exports" / "corpus_iramuteq.txt").is_file()

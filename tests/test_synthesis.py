@@ -8,7 +8,7 @@ import pytest
 
 from aictlab.config import Settings
 from aictlab.report.runner import run_report
-from aictlab.report.synthesis import agreement_sentence, interval_direction, synthesis_table
+from aictlab.report.synthesis import NOISE_ONLY, agreement_sentence, interval_direction, synthesis_table
 from aictlab.synthetic import simulate_documents
 
 VERDICT = {"first_period": "2010-2014", "last_period": "2025-2029", "drift_change": 2.5, "ci_low": 0.33,
@@ -137,3 +137,31 @@ def test_topics_row_says_when_no_topic_leans_to_a_frame():
     row = synthesis_table({"verdict": VERDICT, "topics": topics}).iloc[1]
     assert row["estimate"] == "attractivite: 0.100 → 0.300; no topic leans to solidarité"
     assert row["direction"] == "toward attractivité"
+
+
+def test_an_interval_of_within_document_noise_only_decides_nothing():
+    """With too few documents in a compared period, the views' intervals resample segments within documents:
+    a period difference is then also a document difference that they do not measure. Such a view keeps its
+    estimate and decides no direction; a view that recorded nothing is taken as resampling documents."""
+    semantic = {"first_period": "2010-2014", "last_period": "2025-2029", "change": -0.36, "ci_low": -0.63,
+                "ci_high": -0.08}  # fmt: skip
+    topics_up = {"primary_model": "lda", "frame_shares": shares(0.1, 0.2)}
+    noise = {
+        "verdict": {**VERDICT, "within_documents": True},
+        "topics": {**topics_up, "within_documents": {"lda": True}},
+        "semantic": {**semantic, "within_documents": True},
+    }
+    table = synthesis_table(noise)
+    assert table["direction"].tolist() == [NOISE_ONLY] * 3
+    assert table["estimate"].iloc[2] == "-0.36 [-0.63, -0.08]"
+    assert agreement_sentence(table) == "No view decides a direction on this corpus."
+    assert table["rule"].str.endswith("an interval of within-document noise only decides nothing").all()
+    # documents resampled (recorded False, or not recorded): the same intervals decide
+    documents = {**noise, "verdict": VERDICT, "semantic": {**semantic, "within_documents": False}}
+    assert synthesis_table(documents)["direction"].tolist() == [
+        "toward attractivité", NOISE_ONLY, "toward solidarité"
+    ]  # fmt: skip
+    # an undetermined interval stays "undetermined", whatever it resampled
+    labels = ("solidarité", "attractivité")
+    assert interval_direction(-0.2, 0.3, labels, within_documents=True) == "undetermined"
+    assert interval_direction(0.2, 0.3, labels, within_documents=True) == NOISE_ONLY

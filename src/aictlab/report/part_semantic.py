@@ -9,7 +9,7 @@ from aictlab.lexicon import load_lexicon
 from aictlab.plots.scaling import plot_semantic_scores
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
-from aictlab.report.synthesis import interval_direction
+from aictlab.report.synthesis import interval_direction, toward
 from aictlab.report.text import fmt_number as _fmt
 from aictlab.scaling import VECTOR_MODEL, semantic_scaling
 
@@ -42,7 +42,8 @@ def run(ctx: ReportContext) -> str:
 
     ch = res.change.iloc[0]
     direction_labels = tuple(label.lower() for label in labels)
-    semantic_dir = interval_direction(ch["ci_low"], ch["ci_high"], direction_labels)
+    within_documents = "within-document" in str(ch["resampling"])
+    semantic_dir = interval_direction(ch["ci_low"], ch["ci_high"], direction_labels, within_documents)
     ctx.results["semantic"] = {
         "frames": list(frames),
         "frame_labels": list(direction_labels),
@@ -52,6 +53,7 @@ def run(ctx: ReportContext) -> str:
         "ci_low": float(ch["ci_low"]),
         "ci_high": float(ch["ci_high"]),
         "resampling": ch["resampling"],
+        "within_documents": within_documents,
     }
     lines = [
         "## Semantic scaling (lexicon-independent view)",
@@ -81,11 +83,11 @@ def run(ctx: ReportContext) -> str:
         )
     verdict = ctx.results.get("verdict")
     if verdict and math.isfinite(ch.get("score_change", math.nan)):
-        lexicon_dir = interval_direction(verdict["ci_low"], verdict["ci_high"], direction_labels)
-        agree = (
-            "agree" if lexicon_dir == semantic_dir else "disagree" if "undetermined" not in (lexicon_dir, semantic_dir)
-            else "do not both decide"
-        )  # fmt: skip
+        lexicon_dir = interval_direction(
+            verdict["ci_low"], verdict["ci_high"], direction_labels, verdict.get("within_documents")
+        )
+        both = all(d.startswith(toward("")) for d in (lexicon_dir, semantic_dir))
+        agree = ("agree" if lexicon_dir == semantic_dir else "disagree") if both else "do not both decide"
         # the lexicon compares its own end groups (thin edge periods merged inward): name them when they differ
         lexicon_span = (verdict["first_period"], verdict["last_period"])
         over = (

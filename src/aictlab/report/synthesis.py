@@ -1,7 +1,9 @@
 """The synthesis at the top of the report: the lexicon, topic and semantic views of the drift side by side.
 
-Each view says in which direction the corpus moved between its compared periods, by a rule stated in the
-table, and the synthesis says whether the views agree. It reads only what the parts left in
+Each view says in which direction the corpus moved between the compared periods (the drift index's end
+periods, the same for the three views), by a rule stated in the table, and the synthesis says whether the
+views agree. A view whose interval resampled segments within documents only (too few documents in a compared
+period) decides nothing (:data:`NOISE_ONLY`): its period difference is also a document difference. It reads only what the parts left in
 ``ReportContext.results`` (``verdict`` from frames, ``topics``, ``semantic``); a view whose part did not run
 is listed as such. Directions are named after the compared frames' lexicon labels, which the frames (or
 semantic) part records with its results (``frames``, ``frame_labels``), so any frame pair reads correctly.
@@ -19,9 +21,24 @@ from aictlab.config import DRIFT_FRAMES
 from aictlab.report.text import TOPIC_LEANS
 from aictlab.report.text import fmt_number as _fmt
 
-__all__ = ["agreement_sentence", "frame_pair", "interval_direction", "synthesis_table", "toward"]
+__all__ = [
+    "NOISE_ONLY",
+    "agreement_sentence",
+    "frame_pair",
+    "interval_direction",
+    "synthesis_table",
+    "toward",
+]
 
 UNDETERMINED = "undetermined"
+#: The direction of a view whose interval resamples segments within documents only: with fewer than
+#: ``min_documents`` documents in a compared period, a period difference is also a document difference, which
+#: that interval does not measure (docs/methods.md §13), so it decides nothing.
+NOISE_ONLY = "undetermined (within-document noise only)"
+#: What every view's rule adds.
+_DOCUMENTS_RULE = (
+    "; documents (clusters) resampled, an interval of within-document noise only decides nothing"
+)
 
 
 def toward(label: str) -> str:
@@ -29,9 +46,18 @@ def toward(label: str) -> str:
     return f"toward {label}"
 
 
-def interval_direction(low: float, high: float, labels: tuple[str, str]) -> str:
+def _documents_decide(direction: str, within_documents: bool | None) -> str:
+    """``direction``, or :data:`NOISE_ONLY` when it was decided on an interval that resampled segments within
+    documents only (the view's recorded ``within_documents``; None: not recorded, documents assumed)."""
+    return NOISE_ONLY if within_documents and direction.startswith(toward("")) else direction
+
+
+def interval_direction(
+    low: float, high: float, labels: tuple[str, str], within_documents: bool | None = None
+) -> str:
     """Direction of a change from its 95 % interval: wholly above 0 -> toward the "to" frame, wholly below ->
-    toward the "from" frame, else undetermined (NaN bounds decide nothing).
+    toward the "from" frame, else undetermined (NaN bounds decide nothing); :data:`NOISE_ONLY` when the
+    interval resampled segments within documents only.
 
     Parameters
     ----------
@@ -39,12 +65,15 @@ def interval_direction(low: float, high: float, labels: tuple[str, str]) -> str:
         The interval of a change whose positive sign means "toward the *to* frame".
     labels : (str, str)
         Labels of the ("from", "to") frames, as the lexicon names them.
+    within_documents : bool, optional
+        The interval resampled segments within documents only (None: not recorded, documents assumed).
     """
+    direction = UNDETERMINED
     if math.isfinite(low) and low > 0:
-        return toward(labels[1])
-    if math.isfinite(high) and high < 0:
-        return toward(labels[0])
-    return UNDETERMINED
+        direction = toward(labels[1])
+    elif math.isfinite(high) and high < 0:
+        direction = toward(labels[0])
+    return _documents_decide(direction, within_documents)
 
 
 def frame_pair(
@@ -128,8 +157,9 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = DRIFT_
             "view": "lexicon",
             "measure": f"ΔD {verdict['first_period']} → {verdict['last_period']}",
             "estimate": f"{_fmt(verdict['drift_change'])} [{_fmt(verdict['ci_low'])}, {_fmt(verdict['ci_high'])}]",
-            "direction": interval_direction(verdict["ci_low"], verdict["ci_high"], labels),
-            "rule": "95 % interval of ΔD wholly above (below) 0",
+            "direction": interval_direction(verdict["ci_low"], verdict["ci_high"], labels,
+                                            verdict.get("within_documents")),
+            "rule": "95 % interval of ΔD wholly above (below) 0" + _DOCUMENTS_RULE,
         })  # fmt: skip
     else:
         rows.append({"view": "lexicon", "measure": "", "estimate": "", "direction": "not run", "rule": ""})
@@ -141,13 +171,15 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = DRIFT_
         leaning = None if records is None else {r["frame"] for r in records if r.get("model") == model}
         shares = topics["frame_shares"][model]  # first and last compared period
         direction, detail = _topic_direction(shares, a, b, labels, leaning)
+        direction = _documents_decide(direction, (topics.get("within_documents") or {}).get(model))
         periods = list(shares)
         rows.append({
             "view": "topics",
             "measure": f"{model} frame-labelled topic share {periods[0]} → {periods[-1]}",
             "estimate": detail,
             "direction": direction,
-            "rule": "a frame's last-period 95 % interval wholly above (below) its first-period interval",
+            "rule": "a frame's last-period 95 % interval wholly above (below) its first-period interval"
+            + _DOCUMENTS_RULE,
         })  # fmt: skip
     else:
         rows.append({"view": "topics", "measure": "", "estimate": "", "direction": "not run", "rule": ""})
@@ -157,8 +189,9 @@ def synthesis_table(results: Mapping[str, Any], frames: tuple[str, str] = DRIFT_
             "view": "semantic scaling",
             "measure": f"mean segment score {semantic['first_period']} → {semantic['last_period']}",
             "estimate": f"{_fmt(semantic['change'])} [{_fmt(semantic['ci_low'])}, {_fmt(semantic['ci_high'])}]",
-            "direction": interval_direction(semantic["ci_low"], semantic["ci_high"], labels),
-            "rule": "95 % interval of the change wholly above (below) 0",
+            "direction": interval_direction(semantic["ci_low"], semantic["ci_high"], labels,
+                                            semantic.get("within_documents")),
+            "rule": "95 % interval of the change wholly above (below) 0" + _DOCUMENTS_RULE,
         })  # fmt: skip
     else:
         rows.append(
