@@ -71,8 +71,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Cells (documents × n_boot × k) of the documents' replicate totals whose intervals are computed together.
-_BATCH_CELLS = 2**23
+#: Cells (documents × n_boot × k) of replicate totals whose intervals are computed together: 8 MB, cache-sized.
+_BATCH_CELLS = 2**20
 
 
 def drift_index(to_count, from_count):
@@ -373,7 +373,7 @@ def _segment_bootstrap(
     """The segment bootstrap of :func:`measure_drift`, one document at a time: each document's replicate
     totals, as they are drawn, are added into its year's and its period's totals and kept in a batch of
     documents whose rows (their intervals) are computed together (:func:`_group_rows`), then dropped. Memory
-    holds (years + periods) × ``n_boot`` × k totals and one batch (~64 MB), not documents × ``n_boot`` × k;
+    holds (years + periods) × ``n_boot`` × k totals and one batch (~8 MB), not documents × ``n_boot`` × k;
     the draws are those of :func:`bootstrap_segments` (sums of integer counts, exact in any order).
 
     Returns
