@@ -174,6 +174,42 @@ def test_percentile_and_bca_agree_with_scipy():
         assert ours[hi] == pytest.approx(ref.high, abs=0.08), method
 
 
+def test_document_intervals_in_batches_are_each_documents_own(monkeypatch):
+    """by_document's intervals, computed for batches of documents together, are bootstrap_interval's bits on
+    each document's own replicates (the draws of bootstrap_segments) and jackknife."""
+    docs = [planted(f"d{k}", 2010 + k, 3 * k, 12 - 2 * k, n=400 + 40 * k, seed=k) for k in range(7)]
+    data = frames.frame_data(make_tokens(docs), LEX)
+    columns = ["n_tokens", "one", "both", "any", *drift.ordered_frames(data.frames, drift.DRIFT_FRAMES)]
+    monkeypatch.setattr(drift, "_BATCH_CELLS", 2 * 300 * len(columns))  # two documents a batch, one alone
+    res = drift.measure_drift(data, n_boot=300, seed=3)
+    seg = res.segments.assign(one=1)
+    reps = drift.bootstrap_segments(seg, columns, n_boot=300, seed=3)
+    source, target = (columns.index(f) for f in drift.DRIFT_FRAMES)
+    for row in res.by_document.itertuples(index=False):
+        x = seg.loc[seg["doc_id"] == row.doc_id, columns].to_numpy(dtype=float)
+        jack = x.sum(axis=0) - x
+        rep = reps[row.doc_id]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            d = bootstrap_interval(
+                row.drift_index,
+                drift.drift_index(rep[:, target], rep[:, source]),
+                drift.drift_index(jack[:, target], jack[:, source]),
+            )
+            share = bootstrap_interval(
+                row.share_attractivite,
+                drift.frame_share(rep[:, target], rep[:, source]),
+                drift.frame_share(jack[:, target], jack[:, source]),
+            )
+        for got, want in (
+            ((row.ci_low, row.ci_high, row.bca_low, row.bca_high), d),
+            ((row.share_ci_low, row.share_ci_high, row.share_bca_low, row.share_bca_high), share),
+        ):
+            want = (want["ci_low"], want["ci_high"], want["bca_low"], want["bca_high"])
+            assert np.array(got).tobytes() == np.array(want).tobytes(), row.doc_id
+    assert np.isfinite(res.by_document["bca_low"]).sum() >= 5
+
+
 def test_bca_degenerate_gives_nan_with_warning():
     with pytest.warns(UserWarning, match="BCa interval undefined"):
         out = bootstrap_interval(0.0, np.zeros(100), np.zeros(5))

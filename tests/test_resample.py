@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -203,3 +205,36 @@ def test_resample_totals_many_gives_each_table_its_own_resample_totals(monkeypat
             np.testing.assert_array_equal(reps["x"], alone[0] + alone[2])
             np.testing.assert_array_equal(reps["y"], alone[1])
     resample._cached_draws.cache_clear()
+
+
+def test_bootstrap_intervals_are_bootstrap_interval_row_by_row():
+    """The vectorised intervals of m statistics: bootstrap_interval's bits on each row, degenerate rows too."""
+    rng = np.random.default_rng(21)
+    b = 999
+    normal = rng.normal(size=b)
+    rows = [
+        (0.1, normal, rng.normal(size=40)),
+        (0.3, np.where(rng.random(b) < 0.1, np.nan, rng.gamma(2.0, size=b)), rng.gamma(2.0, size=7)),
+        (0.0, np.append(rng.normal(size=b - 2), [np.inf, -np.inf]), np.append(rng.normal(size=5), np.nan)),
+        (1.0, np.ones(b), rng.normal(size=9)),  # all replicates equal: no BCa
+        (5.0, normal, rng.normal(size=9)),  # every replicate below θ̂: no BCa
+        (0.0, np.round(normal), np.full(6, 2.0)),  # ties; a constant jackknife: no BCa
+        (0.0, normal, np.array([1.0, np.nan])),  # one finite jackknife value: no BCa
+        (np.nan, normal, rng.normal(size=9)),  # no θ̂: nothing
+        (0.0, np.full(b, np.nan), rng.normal(size=9)),  # no finite replicate: nothing
+    ]
+    theta = np.array([r[0] for r in rows])
+    reps = np.vstack([r[1] for r in rows])
+    for alpha in (0.05, 0.1):
+        for jackknife in ([r[2] for r in rows], None):
+            got = resample.bootstrap_intervals(theta, reps, jackknife, alpha=alpha)
+            for i, (t, rep, jack) in enumerate(rows):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    one = bootstrap_interval(t, rep, None if jackknife is None else jack, alpha=alpha)
+                for key in ("ci_low", "ci_high", "bca_low", "bca_high"):
+                    assert got[key][i].tobytes() == np.float64(one[key]).tobytes(), (i, key)
+    # the degenerate rows are NaN, the others finite
+    assert np.isnan(got["ci_low"][-2:]).all() and np.isfinite(got["ci_low"][:-2]).all()
+    bca = resample.bootstrap_intervals(theta, reps, [r[2] for r in rows])["bca_low"]
+    assert np.isfinite(bca[:3]).all() and np.isnan(bca[3:]).all()

@@ -49,6 +49,7 @@ from aictlab.inference import resamples_documents
 from aictlab.lexicon import Lexicon
 from aictlab.resample import (
     bootstrap_interval,
+    bootstrap_intervals,
     iter_resample_totals,
     preferred_interval,
     resample_totals,
@@ -69,6 +70,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Cells (documents × n_boot × k) of replicate totals whose intervals are computed together: 8 MB, cache-sized.
+_BATCH_CELLS = 2**20
 
 
 def drift_index(to_count, from_count):
@@ -184,7 +188,7 @@ class _Stats:
 
 class _Units:
     """The segment counts as one matrix (columns of :attr:`_Stats.columns`) and each document's rows, found once
-    for the many groups of :func:`_group_row` (a document, a year, a period)."""
+    for the many groups of :func:`_group_rows` (a document, a year, a period)."""
 
     def __init__(self, st: _Stats, seg: pd.DataFrame):
         self.x = seg[list(st.columns)].to_numpy(dtype=float)
@@ -199,24 +203,33 @@ class _Units:
         return self.x[index]
 
 
-def _group_row(st: _Stats, x: np.ndarray, rep: np.ndarray, n_documents: int, alpha: float) -> dict:
-    """Counts, statistics and segment-bootstrap intervals of a group of documents: ``x`` its segments' rows,
-    ``rep`` its replicate totals (the sum of its documents' replicates)."""
-    total = x.sum(axis=0)
-    jack = total - x
-    row = {"n_documents": n_documents, "n_segments": len(x), "tokens": int(total[st.i[N_TOKENS]])}
-    row.update({f: int(total[st.i[f]]) for f in st.frames})
+def _group_rows(
+    st: _Stats, xs: Sequence[np.ndarray], reps: np.ndarray, n_documents: Sequence[int], alpha: float
+) -> list[dict]:
+    """Counts, statistics and segment-bootstrap intervals of m groups of documents (a document, a year, a
+    period): ``xs`` each group's segments' rows, ``reps`` (m × n_boot × k) their replicate totals (the sum of
+    their documents' replicates); every group's intervals from one :func:`aictlab.resample.bootstrap_intervals`
+    per statistic."""
+    totals = [x.sum(axis=0) for x in xs]
+    # the leave-one-segment-out totals of every group, stacked; each statistic's values split back per group
+    jack = np.vstack([t - x for t, x in zip(totals, xs, strict=True)])
+    cuts = np.cumsum([len(x) for x in xs])[:-1]
+    rows = []
+    for t, x, n in zip(totals, xs, n_documents, strict=True):
+        row = {"n_documents": n, "n_segments": len(x), "tokens": int(t[st.i[N_TOKENS]])}
+        rows.append(row | {f: int(t[st.i[f]]) for f in st.frames})
+    totals = np.vstack(totals)
     with_bca = ("drift_index", f"share_{st.target}")
     for name, (fn, pre) in st.group.items():
-        theta = float(fn(total))
-        row[name] = theta
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ci = bootstrap_interval(theta, fn(rep), fn(jack) if name in with_bca else None, alpha=alpha)
-        row[f"{pre}ci_low"], row[f"{pre}ci_high"] = ci["ci_low"], ci["ci_high"]
-        if name in with_bca:
-            row[f"{pre}bca_low"], row[f"{pre}bca_high"] = ci["bca_low"], ci["bca_high"]
-    return row
+        theta = fn(totals)
+        ci = bootstrap_intervals(
+            theta, fn(reps), np.split(fn(jack), cuts) if name in with_bca else None, alpha=alpha
+        )
+        keys = ("ci_low", "ci_high", "bca_low", "bca_high") if name in with_bca else ("ci_low", "ci_high")
+        for r, row in enumerate(rows):
+            row[name] = float(theta[r])
+            row.update({f"{pre}{key}": float(ci[key][r]) for key in keys})
+    return rows
 
 
 def _rows(st: _Stats, seg: pd.DataFrame, docs: Sequence[str]) -> np.ndarray:
@@ -312,7 +325,7 @@ def _period_table(
             "end_year": int(group["end_year"].iloc[0]),
         }
         if period not in unit_x:
-            row.update(_group_row(st, units.of(ids), period_reps[period], len(ids), alpha))
+            row.update(_group_rows(st, [units.of(ids)], period_reps[period][None], [len(ids)], alpha)[0])
             row.update(
                 resampled_unit="segment", n_resampled_units=row["n_segments"], interval="percentile",
                 pct_low=row["ci_low"], pct_high=row["ci_high"],
@@ -321,7 +334,7 @@ def _period_table(
             continue
         x, rep = unit_x[period], doc_reps[period]
         total, jack = x.sum(axis=0), x.sum(axis=0) - x
-        # the columns of _group_row, in its order
+        # the columns of _group_rows, in its order
         row.update(
             n_documents=len(ids), n_segments=int(total[st.i["one"]]), tokens=int(total[st.i[N_TOKENS]])
         )
@@ -357,35 +370,46 @@ def _segment_bootstrap(
     n_boot: int,
     seed: int,
 ) -> tuple[dict[str, dict], dict[Any, np.ndarray], dict[str, np.ndarray]]:
-    """The segment bootstrap of :func:`measure_drift`, one document at a time: each document's row (its
-    intervals) is computed from its replicate totals as they are drawn, which are then added into its year's
-    and its period's totals and dropped. Memory holds (years + periods) × ``n_boot`` × k totals, not
-    documents × ``n_boot`` × k; the draws are those of :func:`bootstrap_segments` (the totals are sums of
-    integer counts, exact in any order, so every number is the same).
+    """The segment bootstrap of :func:`measure_drift`, one document at a time: each document's replicate
+    totals, as they are drawn, are added into its year's and its period's totals and kept in a batch of
+    documents whose rows (their intervals) are computed together (:func:`_group_rows`), then dropped. Memory
+    holds (years + periods) × ``n_boot`` × k totals and one batch (~8 MB), not documents × ``n_boot`` × k;
+    the draws are those of :func:`bootstrap_segments` (sums of integer counts, exact in any order).
 
     Returns
     -------
     (document rows, year totals, period totals)
-        ``doc_id`` -> :func:`_group_row` of the document; year -> and period -> summed replicate totals.
+        ``doc_id`` -> :func:`_group_rows` row of the document; year -> and period -> summed replicate totals.
     """
     year_of = dict(zip(docs[DOC_ID], docs[YEAR], strict=True))
     period_of = dict(zip(docs[DOC_ID], docs["period"], strict=True))
     rows: dict[str, dict] = {}
     year_reps: dict[Any, np.ndarray] = {}
     period_reps: dict[str, np.ndarray] = {}
-    draws = iter_resample_totals(
-        prepared[list(st.columns)].to_numpy(dtype=float),
-        prepared[DOC_ID].to_numpy(),
-        n_boot=n_boot,
-        seed=seed,
-    )
+    draws = iter_resample_totals(units.x, prepared[DOC_ID].to_numpy(), n_boot=n_boot, seed=seed)
+    # a batch of documents' replicate totals, column by column (k × documents × n_boot): each statistic then
+    # reads contiguous columns; one buffer, reused (no new pages per batch)
+    buffer = np.empty((len(st.columns), max(1, _BATCH_CELLS // (n_boot * len(st.columns))), n_boot))
+    batch: list[str] = []
+
+    def flush() -> None:
+        reps = np.moveaxis(buffer[:, : len(batch)], 0, -1)
+        done = _group_rows(st, [units.of([d]) for d in batch], reps, [1] * len(batch), alpha)
+        rows.update(zip(batch, done, strict=True))
+        batch.clear()
+
     for doc, rep in draws:
-        rows[doc] = _group_row(st, units.of([doc]), rep, 1, alpha)
+        buffer[:, len(batch)] = rep.T
+        batch.append(doc)
         for totals, key in ((year_reps, year_of[doc]), (period_reps, period_of[doc])):
             if key in totals:
                 totals[key] += rep
             else:
                 totals[key] = rep.copy()
+        if len(batch) == buffer.shape[1]:
+            flush()
+    if batch:
+        flush()
     return rows, year_reps, period_reps
 
 
@@ -551,12 +575,10 @@ def measure_drift(
             for d in docs.itertuples(index=False)
         ]
     )
-    by_year = pd.DataFrame(
-        [
-            {YEAR: year, **_group_row(st, units.of(ids), year_reps[year], len(ids), alpha)}
-            for year, ids in docs.groupby(YEAR, sort=True)[DOC_ID]
-        ]
-    )
+    years = [(year, ids.tolist()) for year, ids in docs.groupby(YEAR, sort=True)[DOC_ID]]
+    reps = np.stack([year_reps[year] for year, _ in years])
+    rows = _group_rows(st, [units.of(ids) for _, ids in years], reps, [len(ids) for _, ids in years], alpha)
+    by_year = pd.DataFrame([{YEAR: year, **row} for (year, _), row in zip(years, rows, strict=True)])
     by_period = _period_table(
         st,
         units,

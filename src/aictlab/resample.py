@@ -31,6 +31,7 @@ __all__ = [
     "BOOTSTRAP_CELLS",
     "DRAW_CACHE_CELLS",
     "bootstrap_interval",
+    "bootstrap_intervals",
     "expanded_level",
     "iter_resample_totals",
     "linear_quantiles",
@@ -431,6 +432,80 @@ def bootstrap_interval(
     return out
 
 
+def bootstrap_intervals(
+    theta_hat: np.ndarray,
+    replicates: np.ndarray,
+    jackknife: Sequence[np.ndarray] | None = None,
+    *,
+    alpha: float = 0.05,
+) -> dict[str, np.ndarray]:
+    """:func:`bootstrap_interval`'s percentile and BCa intervals of m statistics at once, the same numbers.
+
+    Row r: θ̂_r, its replicates (NaN and ±inf dropped) and its jackknife. The quantiles of every row come from
+    one sort of the m × B array (the order statistics a partition gives) in :func:`linear_quantiles`'
+    arithmetic; the acceleration is :func:`_acceleration` of each row's jackknife (its sums' rounding depends
+    on its length). A degenerate BCa is NaN, without a warning.
+
+    Parameters
+    ----------
+    theta_hat : ndarray (m,)
+    replicates : ndarray (m, B)
+    jackknife : sequence of m ndarray, optional
+        Each row's leave-one-unit-out values (lengths may differ), for BCa.
+    alpha : float, default=0.05
+
+    Returns
+    -------
+    dict
+        ``ci_low, ci_high, bca_low, bca_high``: arrays (m,).
+    """
+    theta = np.asarray(theta_hat, dtype=float)
+    reps = np.asarray(replicates, dtype=float)
+    finite = np.isfinite(reps)
+    n = finite.sum(axis=1)
+    reps = np.where(finite, reps, np.nan)  # ±inf dropped as NaN: false in every comparison below
+    ordered = np.sort(reps, axis=1)  # the finite values first, in order
+    valid = (n > 0) & np.isfinite(theta)
+    levels = np.full((len(theta), 4), np.nan)
+    levels[:, :2] = [alpha / 2, 1 - alpha / 2]
+    has_bca = np.zeros(len(theta), dtype=bool)
+    if jackknife is not None:
+        last = ordered[np.arange(len(theta)), np.maximum(n - 1, 0)]
+        with np.errstate(invalid="ignore", divide="ignore"):  # no finite replicate: not valid, left NaN
+            below = (np.sum(reps < theta[:, None], axis=1) + 0.5 * np.sum(reps == theta[:, None], axis=1)) / n
+        for r in np.flatnonzero(valid & (last != ordered[:, 0]) & (below > 0) & (below < 1)):
+            jack = np.asarray(jackknife[r], dtype=float)
+            jack = jack[np.isfinite(jack)]
+            a = _acceleration(jack) if jack.size >= 2 else None
+            if a is not None:
+                levels[r, 2:] = _bca_from(special.ndtri(below[r]), a, alpha)
+                has_bca[r] = True
+    out = _sorted_quantiles(ordered, n, levels, valid)
+    bca = levels[:, 2:]
+    for r in np.flatnonzero(np.any((bca < 0) | (bca > 1), axis=1) | (has_bca & np.isnan(bca).any(axis=1))):
+        out[r] = linear_quantiles(ordered[r, : n[r]], levels[r])  # its fallback (np.quantile's answer)
+    return dict(zip(("ci_low", "ci_high", "bca_low", "bca_high"), out.T, strict=True))
+
+
+def _sorted_quantiles(ordered: np.ndarray, n: np.ndarray, levels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """:func:`linear_quantiles` of each of ``rows`` (m × B, sorted, its n_r finite values first) at its
+    ``levels`` (m × L; NaN: no level, NaN out), the same arithmetic on arrays."""
+    out = np.full(levels.shape, np.nan)
+    size = n[:, None].astype(float)
+    virtual = (n[:, None] - 1) * levels
+    low = np.where(virtual >= size - 1, -1, np.floor(virtual))  # -1: the largest value
+    gamma = virtual - low
+    ok = rows[:, None] & (levels >= 0) & (levels <= 1)
+    r, c = np.nonzero(ok)
+    i = low[r, c].astype(int)
+    top = n[r] - 1
+    a = ordered[r, np.where(i == -1, top, i)]
+    b = ordered[r, np.where(i == -1, top, i + 1)]
+    g = gamma[r, c]
+    out[r, c] = np.where(g >= 0.5, b - (b - a) * (1 - g), a + (b - a) * g)
+    return out
+
+
 def _bca_levels(theta_hat: float, reps: np.ndarray, jackknife, alpha: float) -> np.ndarray | None:
     """The two levels of the BCa interval (Efron 1987; formula in :func:`bootstrap_interval`) of finite
     ``reps``; None, with a warning, when the bootstrap distribution or the jackknife is degenerate."""
@@ -442,14 +517,25 @@ def _bca_levels(theta_hat: float, reps: np.ndarray, jackknife, alpha: float) -> 
             "BCa interval undefined (degenerate bootstrap distribution); NaN returned.", stacklevel=3
         )
         return None
-    z0 = special.ndtri(below)  # Φ⁻¹ (what scipy.stats.norm.ppf computes, without its argument checks)
-    dev = jack.mean() - jack
-    denom = 6.0 * np.sum(dev**2) ** 1.5
-    if denom == 0:
+    a = _acceleration(jack)
+    if a is None:
         warnings.warn("BCa interval undefined (constant jackknife); NaN returned.", stacklevel=3)
         return None
-    a = np.sum(dev**3) / denom
+    return _bca_from(special.ndtri(below), a, alpha)
+
+
+def _acceleration(jack: np.ndarray) -> float | None:
+    """BCa acceleration a = Σ(θ̄ − θ₍ᵢ₎)³ / (6 [Σ(θ̄ − θ₍ᵢ₎)²]^1.5) of finite jackknife values; None if constant."""
+    dev = jack.mean() - jack
+    denom = 6.0 * np.sum(dev**2) ** 1.5
+    return None if denom == 0 else np.sum(dev**3) / denom
+
+
+def _bca_from(z0, a, alpha: float) -> np.ndarray:
+    """BCa levels Φ(z0 + (z0 + z_j) / (1 − a (z0 + z_j))), z_j = Φ⁻¹(α/2), Φ⁻¹(1 − α/2); ``z0``, ``a`` scalars
+    (two levels) or arrays (m,) (m × 2 levels). z0 = Φ⁻¹(share below θ̂), what scipy.stats.norm.ppf computes."""
     z = special.ndtri([alpha / 2, 1 - alpha / 2])
+    z0, a = np.asarray(z0)[..., None], np.asarray(a)[..., None]
     return special.ndtr(z0 + (z0 + z) / (1 - a * (z0 + z)))
 
 
