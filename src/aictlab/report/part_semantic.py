@@ -70,7 +70,8 @@ def run(ctx: ReportContext) -> str:
     if math.isfinite(ch.get("score_change", math.nan)):
         lines.append(
             f"- Change {ch['first_period']} → {ch['last_period']}: {_fmt(ch['score_change'])} standard deviations "
-            f"[{_fmt(ch['ci_low'])}, {_fmt(ch['ci_high'])}] (95 % {ch['interval']} bootstrap, resampling {ch['resampling']}): "
+            f"[{_fmt(ch['ci_low'])}, {_fmt(ch['ci_high'])}] (95 % {ch['interval']} bootstrap, "
+            f"resampling {ch['resampling']}): "
             f"{semantic_dir}. These are the drift index's compared periods ({ch['compared_periods_rule']}"
             + (f"; {ch['merge']}" if ch["merge"] else "")
             + ")."

@@ -375,7 +375,7 @@ def run(ctx: ReportContext) -> str:
         "refitted": refitted,
         "selection": summary[summary["chosen"] | summary["k"].isin(chosen.values())].to_dict("records"),
         "frame_shares": shares,  # by compared period, first then last
-        # whether a model's compared shares resample units within documents only (the synthesis then decides nothing)
+        # whether a model's compared shares resample units within documents only (then they decide nothing)
         "within_documents": {
             m: not set(frame_cmp.loc[frame_cmp["model"] == m, "resampled_unit"]) <= {"document", "cluster"}
             for m in models

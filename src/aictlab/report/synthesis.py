@@ -3,9 +3,9 @@
 Each view says in which direction the corpus moved between the compared periods (the drift index's end
 periods, the same for the three views), by a rule stated in the table, and the synthesis says whether the
 views agree. A view whose interval resampled segments within documents only (too few documents in a compared
-period) decides nothing (:data:`NOISE_ONLY`): its period difference is also a document difference. It reads only what the parts left in
-``ReportContext.results`` (``verdict`` from frames, ``topics``, ``semantic``); a view whose part did not run
-is listed as such. Directions are named after the compared frames' lexicon labels, which the frames (or
+period) decides nothing (:data:`NOISE_ONLY`): its period difference is also a document difference. It reads
+only what the parts left in ``ReportContext.results`` (``verdict`` from frames, ``topics``, ``semantic``); a
+view whose part did not run is listed as such. Directions are named after the compared frames' lexicon labels, which the frames (or
 semantic) part records with its results (``frames``, ``frame_labels``), so any frame pair reads correctly.
 """
 
