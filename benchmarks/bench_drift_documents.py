@@ -1,6 +1,6 @@
 """CPU seconds of ``drift.measure_drift`` and of its per-group rows on a report run's cached frame data.
 
-The per-group rows are ``drift._group_rows`` (or ``_group_row`` on code before s25-drift: one call per
+The per-group rows are ``drift_stats.group_rows`` (``drift._group_rows`` in session 25, ``_group_row`` before s25-drift: one call per
 document, year and period). Run with the checkout to measure on ``PYTHONPATH`` and alternate checkouts:
 
     PYTHONPATH=src python benchmarks/bench_drift_documents.py <run root with a frames part> [label]
@@ -22,8 +22,14 @@ from aictlab.workers import one_blas_thread
 
 def main(root: str, label: str = "") -> None:
     data = read_entry(next(Path(root, "data/processed/results").glob("frames_data-*.pkl")))
-    name = "_group_rows" if hasattr(drift, "_group_rows") else "_group_row"
-    inner, spent = getattr(drift, name), [0.0]
+    # where the per-group rows live: drift_stats.group_rows, drift._group_rows (s25), drift._group_row (before)
+    try:
+        from aictlab import drift_stats as module
+
+        name = "group_rows"
+    except ImportError:
+        module, name = drift, "_group_rows" if hasattr(drift, "_group_rows") else "_group_row"
+    inner, spent = getattr(module, name), [0.0]
 
     def timed(*args, **kwargs):
         start = time.process_time()
@@ -32,7 +38,7 @@ def main(root: str, label: str = "") -> None:
         finally:
             spent[0] += time.process_time() - start
 
-    setattr(drift, name, timed)
+    setattr(module, name, timed)
     with one_blas_thread():
         start = time.process_time()
         drift.measure_drift(data, n_boot=9999, seed=42)

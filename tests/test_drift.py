@@ -16,7 +16,7 @@ import statsmodels.api as sm
 from conftest import make_tokens
 from scipy import stats
 
-from aictlab import coding, drift, frames, robustness, trend, verdict
+from aictlab import coding, drift, drift_stats, frames, robustness, trend, verdict
 from aictlab.config import Settings
 from aictlab.errors import AictlabError, SchemaError, SettingsError
 from aictlab.lexicon import FUNCTION_WORDS, load_lexicon, match_terms, parse_lexicon
@@ -180,7 +180,8 @@ def test_document_intervals_in_batches_are_each_documents_own(monkeypatch):
     docs = [planted(f"d{k}", 2010 + k, 3 * k, 12 - 2 * k, n=400 + 40 * k, seed=k) for k in range(7)]
     data = frames.frame_data(make_tokens(docs), LEX)
     columns = ["n_tokens", "one", "both", "any", *drift.ordered_frames(data.frames, drift.DRIFT_FRAMES)]
-    monkeypatch.setattr(drift, "_BATCH_CELLS", 2 * 300 * len(columns))  # two documents a batch, one alone
+    # two documents a batch, one alone
+    monkeypatch.setattr(drift_stats, "BATCH_CELLS", 2 * 300 * len(columns))
     res = drift.measure_drift(data, n_boot=300, seed=3)
     seg = res.segments.assign(one=1)
     reps = drift.bootstrap_segments(seg, columns, n_boot=300, seed=3)
