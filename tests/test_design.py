@@ -49,3 +49,23 @@ def test_notes_state_only_what_the_corpus_shows():
     # a corpus without organiser or genre variables: nothing about them
     bare = add_periods(pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "year": [2010, 2011, 2020, 2021]}), 5)
     assert design_notes(bare) == []
+
+
+def test_notes_speak_of_the_compared_periods_when_given():
+    # 2005-2009 (one document) is merged with 2010-2014 by the compared-periods rule; 2015-2019 is an inner
+    # period. End periods: one organiser each (a, c). Compared periods: a and b against c, no overlap.
+    d = docs([("x", 2006, "a", "g"), ("y", 2011, "b", "g"), ("z", 2012, "b", "g"), ("w", 2016, "c", "g"),
+              ("v", 2021, "c", "g"), ("u", 2022, "c", "g")])  # fmt: skip
+    raw = design_notes(d)
+    assert "Each end period holds a single organiser (a in 2005-2009, c in 2020-2024): the change " \
+        "2005-2009 → 2020-2024 contrasts organisers as much as years." in raw  # fmt: skip
+    groups = {"2005-2009": "2005-2014", "2010-2014": "2005-2014", "2020-2024": "2020-2024"}
+    notes = design_notes(d, compared=groups)
+    assert "No organiser appears in both compared periods (2005-2014: a; b; 2020-2024: c): the change " \
+        "2005-2014 → 2020-2024 is partly a contrast between organisers." in notes  # fmt: skip
+    assert "Each compared period holds a single genre (g in 2005-2014, g in 2020-2024): the change is not " \
+        "confounded with it." in notes  # fmt: skip
+    # the single-document note is about each period's own intervals: unchanged
+    assert notes[0] == raw[0] == "2 of 4 periods hold a single document (2005-2009, 2015-2019): their " \
+        "intervals can only reflect variation within that document."  # fmt: skip
+    assert not any("end period" in n for n in notes)

@@ -14,7 +14,7 @@ that from the documents table — the report states only what these tables show 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -92,8 +92,7 @@ def association(documents: pd.DataFrame, variable: str) -> float:
 def design_notes(
     documents: pd.DataFrame,
     *,
-    first: str | None = None,
-    last: str | None = None,
+    compared: Mapping[str, str] | None = None,
     variables: Sequence[str] = DESIGN_VARIABLES,
 ) -> list[str]:
     """Sentences on the design that are true of this corpus (computed, never written in advance).
@@ -102,8 +101,11 @@ def design_notes(
     ----------
     documents : DataFrame
         ``doc_id, period, start_year`` and the variables.
-    first, last : str, optional
-        The compared periods (default: the earliest and latest).
+    compared : mapping, optional
+        The two periods the change compares: each period of the two compared groups mapped to its group's
+        label (:func:`aictlab.bins.compared_labels`, e.g. ``{"2005-2009": "2005-2014", "2010-2014":
+        "2005-2014", "2020-2024": "2020-2024"}``). The end-period sentences then speak of these groups
+        ("compared periods"); by default of the earliest and latest periods ("end periods").
     variables : sequence of str
         Document variables to check.
 
@@ -115,8 +117,6 @@ def design_notes(
     table = design_table(documents, variables)
     if table.empty:
         return []
-    first = first or table[S.PERIOD].iloc[0]
-    last = last or table[S.PERIOD].iloc[-1]
     notes = []
     single = table.loc[table["n_documents"].eq(1), S.PERIOD].tolist()
     if single:
@@ -125,7 +125,9 @@ def design_notes(
             f"({', '.join(single)}): {'its' if len(single) == 1 else 'their'} intervals can only reflect variation "
             "within that document."
         )
-    ends = table.set_index(S.PERIOD).loc[[first, last]] if first != last else None
+    ends, which = _end_groups(documents, table, compared, variables)
+    first, last = ends[S.PERIOD].iloc[0], ends[S.PERIOD].iloc[-1]
+    ends = ends.set_index(S.PERIOD) if first != last else None
     for v in _present(documents, variables):
         if ends is not None:
             values = {p: ends.loc[p, f"{v}_values"] for p in (first, last)}
@@ -133,7 +135,7 @@ def design_notes(
             if (ends[f"n_{v}"] == 1).all():
                 same = values[first] == values[last]
                 notes.append(
-                    f"Each end period holds a single {v} ({values[first]} in {first}, {values[last]} in {last})"
+                    f"Each {which[:-1]} holds a single {v} ({values[first]} in {first}, {values[last]} in {last})"
                     + (
                         ": the change is not confounded with it."
                         if same
@@ -142,7 +144,7 @@ def design_notes(
                 )
             elif not sets[first] & sets[last]:
                 notes.append(
-                    f"No {v} appears in both end periods ({first}: {values[first]}; {last}: {values[last]}): "
+                    f"No {v} appears in both {which} ({first}: {values[first]}; {last}: {values[last]}): "
                     f"the change {first} → {last} is partly a contrast between {v}s."
                 )
         v_assoc = association(documents, v)
@@ -152,3 +154,17 @@ def design_notes(
                 f"period only): differences between periods are hard to separate from differences between {v}s."
             )
     return notes
+
+
+def _end_groups(
+    documents: pd.DataFrame, table: pd.DataFrame, compared: Mapping[str, str] | None, variables: Sequence[str]
+) -> tuple[pd.DataFrame, str]:
+    """The :func:`design_table` rows of the two periods a change compares, and what to call them: the
+    earliest and latest periods ("end periods"), or the groups of ``compared`` ("compared periods"), each
+    the union of its periods' documents, dated by its earliest."""
+    if not compared:
+        return table.iloc[[0, -1]], "end periods"
+    docs = documents[documents[S.PERIOD].isin(list(compared))]
+    group = docs[S.PERIOD].map(compared)
+    docs = docs.assign(**{S.PERIOD: group, "start_year": docs.groupby(group)["start_year"].transform("min")})
+    return design_table(docs, variables), "compared periods"

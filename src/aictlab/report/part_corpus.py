@@ -2,11 +2,12 @@
 
 Every sentence is computed from the corpus at hand: its size and span, documents per period, and the design
 notes of :func:`aictlab.design.design_notes` (organisers, genres and sources per period, when the documents
-carry them; docs/methods.md §13).
+carry them, and in the two periods the drift index compares; docs/methods.md §13).
 """
 
 from __future__ import annotations
 
+from aictlab.bins import compared_labels
 from aictlab.corpus import as_corpus, corpus_overview
 from aictlab.design import design_notes, design_table
 from aictlab.plots.corpus import plot_corpus_overview
@@ -55,7 +56,8 @@ def run(ctx: ReportContext) -> str:
     documents = as_corpus(corpus, periods=ctx.settings.periods).documents
     design = design_table(documents)
     ctx.save_table(design, "corpus_design")
-    notes = design_notes(documents)
+    # the end-period notes speak of the periods the drift index compares (merged when thin), as the verdict
+    notes = design_notes(documents, compared=compared_labels(ctx.compared_periods()))
     drawn = ctx.plot("corpus_overview", plot_corpus_overview, overview)
     per = "year" if "n_documents" in drawn.columns else "document"
     shown = overview[
