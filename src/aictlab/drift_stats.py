@@ -27,6 +27,19 @@ from aictlab.resample import (
 )
 from aictlab.schema import DOC_ID, N_TOKENS, YEAR
 
+__all__ = [
+    "BATCH_CELLS",
+    "Stats",
+    "Units",
+    "change_stats",
+    "drift_index",
+    "frame_share",
+    "group_rows",
+    "period_table",
+    "segment_bootstrap",
+    "segment_rows",
+]
+
 #: Cells (documents × n_boot × k) of replicate totals whose intervals are computed together: 8 MB, cache-sized.
 BATCH_CELLS = 2**20
 
