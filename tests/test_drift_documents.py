@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aictlab import bins, coding, drift, robustness, synthetic, verdict
+from aictlab import bins, coding, drift, frames, robustness, synthetic, verdict
 from aictlab.config import Settings
 from aictlab.errors import SettingsError
 from aictlab.inference import TOO_FEW_HITS, verdict_from_directions
@@ -375,3 +375,25 @@ def test_mention_vs_use_rows_resample_periods_as_the_main_row():
         assert without["n_documents"].tolist() == [5, 5, 6]
         assert without["resampled_unit"].tolist() == [thin, thin, "document"]
         assert table.loc[table["variant"] == "all documents", "resampled_unit"].eq("document").all()
+
+
+def test_robustness_panel_varies_the_headline_contrast_of_merged_periods(planted):
+    """Given the compared groups, the panel's main ΔD is the drift index contrast's own estimate (the same
+    merged end periods, the same pooled counts); without them it contrasts the earliest and latest periods."""
+    docs, segs, _ = planted
+    early = docs.loc[docs["year"] < 2010, "doc_id"]
+    keep = docs[~docs["doc_id"].isin(early.iloc[2:])]  # 2005-2009 keeps 2 documents: it merges inward
+    toks = tokens_from_segments(segs[segs["doc_id"].isin(keep["doc_id"])], keep)
+    data = frames.frame_data(toks, LEX, window=None)
+    inf = verdict.document_verdict(drift.measure_drift(data, n_boot=20), n_boot=20)
+    groups = bins.compared_labels(inf["compared"])
+    kw = {"n_boot": 20, "extra_seeds": 0, "max_leave_out": 2}
+    panel = robustness.robustness_panel(data, compared=groups, **kw).set_index("variant")
+    raw = robustness.robustness_panel(data, **kw).set_index("variant")
+    contrast = inf["contrast"].set_index("target")
+    assert (panel.loc["main", "first_period"], panel.loc["main", "last_period"]) == ("2006-2014", "2020-2024")
+    assert panel.loc["main", "drift_change"] == pytest.approx(
+        contrast.loc["drift_index", "estimate"], abs=1e-12
+    )
+    assert (raw.loc["main", "first_period"], raw.loc["main", "last_period"]) == ("2005-2009", "2020-2024")
+    assert raw.loc["main", "drift_change"] != pytest.approx(panel.loc["main", "drift_change"], abs=1e-3)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from aictlab import schema as S
+from aictlab.periods import group_periods
 
 __all__ = ["DESIGN_VARIABLES", "association", "design_notes", "design_table"]
 
@@ -164,7 +165,5 @@ def _end_groups(
     the union of its periods' documents, dated by its earliest."""
     if not compared:
         return table.iloc[[0, -1]], "end periods"
-    docs = documents[documents[S.PERIOD].isin(list(compared))]
-    group = docs[S.PERIOD].map(compared)
-    docs = docs.assign(**{S.PERIOD: group, "start_year": docs.groupby(group)["start_year"].transform("min")})
+    docs = group_periods(documents[documents[S.PERIOD].isin(list(compared))], compared)
     return design_table(docs, variables), "compared periods"

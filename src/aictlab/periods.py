@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from aictlab.errors import SettingsError
 
-__all__ = ["period_edges", "assign_periods", "add_periods"]
+__all__ = ["period_edges", "assign_periods", "add_periods", "group_periods"]
 
 
 def period_edges(years: Sequence[int], spec: int | Sequence[int] = 5) -> list[int]:
@@ -114,4 +114,33 @@ def add_periods(documents: pd.DataFrame, spec: int | Sequence[int] = 5) -> pd.Da
     out = documents.drop(columns=["period", "start_year", "end_year"], errors="ignore").copy()
     for column in ("period", "start_year", "end_year"):
         out[column] = labels[column].to_numpy()
+    return out
+
+
+def group_periods(documents: pd.DataFrame, groups: Mapping[str, str]) -> pd.DataFrame:
+    """The document table with the periods of each group relabelled as the group: ``period`` becomes the
+    group's label, ``start_year`` and ``end_year`` its first and last years; other periods are unchanged.
+
+    So a measure that compares the earliest and latest periods of the documents (the robustness panel, the
+    design notes) compares the merged end periods of the drift index's contrast instead
+    (:func:`aictlab.bins.compared_labels` gives ``groups``; docs/methods.md §13).
+
+    Parameters
+    ----------
+    documents : DataFrame
+        With ``period, start_year, end_year`` (:func:`add_periods`).
+    groups : mapping
+        Period -> group label (``{"2005-2009": "2005-2014", "2010-2014": "2005-2014"}``).
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``documents``.
+    """
+    out = documents.copy()
+    inside = out["period"].isin(list(groups))
+    group = out.loc[inside, "period"].map(groups)
+    out.loc[inside, "start_year"] = out.loc[inside].groupby(group)["start_year"].transform("min")
+    out.loc[inside, "end_year"] = out.loc[inside].groupby(group)["end_year"].transform("max")
+    out.loc[inside, "period"] = group
     return out

@@ -9,6 +9,7 @@ again; no rebuild) and passed to :func:`robustness_panel` as ``alternatives``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,8 +21,9 @@ from aictlab.coding import code_matches, coded_mention_documents
 from aictlab.config import DRIFT_FRAMES
 from aictlab.drift import drift_change, drift_changes
 from aictlab.errors import AictlabError
-from aictlab.frames import as_frame_data, check_frame_pair, merge_documents
+from aictlab.frames import FrameData, as_frame_data, check_frame_pair, merge_documents
 from aictlab.lexicon import Lexicon
+from aictlab.periods import group_periods
 from aictlab.schema import DOC_ID
 from aictlab.verdict import decide_verdict
 
@@ -127,10 +129,12 @@ def robustness_panel(
     mention_documents: Sequence[str] | None = None,
     clusters: Mapping[str, str] | None = None,
     max_leave_out: int = MAX_LEAVE_OUT,
+    compared: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The drift change first → last period recomputed under each variant (``docs/methods.md`` §12).
 
-    Variants: ``main``; ``leave-one-term-out`` (each lexicon term with at least one hit, its hits removed;
+    First and last are the earliest and latest periods of each variant's documents, or the groups of
+    ``compared``. Variants: ``main``; ``leave-one-term-out`` (each lexicon term with at least one hit, its hits removed;
     terms without a hit give the main result by construction and are not listed); ``tier`` (core only, when
     ``tier`` is extended); ``leave-one-document-out`` (each document; the compared periods may change; beyond
     ``max_leave_out`` documents each cluster of ``clusters`` or a seeded sample: :func:`leave_out_units`);
@@ -162,6 +166,10 @@ def robustness_panel(
     clusters : mapping, optional
         Document -> cluster value (``Settings.cluster``), left out together beyond ``max_leave_out``.
     max_leave_out : int, default=30
+    compared : mapping, optional
+        Period -> label of its compared group (:func:`aictlab.bins.compared_labels` of the drift index's
+        contrast): every variant then compares these groups (merged end periods) instead of the earliest and
+        latest single periods, so the panel varies the headline's ΔD (:func:`aictlab.periods.group_periods`).
 
     Returns
     -------
@@ -171,7 +179,7 @@ def robustness_panel(
         same_verdict_as_main``.
     """
     tiers = (tier, "core") if tier == "extended" else (tier,)
-    fd = as_frame_data(data, lexicon, periods=periods, tiers=tiers)
+    fd = _grouped(as_frame_data(data, lexicon, periods=periods, tiers=tiers), compared)
     pair = check_frame_pair(fd.frames, drift_frames)
     label = str(fd.frames[pair[1]]).lower()
     raw_segments, raw_matches = fd.segments, fd.hits(tier)
@@ -235,7 +243,7 @@ def robustness_panel(
         except AictlabError as exc:
             log.info("variant %s skipped: %s", name, exc)
     for name, alt in (alternatives or {}).items():
-        alt_fd = as_frame_data(alt, lexicon, periods=periods, tiers=(tier,))
+        alt_fd = _grouped(as_frame_data(alt, lexicon, periods=periods, tiers=(tier,)), compared)
         rows.append({"variant": name, "variant_type": "corpus setting", **change(alt_fd)})
     rows += shared_rows[n_head:]
     panel = pd.DataFrame(rows)
@@ -247,6 +255,11 @@ def robustness_panel(
         "last_period", "drift_first", "drift_last",
     ]  # fmt: skip
     return panel[first + [c for c in panel.columns if c not in first]]
+
+
+def _grouped(fd: FrameData, compared: Mapping[str, str] | None) -> FrameData:
+    """``fd`` with the periods of each compared group relabelled as the group (none given: as it is)."""
+    return dataclasses.replace(fd, documents=group_periods(fd.documents, compared)) if compared else fd
 
 
 def robustness_summary(panel: pd.DataFrame) -> dict[str, Any]:

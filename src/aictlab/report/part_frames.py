@@ -223,7 +223,7 @@ def run(ctx: ReportContext) -> str:
     panel_key = {
         **key, "bootstrap": s.robustness_bootstrap,
         "mwe": sha256_file(s.mwe_path) if s.mwe_path.is_file() else None, "cluster": s.cluster,
-        "coded": bool(coded_docs),
+        "coded": bool(coded_docs), "min": (s.min_documents, s.min_tokens),
     }  # fmt: skip
     # the robustness variants' corpora are derived and matched in a forked process (the other core) while the
     # measures below run; inline when the panel is cached, or on the Dask engine (its client's threads)
@@ -259,12 +259,14 @@ def run(ctx: ReportContext) -> str:
             dict(zip(inf["totals"]["doc_id"], inf["totals"][s.cluster], strict=True)) if s.cluster else None
         )
         kwic = coding.kwic_frames(data, coding=use_coding)
+        # the panel varies the headline's contrast: the compared (merged) end periods
+        compared_groups = bins.compared_labels(inf["compared"])
         panel = ctx.cached(
             "frames_robustness",
             panel_key,
             lambda: robustness.robustness_panel(
                 data, alternatives=variants.result(), n_boot=s.robustness_bootstrap,
-                coding=panel_coding, clusters=clusters, **measure,
+                coding=panel_coding, clusters=clusters, compared=compared_groups, **measure,
             ),
         )  # fmt: skip
     rsum = robustness.robustness_summary(panel)
@@ -300,7 +302,10 @@ def run(ctx: ReportContext) -> str:
     v = verdict_table.iloc[0]
     profile, one_organiser = _period_profile(result, ctx.corpus.documents)
     n_per_period = result.by_period.set_index("period")["n_documents"]
-    single_ends = all(n_per_period.get(p, 0) == 1 for p in (v["first_period"], v["last_period"]))
+    # documents in each of the panel's two compared groups (periods merged or not)
+    n_in_group = {g: sum(n_per_period.get(p, 0) for p, h in compared_groups.items() if h == g) for g in
+                  set(compared_groups.values())}  # fmt: skip
+    single_ends = all(n_in_group.get(panel.iloc[0][c], 0) == 1 for c in ("first_period", "last_period"))
     frm, to = result.drift_frames
     tS, tA = f"theta_{frm}", f"theta_{to}"
     label_from, label_to = (str(result.frame_labels.get(f, f)).lower() for f in (frm, to))
@@ -333,11 +338,10 @@ def run(ctx: ReportContext) -> str:
     period_resampling = _period_resampling(result.by_period, s.min_documents, s.cluster, s.segment_size)
     flips = rsum["sign_flips"]
     main_row = panel.iloc[0]
-    # the panel's ΔD contrasts the first and last single periods, not the merged periods of the contrast above
     n_same_sign = sum(panel["same_sign_as_main"].iloc[1:])
     sign_txt = (
         f"ΔD {main_row['first_period']} → {main_row['last_period']} = {_fmt(rsum['main_drift_change'])} "
-        f"(the panel's contrast of the end periods); its sign holds under {n_same_sign} of "
+        f"(the compared periods of the contrast above); its sign holds under {n_same_sign} of "
         f"{rsum['n_variants']} variants" + (f"; it flips under: {', '.join(flips)}" if flips else " (all)")
     )
     # the variant of smallest ΔD in the main direction: across zero when some variant flips the sign
@@ -549,7 +553,7 @@ def run(ctx: ReportContext) -> str:
         f"{_fmt(rsum['drift_change_range'][1])}; the verdict is unchanged in "
         f"{_fmt(100 * rsum['share_same_verdict'], 0)}% of variants."
         + (
-            " Each end period holds a single document, so leaving one of them out moves the comparison to "
+            " Each compared period holds a single document, so leaving one of them out moves the comparison to "
             "another pair of documents."
             if single_ends
             else ""
