@@ -313,8 +313,9 @@ def period_contrast(
         One row per target (each frame, then ``drift_index`` when both ``drift_frames`` are in ``frames``):
         ``target, first_period, last_period, n_units_first, n_units_last, tokens_first, tokens_last,
         hits_first, hits_last, hits, estimate, ci_low, ci_high, ci90_low, ci90_high, bca_low, bca_high,
-        bca90_low, bca90_high, exact_theta_low, exact_theta_high, exact_p_value, basis, note, n_boot, seed,
-        interval, pct_low, pct_high, pct90_low, pct90_high``.
+        bca90_low, bca90_high, exact_theta_low, exact_theta_high, exact_p_value, basis, within_documents, note,
+        n_boot, seed, interval, pct_low, pct_high, pct90_low, pct90_high`` (``within_documents``: a compared
+        period resamples segments within documents, so the interval holds within-document noise only).
     """
     _check_totals(totals, frames, cluster)
     if unit not in ("document", "segment") or fallback not in (None, "segment"):
@@ -410,13 +411,14 @@ def period_contrast(
                     theta, rep, jack, alpha, interval=interval if doc_units else "percentile",
                     n_units=(parts["last"]["n"], parts["first"]["n"]), components=(last_rep, first_rep),
                 ))  # fmt: skip
-        row.update(basis=basis, note="; ".join(notes), n_boot=n_boot if boot else 0, seed=seed)
+        row.update(basis=basis, within_documents=not doc_units)
+        row.update(note="; ".join(notes), n_boot=n_boot if boot else 0, seed=seed)
         rows.append(row)
     cols_out = [
         "target", "first_period", "last_period", "n_units_first", "n_units_last", "tokens_first", "tokens_last",
         "hits_first", "hits_last", "hits", "estimate", "ci_low", "ci_high", "ci90_low", "ci90_high", "bca_low",
         "bca_high", "bca90_low", "bca90_high", "exact_theta_low", "exact_theta_high", "exact_p_value", "basis",
-        "note", "n_boot", "seed", "interval", "pct_low", "pct_high", "pct90_low", "pct90_high",
+        "within_documents", "note", "n_boot", "seed", "interval", "pct_low", "pct_high", "pct90_low", "pct90_high",
     ]  # fmt: skip
     out = pd.DataFrame(rows).reindex(columns=cols_out)
     return out.astype({c: "Int64" for c in ("hits_first", "hits_last", "hits")})

@@ -81,7 +81,8 @@ class ScalingResult:
         (``"expanded percentile"`` when documents were resampled, else ``"percentile"``).
     change : DataFrame
         One row: ``first_period, last_period`` (the compared periods), ``score_change, ci_low, ci_high,
-        resampling, interval, compared_periods_rule, merge`` and the trend per decade ``trend_per_decade,
+        resampling, within_documents, interval, compared_periods_rule, merge`` (``within_documents``: the
+        interval resamples segments within documents only) and the trend per decade ``trend_per_decade,
         trend_ci_low, trend_ci_high`` (NaN when the corpus is too small).
     neighbours : DataFrame
         ``frame, seed, neighbour, cosine, count``: corpus words closest to each seed that are not in the
@@ -337,9 +338,11 @@ def _compared_change(
         units, strata = part.assign(z_sum=part["z"], n=1), S.DOC_ID
         resampling = "segments within documents (within-document noise only)"
     first, last = compared["first"], compared["last"]
+    # the interval's noise is within documents only: it decides no direction (report synthesis)
+    within = compared["rule"] != "end periods"
     if not {first, last} <= set(part[S.PERIOD]):
-        return {"resampling": "none: a compared period has no scored segment"}
-    return {"resampling": resampling,
+        return {"resampling": "none: a compared period has no scored segment", "within_documents": within}
+    return {"resampling": resampling, "within_documents": within,
             **_change(units, strata, first, last, n_boot=n_boot, seed=seed, alpha=alpha)}  # fmt: skip
 
 
@@ -528,6 +531,7 @@ def semantic_scaling(
             "ci_low",
             "ci_high",
             "resampling",
+            "within_documents",
             "interval",
             "compared_periods_rule",
             "merge",

@@ -325,7 +325,7 @@ def run(ctx: ReportContext) -> str:
         "ci_low": float(con.loc["drift_index", "ci_low"]) if has_dd else float(v["ci_low"]),
         "ci_high": float(con.loc["drift_index", "ci_high"]) if has_dd else float(v["ci_high"]),
         # the synthesis lets ΔD decide a direction only when documents (clusters) vary in its interval
-        "within_documents": "segment" in str(con.loc["drift_index", "basis"]) if has_dd else True,
+        "within_documents": bool(con.loc["drift_index", "within_documents"]) if has_dd else True,
         "robustness_same_sign": rsum["share_same_sign"],
         "closest_variant": rsum["closest_variant"],
         "bins_share_sign": bsum["share_sign"],

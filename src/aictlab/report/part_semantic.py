@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from aictlab.corpus import as_corpus
 from aictlab.lexicon import load_lexicon
 from aictlab.plots.scaling import plot_semantic_scores
@@ -42,7 +44,8 @@ def run(ctx: ReportContext) -> str:
 
     ch = res.change.iloc[0]
     direction_labels = tuple(label.lower() for label in labels)
-    within_documents = "within-document" in str(ch["resampling"])
+    # NaN when no change was computed (then no interval either)
+    within_documents = bool(ch["within_documents"]) if pd.notna(ch["within_documents"]) else False
     semantic_dir = interval_direction(ch["ci_low"], ch["ci_high"], direction_labels, within_documents)
     ctx.results["semantic"] = {
         "frames": list(frames),
