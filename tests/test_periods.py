@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from aictlab.errors import SettingsError
-from aictlab.periods import assign_periods
+from aictlab.periods import add_periods, assign_periods, group_periods
 
 
 def test_five_year_bins_on_the_seed_years():
@@ -21,3 +22,13 @@ def test_explicit_edges():
 def test_bad_period_specs(spec):
     with pytest.raises(SettingsError):
         assign_periods([2012, 2025], spec)
+
+
+def test_group_periods_relabels_each_group_with_its_years():
+    docs = add_periods(pd.DataFrame({"doc_id": list("abcd"), "year": [2006, 2012, 2017, 2023]}), 5)
+    out = group_periods(docs, {"2005-2009": "2006-2014", "2010-2014": "2006-2014", "2020-2024": "2020-2024"})
+    assert out[["period", "start_year", "end_year"]].values.tolist() == [
+        ["2006-2014", 2005, 2014], ["2006-2014", 2005, 2014], ["2015-2019", 2015, 2019],
+        ["2020-2024", 2020, 2024],
+    ]  # fmt: skip
+    assert docs["period"].tolist() == ["2005-2009", "2010-2014", "2015-2019", "2020-2024"]  # not changed
