@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -50,9 +52,9 @@ from pathlib import Path
 import pandas as pd
 
 import aictlab
-from aictlab import coding, drift, frames, robustness, trend, verdict
+from aictlab import bins, coding, drift, frames, robustness, trend, verdict
 from aictlab.config import Settings
-from aictlab.corpus import load_settings_corpus
+from aictlab.corpus import as_corpus, load_settings_corpus
 from aictlab.lexicon import load_lexicon
 from aictlab.plots import frames as fplots
 
@@ -214,9 +216,9 @@ verdict_table[
 # %% [markdown]
 # ## Robustness
 #
-# ΔD (the change in drift index, first → last period) is recomputed under variants of every choice that could
-# move it: each lexicon term left out in turn, core terms only, each document left out, duplicates kept, the
-# other lemmatiser (simplemma), segments of 30 and 60 words, other bootstrap seeds, and counting only the hits
+# ΔD (the change in drift index between the compared periods, first → last) is recomputed under variants of
+# every choice that could move it: each lexicon term left out in turn, core terms only, each document left
+# out, duplicates kept, the other lemmatiser (simplemma), segments of 30 and 60 words, other bootstrap seeds, and counting only the hits
 # hand-coded as *use*. The measure never loads a corpus: `robustness.corpus_variants` lists the other
 # settings, and we load the corpus under each (cached after the first run) and pass it in. The other
 # bootstrap seeds derive from `settings.seed` (seed + 1, + 2, + 3).
@@ -229,9 +231,16 @@ for name, overrides in robustness.corpus_variants(settings).items():
     variant = load_settings_corpus(settings, **overrides) if overrides else corpus
     alternatives[name] = variant.select(keep_duplicates=keep)
 use_coding = coding.load_use_coding()
+# every variant contrasts the periods the document-level verdict compares (end periods merged inward while
+# too thin; on the seeds, the earliest and latest periods as they are)
+compared = verdict.corpus_compared_periods(
+    as_corpus(corpus.select(keep_duplicates=settings.keep_duplicates), periods=settings.periods),
+    min_documents=settings.min_documents, min_tokens=settings.min_tokens, cluster=settings.cluster,
+)  # fmt: skip
 panel = robustness.robustness_panel(
-    data, lexicon, alternatives=alternatives, n_boot=N_BOOT_ROBUSTNESS, coding=use_coding, **measure
-)
+    data, lexicon, alternatives=alternatives, n_boot=N_BOOT_ROBUSTNESS, coding=use_coding,
+    compared=bins.compared_labels(compared), **measure,
+)  # fmt: skip
 robustness.robustness_summary(panel)
 
 # %% [markdown]
