@@ -15,7 +15,14 @@ import pandas as pd
 from aictlab.errors import SchemaError
 from aictlab.plots._style import GREYS, HATCHES, new_figure, styled
 
-__all__ = ["plot_keyness", "plot_specificities_heatmap", "plot_ca_biplot", "plot_reinert"]
+__all__ = [
+    "array_crossings",
+    "plot_ca_biplot",
+    "plot_keyness",
+    "plot_reinert",
+    "plot_specificities_heatmap",
+    "remove_crossings",
+]
 
 
 @styled
