@@ -146,6 +146,30 @@ def test_biplot_draws_groups_and_top_terms(children):
     plt.close(fig)
 
 
+def test_array_crossings_swap_as_adjusttext_does():
+    """Same boxes as adjustText's own remove_crossings, on layouts with many crossings, ties and parallels."""
+    import adjustText
+
+    from aictlab.plots.textometry import array_crossings, remove_crossings
+
+    rng = np.random.default_rng(0)
+    swapped = 0
+    for trial in range(200):
+        n = int(rng.integers(2, 40))
+        coords = rng.uniform(0, 500, (n, 4))
+        coords[:, [0, 2]] = np.minimum(coords[:, [0, 2]], coords[:, [1, 3]])
+        targets = rng.uniform(0, 500, (n, 2))
+        if trial % 3 == 0:  # integer positions: parallel and touching connectors
+            coords, targets = np.round(coords / 25) * 25, np.round(targets / 50) * 50
+        expected = adjustText.remove_crossings(coords.copy(), targets, 0)
+        assert np.array_equal(remove_crossings(coords.copy(), targets), expected)
+        swapped += not np.array_equal(expected, coords)
+    assert swapped > 150  # the layouts do cross
+    with array_crossings():
+        assert adjustText.remove_crossings is remove_crossings
+    assert adjustText.remove_crossings is not remove_crossings
+
+
 def test_seed_ca_from_partition_counts_equals_the_whole(seed_corpus, seed_corpus_on_disk):
     # the report's CA input: lemmas × periods counted per document, partition by partition
     whole = lexical_table(select_tokens(seed_corpus.tokens), "period")

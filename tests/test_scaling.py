@@ -229,6 +229,20 @@ def test_seed_corpus_in_memory_and_on_disk_agree(seed_corpus, seed_corpus_on_dis
     assert not set(a.neighbours["neighbour"]) & lexicon_forms
 
 
+def test_frame_measure_hits_score_as_the_hits_matched_per_partition(seed_corpus_on_disk):
+    """The report's semantic part passes the frames part's hits (whole corpus, extended tier): the partitions
+    ignore the hits on other rows and every table is the one of matching each partition again."""
+    from aictlab.frames import frame_data
+
+    lexicon = load_lexicon()
+    hits = frame_data(seed_corpus_on_disk, lexicon).hits("extended")
+    assert len(hits) > 100  # three partitions: each finds its own hits among them
+    a = semantic_scaling(seed_corpus_on_disk, lexicon, n_boot=199, seed=7)
+    b = semantic_scaling(seed_corpus_on_disk, lexicon, n_boot=199, seed=7, matches=hits)
+    for name in ("segments", "words", "by_document", "by_period", "change", "neighbours"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+
+
 @pytest.mark.slow
 def test_word_vectors_spacy_are_the_pipeline_vocab_vectors():
     # the vectors are read without the pipeline: the same rows as Vocab.get_vector, for ordinary words and for

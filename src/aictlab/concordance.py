@@ -471,7 +471,9 @@ def bigram_counts(tokens: pd.DataFrame, *, by: str = "lemma", within: str | None
     pairs = pd.DataFrame({"term1": terms[:-1][same], "term2": terms[1:][same]})
     pairs = pairs.groupby(["term1", "term2"], sort=True).size().rename("count").reset_index()
     stop = toks.loc[toks[S.IS_STOP].astype(bool), "_term"] if S.IS_STOP in toks.columns else toks["_term"][:0]
-    return {"pairs": pairs, "stop": pd.DataFrame({"term": sorted(set(stop))}, dtype=object)}
+    # the distinct terms of a plain list: iterating the (Arrow) column itself made a Python object per token
+    stop_terms = sorted(set(stop.to_numpy(dtype=object).tolist()))
+    return {"pairs": pairs, "stop": pd.DataFrame({"term": stop_terms}, dtype=object)}
 
 
 def top_bigrams(

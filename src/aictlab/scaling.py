@@ -101,7 +101,9 @@ class ScalingResult:
 
 
 # --------------------------------------------------------------------------------------------- terms
-def scaling_terms(tokens: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
+def scaling_terms(
+    tokens: pd.DataFrame, lexicon: Lexicon, matches: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Counts of the content words per segment, each flagged when it belongs to the lexicon, for one partition
     of whole documents.
 
@@ -114,13 +116,18 @@ def scaling_terms(tokens: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
     tokens : DataFrame
         Selected tokens *with* punctuation (it breaks multi-word lexicon matches).
     lexicon : Lexicon
+    matches : DataFrame, optional
+        The lexicon's extended-tier hits (:func:`aictlab.lexicon.match_terms`) on these tokens or on a token
+        table holding them, e.g. the frame measures' (``index_start, index_end``: row labels; hits on rows
+        outside ``tokens`` are ignored); None: matched here.
 
     Returns
     -------
     DataFrame
         ``doc_id, seg_id, term, lexicon, count``.
     """
-    matches = match_terms(tokens, lexicon, tier="extended")
+    if matches is None:
+        matches = match_terms(tokens, lexicon, tier="extended")
     covered = np.zeros(len(tokens), dtype=bool)
     if len(matches):
         # the rows from each hit's first to last token, marked at once (+1 at the start, -1 after the end)
@@ -397,6 +404,7 @@ def semantic_scaling(
     n_neighbours: int = 10,
     trend_documents: int = 10,
     trend_years: int = 4,
+    matches: pd.DataFrame | None = None,
 ) -> ScalingResult:
     """Latent Semantic Scaling of the corpus's segments between two frames, independent of the lexicon counts.
 
@@ -433,6 +441,9 @@ def semantic_scaling(
     trend_documents, trend_years : int, default=10, 4
         The trend over document years is estimated only with at least this many documents over at least this
         many distinct years (docs/methods.md §13); else its columns are NaN.
+    matches : DataFrame, optional
+        The lexicon's extended-tier hits on this corpus's tokens (:func:`scaling_terms`), when already found
+        (the frame measures' ``FrameData.hits("extended")``); None: matched partition by partition.
 
     Returns
     -------
@@ -440,7 +451,8 @@ def semantic_scaling(
     """
     corpus = as_corpus(data, periods=periods)
     seeds = seed_words(lexicon, frames)
-    all_counts = corpus.map_tokens(functools.partial(scaling_terms, lexicon=lexicon), words_only=False)
+    terms_of = functools.partial(scaling_terms, lexicon=lexicon, matches=matches)
+    all_counts = corpus.map_tokens(terms_of, words_only=False)
     counts = all_counts[~all_counts["lexicon"]]
     if counts.empty:
         raise AictlabError("semantic scaling: no word to score after removing stop words and lexicon terms.")

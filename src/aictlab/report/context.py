@@ -283,6 +283,13 @@ class ReportContext:
         """Whether :meth:`cached` will find an entry for ``name`` under this key (not yet checked whole)."""
         return self.settings.use_cache and self._result_path(name, key_parts).is_file()
 
+    def cached_value(self, name: str, key_parts: dict[str, Any]) -> Any:
+        """The value :meth:`cached` holds for ``name`` under this key, or None (nothing is computed): what an
+        earlier part left, e.g. the frame measures' hits for the semantic part."""
+        if not self.settings.use_cache:
+            return None
+        return read_entry(self._result_path(name, key_parts), None)
+
     def cached(self, name: str, key_parts: dict[str, Any], compute: Callable[[], Any]) -> Any:
         """Return ``compute()``, reusing ``<processed>/results/<name>-<key>.pkl`` when the key matches.
 

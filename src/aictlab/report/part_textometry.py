@@ -352,13 +352,15 @@ def _reinert_section(ctx: ReportContext, stm: rn.SegmentTermMatrix) -> list[str]
         res = ctx.cached("reinert", key, lambda: rn.reinert(stm, k=reinert_k, min_segment_size=unit_size))
     except SettingsError as err:
         return ["### Reinert classification", "", f"Not run: {err}", ""]
-    profiles = rn.class_profiles(res, n=30)
+    # every class's terms once: the 30 first of each class are the table's, all of them score typical segments
+    all_profiles = rn.class_profiles(res, n=None)
+    profiles = all_profiles.groupby("class", sort=False).head(30).reset_index(drop=True)
     out = rn.reinert_tables(res, profiles)
     ctx.save_table(out["reinert_classes"], "reinert_classes")
     ctx.save_table(out["reinert_segments"], "reinert_segments")
     dist_year = rn.class_distribution(res, "year")
     ctx.save_table(dist_year, "reinert_distribution")
-    typical = rn.typical_segments(res, ctx.corpus.segments, n=3, profiles=rn.class_profiles(res, n=None))
+    typical = rn.typical_segments(res, ctx.corpus.segments, n=3, profiles=all_profiles)
     ctx.save_table(typical, "reinert_typical_segments")
     ctx.plot("reinert_classes", tplots.plot_reinert, res, profiles, dist_year, by="year")
     double_key = {**key, "double": True}
