@@ -27,7 +27,7 @@ import pandas as pd
 
 from aictlab.errors import AictlabError, SchemaError, SettingsError
 from aictlab.lexicon import Lexicon, match_terms
-from aictlab.schema import DOC_ID, N_TOKENS, PERIOD, SEG_ID, TOK_POS, YEAR, require_columns
+from aictlab.schema import DOC_ID, N_TOKENS, PERIOD, SEG_ID, SENT_ID, TOK_POS, YEAR, require_columns
 
 __all__ = [
     "DOCUMENT_PERIOD_COLUMNS",
@@ -41,6 +41,7 @@ __all__ = [
     "hit_counts",
     "merge_documents",
     "rate_per_10k",
+    "resegmented_frame_data",
     "segment_tokens",
     "word_segments",
 ]
@@ -281,6 +282,110 @@ def frame_data(
         kwic=_by(parts["kwic"], _LINE_ORDER) if window is not None else None,
         window=window,
         params={"lexicon": lexicon.sha256, "tiers": list(tiers)},
+    )
+
+
+def _block_keys(values: pd.Series) -> np.ndarray:
+    """A column as :func:`aictlab.lexicon.match_terms` compares it to cut blocks: integers as they are,
+    anything else as text."""
+    from aictlab.lexicon import _as_text
+
+    return values.to_numpy() if pd.api.types.is_integer_dtype(values) else _as_text(values)
+
+
+def cut_documents(tokens: pd.DataFrame, other_segments: pd.Series) -> set:
+    """The documents where a segment boundary falls inside a sentence, under the tokens' ``seg_id`` or under
+    ``other_segments`` (another ``seg_id`` of the same rows, aligned on the index).
+
+    Elsewhere every segment boundary is a sentence boundary, so the blocks a match may not cross (document,
+    sentence, segment: :func:`aictlab.lexicon.match_terms`) are the sentences under both segmentations.
+    Rows are taken in ``doc_id, tok_pos`` order, as ``match_terms`` takes them.
+    """
+    columns = [c for c in (DOC_ID, TOK_POS, SENT_ID, SEG_ID) if c in tokens.columns]
+    rows = tokens[columns].assign(_other=other_segments).sort_values([DOC_ID, TOK_POS], kind="stable")
+    doc = _block_keys(rows[DOC_ID])
+    same = doc[1:] == doc[:-1]
+    if SENT_ID in rows.columns:
+        sent = _block_keys(rows[SENT_ID])
+        same &= sent[1:] == sent[:-1]
+    cut = np.zeros(len(same), dtype=bool)
+    for column in (SEG_ID, "_other"):
+        seg = _block_keys(rows[column])
+        cut |= seg[1:] != seg[:-1]
+    return set(doc[1:][same & cut].tolist())
+
+
+def _resegmented_aggregates(
+    tokens: pd.DataFrame,
+    *,
+    size: int,
+    options: dict[str, bool],
+    lexicon: Lexicon,
+    tier: str,
+    hits: pd.DataFrame,
+) -> dict[str, Any]:
+    """The aggregates of one partition of whole documents (all rows, unselected) re-segmented into ``size``
+    words: :func:`resegmented_frame_data`'s task."""
+    from aictlab.pipeline import select_tokens
+    from aictlab.variants import resegment_tokens
+
+    # segments are cut on all the rows (duplicate and structure flags start runs), then selected
+    new = select_tokens(resegment_tokens(tokens, size), **options)
+    redo = cut_documents(new, tokens[SEG_ID].reindex(new.index))
+    own = hits[hits[DOC_ID].isin(set(new[DOC_ID].unique()) - redo)]
+    own = own.assign(**{SEG_ID: new[SEG_ID].reindex(own["index_start"]).to_numpy()})
+    matched = match_terms(new[new[DOC_ID].isin(redo)], lexicon, tier=tier)
+    found = [m for m in (own, matched) if len(m)]
+    return {
+        "segments": segment_tokens(new),
+        "matches": pd.concat(found, ignore_index=True) if len(found) > 1 else (found or [matched])[0],
+    }
+
+
+def resegmented_frame_data(
+    corpus, data: FrameData, lexicon: Lexicon, *, size: int, tier: str = "extended"
+) -> FrameData:
+    """:func:`frame_data` of ``corpus`` re-segmented into segments of ``size`` words (the corpus of
+    :func:`aictlab.variants.derive_corpus` with ``segment_size=size``), at ``tier`` without KWIC lines, read
+    partition by partition; the hits of ``data`` are reused where the segments cannot change them.
+
+    A hit never crosses a block (document, sentence, segment) and a segment is a run of whole sentences except
+    where a long sentence is cut (:func:`aictlab.segment.segment_ids`): in a document where neither
+    segmentation cuts a sentence (:func:`cut_documents`), the blocks are its sentences under both, so its hits
+    are those of ``data`` with their new ``seg_id``; only the other documents are matched again.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The corpus ``data`` was computed from, with the same selection (:meth:`~aictlab.corpus.Corpus.select`).
+    data : FrameData
+        ``frame_data(corpus, lexicon, ...)`` holding ``tier`` (its documents and periods are kept).
+    lexicon : Lexicon
+    size : int
+        Target words per segment.
+    tier : str, default="extended"
+
+    Returns
+    -------
+    FrameData
+        The tables of ``frame_data(derive_corpus(corpus, segment_size=size), lexicon, tiers=(tier,),
+        window=None)`` with ``data``'s periods (``tests/test_frames_resegmented.py``).
+    """
+    options = {
+        "keep_duplicates": corpus.selection.get("keep_duplicates", False),
+        "keep_structure": corpus.selection.get("keep_structure", False),
+        "words_only": False,
+    }
+    func = functools.partial(
+        _resegmented_aggregates, size=size, options=options, lexicon=lexicon, tier=tier, hits=data.hits(tier)
+    )
+    parts = corpus.map_tokens(func, select=False)
+    return FrameData(
+        documents=data.documents,
+        segments=_by(parts["segments"], _SEGMENT_ORDER),
+        matches={tier: _by(parts["matches"], _HIT_ORDER)},
+        frames=data.frames,
+        params={"lexicon": lexicon.sha256, "tiers": [tier]},
     )
 
 

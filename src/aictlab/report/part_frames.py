@@ -50,11 +50,14 @@ def _variant_aggregates(
     """The frame aggregates of the corpus under each corpus-setting variant of the robustness panel
     (:func:`aictlab.robustness.corpus_variants`), each reduced to its hits before the next is made.
 
-    Nothing is rebuilt from the input: another segment size re-segments the run's tokens and the other
+    Nothing is rebuilt from the input: another segment size re-segments the run's tokens (the run's hits kept
+    in the documents where no sentence is cut: :func:`aictlab.frames.resegmented_frame_data`) and the other
     lemmatizer re-runs only the NLP of its clean paragraphs (:func:`aictlab.variants.derive_corpus`, the
     tables of a rebuild; their NLP kept by paragraph in the run's cache unless ``use_cache`` is off; from
-    spaCy to simplemma only the lemmas of the tokens' texts are looked up). A corpus whose tokens stay on disk is re-segmented partition by partition; its other
-    lemmatizer is loaded on the run's engine and client (the NLP of a large corpus belongs on the workers).
+    spaCy to simplemma only the lemmas of the tokens' texts are looked up). A corpus whose tokens stay on disk
+    is re-segmented, and re-lemmatized from spaCy to simplemma, partition by partition on the run's engine; a
+    lemmatizer that needs the NLP again (simplemma to spaCy) is loaded on the run's engine and client (the
+    NLP of a large corpus belongs on the workers).
     When no paragraph is flagged as a duplicate, keeping or removing duplicates selects the same tokens: that
     variant's aggregates are the run's own ``data`` (its first tier), not counted a second time."""
     from aictlab.variants import derive_corpus
@@ -74,7 +77,12 @@ def _variant_aggregates(
         if not overrides and no_duplicate:
             out[name] = data.subset(("extended",))
             continue
-        if "lemmatizer" in overrides and ctx.corpus.tokens is None:
+        if list(overrides) == ["segment_size"] and keep == s.keep_duplicates:  # the run's hits, re-segmented
+            out[name] = frames.resegmented_frame_data(
+                ctx.corpus.select(keep_duplicates=keep), data, lexicon, size=overrides["segment_size"]
+            )
+            continue
+        if ctx.corpus.tokens is None and _needs_nlp(ctx.corpus, overrides):
             corpus = ctx.load_corpus(**overrides)
         else:
             cache = s.path("processed") if s.use_cache else None
@@ -83,6 +91,15 @@ def _variant_aggregates(
             corpus.select(keep_duplicates=keep), lexicon, periods=s.periods, tiers=("extended",), window=None
         )
     return out
+
+
+def _needs_nlp(corpus, overrides: dict) -> bool:
+    """Whether the variant ``overrides`` (of :func:`aictlab.robustness.corpus_variants`) run the NLP again:
+    another lemmatizer, except from spaCy to simplemma (only the lemmas of the tokens' texts change,
+    :func:`aictlab.variants.simplemma_tokens`, partition by partition on the run's engine)."""
+    lemmatizer = overrides.get("lemmatizer")
+    own = (corpus.settings or {}).get("lemmatizer", "spacy")
+    return lemmatizer is not None and lemmatizer != own and (own, lemmatizer) != ("spacy", "simplemma")
 
 
 def _ci(x: float, lo: float, hi: float) -> str:
