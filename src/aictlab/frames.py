@@ -98,10 +98,9 @@ def segment_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
 def hit_contexts(tokens: pd.DataFrame, matches: pd.DataFrame, *, window: int = 10) -> pd.DataFrame:
     """Keyword-in-context line of every hit, from :func:`aictlab.concordance.kwic` document by document.
 
-    Each document's lines are those of a search for the lemmas of its own hits only, so a line depends on its
-    document alone (not on which other documents share the token table or partition). The documents are
-    searched together for all their lemmas first; a document where another's lemma matched is searched again
-    for its own.
+    Each document's lines are those of a search for the lemmas of its own hits only (``kwic`` with a mapping
+    of documents to their lemmas), so a line depends on its document alone (not on which other documents
+    share the token table or partition).
 
     Parameters
     ----------
@@ -124,28 +123,10 @@ def hit_contexts(tokens: pd.DataFrame, matches: pd.DataFrame, *, window: int = 1
     lemmas = {
         doc: tuple(sorted(set(g.str.lower()))) for doc, g in matches.groupby(DOC_ID, sort=False)["lemma"]
     }
-    found, redo = [], dict(lemmas)
-    selected = tokens[tokens[DOC_ID].isin(lemmas)]
-    docs = selected[DOC_ID].to_numpy()
-    if len(lemmas) > 1 and 1 + np.count_nonzero(docs[1:] != docs[:-1]) == len(lemmas):
-        # One search for every document's hit lemmas at once. kwic takes queries longest first per document:
-        # where no lemma of another document's hits matched, it took the tokens that the document's own
-        # lemmas take alone, so its lines are those of its own search; the others are searched again.
-        every = kwic(selected, sorted(set().union(*lemmas.values())), window=window, by="lemma")
-        own = {doc: {q.strip().lower() for q in query} for doc, query in lemmas.items()}
-        foreign = [term not in own[doc] for doc, term in zip(every[DOC_ID], every["term"], strict=True)]
-        redo = {doc: lemmas[doc] for doc in dict.fromkeys(every.loc[foreign, DOC_ID])}
-        found.append(every[~every[DOC_ID].isin(redo)])
-    # kwic reads each document on its own: the documents searched for the same lemmas go through one call
-    queries = list(dict.fromkeys(redo.values()))
-    number = {query: k for k, query in enumerate(queries)}
-    group = tokens[DOC_ID].map({doc: number[query] for doc, query in redo.items()})
-    present = group.notna()
-    found += [
-        kwic(part, list(queries[int(k)]), window=window, by="lemma")
-        for k, part in tokens[present].groupby(group[present], sort=False)
-    ]
-    lines = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=KWIC_COLUMNS)
+    if lemmas:
+        lines = kwic(tokens[tokens[DOC_ID].isin(lemmas)], lemmas, window=window, by="lemma")
+    else:
+        lines = pd.DataFrame(columns=KWIC_COLUMNS)
     lines = lines[columns]
     # kwic may also find a lemma where match_terms did not count it (across a sentence): not a hit's line
     starts = matches[[DOC_ID, TOK_POS]].rename(columns={TOK_POS: "start"})
