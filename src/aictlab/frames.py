@@ -35,13 +35,14 @@ __all__ = [
     "as_frame_data",
     "check_frame_pair",
     "contained_documents",
+    "cut_documents",
+    "derived_frame_data",
     "frame_counts",
     "frame_data",
     "hit_contexts",
     "hit_counts",
     "merge_documents",
     "rate_per_10k",
-    "resegmented_frame_data",
     "segment_tokens",
     "word_segments",
 ]
@@ -296,23 +297,28 @@ def cut_documents(tokens: pd.DataFrame, other_segments: pd.Series) -> set:
     return set(doc[1:][same & cut].tolist())
 
 
-def _resegmented_aggregates(
+def _derived_aggregates(
     tokens: pd.DataFrame,
     *,
-    size: int,
+    size: int | None,
     options: dict[str, bool],
+    variant: dict[str, bool],
     lexicon: Lexicon,
     tier: str,
     hits: pd.DataFrame,
 ) -> dict[str, Any]:
     """The aggregates of one partition of whole documents (all rows, unselected) re-segmented into ``size``
-    words: :func:`resegmented_frame_data`'s task."""
+    words (None: as they are) and selected with ``variant`` instead of ``options``: :func:`derived_frame_data`'s
+    task."""
     from aictlab.pipeline import select_tokens
     from aictlab.variants import resegment_tokens
 
     # segments are cut on all the rows (duplicate and structure flags start runs), then selected
-    new = select_tokens(resegment_tokens(tokens, size), **options)
-    redo = cut_documents(new, tokens[SEG_ID].reindex(new.index))
+    old = select_tokens(tokens, **options)
+    new = select_tokens(resegment_tokens(tokens, size) if size is not None else tokens, **variant)
+    redo = set(tokens.loc[old.index.symmetric_difference(new.index), DOC_ID].unique().tolist())
+    if size is not None:
+        redo |= cut_documents(new, tokens[SEG_ID].reindex(new.index))
     own = hits[hits[DOC_ID].isin(set(new[DOC_ID].unique()) - redo)]
     own = own.assign(**{SEG_ID: new[SEG_ID].reindex(own["index_start"]).to_numpy()})
     matched = match_terms(new[new[DOC_ID].isin(redo)], lexicon, tier=tier)
@@ -323,17 +329,26 @@ def _resegmented_aggregates(
     }
 
 
-def resegmented_frame_data(
-    corpus, data: FrameData, lexicon: Lexicon, *, size: int, tier: str = "extended"
+def derived_frame_data(
+    corpus,
+    data: FrameData,
+    lexicon: Lexicon,
+    *,
+    segment_size: int | None = None,
+    keep_duplicates: bool | None = None,
+    tier: str = "extended",
 ) -> FrameData:
-    """:func:`frame_data` of ``corpus`` re-segmented into segments of ``size`` words (the corpus of
-    :func:`aictlab.variants.derive_corpus` with ``segment_size=size``), at ``tier`` without KWIC lines, read
-    partition by partition; the hits of ``data`` are reused where the segments cannot change them.
+    """:func:`frame_data` of ``corpus`` re-segmented into segments of ``segment_size`` words (the corpus of
+    :func:`aictlab.variants.derive_corpus` with that ``segment_size``) and/or with duplicates kept or not, at
+    ``tier`` without KWIC lines, read partition by partition; the hits of ``data`` are reused in the documents
+    where neither change can move them.
 
-    A hit never crosses a block (document, sentence, segment) and a segment is a run of whole sentences except
-    where a long sentence is cut (:func:`aictlab.segment.segment_ids`): in a document where neither
-    segmentation cuts a sentence (:func:`cut_documents`), the blocks are its sentences under both, so its hits
-    are those of ``data`` with their new ``seg_id``; only the other documents are matched again.
+    Matching reads each document alone. A document whose selected rows are the same under both selections (no
+    paragraph flagged as a duplicate, for ``keep_duplicates``) and where neither segmentation cuts a sentence
+    (:func:`cut_documents`: a hit never crosses a block, document, sentence and segment, and a segment is a run
+    of whole sentences except where a long sentence is cut, :func:`aictlab.segment.segment_ids`) has the
+    blocks of its sentences under both, so its hits are those of ``data`` with their new ``seg_id``; only the
+    other documents are matched again.
 
     Parameters
     ----------
@@ -342,24 +357,29 @@ def resegmented_frame_data(
     data : FrameData
         ``frame_data(corpus, lexicon, ...)`` holding ``tier`` (its documents and periods are kept).
     lexicon : Lexicon
-    size : int
-        Target words per segment.
+    segment_size : int, optional
+        Target words per segment (None: the corpus's segments).
+    keep_duplicates : bool, optional
+        The variant's selection of duplicate paragraphs (None: the corpus's).
     tier : str, default="extended"
 
     Returns
     -------
     FrameData
-        The tables of ``frame_data(derive_corpus(corpus, segment_size=size), lexicon, tiers=(tier,),
-        window=None)`` with ``data``'s periods (``tests/test_frames_resegmented.py``).
+        The tables of ``frame_data(derive_corpus(corpus, segment_size=segment_size).select(keep_duplicates=
+        keep_duplicates), lexicon, tiers=(tier,), window=None)`` with ``data``'s periods
+        (``tests/test_frames_derived.py``).
     """
     options = {
         "keep_duplicates": corpus.selection.get("keep_duplicates", False),
         "keep_structure": corpus.selection.get("keep_structure", False),
         "words_only": False,
     }
+    variant = {**options, **({} if keep_duplicates is None else {"keep_duplicates": keep_duplicates})}
     func = functools.partial(
-        _resegmented_aggregates, size=size, options=options, lexicon=lexicon, tier=tier, hits=data.hits(tier)
-    )
+        _derived_aggregates, size=segment_size, options=options, variant=variant, lexicon=lexicon, tier=tier,
+        hits=data.hits(tier),
+    )  # fmt: skip
     parts = corpus.map_tokens(func, select=False)
     return FrameData(
         documents=data.documents,

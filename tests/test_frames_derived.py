@@ -1,5 +1,5 @@
-"""The segment-size variants of the robustness panel reuse the run's hits where the segments cannot change
-them, and give the frame aggregates of the re-segmented corpus itself (session 26, issue 15)."""
+"""The segment-size and duplicate variants of the robustness panel reuse the run's hits where the variant
+cannot change them, and give the frame aggregates of the derived corpus itself (session 26, issue 15)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_hand_worked_variant_rematches_only_the_cut_document(two_documents):
     ]
     new = resegment_tokens(two_documents, 30)
     assert frames.cut_documents(new, two_documents["seg_id"]) == {"a"}
-    got = frames.resegmented_frame_data(corpus, data, lexicon, size=30)
+    got = frames.derived_frame_data(corpus, data, lexicon, segment_size=30)
     expected = frames.frame_data(
         as_corpus(new, periods=[2010, 2015]), lexicon, tiers=("extended",), window=None
     )
@@ -62,19 +62,22 @@ def test_hand_worked_variant_rematches_only_the_cut_document(two_documents):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("size", [30, 60])
-def test_variant_is_the_derived_corpus_one(seed_corpus, size):
+@pytest.mark.parametrize("size, keep", [(30, False), (60, False), (None, True), (30, True)])
+def test_variant_is_the_derived_corpus_one(seed_corpus, size, keep):
     lexicon = load_lexicon()
     corpus = seed_corpus.select(keep_duplicates=False)
     data = frames.frame_data(corpus, lexicon, periods=5)
     expected = frames.frame_data(
-        derive_corpus(corpus, segment_size=size).select(keep_duplicates=False),
+        derive_corpus(corpus, segment_size=size).select(keep_duplicates=keep),
         lexicon,
         periods=5,
         tiers=("extended",),
         window=None,
     )
-    _same(frames.resegmented_frame_data(corpus, data, lexicon, size=size), expected)
+    got = frames.derived_frame_data(corpus, data, lexicon, segment_size=size, keep_duplicates=keep)
+    _same(got, expected)
+    if keep and size is None:  # the duplicate paragraphs' hits are counted again
+        assert len(got.hits("extended")) > len(data.hits("extended"))
 
 
 @pytest.mark.slow
@@ -83,11 +86,10 @@ def test_variant_on_disk_reads_partition_by_partition(seed_corpus, tmp_path):
     in_memory = seed_corpus.select(keep_duplicates=True)
     on_disk = split_on_disk(seed_corpus, tmp_path / "parts").select(keep_duplicates=True)
     data = frames.frame_data(in_memory, lexicon, periods=5)
+    on_disk_data = frames.frame_data(on_disk, lexicon, periods=5)
     _same(
-        frames.resegmented_frame_data(
-            on_disk, frames.frame_data(on_disk, lexicon, periods=5), lexicon, size=30
-        ),
-        frames.resegmented_frame_data(in_memory, data, lexicon, size=30),
+        frames.derived_frame_data(on_disk, on_disk_data, lexicon, segment_size=30, keep_duplicates=False),
+        frames.derived_frame_data(in_memory, data, lexicon, segment_size=30, keep_duplicates=False),
     )
 
 
