@@ -133,3 +133,21 @@ def test_seed_bigrams_and_kwic_from_partitions_equal_the_whole(seed_corpus, seed
         "visent prioritairement à soutenir l'",
         "de leur territoire, la",
     ]
+
+
+def test_kwic_with_terms_per_document_searches_each_for_its_own():
+    """With a mapping, each document's lines are those of a search of that document for its own terms: in b
+    « n » is not searched, so « n x » is not cut; c, not named, gives no line."""
+    tokens = make_tokens({"a": "y n x z", "b": "n x n y", "c": "n x y"})
+    own = {"a": ["n x", "z"], "b": ["x"]}
+    lines = kwic(tokens, own, window=1)
+    expected = pd.concat(
+        [kwic(tokens[tokens["doc_id"].eq(doc)], terms, window=1) for doc, terms in own.items()],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(lines, expected)
+    assert lines[["doc_id", "start", "term", "left", "keyword", "right"]].values.tolist() == [
+        ["a", 1, "n x", "y", "n x", "z"],
+        ["a", 3, "z", "x", "z", ""],
+        ["b", 1, "x", "n", "x", "n"],
+    ]

@@ -279,3 +279,22 @@ def test_any_number_of_frames(n_frames):
     m = match_terms(sentence(text), lex)
     counts = m.groupby("frame").size().to_dict()
     assert counts == {n: (3 if i == 0 else 2) for i, n in enumerate(names)}
+
+
+def test_title_rows_search_only_the_documents_read():
+    """A title is found in the documents of the rows read; the other documents are not searched."""
+    import numpy as np
+
+    from aictlab.senses import HitContext, _title_rows
+
+    words = "la maison de la paix et la maison de la paix".split()
+    doc = np.asarray(["a"] * 6 + ["b"] * 5, dtype=object)
+    ctx = HitContext(
+        doc=doc, surface=np.asarray(words, dtype=object), block=np.zeros(11, dtype=int),
+        parts=[(w,) for w in words], is_word=np.ones(11, dtype=bool),
+    )  # fmt: skip
+    every = _title_rows(ctx, ("maison de la paix",))
+    assert np.flatnonzero(every).tolist() == [1, 2, 3, 4, 7, 8, 9, 10]
+    only_b = _title_rows(ctx, ("maison de la paix",), rows=[7])
+    assert np.flatnonzero(only_b).tolist() == [7, 8, 9, 10]
+    assert not _title_rows(ctx, ("maison de la paix",), rows=[]).any()

@@ -129,13 +129,17 @@ def restore_accents(word: str, vocabulary: Mapping[str, Iterable[str]] | Iterabl
     return next(iter(found)) if len(found) == 1 else None
 
 
-def accentless_documents(doc_ids: np.ndarray, surface: np.ndarray) -> set[str]:
+def accentless_documents(
+    doc_ids: np.ndarray, surface: np.ndarray, *, surface_codes: tuple[np.ndarray, np.ndarray] | None = None
+) -> set[str]:
     """Documents written without accents: accented letters under :data:`ACCENTLESS_SHARE` of their letters.
 
     Parameters
     ----------
     doc_ids, surface : arrays
         Document id and surface text of each token.
+    surface_codes : (array, array), optional
+        ``pandas.factorize`` of ``surface`` when it is an array of str, if the caller has it (not again).
 
     Returns
     -------
@@ -149,7 +153,7 @@ def accentless_documents(doc_ids: np.ndarray, surface: np.ndarray) -> set[str]:
     if not len(doc_ids):
         return set()
     # each distinct word is counted once, then its counts are summed per document (a corpus repeats words)
-    words, word_of = pd.factorize(np.asarray([str(t) for t in surface], dtype=object))
+    words, word_of = surface_codes or pd.factorize(np.asarray([str(t) for t in surface], dtype=object))
     n_letters = np.asarray([sum(c.isalpha() for c in w) for w in word_of], dtype=np.int64)
     n_accented = np.asarray([len(w) - len(w.translate(_DROP_ACCENTED)) for w in word_of], dtype=np.int64)
     docs, doc_of = pd.factorize(np.asarray(doc_ids, dtype=object))

@@ -11,7 +11,7 @@ corpus (or a token table) and sum additive counts gathered per partition (:func:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -55,7 +55,7 @@ def _surface(tokens: list[str], spaces: list[bool]) -> str:
 
 def kwic(
     tokens: pd.DataFrame,
-    terms: Iterable[str],
+    terms: Iterable[str] | Mapping[str, Iterable[str]],
     *,
     window: int = 10,
     by: str = "lemma",
@@ -68,9 +68,11 @@ def kwic(
         A token table in document order (``doc_id, tok_pos, token, lemma, space_after``; ``year`` and
         ``seg_id`` carried when present). Pass it with punctuation (``select_tokens(...,
         words_only=False)``) for readable contexts; filter it beforehand to restrict to a group.
-    terms : iterable of str
+    terms : iterable of str, or mapping
         Lemmas (``attractivité``), multi-word expression lemmas (``coopération_décentralisée``) or sequences
-        of lemmas separated by spaces (``lutte contre le pauvreté``), matched on contiguous tokens.
+        of lemmas separated by spaces (``lutte contre le pauvreté``), matched on contiguous tokens. A mapping
+        ``doc_id -> terms`` searches each document for its own terms alone (its lines are those of a search
+        of that document for them); documents it does not name give no line.
     window : int, default=10
         Tokens of context on each side (docs/methods.md §7; quanteda's default is 5), never crossing a document.
     by : {"lemma", "token"}, default="lemma"
@@ -91,9 +93,14 @@ def kwic(
     """
     check_choice("by", by, ("lemma", "token"))
     S.require_columns(tokens, (S.DOC_ID, S.TOK_POS, S.TOKEN, S.LEMMA, S.SPACE_AFTER), "tokens")
-    queries = sorted(
-        {q.strip().lower() for q in terms if q and q.strip()}, key=lambda q: (-len(q.split()), q)
-    )
+
+    def ordered(values: Iterable[str]) -> list[str]:  # longest first, then alphabetical
+        return sorted(
+            {q.strip().lower() for q in values if q and q.strip()}, key=lambda q: (-len(q.split()), q)
+        )
+
+    own = {doc: ordered(values) for doc, values in terms.items()} if isinstance(terms, Mapping) else None
+    queries = sorted(set().union(*own.values())) if own is not None else ordered(terms)
     pos = tokens[S.TOK_POS].to_numpy()
     years = tokens[S.YEAR].to_numpy() if S.YEAR in tokens else np.full(len(tokens), -1)
     # typed even when empty, so that lines gathered partition by partition concatenate with the same dtypes
@@ -112,15 +119,22 @@ def kwic(
     docs = tokens[S.DOC_ID].to_numpy(dtype=object)
     segs = tokens[S.SEG_ID].to_numpy(dtype=object) if S.SEG_ID in tokens else np.full(len(tokens), "")
     boundaries = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1], True])
+    # the rows where some query starts, found once (not one comparison per document and query)
+    starts = np.flatnonzero(pd.Series(keys).isin({q.split()[0] for q in queries}).to_numpy())
     rows = []
     for lo, hi in zip(boundaries[:-1], boundaries[1:], strict=True):
+        first, last = np.searchsorted(starts, [lo, hi])
+        if first == last:  # no query starts in this document
+            continue
         doc_keys = keys[lo:hi]
+        by_key: dict[str, list[int]] = {}  # first part -> its positions in the document, ascending
+        for row in starts[first:last].tolist():
+            by_key.setdefault(keys[row], []).append(row - lo)
         taken = np.zeros(hi - lo, dtype=bool)
-        for query in queries:
+        for query in queries if own is None else own.get(docs[lo], ()):
             parts = query.split()
             n = len(parts)
-            candidates = np.flatnonzero(doc_keys == parts[0])
-            for start in candidates:
+            for start in by_key.get(parts[0], ()):
                 end = start + n
                 if end > hi - lo or taken[start:end].any() or list(doc_keys[start:end]) != parts:
                     continue

@@ -27,7 +27,7 @@ import pandas as pd
 
 from aictlab.errors import AictlabError, SchemaError, SettingsError
 from aictlab.lexicon import Lexicon, match_terms
-from aictlab.schema import DOC_ID, N_TOKENS, PERIOD, SEG_ID, TOK_POS, YEAR, require_columns
+from aictlab.schema import DOC_ID, N_TOKENS, PERIOD, SEG_ID, SENT_ID, TOK_POS, YEAR, require_columns
 
 __all__ = [
     "DOCUMENT_PERIOD_COLUMNS",
@@ -35,6 +35,8 @@ __all__ = [
     "as_frame_data",
     "check_frame_pair",
     "contained_documents",
+    "cut_documents",
+    "derived_frame_data",
     "frame_counts",
     "frame_data",
     "hit_contexts",
@@ -97,10 +99,9 @@ def segment_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
 def hit_contexts(tokens: pd.DataFrame, matches: pd.DataFrame, *, window: int = 10) -> pd.DataFrame:
     """Keyword-in-context line of every hit, from :func:`aictlab.concordance.kwic` document by document.
 
-    Each document's lines are those of a search for the lemmas of its own hits only, so a line depends on its
-    document alone (not on which other documents share the token table or partition). The documents are
-    searched together for all their lemmas first; a document where another's lemma matched is searched again
-    for its own.
+    Each document's lines are those of a search for the lemmas of its own hits only (``kwic`` with a mapping
+    of documents to their lemmas), so a line depends on its document alone (not on which other documents
+    share the token table or partition).
 
     Parameters
     ----------
@@ -123,28 +124,10 @@ def hit_contexts(tokens: pd.DataFrame, matches: pd.DataFrame, *, window: int = 1
     lemmas = {
         doc: tuple(sorted(set(g.str.lower()))) for doc, g in matches.groupby(DOC_ID, sort=False)["lemma"]
     }
-    found, redo = [], dict(lemmas)
-    selected = tokens[tokens[DOC_ID].isin(lemmas)]
-    docs = selected[DOC_ID].to_numpy()
-    if len(lemmas) > 1 and 1 + np.count_nonzero(docs[1:] != docs[:-1]) == len(lemmas):
-        # One search for every document's hit lemmas at once. kwic takes queries longest first per document:
-        # where no lemma of another document's hits matched, it took the tokens that the document's own
-        # lemmas take alone, so its lines are those of its own search; the others are searched again.
-        every = kwic(selected, sorted(set().union(*lemmas.values())), window=window, by="lemma")
-        own = {doc: {q.strip().lower() for q in query} for doc, query in lemmas.items()}
-        foreign = [term not in own[doc] for doc, term in zip(every[DOC_ID], every["term"], strict=True)]
-        redo = {doc: lemmas[doc] for doc in dict.fromkeys(every.loc[foreign, DOC_ID])}
-        found.append(every[~every[DOC_ID].isin(redo)])
-    # kwic reads each document on its own: the documents searched for the same lemmas go through one call
-    queries = list(dict.fromkeys(redo.values()))
-    number = {query: k for k, query in enumerate(queries)}
-    group = tokens[DOC_ID].map({doc: number[query] for doc, query in redo.items()})
-    present = group.notna()
-    found += [
-        kwic(part, list(queries[int(k)]), window=window, by="lemma")
-        for k, part in tokens[present].groupby(group[present], sort=False)
-    ]
-    lines = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=KWIC_COLUMNS)
+    if lemmas:
+        lines = kwic(tokens[tokens[DOC_ID].isin(lemmas)], lemmas, window=window, by="lemma")
+    else:
+        lines = pd.DataFrame(columns=KWIC_COLUMNS)
     lines = lines[columns]
     # kwic may also find a lemma where match_terms did not count it (across a sentence): not a hit's line
     starts = matches[[DOC_ID, TOK_POS]].rename(columns={TOK_POS: "start"})
@@ -281,6 +264,129 @@ def frame_data(
         kwic=_by(parts["kwic"], _LINE_ORDER) if window is not None else None,
         window=window,
         params={"lexicon": lexicon.sha256, "tiers": list(tiers)},
+    )
+
+
+def _block_keys(values: pd.Series) -> np.ndarray:
+    """A column as :func:`aictlab.lexicon.match_terms` compares it to cut blocks: integers as they are,
+    anything else as text."""
+    from aictlab.lexicon import _as_text
+
+    return values.to_numpy() if pd.api.types.is_integer_dtype(values) else _as_text(values)
+
+
+def cut_documents(tokens: pd.DataFrame, other_segments: pd.Series) -> set:
+    """The documents where a segment boundary falls inside a sentence, under the tokens' ``seg_id`` or under
+    ``other_segments`` (another ``seg_id`` of the same rows, aligned on the index).
+
+    Elsewhere every segment boundary is a sentence boundary, so the blocks a match may not cross (document,
+    sentence, segment: :func:`aictlab.lexicon.match_terms`) are the sentences under both segmentations.
+    Rows are taken in ``doc_id, tok_pos`` order, as ``match_terms`` takes them.
+    """
+    columns = [c for c in (DOC_ID, TOK_POS, SENT_ID, SEG_ID) if c in tokens.columns]
+    rows = tokens[columns].assign(_other=other_segments).sort_values([DOC_ID, TOK_POS], kind="stable")
+    doc = _block_keys(rows[DOC_ID])
+    same = doc[1:] == doc[:-1]
+    if SENT_ID in rows.columns:
+        sent = _block_keys(rows[SENT_ID])
+        same &= sent[1:] == sent[:-1]
+    cut = np.zeros(len(same), dtype=bool)
+    for column in (SEG_ID, "_other"):
+        seg = _block_keys(rows[column])
+        cut |= seg[1:] != seg[:-1]
+    return set(doc[1:][same & cut].tolist())
+
+
+def _derived_aggregates(
+    tokens: pd.DataFrame,
+    *,
+    size: int | None,
+    options: dict[str, bool],
+    variant: dict[str, bool],
+    lexicon: Lexicon,
+    tier: str,
+    hits: pd.DataFrame,
+) -> dict[str, Any]:
+    """The aggregates of one partition of whole documents (all rows, unselected) re-segmented into ``size``
+    words (None: as they are) and selected with ``variant`` instead of ``options``: :func:`derived_frame_data`'s
+    task."""
+    from aictlab.pipeline import select_tokens
+    from aictlab.variants import resegment_tokens
+
+    # segments are cut on all the rows (duplicate and structure flags start runs), then selected
+    old = select_tokens(tokens, **options)
+    new = select_tokens(resegment_tokens(tokens, size) if size is not None else tokens, **variant)
+    redo = set(tokens.loc[old.index.symmetric_difference(new.index), DOC_ID].unique().tolist())
+    if size is not None:
+        redo |= cut_documents(new, tokens[SEG_ID].reindex(new.index))
+    own = hits[hits[DOC_ID].isin(set(new[DOC_ID].unique()) - redo)]
+    own = own.assign(**{SEG_ID: new[SEG_ID].reindex(own["index_start"]).to_numpy()})
+    matched = match_terms(new[new[DOC_ID].isin(redo)], lexicon, tier=tier)
+    found = [m for m in (own, matched) if len(m)]
+    return {
+        "segments": segment_tokens(new),
+        "matches": pd.concat(found, ignore_index=True) if len(found) > 1 else (found or [matched])[0],
+    }
+
+
+def derived_frame_data(
+    corpus,
+    data: FrameData,
+    lexicon: Lexicon,
+    *,
+    segment_size: int | None = None,
+    keep_duplicates: bool | None = None,
+    tier: str = "extended",
+) -> FrameData:
+    """:func:`frame_data` of ``corpus`` re-segmented into segments of ``segment_size`` words (the corpus of
+    :func:`aictlab.variants.derive_corpus` with that ``segment_size``) and/or with duplicates kept or not, at
+    ``tier`` without KWIC lines, read partition by partition; the hits of ``data`` are reused in the documents
+    where neither change can move them.
+
+    Matching reads each document alone. A document whose selected rows are the same under both selections (no
+    paragraph flagged as a duplicate, for ``keep_duplicates``) and where neither segmentation cuts a sentence
+    (:func:`cut_documents`: a hit never crosses a block, document, sentence and segment, and a segment is a run
+    of whole sentences except where a long sentence is cut, :func:`aictlab.segment.segment_ids`) has the
+    blocks of its sentences under both, so its hits are those of ``data`` with their new ``seg_id``; only the
+    other documents are matched again.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The corpus ``data`` was computed from, with the same selection (:meth:`~aictlab.corpus.Corpus.select`).
+    data : FrameData
+        ``frame_data(corpus, lexicon, ...)`` holding ``tier`` (its documents and periods are kept).
+    lexicon : Lexicon
+    segment_size : int, optional
+        Target words per segment (None: the corpus's segments).
+    keep_duplicates : bool, optional
+        The variant's selection of duplicate paragraphs (None: the corpus's).
+    tier : str, default="extended"
+
+    Returns
+    -------
+    FrameData
+        The tables of ``frame_data(derive_corpus(corpus, segment_size=segment_size).select(keep_duplicates=
+        keep_duplicates), lexicon, tiers=(tier,), window=None)`` with ``data``'s periods
+        (``tests/test_frames_derived.py``).
+    """
+    options = {
+        "keep_duplicates": corpus.selection.get("keep_duplicates", False),
+        "keep_structure": corpus.selection.get("keep_structure", False),
+        "words_only": False,
+    }
+    variant = {**options, **({} if keep_duplicates is None else {"keep_duplicates": keep_duplicates})}
+    func = functools.partial(
+        _derived_aggregates, size=segment_size, options=options, variant=variant, lexicon=lexicon, tier=tier,
+        hits=data.hits(tier),
+    )  # fmt: skip
+    parts = corpus.map_tokens(func, select=False)
+    return FrameData(
+        documents=data.documents,
+        segments=_by(parts["segments"], _SEGMENT_ORDER),
+        matches={tier: _by(parts["matches"], _HIT_ORDER)},
+        frames=data.frames,
+        params={"lexicon": lexicon.sha256, "tiers": [tier]},
     )
 
 

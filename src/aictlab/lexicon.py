@@ -459,9 +459,12 @@ def _as_text(values: pd.Series) -> np.ndarray:
     return values.astype(str).to_numpy()
 
 
-def _has_letter(surface: np.ndarray) -> np.ndarray:
-    """Whether each surface form has a letter (computed once per distinct form)."""
-    code, forms = pd.factorize(surface)
+def _has_letter(
+    surface: np.ndarray, surface_codes: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """Whether each surface form has a letter (computed once per distinct form; ``surface_codes``:
+    ``pandas.factorize(surface)`` if the caller has it)."""
+    code, forms = surface_codes or pd.factorize(surface)
     return np.asarray([any(c.isalpha() for c in s) for s in forms], dtype=bool)[code]
 
 
@@ -497,12 +500,19 @@ def _pieces_of(forms: tuple[str, ...], rule_words: frozenset[str]) -> Callable[[
     return pieces
 
 
-def _token_parts(lemmas: np.ndarray, surface: np.ndarray, accentless: np.ndarray | None, pieces_of) -> tuple:
+def _token_parts(
+    lemmas: np.ndarray,
+    surface: np.ndarray,
+    accentless: np.ndarray | None,
+    pieces_of,
+    surface_codes: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple:
     """:func:`_row_pieces` of every token row, flattened into one sequence of parts.
 
     A row's parts depend only on its lemma, its surface form and whether its document lacks accents, so they
     are computed once per distinct combination (a corpus repeats its words) and spread over the rows;
-    ``pieces_of(lemma, surface, accentless)`` gives them (:func:`_pieces_of`).
+    ``pieces_of(lemma, surface, accentless)`` gives them (:func:`_pieces_of`). ``surface_codes``:
+    ``pandas.factorize(surface)`` if the caller has it.
 
     Returns
     -------
@@ -513,7 +523,7 @@ def _token_parts(lemmas: np.ndarray, surface: np.ndarray, accentless: np.ndarray
     """
     n = len(lemmas)
     lemma_code, lemma_of = pd.factorize(lemmas)
-    surface_code, surface_of = pd.factorize(surface)
+    surface_code, surface_of = surface_codes or pd.factorize(surface)
     key = lemma_code.astype(np.int64) * (2 * max(len(surface_of), 1)) + 2 * surface_code
     if accentless is not None:
         key += accentless
@@ -648,12 +658,16 @@ def match_terms(
     rule_words = frozenset(
         w for f in lex.forms.itertuples(index=False) if f.term in required for w in f.form.split(" ")
     )
-    no_accents = accentless_documents(doc, surface)
+    # the distinct surface forms, found once for the accents, the parts and the letters
+    surface_codes = pd.factorize(surface)
+    no_accents = accentless_documents(doc, surface, surface_codes=surface_codes)
     in_accentless = (
         np.fromiter((d in no_accents for d in doc), dtype=bool, count=n_rows) if no_accents else None
     )
     (parts, part_surface, part_row, part_first, part_last, part_restored, part_conditional, row_parts) = (
-        _token_parts(lemmas, surface, in_accentless, _pieces_of(tuple(lex.forms["form"]), rule_words))
+        _token_parts(
+            lemmas, surface, in_accentless, _pieces_of(tuple(lex.forms["form"]), rule_words), surface_codes
+        )
     )
     part_row_a = part_row
     part_block = row_block[part_row_a]
@@ -693,7 +707,7 @@ def match_terms(
         surface=surface,
         block=row_block,
         parts=row_parts,
-        is_word=_has_letter(surface),
+        is_word=_has_letter(surface, surface_codes),
         ent_type=toks["ent_type"].fillna("").astype(str).to_numpy() if "ent_type" in toks.columns else None,
     )
     rules = {

@@ -31,6 +31,7 @@ docs/methods.md §15 (context rules, hits inside proper names).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -147,20 +148,32 @@ def _mid_sentence_capital(ctx: HitContext, r0: int) -> bool:
     return before not in _STARTERS and not re.fullmatch(r"\d{1,3}[.)]?|[a-zA-Z][.)]", before)
 
 
-def _title_rows(ctx: HitContext, titles: tuple[str, ...]) -> np.ndarray:
-    """Rows covered by an occurrence of a listed title (searched per document on :func:`title_key` text)."""
+def _title_rows(ctx: HitContext, titles: tuple[str, ...], rows: Sequence[int] | None = None) -> np.ndarray:
+    """Rows covered by an occurrence of a listed title (searched per document on :func:`title_key` text).
+
+    ``rows``: the rows whose cover is read (e.g. the hits' first rows); only their documents are searched
+    (a title never crosses a document), the other rows are left uncovered. None searches every document."""
     covered = np.zeros(len(ctx.surface), dtype=bool)
     if not titles or not len(ctx.surface):
         return covered
     pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(t) for t in titles) + r")(?![^\W_])")
-    # each distinct surface form is keyed once; a row's key starts where the previous non-empty key ended
-    code, forms = pd.factorize(np.asarray([str(s) for s in ctx.surface], dtype=object))
-    form_keys = [title_key(f) for f in forms]
-    keys = np.asarray(form_keys, dtype=object)[code]
-    lengths = np.asarray([len(k) for k in form_keys], dtype=np.int64)[code]
-    step = lengths + (lengths > 0)
     starts = np.r_[0, np.flatnonzero(ctx.doc[1:] != ctx.doc[:-1]) + 1, len(ctx.doc)]
-    for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
+    spans = list(zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True))
+    if rows is not None:  # the documents of the rows read
+        wanted = np.unique(np.searchsorted(starts, np.asarray(rows, dtype=np.int64), side="right") - 1)
+        spans = [spans[k] for k in wanted.tolist()]
+    if not spans:
+        return covered
+    # each distinct surface form is keyed once; a row's key starts where the previous non-empty key ended
+    take = np.concatenate([np.arange(a, b) for a, b in spans])
+    code, forms = pd.factorize(np.asarray([str(s) for s in ctx.surface[take]], dtype=object))
+    form_keys = [title_key(f) for f in forms]
+    keys = np.empty(len(ctx.surface), dtype=object)
+    keys[take] = np.asarray(form_keys, dtype=object)[code]
+    lengths = np.zeros(len(ctx.surface), dtype=np.int64)
+    lengths[take] = np.asarray([len(k) for k in form_keys], dtype=np.int64)[code]
+    step = lengths + (lengths > 0)
+    for a, b in spans:
         present = lengths[a:b] > 0
         if not present.any():
             continue
@@ -216,7 +229,7 @@ def classify_hits(
     senses, reasons : list of str
         One per hit: sense in :data:`SENSES`; reason (``""`` for ``frame``).
     """
-    in_title = _title_rows(ctx, titles if names else ())
+    in_title = _title_rows(ctx, titles if names else (), rows=[r0 for r0, *_ in rows])
     senses, reasons = [], []
     previous: tuple[int, int, str] | None = None
     for r0, r1, frame, term in rows:

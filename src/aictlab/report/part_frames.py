@@ -50,13 +50,15 @@ def _variant_aggregates(
     """The frame aggregates of the corpus under each corpus-setting variant of the robustness panel
     (:func:`aictlab.robustness.corpus_variants`), each reduced to its hits before the next is made.
 
-    Nothing is rebuilt from the input: another segment size re-segments the run's tokens and the other
-    lemmatizer re-runs only the NLP of its clean paragraphs (:func:`aictlab.variants.derive_corpus`, the
-    tables of a rebuild; their NLP kept by paragraph in the run's cache unless ``use_cache`` is off; from
-    spaCy to simplemma only the lemmas of the tokens' texts are looked up). A corpus whose tokens stay on disk is re-segmented partition by partition; its other
-    lemmatizer is loaded on the run's engine and client (the NLP of a large corpus belongs on the workers).
-    When no paragraph is flagged as a duplicate, keeping or removing duplicates selects the same tokens: that
-    variant's aggregates are the run's own ``data`` (its first tier), not counted a second time."""
+    Nothing is rebuilt from the input. Another segment size re-segments the run's tokens and the other
+    selection of duplicates selects them again, the run's hits kept in the documents where neither changes
+    them (:func:`aictlab.frames.derived_frame_data`); when no paragraph is flagged as a duplicate, keeping or
+    removing duplicates selects the same tokens, so that variant's aggregates are the run's own ``data`` (its
+    first tier). The other lemmatizer (:func:`aictlab.variants.derive_corpus`, the tables of a rebuild): from
+    spaCy to simplemma only the lemmas of the tokens' texts are looked up, partition by partition on the
+    run's engine when the tokens stay on disk; from simplemma to spaCy the NLP of the clean paragraphs runs
+    again (kept by paragraph in the run's cache unless ``use_cache`` is off), on the run's engine and client
+    for a corpus on disk (the NLP of a large corpus belongs on the workers)."""
     from aictlab.variants import derive_corpus
 
     s = ctx.settings
@@ -74,7 +76,13 @@ def _variant_aggregates(
         if not overrides and no_duplicate:
             out[name] = data.subset(("extended",))
             continue
-        if "lemmatizer" in overrides and ctx.corpus.tokens is None:
+        if set(overrides) <= {"segment_size"}:  # the run's hits, kept where the variant cannot move them
+            out[name] = frames.derived_frame_data(
+                ctx.corpus.select(keep_duplicates=s.keep_duplicates), data, lexicon,
+                segment_size=overrides.get("segment_size"), keep_duplicates=keep,
+            )  # fmt: skip
+            continue
+        if ctx.corpus.tokens is None and _needs_nlp(ctx.corpus, overrides):
             corpus = ctx.load_corpus(**overrides)
         else:
             cache = s.path("processed") if s.use_cache else None
@@ -83,6 +91,15 @@ def _variant_aggregates(
             corpus.select(keep_duplicates=keep), lexicon, periods=s.periods, tiers=("extended",), window=None
         )
     return out
+
+
+def _needs_nlp(corpus, overrides: dict) -> bool:
+    """Whether the variant ``overrides`` (of :func:`aictlab.robustness.corpus_variants`) run the NLP again:
+    another lemmatizer, except from spaCy to simplemma (only the lemmas of the tokens' texts change,
+    :func:`aictlab.variants.simplemma_tokens`, partition by partition on the run's engine)."""
+    lemmatizer = overrides.get("lemmatizer")
+    own = (corpus.settings or {}).get("lemmatizer", "spacy")
+    return lemmatizer is not None and lemmatizer != own and (own, lemmatizer) != ("spacy", "simplemma")
 
 
 def _ci(x: float, lo: float, hi: float) -> str:
