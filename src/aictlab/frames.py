@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from aictlab.errors import AictlabError, SchemaError, SettingsError
-from aictlab.lexicon import Lexicon, match_terms
+from aictlab.lexicon import Lexicon, block_keys, match_terms
 from aictlab.schema import DOC_ID, N_TOKENS, PERIOD, SEG_ID, SENT_ID, TOK_POS, YEAR, require_columns
 
 __all__ = [
@@ -267,14 +267,6 @@ def frame_data(
     )
 
 
-def _block_keys(values: pd.Series) -> np.ndarray:
-    """A column as :func:`aictlab.lexicon.match_terms` compares it to cut blocks: integers as they are,
-    anything else as text."""
-    from aictlab.lexicon import _as_text
-
-    return values.to_numpy() if pd.api.types.is_integer_dtype(values) else _as_text(values)
-
-
 def cut_documents(tokens: pd.DataFrame, other_segments: pd.Series) -> set:
     """The documents where a segment boundary falls inside a sentence, under the tokens' ``seg_id`` or under
     ``other_segments`` (another ``seg_id`` of the same rows, aligned on the index).
@@ -285,14 +277,14 @@ def cut_documents(tokens: pd.DataFrame, other_segments: pd.Series) -> set:
     """
     columns = [c for c in (DOC_ID, TOK_POS, SENT_ID, SEG_ID) if c in tokens.columns]
     rows = tokens[columns].assign(_other=other_segments).sort_values([DOC_ID, TOK_POS], kind="stable")
-    doc = _block_keys(rows[DOC_ID])
+    doc = block_keys(rows[DOC_ID])
     same = doc[1:] == doc[:-1]
     if SENT_ID in rows.columns:
-        sent = _block_keys(rows[SENT_ID])
+        sent = block_keys(rows[SENT_ID])
         same &= sent[1:] == sent[:-1]
     cut = np.zeros(len(same), dtype=bool)
     for column in (SEG_ID, "_other"):
-        seg = _block_keys(rows[column])
+        seg = block_keys(rows[column])
         cut |= seg[1:] != seg[:-1]
     return set(doc[1:][same & cut].tolist())
 

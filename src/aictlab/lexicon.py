@@ -44,6 +44,7 @@ from aictlab.schema import DOC_ID, LEMMA, MWE_JOINER, SEG_ID, SENT_ID, TOK_POS, 
 from aictlab.senses import HitContext, classify_hits, read_titles, title_key
 
 __all__ = [
+    "block_keys",
     "DEFAULT_WINDOW",
     "SENSE_CHOICES",
     "TIERS",
@@ -450,6 +451,12 @@ def _row_pieces(lem: str, surface: str, accentless: bool, restore) -> list[tuple
     return out
 
 
+def block_keys(values: pd.Series) -> np.ndarray:
+    """A column as :func:`match_terms` compares it to cut blocks (a match never spans a change of document,
+    sentence or segment): integers as they are, anything else as text."""
+    return values.to_numpy() if is_integer_dtype(values) else _as_text(values)
+
+
 def _as_text(values: pd.Series) -> np.ndarray:
     """``values.astype(str).to_numpy()``, without a conversion when they are already Python strings."""
     if values.dtype == object:
@@ -644,7 +651,7 @@ def match_terms(
     keys = [_as_text(toks[DOC_ID])]
     for col in (SENT_ID, SEG_ID):
         if col in toks.columns:
-            keys.append(toks[col].to_numpy() if is_integer_dtype(toks[col]) else _as_text(toks[col]))
+            keys.append(block_keys(toks[col]))
     n_rows = len(toks)
     new_block = np.zeros(n_rows, dtype=bool)
     new_block[0] = True

@@ -17,7 +17,7 @@ from aictlab.report.text import fmt_number as _fmt
 from aictlab.report.text import no_interval, period_resampling, segments_within
 from aictlab.schema import IS_DUPLICATE
 
-__all__ = ["run"]
+__all__ = ["frame_data_key", "run"]
 
 
 def _period_profile(result: drift.DriftResult, documents: pd.DataFrame) -> tuple[str, bool]:
@@ -195,6 +195,15 @@ def _basis_lines(inf: dict, label_from: str, label_to: str, frm: str, to: str) -
     return out
 
 
+def frame_data_key(settings, lexicon) -> dict:
+    """The cache key of the run's frame aggregates (``frames_data``): read back by other parts (semantic)."""
+    return {
+        "lexicon": lexicon.sha256,
+        "keep_duplicates": settings.keep_duplicates,
+        "periods": settings.periods,
+    }
+
+
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     lexicon = load_lexicon(s.lexicon_path)
@@ -206,7 +215,7 @@ def run(ctx: ReportContext) -> str:
     corpus = ctx.corpus.select(keep_duplicates=s.keep_duplicates)
     data = ctx.cached(
         "frames_data",
-        {"lexicon": lexicon.sha256, "keep_duplicates": s.keep_duplicates, "periods": s.periods},
+        frame_data_key(s, lexicon),
         lambda: frames.frame_data(corpus, lexicon, periods=s.periods),
     )
     key = {

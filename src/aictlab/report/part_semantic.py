@@ -10,6 +10,7 @@ from aictlab.corpus import as_corpus
 from aictlab.lexicon import load_lexicon
 from aictlab.plots.scaling import plot_semantic_scores
 from aictlab.report.context import ReportContext
+from aictlab.report.part_frames import frame_data_key
 from aictlab.report.render import figure_markdown, markdown_table
 from aictlab.report.synthesis import interval_direction, toward
 from aictlab.report.text import fmt_number as _fmt
@@ -31,10 +32,7 @@ def run(ctx: ReportContext) -> str:
     def scaling():
         # the frames part's hits on the same tokens (same lexicon and selection), when it left them: the
         # lexicon is not matched a second time (3 CPU s at 250k words)
-        data = ctx.cached_value(
-            "frames_data",
-            {"lexicon": lexicon.sha256, "keep_duplicates": s.keep_duplicates, "periods": s.periods},
-        )
+        data = ctx.cached_value("frames_data", frame_data_key(s, lexicon))
         matches = data.hits("extended") if data is not None and "extended" in data.matches else None
         return semantic_scaling(corpus, lexicon, frames=frames, n_boot=s.robustness_bootstrap, seed=s.seed,
                                 compared=ctx.compared_periods(), matches=matches, **rule)  # fmt: skip
