@@ -229,3 +229,30 @@ def test_hit_contexts_equal_a_search_of_each_document_for_its_own_lemmas():
     pd.testing.assert_frame_equal(lines, expected)
     assert lines.loc[lines["doc_id"].eq("d2"), "keyword"].tolist() == ["coopération", "coopération"]
     assert lines.loc[lines["doc_id"].eq("d1"), "keyword"].tolist() == ["coopération décentralisée"]
+
+
+@pytest.mark.parametrize("binomial", [False, True])
+def test_slope_from_per_year_sums_equals_the_per_document_fit(binomial):
+    # the permutation test fits per-year sums (Σ y, Σ tokens or Σ trials): the likelihood's sufficient
+    # statistics, so each permutation's slope is the per-document Newton fit's
+    rng = np.random.default_rng(11)
+    n = 60
+    years = np.sort(rng.integers(2000, 2012, n)).astype(float) - 2000
+    tokens = rng.integers(300, 3000, n).astype(float)
+    y = rng.poisson(tokens / 300 * np.exp(0.05 * years)).astype(float)
+    other = rng.poisson(tokens / 300).astype(float)
+    y[:3] = other[:3] = 0  # documents without any hit: no trial (dropped by the binomial GLM, weight 0 here)
+    year_values, codes = np.unique(years, return_inverse=True)
+    perms = np.vstack([np.arange(n), *(rng.permutation(n) for _ in range(30))])
+    totals = y + other if binomial else tokens
+    grouped = trend._grouped_slope(
+        *trend._year_sums(codes.astype(np.intp), perms, [y, totals], len(year_values)),
+        year_values,
+        binomial=binomial,
+    )
+    keep = totals > 0
+    per_document = trend._newton_glm(
+        y[keep], years[perms][:, keep], None if binomial else np.log(tokens), trials=totals[keep] if binomial else None
+    )  # fmt: skip
+    assert np.isfinite(per_document).all() and abs(per_document[0]) > 0.01
+    np.testing.assert_allclose(grouped, per_document, rtol=0, atol=1e-10)

@@ -27,62 +27,75 @@ __all__ = ["trend_tests"]
 log = logging.getLogger(__name__)
 
 
-#: Cells (rows × documents) of one block of :func:`_newton_glm`: a block's arrays stay in the CPU cache.
+#: Cells (rows × groups) of one block of :func:`_newton_glm`: a block's arrays stay in the CPU cache.
 _BLOCK_CELLS = 2**16
 
 
-def _newton_glm(y, x, offset, trials=None, max_iter=50, tol=1e-10):
+def _newton_glm(y, x, offset=None, trials=None, max_iter=50, tol=1e-10):
     """ML slope of log E[y] = offset + b0 + b1 x (Poisson) or logit p = b0 + b1 x (binomial, ``trials``),
-    vectorised over rows of ``x`` (one row per permutation). Returns b1 (NaN where it does not converge).
+    vectorised over rows (one row per permutation). Returns b1 (NaN where it does not converge).
 
-    A row leaves the Newton iterations once its step is below ``tol`` (its next steps would be ~tol², below
-    the last bit of b): most permutations converge in 3-4 iterations, a few take more. Rows are independent,
-    so they are fitted in blocks of about :data:`_BLOCK_CELLS` cells (held in the CPU cache), with the same
-    numbers as all at once."""
-    x = np.atleast_2d(np.asarray(x, dtype=float))
-    size = max(1, _BLOCK_CELLS // max(x.shape[1], 1))
-    if x.shape[0] <= size:
-        return _newton_block(y, x, offset, trials, max_iter, tol)
+    ``y``, ``x``, ``offset`` and ``trials`` are rows × cells or one row shared by all rows; a cell is a
+    document or a year holding the documents' sums (Σ y, ln Σ exp(offset) or Σ trials: the sufficient statistics
+    of both models, whose likelihoods depend on the documents only through them). Newton-Raphson from b1 = 0
+    and b0 = the pooled rate (log-odds); a row leaves the iterations once its step is below ``tol`` (its next
+    steps would be ~tol², below the last bit of b): most rows converge in 3-4 iterations, a few take more.
+    Rows are independent, so they are fitted in blocks of about :data:`_BLOCK_CELLS` cells (held in the CPU
+    cache), with the same numbers as all at once."""
+    arrays = [np.atleast_2d(np.asarray(a, dtype=float)) for a in (y, x)]
+    arrays += [None if a is None else np.atleast_2d(np.asarray(a, dtype=float)) for a in (offset, trials)]
+    rows = max(a.shape[0] for a in arrays if a is not None)
+    cells = arrays[0].shape[1]
+    size = max(1, _BLOCK_CELLS // max(cells, 1))
+
+    def rows_of(a, block):
+        return a if a is None or a.shape[0] == 1 else a[block]
+
     return np.concatenate(
-        [_newton_block(y, x[i : i + size], offset, trials, max_iter, tol) for i in range(0, x.shape[0], size)]
+        [
+            _newton_block(
+                *(rows_of(a, slice(i, i + size)) for a in arrays), min(size, rows - i), max_iter, tol
+            )
+            for i in range(0, rows, size)
+        ]
     )
 
 
-def _newton_block(y, x, offset, trials, max_iter, tol):
-    """:func:`_newton_glm` on one block of rows."""
-    y = np.asarray(y, dtype=float)
-    p_rows = x.shape[0]
+def _newton_block(y, x, offset, trials, p_rows, max_iter, tol):
+    """:func:`_newton_glm` on one block of ``p_rows`` rows (each argument has that many rows, or one)."""
     b = np.zeros((p_rows, 2))
     if trials is None:
-        b[:, 0] = np.log(max(y.sum(), 0.5) / np.exp(offset).sum())
+        b[:, 0] = np.log(np.maximum(y.sum(axis=1), 0.5) / np.exp(offset).sum(axis=1))
     else:
-        tot = np.asarray(trials, dtype=float)
-        pbar = np.clip(y.sum() / tot.sum(), 1e-6, 1 - 1e-6)
+        pbar = np.clip(y.sum(axis=1) / trials.sum(axis=1), 1e-6, 1 - 1e-6)
         b[:, 0] = np.log(pbar / (1 - pbar))
     converged = np.zeros(p_rows, dtype=bool)
     active = np.arange(p_rows)
+
+    def rows_of(a, subset):
+        return a if a is None or a.shape[0] == 1 or not subset else a[active]
+
     for _ in range(max_iter):
         # the rows still iterating are copied out only once they are at most half (no larger peak than the
         # first iteration's); the others are computed and their step discarded (rows are independent)
         subset = 2 * len(active) <= p_rows
-        xa = x[active] if subset else x
+        ya, xa, offa, ta = (rows_of(a, subset) for a in (y, x, offset, trials))
         ba = b[active] if subset else b
-        # in place, in the order of b0 + b1 x, exp(clip(eta + offset)), 1 / (1 + exp(-clip(eta))) (same bits)
+        # in place, in the order of b0 + b1 x, exp(clip(eta + offset)), 1 / (1 + exp(-clip(eta)))
         eta = ba[:, [1]] * xa
         eta += ba[:, [0]]
-        if trials is None:
-            eta += offset
+        if ta is None:
+            eta += offa
             mu = np.exp(np.clip(eta, -700, 700, out=eta), out=eta)
             w = mu
-            resid = y - mu
         else:
             p = np.clip(eta, -700, 700, out=eta)
             np.exp(np.negative(p, out=p), out=p)
             p += 1
             p = np.divide(1, p, out=p)
-            mu = trials * p
-            w = mu * (1 - p)  # = trials * p * (1 - p), evaluated in the same order
-            resid = y - mu
+            mu = ta * p
+            w = mu * (1 - p)  # = trials * p * (1 - p)
+        resid = ya - mu
         wx = w * xa
         g0, g1 = resid.sum(axis=1), (resid * xa).sum(axis=1)
         h00, h01, h11 = w.sum(axis=1), wx.sum(axis=1), (wx * xa).sum(axis=1)
@@ -103,6 +116,25 @@ def _newton_block(y, x, offset, trials, max_iter, tol):
     slope = b[:, 1].copy()
     slope[~converged | (np.abs(slope) > 50)] = np.nan
     return slope
+
+
+def _year_sums(
+    codes: np.ndarray, perms: np.ndarray, weights: Sequence[np.ndarray], k: int
+) -> list[np.ndarray]:
+    """Per permutation and year, the sums of each of ``weights`` over the documents given that year: row r,
+    column j of the i-th array is Σ_d weights[i][d] over d with ``codes[perms[r, d]] == j`` (one ``bincount``
+    of codes shifted by k per row, in slices of about :data:`_BLOCK_CELLS` cells held in the CPU cache)."""
+    rows, n = perms.shape
+    size = max(1, _BLOCK_CELLS // max(n, 1))
+    sums = [np.empty((rows, k)) for _ in weights]
+    for i in range(0, rows, size):
+        r = min(size, rows - i)
+        index = codes[perms[i : i + r]]
+        index += (k * np.arange(r))[:, None]
+        index = index.ravel()
+        for out, w in zip(sums, weights, strict=True):
+            out[i : i + r] = np.bincount(index, weights=np.tile(w, r), minlength=r * k).reshape(r, k)
+    return sums
 
 
 #: Cells (permutations × documents) of one block of the permutation tests: permutations are drawn and used
@@ -135,6 +167,16 @@ def _permutation_blocks(
     yield np.vstack(block)
 
 
+def _grouped_slope(y_sums: np.ndarray, totals: np.ndarray, year_values: np.ndarray, *, binomial: bool):
+    """:func:`_newton_glm` slope from per-year sums (rows × years): Σ y and Σ tokens of a Poisson model (the
+    offset ln Σ N_d), or Σ A and Σ (A + S) of the binomial model. Both likelihoods depend on the documents
+    only through these sums, so the slope is the per-document fit's (to the fit's tolerance)."""
+    if binomial:
+        return _newton_glm(y_sums, year_values, trials=totals)
+    with np.errstate(divide="ignore"):  # a year whose documents have no token: ln 0 = -inf, μ = 0
+        return _newton_glm(y_sums, year_values, np.log(totals))
+
+
 def _perm_p(t_obs: float, t_perm: np.ndarray) -> float:
     """Two-sided permutation p = #{|T_π| >= |T|} / #permutations, identity included (all n! when exact,
     so p >= 1/n!; row 0 of the random set otherwise, so p = (1 + #)/(B + 1)). A permutation whose fit does
@@ -154,18 +196,18 @@ def _spearman(x, y) -> float:
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
-def _spearman_permuted(x, y, perms: np.ndarray) -> np.ndarray:
-    """Spearman ρ between ``x[perm]`` and ``y`` for every row of ``perms``: the ranks of a permuted vector are
-    the permuted ranks, so x and y are ranked once and Pearson's r of the ranks is computed for all rows at
-    once (equal to :func:`_spearman` per row up to rounding in the last bits)."""
+def _spearman_permuted(x, ys: Sequence, perms: np.ndarray) -> np.ndarray:
+    """Spearman ρ between ``x[perm]`` and each of ``ys`` (columns) for every row of ``perms``: the ranks of a
+    permuted vector are the permuted ranks, so x and the ys are ranked once, the permuted ranks of x gathered
+    once, and Pearson's r of the ranks computed for all rows and ys at once (equal to :func:`_spearman` per
+    row up to rounding in the last bits). Every vector must have two distinct values at least."""
     from scipy import stats
 
-    rx, ry = stats.rankdata(x), stats.rankdata(y)
-    if np.ptp(rx) == 0 or np.ptp(ry) == 0:
-        return np.full(len(perms), np.nan)
+    rx = stats.rankdata(x)
+    ry = np.column_stack([stats.rankdata(y) for y in ys])
     rxc = rx - rx.mean()
-    ryc = ry - ry.mean()
-    return (rxc[perms] @ ryc) / math.sqrt(float(rxc @ rxc) * float(ryc @ ryc))
+    ryc = ry - ry.mean(axis=0)
+    return (rxc[perms] @ ryc) / np.sqrt(float(rxc @ rxc) * (ryc * ryc).sum(axis=0))
 
 
 def _per_decade(beta: float) -> float:
@@ -193,7 +235,9 @@ def trend_tests(
     binomial GLM of A successes out of A + S (logit = ln-odds; D ≈ log2 odds), quasi-binomial when
     overdispersed. Slopes are reported as ratios per decade exp(10 β1) (rate ratio; odds ratio for the
     index). Permutation test: T = β1 recomputed for every permutation of years across documents (all n!
-    when n ≤ 8, identity included: p = #{|T_π| ≥ |T|}/n!, floor 1/n!; else 9 999 random, p = (1+#)/(B+1)).
+    when n ≤ 8, identity included: p = #{|T_π| ≥ |T|}/n!, floor 1/n!; else 9 999 random, p = (1+#)/(B+1)),
+    by Newton's method on per-year sufficient statistics (Σ y_d and Σ N_d, or Σ A_d and Σ (A_d + S_d), over
+    the documents given year t: both likelihoods depend on the documents only through them), T included.
     Spearman ρ between year and the document rate (average ranks) with its exact permutation p and a Fisher
     z interval (SE = √(1.06/(n − 3)), Fieller, Hartley & Pearson 1957).
 
@@ -238,8 +282,16 @@ def trend_tests(
     df["yr"] = df[YEAR] - df[YEAR].min()
     n_perms, exact = _n_permutations(n)
     years = df["yr"].to_numpy(dtype=float)
+    # the permutations move years across documents: the fits need only per-year sums (codes of distinct years)
+    year_values, codes = np.unique(years, return_inverse=True)
+    codes = codes.astype(np.intp)
+    sums_of = {  # the documents' weights summed per year: counts, tokens (Poisson), trials A + S (binomial)
+        "tokens": df["tokens"].to_numpy(dtype=float),
+        "trials": (df[target_frame] + df[source]).to_numpy(dtype=float),
+        **{frame: df[frame].to_numpy(dtype=float) for frame in frames},
+    }
     rows = []
-    pending: list[tuple] = []  # (row, observed slope, ρ, rate, fit inputs) of the permutation tests
+    pending: list[tuple] = []  # (row, observed slope, ρ, rate, summed weights) of the permutation tests
     from scipy import stats
 
     z = stats.norm.ppf(1 - alpha / 2)
@@ -264,16 +316,14 @@ def trend_tests(
             family = families.Binomial()
             offset = None
             model_name = "binomial"
-            y_vec = df[target_frame].to_numpy(float)
-            trials = (df[target_frame] + df[source]).to_numpy(float)
+            summed = (target_frame, "trials")
         else:
             endog = df[target].to_numpy(dtype=float)
             keep = np.ones(n, dtype=bool)
             family = families.Poisson()
             offset = np.log(df["tokens"].to_numpy(dtype=float))
             model_name = "poisson"
-            y_vec = endog
-            trials = None
+            summed = (target, "tokens")
         exog = add_constant(df["yr"].to_numpy(dtype=float))
         try:
             with warnings.catch_warnings():
@@ -324,12 +374,9 @@ def trend_tests(
                     )
             except Exception as exc:
                 log.info("NB2 fit failed for %s: %s", target, exc)
-        t_obs = _newton_glm(
-            y_vec[keep],
-            df["yr"].to_numpy(float)[keep][None, :],
-            None if offset is None else offset[keep],
-            trials=None if trials is None else trials[keep],
-        )[0]
+        identity = np.arange(n)[None, :]
+        t_obs = _grouped_slope(*_year_sums(codes, identity, [sums_of[k] for k in summed], len(year_values)),
+                               year_values, binomial=target == "drift_index")[0]  # fmt: skip
         if target == "drift_index":
             rate = drift_index(df[target_frame], df[source])
         else:
@@ -341,29 +388,31 @@ def trend_tests(
             se = math.sqrt(1.06 / (n - 3))
             row["spearman_ci_low"] = math.tanh(math.atanh(rho) - z * se)
             row["spearman_ci_high"] = math.tanh(math.atanh(rho) + z * se)
-        fit = (
-            y_vec[keep],
-            keep,
-            None if offset is None else offset[keep],
-            None if trials is None else trials[keep],
-        )
-        pending.append((row, t_obs, rho, rate, fit))
+        pending.append((row, t_obs, rho, rate, summed))
         rows.append(row)
     # the slope and Spearman's ρ of every target under each permutation, one block of permutations at a time
     t_parts: list[list[np.ndarray]] = [[] for _ in pending]
-    rho_parts: list[list[np.ndarray]] = [[] for _ in pending]
+    ranked = [k for k, (_, _, rho, _, _) in enumerate(pending) if np.isfinite(rho)]
+    rho_parts: list[np.ndarray] = []
+    names = list(dict.fromkeys(name for *_, summed in pending for name in summed))  # each summed once a block
     for perms in _permutation_blocks(n, seed=seed) if pending else ():
-        x_block = years[perms]
-        for k, (_, _, rho, rate, (y_k, keep, offset_k, trials_k)) in enumerate(pending):
-            t_parts[k].append(_newton_glm(y_k, x_block[:, keep], offset_k, trials=trials_k))
-            if np.isfinite(rho):
-                rho_parts[k].append(_spearman_permuted(years, rate, perms))
+        block_sums = dict(
+            zip(names, _year_sums(codes, perms, [sums_of[k] for k in names], len(year_values)), strict=True)
+        )
+        if ranked:
+            rho_parts.append(_spearman_permuted(years, [pending[k][3] for k in ranked], perms))
+        for k, (row, _, _, _, summed) in enumerate(pending):
+            binomial = row["target"] == "drift_index"
+            t_parts[k].append(
+                _grouped_slope(*(block_sums[name] for name in summed), year_values, binomial=binomial)
+            )
+    rho_perm = np.concatenate(rho_parts) if ranked else None
     for k, (row, t_obs, rho, _, _) in enumerate(pending):
         t_perm = np.concatenate(t_parts[k])
         row["perm_p_value"] = _perm_p(t_obs, t_perm)
         row["perm_failed_fits"] = int(np.sum(~np.isfinite(t_perm)))
-        if np.isfinite(rho):
-            row["spearman_p_exact"] = _perm_p(rho, np.concatenate(rho_parts[k]))
+        if k in ranked:
+            row["spearman_p_exact"] = _perm_p(rho, rho_perm[:, ranked.index(k)])
     cols = [
         "target", "model", "n_documents", "beta_year", "ratio_per_decade", "ci_low", "ci_high", "p_value",
         "dispersion", "nb_alpha", "nb_ratio_per_decade", "nb_ci_low", "nb_ci_high", "nb_p_value", "perm_p_value",
