@@ -431,9 +431,15 @@ _FIT_BLOCK_CELLS = 2**16
 
 
 def _nb_iterate(b, y, x, offset, alpha, w, tol) -> np.ndarray:
-    """One Fisher-scoring step of :func:`_nb_fit` for the rows of ``b`` (updated in place); returns which
-    rows' step is below ``tol`` (relative to β)."""
-    # in place, in the order of exp(clip(b0 + b1 x + offset)), 1 + α μ, w (y − μ) / d, w μ / d (same bits)
+    """One Newton-Raphson step of :func:`_nb_fit` for the rows of ``b`` (updated in place); returns which
+    rows' step is below ``tol`` (relative to β).
+
+    With η = offset + β0 + β1 x and d = 1 + α μ, the NB2 log-likelihood's score per document is
+    w (y − μ) / d and minus its second derivative in η is w μ (1 + α y) / d² (> 0: the log-likelihood is concave
+    in β, so the Newton step is an ascent direction). The expected information w μ / d (Fisher scoring) is the
+    same when α = 0 (Poisson) but converges only linearly when α > 0: Newton takes 3-4 steps where scoring took
+    6-9 to the same tolerance, and stops nearer the maximum (its last step is quadratic)."""
+    # in place, in the order of exp(clip(b0 + b1 x + offset)), 1 + α μ, w (y − μ) / d, w μ (1 + α y) / d / d
     mu = b[:, [1]] * x
     mu += b[:, [0]]
     mu += offset
@@ -445,6 +451,8 @@ def _nb_iterate(b, y, x, offset, alpha, w, tol) -> np.ndarray:
         denom = alpha * mu
         denom += 1
         r /= denom
+        h *= 1 + alpha * y
+        h /= denom
         h /= denom
     hx = h * x
     g0, g1 = r.sum(axis=1), (r * x).sum(axis=1)
@@ -474,8 +482,9 @@ def _start_blocks(rows: int, n: int) -> list[slice]:
 
 def _nb_fit(y, x, offset, alpha, weights=None, max_iter=60, tol=1e-9) -> np.ndarray:
     """(β0, β1) of log E[y] = offset + β0 + β1·x, NB2 with fixed ``alpha`` (0 = Poisson) and frequency
-    ``weights``, by Fisher scoring vectorised over the rows of ``x`` and/or ``weights`` (R × n). Every row
-    takes the same number of steps: as many as the slowest row needs to converge (at most ``max_iter``).
+    ``weights``, by Newton-Raphson (:func:`_nb_iterate`) vectorised over the rows of ``x`` and/or ``weights``
+    (R × n). Every row takes the same number of steps: as many as the slowest row needs to converge (at most
+    ``max_iter``).
     Rows that do not converge (e.g. a replicate without any hit) are NaN.
 
     The rows are iterated in blocks of about :data:`_FIT_BLOCK_CELLS` cells (rows are independent, so the
