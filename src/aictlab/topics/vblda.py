@@ -51,7 +51,9 @@ def dirichlet_expectation(param: np.ndarray) -> np.ndarray:
     """E[ln x] under Dirichlet(param) along the last axis: ψ(param) − ψ(Σ param)."""
     from scipy.special import psi
 
-    return psi(param) - psi(param.sum(-1, keepdims=True))
+    out = psi(param)
+    out -= psi(param.sum(-1, keepdims=True))  # in place: one array of the size of param, not two
+    return out
 
 
 class _Stack:
