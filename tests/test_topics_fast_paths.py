@@ -1,6 +1,6 @@
 """The topic grid's fast paths give the numbers of the plain computations: the stacked E-step against the
-per-unit formula, E ln θ carried between E-steps, scikit-learn's NMF against its loop run by
-:mod:`aictlab.topics.cdnmf`, and fits that keep their topics only."""
+per-unit formula, E ln θ carried between E-steps, the trigamma of the prior steps against scipy's,
+scikit-learn's NMF against its loop run by :mod:`aictlab.topics.cdnmf`, and fits that keep their topics only."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from scipy import sparse
 from scipy.special import psi
 
 from aictlab import topics as tp
-from aictlab.topics.vblda import _Stack, dirichlet_expectation
+from aictlab.topics.vblda import _dir_prior_step, _Stack, dirichlet_expectation, trigamma
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +88,44 @@ def test_estep_with_known_theta_equals_computing_it(planted_counts):
     )
     for a, b in zip(fresh, carried, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_trigamma_equals_scipy_within_rounding():
+    # ψ'(x) = ζ(2, x) (scipy's polygamma(1, x) is 1.0 × zeta(2, x)); the η values of the grid's fits lie in
+    # ~1e-4..10, the α values and their sums in ~0.01..100
+    from scipy.special import zeta
+
+    x = np.exp(np.random.default_rng(5).uniform(np.log(1e-6), np.log(1e7), (40, 5000)))
+    np.testing.assert_allclose(trigamma(x), zeta(2, x), rtol=2e-15, atol=0)
+    # integers and the points where the recurrence meets the series: ψ'(1) = π²/6, ψ'(x) − ψ'(x+1) = 1/x²
+    np.testing.assert_allclose(trigamma(np.array([1.0])), [np.pi**2 / 6], rtol=1e-15)
+    edge = np.array([0.5, 9.999, 10.0, 10.001])
+    np.testing.assert_allclose(trigamma(edge) - trigamma(edge + 1.0), 1.0 / edge**2, rtol=1e-13)
+
+
+def prior_step_with_scipy(prior, n, logphat):
+    """The Newton step of the priors (Minka 2000, gensim's ``update_dir_prior``) with scipy's trigamma."""
+    from scipy.special import zeta
+
+    total = prior.sum(1, keepdims=True)
+    grad = n[:, None] * (psi(total) - psi(prior) + logphat)
+    c, q = n[:, None] * zeta(2, total), -n[:, None] * zeta(2, prior)
+    b = (grad / q).sum(1, keepdims=True) / (1.0 / c + (1.0 / q).sum(1, keepdims=True))
+    updated = prior - (grad - b) / q
+    return np.where((updated > 0).all(1, keepdims=True), updated, prior)
+
+
+def test_dir_prior_step_equals_its_scipy_form():
+    rng = np.random.default_rng(6)
+    # α of 4 fits, K = 5, from 200 units' E ln θ; η of 3 fits, V = 300, from 4 topics' E ln β
+    alpha, n_units = np.full((4, 5), 0.2), np.full(4, 200.0)
+    alpha_logphat = dirichlet_expectation(rng.gamma(2.0, 1.0, (4, 200, 5)) + 0.1).mean(1)
+    eta, n_topics = np.full((3, 300), 0.1), np.full(3, 4.0)
+    eta_logphat = dirichlet_expectation(rng.gamma(1.0, 5.0, (3, 4, 300)) + 0.1).sum(1) / 4
+    for prior, n, logphat in ((alpha, n_units, alpha_logphat), (eta, n_topics, eta_logphat)):
+        expected = prior_step_with_scipy(prior, n, logphat)
+        assert (expected != prior).all()  # every row takes its step
+        np.testing.assert_allclose(_dir_prior_step(prior, n, logphat), expected, rtol=1e-13)
 
 
 def tfidf(counts):
