@@ -282,6 +282,39 @@ def test_verdict_rule_branches(a, s, expected):
 
 
 # ---------------------------------------------------------------------------------------------- trend
+def test_trend_nb2_columns_equal_the_formula_interface_fit_exactly():
+    # trend_tests builds the design matrix of "y ~ yr" itself (no formula interface to import): the NB2 fit
+    # must be the one the formula gave, to the last bit (the report's tables are compared byte for byte)
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(3)
+    n = 30
+    years = rng.integers(2008, 2026, n)
+    tokens = rng.integers(500, 9000, n)
+    df = pd.DataFrame(
+        {
+            "doc_id": [f"d{i}" for i in range(n)],
+            "year": years,
+            "tokens": tokens,
+            "solidarite": rng.negative_binomial(2, 2 / (2 + tokens * 0.004)),
+            "attractivite": rng.negative_binomial(1, 1 / (1 + tokens * 0.0002 * (years - 2006))),
+        }
+    )
+    tr = trend.trend_tests(df).set_index("target")
+    data = df.assign(yr=df["year"] - df["year"].min())
+    for frame in ("solidarite", "attractivite"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = smf.negativebinomial(f"{frame} ~ yr", data, offset=np.log(data["tokens"].to_numpy(float)))
+            nb = nb.fit(disp=0, maxiter=200)
+        low, high = np.asarray(nb.conf_int(alpha=0.05).loc["yr"])
+        assert tr.loc[frame, "nb_alpha"] == float(nb.params["alpha"])
+        assert tr.loc[frame, "nb_ratio_per_decade"] == math.exp(10 * float(nb.params["yr"]))
+        assert tr.loc[frame, "nb_ci_low"] == math.exp(10 * low)
+        assert tr.loc[frame, "nb_ci_high"] == math.exp(10 * high)
+        assert tr.loc[frame, "nb_p_value"] == float(nb.pvalues["yr"])
+
+
 def test_trend_glm_matches_statsmodels_and_exact_permutations():
     df = pd.DataFrame(
         {
