@@ -89,6 +89,14 @@ BAD_METADATA = {
         _set(1, "file", "absent.txt"),
         r"row 2 \(doc_id 'ciedel_2017'\): file 'absent.txt' not found",
     ),
+    "file outside the folder": (
+        _set(1, "file", "../metadata.csv"),
+        r"row 2 \(doc_id 'ciedel_2017'\): file '../metadata.csv' is outside the corpus folder",
+    ),
+    "the folder itself as file": (
+        _set(1, "file", "."),
+        r"row 2 \(doc_id 'ciedel_2017'\): file '.' is outside the corpus folder",
+    ),
     "unparseable date": (
         _set(0, "date", "23/05/2012"),
         r"row 1 \(doc_id 'cnfpt_2012'\): date '23/05/2012' is not ISO",

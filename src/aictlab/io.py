@@ -504,10 +504,11 @@ def check_corpus_folder(folder: Path) -> pd.DataFrame:
     folder = Path(folder)
     meta = read_metadata(folder)
     paths, hashes = [], []
+    root = folder.resolve()  # once: resolving walks the path's every component
     for record in meta.to_dict("records"):
         where = _where(folder, record)
         path = (folder / record["file"]).resolve()
-        if folder.resolve() not in path.parents:
+        if path == root or not path.is_relative_to(root):
             raise CorpusError(f"{where}: file {record['file']!r} is outside the corpus folder.")
         if not path.is_file():
             raise CorpusError(f"{where}: file {record['file']!r} not found in {folder}; check the name.")

@@ -146,10 +146,13 @@ def iramuteq_text(
         paragraphs = paragraphs[~paragraphs[S.IS_STRUCTURE]]
     if "thematic" not in paragraphs.columns:
         paragraphs = paragraphs.assign(thematic="")
-    by_doc = {
-        d: list(g.sort_values(S.PARA_POS)[[S.TEXT, "thematic"]].itertuples(index=False, name=None))
-        for d, g in paragraphs.groupby(S.DOC_ID)
-    }
+    # one sort and one pass, not a sort per document: pandas costs ~2 ms per group (40 s for 20,000 documents)
+    ordered = paragraphs.sort_values([S.DOC_ID, S.PARA_POS], kind="stable")
+    by_doc: dict[str, list[tuple[str, str]]] = {}
+    for doc_id, text, thematic in zip(
+        ordered[S.DOC_ID].tolist(), ordered[S.TEXT].tolist(), ordered["thematic"].tolist(), strict=True
+    ):
+        by_doc.setdefault(doc_id, []).append((text, thematic))
     blocks = []
     for record in docs.to_dict("records"):
         header = ["****", f"*doc_{ids[record[S.DOC_ID]]}"]

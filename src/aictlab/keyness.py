@@ -232,7 +232,8 @@ def document_term_counts(
     kept, sizes = _kept_counts(counts, schema.DOC_ID, keep_stop=keep_stop, keep_punct=keep_punct, pos=None)
     long = kept.astype(np.int64).rename("n").reset_index()[[schema.DOC_ID, "term", "n"]]
     long = long.sort_values([schema.DOC_ID, "term"], kind="stable").reset_index(drop=True)
-    return long, sorted(set(sizes.index) | set(long[schema.DOC_ID]))
+    # the distinct ids, not one Python object per row (millions of rows at 5M words)
+    return long, sorted(set(sizes.index) | set(long[schema.DOC_ID].unique().tolist()))
 
 
 def _document_term_counts(
