@@ -175,6 +175,11 @@ def ahead(ctx: ReportContext) -> tuple[_GridPlan, Callable[[], tp.TopicSelection
         return None
     if ctx.is_cached("topics_selection", plan.key):
         return None
+    # scikit-learn (~1 CPU s to import): this process imports it anyway when it reads the grid's NMF models
+    # back; imported before the fork, the grid's process inherits it instead of importing it a second time
+    import sklearn.decomposition
+    import sklearn.feature_extraction.text  # noqa: F401
+
     return plan, functools.partial(_select_apart, plan, ctx, os.getpid())
 
 
