@@ -65,3 +65,24 @@ def test_nothing_is_started_ahead_on_the_dask_engine_or_one_core(fake_parts, mon
     with contextlib.ExitStack() as stack:
         assert runner.start_ahead(ctx, ["first", "late"], stack) == {}
     assert fake_parts == []
+
+
+def test_the_topic_grid_freezes_inherited_objects_in_its_forked_process_only():
+    """part_topics._select_apart: in the forked process the report's objects are frozen (left out of the
+    garbage collector's walks); called in the report's own process, nothing is frozen."""
+    import gc
+
+    from aictlab.report import part_topics
+    from aictlab.workers import forked_call
+
+    plan = types.SimpleNamespace(select=lambda ctx, progress: (ctx, progress, gc.get_freeze_count()))
+    assert gc.get_freeze_count() == 0
+    parent = os.getpid()
+    here = part_topics._select_apart(plan, "ctx", parent)
+    assert here == ("ctx", False, 0)
+    assert gc.get_freeze_count() == 0
+    with forked_call(lambda: part_topics._select_apart(plan, "ctx", parent)) as handle:
+        ctx, progress, frozen = handle.result()
+    assert (ctx, progress) == ("ctx", False)
+    assert frozen > 1000  # the test process's objects (modules, functions, ...), frozen in the child
+    assert gc.get_freeze_count() == 0
