@@ -154,7 +154,7 @@ def accentless_documents(
         return set()
     # each distinct word is counted once, then its counts are summed per document (a corpus repeats words)
     words, word_of = surface_codes or pd.factorize(np.asarray([str(t) for t in surface], dtype=object))
-    n_letters = np.asarray([sum(c.isalpha() for c in w) for w in word_of], dtype=np.int64)
+    n_letters = np.asarray([sum(map(str.isalpha, w)) for w in word_of], dtype=np.int64)
     n_accented = np.asarray([len(w) - len(w.translate(_DROP_ACCENTED)) for w in word_of], dtype=np.int64)
     docs, doc_of = pd.factorize(np.asarray(doc_ids, dtype=object))
     letters = np.bincount(docs, weights=n_letters[words], minlength=len(doc_of))

@@ -472,7 +472,7 @@ def _has_letter(
     """Whether each surface form has a letter (computed once per distinct form; ``surface_codes``:
     ``pandas.factorize(surface)`` if the caller has it)."""
     code, forms = surface_codes or pd.factorize(surface)
-    return np.asarray([any(c.isalpha() for c in s) for s in forms], dtype=bool)[code]
+    return np.asarray([any(map(str.isalpha, s)) for s in forms], dtype=bool)[code]
 
 
 #: Distinct (lemma, surface, accentless) rows whose parts :func:`_pieces_of` keeps per vocabulary.
@@ -525,8 +525,10 @@ def _token_parts(
     -------
     tuple
         ``parts`` (list of str), ``part_surface`` (list), ``part_row`` (int array: the row of each part),
-        ``part_first``, ``part_last``, ``part_restored``, ``part_conditional`` (bool arrays) and
-        ``row_parts`` (the tuple of each row's parts).
+        ``part_first``, ``part_last``, ``part_restored``, ``part_conditional`` (bool arrays),
+        ``row_parts`` (the tuple of each row's parts) and ``distinct``: ``(take, part, offered)``, the parts
+        and offered keys of the distinct rows (object arrays) and which of them each part is
+        (``parts == part[take]``), for tests over the distinct values only.
     """
     n = len(lemmas)
     lemma_code, lemma_of = pd.factorize(lemmas)
@@ -564,6 +566,7 @@ def _token_parts(
         u_restored[take].tolist(),
         u_conditional[take].tolist(),
         [row_tuple[c] for c in code.tolist()],
+        (take, u_part, u_offered),
     )
 
 
@@ -671,25 +674,33 @@ def match_terms(
     in_accentless = (
         np.fromiter((d in no_accents for d in doc), dtype=bool, count=n_rows) if no_accents else None
     )
-    (parts, part_surface, part_row, part_first, part_last, part_restored, part_conditional, row_parts) = (
-        _token_parts(
-            lemmas, surface, in_accentless, _pieces_of(tuple(lex.forms["form"]), rule_words), surface_codes
-        )
+    (
+        parts,
+        part_surface,
+        part_row,
+        part_first,
+        part_last,
+        part_restored,
+        part_conditional,
+        row_parts,
+        distinct,
+    ) = _token_parts(
+        lemmas, surface, in_accentless, _pieces_of(tuple(lex.forms["form"]), rule_words), surface_codes
     )
     part_row_a = part_row
     part_block = row_block[part_row_a]
     n_parts = len(parts)
     taken_row = np.zeros(n_rows, dtype=bool)
     found = []
-    parts_s = pd.Series(parts, dtype=object)
-    surface_s = pd.Series(part_surface, dtype=object)
+    take, distinct_parts, distinct_offered = distinct
     for length in sorted(by_len, reverse=True):
         table = by_len[length]
-        # Only windows whose first part starts an entry of this length can match: test those alone.
+        # Only windows whose first part starts an entry of this length can match: test those alone (each
+        # distinct row's parts once, then spread over the parts).
         firsts = {form[0] for form in table}
-        starts = parts_s.isin(firsts).to_numpy()
+        starts = pd.Series(distinct_parts, dtype=object).isin(firsts).to_numpy()[take]
         if length == 1:
-            starts = starts | surface_s.isin(firsts).to_numpy()
+            starts = starts | pd.Series(distinct_offered, dtype=object).isin(firsts).to_numpy()[take]
         for i in np.flatnonzero(starts[: max(n_parts - length + 1, 0)]).tolist():
             j = i + length - 1
             if part_block[i] != part_block[j]:
@@ -716,6 +727,7 @@ def match_terms(
         parts=row_parts,
         is_word=_has_letter(surface, surface_codes),
         ent_type=toks["ent_type"].fillna("").astype(str).to_numpy() if "ent_type" in toks.columns else None,
+        surface_codes=surface_codes,
     )
     rules = {
         t.term: (frozenset(t.require), frozenset(t.exclude), int(t.window))

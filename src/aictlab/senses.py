@@ -119,6 +119,8 @@ class HitContext:
         Row has a letter.
     ent_type : array of str or None
         spaCy entity label of each row, when the token table has ``ent_type``.
+    surface_codes : (array, array) or None
+        ``pandas.factorize(surface)`` when ``surface`` holds str and the caller has it (not again).
     """
 
     doc: np.ndarray
@@ -127,6 +129,7 @@ class HitContext:
     parts: list[tuple[str, ...]]
     is_word: np.ndarray
     ent_type: np.ndarray | None = None
+    surface_codes: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _is_title_case(word: str) -> bool:
@@ -166,7 +169,10 @@ def _title_rows(ctx: HitContext, titles: tuple[str, ...], rows: Sequence[int] | 
         return covered
     # each distinct surface form is keyed once; a row's key starts where the previous non-empty key ended
     take = np.concatenate([np.arange(a, b) for a, b in spans])
-    code, forms = pd.factorize(np.asarray([str(s) for s in ctx.surface[take]], dtype=object))
+    if ctx.surface_codes is not None:  # the table's distinct forms (those of other documents keyed too)
+        code, forms = ctx.surface_codes[0][take], ctx.surface_codes[1]
+    else:
+        code, forms = pd.factorize(np.asarray([str(s) for s in ctx.surface[take]], dtype=object))
     form_keys = [title_key(f) for f in forms]
     keys = np.empty(len(ctx.surface), dtype=object)
     keys[take] = np.asarray(form_keys, dtype=object)[code]
@@ -180,9 +186,13 @@ def _title_rows(ctx: HitContext, titles: tuple[str, ...], rows: Sequence[int] | 
         text = " ".join(keys[a:b][present].tolist())
         begins = np.cumsum(step[a:b]) - step[a:b]
         ends = begins + lengths[a:b]
+        # both nondecreasing (a key ends before the next begins): the keys inside a match, begins >= start and
+        # ends <= end, are one run of rows, found by bisection instead of a pass over the document per match
         for m in pattern.finditer(text):
-            inside = (begins >= m.start()) & (ends <= m.end()) & (ends > begins)
-            covered[a:b] |= inside
+            lo = a + int(np.searchsorted(begins, m.start(), side="left"))
+            hi = a + int(np.searchsorted(ends, m.end(), side="right"))
+            if lo < hi:
+                covered[lo:hi] |= present[lo - a : hi - a]  # empty keys (ends == begins) are never covered
     return covered
 
 
