@@ -27,7 +27,7 @@ def _chunks_of_long_sentence(n_words: int, size: int) -> list[int]:
     return pieces
 
 
-def segment_ids(tokens: pd.DataFrame, *, size: int = 40) -> pd.Series:
+def segment_ids(tokens: pd.DataFrame, *, size: int = 40, dtype: object = None) -> pd.Series:
     """Assign each token to a segment: ``<doc_id>_s<nnnn>``.
 
     Rule (docs/methods.md §2): within a document and a run of paragraphs of equal status, sentences are added to
@@ -41,6 +41,9 @@ def segment_ids(tokens: pd.DataFrame, *, size: int = 40) -> pd.Series:
     tokens : DataFrame
         In document order, with ``doc_id, sent_id, is_word`` (and ``is_structure, is_duplicate`` if present).
     size : int, default=40
+    dtype : optional
+        Of the Series (default: inferred); ``object`` keeps the labels as Python strings, a corpus table's
+        text dtype, without a conversion pass.
 
     Returns
     -------
@@ -49,7 +52,7 @@ def segment_ids(tokens: pd.DataFrame, *, size: int = 40) -> pd.Series:
     segmenter = Segmenter(size=size)
     segmenter.feed(tokens)
     segmenter.finish()
-    return pd.Series(segmenter.seg_ids(0, len(tokens)), index=tokens.index, name=S.SEG_ID)
+    return pd.Series(segmenter.seg_ids(0, len(tokens)), index=tokens.index, name=S.SEG_ID, dtype=dtype)
 
 
 class Segmenter:

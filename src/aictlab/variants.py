@@ -41,16 +41,13 @@ def resegment_tokens(tokens: pd.DataFrame, size: int) -> pd.DataFrame:
     ``tokens`` must hold whole documents in document order (a corpus's token table or one of its partitions):
     :func:`aictlab.segment.segment_ids` then gives the segments a build with ``segment_size=size`` gives.
     """
-    from aictlab.segment import Segmenter
+    from aictlab.segment import segment_ids
 
     S.require_columns(tokens, (S.DOC_ID, S.SEG_ID, S.SENT_ID, S.IS_WORD), "tokens")
-    # segment_ids's labels, kept as Python strings (the corpus's text dtype): a Series without a dtype would
-    # convert them to pandas 3's "str" and back, three passes over every token for the same column
-    segmenter = Segmenter(size=size)
-    segmenter.feed(tokens)
-    segmenter.finish()
     out = tokens.copy()
-    out[S.SEG_ID] = pd.Series(segmenter.seg_ids(0, len(tokens)), index=tokens.index, dtype=object)
+    # kept as Python strings (the corpus's text dtype): an inferred dtype would convert them to pandas 3's
+    # "str" and back, passes over every token for the same column
+    out[S.SEG_ID] = segment_ids(tokens, size=size, dtype=object)
     return out
 
 
