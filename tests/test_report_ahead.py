@@ -65,3 +65,24 @@ def test_nothing_is_started_ahead_on_the_dask_engine_or_one_core(fake_parts, mon
     with contextlib.ExitStack() as stack:
         assert runner.start_ahead(ctx, ["first", "late"], stack) == {}
     assert fake_parts == []
+
+
+def test_the_run_keeps_its_long_lived_objects_out_of_the_collectors_full_passes_and_gives_them_back():
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    with runner._long_lived_frozen():
+        at_start = gc.get_freeze_count()
+        assert at_start > 1000  # the modules loaded, the test's objects
+        kept = [[i] for i in range(5000)]
+        gc.freeze()  # as the runner does once the corpus is loaded
+        assert gc.get_freeze_count() >= at_start + 5000
+    assert gc.get_freeze_count() == 0 and len(kept) == 5000
+    gc.freeze()  # a caller's own freeze is left as it was
+    try:
+        frozen = gc.get_freeze_count()
+        with runner._long_lived_frozen():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
