@@ -15,7 +15,13 @@ from matplotlib.backends import _backend_pdf_ps
 from pypdf import PdfReader
 
 from aictlab.plots import figure_style, new_figure, styled
-from aictlab.plots.output import LAYOUT_TABLES, figure_bytes, fonts_without_layout_tables, frozen_layout
+from aictlab.plots.output import (
+    LAYOUT_TABLES,
+    figure_bytes,
+    fonts_without_layout_tables,
+    frozen_layout,
+    laid_out,
+)
 
 matplotlib.use("Agg")
 
@@ -163,3 +169,47 @@ def test_a_figure_without_layout_engine_is_saved_as_it_is():
     images = figure_bytes(fig)
     assert fig.get_layout_engine() is None
     assert images["png"] == saved(fig, "png")
+
+
+def two_saves(fig) -> dict[str, bytes]:
+    """The PNG and PDF of two ``savefig`` calls, the PDF in the PNG's layout with our fonts."""
+    png = saved(fig, "png")
+    with frozen_layout(fig), fonts_without_layout_tables():
+        pdf = saved(fig, "pdf")
+    return {"png": png, "pdf": pdf}
+
+
+def test_a_figure_laid_out_once_has_the_bytes_of_two_saves_and_keeps_its_engine_canvas_and_dpi():
+    fig = plot_labels()
+    engine, canvas, dpi = fig.get_layout_engine(), fig.canvas, fig.dpi
+    with matplotlib.rc_context({"figure.autolayout": True}):  # a user's setting does not bring an engine back
+        with laid_out(fig):
+            assert fig.get_layout_engine() is None
+    assert (fig.get_layout_engine(), fig.canvas, fig.dpi) == (engine, canvas, dpi)
+    images = figure_bytes(fig)
+    assert (fig.get_layout_engine(), fig.canvas, fig.dpi) == (engine, canvas, dpi)
+    assert images == two_saves(plot_labels())
+
+
+@styled
+def plot_annotated():
+    """Points and their labels, moved apart by adjustText and joined to them by arrows clipped by the labels."""
+    from adjustText import adjust_text
+
+    fig, ax = new_figure(width=3, height=2)
+    x, y = [0.2, 0.22, 0.25, 0.7], [0.3, 0.31, 0.29, 0.6]
+    ax.scatter(x, y, color="#000000")
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    labels = ["coopération", "solidarité", "aide", "pôle"]
+    texts = [ax.text(a, b, label) for a, b, label in zip(x, y, labels, strict=True)]
+    adjust_text(texts, ax=ax, iter_lim=50, arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.5})
+    return fig
+
+
+def test_a_figure_with_arrows_is_saved_as_matplotlib_saves_it():
+    images = figure_bytes(plot_annotated())
+    assert images == two_saves(plot_annotated())
+    fig = plot_annotated()
+    with laid_out(fig), fonts_without_layout_tables():  # the arrow would start from its text's 200-dpi box
+        saved(fig, "png")
+        assert saved(fig, "pdf") != images["pdf"]

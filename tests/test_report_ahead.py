@@ -67,22 +67,22 @@ def test_nothing_is_started_ahead_on_the_dask_engine_or_one_core(fake_parts, mon
     assert fake_parts == []
 
 
-def test_the_topic_grid_freezes_inherited_objects_in_its_forked_process_only():
-    """part_topics._select_apart: in the forked process the report's objects are frozen (left out of the
-    garbage collector's walks); called in the report's own process, nothing is frozen."""
+def test_the_run_keeps_its_long_lived_objects_out_of_the_collectors_full_passes_and_gives_them_back():
     import gc
 
-    from aictlab.report import part_topics
-    from aictlab.workers import forked_call
-
-    plan = types.SimpleNamespace(select=lambda ctx, progress: (ctx, progress, gc.get_freeze_count()))
     assert gc.get_freeze_count() == 0
-    parent = os.getpid()
-    here = part_topics._select_apart(plan, "ctx", parent)
-    assert here == ("ctx", False, 0)
-    assert gc.get_freeze_count() == 0
-    with forked_call(lambda: part_topics._select_apart(plan, "ctx", parent)) as handle:
-        ctx, progress, frozen = handle.result()
-    assert (ctx, progress) == ("ctx", False)
-    assert frozen > 1000  # the test process's objects (modules, functions, ...), frozen in the child
-    assert gc.get_freeze_count() == 0
+    with runner._long_lived_frozen():
+        at_start = gc.get_freeze_count()
+        assert at_start > 1000  # the modules loaded, the test's objects
+        kept = [[i] for i in range(5000)]
+        gc.freeze()  # as the runner does once the corpus is loaded
+        assert gc.get_freeze_count() >= at_start + 5000
+    assert gc.get_freeze_count() == 0 and len(kept) == 5000
+    gc.freeze()  # a caller's own freeze is left as it was
+    try:
+        frozen = gc.get_freeze_count()
+        with runner._long_lived_frozen():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gc
 import os
 from collections.abc import Callable, Sequence
 
@@ -180,20 +179,7 @@ def ahead(ctx: ReportContext) -> tuple[_GridPlan, Callable[[], tp.TopicSelection
     import sklearn.decomposition
     import sklearn.feature_extraction.text  # noqa: F401
 
-    return plan, functools.partial(_select_apart, plan, ctx, os.getpid())
-
-
-def _select_apart(plan: _GridPlan, ctx: ReportContext, parent: int) -> tp.TopicSelection:
-    """The grid of :func:`ahead` (``plan.select``), in the process forked for it.
-
-    ``parent``: the report's process id; called there (when it could not fork), nothing is frozen. A forked
-    process inherits every object of the report (~0.7M tracked by the garbage collector on the seeds: the
-    corpus, spaCy's model), and its first full collection walks them all and writes to every page holding
-    one (copy-on-write): ~0.27 CPU s of the grid's process (docs/benchmarks.md, s28-grid). Frozen, they are
-    left out of its collections; the grid's own objects are collected as before. Returns the selection."""
-    if os.getpid() != parent:  # never in the report's own process: its objects must stay collectable
-        gc.freeze()
-    return plan.select(ctx, progress=False)
+    return plan, functools.partial(plan.select, ctx, progress=False)
 
 
 def run(ctx: ReportContext) -> str:
