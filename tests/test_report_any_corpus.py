@@ -302,12 +302,28 @@ def test_degenerate_reinert_class_is_one_above_ninety_percent():
 
 
 def test_topics_started_ahead_give_the_tables_of_a_topics_only_run(synthetic_report, tmp_path):
-    # the whole report forks the topic grid while the earlier parts run (runner.start_ahead); a run of the
-    # topics part alone computes it in turn, from an empty cache: the same tables, byte for byte
+    # the whole report forks the topics part's computations (grid, final fits, bootstraps) while the earlier
+    # parts run (runner.start_ahead); a run of the topics part alone computes them in turn, from an empty
+    # cache: the same tables, byte for byte
     corpus = synthetic_report["out"].parent / "corpus"
     outcomes = run_report(_settings(tmp_path, corpus), only=["topics"])
     assert [(o.name, o.status) for o in outcomes] == [("topics", "ok")]
-    names = ["topic_model_selection.csv", "topics.csv", "topic_prevalence.csv", "frame_topic_prevalence.csv"]
+    names = [
+        "topic_model_selection.csv", "topics.csv", "topic_prevalence.csv", "frame_topic_prevalence.csv",
+        "frame_topic_prevalence_compared.csv", "topic_frame_shares_by_k.csv",
+    ]  # fmt: skip
+    # the forked process wrote their cache entries, for a warm run to read: the same names as the run alone
+    results = synthetic_report["out"].parent / "processed" / "results"
+    entries = {f.name.rsplit("-", 1)[0] for f in results.glob("topics_*.pkl")}
+    assert entries == {
+        f.name.rsplit("-", 1)[0] for f in (tmp_path / "processed" / "results").glob("topics_*.pkl")
+    }
+    assert {
+        "topics_selection",
+        "topics_prevalence",
+        "topics_seed_ranges",
+        "topics_frame_shares_by_k",
+    } <= entries
     for name in names:
         alone = (tmp_path / "out" / "tables" / name).read_bytes()
         assert alone == (synthetic_report["out"] / "tables" / name).read_bytes(), name

@@ -163,41 +163,41 @@ def _grid_plan(ctx: ReportContext) -> _GridPlan:
     return _GridPlan(docs, k_grid, key, max_units)
 
 
-def ahead(ctx: ReportContext) -> tuple[_GridPlan, Callable[[], tp.TopicSelection]] | None:
-    """The topic grid, to be computed while the parts before this one run (:func:`aictlab.report.runner.start_ahead`).
+@dataclasses.dataclass(frozen=True)
+class _TopicResults:
+    """What the topics part computes, each piece through the result cache (:func:`_topic_results`)."""
 
-    Returns the plan and the grid's call, or None when the grid is cached or the corpus cannot hold topic
-    models (:func:`run` then says why)."""
-    try:
-        plan = _grid_plan(ctx)
-    except (SettingsError, SchemaError):
-        return None
-    if ctx.is_cached("topics_selection", plan.key):
-        return None
-    # scikit-learn (~1 CPU s to import): this process imports it anyway when it reads the grid's NMF models
-    # back; imported before the fork, the grid's process inherits it instead of importing it a second time
-    import sklearn.decomposition
-    import sklearn.feature_extraction.text  # noqa: F401
+    selection: tp.TopicSelection  # the grid without its fitted models
+    chosen: dict[str, int]
+    refitted: dict[str, bool]
+    stream: bool
+    workers: int
+    topics: pd.DataFrame
+    doc_topics: pd.DataFrame
+    mass: pd.DataFrame
+    prevalence: pd.DataFrame
+    frame_prev: pd.DataFrame
+    compared: dict
+    frame_cmp: pd.DataFrame
+    by_k: pd.DataFrame
+    dynamic: pd.DataFrame | None
 
-    return plan, functools.partial(plan.select, ctx, progress=False)
 
+def _topic_results(ctx: ReportContext, plan: _GridPlan, lexicon, *, progress: bool) -> _TopicResults:
+    """The grid, the reported models and every table the topics part reports, each read from or written to the
+    result cache.
 
-def run(ctx: ReportContext) -> str:
+    Run whole in the grid's process when the grid starts ahead (:func:`ahead`): reading the grid's fits back
+    (tens of MB), the final fits on every unit, the bootstraps and the refits then run there, on the core the
+    other parts leave idle, and only these tables come back (docs/benchmarks.md, session 30).
+    """
     s = ctx.settings
-    lexicon = load_lexicon(s.lexicon_path)
-    # the grid started ahead (runner.start_ahead): its plan, and its result when asked for
-    plan, started = ctx.ahead.get("topics", (None, None))
-    try:
-        plan = _grid_plan(ctx) if plan is None else plan
-    except (SettingsError, SchemaError) as err:
-        return _not_run(err)
-    docs, k_grid, key, max_units, sampled = plan.docs, plan.k_grid, plan.key, plan.max_units, plan.sampled
+    docs, key, sampled = plan.docs, plan.key, plan.sampled
 
     @functools.cache
     def grid() -> tp.TopicSelection:
         """The whole grid, every subsample fit included (tens of MB): read only by what is not cached."""
-        compute = started.result if started is not None else lambda: plan.select(ctx, progress=True)
-        return ctx.cached("topics_selection", key, compute)
+        return ctx.cached("topics_selection", key, lambda: plan.select(ctx, progress=progress))
 
     # the grid without its fitted models (a tenth of the size, no scikit-learn object): all that a warm run reads
     selection = ctx.cached(
@@ -205,7 +205,6 @@ def run(ctx: ReportContext) -> str:
     )
     models = selection.params["models"]
     chosen = {m: int(s.topic_k_chosen) if s.topic_k_chosen else selection.chosen_k(m) for m in models}
-    ctx.save_table(selection.table, "topic_model_selection")
 
     # the reported models: the grid's reference fits, or (capped grid, or topic_stream="always") the chosen
     # K fitted on every unit, LDA streamed from a Matrix Market corpus in the processed folder
@@ -265,7 +264,6 @@ def run(ctx: ReportContext) -> str:
     )
     first = ["model", "topic", "rank", "term", "weight", "label", "frame"]
     topics = topics[first + [c for c in topics.columns if c not in first]]
-    ctx.save_table(topics, "topics")
 
     prev_key = {
         **key,
@@ -309,11 +307,8 @@ def run(ctx: ReportContext) -> str:
         ),
     )
     prevalence = prevalence.merge(ranges, on=["model", "topic", "period"], how="left")
-    ctx.save_table(prevalence, "topic_prevalence")
-    ctx.save_table(frame_prev, "frame_topic_prevalence")
     # the topic view of the drift contrasts the lexicon's compared periods (thin edge periods merged inward)
     compared = ctx.compared_periods()
-    first, last = compared["first"], compared["last"]
     frame_cmp = ctx.cached(
         "topics_frame_prevalence_compared",
         {
@@ -325,11 +320,9 @@ def run(ctx: ReportContext) -> str:
         },  # fmt: skip
         lambda: tp.compared_frame_prevalence(dt, topics, compared, **boot),
     )
-    ctx.save_table(frame_cmp, "frame_topic_prevalence_compared")
     by_k = ctx.cached(
         "topics_frame_shares_by_k", prev_key, lambda: tp.frame_shares_by_k(grid(), lexicon, by="period")
     )
-    ctx.save_table(by_k, "topic_frame_shares_by_k")
     dynamic = None
     if s.extra.get("topic_dynamic"):
         # optional (slow, pure-Python gensim LdaSeqModel): K of the headline family, LDA's vocabulary
@@ -339,6 +332,58 @@ def run(ctx: ReportContext) -> str:
             {**key, "k": k_dyn, "periods": s.periods},
             lambda: tp.dynamic_topics(grid().docs, k_dyn, seed=s.seed),
         )
+    return _TopicResults(
+        selection, chosen, refitted, stream, workers, topics, dt, mass,
+        prevalence, frame_prev, compared, frame_cmp, by_k, dynamic,
+    )  # fmt: skip
+
+
+def ahead(ctx: ReportContext) -> tuple[_GridPlan, Callable[[], _TopicResults]] | None:
+    """The topics part's computations (:func:`_topic_results`: the grid first), to be run while the parts
+    before this one run (:func:`aictlab.report.runner.start_ahead`).
+
+    Returns the plan and the call, or None when the grid is cached or the corpus cannot hold topic models
+    (:func:`run` then says why)."""
+    try:
+        plan = _grid_plan(ctx)
+    except (SettingsError, SchemaError):
+        return None
+    if ctx.is_cached("topics_selection", plan.key):
+        return None
+    # scikit-learn (~1 CPU s to import): imported before the fork, the grid's process inherits it; on a small
+    # corpus that process is the run's critical path, not this one (docs/benchmarks.md, s28-grid)
+    import sklearn.decomposition
+    import sklearn.feature_extraction.text  # noqa: F401
+
+    lexicon = load_lexicon(ctx.settings.lexicon_path)
+    return plan, functools.partial(_topic_results, ctx, plan, lexicon, progress=False)
+
+
+def run(ctx: ReportContext) -> str:
+    s = ctx.settings
+    lexicon = load_lexicon(s.lexicon_path)
+    # started ahead (runner.start_ahead): the plan, and the computed tables when asked for
+    plan, started = ctx.ahead.get("topics", (None, None))
+    try:
+        plan = _grid_plan(ctx) if plan is None else plan
+    except (SettingsError, SchemaError) as err:
+        return _not_run(err)
+    docs, k_grid, max_units = plan.docs, plan.k_grid, plan.max_units
+    r = started.result() if started is not None else _topic_results(ctx, plan, lexicon, progress=True)
+    selection, chosen, refitted, stream, workers = r.selection, r.chosen, r.refitted, r.stream, r.workers
+    topics, dt, mass, prevalence, frame_prev, frame_cmp, by_k, dynamic = (
+        r.topics, r.doc_topics, r.mass, r.prevalence, r.frame_prev, r.frame_cmp, r.by_k, r.dynamic
+    )  # fmt: skip
+    models = selection.params["models"]
+    compared = r.compared
+    first, last = compared["first"], compared["last"]
+    ctx.save_table(selection.table, "topic_model_selection")
+    ctx.save_table(topics, "topics")
+    ctx.save_table(prevalence, "topic_prevalence")
+    ctx.save_table(frame_prev, "frame_topic_prevalence")
+    ctx.save_table(frame_cmp, "frame_topic_prevalence_compared")
+    ctx.save_table(by_k, "topic_frame_shares_by_k")
+    if dynamic is not None:
         ctx.save_table(dynamic, "topic_dynamic")
 
     ctx.plot("topic_model_selection", tplots.plot_model_selection, selection.table, chosen=chosen)
