@@ -19,7 +19,7 @@ import pandas as pd
 from aictlab import bins, verdict
 from aictlab import topics as tp
 from aictlab.errors import SchemaError, SettingsError
-from aictlab.lexicon import load_lexicon
+from aictlab.lexicon import Lexicon, load_lexicon
 from aictlab.plots import topics as tplots
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
@@ -183,7 +183,7 @@ class _TopicResults:
     dynamic: pd.DataFrame | None
 
 
-def _topic_results(ctx: ReportContext, plan: _GridPlan, lexicon, *, progress: bool) -> _TopicResults:
+def _topic_results(ctx: ReportContext, plan: _GridPlan, lexicon: Lexicon, *, progress: bool) -> _TopicResults:
     """The grid, the reported models and every table the topics part reports, each read from or written to the
     result cache.
 
