@@ -275,10 +275,10 @@ def start_ahead(ctx: ReportContext, names: list[str], stack: contextlib.ExitStac
     A part module may define ``ahead(ctx)``, returning ``(prepared, call)`` or None: ``prepared`` is what it
     computed here (its inputs), ``call`` what it would compute first when it runs, deterministic and
     independent of earlier parts (the topics part's grid, tens of CPU seconds on two workers, and the tables
-    that follow from it, which would otherwise wait for the frames part). It pays where the running parts leave a core idle, not where both cores are
-    busy (docs/benchmarks.md, session 23). The process ends with ``stack``. Only on the memory engine (a
-    forked process must not use the Dask client's threads), with at least two cores, and not for the first
-    part (nothing to overlap).
+    that follow from it, which would otherwise wait for the frames part). It pays where the running parts
+    leave a core idle, not where both cores are busy (docs/benchmarks.md, session 23). The process ends with
+    ``stack``. Only on the memory engine (a forked process must not use the Dask client's threads), with at
+    least two cores, and not for the first part (nothing to overlap).
     A part whose ``ahead`` fails just runs as usual: its own run reports the error.
 
     Returns
