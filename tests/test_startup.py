@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import subprocess
 import sys
 from concurrent.futures import Future
@@ -138,6 +139,55 @@ def test_a_second_process_draws_the_last_queued_figures_with_the_same_bytes():
     # the second process takes the last figures (how many depends on when the first takes the oldest)
     assert second >= 1
     assert drawn == expected
+
+
+def test_processes_started_ahead_draw_the_same_bytes_and_the_spare_takes_the_last_figures():
+    figures = [plot_bars(TABLE.assign(n=TABLE["n"] * k))[0] for k in range(1, 9)]
+    expected = [figure_bytes(fig) for fig in figures]
+    with FigureWorker() as worker:
+        worker.start(spare=True)
+        first, spare = worker._process, worker._spare
+        worker.start(spare=True)  # started already: nothing more
+        assert (worker._process, worker._spare) == (first, spare) and first is not spare
+        futures = [worker.submit(fig)[1] for fig in figures]
+        second = worker.draw_rest()
+        drawn = [future.result(timeout=120) for future in futures]
+        assert worker._process is first and worker._spare is None
+    assert drawn == expected
+    # the first process takes the oldest figures one at a time while the spare takes the newest: of eight
+    # queued at once, the spare draws some, then ends once its input is closed (exit code 0, not killed)
+    assert second >= 1 and spare.returncode == 0
+
+
+def test_processes_started_ahead_that_draw_nothing_are_killed_not_awaited():
+    worker = FigureWorker()
+    worker.start(spare=True)
+    first, spare = worker._process, worker._spare
+    assert worker.draw_rest() == 0  # nothing queued: the spare is not needed
+    assert spare.returncode == -signal.SIGKILL and worker._spare is None
+    worker.close()
+    assert first.returncode == -signal.SIGKILL
+    worker.start(spare=True)  # closed: nothing starts
+    assert worker._process is None and worker._spare is None
+
+
+def test_the_first_notice_of_a_corpus_build_starts_the_figure_processes_once(tmp_path):
+    from aictlab.report.runner import _on_build
+
+    class Worker:
+        def __init__(self):
+            self.starts = []
+
+        def start(self, *, spare=False):
+            self.starts.append(spare)
+
+    ctx = ReportContext(settings=Settings(root=tmp_path), corpus=None, figure_worker=Worker())
+    seen = []
+    notice = _on_build(ctx, lambda *args: seen.append(args))
+    for args in [(0, 10, 0, 2), (6, 10, 1, 2), (10, 10, 2, 2)]:
+        notice(*args)
+    assert ctx.figure_worker.starts == [True]  # the first notice only, with the spare
+    assert seen == [(0, 10, 0, 2), (6, 10, 1, 2), (10, 10, 2, 2)]  # every notice reaches the bar
 
 
 def test_a_figure_queued_on_a_closed_worker_fails():

@@ -263,9 +263,12 @@ def serve(requests, replies) -> None:
         _send(replies, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _stop(process) -> None:
-    """End a worker process once it has drawn what it was sent (its input closed)."""
+def _stop(process, *, at_once: bool = False) -> None:
+    """End a worker process once it has drawn what it was sent (its input closed), or ``at_once`` (it was sent
+    nothing to draw, or the run was interrupted)."""
     try:
+        if at_once:
+            process.kill()
         process.stdin.close()
         process.wait(timeout=30)
     except Exception:  # a worker that does not end by itself is stopped
@@ -316,7 +319,10 @@ class FigureWorker:
     def __init__(self) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        self._process = None  # started with the first figure: a run that draws none starts nothing
+        self._process = None  # started with the first figure or by start(): a run drawing none starts none
+        self._spare = None  # the second process of draw_rest, when start(spare=True) started it ahead
+        self._sent = False  # whether a figure went to self._process
+        self._starting = threading.Lock()  # the caller's start() and the worker's thread may both start it
         self._closed = False
         self._jobs: deque[_Job] = deque()  # submitted and not yet taken by either side
         # one thread talks to the process, a figure at a time: a reply is read before the next figure is
@@ -336,12 +342,35 @@ class FigureWorker:
             env=env,
         )
 
+    def start(self, *, spare: bool = False) -> None:
+        """Start the drawing process now instead of with the first figure, and with ``spare`` the second
+        process of :meth:`draw_rest` too.
+
+        A process's interpreter takes ~0.9 CPU s to start (matplotlib, its backends, fontTools): started while
+        the caller leaves a core idle (the report's corpus build, one core of NLP), that time is not taken
+        from the busy cores later, nor from the end of the run, where the second process is needed at once. A
+        spare idles until then (one interpreter's memory, ~80 MB); one not needed is ended without waiting.
+        Calling it again starts nothing more.
+        """
+        if self._closed:
+            return
+        self._process_started()
+        if spare and self._spare is None:
+            self._spare = self._start()
+
+    def _process_started(self):
+        """The drawing process, started if it was not."""
+        with self._starting:
+            if self._process is None:
+                self._process = self._start()
+            return self._process
+
     def _draw(self, blob: bytes) -> dict[str, bytes]:
         if self._closed:
             raise RuntimeError("the figure worker was closed")
-        if self._process is None:
-            self._process = self._start()
-        return self._exchange(self._process, blob)
+        process = self._process_started()
+        self._sent = True
+        return self._exchange(process, blob)
 
     @staticmethod
     def _exchange(process, blob: bytes) -> dict[str, bytes]:
@@ -383,10 +412,10 @@ class FigureWorker:
         For a caller with nothing left to compute: the rest of the queue is drawn on two cores. The second
         process is a fresh interpreter like the first (never this process, whose matplotlib state the
         figures' construction has changed: a figure drawn here may lay out its PDF differently), so every
-        figure has the bytes it has when the first process draws it. It is started only when a figure is
-        left to take, and ends before this returns.
+        figure has the bytes it has when the first process draws it. It is the spare of :meth:`start`, or
+        started only when a figure is left to take, and ends before this returns.
         """
-        drawn, helper = 0, None
+        drawn, (helper, self._spare) = 0, (self._spare, None)
         try:
             while not self._closed:
                 try:
@@ -399,7 +428,7 @@ class FigureWorker:
                 drawn += 1
         finally:
             if helper is not None:
-                _stop(helper)
+                _stop(helper, at_once=drawn == 0)
         return drawn
 
     def close(self, *, kill: bool = False) -> None:
@@ -418,7 +447,10 @@ class FigureWorker:
         self._jobs.clear()
         process, self._process = self._process, None
         if process is not None:
-            _stop(process)
+            _stop(process, at_once=not self._sent)
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            _stop(spare, at_once=True)
 
     def __enter__(self) -> FigureWorker:
         return self

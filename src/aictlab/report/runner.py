@@ -16,6 +16,7 @@ import logging
 import os
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,8 +165,8 @@ def _run_report(settings: Settings, names: list[str], *, progress: bool) -> list
         stack.enter_context(worker_guard())
         # the parts' parallel work runs in processes: numerical libraries get one thread each
         stack.enter_context(one_blas_thread())
-        # figures are drawn in a background process (a fresh interpreter, started with the first figure) while
-        # the next parts compute: one core each
+        # figures are drawn in a background process (a fresh interpreter, started with the first figure, or
+        # during a corpus build: _on_build) while the next parts compute: one core each
         background = FigureWorker.available and (os.cpu_count() or 1) > 1
         worker = stack.enter_context(FigureWorker()) if background else None
         client = None
@@ -238,7 +239,7 @@ def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[
         bar.set_postfix_str("loading the corpus (cleaning and NLP on a first run, then cached)")
         started = time.perf_counter()
         # the NLP of a first run is the longest step: its own bar, over characters of text (honest ETA)
-        ctx.corpus = ctx.load_corpus(progress=tqdm_progress() if progress else None)
+        ctx.corpus = ctx.load_corpus(progress=_on_build(ctx, tqdm_progress() if progress else None))
         gc.freeze()  # the corpus, spaCy's model and the modules live on: see _long_lived_frozen
         seconds = time.perf_counter() - started
         log.info(
@@ -267,6 +268,27 @@ def _run_parts(ctx: ReportContext, names: list[str], *, progress: bool) -> list[
             ctx.ahead = {}
         bar.set_postfix_str(f"done (last: {last})")
     return outcomes
+
+
+def _on_build(ctx: ReportContext, progress: Callable[[int, int, int, int], None] | None):
+    """The corpus stage's ``progress`` callback (:func:`aictlab.corpus.load_corpus`): ``progress``, after the
+    first notice has started the figure processes (:meth:`FigureWorker.start`, the spare too).
+
+    A notice comes only when the corpus is being built, not read from the cache: its NLP is then the run's
+    longest step on one core, and the interpreters' start (~2 CPU s) takes the idle one; a warm run, whose
+    figures mostly come from the cache, starts no process it does not need.
+    """
+    started = False
+
+    def notice(*args: int) -> None:
+        nonlocal started
+        if not started and ctx.figure_worker is not None:
+            started = True
+            ctx.figure_worker.start(spare=True)
+        if progress is not None:
+            progress(*args)
+
+    return notice
 
 
 def start_ahead(ctx: ReportContext, names: list[str], stack: contextlib.ExitStack) -> dict[str, tuple]:
