@@ -10,6 +10,7 @@ import pytest
 from conftest import RAW, split_on_disk
 
 from aictlab.corpus import build_corpus, corpus_overview, load_corpus, select_tokens
+from aictlab.errors import CorpusError
 
 
 def test_seed_documents_and_years(seed_corpus):
@@ -177,3 +178,66 @@ def test_overview_from_token_partitions_equals_the_in_memory_one(seed_corpus, se
     overview = corpus_overview(seed_corpus_on_disk)
     pd.testing.assert_frame_equal(overview, corpus_overview(seed_corpus), check_exact=True)
     assert overview["tokens_counted"].tolist() == [4709, 6091, 114, 4482, 2036]
+
+
+def _cleaning_recorder(monkeypatch):
+    """Make the pipeline's cleaning record the process it ran in (column ``cleaned_in``), and loading the
+    spaCy pipeline a no-op that reports it was not loaded: the build's cleaning is then forked (when it can)."""
+    import os
+
+    from aictlab import nlp, pipeline
+    from aictlab.pipeline import clean_documents
+
+    def recorded(documents):
+        docs, paragraphs = clean_documents(documents)
+        return docs.assign(cleaned_in=os.getpid()), paragraphs
+
+    monkeypatch.setattr(pipeline, "clean_documents", recorded)
+    monkeypatch.setattr(nlp, "pipeline_loaded", lambda lemmatizer="spacy": False)
+    monkeypatch.setattr(nlp, "spacy_pipeline", lambda lemmatizer="spacy": None)
+
+
+def test_a_build_cleans_in_a_forked_process_while_the_model_loads_with_the_same_tables(monkeypatch):
+    import os
+
+    from aictlab.io import check_corpus_folder, read_texts
+    from aictlab.pipeline import clean_documents, clean_while_loading
+
+    meta = check_corpus_folder(RAW)
+    meta["raw_text"] = read_texts(RAW, meta)
+    expected_docs, expected_paragraphs = clean_documents(meta.copy())
+    _cleaning_recorder(monkeypatch)
+    docs, paragraphs = clean_while_loading(meta.copy(), "spacy")
+    if (os.cpu_count() or 1) > 1:
+        assert (docs.pop("cleaned_in") != os.getpid()).all()  # another process cleaned
+    else:
+        docs = docs.drop(columns="cleaned_in")
+    pd.testing.assert_frame_equal(docs, expected_docs)
+    pd.testing.assert_frame_equal(paragraphs, expected_paragraphs)
+    assert len(paragraphs) == 548  # the seed documents' paragraphs
+
+
+def test_a_build_whose_model_is_loaded_cleans_here(monkeypatch):
+    import os
+
+    from aictlab import nlp
+    from aictlab.io import check_corpus_folder, read_texts
+    from aictlab.pipeline import clean_while_loading
+
+    meta = check_corpus_folder(RAW)
+    meta["raw_text"] = read_texts(RAW, meta)
+    _cleaning_recorder(monkeypatch)
+    monkeypatch.setattr(nlp, "pipeline_loaded", lambda lemmatizer="spacy": True)
+    docs, _ = clean_while_loading(meta, "simplemma")
+    assert (docs["cleaned_in"] == os.getpid()).all()
+
+
+def test_a_document_left_empty_by_cleaning_in_the_forked_process_is_named(tmp_path, monkeypatch):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("La coopération décentralisée.\n", encoding="utf-8")
+    (folder / "b.txt").write_text("Titre courant du rapport\n\n3\n\n" * 3, encoding="utf-8")  # header, pages
+    (folder / "metadata.csv").write_text("doc_id,date,file\na,2012,a.txt\nb,2025,b.txt\n", encoding="utf-8")
+    _cleaning_recorder(monkeypatch)
+    with pytest.raises(CorpusError, match=r"metadata.csv row 2 \(doc_id 'b'\): no text left after cleaning"):
+        load_corpus(folder, cache_dir=None)

@@ -35,7 +35,7 @@ from aictlab.config import ENGINES, LEMMATIZERS, Settings, mwe_file
 from aictlab.errors import SchemaError, check_choice
 from aictlab.pipeline import (
     PartitionedCorpus,
-    clean_documents,
+    clean_while_loading,
     content_hash,
     document_totals,
     process_paragraphs,
@@ -413,7 +413,7 @@ def _build(
                 documents, paragraphs, scheduler=scheduler, **options, **token_destination(cache_path)
             )
         if paragraphs is None:
-            documents, paragraphs = clean_documents(documents)
+            documents, paragraphs = clean_while_loading(documents, options["lemmatizer"])
         if cache_path is not None and int(paragraphs[S.TEXT].str.len().sum()) > IN_MEMORY_CHARS:
             # too large to hold as Python objects: tokens streamed to disk in partitions, read partition-wise
             from aictlab.engine import PARTITION_CHARS

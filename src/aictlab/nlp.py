@@ -32,6 +32,7 @@ from aictlab.workers import abandon_pool
 __all__ = [
     "SPACY_MODEL",
     "spacy_pipeline",
+    "pipeline_loaded",
     "model_versions",
     "TITLE_STOP_WORDS",
     "french_stop_words",
@@ -70,6 +71,11 @@ def spacy_pipeline(lemmatizer: str = "spacy"):
             return _PIPELINES["spacy"].tokenizer
         _PIPELINES[lemmatizer] = _load_pipeline(lemmatizer)
     return _PIPELINES[lemmatizer]
+
+
+def pipeline_loaded(lemmatizer: str = "spacy") -> bool:
+    """Whether :func:`spacy_pipeline` of ``lemmatizer`` would return without loading anything."""
+    return lemmatizer in _PIPELINES or (lemmatizer == "simplemma" and "spacy" in _PIPELINES)
 
 
 def _load_pipeline(lemmatizer: str):

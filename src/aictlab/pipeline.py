@@ -41,6 +41,7 @@ __all__ = [
     "check_documents",
     "clean_documents",
     "clean_partition",
+    "clean_while_loading",
     "content_hash",
     "corpus_settings",
     "document_totals",
@@ -198,6 +199,24 @@ def clean_documents(documents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
     texts, rows = clean_partition(docs)
     docs[S.TEXT] = texts
     return docs, paragraphs_frame(rows)
+
+
+def clean_while_loading(documents: pd.DataFrame, lemmatizer: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`clean_documents` in a forked process while this one loads the spaCy pipeline the NLP needs next
+    (:func:`aictlab.nlp.spacy_pipeline`): two fixed costs of a build in memory (on the seeds ~1 CPU s of
+    cleaning, most of it simplemma's dictionary and the accent index, and ~2 s of model) on two cores.
+
+    In this process, cleaning first, when the pipeline is loaded already (nothing to overlap) or where
+    nothing can be forked (:func:`aictlab.workers.forked_call`); the tables are the same either way.
+    """
+    from aictlab import nlp
+    from aictlab.workers import forked_call
+
+    if nlp.pipeline_loaded(lemmatizer):
+        return clean_documents(documents)
+    with forked_call(lambda: clean_documents(documents)) as cleaned:
+        nlp.spacy_pipeline(lemmatizer)
+        return cleaned.result()
 
 
 # --- NLP and segments (one partition) --------------------------------------------------------------------------
