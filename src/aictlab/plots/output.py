@@ -21,7 +21,7 @@ import pickle
 import threading
 from collections import deque
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 __all__ = [
@@ -315,6 +315,10 @@ class FigureWorker:
 
     #: Whether figures can be drawn in a background process here (a platform with subprocesses).
     available = True
+    #: How much lower the drawing processes' scheduling priority is than the caller's (``nice`` increment):
+    #: figures are needed only at the end, so they take the CPU the computations leave, which then end
+    #: sooner; at the end nothing else runs (docs/benchmarks.md, session 31).
+    nice = 10
 
     def __init__(self) -> None:
         from concurrent.futures import ThreadPoolExecutor
@@ -335,12 +339,15 @@ class FigureWorker:
         import sys
 
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "MPLBACKEND": "Agg"}
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "aictlab.plots.output"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
         )
+        with suppress(OSError, AttributeError):  # a platform without priorities: the caller's
+            os.setpriority(os.PRIO_PROCESS, process.pid, os.getpriority(os.PRIO_PROCESS, 0) + self.nice)
+        return process
 
     def start(self, *, spare: bool = False) -> None:
         """Start the drawing process now instead of with the first figure, and with ``spare`` the second
