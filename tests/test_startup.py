@@ -12,6 +12,7 @@ import sys
 from concurrent.futures import Future
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -153,6 +154,8 @@ def test_processes_started_ahead_draw_the_same_bytes_and_the_spare_takes_the_las
         second = worker.draw_rest()
         drawn = [future.result(timeout=120) for future in futures]
         assert worker._process is first and worker._spare is None
+    for fig in figures:
+        plt.close(fig)
     assert drawn == expected
     # the first process takes the oldest figures one at a time while the spare takes the newest: of eight
     # queued at once, the spare draws some, then ends once its input is closed (exit code 0, not killed)
