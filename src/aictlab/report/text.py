@@ -62,11 +62,18 @@ def period_resampling(table: pd.DataFrame, min_documents: int, cluster: str | No
 
 
 def fmt_number(x: Any, nd: int = 2) -> str:
-    """``x`` with ``nd`` decimals; "n/a" when it is missing or not finite; a non-number as text."""
+    """``x`` with ``nd`` decimals; "-∞" or "+∞" when it is infinite; "n/a" when it is missing; a non-number as
+    text.
+
+    An infinite value is a number, not a missing one: a log rate ratio whose later period has no hit is -∞,
+    and so is the lower bound of its interval when enough resamples have none there (unbounded below).
+    """
     try:
         value = float(x)
     except (TypeError, ValueError):
         return "n/a" if x is None else str(x)
+    if math.isinf(value):
+        return "-∞" if value < 0 else "+∞"
     return f"{value:.{nd}f}" if math.isfinite(value) else "n/a"
 
 
