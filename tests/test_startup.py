@@ -193,6 +193,21 @@ def test_the_first_notice_of_a_corpus_build_starts_the_figure_processes_once(tmp
     assert seen == [(0, 10, 0, 2), (6, 10, 1, 2), (10, 10, 2, 2)]  # every notice reaches the bar
 
 
+def test_a_worker_ends_when_told_even_if_a_forked_process_holds_its_input():
+    fig, _ = plot_bars(TABLE)
+    with FigureWorker() as worker:
+        blob, future = worker.submit(fig)
+        future.result(timeout=120)
+        process = worker._process
+        held = os.dup(process.stdin.fileno())  # as a process forked after the worker started holds it
+        try:
+            worker.close()  # its input is not closed for the worker, but it was told to end
+            assert process.returncode == 0  # ended by itself, not killed after the 30 s wait
+        finally:
+            os.close(held)
+    plt.close(fig)
+
+
 def test_a_figure_queued_on_a_closed_worker_fails():
     fig, _ = plot_bars(TABLE)
     worker = FigureWorker()

@@ -207,7 +207,9 @@ def clean_while_loading(documents: pd.DataFrame, lemmatizer: str) -> tuple[pd.Da
     cleaning, most of it simplemma's dictionary and the accent index, and ~2 s of model) on two cores.
 
     In this process, cleaning first, when the pipeline is loaded already (nothing to overlap) or where
-    nothing can be forked (:func:`aictlab.workers.forked_call`); the tables are the same either way.
+    nothing can be forked (:func:`aictlab.workers.forked_call`); the tables are the same either way. The accent
+    index cleaning builds stays in the forked process: a lexicon matching documents written without accents
+    builds it again here (~0.5 CPU s, docs/benchmarks.md, session 31).
     """
     from aictlab import nlp
     from aictlab.workers import forked_call

@@ -236,7 +236,7 @@ def _receive(stream) -> bytes:
 
 def serve(requests, replies) -> None:
     """The worker's loop: read pickled figures from ``requests``, write pickled ``(images, error)`` replies,
-    until ``requests`` ends."""
+    until ``requests`` ends or sends an empty message (:func:`_stop`)."""
     import gc
 
     import matplotlib
@@ -256,6 +256,8 @@ def serve(requests, replies) -> None:
             blob = _receive(requests)
         except EOFError:
             return
+        if not blob:
+            return
         try:
             reply = (render_pickled_figure(blob), None)
         except Exception as err:  # reported to the caller, who draws the figure itself
@@ -264,11 +266,17 @@ def serve(requests, replies) -> None:
 
 
 def _stop(process, *, at_once: bool = False) -> None:
-    """End a worker process once it has drawn what it was sent (its input closed), or ``at_once`` (it was sent
-    nothing to draw, or the run was interrupted)."""
+    """End a worker process once it has drawn what it was sent, or ``at_once`` (it was sent nothing to draw, or
+    the run was interrupted).
+
+    It is told to end by an empty message, not only by its input closing: a process forked from the caller
+    after the worker started (the topic grid's, started during the corpus build) holds a copy of that input.
+    """
     try:
         if at_once:
             process.kill()
+        else:
+            _send(process.stdin, b"")
         process.stdin.close()
         process.wait(timeout=30)
     except Exception:  # a worker that does not end by itself is stopped
