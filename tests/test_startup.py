@@ -158,7 +158,7 @@ def test_processes_started_ahead_draw_the_same_bytes_and_the_spare_takes_the_las
         plt.close(fig)
     assert drawn == expected
     # the first process takes the oldest figures one at a time while the spare takes the newest: of eight
-    # queued at once, the spare draws some, then ends once its input is closed (exit code 0, not killed)
+    # queued at once, the spare draws some, then ends when told to (exit code 0, not killed)
     assert second >= 1 and spare.returncode == 0
 
 
