@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -180,11 +181,18 @@ def test_overview_from_token_partitions_equals_the_in_memory_one(seed_corpus, se
     assert overview["tokens_counted"].tolist() == [4709, 6091, 114, 4482, 2036]
 
 
+def _seed_documents() -> pd.DataFrame:
+    """The seeds' checked metadata with their raw texts: the input of cleaning."""
+    from aictlab.io import check_corpus_folder, read_texts
+
+    meta = check_corpus_folder(RAW)
+    meta["raw_text"] = read_texts(RAW, meta)
+    return meta
+
+
 def _cleaning_recorder(monkeypatch):
     """Make the pipeline's cleaning record the process it ran in (column ``cleaned_in``), and loading the
     spaCy pipeline a no-op that reports it was not loaded: the build's cleaning is then forked (when it can)."""
-    import os
-
     from aictlab import nlp, pipeline
     from aictlab.pipeline import clean_documents
 
@@ -198,13 +206,9 @@ def _cleaning_recorder(monkeypatch):
 
 
 def test_a_build_cleans_in_a_forked_process_while_the_model_loads_with_the_same_tables(monkeypatch):
-    import os
-
-    from aictlab.io import check_corpus_folder, read_texts
     from aictlab.pipeline import clean_documents, clean_while_loading
 
-    meta = check_corpus_folder(RAW)
-    meta["raw_text"] = read_texts(RAW, meta)
+    meta = _seed_documents()
     expected_docs, expected_paragraphs = clean_documents(meta.copy())
     _cleaning_recorder(monkeypatch)
     docs, paragraphs = clean_while_loading(meta.copy(), "spacy")
@@ -218,17 +222,12 @@ def test_a_build_cleans_in_a_forked_process_while_the_model_loads_with_the_same_
 
 
 def test_a_build_whose_model_is_loaded_cleans_here(monkeypatch):
-    import os
-
     from aictlab import nlp
-    from aictlab.io import check_corpus_folder, read_texts
     from aictlab.pipeline import clean_while_loading
 
-    meta = check_corpus_folder(RAW)
-    meta["raw_text"] = read_texts(RAW, meta)
     _cleaning_recorder(monkeypatch)
     monkeypatch.setattr(nlp, "pipeline_loaded", lambda lemmatizer="spacy": True)
-    docs, _ = clean_while_loading(meta, "simplemma")
+    docs, _ = clean_while_loading(_seed_documents(), "simplemma")
     assert (docs["cleaned_in"] == os.getpid()).all()
 
 
