@@ -14,7 +14,7 @@ from aictlab.plots.corpus import plot_corpus_overview
 from aictlab.report.context import ReportContext
 from aictlab.report.render import figure_markdown, markdown_table
 
-__all__ = ["MAX_DOCUMENT_ROWS", "corpus_sentence", "run"]
+__all__ = ["MAX_DOCUMENT_ROWS", "corpus_sentence", "run", "uncounted_sentence"]
 
 #: Documents listed in the section's table (every one is in ``tables/corpus_overview.csv``).
 MAX_DOCUMENT_ROWS = 30
@@ -44,6 +44,24 @@ def corpus_sentence(overview, design) -> str:
     return (
         f"{_plural(n_docs, 'document')} dated {span}, {_plural(int(years.nunique()), 'distinct year')}, {size}. "
         f"Documents per period ({_plural(len(design), 'period')}): {per_period}."
+    )
+
+
+def uncounted_sentence(overview) -> str:
+    """The documents left without any counted word token, named ("" when there is none).
+
+    Every word of such a document stands in a timetable line or in a paragraph counted in a fuller document
+    (``tokens_counted`` = 0 in :func:`aictlab.corpus.corpus_overview`): the measures, which count word tokens,
+    never see it, so their document counts are smaller than the corpus's.
+    """
+    empty = overview.loc[overview["tokens_counted"] == 0, "doc_id"].astype(str).tolist()
+    if not empty:
+        return ""
+    named = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+    return (
+        f"{_plural(len(empty), 'document')} keep{'s' if len(empty) == 1 else ''} no counted word token (every "
+        f"word in a timetable line or a duplicate counted elsewhere: {named}); the measures below rest on the "
+        f"other {_plural(len(overview) - len(empty), 'document')}. "
     )
 
 
@@ -103,7 +121,8 @@ def run(ctx: ReportContext) -> str:
     lines += [
         f"Measures count {counted} word tokens "
         f"({'all copies' if ctx.settings.keep_duplicates else 'duplicates once'}, timetable lines left out). "
-        "Document overlaps are in `tables/document_overlap.csv`, every duplicate pair in "
+        + uncounted_sentence(overview)
+        + "Document overlaps are in `tables/document_overlap.csv`, every duplicate pair in "
         "`tables/duplicate_paragraphs.csv`.",
         "",
         figure_markdown("corpus_overview", f"Word tokens per {per}: counted, duplicated, timetable"),
