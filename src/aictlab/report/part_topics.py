@@ -350,11 +350,9 @@ def ahead(ctx: ReportContext) -> tuple[_GridPlan, Callable[[], _TopicResults]] |
         return None
     if ctx.is_cached("topics_selection", plan.key):
         return None
-    # scikit-learn (~1 CPU s to import): imported before the fork, the grid's process inherits it; on a small
-    # corpus that process is the run's critical path, not this one (docs/benchmarks.md, s28-grid)
-    import sklearn.decomposition
-    import sklearn.feature_extraction.text  # noqa: F401
-
+    # scikit-learn (~1 CPU s to import) is imported by the forked process (topics.selection._grid_pool), not
+    # here: this process never uses it, and here it would hold the run's one busy core (docs/benchmarks.md,
+    # session 32)
     lexicon = load_lexicon(ctx.settings.lexicon_path)
     return plan, functools.partial(_topic_results, ctx, plan, lexicon, progress=False)
 
