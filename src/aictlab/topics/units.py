@@ -288,12 +288,10 @@ def _partition_units(
     codes, distinct = pd.factorize(words[schema.LEMMA].astype(str))
     norm = np.array([sys.intern(unicodedata.normalize("NFC", s.lower())) for s in distinct], dtype=object)
     lemma = pd.Series(norm[codes], index=words.index, dtype=object)
-    keep = (
-        ~words[schema.IS_STOP].astype(bool)
-        & (lemma.str.len() >= min_length)
-        & lemma.str.fullmatch(_WORD)
-        & ~lemma.isin(stop)
-    )
+    # the tests on the lemma's form, once per distinct lemma rather than once per token
+    forms = pd.Series(norm, dtype=object)
+    kept_form = ((forms.str.len() >= min_length) & forms.str.fullmatch(_WORD) & ~forms.isin(stop)).to_numpy()
+    keep = ~words[schema.IS_STOP].astype(bool) & kept_form[codes]
     if pos is not None:
         tag = words[schema.POS].fillna("").astype(str)
         keep &= (tag == "") | tag.isin(pos)
