@@ -9,9 +9,10 @@ memory of the process tree (:mod:`measure`), the time to load the corpus (cleani
 seconds (``provenance.json``), and the 1-minute load average before and after.
 
 Prints a Markdown table (median over ``--repeat``): run, words, documents, seconds per checkout, ratio
-new/ref, CPU seconds (of the whole run, the corpus load and each part: the process tree's CPU time sampled
+new/ref, CPU seconds (of the whole run, the corpus load, the analysis after it and each part: the process tree's CPU time sampled
 every 0.1 s, cut at the report's log lines), peak MiB of the whole run, load. On a busy machine wall times of identical code
-differ by tens of per cent between runs: repeat (``--repeat 3``) and compare CPU seconds too. Raw runs go to ``<work>/runs.jsonl``.
+differ by tens of per cent between runs: repeat (``--repeat 3``) and compare CPU seconds too. Then each cold
+run's analysis ÷ corpus load (issue 15's ratio). Raw runs go to ``<work>/runs.jsonl``.
 
 Usage (from the repository root, with the project's Python)::
 
@@ -159,6 +160,29 @@ def _median(values: list) -> float | str | None:
     return statistics.median(numbers) if numbers else None
 
 
+def _after_load(run: dict, total: str, load: str) -> float | None:
+    """The run's ``total`` (wall or CPU seconds) less its corpus load's: the analysis, figures included."""
+    loaded = run.get("cpu", {}).get(load) if total == "cpu_seconds" else run.get(load)
+    return run[total] - loaded if run.get(total) is not None and loaded is not None else None
+
+
+def analysis_ratios(runs: list[dict], labels: list[str]) -> str:
+    """Issue 15's ratio, per cold run of each checkout: seconds after the corpus load ÷ the corpus load's."""
+    lines = []
+    for label in labels:
+        ratios = [
+            _after_load(r, "seconds", "load_seconds") / r["load_seconds"]
+            for r in runs
+            if r["label"] == label and r["phase"] == "cold" and not r["error"] and r.get("load_seconds")
+        ]
+        if ratios:
+            shown = ", ".join(f"{x:.2f}" for x in ratios)
+            lines.append(f"- {label}: {shown} (median {statistics.median(ratios):.2f})")
+    if not lines:
+        return ""
+    return "Analysis ÷ corpus load, cold runs (goal ≤ 2 at ≥ 250k words):\n" + "\n".join(lines)
+
+
 def summarise(runs: list[dict], labels: list[str], phases: list[str]) -> dict:
     """(phase, row name) -> label -> median value; row names ``report``, ``corpus load``, ``part <name>``."""
     table: dict = {}
@@ -177,6 +201,11 @@ def summarise(runs: list[dict], labels: list[str], phases: list[str]) -> dict:
                     [r["load_seconds"] for r in mine],
                     None,
                     [r.get("cpu", {}).get("load") for r in mine],
+                ),
+                "analysis (after the corpus load)": (
+                    [r["error"] or _after_load(r, "seconds", "load_seconds") for r in mine],
+                    None,
+                    [_after_load(r, "cpu_seconds", "load") for r in mine],
                 ),
             }
             names = [n for n in PARTS if any(n in r["parts"] for r in mine)]
@@ -274,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         documents = stats.get("documents") or max((r.get("documents") or 0 for r in runs), default=0)
         phases = [p for p in ("cold", "warm") if any(r["phase"] == p for r in runs)]
         print(markdown(summarise(runs, labels, phases), labels, stats.get("words", 0), documents))
+        print("\n" + analysis_ratios(runs, labels))
         return 0
 
     checkouts = {"ref": check_checkout(args.ref)}
@@ -331,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{next((r['tokens'] for r in runs if r['tokens']), 'n/a')}"
     )
     print(markdown(summarise(runs, labels, phases), labels, words, documents))
+    print("\n" + analysis_ratios(runs, labels))
     return 0 if all(r["returncode"] == 0 for r in runs) else 1
 
 
