@@ -113,7 +113,7 @@ class ReportContext:
     pending_figures : list
         Figures queued in the background, written by :meth:`finish_figures`.
     ahead : dict
-        Part name -> (what it prepared, handle of its forked call): work a part started before its turn
+        Part name -> handle of its forked call: work a part started before its turn
         (:func:`aictlab.report.runner.start_ahead`); the handle's ``result()`` waits for it.
     """
 
@@ -126,7 +126,7 @@ class ReportContext:
     figure_worker: Any = None
     part: str = ""
     pending_figures: list[tuple] = field(default_factory=list)
-    ahead: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    ahead: dict[str, Any] = field(default_factory=dict)
 
     @property
     def out_dir(self) -> Path:

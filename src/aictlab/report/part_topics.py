@@ -18,6 +18,7 @@ import pandas as pd
 
 from aictlab import bins, verdict
 from aictlab import topics as tp
+from aictlab.config import Settings
 from aictlab.errors import SchemaError, SettingsError
 from aictlab.lexicon import Lexicon, load_lexicon
 from aictlab.plots import topics as tplots
@@ -128,6 +129,16 @@ class _GridPlan:
         return tp.select_topic_models(self.docs, **kwargs)
 
 
+def _documents_key(s: Settings) -> dict:
+    """The result-cache key of the topic documents, besides the corpus."""
+    return {
+        "unit": s.topic_unit,
+        "keep_duplicates": s.keep_duplicates,
+        "periods": s.periods,
+        "min_df": "auto",
+    }
+
+
 def _grid_plan(ctx: ReportContext) -> _GridPlan:
     """The topic documents (cached), the K grid that fits them and the grid's cache key.
 
@@ -135,7 +146,7 @@ def _grid_plan(ctx: ReportContext) -> _GridPlan:
     s = ctx.settings
     docs = ctx.cached(
         "topic_documents",
-        {"unit": s.topic_unit, "keep_duplicates": s.keep_duplicates, "periods": s.periods, "min_df": "auto"},
+        _documents_key(s),
         # partition by partition (Corpus.map_tokens): tokens on disk (Dask engine) are never all in memory;
         # the units carry their document's period, assigned once (as_corpus); the vocabulary's minimum
         # document frequency scales with the number of units (tp.scaled_min_df)
@@ -338,36 +349,49 @@ def _topic_results(ctx: ReportContext, plan: _GridPlan, lexicon: Lexicon, *, pro
     )  # fmt: skip
 
 
-def ahead(ctx: ReportContext) -> tuple[_GridPlan, Callable[[], _TopicResults]] | None:
-    """The topics part's computations (:func:`_topic_results`: the grid first), to be run while the parts
-    before this one run (:func:`aictlab.report.runner.start_ahead`).
+def ahead(ctx: ReportContext) -> Callable[[], tuple[_GridPlan, _TopicResults]] | None:
+    """The topics part's computations (:func:`_planned_results`: the topic documents, the grid, the tables
+    that follow), to be run while the parts before this one run (:func:`aictlab.report.runner.start_ahead`).
 
-    Returns the plan and the call, or None when the grid is cached or the corpus cannot hold topic models
-    (:func:`run` then says why)."""
-    try:
-        plan = _grid_plan(ctx)
-    except (SettingsError, SchemaError):
-        return None
-    if ctx.is_cached("topics_selection", plan.key):
-        return None
+    Returns the call, or None when the grid is cached or the corpus cannot hold topic models (:func:`run`
+    then says why). On a new corpus the topic documents are built by the call too (~0.4 CPU s
+    per 250k words, when the other core idles); when they are cached they are read here, to know whether
+    the grid is.
+    """
+    lexicon = load_lexicon(ctx.settings.lexicon_path)
+    plan = None
+    if ctx.is_cached("topic_documents", _documents_key(ctx.settings)):
+        try:
+            plan = _grid_plan(ctx)
+        except (SettingsError, SchemaError):
+            return None
+        if ctx.is_cached("topics_selection", plan.key):
+            return None
     # scikit-learn (~1 CPU s to import) is imported by the forked process (topics.selection._grid_pool), not
     # here: this process never uses it, and here it would hold the run's one busy core (docs/benchmarks.md,
     # session 32)
-    lexicon = load_lexicon(ctx.settings.lexicon_path)
-    return plan, functools.partial(_topic_results, ctx, plan, lexicon, progress=False)
+    return functools.partial(_planned_results, ctx, lexicon, plan)
+
+
+def _planned_results(
+    ctx: ReportContext, lexicon: Lexicon, plan: _GridPlan | None
+) -> tuple[_GridPlan, _TopicResults]:
+    """The plan (:func:`_grid_plan`, unless given) and :func:`_topic_results` without a progress bar."""
+    plan = _grid_plan(ctx) if plan is None else plan
+    return plan, _topic_results(ctx, plan, lexicon, progress=False)
 
 
 def run(ctx: ReportContext) -> str:
     s = ctx.settings
     lexicon = load_lexicon(s.lexicon_path)
-    # started ahead (runner.start_ahead): the plan, and the computed tables when asked for
-    plan, started = ctx.ahead.get("topics", (None, None))
+    # started ahead (runner.start_ahead): the plan and the computed tables, or the error of a corpus too small
+    started = ctx.ahead.get("topics")
     try:
-        plan = _grid_plan(ctx) if plan is None else plan
+        plan, r = started.result() if started is not None else (_grid_plan(ctx), None)
     except (SettingsError, SchemaError) as err:
         return _not_run(err)
+    r = _topic_results(ctx, plan, lexicon, progress=True) if r is None else r
     docs, k_grid, max_units = plan.docs, plan.k_grid, plan.max_units
-    r = started.result() if started is not None else _topic_results(ctx, plan, lexicon, progress=True)
     selection, chosen, refitted, stream, workers = r.selection, r.chosen, r.refitted, r.stream, r.workers
     topics, dt, mass, prevalence, frame_prev, frame_cmp, by_k, dynamic = (
         r.topics, r.doc_topics, r.mass, r.prevalence, r.frame_prev, r.frame_cmp, r.by_k, r.dynamic

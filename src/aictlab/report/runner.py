@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aictlab.config import Settings
 from aictlab.errors import SettingsError
@@ -291,12 +292,11 @@ def _on_build(ctx: ReportContext, progress: Callable[[int, int, int, int], None]
     return notice
 
 
-def start_ahead(ctx: ReportContext, names: list[str], stack: contextlib.ExitStack) -> dict[str, tuple]:
+def start_ahead(ctx: ReportContext, names: list[str], stack: contextlib.ExitStack) -> dict[str, Any]:
     """Start the work that parts can do before their turn, each in a forked process, while earlier parts run.
 
-    A part module may define ``ahead(ctx)``, returning ``(prepared, call)`` or None: ``prepared`` is what it
-    computed here (its inputs), ``call`` what it would compute first when it runs, deterministic and
-    independent of earlier parts (the topics part's grid, tens of CPU seconds on two workers, and the tables
+    A part module may define ``ahead(ctx)``, returning None or ``call``: what the part would compute first
+    when it runs, deterministic and independent of earlier parts (the topics part's grid, tens of CPU seconds on two workers, and the tables
     that follow from it, which would otherwise wait for the frames part). It pays where the running parts
     leave a core idle, not where both cores are busy (docs/benchmarks.md, session 23). The process ends with
     ``stack``. Only on the memory engine (a forked process must not use the Dask client's threads), with at
@@ -306,21 +306,20 @@ def start_ahead(ctx: ReportContext, names: list[str], stack: contextlib.ExitStac
     Returns
     -------
     dict
-        Part name -> (prepared, handle), the handle's ``result()`` giving ``call()``'s value.
+        Part name -> handle, whose ``result()`` gives ``call()``'s value (or raises its error).
     """
-    handles: dict[str, tuple] = {}
+    handles: dict[str, Any] = {}
     if ctx.client is not None or (os.cpu_count() or 1) < 2:
         return handles
     for name in names[1:]:
         prepare = getattr(importlib.import_module(PARTS[name]), "ahead", None)
         try:
-            planned = prepare(ctx) if prepare is not None else None
+            call = prepare(ctx) if prepare is not None else None
         except Exception as err:  # the part meets the same error when it runs, and reports it there
             log.debug("part %s: nothing started ahead (%s)", name, err)
             continue
-        if planned is not None:
-            prepared, call = planned
-            handles[name] = (prepared, stack.enter_context(forked_call(call, workers=True)))
+        if call is not None:
+            handles[name] = stack.enter_context(forked_call(call, workers=True))
             log.info("part %s: started ahead in a background process", name)
     return handles
 
