@@ -354,9 +354,9 @@ def ahead(ctx: ReportContext) -> Callable[[], tuple[_GridPlan, _TopicResults]] |
     that follow), to be run while the parts before this one run (:func:`aictlab.report.runner.start_ahead`).
 
     Returns the call, or None when the grid is cached or the corpus cannot hold topic models (:func:`run`
-    then says why). On a new corpus the topic documents are built by the call too (~0.4 CPU s
-    per 250k words, when the other core idles); when they are cached they are read here, to know whether
-    the grid is.
+    then says why). On a new corpus the call builds the topic documents too (~0.4 CPU s per 250k words, on
+    the core the corpus stage leaves idle at its end); cached, they are read here, to know whether the grid
+    is cached too.
     """
     lexicon = load_lexicon(ctx.settings.lexicon_path)
     plan = None

@@ -296,11 +296,11 @@ def start_ahead(ctx: ReportContext, names: list[str], stack: contextlib.ExitStac
     """Start the work that parts can do before their turn, each in a forked process, while earlier parts run.
 
     A part module may define ``ahead(ctx)``, returning None or ``call``: what the part would compute first
-    when it runs, deterministic and independent of earlier parts (the topics part's grid, tens of CPU seconds on two workers, and the tables
-    that follow from it, which would otherwise wait for the frames part). It pays where the running parts
-    leave a core idle, not where both cores are busy (docs/benchmarks.md, session 23). The process ends with
-    ``stack``. Only on the memory engine (a forked process must not use the Dask client's threads), with at
-    least two cores, and not for the first part (nothing to overlap).
+    when it runs, deterministic and independent of earlier parts (the topics part's grid, tens of CPU seconds
+    on two workers, and the tables that follow from it, which would otherwise wait for the frames part). It
+    pays where the running parts leave a core idle, not where both cores are busy (docs/benchmarks.md,
+    session 23). The process ends with ``stack``. Only on the memory engine (a forked process must not use
+    the Dask client's threads), with at least two cores, and not for the first part (nothing to overlap).
     A part whose ``ahead`` fails just runs as usual: its own run reports the error.
 
     Returns
