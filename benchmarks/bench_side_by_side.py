@@ -9,10 +9,11 @@ memory of the process tree (:mod:`measure`), the time to load the corpus (cleani
 seconds (``provenance.json``), and the 1-minute load average before and after.
 
 Prints a Markdown table (median over ``--repeat``): run, words, documents, seconds per checkout, ratio
-new/ref, CPU seconds (of the whole run, the corpus load, the analysis after it and each part: the process tree's CPU time sampled
-every 0.1 s, cut at the report's log lines), peak MiB of the whole run, load. On a busy machine wall times of identical code
-differ by tens of per cent between runs: repeat (``--repeat 3``) and compare CPU seconds too. Then each cold
-run's analysis ÷ corpus load (issue 15's ratio). Raw runs go to ``<work>/runs.jsonl``.
+new/ref, CPU seconds (of the whole run, the corpus load, the analysis after it and each part: the process
+tree's CPU time sampled every 0.1 s, cut at the report's log lines), peak MiB of the whole run, load. On a
+busy machine wall times of identical code differ by tens of per cent between runs: repeat (``--repeat 3``)
+and compare CPU seconds too. Then each cold run's analysis ÷ corpus load (issue 15's ratio). Raw runs go
+to ``<work>/runs.jsonl``.
 
 Usage (from the repository root, with the project's Python)::
 
@@ -160,10 +161,9 @@ def _median(values: list) -> float | str | None:
     return statistics.median(numbers) if numbers else None
 
 
-def _after_load(run: dict, total: str, load: str) -> float | None:
-    """The run's ``total`` (wall or CPU seconds) less its corpus load's: the analysis, figures included."""
-    loaded = run.get("cpu", {}).get(load) if total == "cpu_seconds" else run.get(load)
-    return run[total] - loaded if run.get(total) is not None and loaded is not None else None
+def _after_load(total: float | None, load: float | None) -> float | None:
+    """A run's ``total`` (wall or CPU seconds) less its corpus load's: the analysis, figures included."""
+    return total - load if total is not None and load is not None else None
 
 
 def analysis_ratios(runs: list[dict], labels: list[str]) -> str:
@@ -171,7 +171,7 @@ def analysis_ratios(runs: list[dict], labels: list[str]) -> str:
     lines = []
     for label in labels:
         ratios = [
-            _after_load(r, "seconds", "load_seconds") / r["load_seconds"]
+            _after_load(r["seconds"], r["load_seconds"]) / r["load_seconds"]
             for r in runs
             if r["label"] == label and r["phase"] == "cold" and not r["error"] and r.get("load_seconds")
         ]
@@ -203,9 +203,9 @@ def summarise(runs: list[dict], labels: list[str], phases: list[str]) -> dict:
                     [r.get("cpu", {}).get("load") for r in mine],
                 ),
                 "analysis (after the corpus load)": (
-                    [r["error"] or _after_load(r, "seconds", "load_seconds") for r in mine],
+                    [r["error"] or _after_load(r["seconds"], r["load_seconds"]) for r in mine],
                     None,
-                    [_after_load(r, "cpu_seconds", "load") for r in mine],
+                    [_after_load(r.get("cpu_seconds"), r.get("cpu", {}).get("load")) for r in mine],
                 ),
             }
             names = [n for n in PARTS if any(n in r["parts"] for r in mine)]
